@@ -1,0 +1,164 @@
+// A lab after loading and resolving (resolve.ts): defaults applied, addresses planned, interface
+// names chosen. Everything below the loader (runtimes, links, air, capture, scenario) reads only this.
+
+/** Per-direction impairment of a link (netem semantics; relay.ts reproduces them without netem). */
+export interface Impairment {
+  delayMs: number;
+  jitterMs: number;
+  /** Percent, 0..100. */
+  lossPct: number;
+  duplicatePct: number;
+  /** Bits per second; 0 = unlimited. */
+  rateBps: number;
+}
+
+/** Roles a node can hold. `router` forwards; `mobile` has a radio; the rest select agent machines. */
+export type NodeRole =
+  | 'host'
+  | 'router'
+  | 'mobile'
+  | 'access-router'
+  | 'home-agent'
+  | 'mobile-node'
+  | 'par'
+  | 'nar'
+  | 'map'
+  | 'lma'
+  | 'mag';
+
+export interface ResolvedInterface {
+  /** Name inside the node, at most 15 characters (e.g. eth1, ap1, wlan0). */
+  name: string;
+  kind: 'link' | 'ap' | 'radio';
+  /** Locally administered MAC, unique in the lab and stable across runs. */
+  mac: string;
+  /** Static addresses with prefix length, e.g. "2001:db8:0:1::1/64". Radios get theirs by SLAAC. */
+  addresses: string[];
+  /** For kind 'link': the link id. For kind 'ap' and 'radio': the AP (radio: initial AP or none). */
+  link?: string;
+  ap?: string;
+}
+
+export interface ResolvedRoute {
+  /** Destination prefix, "default" allowed. */
+  dst: string;
+  via?: string;
+  dev?: string;
+}
+
+export interface RouterAdvertisementConfig {
+  /** Interface it is sent on (an AP interface of an access router). */
+  iface: string;
+  prefix: string; // e.g. "2001:db8:10:a1::/64"
+  minIntervalMs: number;
+  maxIntervalMs: number;
+  /** Router lifetime in seconds (RFC 4861 §4.2). */
+  routerLifetimeS: number;
+}
+
+export interface ResolvedNode {
+  name: string;
+  roles: NodeRole[];
+  /** Docker runtime: image and command of a node that runs its own software (issue 6). */
+  image?: string;
+  command?: string[];
+  interfaces: ResolvedInterface[];
+  routes: ResolvedRoute[];
+  /** Extra sysctls, key as in `sysctl -w` (e.g. net.ipv6.conf.all.forwarding). */
+  sysctls: Record<string, string>;
+  /** Router Advertisements this node's agent sends (access routers on their AP interfaces). */
+  routerAdvertisements: RouterAdvertisementConfig[];
+  /** Protocol settings for the node's agent, passed through as JSON (per-role sections). */
+  agent: Record<string, unknown>;
+}
+
+export interface LinkEnd {
+  node: string;
+  iface: string;
+}
+
+export interface ResolvedLink {
+  id: string;
+  a: LinkEnd;
+  b: LinkEnd;
+  /** Impairment on frames from a to b, and from b to a; null = none. */
+  ab: Impairment | null;
+  ba: Impairment | null;
+}
+
+export interface ResolvedAp {
+  name: string;
+  /** The access router whose interface is on this AP's cell. */
+  router: string;
+  routerIface: string;
+  /** The prefix the router advertises on this cell. */
+  prefix: string;
+  /** A link-layer identifier for L2 triggers (like a BSSID). */
+  bssid: string;
+}
+
+export type L2TriggerName = 'link-going-down' | 'new-ap-detected' | 'link-up' | 'link-down';
+
+export type ScenarioAction =
+  | { kind: 'detach'; node: string }
+  | { kind: 'attach'; node: string; ap: string }
+  /** An L2 trigger delivered to the node's agent over its control channel. */
+  | { kind: 'trigger'; node: string; trigger: L2TriggerName; ap?: string };
+
+export interface ScenarioEvent {
+  atMs: number;
+  action: ScenarioAction;
+}
+
+export interface UdpFlowSpec {
+  kind: 'udp';
+  /** Flow id carried in every packet (see src/traffic/flow-packet.ts). */
+  id: number;
+  from: string;
+  to: string;
+  /** Destination address; resolved from the node when the lab leaves it out. */
+  toAddress: string;
+  port: number;
+  ratePps: number;
+  sizeBytes: number;
+  startMs: number;
+  durationMs: number;
+}
+
+export interface Iperf3Spec {
+  kind: 'iperf3';
+  id: number;
+  from: string;
+  to: string;
+  toAddress: string;
+  port: number;
+  startMs: number;
+  durationMs: number;
+  /** 0 = TCP at full speed; otherwise a target bitrate. */
+  rateBps: number;
+}
+
+export type TrafficSpec = UdpFlowSpec | Iperf3Spec;
+
+export interface CapturePoint {
+  node: string;
+  iface: string;
+}
+
+export interface ResolvedLab {
+  name: string;
+  /** Absolute path of the YAML the lab came from (for messages). */
+  file: string;
+  /** The lab's address plan prefix (a /48). */
+  prefix: string;
+  nodes: ResolvedNode[];
+  links: ResolvedLink[];
+  aps: ResolvedAp[];
+  scenario: ScenarioEvent[];
+  traffic: TrafficSpec[];
+  capture: CapturePoint[];
+  /** How long `run` lets the lab run before analysis. */
+  durationMs: number;
+  /** Expectations as written; evaluated by analysis/expectations.ts. */
+  expectations: Record<string, unknown>[];
+}

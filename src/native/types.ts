@@ -1,0 +1,99 @@
+// What the native addon (native/*.c) offers, as TypeScript sees it. Nothing protocol-specific.
+// src/native/index.ts loads the real binding; src/native/fake.ts implements the same interfaces
+// over an in-memory hub so agents can be tested without root.
+
+/** A frame read from an AF_PACKET socket. */
+export interface Frame {
+  data: Buffer;
+  /** Kernel receive timestamp (SO_TIMESTAMPNS), nanoseconds since the Unix epoch. */
+  timestampNs: bigint;
+  ifindex: number;
+  /** PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING (linux/if_packet.h). */
+  packetType: number;
+}
+
+export interface PacketSocketOptions {
+  /** Interface to bind to, in the calling process's network namespace. */
+  ifname: string;
+  /** Ethertype in host order; default ETH_P_ALL (0x0003). 0x86dd for IPv6 only. */
+  protocol?: number;
+  promiscuous?: boolean;
+  /** Drop frames this host sent itself (PACKET_IGNORE_OUTGOING). Default true. */
+  ignoreOutgoing?: boolean;
+}
+
+export interface PacketSocket {
+  readonly ifindex: number;
+  /** Starts libuv polling; onFrames gets each batch read until EAGAIN. */
+  start(onFrames: (frames: Frame[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void;
+  /** Sends one whole frame (with its Ethernet header). Returns false on EAGAIN/ENOBUFS (dropped). */
+  send(frame: Buffer): boolean;
+  close(): void;
+}
+
+/** A datagram read from a raw IPv6 socket, with its ancillary data. */
+export interface Raw6Packet {
+  /** Payload after the IPv6 header (and the extension headers the kernel consumed). */
+  data: Buffer;
+  src: string;
+  dst: string;
+  ifindex: number;
+  hopLimit: number;
+  timestampNs: bigint;
+}
+
+export interface Raw6SocketOptions {
+  /** IPv6 next-header value: 58 (ICMPv6), 135 (Mobility Header), 41 (IPv6-in-IPv6), 17, ... */
+  protocol: number;
+  /** SO_BINDTODEVICE. */
+  bindDevice?: string;
+  /** Local address to bind. */
+  bindAddress?: string;
+  /** IPV6_CHECKSUM offset: the kernel computes and verifies the checksum there (4 for the MH). */
+  checksumOffset?: number;
+  /** ICMP6_FILTER: only these ICMPv6 types are delivered (protocol 58 only). */
+  icmp6Types?: number[];
+  /** IPV6_HDRINCL: send() takes a whole IPv6 packet with its header (IPPROTO_RAW semantics). */
+  headerIncluded?: boolean;
+  /** Default hop limits for unicast and multicast sends (ND needs 255). */
+  unicastHops?: number;
+  multicastHops?: number;
+  /** Multicast groups to join, e.g. ff02::2 on an interface. */
+  joinGroups?: { group: string; ifindex: number }[];
+}
+
+export interface Raw6SendOptions {
+  /** Outgoing interface (IPV6_PKTINFO). */
+  ifindex?: number;
+  /** Source address (IPV6_PKTINFO). */
+  src?: string;
+  hopLimit?: number;
+}
+
+export interface Raw6Socket {
+  start(onPackets: (packets: Raw6Packet[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void;
+  /** Sends data to dst. With headerIncluded, data is a whole IPv6 packet and dst its destination. */
+  send(data: Buffer, dst: string, options?: Raw6SendOptions): boolean;
+  close(): void;
+}
+
+export interface TunOptions {
+  /** Device name; the kernel picks tunN when absent. */
+  name?: string;
+}
+
+export interface TunDevice {
+  readonly name: string;
+  readonly ifindex: number;
+  /** Each packet is a whole IPv6 (or IPv4) packet, no packet-information header (IFF_NO_PI). */
+  start(onPackets: (packets: Buffer[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void;
+  write(packet: Buffer): boolean;
+  close(): void;
+}
+
+export interface NativeBinding {
+  openPacketSocket(options: PacketSocketOptions): PacketSocket;
+  openRaw6Socket(options: Raw6SocketOptions): Raw6Socket;
+  openTun(options?: TunOptions): TunDevice;
+  ifNameToIndex(name: string): number;
+}
