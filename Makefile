@@ -1,0 +1,29 @@
+# mipshop-lab: every target installs what it needs first (scripts/install-deps.sh is idempotent).
+LAB ?= topologies/smoke.yaml
+RUNTIME ?= netns
+OUT ?= out
+
+.PHONY: deps build demo test test-unit bench clean
+
+deps:
+	scripts/install-deps.sh
+
+build: deps
+	npm run build
+
+# The main job: bring up a handover lab, run its scenario, judge it, tear it down.
+demo: build
+	node dist/cli/main.js run $(LAB) --runtime $(RUNTIME) --out $(OUT)
+
+test: build
+	npx vitest run
+
+test-unit:
+	npx vitest run --project unit
+
+bench: build
+	node dist/bench/main.js
+
+clean:
+	-node dist/cli/main.js down --all
+	rm -rf dist build out

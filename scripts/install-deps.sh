@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything mipshop-lab needs on a fresh Debian 12 machine, as root: system packages,
+# the npm dependencies (which build the native addon), and Docker's engine, started.
+# Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  iproute2 iputils-ping procps psmisc kmod util-linux   # namespaces, veth, ping, process tools
+  tcpdump tshark                                        # capture; tshark is the wire-format oracle
+  nftables iperf3 ethtool                               # kernel filter rules, TCP workload
+  python3 make g++                                      # node-gyp builds the native addon
+  docker.io debootstrap                                 # Docker runtime; offline base image
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+   || [ ! -f build/Release/mipshop_native.node ]; then
+  npm ci --no-audit --no-fund
+fi
+
+if [ -x scripts/start-dockerd.sh ]; then scripts/start-dockerd.sh; fi
