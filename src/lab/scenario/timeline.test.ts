@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { runScenario, type ScenarioExecutor } from './timeline.js';
+
+function recorder() {
+  const calls: { what: string; at: number }[] = [];
+  const t0 = performance.now();
+  const exec: ScenarioExecutor = {
+    detach: async (n) => (calls.push({ what: `detach ${n}`, at: performance.now() - t0 }), 1n),
+    attach: async (n, ap) => (calls.push({ what: `attach ${n} ${ap}`, at: performance.now() - t0 }), 2n),
+    trigger: async (n, t, ap) => {
+      if (t === 'link-down') throw new Error('no such trigger here');
+      calls.push({ what: `trigger ${n} ${t} ${ap ?? ''}`, at: performance.now() - t0 });
+      return 3n;
+    },
+  };
+  return { calls, exec, t0 };
+}
+
+describe('runScenario', () => {
+  it('applies events in time order at their offsets, within a few milliseconds', async () => {
+    const { calls, exec, t0 } = recorder();
+    const recs = await runScenario(
+      [
+        { atMs: 60, action: { kind: 'attach', node: 'mn', ap: 'ap2' } },
+        { atMs: 20, action: { kind: 'trigger', node: 'mn', trigger: 'link-going-down', ap: 'ap2' } },
+        { atMs: 40, action: { kind: 'detach', node: 'mn' } },
+      ],
+      exec,
+      t0,
+    );
+    expect(calls.map((c) => c.what)).toEqual(['trigger mn link-going-down ap2', 'detach mn', 'attach mn ap2']);
+    for (const [i, at] of [20, 40, 60].entries()) {
+      expect(calls[i]!.at).toBeGreaterThanOrEqual(at);
+      expect(calls[i]!.at).toBeLessThan(at + 15);
+    }
+    expect(recs.map((r) => r.appliedNs)).toEqual(['3', '1', '2']);
+  });
+
+  it('records a failed action and goes on', async () => {
+    const { exec, t0 } = recorder();
+    const recs = await runScenario(
+      [
+        { atMs: 0, action: { kind: 'trigger', node: 'mn', trigger: 'link-down' } },
+        { atMs: 5, action: { kind: 'detach', node: 'mn' } },
+      ],
+      exec,
+      t0,
+    );
+    expect(recs[0]!.error).toMatch(/no such trigger/);
+    expect(recs[1]!.appliedNs).toBe('1');
+  });
+
+  it('stops when aborted', async () => {
+    const { exec, t0 } = recorder();
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error('stop')), 10);
+    await expect(
+      runScenario([{ atMs: 500, action: { kind: 'detach', node: 'mn' } }], exec, t0, undefined, ac.signal),
+    ).rejects.toThrow('stop');
+  });
+});

@@ -1,0 +1,74 @@
+// Runs a lab's scenario timeline: each event at its offset from the run's start, with millisecond
+// precision, recording when each action was really applied (the measures use these times).
+
+import type { ScenarioAction, ScenarioEvent } from '../topology/types.js';
+
+export interface ScenarioExecutor {
+  /** Each returns the wall-clock time (ns since the Unix epoch) at which the change took effect. */
+  detach(node: string): Promise<bigint>;
+  attach(node: string, ap: string): Promise<bigint>;
+  trigger(node: string, trigger: string, ap?: string): Promise<bigint>;
+}
+
+export interface ScenarioRecord {
+  atMs: number;
+  action: ScenarioAction;
+  /** Offset from the run's start at which the action was begun (ms). */
+  startedMs: number;
+  /** Wall-clock time the action took effect, ns since the Unix epoch (as in pcaps). */
+  appliedNs: string;
+  error?: string;
+}
+
+export interface Clock {
+  /** Monotonic milliseconds. */
+  now(): number;
+}
+
+export const monotonicClock: Clock = { now: () => performance.now() };
+
+/** Sleeps until the monotonic clock reaches `targetMs`: a timer for most of it, a short spin for the rest. */
+export async function sleepUntil(clock: Clock, targetMs: number, signal?: AbortSignal): Promise<void> {
+  for (;;) {
+    if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+    const left = targetMs - clock.now();
+    if (left <= 0) return;
+    if (left > 3) await new Promise((r) => setTimeout(r, left - 2));
+    else await new Promise((r) => setImmediate(r));
+  }
+}
+
+/** Applies the events in time order; an action that fails is recorded and the timeline goes on. */
+export async function runScenario(
+  events: ScenarioEvent[],
+  exec: ScenarioExecutor,
+  startMs: number,
+  clock: Clock = monotonicClock,
+  signal?: AbortSignal,
+): Promise<ScenarioRecord[]> {
+  const sorted = [...events].sort((a, b) => a.atMs - b.atMs);
+  const records: ScenarioRecord[] = [];
+  for (const ev of sorted) {
+    await sleepUntil(clock, startMs + ev.atMs, signal);
+    const startedMs = clock.now() - startMs;
+    const rec: ScenarioRecord = { atMs: ev.atMs, action: ev.action, startedMs, appliedNs: '0' };
+    try {
+      rec.appliedNs = String(await apply(exec, ev.action));
+    } catch (err) {
+      rec.error = err instanceof Error ? err.message : String(err);
+    }
+    records.push(rec);
+  }
+  return records;
+}
+
+function apply(exec: ScenarioExecutor, a: ScenarioAction): Promise<bigint> {
+  switch (a.kind) {
+    case 'detach':
+      return exec.detach(a.node);
+    case 'attach':
+      return exec.attach(a.node, a.ap);
+    case 'trigger':
+      return exec.trigger(a.node, a.trigger, a.ap);
+  }
+}
