@@ -1,0 +1,183 @@
+// The lab YAML as written: a zod schema, strict everywhere so a mistyped key is an error, with
+// quantities parsed from text ("20ms", "10mbit", "1%"). resolve.ts turns its output into a ResolvedLab.
+import { z } from 'zod';
+import { LAB_NAME_RE, NODE_NAME_RE } from '../names.js';
+import type { L2TriggerName, NodeRole } from './types.js';
+import { isAddressWithLength, isIPv6Address, isPrefix } from './ipv6.js';
+import {
+  BIT_RATE_RE,
+  DURATION_RE,
+  PACKET_RATE_RE,
+  PERCENT_RE,
+  parseBitRate,
+  parseDuration,
+  parsePacketRate,
+  parsePercent,
+} from './units.js';
+
+const NODE_ROLES = [
+  'host', 'router', 'mobile', 'access-router', 'home-agent', 'mobile-node',
+  'par', 'nar', 'map', 'lma', 'mag',
+] as const satisfies readonly NodeRole[];
+const L2_TRIGGERS = [
+  'link-going-down', 'new-ap-detected', 'link-up', 'link-down',
+] as const satisfies readonly L2TriggerName[];
+
+/** A quantity written as text, checked by `re` and converted by `parse`; `expected` names it in errors. */
+function quantity(re: RegExp, parse: (s: string) => number | undefined, expected: string, example: string) {
+  const error = `expected ${expected} like "${example}"`;
+  return z
+    .string({ error })
+    .regex(re, { error })
+    .transform((s, ctx) => {
+      const v = parse(s);
+      if (v === undefined) ctx.addIssue({ code: 'custom', message: error });
+      return v ?? 0;
+    })
+    .meta({ description: `${expected}, e.g. "${example}"` });
+}
+
+export const duration = quantity(DURATION_RE, parseDuration, 'a duration', '20ms');
+export const bitRate = quantity(BIT_RATE_RE, parseBitRate, 'a bit rate', '10mbit');
+export const packetRate = quantity(PACKET_RATE_RE, parsePacketRate, 'a packet rate', '200pps');
+export const percent = quantity(PERCENT_RE, parsePercent, 'a percentage from 0% to 100%', '1%');
+
+const nodeName = z.string().regex(NODE_NAME_RE, {
+  error: 'expected a node name: a lowercase letter, then up to 13 lowercase letters or digits',
+});
+const apName = z.string().regex(NODE_NAME_RE, {
+  error: 'expected an AP name: a lowercase letter, then up to 13 lowercase letters or digits',
+});
+const labName = z.string().regex(LAB_NAME_RE, {
+  error: 'expected a lab name: lowercase letters, digits and dashes, at most 20 characters',
+});
+const address = z.string().refine(isIPv6Address, { error: 'expected an IPv6 address like "2001:db8::1"' });
+const addressWithLength = z
+  .string()
+  .refine(isAddressWithLength, { error: 'expected an IPv6 address with prefix length like "2001:db8::1/64"' });
+const prefix = z.string().refine((s) => isPrefix(s), {
+  error: 'expected an IPv6 prefix with zero host bits like "2001:db8:0:1::/64"',
+});
+const prefix48 = z.string().refine((s) => isPrefix(s, 48), {
+  error: 'expected an IPv6 /48 prefix like "fd00:1:2::/48"',
+});
+
+/** Impairment of one direction of a link; every key left out falls back to the link, then to defaults.link. */
+const impairment = {
+  delay: duration.optional(),
+  jitter: duration.optional(),
+  loss: percent.optional(),
+  duplicate: percent.optional(),
+  rate: bitRate.optional(),
+};
+export const directionSchema = z.strictObject(impairment);
+
+const ENDPOINT_RE = /^[a-z][a-z0-9]{0,13}(?::[a-zA-Z][a-zA-Z0-9_-]{0,14})?$/;
+const endpoint = z.string().regex(ENDPOINT_RE, {
+  error: 'expected a link end "node" or "node:iface" (interface name at most 15 characters)',
+});
+
+export const linkSchema = z.strictObject({
+  endpoints: z.tuple([endpoint, endpoint]).meta({ description: 'The two ends: "node" or "node:iface".' }),
+  ...impairment,
+  forward: directionSchema.optional().meta({ description: 'Overrides for frames endpoints[0] -> endpoints[1].' }),
+  reverse: directionSchema.optional().meta({ description: 'Overrides for frames endpoints[1] -> endpoints[0].' }),
+  prefix: prefix.optional(),
+  addresses: z.record(nodeName, addressWithLength).optional(),
+});
+
+const raSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  minInterval: duration.optional(),
+  maxInterval: duration.optional(),
+  routerLifetime: duration.optional(),
+});
+
+export const apSchema = z.strictObject({
+  router: nodeName,
+  prefix: prefix.optional(),
+  address: addressWithLength.optional().meta({ description: "The router's address on this cell." }),
+  ra: raSchema.optional(),
+});
+
+const routeSchema = z.strictObject({
+  dst: z.union([z.literal('default'), prefix]),
+  via: address.optional(),
+  dev: z.string().optional(),
+});
+
+export const nodeSchema = z.strictObject({
+  roles: z.array(z.enum(NODE_ROLES)).min(1).default(['host']),
+  image: z.string().optional(),
+  command: z.array(z.string()).optional(),
+  routes: z.array(routeSchema).default([]),
+  autoRoutes: z.boolean().default(true),
+  sysctls: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+  agent: z.record(z.string(), z.unknown()).default({}),
+  radio: z
+    .strictObject({ ap: apName.nullable().optional().meta({ description: 'AP the radio starts on; none if left out.' }) })
+    .optional(),
+});
+
+export const scenarioEventSchema = z
+  .strictObject({
+    at: duration,
+    detach: nodeName.optional(),
+    attach: z.strictObject({ node: nodeName, ap: apName }).optional(),
+    trigger: z.strictObject({ node: nodeName, event: z.enum(L2_TRIGGERS), ap: apName.optional() }).optional(),
+  })
+  .superRefine((e, ctx) => {
+    const n = [e.detach, e.attach, e.trigger].filter((x) => x !== undefined).length;
+    if (n !== 1) ctx.addIssue({ code: 'custom', message: 'expected exactly one of detach, attach, trigger' });
+  });
+
+const flowCommon = {
+  id: z.number().int().min(1).max(0xffff_ffff).optional(),
+  from: nodeName,
+  to: nodeName,
+  toAddress: address.optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  start: duration.default(0),
+  duration: duration.optional(),
+};
+
+export const udpFlowSchema = z.strictObject({
+  kind: z.literal('udp'),
+  ...flowCommon,
+  rate: packetRate,
+  size: z.number().int().min(16).max(65507).default(100),
+});
+
+export const iperf3Schema = z.strictObject({
+  kind: z.literal('iperf3'),
+  ...flowCommon,
+  rate: bitRate.default(0),
+});
+
+export const labSchema = z.strictObject({
+  name: labName,
+  prefix: prefix48.optional().meta({ description: 'Address plan prefix; default a ULA /48 derived from the name.' }),
+  duration,
+  defaults: z
+    .strictObject({ ra: raSchema.optional(), link: directionSchema.optional() })
+    .default({}),
+  nodes: z.record(nodeName, nodeSchema),
+  links: z.array(linkSchema).default([]),
+  aps: z.record(apName, apSchema).default({}),
+  scenario: z.array(scenarioEventSchema).default([]),
+  traffic: z.array(z.discriminatedUnion('kind', [udpFlowSchema, iperf3Schema])).default([]),
+  capture: z
+    .array(z.string().regex(ENDPOINT_RE, { error: 'expected a capture point "node" or "node:iface"' }))
+    .optional()
+    .meta({ description: 'Capture points; every interface of every node when left out.' }),
+  expectations: z.array(z.record(z.string(), z.unknown())).default([]),
+});
+
+/** The lab as written (input of the schema). */
+export type LabInput = z.input<typeof labSchema>;
+/** The lab after parsing: quantities converted (ms, bit/s, percent), defaults of the schema applied. */
+export type LabSpec = z.output<typeof labSchema>;
+export type LinkSpec = z.output<typeof linkSchema>;
+export type NodeSpec = z.output<typeof nodeSchema>;
+export type ApSpec = z.output<typeof apSchema>;
+export type DirectionSpec = z.output<typeof directionSchema>;

@@ -1,0 +1,53 @@
+// Traffic of a lab: constant-rate UDP flows and iperf3 runs, with ids, ports and destination
+// addresses filled in from the plan.
+import type { SpecIssue } from './issues.js';
+import { formatIPv6, formatPrefix, parseAddressWithLength, slaacAddress } from './ipv6.js';
+import type { Plan } from './plan.js';
+import type { LabSpec } from './schema.js';
+import type { ResolvedNode, TrafficSpec } from './types.js';
+
+/** Default ports: UDP flows from 9000, iperf3 from its usual 5201, by position in the list. */
+export const UDP_BASE_PORT = 9000;
+export const IPERF3_BASE_PORT = 5201;
+
+export function resolveTraffic(
+  spec: LabSpec,
+  plan: Plan,
+  nodes: ResolvedNode[],
+): { ok: true; traffic: TrafficSpec[] } | { ok: false; issues: SpecIssue[] } {
+  const issues: SpecIssue[] = [];
+  const usedIds = new Set(spec.traffic.flatMap((t) => (t.id === undefined ? [] : [t.id])));
+  let nextId = 1;
+  const ports = new Map<string, number>();
+  const traffic = spec.traffic.map((t, i): TrafficSpec => {
+    let id = t.id;
+    if (id === undefined) {
+      while (usedIds.has(nextId)) nextId++;
+      id = nextId;
+      usedIds.add(id);
+    }
+    const port = t.port ?? (t.kind === 'udp' ? UDP_BASE_PORT : IPERF3_BASE_PORT) + i;
+    // iperf3 runs over TCP (and a TCP control connection); the flows over UDP: one listener per node and port.
+    const key = `${t.to}/${t.kind === 'udp' ? 'udp' : 'tcp'}/${port}`;
+    if (ports.has(key)) issues.push({ path: ['traffic', i, 'port'], message: `port ${port} on ${t.to} is already used by traffic[${ports.get(key)}]` });
+    else ports.set(key, i);
+    const toAddress = t.toAddress ?? destinationAddress(t.to, plan, nodes);
+    if (toAddress === undefined) issues.push({ path: ['traffic', i, 'to'], message: `"${t.to}" has no address; give toAddress` });
+    const common = { id, from: t.from, to: t.to, toAddress: toAddress ?? '::', port, startMs: t.start, durationMs: t.duration ?? spec.duration - t.start };
+    return t.kind === 'udp'
+      ? { kind: 'udp', ...common, ratePps: t.rate, sizeBytes: t.size }
+      : { kind: 'iperf3', ...common, rateBps: t.rate };
+  });
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, traffic };
+}
+
+/** A mobile node's SLAAC address on its initial AP; otherwise the first planned address of the node. */
+export function destinationAddress(node: string, plan: Plan, nodes: ResolvedNode[]): string | undefined {
+  const radio = plan.radios.find((r) => r.node === node);
+  if (radio?.initialAp !== undefined) {
+    const ap = plan.aps.find((a) => a.name === radio.initialAp)!;
+    return slaacAddress(formatPrefix(ap.prefix), radio.mac);
+  }
+  const first = nodes.find((n) => n.name === node)?.interfaces.flatMap((i) => i.addresses)[0];
+  return first === undefined ? undefined : formatIPv6(parseAddressWithLength(first)!.address);
+}
