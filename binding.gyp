@@ -2,7 +2,15 @@
   "targets": [
     {
       "target_name": "mipshop_native",
-      "sources": ["native/addon.c"],
+      "sources": [
+        "native/addon.c",
+        "native/netns.c",
+        "native/poll.c",
+        "native/packet.c",
+        "native/raw6.c",
+        "native/tun.c"
+      ],
+      "defines": ["_GNU_SOURCE"],
       "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"]
     }
   ]

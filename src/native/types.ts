@@ -10,9 +10,53 @@ export interface Frame {
   ifindex: number;
   /** PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_OTHERHOST, PACKET_OUTGOING (linux/if_packet.h). */
   packetType: number;
+  /** TP_STATUS_CSUMNOTREADY: sent by this host with the L4 checksum left to offload (not yet filled in). */
+  checksumNotReady?: boolean;
 }
 
-export interface PacketSocketOptions {
+/** Options every open function takes. */
+export interface NamespaceOption {
+  /**
+   * Network namespace to open in: a path such as /run/netns/NAME or /proc/PID/ns/net. The addon
+   * setns()es the calling thread into it, creates the fd and returns; the fd stays in that namespace.
+   */
+  netns?: string;
+}
+
+/** Receive tuning shared by every socket kind. */
+export interface ReceiveTuning {
+  /** Items read per recvmmsg/read batch (1..1024, default 64). */
+  batch?: number;
+  /** Largest item accepted; longer ones are counted as truncated and dropped (default 65600 / 65575 / 65536). */
+  maxPacketSize?: number;
+  /** SO_RCVBUF(FORCE) in bytes; kernel default when absent. */
+  receiveBuffer?: number;
+}
+
+/** Counters of one socket or TUN device. */
+export interface SocketStats {
+  received: number;
+  receivedBytes: number;
+  /** Items longer than maxPacketSize: dropped. */
+  truncated: number;
+  /** Receive errors reported (or counted when no onError was given). */
+  errors: number;
+  sent: number;
+  /** Sends refused with EAGAIN/ENOBUFS. */
+  sendDropped: number;
+  /** Packet sockets: frames the kernel dropped for a full receive buffer (PACKET_STATISTICS). */
+  kernelDrops: number;
+}
+
+/** Whether a started socket keeps the event loop alive (default yes); like net.Socket#ref/unref. */
+export interface Refable {
+  ref(): void;
+  unref(): void;
+  stats(): SocketStats;
+  readonly closed: boolean;
+}
+
+export interface PacketSocketOptions extends NamespaceOption, ReceiveTuning {
   /** Interface to bind to, in the calling process's network namespace. */
   ifname: string;
   /** Ethertype in host order; default ETH_P_ALL (0x0003). 0x86dd for IPv6 only. */
@@ -22,12 +66,15 @@ export interface PacketSocketOptions {
   ignoreOutgoing?: boolean;
 }
 
-export interface PacketSocket {
+export interface PacketSocket extends Refable {
   readonly ifindex: number;
   /** Starts libuv polling; onFrames gets each batch read until EAGAIN. */
   start(onFrames: (frames: Frame[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void;
   /** Sends one whole frame (with its Ethernet header). Returns false on EAGAIN/ENOBUFS (dropped). */
   send(frame: Buffer): boolean;
+  /** Sends several frames with one sendmmsg; returns how many went (the rest hit EAGAIN/ENOBUFS). */
+  sendMany(frames: Buffer[]): number;
+  /** Idempotent. */
   close(): void;
 }
 
@@ -42,12 +89,12 @@ export interface Raw6Packet {
   timestampNs: bigint;
 }
 
-export interface Raw6SocketOptions {
-  /** IPv6 next-header value: 58 (ICMPv6), 135 (Mobility Header), 41 (IPv6-in-IPv6), 17, ... */
+export interface Raw6SocketOptions extends NamespaceOption, ReceiveTuning {
+  /** IPv6 next-header value: 58 (ICMPv6), 135 (Mobility Header), 41 (IPv6-in-IPv6), 17, ...; 255 (IPPROTO_RAW) is send-only, header included. */
   protocol: number;
   /** SO_BINDTODEVICE. */
   bindDevice?: string;
-  /** Local address to bind. */
+  /** Local address to bind ("fe80::1%eth0" zones resolve in the socket's namespace). */
   bindAddress?: string;
   /** IPV6_CHECKSUM offset: the kernel computes and verifies the checksum there (4 for the MH). */
   checksumOffset?: number;
@@ -70,24 +117,26 @@ export interface Raw6SendOptions {
   hopLimit?: number;
 }
 
-export interface Raw6Socket {
+export interface Raw6Socket extends Refable {
   start(onPackets: (packets: Raw6Packet[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void;
   /** Sends data to dst. With headerIncluded, data is a whole IPv6 packet and dst its destination. */
   send(data: Buffer, dst: string, options?: Raw6SendOptions): boolean;
+  /** Idempotent. */
   close(): void;
 }
 
-export interface TunOptions {
+export interface TunOptions extends NamespaceOption {
   /** Device name; the kernel picks tunN when absent. */
   name?: string;
 }
 
-export interface TunDevice {
+export interface TunDevice extends Refable {
   readonly name: string;
   readonly ifindex: number;
   /** Each packet is a whole IPv6 (or IPv4) packet, no packet-information header (IFF_NO_PI). */
   start(onPackets: (packets: Buffer[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void;
   write(packet: Buffer): boolean;
+  /** Idempotent; the device disappears with its fd (not persistent). */
   close(): void;
 }
 
@@ -95,5 +144,6 @@ export interface NativeBinding {
   openPacketSocket(options: PacketSocketOptions): PacketSocket;
   openRaw6Socket(options: Raw6SocketOptions): Raw6Socket;
   openTun(options?: TunOptions): TunDevice;
-  ifNameToIndex(name: string): number;
+  /** Throws ENODEV when there is no such interface (in netns, when given). */
+  ifNameToIndex(name: string, netns?: string): number;
 }

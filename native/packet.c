@@ -1,0 +1,191 @@
+/* AF_PACKET sockets bound to one interface (packet(7)): whole Ethernet frames in and out, with the
+ * kernel's receive timestamp and sll_pkttype. Used for messages the kernel would not deliver to a
+ * raw IPv6 socket (Home Address option, type 2 routing header) and by the impairment relay. */
+#include "check.h"
+
+#include <errno.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23 /* Linux 4.20 */
+#endif
+
+#define PACKET_CTRL 128
+#define PACKET_DEFAULT_SLOT 65600 /* a GSO super-frame on veth: 64 KiB of IPv6 payload + headers */
+
+/* meta per frame: [offset, length, sec, nsec, ifindex, pkttype, auxStatus, originalLength] */
+static int packet_read_batch(mh_handle *h, napi_value *args, size_t *argc, int *err) {
+  int n = mh_recvmmsg(h, sizeof(struct sockaddr_ll), err);
+  if (n < 0) return n;
+  napi_value buf, meta, count;
+  unsigned kept;
+  if (mh_pack(h, (unsigned)n, &buf, &kept) != napi_ok) return 0;
+  unsigned k = 0;
+  for (int i = 0; i < n; i++) {
+    struct msghdr *m = &h->msgs[i].msg_hdr;
+    if (m->msg_flags & MSG_TRUNC) continue;
+    const struct sockaddr_ll *sll = m->msg_name;
+    double *row = h->meta + (size_t)k * MH_META_STRIDE;
+    mh_timestamp(m, &row[2], &row[3]);
+    row[4] = sll->sll_ifindex;
+    row[5] = sll->sll_pkttype;
+    row[6] = 0;
+    row[7] = h->msgs[i].msg_len;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+      if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
+        struct tpacket_auxdata aux;
+        memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        /* TP_STATUS_CSUMNOTREADY: a locally sent frame whose L4 checksum is left to offload. */
+        row[6] = aux.tp_status;
+        row[7] = aux.tp_len;
+      }
+    }
+    k++;
+  }
+  if (kept == 0) return n;
+  if (napi_create_uint32(h->env, kept, &count) != napi_ok) return n;
+  if (napi_get_reference_value(h->env, h->meta_ref, &meta) != napi_ok) return n;
+  args[0] = count;
+  args[1] = buf;
+  args[2] = meta;
+  *argc = 3;
+  return n;
+}
+
+/* packetOpen({ ifname, protocol?, promiscuous?, ignoreOutgoing?, netns?, batch?, maxPacketSize?,
+ *              receiveBuffer? }) -> [handle, ifindex] */
+static napi_value PacketOpen(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value opts;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, &opts, NULL, NULL));
+  char *ifname = NULL, *netns = NULL;
+  int64_t proto = ETH_P_ALL, rcvbuf = 0;
+  int promisc = 0, ignore_out = 1;
+  unsigned batch;
+  size_t slot;
+  napi_value result = NULL;
+  if (mh_opt_string(env, opts, "ifname", &ifname) <= 0) {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "option ifname is required");
+    goto out;
+  }
+  if (mh_opt_string(env, opts, "netns", &netns) < 0 || mh_opt_int(env, opts, "protocol", &proto) < 0 ||
+      mh_opt_bool(env, opts, "promiscuous", &promisc) < 0 ||
+      mh_opt_bool(env, opts, "ignoreOutgoing", &ignore_out) < 0 ||
+      mh_opt_int(env, opts, "receiveBuffer", &rcvbuf) < 0 ||
+      mh_opt_batch(env, opts, &batch, &slot, PACKET_DEFAULT_SLOT) < 0)
+    goto out;
+
+  mh_fail f = {0};
+  int fd = -1, ifindex = 0, one = 1;
+  int saved = mh_netns_enter(netns, &f);
+  if (saved == -1) goto fail;
+  /* Protocol 0 until bind: an unbound ETH_P_ALL socket would queue frames of every interface. */
+  fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) { f.err = errno; f.syscall = "socket AF_PACKET"; goto leave; }
+  ifindex = (int)if_nametoindex(ifname);
+  if (ifindex == 0) { f.err = errno ? errno : ENODEV; f.syscall = "if_nametoindex"; f.path = ifname; goto leave; }
+  if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0) { f.err = errno; f.syscall = "setsockopt SO_TIMESTAMPNS"; goto leave; }
+  if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) < 0) { f.err = errno; f.syscall = "setsockopt PACKET_AUXDATA"; goto leave; }
+  if (ignore_out && setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0) { f.err = errno; f.syscall = "setsockopt PACKET_IGNORE_OUTGOING"; goto leave; }
+  mh_set_rcvbuf(fd, (int)rcvbuf);
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons((uint16_t)proto);
+  sll.sll_ifindex = ifindex;
+  if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) { f.err = errno; f.syscall = "bind"; goto leave; }
+  if (promisc) {
+    struct packet_mreq mr;
+    memset(&mr, 0, sizeof mr);
+    mr.mr_ifindex = ifindex;
+    mr.mr_type = PACKET_MR_PROMISC;
+    if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) { f.err = errno; f.syscall = "setsockopt PACKET_ADD_MEMBERSHIP"; goto leave; }
+  }
+leave:
+  mh_netns_leave(saved);
+fail:
+  if (f.err) {
+    if (fd >= 0) close(fd);
+    mh_throw_fail(env, &f);
+    goto out;
+  }
+  napi_value handle, idx;
+  mh_handle *h = mh_handle_new(env, fd, MH_PACKET, batch, slot, sizeof(struct sockaddr_ll), PACKET_CTRL,
+                               packet_read_batch, &handle);
+  if (!h) goto out;
+  h->ifindex = ifindex;
+  if (napi_create_array_with_length(env, 2, &result) != napi_ok ||
+      napi_create_int32(env, ifindex, &idx) != napi_ok ||
+      napi_set_element(env, result, 0, handle) != napi_ok || napi_set_element(env, result, 1, idx) != napi_ok)
+    result = NULL;
+out:
+  free(ifname);
+  free(netns);
+  return result;
+}
+
+/* sendMany(handle, buffers[]) -> number sent: one sendmmsg for a relay's batch; stops at EAGAIN. */
+static napi_value SendMany(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], result;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mh_handle *h = mh_handle_get(env, argv[0]);
+  if (!h) return NULL;
+  if (h->closed) {
+    mh_throw_errno(env, EBADF, "sendmmsg (socket is closed)");
+    return NULL;
+  }
+  uint32_t n = 0;
+  NAPI_CALL(env, napi_get_array_length(env, argv[1], &n));
+  enum { CHUNK = 64 };
+  struct mmsghdr msgs[CHUNK];
+  struct iovec iov[CHUNK];
+  uint32_t sent = 0;
+  while (sent < n) {
+    unsigned m = n - sent < CHUNK ? n - sent : CHUNK;
+    memset(msgs, 0, sizeof(struct mmsghdr) * m);
+    for (unsigned i = 0; i < m; i++) {
+      napi_value b;
+      bool is_buf = false;
+      NAPI_CALL(env, napi_get_element(env, argv[1], sent + i, &b));
+      NAPI_CALL(env, napi_is_buffer(env, b, &is_buf));
+      if (!is_buf) {
+        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "frames must be Buffers");
+        return NULL;
+      }
+      NAPI_CALL(env, napi_get_buffer_info(env, b, &iov[i].iov_base, &iov[i].iov_len));
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int r;
+    do r = sendmmsg(h->fd, msgs, m, MSG_DONTWAIT);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      int e = errno;
+      if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) break;
+      mh_throw_errno(env, e, "sendmmsg");
+      return NULL;
+    }
+    sent += (uint32_t)r;
+    if ((unsigned)r < m) break;
+  }
+  h->tx_items += sent;
+  h->tx_dropped += n - sent;
+  NAPI_CALL(env, napi_create_uint32(env, sent, &result));
+  return result;
+}
+
+
+napi_value mh_packet_init(napi_env env, napi_value exports) {
+  NAPI_CALL(env, mh_export(env, exports, "packetOpen", PacketOpen));
+  NAPI_CALL(env, mh_export(env, exports, "sendMany", SendMany));
+  return exports;
+}
