@@ -68,15 +68,14 @@ export class UdpSender {
   }
 
   async start(): Promise<void> {
-    if (this.opts.bindAddress || this.opts.bindPort) {
-      await new Promise<void>((resolve, reject) => {
-        this.socket.once('error', reject);
-        this.socket.bind({ address: this.opts.bindAddress, port: this.opts.bindPort ?? 0 }, () => {
-          this.socket.off('error', reject);
-          resolve();
-        });
+    // Bind before the first packet so its send time is not spent on an implicit bind.
+    await new Promise<void>((resolve, reject) => {
+      this.socket.once('error', reject);
+      this.socket.bind({ address: this.opts.bindAddress ?? '::', port: this.opts.bindPort ?? 0 }, () => {
+        this.socket.off('error', reject);
+        resolve();
       });
-    }
+    });
     this.startMono = performance.now();
     this.startNs = realtimeNs();
     this.tick();
