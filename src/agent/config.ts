@@ -1,0 +1,147 @@
+// The agent's config file (`mipshop-agent --config FILE.json`). The orchestrator writes it from the
+// node's ResolvedNode (agentConfigFromNode) and starts the agent inside the node's namespace.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { controlSocketPath } from '../lab/names.js';
+import type { NodeRole, ResolvedInterface, ResolvedNode, RouterAdvertisementConfig } from '../lab/topology/types.js';
+
+export interface AgentConfig {
+  lab: string;
+  node: string;
+  roles: NodeRole[];
+  interfaces: ResolvedInterface[];
+  routerAdvertisements: RouterAdvertisementConfig[];
+  /** Per-role settings (ResolvedNode.agent), e.g. { "access-router": { "maxResponseDelayMs": 5 }, "logLevel": "debug" }. */
+  agent: Record<string, unknown>;
+  /** Unix socket of the control channel (lab/names.ts controlSocketPath). */
+  controlSocket: string;
+  /** JSON log lines are appended here as well as written to stdout. */
+  logFile?: string;
+  /** The final status (roles, counters, state) is written here at shutdown. */
+  statusFile?: string;
+}
+
+const NODE_ROLES = [
+  'host',
+  'router',
+  'mobile',
+  'access-router',
+  'home-agent',
+  'mobile-node',
+  'par',
+  'nar',
+  'map',
+  'lma',
+  'mag',
+] as const satisfies readonly NodeRole[];
+
+const interfaceSchema = z.object({
+  name: z.string().min(1).max(15),
+  kind: z.enum(['link', 'ap', 'radio']),
+  mac: z.string().regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'a MAC address like 02:00:00:00:00:01'),
+  addresses: z.array(z.string()),
+  link: z.string().optional(),
+  ap: z.string().optional(),
+});
+
+const raSchema = z.object({
+  iface: z.string().min(1).max(15),
+  prefix: z.string().regex(/^[0-9a-fA-F:]+\/\d{1,3}$/, 'an IPv6 prefix like 2001:db8:10:a1::/64'),
+  minIntervalMs: z.number().positive(),
+  maxIntervalMs: z.number().positive(),
+  routerLifetimeS: z.number().int().min(0).max(65535),
+});
+
+export const agentConfigSchema = z.object({
+  lab: z.string().min(1),
+  node: z.string().min(1),
+  roles: z.array(z.enum(NODE_ROLES)),
+  interfaces: z.array(interfaceSchema),
+  routerAdvertisements: z.array(raSchema).default([]),
+  agent: z.record(z.string(), z.unknown()).default({}),
+  controlSocket: z.string().min(1),
+  logFile: z.string().optional(),
+  statusFile: z.string().optional(),
+});
+
+/** Settings of the access-router role, from `agent["access-router"]`. All optional. */
+export const accessRouterSettingsSchema = z
+  .object({
+    /** Upper bound of the random delay before a solicited RA (RFC 4861 §6.2.6); default 10 ms. */
+    maxResponseDelayMs: z.number().min(0).max(500).optional(),
+    /** MinDelayBetweenRAs (RFC 6275 §7.5), ≥ 30 ms. */
+    minDelayBetweenRasMs: z.number().min(30).optional(),
+    solicitedUnicast: z.boolean().optional(),
+    validLifetimeS: z.number().int().min(0).optional(),
+    preferredLifetimeS: z.number().int().min(0).optional(),
+    curHopLimit: z.number().int().min(0).max(255).optional(),
+    homeAgent: z.boolean().optional(),
+    mtu: z.number().int().min(1280).optional(),
+  })
+  .strict();
+export type AccessRouterSettings = z.infer<typeof accessRouterSettingsSchema>;
+
+export class AgentConfigError extends Error {
+  override name = 'AgentConfigError';
+}
+
+/** Validates a parsed config; errors name the file and the path in it. */
+export function parseAgentConfig(value: unknown, file = '<config>'): AgentConfig {
+  const r = agentConfigSchema.safeParse(value);
+  if (!r.success) throw new AgentConfigError(formatIssues(file, r.error.issues));
+  return r.data;
+}
+
+export function readAgentConfig(file: string): AgentConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new AgentConfigError(`${file}: cannot read the agent config: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new AgentConfigError(`${file}: not JSON: ${(err as Error).message}`);
+  }
+  return parseAgentConfig(json, file);
+}
+
+/** A role's section of `agent`, validated; errors name the file and `agent.<role>`. */
+export function roleSettings<T>(config: AgentConfig, role: string, schema: z.ZodType<T>, file = '<config>'): T {
+  const r = schema.safeParse(config.agent[role] ?? {});
+  if (!r.success) throw new AgentConfigError(formatIssues(file, r.error.issues, ['agent', role]));
+  return r.data;
+}
+
+/** What the orchestrator writes for a node. */
+export function agentConfigFromNode(
+  lab: string,
+  node: ResolvedNode,
+  extra: { controlSocket?: string; logFile?: string; statusFile?: string } = {},
+): AgentConfig {
+  const cfg: AgentConfig = {
+    lab,
+    node: node.name,
+    roles: node.roles,
+    interfaces: node.interfaces,
+    routerAdvertisements: node.routerAdvertisements,
+    agent: node.agent,
+    controlSocket: extra.controlSocket ?? controlSocketPath(lab, node.name),
+  };
+  if (extra.logFile !== undefined) cfg.logFile = extra.logFile;
+  if (extra.statusFile !== undefined) cfg.statusFile = extra.statusFile;
+  return cfg;
+}
+
+function formatIssues(file: string, issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): string {
+  return issues
+    .map((i) => {
+      const path = [...prefix, ...i.path]
+        .map((p, n) => (typeof p === 'number' ? `[${p}]` : `${n ? '.' : ''}${String(p)}`))
+        .join('');
+      return `${file}: ${path || '(top level)'}: ${i.message}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,171 @@
+// The agent's control channel: a Unix socket, JSON lines both ways (docs/agent.md). The scenario
+// runner delivers L2 triggers here and reads status; a malformed line gets { ok: false, error }, is
+// counted, and the connection stays usable.
+import { mkdirSync, lstatSync, unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import type { Counters } from './counters.js';
+import type { Logger } from './log.js';
+import type { L2TriggerEvent } from './roles/role.js';
+
+const L2_TRIGGERS = ['link-going-down', 'new-ap-detected', 'link-up', 'link-down'] as const;
+
+const idSchema = z.union([z.string().max(200), z.number()]);
+
+export const controlRequestSchema = z.discriminatedUnion('op', [
+  z.object({ id: idSchema, op: z.literal('status') }).strict(),
+  z
+    .object({
+      id: idSchema,
+      op: z.literal('l2'),
+      event: z.enum(L2_TRIGGERS),
+      ap: z.string().optional(),
+      bssid: z.string().optional(),
+      routerAddress: z.string().optional(),
+      prefix: z.string().optional(),
+    })
+    .strict(),
+  z.object({ id: idSchema, op: z.literal('shutdown') }).strict(),
+]);
+
+export type ControlRequest = z.infer<typeof controlRequestSchema>;
+export type ControlRequestId = string | number;
+
+export interface AgentStatus {
+  lab: string;
+  node: string;
+  pid: number;
+  /** Seconds since the agent started. */
+  uptimeS: number;
+  roles: string[];
+  /** Counters per role, plus "control" for the channel itself. */
+  counters: Record<string, Record<string, number>>;
+  /** State per role. */
+  state: Record<string, unknown>;
+}
+
+export type ControlResponse =
+  | { id: ControlRequestId | null; ok: true; status?: AgentStatus }
+  | { id: ControlRequestId | null; ok: false; error: string };
+
+/** What the channel drives. */
+export interface ControlTarget {
+  status(): AgentStatus;
+  /** Delivers an L2 trigger to every role. */
+  l2(event: L2TriggerEvent): void;
+  /** Starts a clean shutdown (after the answer is written). */
+  shutdown(): void;
+}
+
+/** Longest request line accepted; a peer that sends more without a newline is cut off. */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+export interface ControlServer {
+  readonly path: string;
+  /** Stops listening, ends the connections and removes the socket file. */
+  close(): Promise<void>;
+}
+
+export async function startControlServer(path: string, target: ControlTarget, log: Logger, counters: Counters): Promise<ControlServer> {
+  mkdirSync(dirname(path), { recursive: true });
+  removeStaleSocket(path);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => sock.destroy());
+    let pending = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (chunk: string) => {
+      pending += chunk;
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line.trim() === '') continue;
+        reply(sock, handleLine(line, target, log, counters));
+      }
+      if (Buffer.byteLength(pending) > MAX_LINE_BYTES) {
+        counters.add('malformed');
+        reply(sock, { id: null, ok: false, error: `line longer than ${MAX_LINE_BYTES} bytes` });
+        sock.end();
+        pending = '';
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (err) => log.warn('control.error', { err }));
+  log.info('control.listening', { path });
+  let closed: Promise<void> | null = null;
+  return {
+    path,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        // server.close() unlinks the socket file of a path listener; unlink again in case it did not.
+        server.close(() => {
+          try {
+            unlinkSync(path);
+          } catch {
+            // already gone
+          }
+          resolve();
+        });
+      });
+      return closed;
+    },
+  };
+}
+
+function reply(sock: Socket, res: ControlResponse): void {
+  if (!sock.destroyed && sock.writable) sock.write(JSON.stringify(res) + '\n');
+}
+
+function handleLine(line: string, target: ControlTarget, log: Logger, counters: Counters): ControlResponse {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    counters.add('malformed');
+    return { id: null, ok: false, error: 'not a JSON line' };
+  }
+  const parsed = controlRequestSchema.safeParse(json);
+  if (!parsed.success) {
+    counters.add('malformed');
+    const id = json && typeof json === 'object' && 'id' in json ? idSchema.safeParse((json as { id: unknown }).id) : null;
+    const error = parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ');
+    return { id: id?.success ? id.data : null, ok: false, error };
+  }
+  const req = parsed.data;
+  counters.add(`requests.${req.op}`);
+  switch (req.op) {
+    case 'status':
+      return { id: req.id, ok: true, status: target.status() };
+    case 'l2': {
+      const { id: _id, op: _op, ...event } = req;
+      log.info('l2.trigger', { ...event });
+      target.l2(event);
+      return { id: req.id, ok: true };
+    }
+    case 'shutdown':
+      // Answer first; the shutdown runs after this turn so the reply is flushed before the socket closes.
+      setImmediate(() => target.shutdown());
+      return { id: req.id, ok: true };
+  }
+}
+
+/** A socket file left by a killed agent would make listen() fail with EADDRINUSE. */
+function removeStaleSocket(path: string): void {
+  try {
+    if (lstatSync(path).isSocket()) unlinkSync(path);
+  } catch {
+    // absent
+  }
+}

@@ -1,0 +1,53 @@
+// What a role is: the agent hands it the native binding, its config, a logger and counters; the
+// role opens its sockets, builds its machines and runs them in the agent's loop. Later roles (home
+// agent, mobile node, PAR/NAR, MAP, LMA/MAG) plug in the same way.
+import type { L2TriggerName } from '../../lab/topology/types.js';
+import type { NativeBinding } from '../../native/types.js';
+import type { AgentConfig } from '../config.js';
+import type { Counters } from '../counters.js';
+import type { Logger } from '../log.js';
+import type { Clock, Machine, MachineIo, RunningMachine } from '../loop.js';
+
+/** An L2 trigger from the scenario runner (architecture.md, "The layer-2 model"). */
+export interface L2TriggerEvent {
+  event: L2TriggerName;
+  /** The AP it concerns (the new AP for new-ap-detected). */
+  ap?: string;
+  bssid?: string;
+  /** The access router behind that AP, and its prefix, when the runner knows them (FMIPv6 PrRtAdv). */
+  routerAddress?: string;
+  prefix?: string;
+}
+
+export interface RoleContext {
+  readonly config: AgentConfig;
+  /** The config file's path, for error messages. */
+  readonly configFile: string;
+  readonly native: NativeBinding;
+  readonly log: Logger;
+  /** This role's counters (reported under its name by `status`). */
+  readonly counters: Counters;
+  readonly clock: Clock;
+  /** Uniform in [0, 1); injected so tests can fix it. */
+  readonly random: () => number;
+  /** Runs a machine in the agent's loop; stopped at shutdown; a throw inside it is fatal. */
+  run<I, A>(machine: Machine<I, A>, io: MachineIo<I, A>): RunningMachine<I>;
+  /** Closes `resource` at shutdown (sockets, TUN devices), in reverse order of registration. */
+  own<T extends { close(): void }>(resource: T): T;
+  /** A bug in the role: the agent logs it, shuts down and exits non-zero. */
+  fatal(err: unknown): void;
+}
+
+export interface Role {
+  readonly name: string;
+  onL2Trigger?(event: L2TriggerEvent): void;
+  /** Role state for the control channel's `status` (plain JSON). */
+  state(): unknown;
+}
+
+export interface RoleDefinition {
+  readonly name: string;
+  /** Whether this role runs for this node's config. */
+  wanted(config: AgentConfig): boolean;
+  start(ctx: RoleContext): Role | Promise<Role>;
+}
