@@ -1,0 +1,54 @@
+// `mipshop-lab images build`: the base image (offline bootstrap, or one the user names) and the
+// agent image on top. Each step is skipped when an image with the same input hash exists.
+import Docker from 'dockerode';
+import { ensureAgentImage, type AgentSettings } from './agent.js';
+import { ensureBaseImage, imageExists, type BaseSettings, type EnsureResult } from './base.js';
+import { LABEL_IMAGE } from './paths.js';
+
+export interface BuildImagesOptions extends BaseSettings, Omit<AgentSettings, 'base'> {
+  docker?: Docker;
+  /** Use this image as the base instead of bootstrapping one (e.g. debian:bookworm from a registry). */
+  baseImage?: string;
+  log?: (line: string) => void;
+}
+
+export interface BuiltImages {
+  base: EnsureResult;
+  agent: EnsureResult;
+}
+
+export async function buildImages(options: BuildImagesOptions = {}): Promise<BuiltImages> {
+  const docker = options.docker ?? new Docker();
+  const log = options.log ?? (() => {});
+  let base: EnsureResult;
+  if (options.baseImage) {
+    const id = await imageExists(docker, options.baseImage);
+    if (!id) throw new Error(`base image ${options.baseImage} not found in Docker (pull or import it first)`);
+    base = { tag: options.baseImage, id, built: false, seconds: 0 };
+  } else {
+    base = await ensureBaseImage(docker, options, log);
+  }
+  const agent = await ensureAgentImage(docker, { base: base.id, nodePath: options.nodePath, appDir: options.appDir }, log);
+  return { base, agent };
+}
+
+/** The agent image's tag, building what is missing: what the docker runtime uses by default. */
+export async function defaultAgentImage(docker?: Docker): Promise<string> {
+  return (await buildImages({ docker })).agent.tag;
+}
+
+/** Removes our images except the ones named in `keep` (ids or tags); returns how many went. */
+export async function pruneImages(keep: readonly string[] = [], docker: Docker = new Docker()): Promise<number> {
+  const images = await docker.listImages({ filters: { label: [LABEL_IMAGE] } });
+  let removed = 0;
+  for (const img of images) {
+    if (keep.includes(img.Id) || img.RepoTags?.some((t) => keep.includes(t))) continue;
+    try {
+      await docker.getImage(img.Id).remove({ force: false });
+      removed++;
+    } catch {
+      // in use by a container, or a parent of a kept image
+    }
+  }
+  return removed;
+}
