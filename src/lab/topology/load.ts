@@ -55,13 +55,10 @@ function zodIssues(issue: z.core.$ZodIssue): SpecIssue[] {
     case 'invalid_value':
       return [{ path, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
     case 'invalid_type':
-      if (issue.message.endsWith('received undefined')) {
-        return [{ path, message: `missing key "${String(path.at(-1))}" (expected ${article(issue.expected)})` }];
-      }
       return [{ path, message: issue.message.startsWith('Invalid input') ? `expected ${article(issue.expected)}` : issue.message }];
     case 'invalid_union': {
       // A discriminated union whose discriminator is wrong: name the choices.
-      if (issue.errors.length === 0 && 'note' in issue) return [{ path: [...path, 'kind'], message: 'expected kind: udp or iperf3' }];
+      if (issue.errors.length === 0) return [{ path, message: 'expected kind: udp or iperf3' }];
       const deepest = issue.errors.map((errs) => errs.flatMap((e) => zodIssues({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue)));
       return deepest.sort((a, b) => depth(b) - depth(a))[0] ?? [{ path, message: issue.message }];
     }
@@ -100,7 +97,14 @@ function locate(issue: SpecIssue, doc: Document, lc: LineCounter, file: string):
   const target = (issue.onKey && found ? keyNode : node) as Node | undefined;
   const offset = target?.range?.[0] ?? 0;
   const { line, col } = lc.linePos(offset);
-  const got = found && !issue.onKey && !issue.message.includes(', got ') && issue.message.startsWith('expected') ? gotText(node) : '';
+  if (!found) {
+    // Only a missing last key can be absent here: zod reports the rest of a path only where the YAML has it.
+    const key = issue.path.at(-1);
+    const message = typeof key === 'string' ? `missing key "${key}": ${issue.message}` : issue.message;
+    return { file, line, col, path: formatPath(issue.path), message };
+  }
+  const says = (prefix: string) => issue.message.startsWith(prefix) && !issue.message.includes(', got ');
+  const got = issue.onKey ? '' : isScalar(node) ? (says('expected') ? gotText(node) : '') : says('expected a') ? gotText(node) : '';
   return { file, line, col, path: formatPath(issue.path), message: `${issue.message}${got}` };
 }
 

@@ -39,7 +39,7 @@ export function resolveSpec(spec: LabSpec, file: string): ResolveResult {
     ok: true,
     lab: {
       name: spec.name,
-      file: resolvePath(file),
+      file: file.startsWith('<') ? file : resolvePath(file),
       prefix: formatPrefix(plan.labPrefix),
       nodes,
       links: resolveLinks(spec, plan),

@@ -1,6 +1,7 @@
 // The lab YAML as written: a zod schema, strict everywhere so a mistyped key is an error, with
 // quantities parsed from text ("20ms", "10mbit", "1%"). resolve.ts turns its output into a ResolvedLab.
 import { z } from 'zod';
+import { FLOW_HEADER_LENGTH, FLOW_MAX_SIZE } from '../../traffic/flow-packet.js';
 import { LAB_NAME_RE, NODE_NAME_RE } from '../names.js';
 import type { L2TriggerName, NodeRole } from './types.js';
 import { isAddressWithLength, isIPv6Address, isPrefix } from './ipv6.js';
@@ -145,7 +146,7 @@ export const udpFlowSchema = z.strictObject({
   kind: z.literal('udp'),
   ...flowCommon,
   rate: packetRate,
-  size: z.number().int().min(16).max(65507).default(100),
+  size: z.number().int().min(FLOW_HEADER_LENGTH).max(FLOW_MAX_SIZE).default(100).meta({ description: 'UDP payload bytes per packet.' }),
 });
 
 export const iperf3Schema = z.strictObject({
