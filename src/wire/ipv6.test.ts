@@ -145,7 +145,7 @@ describe('udp', () => {
     const addrs = { src: '2001:db8::1', dst: '2001:db8::2' };
     const b = udp.encode(d, undefined, 0, { addresses: addrs });
     expect(udp.decode(b, 0, { verify: addrs }).ok).toBe(true);
-    b[9] ^= 1;
+    b[9] = b[9]! ^ 1;
     const r = udp.decode(b, 0, { verify: addrs });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatchObject({ code: 'bad-checksum', offset: 6 });

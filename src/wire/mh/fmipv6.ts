@@ -1,0 +1,152 @@
+// FMIPv6 Mobility Header messages, RFC 5568 §6.2.1 (HI), §6.2.2 (HAck), §6.3.1 (FBU), §6.3.2 (FBack),
+// with the HI flags RFC 5949 §6.2.1 adds for proxy-based fast handovers (P, F).
+// FBU/FBack Lifetime is in seconds per RFC 5568 (Wireshark 4.0 renders it ×4, spec §0.2.5).
+
+import { bit, bodyCodec, flag } from './body.js';
+import { MhType } from './binding.js';
+import type { MobilityOption } from './options/types.js';
+
+export interface FastBindingUpdate {
+  type: 'FastBindingUpdate';
+  sequenceNumber: number;
+  acknowledge: boolean;
+  homeRegistration: boolean;
+  linkLocalCompatibility: boolean;
+  keyManagementCompatibility: boolean;
+  lifetime: number;
+  options: MobilityOption[];
+}
+
+/** Status: 0 accepted, 1 accepted but use supplied NCoA, >= 128 rejected (RFC 5568 §6.3.2). */
+export interface FastBindingAcknowledgement {
+  type: 'FastBindingAcknowledgement';
+  status: number;
+  keyManagementCompatibility: boolean;
+  sequenceNumber: number;
+  lifetime: number;
+  options: MobilityOption[];
+}
+
+/** Code 0: FBU from the PCoA (predictive); 1: FBU from elsewhere (reactive) — RFC 5568 §6.2.1. */
+export interface HandoverInitiate {
+  type: 'HandoverInitiate';
+  sequenceNumber: number;
+  /** S: assigned address configuration — ask the NAR to assign the NCoA. */
+  assignedAddressConfiguration: boolean;
+  /** U: buffer packets for the MN at the NAR. */
+  buffer: boolean;
+  /** P (RFC 5949 §6.2.1, bit 0x20 — position per spec §6.1, UNVERIFIED): the HI is for a proxy (PMIPv6) MN. */
+  proxy: boolean;
+  /** F (RFC 5949 §6.2.1, bit 0x10 — UNVERIFIED): request forwarding between the MAGs. */
+  forwarding: boolean;
+  code: number;
+  options: MobilityOption[];
+}
+
+/** Code: 0 accepted NCoA valid, 1 NCoA not valid, 2 NCoA assigned, 3 use PCoA, 4 unsolicited, >= 128 rejected. */
+export interface HandoverAcknowledge {
+  type: 'HandoverAcknowledge';
+  sequenceNumber: number;
+  /** The byte RFC 5568 reserves and RFC 5949 §6.2.2 uses for flags; kept raw since bit positions are unverified. */
+  flags: number;
+  code: number;
+  options: MobilityOption[];
+}
+
+export const FastBindingAcknowledgementStatus = {
+  Accepted: 0,
+  AcceptedUseSuppliedNcoa: 1,
+  ReasonUnspecified: 128,
+  AdministrativelyProhibited: 129,
+  InsufficientResources: 130,
+  IncorrectInterfaceIdentifierLength: 131,
+} as const;
+
+export const HandoverAcknowledgeCode = {
+  AcceptedNcoaValid: 0,
+  AcceptedNcoaNotValid: 1,
+  AcceptedNcoaAssigned: 2,
+  AcceptedUsePcoa: 3,
+  Unsolicited: 4,
+  ReasonUnspecified: 128,
+  AdministrativelyProhibited: 129,
+  InsufficientResources: 130,
+} as const;
+
+export const fastBindingUpdateCodec = bodyCodec<FastBindingUpdate>({
+  type: 'FastBindingUpdate',
+  mhType: MhType.FastBindingUpdate,
+  fixedLength: 6,
+  writeFixed(m, b, o) {
+    b.writeUInt16BE(m.sequenceNumber, o);
+    b[o + 2] = flag(m.acknowledge, 0x80) | flag(m.homeRegistration, 0x40) | flag(m.linkLocalCompatibility, 0x20) | flag(m.keyManagementCompatibility, 0x10);
+    b[o + 3] = 0;
+    b.writeUInt16BE(m.lifetime, o + 4);
+  },
+  readFixed(b, o) {
+    const f = b[o + 2]!;
+    return {
+      type: 'FastBindingUpdate',
+      sequenceNumber: b.readUInt16BE(o),
+      acknowledge: bit(f, 0x80),
+      homeRegistration: bit(f, 0x40),
+      linkLocalCompatibility: bit(f, 0x20),
+      keyManagementCompatibility: bit(f, 0x10),
+      lifetime: b.readUInt16BE(o + 4),
+    };
+  },
+});
+
+export const fastBindingAcknowledgementCodec = bodyCodec<FastBindingAcknowledgement>({
+  type: 'FastBindingAcknowledgement',
+  mhType: MhType.FastBindingAcknowledgement,
+  fixedLength: 6,
+  writeFixed(m, b, o) {
+    b[o] = m.status;
+    b[o + 1] = flag(m.keyManagementCompatibility, 0x80);
+    b.writeUInt16BE(m.sequenceNumber, o + 2);
+    b.writeUInt16BE(m.lifetime, o + 4);
+  },
+  readFixed: (b, o) => ({
+    type: 'FastBindingAcknowledgement',
+    status: b[o]!,
+    keyManagementCompatibility: bit(b[o + 1]!, 0x80),
+    sequenceNumber: b.readUInt16BE(o + 2),
+    lifetime: b.readUInt16BE(o + 4),
+  }),
+});
+
+export const handoverInitiateCodec = bodyCodec<HandoverInitiate>({
+  type: 'HandoverInitiate',
+  mhType: MhType.HandoverInitiate,
+  fixedLength: 4,
+  writeFixed(m, b, o) {
+    b.writeUInt16BE(m.sequenceNumber, o);
+    b[o + 2] = flag(m.assignedAddressConfiguration, 0x80) | flag(m.buffer, 0x40) | flag(m.proxy, 0x20) | flag(m.forwarding, 0x10);
+    b[o + 3] = m.code;
+  },
+  readFixed(b, o) {
+    const f = b[o + 2]!;
+    return {
+      type: 'HandoverInitiate',
+      sequenceNumber: b.readUInt16BE(o),
+      assignedAddressConfiguration: bit(f, 0x80),
+      buffer: bit(f, 0x40),
+      proxy: bit(f, 0x20),
+      forwarding: bit(f, 0x10),
+      code: b[o + 3]!,
+    };
+  },
+});
+
+export const handoverAcknowledgeCodec = bodyCodec<HandoverAcknowledge>({
+  type: 'HandoverAcknowledge',
+  mhType: MhType.HandoverAcknowledge,
+  fixedLength: 4,
+  writeFixed(m, b, o) {
+    b.writeUInt16BE(m.sequenceNumber, o);
+    b[o + 2] = m.flags;
+    b[o + 3] = m.code;
+  },
+  readFixed: (b, o) => ({ type: 'HandoverAcknowledge', sequenceNumber: b.readUInt16BE(o), flags: b[o + 2]!, code: b[o + 3]! }),
+});
