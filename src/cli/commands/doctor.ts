@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { doctorReport } from '../../lab/doctor.js';
+import type { SetOutcome } from '../main.js';
+import { jsonOption } from '../options.js';
+import { EXIT_LAB_ERROR, EXIT_OK, makeOutput } from '../output.js';
+
+export function registerDoctor(program: Command, setOutcome: SetOutcome): void {
+  program
+    .command('doctor')
+    .description("report the kernel's features, the tools found, and which path each lab feature takes here")
+    .addOption(jsonOption())
+    .action((o: { json?: boolean }) => setOutcome(doctor(o)));
+}
+
+async function doctor(o: { json?: boolean }): Promise<number> {
+  const out = makeOutput(!!o.json);
+  const r = await doctorReport();
+  const lines = [`kernel ${r.kernel}`];
+  for (const f of r.features) lines.push(`  ${f.present ? '✓' : '✗'} ${f.name.padEnd(10)} ${f.note}`);
+  lines.push('tools');
+  for (const t of r.tools) lines.push(`  ${t.found ? '✓' : '✗'} ${t.name.padEnd(10)} ${t.found ? t.path : 'not found: ' + t.neededFor}`);
+  lines.push('lab features');
+  for (const p of r.paths) lines.push(`  ${p.feature.padEnd(22)} ${p.path}`);
+  out.result(lines.join('\n'), r);
+  return r.ready ? EXIT_OK : EXIT_LAB_ERROR;
+}

@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import { Lab } from '../../lab/lab.js';
+import { describeLabError } from '../errors.js';
+import type { SetOutcome } from '../main.js';
+import { EXIT_LAB_ERROR, makeOutput } from '../output.js';
+
+export function registerExec(program: Command, setOutcome: SetOutcome): void {
+  program
+    .command('exec')
+    .description('run a command inside a node of a running lab, e.g. `mipshop-lab exec smoke mn -- ip -6 addr`')
+    .argument('<lab>', 'lab name')
+    .argument('<node>', 'node name')
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .action((lab: string, node: string, command: string[]) => setOutcome(execIn(lab, node, command)));
+}
+
+async function execIn(lab: string, node: string, command: string[]): Promise<number> {
+  const out = makeOutput(false);
+  try {
+    const started = await Lab.open(lab);
+    const r = await started.node(node).exec(command, { reject: false });
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    started.detach();
+    return r.exitCode;
+  } catch (err) {
+    out.error(describeLabError(err));
+    return EXIT_LAB_ERROR;
+  }
+}

@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { Lab } from '../../lab/lab.js';
+import type { SetOutcome } from '../main.js';
+import { jsonOption } from '../options.js';
+import { EXIT_OK, makeOutput } from '../output.js';
+
+export function registerLs(program: Command, setOutcome: SetOutcome): void {
+  program
+    .command('ls')
+    .description('list the labs running on this machine')
+    .addOption(jsonOption())
+    .action((o: { json?: boolean }) => setOutcome(ls(o)));
+}
+
+async function ls(o: { json?: boolean }): Promise<number> {
+  const out = makeOutput(!!o.json);
+  const labs = await Lab.list();
+  const text = labs.length
+    ? labs.map((l) => `${l.name}\t${l.runtime ?? '?'}\t${l.nodes.join(',')}${l.file ? `\t${l.file}` : ''}`).join('\n')
+    : 'no labs';
+  out.result(text, { labs });
+  return EXIT_OK;
+}

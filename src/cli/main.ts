@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// mipshop-lab: the command line over the Lab API (src/lab/lab.ts). Commands live one per file in
+// commands/; each returns an exit code, and this file alone ends the process (after teardown).
+import { Command } from 'commander';
+import { registerDoctor } from './commands/doctor.js';
+import { registerDown } from './commands/down.js';
+import { registerExec } from './commands/exec.js';
+import { registerImages } from './commands/images.js';
+import { registerLs } from './commands/ls.js';
+import { registerRun } from './commands/run.js';
+import { registerUp } from './commands/up.js';
+import { EXIT_LAB_ERROR } from './output.js';
+
+export type CommandOutcome = { code: number };
+export type SetOutcome = (p: Promise<number>) => void;
+
+async function main(argv: string[]): Promise<number> {
+  let pending: Promise<number> | undefined;
+  const setOutcome: SetOutcome = (p) => {
+    pending = p;
+  };
+  const program = new Command()
+    .name('mipshop-lab')
+    .description('A testbed for IPv6 mobility protocols (Mobile IPv6, HMIPv6, FMIPv6, PMIPv6): labs from YAML on network namespaces or Docker, protocol agents, scripted handovers, pcaps and verdicts.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  registerUp(program, setOutcome);
+  registerRun(program, setOutcome);
+  registerDown(program, setOutcome);
+  registerLs(program, setOutcome);
+  registerExec(program, setOutcome);
+  registerDoctor(program, setOutcome);
+  registerImages(program, setOutcome);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    if (typeof e.exitCode === 'number') return EXIT_LAB_ERROR;
+    throw err;
+  }
+  return pending ? await pending : 0;
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`mipshop-lab: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(EXIT_LAB_ERROR);
+  },
+);

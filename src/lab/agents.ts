@@ -1,0 +1,88 @@
+// Starts one mipshop-agent per node that needs one, inside the node (through the runtime), and waits
+// until its control channel answers. The agent's config is written from the ResolvedNode.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { agentConfigFromNode } from '../agent/config.js';
+import { sendControl } from '../agent/control-client.js';
+import { controlSocketPath, labStateDir } from './names.js';
+import { distEntry } from './paths.js';
+import type { NodeHandle, Runtime, Subprocess } from './runtime/runtime.js';
+import type { ResolvedLab, ResolvedNode } from './topology/types.js';
+
+export interface RunningAgent {
+  node: string;
+  process: Subprocess;
+  controlSocket: string;
+  logFile: string;
+}
+
+/** A node runs an agent when it advertises prefixes, holds a protocol role, or is mobile (L2 triggers). */
+export function needsAgent(node: ResolvedNode): boolean {
+  if (node.routerAdvertisements.length > 0) return true;
+  return node.roles.some((r) => r !== 'host' && r !== 'router');
+}
+
+export async function startAgents(
+  lab: ResolvedLab,
+  runtime: Runtime,
+  handles: Map<string, NodeHandle>,
+  logDir: string,
+): Promise<RunningAgent[]> {
+  const stateDir = labStateDir(lab.name);
+  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  const agents: RunningAgent[] = [];
+  for (const node of lab.nodes.filter(needsAgent)) {
+    const handle = handles.get(node.name);
+    if (!handle) throw new Error(`no runtime handle for node ${node.name}`);
+    const controlSocket = controlSocketPath(lab.name, node.name);
+    const logFile = path.join(logDir, `${node.name}-agent.log`);
+    const configFile = path.join(stateDir, `${node.name}-agent.json`);
+    const config = agentConfigFromNode(lab.name, node, {
+      controlSocket,
+      statusFile: path.join(logDir, `${node.name}-agent-status.json`),
+    });
+    writeFileSync(configFile, JSON.stringify(config, null, 2));
+    const proc = runtime.spawn(handle, [process.execPath, distEntry('agent/main.js'), '--config', configFile], {
+      stdoutFile: logFile,
+      stderrFile: logFile,
+    });
+    agents.push({ node: node.name, process: proc, controlSocket, logFile });
+  }
+  await Promise.all(agents.map((a) => waitForControl(a)));
+  return agents;
+}
+
+async function waitForControl(agent: RunningAgent, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let exited: number | null | undefined;
+  void agent.process.exited.then((c) => (exited = c));
+  let last = '';
+  while (performance.now() < deadline) {
+    if (exited !== undefined) throw new Error(`agent of ${agent.node} exited with ${exited}; see ${agent.logFile}`);
+    try {
+      const r = await sendControl(agent.controlSocket, { op: 'status' }, 500);
+      if (r.ok) return;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`agent of ${agent.node} did not answer on ${agent.controlSocket} within ${timeoutMs} ms (${last}); see ${agent.logFile}`);
+}
+
+export async function stopAgents(agents: RunningAgent[]): Promise<void> {
+  await Promise.all(
+    agents.map(async (a) => {
+      try {
+        await sendControl(a.controlSocket, { op: 'shutdown' }, 1000);
+      } catch {
+        a.process.kill('SIGTERM');
+      }
+      const t = setTimeout(() => a.process.kill('SIGKILL'), 3000);
+      await a.process.exited;
+      clearTimeout(t);
+    }),
+  );
+}

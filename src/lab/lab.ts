@@ -1,0 +1,236 @@
+// The Lab API (testcontainers' lifecycle shape): `const lab = await Lab.up(file)`, then
+// `lab.node('mn').exec([...])`, `lab.l2.detach('mn')`, `await lab.run()`, and always `await lab.down()`.
+// The library installs no signal handlers: the CLI turns signals into an abort and calls down().
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { sendControl } from '../agent/control-client.js';
+import { startAgents, stopAgents, type RunningAgent } from './agents.js';
+import { cleanupAll, cleanupLab, listLabs } from './cleanup.js';
+import { wallClockNs } from './exec.js';
+import { controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
+import { attach, detach } from './net/l2.js';
+import { downNetwork, upNetwork, type LabNetwork } from './net/network.js';
+import { runLab, type RunOptions, type RunResult } from './run.js';
+import { createRuntime, type RuntimeKind } from './runtime/index.js';
+import type { ExecOptions, ExecResult, NodeHandle, Runtime, Subprocess, SpawnOptions } from './runtime/runtime.js';
+import { loadLab } from './topology/load.js';
+import type { L2TriggerName, ResolvedLab } from './topology/types.js';
+
+export interface UpOptions {
+  runtime?: RuntimeKind;
+  /** Run under another name than the file's (two copies of one lab at once). */
+  name?: string;
+  /** Where pcaps, logs and results.json go; default out/<lab>. */
+  outDir?: string;
+  signal?: AbortSignal;
+  onEvent?: (e: LabEvent) => void;
+}
+
+export interface LabEvent {
+  step: string;
+  phase: 'start' | 'done';
+  ms?: number;
+}
+
+/** What `up` leaves in the state directory so `down`, `exec` and `ls` work from another process. */
+interface LabRecord {
+  name: string;
+  file: string;
+  runtime: RuntimeKind;
+  outDir: string;
+  createdAt: string;
+  lab: ResolvedLab;
+}
+
+const recordFile = (name: string) => path.join(labStateDir(name), 'lab.json');
+
+export class LabNode {
+  constructor(
+    readonly name: string,
+    private readonly runtime: Runtime,
+    readonly handle: NodeHandle,
+  ) {}
+  exec(argv: string[], options?: ExecOptions): Promise<ExecResult> {
+    return this.runtime.exec(this.handle, argv, options);
+  }
+  spawn(argv: string[], options?: SpawnOptions): Subprocess {
+    return this.runtime.spawn(this.handle, argv, options);
+  }
+}
+
+export class StartedLab implements AsyncDisposable {
+  private downed = false;
+  readonly l2: {
+    detach(node: string): Promise<bigint>;
+    attach(node: string, ap: string): Promise<bigint>;
+    trigger(node: string, trigger: L2TriggerName | string, ap?: string): Promise<bigint>;
+  };
+
+  constructor(
+    readonly lab: ResolvedLab,
+    readonly runtimeKind: RuntimeKind,
+    readonly outDir: string,
+    private readonly runtime: Runtime,
+    private readonly handles: Map<string, NodeHandle>,
+    private readonly network: LabNetwork | null,
+    private agents: RunningAgent[],
+  ) {
+    this.l2 = {
+      detach: async (node) => (await detach(lab.name, node)).appliedNs,
+      attach: async (node, ap) => (await attach(lab.name, node, ap)).appliedNs,
+      trigger: (node, trigger, ap) => this.trigger(node, trigger, ap),
+    };
+  }
+
+  get name(): string {
+    return this.lab.name;
+  }
+
+  node(name: string): LabNode {
+    const h = this.handles.get(name);
+    if (!h) throw new Error(`lab ${this.name} has no node ${name} (nodes: ${[...this.handles.keys()].join(', ')})`);
+    return new LabNode(name, this.runtime, h);
+  }
+
+  /** Delivers an L2 trigger to a node's agent, with what a scan would report about the target AP. */
+  private async trigger(node: string, trigger: string, apName?: string): Promise<bigint> {
+    const ap = apName ? this.lab.aps.find((a) => a.name === apName) : undefined;
+    if (apName && !ap) throw new Error(`lab ${this.name} has no AP ${apName}`);
+    const r = await sendControl(controlSocketPath(this.name, node), {
+      op: 'l2',
+      event: trigger as L2TriggerName,
+      ...(ap ? { ap: ap.name, bssid: ap.bssid, prefix: ap.prefix } : {}),
+    });
+    if (!r.ok) throw new Error(`agent of ${node} refused trigger ${trigger}: ${'error' in r ? String(r.error) : ''}`);
+    return wallClockNs();
+  }
+
+  /** Runs traffic, scenario, captures and analysis (the run contract); writes results.json. */
+  run(options: RunOptions = {}): Promise<RunResult> {
+    return runLab(this, options);
+  }
+
+  /** Releases this process's hold on the lab without tearing it down (`up` then exit). */
+  detach(): void {
+    this.downed = true;
+  }
+
+  /** Idempotent, best effort: stops agents, removes links, namespaces, containers, state. */
+  async down(): Promise<void> {
+    if (this.downed) return;
+    this.downed = true;
+    const failures: string[] = [];
+    await stopAgents(this.agents).catch((e) => failures.push(`agents: ${(e as Error).message}`));
+    this.agents = [];
+    if (this.network) await downNetwork(this.network).catch((e) => failures.push((e as Error).message));
+    else await Lab.downByName(this.name).catch((e) => failures.push((e as Error).message));
+    if (failures.length) throw new Error(`teardown of ${this.name} had problems:\n  ${failures.join('\n  ')}`);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.down();
+  }
+}
+
+export class Lab {
+  static load(file: string): Promise<ResolvedLab> {
+    return loadLab(file);
+  }
+
+  static async up(source: string | ResolvedLab, options: UpOptions = {}): Promise<StartedLab> {
+    const emit = (step: string, t: number) => options.onEvent?.({ step, phase: 'done', ms: performance.now() - t });
+    let t = performance.now();
+    let lab = typeof source === 'string' ? await loadLab(source) : source;
+    if (options.name) {
+      if (!LAB_NAME_RE.test(options.name)) throw new Error(`--name ${options.name}: expected ${LAB_NAME_RE}`);
+      lab = { ...lab, name: options.name };
+    }
+    emit('load', t);
+    if (existsSync(recordFile(lab.name))) {
+      throw new Error(`lab ${lab.name} is already up (mipshop-lab down ${lab.name}, or --name to run another copy)`);
+    }
+    const kind = options.runtime ?? 'netns';
+    const outDir = path.resolve(options.outDir ?? path.join('out', lab.name));
+    mkdirSync(path.join(outDir, 'logs'), { recursive: true });
+    t = performance.now();
+    const runtime = await createRuntime(kind);
+    const network = await upNetwork(lab, runtime, { signal: options.signal });
+    emit(`network (${lab.nodes.length} nodes, ${lab.links.length} links, ${lab.aps.length} APs)`, t);
+    const record: LabRecord = {
+      name: lab.name,
+      file: lab.file,
+      runtime: kind,
+      outDir,
+      createdAt: new Date().toISOString(),
+      lab,
+    };
+    try {
+      writeFileSync(recordFile(lab.name), JSON.stringify(record));
+      options.signal?.throwIfAborted();
+      t = performance.now();
+      const agents = await startAgents(lab, runtime, network.nodes, path.join(outDir, 'logs'));
+      emit(`agents (${agents.length})`, t);
+      return new StartedLab(lab, kind, outDir, runtime, network.nodes, network, agents);
+    } catch (err) {
+      await downNetwork(network).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** A lab brought up by another process (`mipshop-lab up`), for exec and down. */
+  static async open(name: string): Promise<StartedLab> {
+    const rec = readRecord(name);
+    if (!rec) throw new Error(`no running lab named ${name} (see mipshop-lab ls)`);
+    const runtime = await createRuntime(rec.runtime);
+    const handles = new Map((await runtime.list(name)).map((h) => [h.node, h]));
+    return new StartedLab(rec.lab, rec.runtime, rec.outDir, runtime, handles, null, []);
+  }
+
+  /** A lab name from a name or a lab file. */
+  static async nameOf(nameOrFile: string): Promise<string> {
+    if (LAB_NAME_RE.test(nameOrFile) && !existsSync(nameOrFile)) return nameOrFile;
+    return (await loadLab(nameOrFile)).name;
+  }
+
+  static async downByName(name: string): Promise<void> {
+    const rec = readRecord(name);
+    if (rec?.runtime === 'docker') {
+      const { cleanupDocker } = await import('./runtime/docker.js');
+      await cleanupDocker(name);
+    }
+    await cleanupLab(name);
+  }
+
+  /** Every lab this machine holds, including leftovers of killed runs. */
+  static async list(): Promise<{ name: string; runtime?: RuntimeKind; file?: string; nodes: string[] }[]> {
+    const names = await listLabs();
+    return names.map((name) => {
+      const rec = readRecord(name);
+      return rec
+        ? { name, runtime: rec.runtime, file: rec.file, nodes: rec.lab.nodes.map((n) => n.name) }
+        : { name, nodes: [] };
+    });
+  }
+
+  /** Removes every lab and leftover (namespaces, processes, containers, state). */
+  static async downAll(): Promise<string[]> {
+    const names = await listLabs();
+    try {
+      const { cleanupDocker } = await import('./runtime/docker.js');
+      await cleanupDocker();
+    } catch {
+      // no Docker engine here: nothing of ours can be in it
+    }
+    await cleanupAll();
+    return names;
+  }
+}
+
+function readRecord(name: string): LabRecord | null {
+  try {
+    return JSON.parse(readFileSync(recordFile(name), 'utf8')) as LabRecord;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,147 @@
+// The run contract (architecture.md): captures first, then sinks, senders and the scenario timeline,
+// then captures flushed, pcaps analysed, expectations judged, results.json written.
+
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { analyzeRun } from '../analysis/analyze.js';
+import type { RunResults } from '../analysis/results.js';
+import { startCaptures } from './capture/index.js';
+import { distEntry } from './paths.js';
+import { runScenario, sleepUntil, monotonicClock, type ScenarioRecord } from './scenario/timeline.js';
+import type { StartedLab } from './lab.js';
+import type { Subprocess } from './runtime/runtime.js';
+import { iperf3ClientArgsFor, iperf3ServerArgs } from '../traffic/iperf3.js';
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  /** Progress lines (human). */
+  onEvent?: (line: string) => void;
+}
+
+export interface RunResult {
+  passed: boolean;
+  resultsFile: string;
+  results: RunResults;
+}
+
+interface Started {
+  name: string;
+  proc: Subprocess;
+  stdoutFile: string;
+}
+
+/** Waits until every flow's destination holds its address (a mobile node's SLAAC address included). */
+async function settle(lab: StartedLab, signal?: AbortSignal, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (const f of lab.lab.traffic) {
+    for (;;) {
+      signal?.throwIfAborted();
+      const r = await lab.node(f.to).exec(['ip', '-6', '-o', 'addr', 'show'], { reject: false });
+      const present = r.stdout.split('\n').some((l) => l.includes(` ${f.toAddress}/`) && !l.includes('tentative'));
+      if (present) break;
+      if (performance.now() > deadline) {
+        throw new Error(`node ${f.to} never got ${f.toAddress} (flow ${f.id}) within ${timeoutMs} ms`);
+      }
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+}
+
+export async function runLab(lab: StartedLab, options: RunOptions = {}): Promise<RunResult> {
+  const { signal } = options;
+  const say = options.onEvent ?? (() => {});
+  const outDir = lab.outDir;
+  const logDir = path.join(outDir, 'logs');
+  const pcapDir = path.join(outDir, 'pcap');
+  mkdirSync(logDir, { recursive: true });
+  mkdirSync(pcapDir, { recursive: true });
+  const procs: Started[] = [];
+  const startedAt = new Date().toISOString();
+  const captures = await startCaptures(lab.lab, pcapDir);
+  say(`capturing on ${captures.files.length} interfaces`);
+  let records: ScenarioRecord[] = [];
+  let t0Ns = 0n;
+  try {
+    await settle(lab, signal);
+    // Sinks and servers first, so the first packet has somewhere to go.
+    for (const f of lab.lab.traffic) {
+      const stdoutFile = path.join(logDir, `flow${f.id}-${f.kind === 'udp' ? 'sink' : 'iperf3-server'}.json`);
+      const argv =
+        f.kind === 'udp'
+          ? [process.execPath, distEntry('traffic/main.js'), 'sink', '--port', String(f.port), '--out', path.join(logDir, `flow${f.id}-sink.jsonl`)]
+          : ['iperf3', ...iperf3ServerArgs({ port: f.port, oneOff: true })];
+      procs.push({ name: `flow ${f.id} receiver`, proc: lab.node(f.to).spawn(argv, { stdoutFile, stderrFile: stdoutFile + '.err' }), stdoutFile });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const clock = monotonicClock;
+    const t0 = clock.now();
+    t0Ns = BigInt(Date.now()) * 1_000_000n;
+    const senders = (async () => {
+      const byStart = [...lab.lab.traffic].sort((a, b) => a.startMs - b.startMs);
+      for (const f of byStart) {
+        await sleepUntil(clock, t0 + f.startMs, signal);
+        const stdoutFile = path.join(logDir, `flow${f.id}-${f.kind === 'udp' ? 'sender' : 'iperf3-client'}.json`);
+        const argv =
+          f.kind === 'udp'
+            ? [process.execPath, distEntry('traffic/main.js'), 'send', '--flow', String(f.id), '--to', f.toAddress, '--port', String(f.port), '--rate', String(f.ratePps), '--size', String(f.sizeBytes), '--duration', String(f.durationMs)]
+            : ['iperf3', ...iperf3ClientArgsFor(f)];
+        procs.push({ name: `flow ${f.id} sender`, proc: lab.node(f.from).spawn(argv, { stdoutFile, stderrFile: stdoutFile + '.err' }), stdoutFile });
+        say(`flow ${f.id} started: ${f.from} -> ${f.to} (${f.toAddress})`);
+      }
+    })();
+    const scenario = runScenario(lab.lab.scenario, lab.l2, t0, clock, signal).then((r) => {
+      records = r;
+      for (const rec of r) say(`${(rec.startedMs / 1000).toFixed(3)} s ${describe(rec)}${rec.error ? ` FAILED: ${rec.error}` : ''}`);
+    });
+    await Promise.all([senders, scenario]);
+    await sleepUntil(clock, t0 + lab.lab.durationMs, signal);
+  } finally {
+    // Senders first (their last packets must reach the sinks), then receivers, then captures.
+    for (const p of [...procs].reverse()) p.proc.kill('SIGTERM');
+    await Promise.all(procs.map((p) => withTimeout(p.proc.exited, 3000).catch(() => p.proc.kill('SIGKILL'))));
+    await captures.stop();
+  }
+  say('analysing captures');
+  const results = await analyzeRun({
+    lab: lab.lab,
+    runtime: lab.runtimeKind,
+    startedAt,
+    t0Ns,
+    pcapDir,
+    captureFiles: captures.files,
+    scenario: records,
+    senderSummaries: readSummaries(procs),
+  });
+  const resultsFile = path.join(outDir, 'results.json');
+  writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
+  return { passed: results.expectations.every((e) => e.held), resultsFile, results };
+}
+
+function describe(rec: ScenarioRecord): string {
+  const a = rec.action;
+  return a.kind === 'attach' ? `attach ${a.node} to ${a.ap}` : a.kind === 'detach' ? `detach ${a.node}` : `trigger ${a.trigger} on ${a.node}${a.ap ? ` toward ${a.ap}` : ''}`;
+}
+
+function readSummaries(procs: Started[]): unknown[] {
+  const out: unknown[] = [];
+  for (const p of procs) {
+    try {
+      const text = readFileSync(p.stdoutFile, 'utf8').trim();
+      const last = text.split('\n').filter(Boolean).pop();
+      if (last?.startsWith('{')) out.push(JSON.parse(last));
+    } catch {
+      // a receiver that printed nothing
+    }
+  }
+  return out;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e) => (clearTimeout(t), reject(e)),
+    );
+  });
+}
