@@ -27,7 +27,8 @@ const L2_TRIGGERS = [
 /** A quantity written as text, checked by `re` and converted by `parse`; `expected` names it in errors. */
 function quantity(re: RegExp, parse: (s: string) => number | undefined, expected: string, example: string) {
   const error = `expected ${expected} like "${example}"`;
-  return z
+  // A bare 0 needs no unit; any other bare number is ambiguous ("20": ms or s?) and rejected.
+  return z.preprocess((v) => (v === 0 ? '0' : v), z
     .string({ error })
     .regex(re, { error })
     .transform((s, ctx) => {
@@ -35,7 +36,7 @@ function quantity(re: RegExp, parse: (s: string) => number | undefined, expected
       if (v === undefined) ctx.addIssue({ code: 'custom', message: error });
       return v ?? 0;
     })
-    .meta({ description: `${expected}, e.g. "${example}"` });
+    .meta({ description: `${expected}, e.g. "${example}"` }));
 }
 
 export const duration = quantity(DURATION_RE, parseDuration, 'a duration', '20ms');
