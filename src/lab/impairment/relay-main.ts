@@ -1,0 +1,150 @@
+// The userspace impairment relay, a process of its own (started by relay.ts in the air namespace):
+// for every relayed link it reads frames from air:x (sent by end a) and writes them to air:y after
+// the a->b impairment, and y->x with b->a. Netem semantics, arithmetic in relay-queue.ts.
+//   node relay-main.js CONFIG.json      SIGUSR1: write counters   SIGTERM/SIGINT: write counters, exit 0
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { native } from '../../native/index.js';
+import type { Frame, PacketSocket } from '../../native/types.js';
+import { DROP_QUEUE, DirectionShaper, FrameQueue, xorshift32, type Random } from './relay-queue.js';
+import type { DirectionCounters, RelayConfig, RelayCounters } from './relay.js';
+
+/** Frames sent up to this much before their departure time: setTimeout fires on whole ms, late. */
+const EARLY_MS = 0.5;
+/** A direction holds at most this many frames (a delay-only queue is bounded too). */
+const MAX_QUEUED = 200_000;
+const ETHERNET_HEADER = 14;
+
+interface Direction {
+  name: string;
+  out: PacketSocket;
+  shaper: DirectionShaper | null;
+  queue: FrameQueue;
+  counters: DirectionCounters;
+}
+
+function zero(): DirectionCounters {
+  return { in: 0, out: 0, droppedLoss: 0, droppedQueue: 0, duplicated: 0, sendFailed: 0, malformed: 0 };
+}
+
+const config = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as RelayConfig;
+const rand: Random = config.seed !== undefined ? xorshift32(config.seed) : Math.random;
+const sockets: PacketSocket[] = [];
+const directions: Direction[] = [];
+const perLink: RelayCounters['links'] = {};
+let seq = 0;
+let timer: NodeJS.Timeout | null = null;
+let timerDue = Infinity;
+
+function send(d: Direction, frame: Buffer): void {
+  if (d.out.send(frame)) d.counters.out++;
+  else d.counters.sendFailed++;
+}
+
+/** Sends every frame that is due, then arms one timer for the earliest frame still waiting. */
+function drain(): void {
+  timer = null;
+  timerDue = Infinity;
+  const now = performance.now();
+  let next = Infinity;
+  for (const d of directions) {
+    while (d.queue.length > 0 && d.queue.headDue() <= now + EARLY_MS) send(d, d.queue.shift() as Buffer);
+    next = Math.min(next, d.queue.headDue());
+  }
+  arm(next, now);
+}
+
+function arm(due: number, now: number): void {
+  if (due === Infinity || due >= timerDue) return;
+  if (timer) clearTimeout(timer);
+  timerDue = due;
+  timer = setTimeout(drain, Math.max(0, due - now - EARLY_MS));
+}
+
+function enqueue(d: Direction, frame: Buffer, now: number): void {
+  const shaper = d.shaper as DirectionShaper;
+  const due = shaper.admit(now, frame.length, rand);
+  if (due === DROP_QUEUE || d.queue.length >= MAX_QUEUED) {
+    d.counters.droppedQueue++;
+    return;
+  }
+  // Nothing ahead and nothing to wait for: straight out, no timer.
+  if (d.queue.length === 0 && due <= now + EARLY_MS) return send(d, frame);
+  d.queue.push(frame, due);
+  arm(due, now);
+}
+
+function onFrames(d: Direction, frames: Frame[]): void {
+  const now = performance.now();
+  for (const f of frames) {
+    d.counters.in++;
+    if (f.data.length < ETHERNET_HEADER) {
+      d.counters.malformed++;
+      continue;
+    }
+    const shaper = d.shaper;
+    if (!shaper) {
+      send(d, f.data);
+      continue;
+    }
+    if (shaper.lost(rand)) {
+      d.counters.droppedLoss++;
+      continue;
+    }
+    const twice = shaper.duplicated(rand);
+    enqueue(d, f.data, now);
+    if (twice) {
+      d.counters.duplicated++;
+      enqueue(d, f.data, now);
+    }
+  }
+}
+
+function writeCounters(): void {
+  const report: RelayCounters = { pid: process.pid, seq: ++seq, links: perLink };
+  const tmp = `${config.countersFile}.tmp`;
+  writeFileSync(tmp, JSON.stringify(report) + '\n');
+  renameSync(tmp, config.countersFile);
+}
+
+function shutdown(): void {
+  for (const s of sockets) s.close();
+  if (timer) clearTimeout(timer);
+  writeCounters();
+  process.exit(0);
+}
+
+for (const link of config.links) {
+  const open = (ifname: string) => {
+    // Promiscuous: frames to the far node's MAC must be read; outgoing ones (our own sends) are not.
+    const s = native.openPacketSocket({ ifname, promiscuous: true, ignoreOutgoing: true, batch: 64 });
+    sockets.push(s);
+    return s;
+  };
+  const sx = open(link.x);
+  const sy = open(link.y);
+  const ab: Direction = {
+    name: `${link.id}:ab`,
+    out: sy,
+    shaper: link.ab ? new DirectionShaper(link.ab) : null,
+    queue: new FrameQueue(),
+    counters: zero(),
+  };
+  const ba: Direction = {
+    name: `${link.id}:ba`,
+    out: sx,
+    shaper: link.ba ? new DirectionShaper(link.ba) : null,
+    queue: new FrameQueue(),
+    counters: zero(),
+  };
+  directions.push(ab, ba);
+  perLink[link.id] = { ab: ab.counters, ba: ba.counters };
+  const fail = (e: NodeJS.ErrnoException) => process.stderr.write(`relay ${link.id}: ${e.message}\n`);
+  sx.start((frames) => onFrames(ab, frames), fail);
+  sy.start((frames) => onFrames(ba, frames), fail);
+}
+
+process.on('SIGUSR1', writeCounters);
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+writeCounters();
+writeFileSync(config.readyFile, `${process.pid}\n`);

@@ -1,0 +1,87 @@
+// What each node's kernel is told: sysctls, addresses, routes. Pure planners; net/apply.ts runs them.
+import type { NodeRole, ResolvedNode } from '../topology/types.js';
+
+/** Roles whose node forwards IPv6 between its interfaces. */
+const FORWARDING_ROLES: ReadonlySet<NodeRole> = new Set<NodeRole>([
+  'router',
+  'access-router',
+  'home-agent',
+  'par',
+  'nar',
+  'map',
+  'lma',
+  'mag',
+]);
+
+export function isForwarding(node: ResolvedNode): boolean {
+  return node.roles.some((r) => FORWARDING_ROLES.has(r));
+}
+
+/**
+ * Namespace-wide sysctls, set right after the namespace exists and before any interface is made,
+ * so every interface inherits the `default` values.
+ * - DAD off: static addresses are planned unique, and a tentative link-local (RFC 4862 §5.4, ~1 s)
+ *   would hold back the agents' first Router Advertisements and Binding Updates.
+ * - accept_ra off: addressing is static except on radios (interfaceSysctls).
+ */
+export function namespaceSysctls(node: ResolvedNode): Record<string, string> {
+  const s: Record<string, string> = {
+    'net.ipv6.conf.all.disable_ipv6': '0',
+    'net.ipv6.conf.default.disable_ipv6': '0',
+    'net.ipv6.conf.all.accept_dad': '0',
+    'net.ipv6.conf.default.accept_dad': '0',
+    'net.ipv6.conf.default.accept_ra': '0',
+    'net.ipv6.conf.all.forwarding': isForwarding(node) ? '1' : '0',
+  };
+  return s;
+}
+
+/**
+ * Per-interface sysctls, set after the interfaces exist and before they come up, then the node's own
+ * extra sysctls (they win). A radio does SLAAC from the access router's RAs (RFC 4862): accept_ra=1,
+ * autoconf=1, EUI-64 interface ids (addr_gen_mode=0), and optimistic DAD (RFC 4429) so a new
+ * care-of address is usable at once after a move; the first RS goes out without the random delay.
+ */
+export function interfaceSysctls(node: ResolvedNode): Record<string, string> {
+  const s: Record<string, string> = {};
+  for (const i of node.interfaces) {
+    if (i.kind !== 'radio') continue;
+    const k = `net.ipv6.conf.${i.name}`;
+    // forwarding=1 makes the kernel ignore RAs unless accept_ra=2 (a mobile router).
+    s[`${k}.accept_ra`] = isForwarding(node) ? '2' : '1';
+    s[`${k}.autoconf`] = '1';
+    s[`${k}.addr_gen_mode`] = '0';
+    s[`${k}.accept_dad`] = '1';
+    s[`${k}.optimistic_dad`] = '1';
+    s[`${k}.use_optimistic`] = '1';
+    s[`${k}.router_solicitation_delay`] = '0';
+  }
+  return { ...s, ...node.sysctls };
+}
+
+/** `sysctl -q -w` arguments for a set of keys. */
+export function sysctlArgv(values: Record<string, string>): string[] {
+  return ['sysctl', '-q', '-w', ...Object.entries(values).map(([k, v]) => `${k}=${v}`)];
+}
+
+/**
+ * iproute2 batch lines run inside the node once its interfaces exist: loopback up, static addresses
+ * (nodad: planned unique, and DAD would delay them ~1 s), interfaces up, then routes.
+ */
+export function planNodeAddressing(node: ResolvedNode): string[] {
+  const lines = ['link set dev lo up'];
+  for (const i of node.interfaces) {
+    // No `-6` in batch lines (a global option): the family follows from the address.
+    for (const a of i.addresses) lines.push(`address add ${a} dev ${i.name}${a.includes(':') ? ' nodad' : ''}`);
+  }
+  for (const i of node.interfaces) lines.push(`link set dev ${i.name} up`);
+  for (const r of node.routes) {
+    // The family follows from dst or via; a bare "default" with no via would mean IPv4, so say ::/0.
+    const dst = r.dst === 'default' && !(r.via ?? '').match(/^\d+\./) ? '::/0' : r.dst;
+    let line = `route replace ${dst}`;
+    if (r.via) line += ` via ${r.via}`;
+    if (r.dev) line += ` dev ${r.dev}`;
+    lines.push(line);
+  }
+  return lines;
+}
