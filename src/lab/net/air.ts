@@ -3,7 +3,7 @@
 // node's radio is a veth whose far end sits in the air, on at most one AP bridge at a time.
 import { airNetns, nodeNetns } from '../names.js';
 import type { ResolvedLab } from '../topology/types.js';
-import { apBridge, apRouterPort, radioFarEnd, validIfName } from './ifnames.js';
+import { apBridge, apRouterPort, ifIndex, radioFarEnd, validIfName } from './ifnames.js';
 import type { NetOp } from './ops.js';
 import { findInterface, linkUsesRelay, type LinkCaps } from './veth.js';
 
@@ -49,7 +49,8 @@ export function planAir(lab: ResolvedLab): NetOp[] {
   const bridges: NetOp[] = [];
   const host: NetOp[] = [];
   const ports: NetOp[] = [];
-  for (const ap of lab.aps) {
+  for (const [k, ap] of lab.aps.entries()) {
+    const idx = ifIndex.ap(k);
     const br = apBridge(ap.name);
     bridges.push(
       { tool: 'ip', ns: air, line: `link add ${br} type bridge forward_delay 0 stp_state 0 mcast_snooping 0` },
@@ -60,21 +61,23 @@ export function planAir(lab: ResolvedLab): NetOp[] {
     host.push({
       tool: 'ip',
       ns: null,
-      line: `link add ${validIfName(rif.name)} netns ${nodeNetns(lab.name, ap.router)} address ${rif.mac} type veth peer name ${port} netns ${air}`,
+      line: `link add ${validIfName(rif.name)} netns ${nodeNetns(lab.name, ap.router)} index ${idx.router} address ${rif.mac} type veth peer name ${port} netns ${air} index ${idx.port}`,
     });
     ports.push(
       { tool: 'ip', ns: air, line: `link set dev ${port} master ${br}` },
       { tool: 'ip', ns: air, line: `link set dev ${port} up` },
     );
   }
+  let radios = 0;
   for (const node of lab.nodes) {
     for (const i of node.interfaces) {
       if (i.kind !== 'radio') continue;
+      const idx = ifIndex.radio(radios++);
       const far = radioFarEnd(node.name);
       host.push({
         tool: 'ip',
         ns: null,
-        line: `link add ${validIfName(i.name)} netns ${nodeNetns(lab.name, node.name)} address ${i.mac} type veth peer name ${far} netns ${air}`,
+        line: `link add ${validIfName(i.name)} netns ${nodeNetns(lab.name, node.name)} index ${idx.node} address ${i.mac} type veth peer name ${far} netns ${air} index ${idx.far}`,
       });
       if (i.ap) {
         if (!lab.aps.some((a) => a.name === i.ap)) throw new Error(`lab ${lab.name}: radio of ${node.name} names unknown AP ${i.ap}`);

@@ -31,3 +31,18 @@ export function relayPorts(linkIndex: number): { x: string; y: string } {
 export function validIfName(name: string): string {
   return checked(name);
 }
+
+/**
+ * Interface indexes given explicitly, distinct for the two ends of every veth. The kernel treats a
+ * carrier change of a stacked device as urgent only when its ifindex differs from its peer's
+ * (linkwatch_urgent_event); two fresh namespaces would both number their first veth 2, and the
+ * carrier would then reach the operstate up to a second late (link-locals, routes and pings wait).
+ */
+export const ifIndex = {
+  /** Link i: a end, b end; relayed: x (faces a), y (faces b). */
+  link: (i: number) => ({ a: 1000 + 4 * i, b: 1001 + 4 * i, x: 1002 + 4 * i, y: 1003 + 4 * i }),
+  /** AP k: the router's interface and its bridge port. */
+  ap: (k: number) => ({ router: 200_000 + 2 * k, port: 200_001 + 2 * k }),
+  /** Radio k: the node's end and the far end in the air. */
+  radio: (k: number) => ({ node: 300_000 + 2 * k, far: 300_001 + 2 * k }),
+};

@@ -5,7 +5,7 @@ import type { KernelCaps } from '../kernel.js';
 import { airNetns, nodeNetns } from '../names.js';
 import type { ResolvedInterface, ResolvedLab, ResolvedLink } from '../topology/types.js';
 import { linkIsImpaired } from '../impairment/impairment.js';
-import { relayPorts, validIfName } from './ifnames.js';
+import { ifIndex, relayPorts, validIfName } from './ifnames.js';
 import type { NetOp } from './ops.js';
 
 export type LinkCaps = Pick<KernelCaps, 'netem'>;
@@ -24,7 +24,8 @@ export function findInterface(lab: ResolvedLab, node: string, iface: string): Re
 
 /**
  * Equivalent to, for a direct link:
- *   ip link add A_IF netns NS_A address MAC_A type veth peer name B_IF netns NS_B address MAC_B
+ *   ip link add A_IF netns NS_A index I address MAC_A type veth peer name B_IF netns NS_B index J address MAC_B
+ * (explicit, distinct indexes: see ifIndex)
  * and for a relayed one:
  *   ip link add A_IF netns NS_A address MAC_A type veth peer name lxN netns AIR
  *   ip link add lyN netns AIR type veth peer name B_IF netns NS_B address MAC_B
@@ -37,8 +38,9 @@ export function planLink(lab: ResolvedLab, link: ResolvedLink, caps: LinkCaps): 
   const ib = findInterface(lab, link.b.node, link.b.iface);
   const nsA = nodeNetns(lab.name, link.a.node);
   const nsB = nodeNetns(lab.name, link.b.node);
-  const aSide = `${validIfName(ia.name)} netns ${nsA} address ${ia.mac}`;
-  const bSide = `${validIfName(ib.name)} netns ${nsB} address ${ib.mac}`;
+  const idx = ifIndex.link(lab.links.indexOf(link));
+  const aSide = `${validIfName(ia.name)} netns ${nsA} index ${idx.a} address ${ia.mac}`;
+  const bSide = `${validIfName(ib.name)} netns ${nsB} index ${idx.b} address ${ib.mac}`;
   if (!linkUsesRelay(link, caps)) {
     return [{ tool: 'ip', ns: null, line: `link add ${aSide} type veth peer name ${bSide}` }];
   }
@@ -52,8 +54,8 @@ export function planLink(lab: ResolvedLab, link: ResolvedLink, caps: LinkCaps): 
     argv: ['ethtool', '-K', dev, 'tx', 'off', 'tso', 'off', 'gso', 'off'],
   });
   return [
-    { tool: 'ip', ns: null, line: `link add ${aSide} type veth peer name ${x} netns ${air}` },
-    { tool: 'ip', ns: null, line: `link add ${y} netns ${air} type veth peer name ${bSide}` },
+    { tool: 'ip', ns: null, line: `link add ${aSide} type veth peer name ${x} netns ${air} index ${idx.x}` },
+    { tool: 'ip', ns: null, line: `link add ${y} netns ${air} index ${idx.y} type veth peer name ${bSide}` },
     offloadsOff(nsA, ia.name),
     offloadsOff(nsB, ib.name),
     { tool: 'ip', ns: air, line: `link set dev ${x} up` },
