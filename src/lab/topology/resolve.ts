@@ -105,20 +105,22 @@ function mergeRoutes(auto: ResolvedRoute[], user: LabSpec['nodes'][string]['rout
   return [...auto.filter((a) => !mine.some((m) => m.dst === a.dst)), ...mine];
 }
 
+/**
+ * The sysctls the plan relies on; src/lab/net/node-config.ts adds the rest (DAD, optimistic DAD on
+ * radios) and applies these after them, so keys here agree with its values.
+ */
 function sysctlsFor(
   roles: LabSpec['nodes'][string]['roles'],
   interfaces: ResolvedInterface[],
   user: Record<string, string | number>,
 ): Record<string, string> {
-  const s: Record<string, string> = {};
-  s['net.ipv6.conf.all.forwarding'] = isRouter(roles) ? '1' : '0';
-  // Planned addresses are unique by construction; skipping DAD (RFC 4862 §5.4) makes them usable at once.
-  s['net.ipv6.conf.default.accept_dad'] = '0';
-  for (const i of interfaces) s[`net.ipv6.conf.${i.name}.accept_dad`] = '0';
+  const router = isRouter(roles);
+  const s: Record<string, string> = { 'net.ipv6.conf.all.forwarding': router ? '1' : '0' };
   for (const i of interfaces.filter((x) => x.kind === 'radio')) {
     // The radio learns its prefix from RAs (RFC 4862 §5.5.3) with an EUI-64 identifier, so its address
-    // is predictable (slaacAddress); no temporary addresses (RFC 8981).
-    s[`net.ipv6.conf.${i.name}.accept_ra`] = '1';
+    // is predictable (slaacAddress); no temporary addresses (RFC 8981). A forwarding node only takes
+    // RAs with accept_ra=2.
+    s[`net.ipv6.conf.${i.name}.accept_ra`] = router ? '2' : '1';
     s[`net.ipv6.conf.${i.name}.autoconf`] = '1';
     s[`net.ipv6.conf.${i.name}.addr_gen_mode`] = '0';
     s[`net.ipv6.conf.${i.name}.use_tempaddr`] = '0';
