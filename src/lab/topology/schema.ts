@@ -5,16 +5,7 @@ import { FLOW_HEADER_LENGTH, FLOW_MAX_SIZE } from '../../traffic/flow-packet.js'
 import { LAB_NAME_RE, NODE_NAME_RE } from '../names.js';
 import type { L2TriggerName, NodeRole } from './types.js';
 import { isAddressWithLength, isIPv6Address, isPrefix } from './ipv6.js';
-import {
-  BIT_RATE_RE,
-  DURATION_RE,
-  PACKET_RATE_RE,
-  PERCENT_RE,
-  parseBitRate,
-  parseDuration,
-  parsePacketRate,
-  parsePercent,
-} from './units.js';
+import { bitRate, duration, packetRate, percent } from './schema-quantities.js';
 
 const NODE_ROLES = [
   'host', 'router', 'mobile', 'access-router', 'home-agent', 'mobile-node',
@@ -24,25 +15,7 @@ const L2_TRIGGERS = [
   'link-going-down', 'new-ap-detected', 'link-up', 'link-down',
 ] as const satisfies readonly L2TriggerName[];
 
-/** A quantity written as text, checked by `re` and converted by `parse`; `expected` names it in errors. */
-function quantity(re: RegExp, parse: (s: string) => number | undefined, expected: string, example: string) {
-  const error = `expected ${expected} like "${example}"`;
-  // A bare 0 needs no unit; any other bare number is ambiguous ("20": ms or s?) and rejected.
-  return z.preprocess((v) => (v === 0 ? '0' : v), z
-    .string({ error })
-    .regex(re, { error })
-    .transform((s, ctx) => {
-      const v = parse(s);
-      if (v === undefined) ctx.addIssue({ code: 'custom', message: error });
-      return v ?? 0;
-    })
-    .meta({ description: `${expected}, e.g. "${example}"` }));
-}
-
-export const duration = quantity(DURATION_RE, parseDuration, 'a duration', '20ms');
-export const bitRate = quantity(BIT_RATE_RE, parseBitRate, 'a bit rate', '10mbit');
-export const packetRate = quantity(PACKET_RATE_RE, parsePacketRate, 'a packet rate', '200pps');
-export const percent = quantity(PERCENT_RE, parsePercent, 'a percentage from 0% to 100%', '1%');
+export { bitRate, duration, packetRate, percent };
 
 const nodeName = z.string().regex(NODE_NAME_RE, {
   error: 'expected a node name: a lowercase letter, then up to 13 lowercase letters or digits',
