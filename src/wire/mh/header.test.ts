@@ -4,7 +4,8 @@ import { checkCodec, checkPrefixes, hex } from '../test-helpers.js';
 import { VECTORS, type VectorName } from '../testing/vectors.js';
 import { bindingAcknowledgement, bindingUpdate } from './binding.js';
 import * as mh from './header.js';
-import { naiIdentifier, type MobilityMessage } from './options/types.js';
+import type { MobilityMessage } from './header.js';
+import { naiIdentifier } from './options/types.js';
 import { missingMandatoryOptionStatus, proxyBindingAcknowledgement, proxyBindingUpdate } from './pmipv6.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'hex');
