@@ -77,6 +77,7 @@ export async function ensureAgentImage(
   docker: Docker,
   settings: AgentSettings,
   log: (line: string) => void = () => {},
+  force = false,
 ): Promise<EnsureResult> {
   const t0 = performance.now();
   const baseId = await imageExists(docker, settings.base);
@@ -85,7 +86,7 @@ export async function ensureAgentImage(
   const nodePath = settings.nodePath ?? process.execPath;
   const { tag, hash, files } = await agentImageTag(settings, baseId);
   const have = await imageExists(docker, tag);
-  if (have) return { tag, id: have, built: false, seconds: (performance.now() - t0) / 1000 };
+  if (have && !force) return { tag, id: have, built: false, seconds: (performance.now() - t0) / 1000 };
 
   log(`building ${tag} from ${settings.base} (${files.length} files)`);
   const ctx = await mkdtemp(join(process.env.MIPSHOP_BUILD_DIR ?? tmpdir(), 'mipshop-agent-'));

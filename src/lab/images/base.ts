@@ -45,11 +45,12 @@ export async function ensureBaseImage(
   docker: Docker,
   settings: BaseSettings = {},
   log: (line: string) => void = () => {},
+  force = false,
 ): Promise<EnsureResult> {
   const t0 = performance.now();
   const { tag, hash } = await baseImageTag(settings);
   const have = await imageExists(docker, tag);
-  if (have) return { tag, id: have, built: false, seconds: (performance.now() - t0) / 1000 };
+  if (have && !force) return { tag, id: have, built: false, seconds: (performance.now() - t0) / 1000 };
   log(`building ${tag} with debootstrap (about a minute)`);
   const env: Record<string, string> = {};
   if (settings.suite) env.SUITE = settings.suite;

@@ -10,6 +10,8 @@ export interface BuildImagesOptions extends BaseSettings, Omit<AgentSettings, 'b
   /** Use this image as the base instead of bootstrapping one (e.g. debian:bookworm from a registry). */
   baseImage?: string;
   log?: (line: string) => void;
+  /** Build even when an image with the same input hash exists (it is replaced under the same tag). */
+  force?: boolean;
 }
 
 export interface BuiltImages {
@@ -17,7 +19,7 @@ export interface BuiltImages {
   agent: EnsureResult;
 }
 
-export async function buildImages(options: BuildImagesOptions = {}): Promise<BuiltImages> {
+export async function ensureImages(options: BuildImagesOptions = {}): Promise<BuiltImages> {
   const docker = options.docker ?? new Docker();
   const log = options.log ?? (() => {});
   let base: EnsureResult;
@@ -26,15 +28,20 @@ export async function buildImages(options: BuildImagesOptions = {}): Promise<Bui
     if (!id) throw new Error(`base image ${options.baseImage} not found in Docker (pull or import it first)`);
     base = { tag: options.baseImage, id, built: false, seconds: 0 };
   } else {
-    base = await ensureBaseImage(docker, options, log);
+    base = await ensureBaseImage(docker, options, log, !!options.force);
   }
-  const agent = await ensureAgentImage(docker, { base: base.id, nodePath: options.nodePath, appDir: options.appDir }, log);
+  const agent = await ensureAgentImage(
+    docker,
+    { base: base.id, nodePath: options.nodePath, appDir: options.appDir },
+    log,
+    !!options.force,
+  );
   return { base, agent };
 }
 
 /** The agent image's tag, building what is missing: what the docker runtime uses by default. */
 export async function defaultAgentImage(docker?: Docker): Promise<string> {
-  return (await buildImages({ docker })).agent.tag;
+  return (await ensureImages({ docker })).agent.tag;
 }
 
 /** Removes our images except the ones named in `keep` (ids or tags); returns how many went. */

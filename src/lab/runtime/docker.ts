@@ -6,6 +6,7 @@ import { lstat, mkdir, readdir, readlink, symlink, unlink } from 'node:fs/promis
 import { PassThrough, Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { LABEL_LAB, LABEL_NODE, NETNS_PREFIX, labStateDir, nodeNetns, parseNetns } from '../names.js';
+import { defaultAgentImage } from '../images/build.js';
 import type { ResolvedNode } from '../topology/types.js';
 import type { ExecOptions, ExecResult, NodeHandle, Runtime, SpawnOptions, Subprocess } from './runtime.js';
 
@@ -77,8 +78,10 @@ export function containerSpec(lab: string, node: ResolvedNode, defaultImage: str
       CapAdd: ['NET_ADMIN', 'NET_RAW'],
       Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
       Sysctls: creationSysctls(node),
-      // /proc/sys read-write, so agents set their namespace's forwarding and accept_ra as on netns.
-      SecurityOpt: ['systempaths=unconfined'],
+      // Docker's default read-only paths minus /proc/sys: agents set their namespace's forwarding
+      // and accept_ra as on netns (net.* sysctls are per namespace; the rest needs capabilities
+      // the container does not have).
+      ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger'],
       // The lab's state directory at the same path: agents' control sockets appear on the host.
       Binds: [`${state}:${state}`],
       AutoRemove: false,
@@ -131,6 +134,17 @@ async function exitCodeOf(exec: Docker.Exec): Promise<number | null> {
     await new Promise((r) => setTimeout(r, 10));
   }
   return null;
+}
+
+/** The exec's host pid: 0 until runc has started it, and stays 0 when it has already exited. */
+async function pidOf(exec: Docker.Exec): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const info = await exec.inspect();
+    if (info.Pid > 0) return info.Pid;
+    if (!info.Running && info.ExitCode !== null) return 0;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return 0;
 }
 
 function streamEnded(stream: NodeJS.ReadableStream): Promise<void> {
@@ -224,7 +238,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
       if (opts.timeoutMs) {
         timer = setTimeout(() => {
           timedOut = true;
-          void exec.inspect().then((i) => i.Pid && process.kill(i.Pid, 'SIGKILL')).catch(() => {});
+          void pidOf(exec)
+            .then((p) => p > 0 && process.kill(p, 'SIGKILL'))
+            .catch(() => {});
         }, opts.timeoutMs);
       }
       try {
@@ -247,6 +263,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
       let pending: NodeJS.Signals | undefined;
       let sent: NodeJS.Signals | undefined;
       const deliver = (s: NodeJS.Signals) => {
+        // Never 0 or negative: process.kill(0) would signal our own process group.
+        if (pid <= 0) return;
         sent = s;
         try {
           process.kill(pid, s);
@@ -260,8 +278,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
         const err = opts.stderrFile ? createWriteStream(opts.stderrFile, { flags: 'a' }) : new PassThrough().resume();
         docker.modem.demuxStream(stream, out, err);
         const ended = streamEnded(stream);
-        pid = (await exec.inspect()).Pid;
-        if (pending) deliver(pending);
+        pid = await pidOf(exec);
+        if (pending && pid > 0) deliver(pending);
         await ended;
         out.end();
         err.end();
@@ -298,6 +316,36 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
       return handles;
     },
   };
+}
+
+/**
+ * The backend as a class for index.ts's `new DockerRuntime()`: nodes without an image of their own
+ * use the agent image, built (offline) at the first node when its inputs changed.
+ */
+export class DockerRuntime implements Runtime {
+  readonly kind = 'docker' as const;
+  private readonly impl: Runtime;
+
+  constructor(options: Partial<DockerRuntimeOptions> = {}) {
+    const docker = options.docker ?? new Docker();
+    this.impl = createDockerRuntime({ docker, image: options.image ?? (() => defaultAgentImage(docker)) });
+  }
+
+  createNode(lab: string, node: ResolvedNode, signal?: AbortSignal): Promise<NodeHandle> {
+    return this.impl.createNode(lab, node, signal);
+  }
+  destroyNode(h: NodeHandle): Promise<void> {
+    return this.impl.destroyNode(h);
+  }
+  exec(h: NodeHandle, argv: string[], options?: ExecOptions): Promise<ExecResult> {
+    return this.impl.exec(h, argv, options);
+  }
+  spawn(h: NodeHandle, argv: string[], options?: SpawnOptions): Subprocess {
+    return this.impl.spawn(h, argv, options);
+  }
+  list(lab?: string): Promise<NodeHandle[]> {
+    return this.impl.list(lab);
+  }
 }
 
 /**
