@@ -100,10 +100,12 @@ struct mh_handle {
   /* counters (stats()) */
   double rx_items, rx_bytes, rx_truncated, rx_errors, tx_items, tx_dropped, kernel_drops;
   int ifindex;
+  int vnet; /* packet socket with PACKET_VNET_HDR: each frame is preceded by a virtio_net_hdr */
   struct mh_handle *prev, *next; /* the env's list of live handles (closed at env cleanup) */
 };
 
 #define MH_META_STRIDE 8
+#define MH_VNET_HDR_LEN 10 /* sizeof(struct virtio_net_hdr) */
 
 /* Allocates a handle around fd and wraps it in a JS external (returned in *out). */
 mh_handle *mh_handle_new(napi_env env, int fd, enum mh_kind kind, unsigned batch, size_t slot_size,

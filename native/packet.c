@@ -66,7 +66,7 @@ static napi_value PacketOpen(napi_env env, napi_callback_info info) {
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, &opts, NULL, NULL));
   char *ifname = NULL, *netns = NULL;
   int64_t proto = ETH_P_ALL, rcvbuf = 0;
-  int promisc = 0, ignore_out = 1;
+  int promisc = 0, ignore_out = 1, vnet = 0;
   unsigned batch;
   size_t slot;
   napi_value result = NULL;
@@ -79,7 +79,7 @@ static napi_value PacketOpen(napi_env env, napi_callback_info info) {
   if (mh_opt_string(env, opts, "netns", &netns) < 0 || mh_opt_int(env, opts, "protocol", &proto) < 0 ||
       mh_opt_bool(env, opts, "promiscuous", &promisc) < 0 ||
       mh_opt_bool(env, opts, "ignoreOutgoing", &ignore_out) < 0 ||
-      mh_opt_int(env, opts, "receiveBuffer", &rcvbuf) < 0 ||
+      mh_opt_int(env, opts, "receiveBuffer", &rcvbuf) < 0 || mh_opt_bool(env, opts, "vnetHeader", &vnet) < 0 ||
       mh_opt_batch(env, opts, &batch, &slot, PACKET_DEFAULT_SLOT) < 0)
     goto out;
 
@@ -95,6 +95,9 @@ static napi_value PacketOpen(napi_env env, napi_callback_info info) {
   if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0) { f.err = errno; f.syscall = "setsockopt SO_TIMESTAMPNS"; goto leave; }
   if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) < 0) { f.err = errno; f.syscall = "setsockopt PACKET_AUXDATA"; goto leave; }
   if (ignore_out && setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0) { f.err = errno; f.syscall = "setsockopt PACKET_IGNORE_OUTGOING"; goto leave; }
+  /* A GSO super-frame or a frame awaiting checksum offload keeps that state in the header, so a
+   * relay can send it on unchanged and let the kernel segment and checksum (packet(7)). */
+  if (vnet && setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0) { f.err = errno; f.syscall = "setsockopt PACKET_VNET_HDR"; goto leave; }
   mh_set_rcvbuf(fd, (int)rcvbuf);
   struct sockaddr_ll sll;
   memset(&sll, 0, sizeof sll);
@@ -118,10 +121,11 @@ fail:
     goto out;
   }
   napi_value handle, idx;
-  mh_handle *h = mh_handle_new(env, fd, MH_PACKET, batch, slot, sizeof(struct sockaddr_ll), PACKET_CTRL,
-                               packet_read_batch, &handle);
+  mh_handle *h = mh_handle_new(env, fd, MH_PACKET, batch, slot + (vnet ? MH_VNET_HDR_LEN : 0),
+                               sizeof(struct sockaddr_ll), PACKET_CTRL, packet_read_batch, &handle);
   if (!h) goto out;
   h->ifindex = ifindex;
+  h->vnet = vnet;
   if (napi_create_array_with_length(env, 2, &result) != napi_ok ||
       napi_create_int32(env, ifindex, &idx) != napi_ok ||
       napi_set_element(env, result, 0, handle) != napi_ok || napi_set_element(env, result, 1, idx) != napi_ok)
@@ -132,10 +136,11 @@ out:
   return result;
 }
 
-/* sendMany(handle, buffers[]) -> number sent: one sendmmsg for a relay's batch; stops at EAGAIN. */
+/* sendMany(handle, buffers[], vnetHeaders?[]) -> number sent: one sendmmsg for a relay's batch;
+ * stops at EAGAIN. */
 static napi_value SendMany(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], result;
+  size_t argc = 3;
+  napi_value argv[3], result;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   mh_handle *h = mh_handle_get(env, argv[0]);
   if (!h) return NULL;
@@ -147,7 +152,10 @@ static napi_value SendMany(napi_env env, napi_callback_info info) {
   NAPI_CALL(env, napi_get_array_length(env, argv[1], &n));
   enum { CHUNK = 64 };
   struct mmsghdr msgs[CHUNK];
-  struct iovec iov[CHUNK];
+  struct iovec iov[CHUNK][2];
+  static const uint8_t zero_hdr[MH_VNET_HDR_LEN];
+  bool have_hdrs = false;
+  if (h->vnet && argc > 2) NAPI_CALL(env, napi_is_array(env, argv[2], &have_hdrs));
   uint32_t sent = 0;
   while (sent < n) {
     unsigned m = n - sent < CHUNK ? n - sent : CHUNK;
@@ -161,9 +169,26 @@ static napi_value SendMany(napi_env env, napi_callback_info info) {
         napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "frames must be Buffers");
         return NULL;
       }
-      NAPI_CALL(env, napi_get_buffer_info(env, b, &iov[i].iov_base, &iov[i].iov_len));
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
+      struct iovec *v = iov[i];
+      int k = 0;
+      if (h->vnet) {
+        v[0].iov_base = (void *)zero_hdr;
+        v[0].iov_len = MH_VNET_HDR_LEN;
+        napi_value hb;
+        bool hb_is_buf = false;
+        if (have_hdrs && napi_get_element(env, argv[2], sent + i, &hb) == napi_ok &&
+            napi_is_buffer(env, hb, &hb_is_buf) == napi_ok && hb_is_buf) {
+          NAPI_CALL(env, napi_get_buffer_info(env, hb, &v[0].iov_base, &v[0].iov_len));
+          if (v[0].iov_len != MH_VNET_HDR_LEN) {
+            napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "vnetHeader must be 10 bytes");
+            return NULL;
+          }
+        }
+        k = 1;
+      }
+      NAPI_CALL(env, napi_get_buffer_info(env, b, &v[k].iov_base, &v[k].iov_len));
+      msgs[i].msg_hdr.msg_iov = v;
+      msgs[i].msg_hdr.msg_iovlen = (size_t)k + 1;
     }
     int r;
     do r = sendmmsg(h->fd, msgs, m, MSG_DONTWAIT);

@@ -13,6 +13,7 @@
 #include <linux/if_packet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define MH_ROUNDS 4
@@ -319,10 +320,11 @@ static napi_value SetRef(napi_env env, napi_callback_info info, int ref) {
 static napi_value Ref(napi_env env, napi_callback_info info) { return SetRef(env, info, 1); }
 static napi_value Unref(napi_env env, napi_callback_info info) { return SetRef(env, info, 0); }
 
-/* send(handle, buf): one whole frame (packet socket) or packet (TUN). false on EAGAIN/ENOBUFS. */
+/* send(handle, buf, vnetHeader?): one whole frame (packet socket) or packet (TUN). false on
+ * EAGAIN/ENOBUFS. A PACKET_VNET_HDR socket sends the given virtio_net_hdr (or zeros) first. */
 static napi_value Send(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2], result;
+  size_t argc = 3;
+  napi_value argv[3], result;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   mh_handle *h = mh_handle_get(env, argv[0]);
   if (!h) return NULL;
@@ -340,8 +342,23 @@ static napi_value Send(napi_env env, napi_callback_info info) {
     return NULL;
   }
   NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &len));
+  uint8_t zero_hdr[MH_VNET_HDR_LEN] = {0};
+  struct iovec iov[2] = {{zero_hdr, MH_VNET_HDR_LEN}, {data, len}};
+  if (h->vnet && argc > 2) {
+    bool hdr_buf = false;
+    void *hdr;
+    size_t hdr_len;
+    if (napi_is_buffer(env, argv[2], &hdr_buf) == napi_ok && hdr_buf) {
+      NAPI_CALL(env, napi_get_buffer_info(env, argv[2], &hdr, &hdr_len));
+      if (hdr_len != MH_VNET_HDR_LEN) {
+        napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "vnetHeader must be 10 bytes");
+        return NULL;
+      }
+      iov[0].iov_base = hdr;
+    }
+  }
   ssize_t r;
-  do r = write(h->fd, data, len);
+  do r = h->vnet ? writev(h->fd, iov, 2) : write(h->fd, data, len);
   while (r < 0 && errno == EINTR);
   if (r < 0) {
     int e = errno;

@@ -142,6 +142,7 @@ class FakePacketSocket extends FakeHandle implements PacketSocket {
     readonly protocol: number,
     readonly promiscuous: boolean,
     readonly ignoreOutgoing: boolean,
+    readonly vnet: boolean,
   ) {
     super(hub);
   }
@@ -153,7 +154,7 @@ class FakePacketSocket extends FakeHandle implements PacketSocket {
     this.queue = new Queue((f) => !this.closed && onFrames(f));
     this.onError = onError;
   }
-  send(frame: Buffer): boolean {
+  send(frame: Buffer, _vnetHeader?: Buffer): boolean {
     this.check('send');
     this.counters.sent++;
     this.hub.transmitFrame(this.iface, Buffer.from(frame));
@@ -171,7 +172,9 @@ class FakePacketSocket extends FakeHandle implements PacketSocket {
     if (packetType === PACKET_OTHERHOST && !this.promiscuous) return;
     this.counters.received++;
     this.counters.receivedBytes += frame.length;
-    this.queue.push({ data: frame, timestampNs: this.hub.now(), ifindex: this.iface.ifindex, packetType, checksumNotReady: false });
+    const f: Frame = { data: frame, timestampNs: this.hub.now(), ifindex: this.iface.ifindex, packetType, checksumNotReady: false };
+    if (this.vnet) f.vnetHeader = Buffer.alloc(10); // the fake has no offloads: an all-zero header
+    this.queue.push(f);
   }
 }
 
@@ -330,7 +333,7 @@ export class FakeHub {
     return {
       openPacketSocket: (o: PacketSocketOptions) => {
         const iface = this.iface(this.ns(o.netns), o.ifname, 'if_nametoindex');
-        return this.track(new FakePacketSocket(this, iface, o.protocol ?? ETH_P_ALL, !!o.promiscuous, o.ignoreOutgoing ?? true));
+        return this.track(new FakePacketSocket(this, iface, o.protocol ?? ETH_P_ALL, !!o.promiscuous, o.ignoreOutgoing ?? true, !!o.vnetHeader));
       },
       openRaw6Socket: (o: Raw6SocketOptions) => {
         const netns = this.ns(o.netns);

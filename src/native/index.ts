@@ -36,8 +36,8 @@ interface Addon {
   close(h: Handle): void;
   ref(h: Handle): void;
   unref(h: Handle): void;
-  send(h: Handle, data: Buffer): boolean;
-  sendMany(h: Handle, frames: Buffer[]): number;
+  send(h: Handle, data: Buffer, vnetHeader?: Buffer): boolean;
+  sendMany(h: Handle, frames: Buffer[], vnetHeaders?: (Buffer | undefined)[]): number;
   raw6Send(h: Handle, data: Buffer, dst: string, ifindex?: number, src?: string, hopLimit?: number): boolean;
   stats(h: Handle): SocketStats;
 }
@@ -47,6 +47,8 @@ const STRIDE = 8;
 /** TP_STATUS_CSUMNOTREADY (linux/if_packet.h). */
 const TP_STATUS_CSUMNOTREADY = 1 << 3;
 const NS_PER_S = 1_000_000_000n;
+/** sizeof(struct virtio_net_hdr) (MH_VNET_HDR_LEN). */
+const VNET_HDR_LEN = 10;
 
 /** Where the addon is, from src/native/ and from dist/native/ alike. */
 export const ADDON_PATH = path.resolve(
@@ -105,31 +107,35 @@ class NativePacketSocket extends NativeHandle implements PacketSocket {
     addon: Addon,
     handle: Handle,
     readonly ifindex: number,
+    private readonly vnet: boolean,
   ) {
     super(addon, handle);
   }
   start(onFrames: (frames: Frame[]) => void, onError?: OnError): void {
+    const hdr = this.vnet ? VNET_HDR_LEN : 0;
     const onBatch = (count: number, data: Buffer, meta: Float64Array) => {
       const frames: Frame[] = new Array(count);
       for (let i = 0, row = 0; i < count; i++, row += STRIDE) {
         const off = meta[row]!;
-        frames[i] = {
-          data: data.subarray(off, off + meta[row + 1]!),
+        const frame: Frame = {
+          data: data.subarray(off + hdr, off + meta[row + 1]!),
           timestampNs: timestamp(meta, row),
           ifindex: meta[row + 4]!,
           packetType: meta[row + 5]!,
           checksumNotReady: (meta[row + 6]! & TP_STATUS_CSUMNOTREADY) !== 0,
         };
+        if (hdr) frame.vnetHeader = data.subarray(off, off + hdr);
+        frames[i] = frame;
       }
       onFrames(frames);
     };
     this.addon.start(this.handle, onBatch, onError);
   }
-  send(frame: Buffer): boolean {
-    return this.addon.send(this.handle, frame);
+  send(frame: Buffer, vnetHeader?: Buffer): boolean {
+    return this.addon.send(this.handle, frame, vnetHeader);
   }
-  sendMany(frames: Buffer[]): number {
-    return this.addon.sendMany(this.handle, frames);
+  sendMany(frames: Buffer[], vnetHeaders?: (Buffer | undefined)[]): number {
+    return this.addon.sendMany(this.handle, frames, vnetHeaders);
   }
 }
 
@@ -190,7 +196,7 @@ export const native: NativeBinding = {
   openPacketSocket(options: PacketSocketOptions): PacketSocket {
     const a = loadAddon();
     const [handle, ifindex] = a.packetOpen(options);
-    return new NativePacketSocket(a, handle, ifindex);
+    return new NativePacketSocket(a, handle, ifindex, !!options.vnetHeader);
   },
   openRaw6Socket(options: Raw6SocketOptions): Raw6Socket {
     const a = loadAddon();

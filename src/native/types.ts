@@ -12,6 +12,11 @@ export interface Frame {
   packetType: number;
   /** TP_STATUS_CSUMNOTREADY: sent by this host with the L4 checksum left to offload (not yet filled in). */
   checksumNotReady?: boolean;
+  /**
+   * With PacketSocketOptions.vnetHeader: the frame's struct virtio_net_hdr (10 bytes: flags,
+   * gso_type, hdr_len, gso_size, csum_start, csum_offset, host order). Hand it back to send().
+   */
+  vnetHeader?: Buffer;
 }
 
 /** Options every open function takes. */
@@ -64,6 +69,13 @@ export interface PacketSocketOptions extends NamespaceOption, ReceiveTuning {
   promiscuous?: boolean;
   /** Drop frames this host sent itself (PACKET_IGNORE_OUTGOING). Default true. */
   ignoreOutgoing?: boolean;
+  /**
+   * PACKET_VNET_HDR. Frames this host's stack sends over veth are often GSO super-frames (up to 64 KiB)
+   * with their L4 checksum left to offload; forwarded as plain frames they fail (EMSGSIZE, bad
+   * checksum). With this on, each frame carries its virtio_net_hdr (Frame.vnetHeader) and send()
+   * takes it back, so a relay forwards them unchanged and the kernel segments and checksums.
+   */
+  vnetHeader?: boolean;
 }
 
 export interface PacketSocket extends Refable {
@@ -71,9 +83,9 @@ export interface PacketSocket extends Refable {
   /** Starts libuv polling; onFrames gets each batch read until EAGAIN. */
   start(onFrames: (frames: Frame[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void;
   /** Sends one whole frame (with its Ethernet header). Returns false on EAGAIN/ENOBUFS (dropped). */
-  send(frame: Buffer): boolean;
+  send(frame: Buffer, vnetHeader?: Buffer): boolean;
   /** Sends several frames with one sendmmsg; returns how many went (the rest hit EAGAIN/ENOBUFS). */
-  sendMany(frames: Buffer[]): number;
+  sendMany(frames: Buffer[], vnetHeaders?: (Buffer | undefined)[]): number;
   /** Idempotent. */
   close(): void;
 }
