@@ -174,29 +174,24 @@ function checkSlaacClashes(aps: PlannedAp[], radios: PlannedRadio[], used: Set<b
   return issues;
 }
 
+/** Hands out /64s of the lab prefix in subnet-ID order, around the prefixes the YAML fixed. */
 class SubnetAllocator {
-  private readonly taken: Prefix[];
+  private readonly cursors = new Map<number, number>();
   constructor(
     private readonly lab: Prefix,
-    explicit: Prefix[],
-  ) {
-    this.taken = [...explicit];
-  }
+    private readonly explicit: Prefix[],
+  ) {}
 
-  /** The first /64 of the lab prefix with subnet ID in [from, to) that overlaps nothing taken. */
+  /** The next /64 with subnet ID in [from, to) that overlaps no explicit prefix (IDs only go up, so never a given one). */
   next(from: number, to: number): Prefix | undefined {
-    const cursor = this.cursors.get(from) ?? from;
-    for (let id = cursor; id < to; id++) {
+    for (let id = this.cursors.get(from) ?? from; id < to; id++) {
       const p = { network: this.lab.network | (BigInt(id) << 64n), length: 64 };
-      if (this.taken.some((t) => prefixesOverlap(t, p))) continue;
-      this.taken.push(p);
+      if (this.explicit.some((t) => prefixesOverlap(t, p))) continue;
       this.cursors.set(from, id + 1);
       return p;
     }
     return undefined;
   }
-
-  private readonly cursors = new Map<number, number>();
 }
 
 /** Locally administered MACs hashed from lab, node and interface: stable across runs, unique in the lab. */

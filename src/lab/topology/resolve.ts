@@ -72,11 +72,13 @@ function resolveNodes(spec: LabSpec, plan: Plan): ResolvedNode[] {
     plan,
     nodes: entries.map(([name, n]) => ({ name, router: isRouter(n.roles), radio: isMobile(n.roles) })),
   });
+  const linkIfaces = new Map<string, ResolvedInterface[]>(entries.map(([name]) => [name, []]));
+  for (const l of plan.links) {
+    for (const e of [l.a, l.b]) linkIfaces.get(e.node)!.push({ name: e.iface, kind: 'link', mac: e.mac, addresses: [e.address], link: l.id });
+  }
   return entries.map(([name, n]): ResolvedNode => {
     const interfaces: ResolvedInterface[] = [
-      ...plan.links.flatMap((l) =>
-        [l.a, l.b].filter((e) => e.node === name).map((e): ResolvedInterface => ({ name: e.iface, kind: 'link', mac: e.mac, addresses: [e.address], link: l.id })),
-      ),
+      ...linkIfaces.get(name)!,
       ...plan.aps
         .filter((ap) => ap.router.node === name)
         .map((ap): ResolvedInterface => ({ name: ap.router.iface, kind: 'ap', mac: ap.router.mac, addresses: [ap.router.address], ap: ap.name })),

@@ -51,8 +51,10 @@ export function autoRoutes({ plan, nodes }: RouteInput): Map<string, ResolvedRou
     }
     const firstHop = shortestFirstHops(n.name, adj, router);
     const routes: ResolvedRoute[] = [];
+    const done = new Set(onPrefix.get(n.name));
     for (const p of prefixes) {
-      if (onPrefix.get(n.name)!.has(p.key) || routes.some((r) => r.dst === p.key)) continue;
+      if (done.has(p.key)) continue;
+      done.add(p.key);
       let best: { dist: number; hop: Adjacency } | undefined;
       for (const r of p.routers) {
         const h = firstHop.get(r);
