@@ -1,7 +1,7 @@
 // One interface for both ways of impairing links: netem qdiscs where the kernel has sch_netem,
 // the userspace relay (relay-main.ts) in the air namespace where it has not.
 import type { KernelCaps } from '../kernel.js';
-import { nodeNetns } from '../names.js';
+import { labStateDir, nodeNetns } from '../names.js';
 import { applyOps, type NetOp } from '../net/ops.js';
 import { linkUsesRelay } from '../net/veth.js';
 import type { ResolvedLab } from '../topology/types.js';
@@ -31,7 +31,7 @@ export function planNetemImpairments(lab: ResolvedLab, caps: Pick<KernelCaps, 'n
 /** Applies every link's impairments (the links must exist: net/network.ts does it after them). */
 export async function installImpairments(lab: ResolvedLab, caps: Pick<KernelCaps, 'netem'>): Promise<ImpairmentHandle> {
   const netemOps = planNetemImpairments(lab, caps);
-  await applyOps(netemOps);
+  await applyOps(netemOps, `${labStateDir(lab.name)}/ops-netem`);
   const relayed = lab.links.filter((l) => linkUsesRelay(l, caps));
   const relay = relayed.length > 0 ? await startRelay(lab, relayed) : null;
   return {

@@ -24,11 +24,8 @@ export function planAirNamespace(lab: ResolvedLab): NetOp[] {
   const air = airNetns(lab.name);
   return [
     { tool: 'ip', ns: null, line: `netns add ${air}` },
-    {
-      tool: 'exec',
-      ns: air,
-      argv: ['sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'],
-    },
+    // all.disable_ipv6 also applies to interfaces that exist already.
+    { tool: 'sysctl', ns: air, values: { 'net.ipv6.conf.default.disable_ipv6': '1', 'net.ipv6.conf.all.disable_ipv6': '1' } },
     { tool: 'ip', ns: air, line: 'link set dev lo up' },
   ];
 }

@@ -3,12 +3,12 @@
 // so a failure half way (or a SIGKILL) is undone by cleanupLab / cleanupAll.
 import { cleanupLab } from '../cleanup.js';
 import { kernelCaps, type KernelCaps } from '../kernel.js';
-import { airNetns, nodeNetns } from '../names.js';
+import { airNetns, labStateDir, nodeNetns } from '../names.js';
 import type { NodeHandle, Runtime } from '../runtime/runtime.js';
 import type { ResolvedLab, ResolvedNode } from '../topology/types.js';
 import { installImpairments, removeImpairments, type ImpairmentHandle } from '../impairment/index.js';
 import { needsAir, planAir, planAirNamespace } from './air.js';
-import { interfaceSysctls, planNodeAddressing, sysctlArgv } from './node-config.js';
+import { nodeSysctls, planNodeAddressing } from './node-config.js';
 import { applyOps, type NetOp } from './ops.js';
 import { recordNamespaces } from './state.js';
 import { planLink } from './veth.js';
@@ -33,7 +33,7 @@ export interface LabNetwork {
 }
 
 interface BulkRuntime extends Runtime {
-  createNodes(lab: string, nodes: readonly ResolvedNode[], signal?: AbortSignal): Promise<NodeHandle[]>;
+  createNodes(lab: string, nodes: readonly ResolvedNode[], signal?: AbortSignal, options?: { bare?: boolean }): Promise<NodeHandle[]>;
 }
 
 function isBulk(r: Runtime): r is BulkRuntime {
@@ -47,8 +47,7 @@ export function planNetwork(lab: ResolvedLab, caps: Pick<KernelCaps, 'netem'>): 
   for (const link of lab.links) ops.push(...planLink(lab, link, caps));
   for (const node of lab.nodes) {
     const ns = nodeNetns(lab.name, node.name);
-    const sys = interfaceSysctls(node);
-    if (Object.keys(sys).length > 0) ops.push({ tool: 'exec', ns, argv: sysctlArgv(sys) });
+    ops.push({ tool: 'sysctl', ns, values: nodeSysctls(node) });
     for (const line of planNodeAddressing(node)) ops.push({ tool: 'ip', ns, line });
   }
   return ops;
@@ -63,13 +62,14 @@ export async function upNetwork(lab: ResolvedLab, runtime: Runtime, options: UpO
   recordNamespaces(lab.name, runtime.kind, [...lab.nodes.map((n) => nodeNetns(lab.name, n.name)), ...(air ? [air] : [])]);
   try {
     let t = performance.now();
+    // netns: only the namespaces here (one batch); their sysctls come with the rest of their setup.
     const handles = isBulk(runtime)
-      ? await runtime.createNodes(lab.name, lab.nodes, options.signal)
+      ? await runtime.createNodes(lab.name, lab.nodes, options.signal, { bare: true })
       : await createEach(lab, runtime, options.signal);
     mark('nodes', t);
     options.signal?.throwIfAborted();
     t = performance.now();
-    await applyOps(planNetwork(lab, caps));
+    await applyOps(planNetwork(lab, caps), `${labStateDir(lab.name)}/ops`);
     mark('links', t);
     t = performance.now();
     const impairments = await installImpairments(lab, caps);

@@ -18,11 +18,11 @@ export function isForwarding(node: ResolvedNode): boolean {
 }
 
 /**
- * Namespace-wide sysctls, set right after the namespace exists and before any interface is made,
- * so every interface inherits the `default` values.
+ * Namespace-wide sysctls (`all` and `default`; interfaces made later, such as an agent's TUN, inherit
+ * the `default` ones).
  * - DAD off: static addresses are planned unique, and a tentative link-local (RFC 4862 §5.4, ~1 s)
  *   would hold back the agents' first Router Advertisements and Binding Updates.
- * - accept_ra off: addressing is static except on radios (interfaceSysctls).
+ * - accept_ra off: addressing is static except on radios (nodeSysctls).
  */
 export function namespaceSysctls(node: ResolvedNode): Record<string, string> {
   const s: Record<string, string> = {
@@ -37,16 +37,22 @@ export function namespaceSysctls(node: ResolvedNode): Record<string, string> {
 }
 
 /**
- * Per-interface sysctls, set after the interfaces exist and before they come up, then the node's own
- * extra sysctls (they win). A radio does SLAAC from the access router's RAs (RFC 4862): accept_ra=1,
- * autoconf=1, EUI-64 interface ids (addr_gen_mode=0), and optimistic DAD (RFC 4429) so a new
- * care-of address is usable at once after a move; the first RS goes out without the random delay.
+ * Every sysctl of a node, applied once its interfaces exist and before they come up: the namespace
+ * values, the same values per interface (an interface made before `default` was set keeps its own),
+ * then the node's own extra sysctls (they win).
+ * A radio does SLAAC from the access router's RAs (RFC 4862): accept_ra=1, autoconf=1, EUI-64
+ * interface ids (addr_gen_mode=0), and optimistic DAD (RFC 4429) so a new care-of address is usable
+ * at once after a move; its first RS goes out without the random delay (RFC 4861 §6.3.7 allows 0..1 s).
  */
-export function interfaceSysctls(node: ResolvedNode): Record<string, string> {
-  const s: Record<string, string> = {};
+export function nodeSysctls(node: ResolvedNode): Record<string, string> {
+  const s: Record<string, string> = namespaceSysctls(node);
   for (const i of node.interfaces) {
-    if (i.kind !== 'radio') continue;
     const k = `net.ipv6.conf.${i.name}`;
+    if (i.kind !== 'radio') {
+      s[`${k}.accept_dad`] = '0';
+      s[`${k}.accept_ra`] = '0';
+      continue;
+    }
     // forwarding=1 makes the kernel ignore RAs unless accept_ra=2 (a mobile router).
     s[`${k}.accept_ra`] = isForwarding(node) ? '2' : '1';
     s[`${k}.autoconf`] = '1';

@@ -1,45 +1,107 @@
 // Plan-then-apply: planners (veth.ts, air.ts, node-config.ts, impairment/netem.ts) return NetOps, pure
 // and unit-tested; applyOps runs them with as few processes as possible.
-import { ipBatch, parallel, tcBatch } from '../exec.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { run } from '../exec.js';
 
 export type NetOp =
   /** An iproute2 batch line, in a namespace or (null) the host's. */
   | { tool: 'ip'; ns: string | null; line: string }
   /** A tc batch line. */
   | { tool: 'tc'; ns: string; line: string }
-  /** A command run inside ns (sysctl, ethtool): one `netns exec` line of a host batch. */
+  /** sysctls of a namespace (keys as for `sysctl -w`), written to /proc/sys inside it. */
+  | { tool: 'sysctl'; ns: string; values: Record<string, string> }
+  /** A command run inside ns (ethtool). */
   | { tool: 'exec'; ns: string; argv: string[] };
 
-/** Concurrent processes: the machine has 2 cores; a few more hide fork/exec latency. */
-const CONCURRENCY = 4;
+/** The /proc/sys file of a sysctl key (interface names in keys never hold dots in our labs). */
+export function sysctlPath(key: string): string {
+  return `/proc/sys/${key.replace(/\./g, '/')}`;
+}
+
+function quote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface NsScript {
+  ns: string;
+  /** sh script run inside the namespace. */
+  script: string;
+  ipLines: string[];
+  tcLines: string[];
+}
 
 /**
- * Order of application, which planners rely on:
- * 1. host ip lines (namespaces, veth pairs made directly in their two namespaces), in plan order;
- * 2. exec ops (sysctls on interfaces that now exist, still down), as `netns exec` lines of two host
- *    batches run side by side;
- * 3. per namespace, concurrently: its ip lines (addresses, up, routes), then its tc lines.
+ * Groups ops: host ip lines (namespaces, veth pairs made directly in their two namespaces), and per
+ * namespace one sh script: sysctls as plain writes to /proc/sys (no sysctl process), commands, then
+ * `exec ip -batch` of its lines (addresses, up, routes) and `tc -batch`.
  */
-export async function applyOps(ops: readonly NetOp[]): Promise<void> {
+export function groupOps(ops: readonly NetOp[], dir: string): { host: string[]; scripts: NsScript[] } {
   const host: string[] = [];
-  const execs: string[] = [];
-  const perNs = new Map<string, { ip: string[]; tc: string[] }>();
-  const group = (ns: string) => {
-    let g = perNs.get(ns);
-    if (!g) perNs.set(ns, (g = { ip: [], tc: [] }));
-    return g;
+  const per = new Map<string, { sys: [string, string][]; cmds: string[][]; ip: string[]; tc: string[] }>();
+  const g = (ns: string) => {
+    let x = per.get(ns);
+    if (!x) per.set(ns, (x = { sys: [], cmds: [], ip: [], tc: [] }));
+    return x;
   };
   for (const op of ops) {
     if (op.tool === 'ip' && op.ns === null) host.push(op.line);
-    else if (op.tool === 'ip') group(op.ns as string).ip.push(op.line);
-    else if (op.tool === 'tc') group(op.ns).tc.push(op.line);
-    else execs.push(`netns exec ${op.ns} ${op.argv.join(' ')}`);
+    else if (op.tool === 'ip') g(op.ns as string).ip.push(op.line);
+    else if (op.tool === 'tc') g(op.ns).tc.push(op.line);
+    else if (op.tool === 'sysctl') g(op.ns).sys.push(...Object.entries(op.values));
+    else g(op.ns).cmds.push(op.argv);
   }
-  await ipBatch(null, host);
-  const half = Math.ceil(execs.length / 2);
-  await Promise.all([ipBatch(null, execs.slice(0, half)), ipBatch(null, execs.slice(half))]);
-  await parallel([...perNs.entries()], CONCURRENCY, async ([ns, g]) => {
-    await ipBatch(ns, g.ip);
-    await tcBatch(ns, g.tc);
+  const scripts: NsScript[] = [];
+  for (const [ns, x] of per) {
+    const ipFile = path.join(dir, `${ns}.ip`);
+    const tcFile = path.join(dir, `${ns}.tc`);
+    const lines = ['set -e'];
+    for (const [k, v] of x.sys) lines.push(`echo ${quote(v)} > ${quote(sysctlPath(k))}`);
+    for (const c of x.cmds) lines.push(c.map(quote).join(' '));
+    if (x.tc.length > 0) {
+      if (x.ip.length > 0) lines.push(`ip -batch ${quote(ipFile)}`);
+      lines.push(`exec tc -batch ${quote(tcFile)}`);
+    } else if (x.ip.length > 0) {
+      lines.push(`exec ip -batch ${quote(ipFile)}`);
+    }
+    scripts.push({ ns, script: lines.join('\n') + '\n', ipLines: x.ip, tcLines: x.tc });
+  }
+  return { host, scripts };
+}
+
+/** Host batches run side by side: the machine has 2 cores. */
+const LANES = 2;
+
+/**
+ * Applies ops in this order, which planners rely on:
+ * 1. host ip lines, in plan order, in one `ip -batch`;
+ * 2. every namespace's script, as `netns exec NS sh FILE` lines of LANES host batches run side by
+ *    side: one process tree per namespace, none started from Node.
+ * dir receives the batch files (the lab's state directory keeps them for post-mortems).
+ */
+export async function applyOps(ops: readonly NetOp[], dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const { host, scripts } = groupOps(ops, dir);
+  if (host.length > 0) {
+    const hostFile = path.join(dir, 'host.ip');
+    writeFileSync(hostFile, host.join('\n') + '\n');
+    await run(['ip', '-batch', hostFile]);
+  }
+  const lanes: string[][] = Array.from({ length: LANES }, () => []);
+  scripts.forEach((s, i) => {
+    const shFile = path.join(dir, `${s.ns}.sh`);
+    writeFileSync(shFile, s.script);
+    if (s.ipLines.length > 0) writeFileSync(path.join(dir, `${s.ns}.ip`), s.ipLines.join('\n') + '\n');
+    if (s.tcLines.length > 0) writeFileSync(path.join(dir, `${s.ns}.tc`), s.tcLines.join('\n') + '\n');
+    lanes[i % LANES]!.push(`netns exec ${s.ns} sh ${shFile}`);
   });
+  await Promise.all(
+    lanes
+      .filter((l) => l.length > 0)
+      .map((l, i) => {
+        const f = path.join(dir, `lane${i}.ip`);
+        writeFileSync(f, l.join('\n') + '\n');
+        return run(['ip', '-batch', f]);
+      }),
+  );
 }

@@ -3,9 +3,10 @@
 // lab's state directory so that a killed run can be cleaned up (cleanup.ts).
 import { spawn as spawnChild } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { ipBatch, nsExec, parallel, run } from '../exec.js';
-import { nodeNetns, parseNetns } from '../names.js';
-import { namespaceSysctls, sysctlArgv } from '../net/node-config.js';
+import { ipBatch, nsExec, run } from '../exec.js';
+import { labStateDir, nodeNetns, parseNetns } from '../names.js';
+import { namespaceSysctls } from '../net/node-config.js';
+import { applyOps, type NetOp } from '../net/ops.js';
 import { killAll, killProcessGroup } from '../net/kill.js';
 import {
   forgetNamespaces,
@@ -50,20 +51,28 @@ export class NetnsRuntime implements Runtime {
   }
 
   /**
-   * Many nodes at once: one `ip -batch` adds every namespace, and forks sysctl inside each one
-   * (`netns exec` lines); the batch is split in two halves run side by side (2 cores).
+   * Many nodes at once: one `ip -batch` adds every namespace; then, unless `bare` (net/network.ts
+   * applies sysctls together with the rest of each namespace's setup), one script per namespace sets
+   * loopback up and the sysctls (net/ops.ts).
    * Equivalent to, per node: ip netns add NS; ip -n NS link set lo up; ip netns exec NS sysctl -w ...
    */
-  async createNodes(lab: string, nodes: readonly ResolvedNode[], signal?: AbortSignal): Promise<NodeHandle[]> {
+  async createNodes(
+    lab: string,
+    nodes: readonly ResolvedNode[],
+    signal?: AbortSignal,
+    options: { bare?: boolean } = {},
+  ): Promise<NodeHandle[]> {
     signal?.throwIfAborted();
     const handles = nodes.map((n) => netnsHandle(lab, n.name));
     recordNamespaces(lab, 'netns', handles.map((h) => h.netns));
     await ipBatch(null, handles.map((h) => `netns add ${h.netns}`));
+    if (options.bare) return handles;
     signal?.throwIfAborted();
-    const lines = nodes.map((n, i) => `netns exec ${handles[i]!.netns} ${sysctlArgv(namespaceSysctls(n)).join(' ')}`);
-    const half = Math.ceil(lines.length / 2);
-    await Promise.all([ipBatch(null, lines.slice(0, half)), ipBatch(null, lines.slice(half))]);
-    await parallel(handles, 4, (h) => ipBatch(h.netns, ['link set dev lo up']));
+    const ops: NetOp[] = nodes.flatMap((n, i): NetOp[] => [
+      { tool: 'sysctl', ns: handles[i]!.netns, values: namespaceSysctls(n) },
+      { tool: 'ip', ns: handles[i]!.netns, line: 'link set dev lo up' },
+    ]);
+    await applyOps(ops, `${labStateDir(lab)}/ops-nodes`);
     return handles;
   }
 
