@@ -54,7 +54,7 @@ export function checkScenario(spec: LabSpec): SpecIssue[] {
       if (ap !== undefined) knownAp(ap, ['scenario', i, 'trigger', 'ap']);
       // New AP detected names the candidate AP (IEEE 802.21 Link_Detected; RFC 5568 §3.1 trigger).
       if (event === 'new-ap-detected' && ap === undefined) {
-        issues.push({ path: ['scenario', i, 'trigger'], message: 'expected ap: the AP that new-ap-detected reports' });
+        issues.push({ path: ['scenario', i, 'trigger'], message: 'missing key "ap": the AP that new-ap-detected reports' });
       }
     }
   }

@@ -112,6 +112,16 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
     expect(e.message).toBe(`${FILE}:15:70 traffic[0].duration: ends at 7s, after the lab's duration 6s`);
   });
 
+  it('L2 triggers: new-ap-detected needs the AP; a trigger to a host is refused', () => {
+    const e = errorOf(`${BASE}scenario:\n  - { at: 1s, trigger: { node: mn, event: new-ap-detected } }\n  - { at: 2s, trigger: { node: cn, event: link-down } }\n`);
+    expect(e.issues.map((i) => `${i.line}:${i.col} ${i.path}: ${i.message}`)).toEqual([
+      '15:24 scenario[0].trigger: missing key "ap": the AP that new-ap-detected reports',
+      '16:32 scenario[1].trigger.node: expected a mobile node (mn), got "cn" has no radio (role mobile)',
+    ]);
+    const lab = loadLabText(`${BASE}scenario:\n  - { at: 1.25s, trigger: { node: mn, event: link-going-down, ap: ap2 } }\n`, FILE);
+    expect(lab.scenario).toEqual([{ atMs: 1250, action: { kind: 'trigger', node: 'mn', trigger: 'link-going-down', ap: 'ap2' } }]);
+  });
+
   it('a missing file', async () => {
     await expect(loadLab('/nonexistent/lab.yaml')).rejects.toThrow('/nonexistent/lab.yaml cannot read the lab file: no such file');
   });
