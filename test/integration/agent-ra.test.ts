@@ -1,9 +1,9 @@
 // mipshop-agent for real: the built agent runs in a router namespace joined by a veth to a host
 // namespace whose kernel does SLAAC from the advertised prefix. Checks the address, tshark's reading
 // of the RAs, RS answers, the control channel, and a clean SIGTERM.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -90,17 +90,20 @@ function globalAddrs(): { addr: string; tentative: boolean }[] {
   return (j[0]?.addr_info ?? []).map((a) => ({ addr: a.local, tentative: !!a.tentative }));
 }
 
-/** tcpdump in the host namespace; resolves once it listens. */
-async function capture(file: string): Promise<() => Promise<void>> {
-  const p = spawn('ip', ['netns', 'exec', NS_H, 'tcpdump', '-U', '-i', IF_H, '-w', file, 'icmp6'], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** tcpdump (in the host namespace by default); resolves once it listens. Immediate mode: otherwise
+ * frames still in a TPACKET_V3 block are lost when it is stopped. */
+async function capture(file: string, ns = NS_H, iface = IF_H): Promise<() => Promise<void>> {
+  const p = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '--immediate-mode', '-U', '-i', iface, '-w', file, 'icmp6'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
   await new Promise<void>((res, rej) => {
-    p.stderr!.setEncoding('utf8').on('data', (d: string) => d.includes('listening on') && res());
+    p.stderr!.setEncoding('utf8').on('data', (d: string) => ((err += d), d.includes('listening on') && res()));
     p.once('exit', (c) => rej(new Error(`tcpdump exited ${c}`)));
   });
   return async () => {
     const done = new Promise((r) => p.once('exit', r));
     p.kill('SIGINT');
     await done;
+    if (process.env.KEEP_PCAP) console.log(`tcpdump: ${err}`);
   };
 }
 
@@ -114,8 +117,10 @@ function tsharkFields(file: string, filter: string, fields: string[]): string[][
 
 describe.skipIf(skip)('mipshop-agent access router (RFC 4861 §6.2, RFC 6275 §7.5) between two namespaces', () => {
   beforeAll(() => {
-    sh('npx', ['tsc', '-p', join(ROOT, 'tsconfig.build.json')]); // others' type errors do not stop the emit
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} was not built`);
+    // Type errors elsewhere in the tree make tsc exit non-zero but do not stop the emit (no noEmitOnError).
+    const built = Date.now();
+    spawnSync('npx', ['tsc', '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'ignore' });
+    if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < built - 1_000) throw new Error(`${MAIN} was not built`);
     sh('ip', ['netns', 'add', NS_R]);
     sh('ip', ['netns', 'add', NS_H]);
     sh('ip', ['link', 'add', IF_R, 'netns', NS_R, 'address', MAC_R, 'type', 'veth', 'peer', 'name', IF_H, 'netns', NS_H]);
@@ -135,24 +140,25 @@ describe.skipIf(skip)('mipshop-agent access router (RFC 4861 §6.2, RFC 6275 §7
 
   afterAll(() => {
     for (const ns of [NS_R, NS_H]) {
-      try {
-        sh('ip', ['netns', 'del', ns]);
-      } catch {
-        // already gone
-      }
+      spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
     }
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('advertises the prefix: SLAAC within 1 s, RAs that tshark reads cleanly, control channel, SIGTERM', async () => {
     const pcap = join(dir, 'fast.pcap');
+    let sentBeforeStatus = Infinity;
     const stopCapture = await capture(pcap);
     const t0 = performance.now();
     const agent = startAgent('fast', {});
     try {
-      const slaac = await until('a SLAAC address from the prefix', () => globalAddrs().find((a) => a.addr.startsWith('2001:db8:10:a1:')), 1_000);
-      const slaacMs = performance.now() - t0;
-      console.log(`SLAAC address ${slaac.addr} ${slaacMs.toFixed(0)} ms after spawning the agent`);
+      // Node's own start-up (hundreds of ms on a loaded 2-core machine) is not the agent's: the clock
+      // for "within 1 s" starts when the agent has opened its socket and begun advertising.
+      await until('ra.started', () => agent.lines.some((l) => l.event === 'ra.started'), 10_000, 1);
+      const tStarted = performance.now();
+      const slaac = await until('a SLAAC address from the prefix', () => globalAddrs().find((a) => a.addr.startsWith('2001:db8:10:a1:')), 1_000, 2);
+      const now = performance.now();
+      console.log(`SLAAC address ${slaac.addr}: ${(now - tStarted).toFixed(0)} ms after ra.started was seen, ${(now - t0).toFixed(0)} ms after spawning the agent`);
       // EUI-64 interface identifier from the host's MAC (RFC 4291 App. A) under the advertised /64.
       expect(slaac.addr).toMatch(/^2001:db8:10:a1:[0-9a-f:]+$/);
 
@@ -173,6 +179,7 @@ describe.skipIf(skip)('mipshop-agent access router (RFC 4861 §6.2, RFC 6275 §7
       expect(st.status.roles).toEqual(['access-router']);
       expect(st.status.counters.control!.malformed).toBe(1);
       const sent = st.status.counters['access-router']!['ra.sent.unsolicited']!;
+      sentBeforeStatus = sent;
       const upMs = st.status.uptimeS * 1000;
       console.log(`${sent} unsolicited RAs in ${upMs.toFixed(0)} ms of uptime`);
       // Uniform in [30, 70] ms: mean 50 ms, so about uptime/50 (+1 for the one at start).
@@ -204,12 +211,16 @@ describe.skipIf(skip)('mipshop-agent access router (RFC 4861 §6.2, RFC 6275 §7
       'icmpv6.opt.prefix.flag.l',
       'icmpv6.opt.prefix.flag.a',
       'icmpv6.opt.advertisement_interval',
+      'icmpv6.checksum.status',
     ]);
-    expect(ras.length).toBeGreaterThan(10);
+    console.log(`${ras.length} RAs captured; ${sentBeforeStatus} counted by the agent at its status`);
+    if (process.env.KEEP_PCAP) sh('cp', [pcap, process.env.KEEP_PCAP]);
+    expect(ras.length).toBeGreaterThanOrEqual(sentBeforeStatus);
     const routerLinkLocal = ras[0]![1]!;
     expect(routerLinkLocal).toMatch(/^fe80::/);
     for (const r of ras) {
-      expect(r.slice(1)).toEqual([routerLinkLocal, 'ff02::1', '255', '1800', MAC_R, PREFIX, '64', '1', '1', '70']);
+      // ..., Advertisement Interval 70 ms, checksum status 1 = Good (filled in by the kernel)
+      expect(r.slice(1)).toEqual([routerLinkLocal, 'ff02::1', '255', '1800', MAC_R, PREFIX, '64', '1', '1', '70', '1']);
     }
     const times = ras.map((r) => Number(r[0]) * 1000);
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
@@ -229,7 +240,8 @@ describe.skipIf(skip)('mipshop-agent access router (RFC 4861 §6.2, RFC 6275 §7
     try {
       await until('the control socket', () => existsSync(agent.socket), 3_000);
       await new Promise((r) => setTimeout(r, 300)); // past the first RA and its MinDelayBetweenRAs
-      stopCapture = await capture(pcap);
+      // On the router's side: the host's tcpdump would stop when its interface goes down.
+      stopCapture = await capture(pcap, NS_R, IF_R);
       // A link flap makes the host's kernel solicit (RFC 4861 §6.3.7).
       ipH('link', 'set', IF_H, 'down');
       ipH('link', 'set', IF_H, 'up');
