@@ -1,12 +1,12 @@
 // Static routes of the plan (docs/topology.md, "Routes"): every node gets a route to every prefix of
 // the lab it is not on, via the first hop of a shortest path over the link graph on which only routers
-// forward. A host whose only router neighbour is one router gets a default route instead.
+// forward. A non-router whose only router neighbour is one router gets a default route instead.
 import { formatIPv6, formatPrefix, parseAddressWithLength, type Prefix } from './ipv6.js';
 import type { Plan } from './plan.js';
 import type { ResolvedRoute } from './types.js';
 
 interface Adjacency {
-  neighbour: string;
+  neighbour: number;
   /** Our interface on the shared link, and the neighbour's address there (the next hop). */
   dev: string;
   via: string;
@@ -14,83 +14,78 @@ interface Adjacency {
 
 export interface RouteInput {
   plan: Plan;
-  /** Node names in file order, and whether each forwards. */
+  /** Node names in file order, and whether each forwards or has a radio. */
   nodes: { name: string; router: boolean; radio: boolean }[];
 }
 
-/** Automatic routes per node name. */
+/** Automatic routes per node name. Nodes are numbered in file order so ties break the same way every run. */
 export function autoRoutes({ plan, nodes }: RouteInput): Map<string, ResolvedRoute[]> {
-  const adj = new Map<string, Adjacency[]>(nodes.map((n) => [n.name, []]));
-  const onPrefix = new Map<string, Set<string>>(nodes.map((n) => [n.name, new Set()]));
-  // Prefix text -> nodes that forward onto it (the routers on that link or cell).
-  const prefixes: { key: string; routers: string[] }[] = [];
-  const router = new Map(nodes.map((n) => [n.name, n.router]));
+  const index = new Map(nodes.map((n, i) => [n.name, i]));
+  const router = nodes.map((n) => n.router);
+  const adj: Adjacency[][] = nodes.map(() => []);
+  // Per prefix: its text, the nodes on it, and the routers among them (they forward onto it).
+  const prefixes: { key: string; members: number[]; routers: number[] }[] = [];
+  const addPrefix = (p: Prefix, members: number[]) =>
+    prefixes.push({ key: formatPrefix(p), members, routers: members.filter((m) => router[m]) });
 
   for (const l of plan.links) {
-    adj.get(l.a.node)!.push({ neighbour: l.b.node, dev: l.a.iface, via: bare(l.b.address) });
-    adj.get(l.b.node)!.push({ neighbour: l.a.node, dev: l.b.iface, via: bare(l.a.address) });
-    addPrefix(l.prefix, [l.a.node, l.b.node]);
+    const a = index.get(l.a.node)!;
+    const b = index.get(l.b.node)!;
+    adj[a]!.push({ neighbour: b, dev: l.a.iface, via: bare(l.b.address) });
+    adj[b]!.push({ neighbour: a, dev: l.b.iface, via: bare(l.a.address) });
+    addPrefix(l.prefix, [a, b]);
   }
-  for (const ap of plan.aps) addPrefix(ap.prefix, [ap.router.node]);
-
-  function addPrefix(p: Prefix, members: string[]): void {
-    const key = formatPrefix(p);
-    for (const m of members) onPrefix.get(m)!.add(key);
-    prefixes.push({ key, routers: members.filter((m) => router.get(m)) });
-  }
+  for (const ap of plan.aps) addPrefix(ap.prefix, [index.get(ap.router.node)!]);
 
   const out = new Map<string, ResolvedRoute[]>();
-  for (const n of nodes) {
-    const neighbours = adj.get(n.name)!;
-    const routerNeighbours = new Set(neighbours.filter((a) => router.get(a.neighbour)).map((a) => a.neighbour));
+  nodes.forEach((n, src) => {
+    const routerHops = adj[src]!.filter((a) => router[a.neighbour]);
     // A radio's default route comes from Router Advertisements (RFC 4861 §6.3.4), never from the plan.
-    if (!n.router && !n.radio && routerNeighbours.size === 1) {
-      const hop = neighbours.find((a) => router.get(a.neighbour))!;
-      out.set(n.name, [{ dst: 'default', via: hop.via, dev: hop.dev }]);
-      continue;
+    if (!n.router && !n.radio && routerHops.length > 0 && routerHops.every((a) => a.neighbour === routerHops[0]!.neighbour)) {
+      out.set(n.name, [{ dst: 'default', via: routerHops[0]!.via, dev: routerHops[0]!.dev }]);
+      return;
     }
-    const firstHop = shortestFirstHops(n.name, adj, router);
+    const { dist, hop } = shortestFirstHops(src, adj, router);
     const routes: ResolvedRoute[] = [];
-    const done = new Set(onPrefix.get(n.name));
     for (const p of prefixes) {
-      if (done.has(p.key)) continue;
-      done.add(p.key);
-      let best: { dist: number; hop: Adjacency } | undefined;
-      for (const r of p.routers) {
-        const h = firstHop.get(r);
-        if (h && (!best || h.dist < best.dist)) best = h;
-      }
-      if (best) routes.push({ dst: p.key, via: best.hop.via, dev: best.hop.dev });
+      if (p.members.includes(src)) continue;
+      let best = -1;
+      for (const r of p.routers) if (dist[r]! >= 0 && (best < 0 || dist[r]! < dist[best]!)) best = r;
+      if (best >= 0) routes.push({ dst: p.key, via: hop[best]!.via, dev: hop[best]!.dev });
     }
     out.set(n.name, routes);
-  }
+  });
   return out;
 }
 
 /** Breadth-first search from `src`, expanding only through routers; ties go to the earlier link. */
 function shortestFirstHops(
-  src: string,
-  adj: Map<string, Adjacency[]>,
-  router: Map<string, boolean>,
-): Map<string, { dist: number; hop: Adjacency }> {
-  const seen = new Map<string, { dist: number; hop: Adjacency }>();
-  const queue: string[] = [];
-  for (const a of adj.get(src)!) {
-    if (a.neighbour === src || seen.has(a.neighbour)) continue;
-    seen.set(a.neighbour, { dist: 1, hop: a });
-    queue.push(a.neighbour);
+  src: number,
+  adj: Adjacency[][],
+  router: boolean[],
+): { dist: Int32Array; hop: (Adjacency | undefined)[] } {
+  const dist = new Int32Array(adj.length).fill(-1);
+  const hop: (Adjacency | undefined)[] = new Array(adj.length);
+  dist[src] = 0;
+  const queue = new Int32Array(adj.length);
+  let tail = 0;
+  for (const a of adj[src]!) {
+    if (dist[a.neighbour] !== -1) continue;
+    dist[a.neighbour] = 1;
+    hop[a.neighbour] = a;
+    queue[tail++] = a.neighbour;
   }
-  for (let qi = 0; qi < queue.length; qi++) {
-    const u = queue[qi]!;
-    if (!router.get(u)) continue;
-    const { dist, hop } = seen.get(u)!;
-    for (const a of adj.get(u)!) {
-      if (a.neighbour === src || seen.has(a.neighbour)) continue;
-      seen.set(a.neighbour, { dist: dist + 1, hop });
-      queue.push(a.neighbour);
+  for (let head = 0; head < tail; head++) {
+    const u = queue[head]!;
+    if (!router[u]) continue;
+    for (const a of adj[u]!) {
+      if (dist[a.neighbour] !== -1) continue;
+      dist[a.neighbour] = dist[u]! + 1;
+      hop[a.neighbour] = hop[u];
+      queue[tail++] = a.neighbour;
     }
   }
-  return seen;
+  return { dist, hop };
 }
 
 function bare(addressWithLength: string): string {
