@@ -118,10 +118,13 @@ export async function cleanupLab(lab: string): Promise<CleanupReport> {
   return report;
 }
 
-/** Removes every lab's leftovers (`mipshop-lab down --all`). */
-export async function cleanupAll(): Promise<CleanupReport> {
+/**
+ * Removes every lab's leftovers (`mipshop-lab down --all`). `only` narrows it to some labs: tests use
+ * it so they never remove labs that other test runs on the same machine are using.
+ */
+export async function cleanupAll(options: { only?: (lab: string) => boolean } = {}): Promise<CleanupReport> {
   const report: CleanupReport = { labs: [], namespaces: [], killed: [], unmounted: [] };
   const names = await listNetns();
-  for (const lab of await listLabs()) await cleanupOne(lab, names, report);
+  for (const lab of await listLabs()) if (!options.only || options.only(lab)) await cleanupOne(lab, names, report);
   return report;
 }
