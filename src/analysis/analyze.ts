@@ -1,7 +1,7 @@
 // After a run: decode every capture, build results.json (results.ts), judge the expectations.
 import type { ResolvedLab, UdpFlowSpec } from '../lab/topology/types.js';
 import type { UdpSenderSummary } from '../traffic/udp-sender.js';
-import { judge, type Expectation } from './expectations.js';
+import { judge } from './expectations.js';
 import type { RecordedAction } from './handover.js';
 import { buildResults, decodeCaptures, type Results } from './results.js';
 
@@ -48,7 +48,7 @@ export async function analyzeRun(input: AnalyzeInput): Promise<Results> {
     protocols,
   });
   const apPrefixes = Object.fromEntries(lab.aps.map((a) => [a.name, a.prefix]));
-  results.expectations = (lab.expectations as unknown as Expectation[]).map((e) => judge(e, { results, captures, apPrefixes }));
+  results.expectations = lab.expectations.map((e) => judge(e, { results, captures, apPrefixes }));
   return results;
 }
 

@@ -1,0 +1,104 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { UdpFlowSpec } from '../lab/topology/types.js';
+import { decodeFrames } from './frames.js';
+import { writePcap } from './pcap/pcap.js';
+import { buildResults, decodeCaptures, type DecodedCapture } from './results.js';
+import { ether, flowIpv6, frame, tunnel, upperPacket } from './test-packets.js';
+
+const MS = 1_000_000n;
+const T0 = 1_800_000_000_000n * MS;
+const at = (ms: number): bigint => T0 + BigInt(Math.round(ms * 1e6));
+const CN = '2001:db8:c::1';
+const HOA = '2001:db8:b::5';
+const FLOW: UdpFlowSpec = { kind: 'udp', id: 1, from: 'cn', to: 'mn', toAddress: HOA, port: 9000, ratePps: 200, sizeBytes: 64, startMs: 0, durationMs: 2000 };
+
+/**
+ * cn sends 400 packets at 200/s. mn detaches at 1001 ms and attaches at 1301 ms; everything sent
+ * 1000..1295 ms is lost; after the attach the home agent tunnels the flow to the care-of address.
+ * mn sends a BU at 1303 ms and gets the BA at 1305 ms.
+ */
+function captures(): DecodedCapture[] {
+  const cnFrames = [];
+  const mnFrames = [];
+  for (let s = 0; s < 400; s++) {
+    const send = at(s * 5);
+    const p = flowIpv6({ flowId: 1, seq: s, sendNs: send }, CN, HOA);
+    cnFrames.push(frame(ether(p), send));
+    if (s >= 200 && s < 260) continue;
+    mnFrames.push(frame(ether(s >= 260 ? tunnel(p, '2001:db8:4a::1', '2001:db8:a2::5') : p), send + 2n * MS));
+  }
+  const bu = upperPacket(135, Buffer.from('3b01050000000000' + '0001000000000000', 'hex'), '2001:db8:a2::5', '2001:db8:4a::1');
+  const ba = upperPacket(135, Buffer.from('3b01060000000000' + '0001000000000000', 'hex'), '2001:db8:4a::1', '2001:db8:a2::5');
+  mnFrames.push(frame(ether(bu), at(1303)), frame(ether(ba), at(1305)));
+  mnFrames.sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : 1));
+  const mk = (node: string, iface: string, fr: ReturnType<typeof frame>[]): DecodedCapture => ({ node, iface, file: `pcap/${node}-${iface}.pcap`, ...decodeFrames(fr) });
+  return [mk('cn', 'eth0', cnFrames), mk('mn', 'wlan0', mnFrames)];
+}
+
+describe('results.json', () => {
+  it('puts flows, handovers, captures and verdicts together', () => {
+    const r = buildResults({
+      lab: 'mipv6-basic',
+      runtime: 'netns',
+      startedNs: T0,
+      durationMs: 3000,
+      captures: captures(),
+      flows: [FLOW],
+      senders: { 1: { flowId: 1, sent: 400, firstSeq: 0, lastSeq: 399, errors: {}, errorCount: 0, scheduleSlips: 0, startNs: '0', stopNs: '0', ratePps: 200, sizeBytes: 64 } },
+      scenario: [
+        { action: { kind: 'detach', node: 'mn' }, appliedNs: at(1001).toString() },
+        { action: { kind: 'attach', node: 'mn', ap: 'ap2' }, appliedNs: at(1301).toString() },
+      ],
+      initialAp: { mn: 'ap1' },
+      protocols: { mn: { protocol: 'mipv6' } },
+      expectations: [{ expectation: 'handover[0].lost <= 100', held: true, measured: 60 }],
+    });
+    expect(r).toMatchObject({ version: 1, lab: 'mipv6-basic', runtime: 'netns', durationMs: 3000, startedAt: new Date(Number(T0 / MS)).toISOString() });
+    expect(r.flows).toEqual([
+      {
+        id: 1, from: 'cn', to: 'mn', ratePps: 200, sizeBytes: 64, receiverCapture: 'mn-wlan0', senderCapture: 'cn-eth0',
+        sent: 400, sentSource: 'captured', received: 340, lost: 60, lostSeqs: Array.from({ length: 60 }, (_, i) => 200 + i),
+        duplicated: 0, reordered: 0, minDelayMs: 2,
+      },
+    ]);
+    expect(r.handovers.length).toBe(1);
+    const h = r.handovers[0]!;
+    expect(h).toMatchObject({
+      index: 0, node: 'mn', fromAp: 'ap1', toAp: 'ap2', protocol: 'mipv6', mode: null,
+      detachAtMs: 1001, l2GapMs: 300,
+      // 997 ms (seq 199) -> 1302 ms (seq 260) = 305 ms, minus 5; the flow resumed with seq 261 (sent after the attach) at 1307 ms.
+      interruptionMs: 300, lost: 60, buffered: 0, duplicated: 0, resumed: true,
+    });
+    expect(h.signalling).toMatchObject({ messages: 2, rs: 0, ra: 0, byName: { 'MH BU': { count: 1 }, 'MH BA': { count: 1 } } });
+    expect(h.flows).toEqual([{ flow: 1, interruptionMs: 300, gapMs: 305, resumed: true, resumeAfterMs: 306, lost: 60, buffered: 0, duplicated: 0 }]);
+    expect(r.captures.map((c) => [c.file, c.frames, c.malformed])).toEqual([
+      ['pcap/cn-eth0.pcap', 400, 0],
+      ['pcap/mn-wlan0.pcap', 342, 0],
+    ]);
+    expect(r.expectations).toEqual([{ expectation: 'handover[0].lost <= 100', held: true, measured: 60 }]);
+    // Plain JSON: no bigint anywhere.
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+  });
+
+  it('keeps going when a capture is damaged or missing, and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'results-'));
+    const p = ether(flowIpv6({ flowId: 1, seq: 0, sendNs: 1n }));
+    const whole = writePcap([frame(p, at(0)), frame(p, at(5))], { linkType: 1 });
+    writeFileSync(join(dir, 'cut.pcap'), whole.subarray(0, whole.length - 10));
+    const caps = await decodeCaptures(dir, [
+      { node: 'mn', iface: 'wlan0', file: 'cut.pcap' },
+      { node: 'cn', iface: 'eth0', file: 'absent.pcap' },
+    ]);
+    expect(caps[0]!.frames.length).toBe(1);
+    expect(caps[0]!.error).toMatch(/cut\.pcap: at byte \d+: file ends inside a record/);
+    expect(caps[1]!.frames.length).toBe(0);
+    expect(caps[1]!.error).toMatch(/ENOENT/);
+    const r = buildResults({ lab: 'x', runtime: 'netns', startedNs: T0, durationMs: 10, captures: caps, flows: [FLOW], scenario: [] });
+    expect(r.captures.map((c) => c.error !== undefined)).toEqual([true, true]);
+    expect(r.flows[0]).toMatchObject({ received: 1, senderCapture: null, sentSource: 'received-range' });
+    expect(r.handovers).toEqual([]);
+  });
+});
