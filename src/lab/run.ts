@@ -4,8 +4,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeRun } from '../analysis/analyze.js';
-import type { RunResults } from '../analysis/results.js';
-import { startCaptures } from './capture/index.js';
+import type { Results } from '../analysis/results.js';
+import { startCaptures, stopCaptures } from './capture/tcpdump.js';
 import { distEntry } from './paths.js';
 import { runScenario, sleepUntil, monotonicClock, type ScenarioRecord } from './scenario/timeline.js';
 import type { StartedLab } from './lab.js';
@@ -21,7 +21,7 @@ export interface RunOptions {
 export interface RunResult {
   passed: boolean;
   resultsFile: string;
-  results: RunResults;
+  results: Results;
 }
 
 interface Started {
@@ -56,9 +56,8 @@ export async function runLab(lab: StartedLab, options: RunOptions = {}): Promise
   mkdirSync(logDir, { recursive: true });
   mkdirSync(pcapDir, { recursive: true });
   const procs: Started[] = [];
-  const startedAt = new Date().toISOString();
-  const captures = await startCaptures(lab.lab, pcapDir);
-  say(`capturing on ${captures.files.length} interfaces`);
+  const captures = await startCaptures(lab.name, lab.lab.capture, outDir);
+  say(`capturing on ${captures.length} interfaces`);
   let records: ScenarioRecord[] = [];
   let t0Ns = 0n;
   try {
@@ -99,18 +98,16 @@ export async function runLab(lab: StartedLab, options: RunOptions = {}): Promise
     // Senders first (their last packets must reach the sinks), then receivers, then captures.
     for (const p of [...procs].reverse()) p.proc.kill('SIGTERM');
     await Promise.all(procs.map((p) => withTimeout(p.proc.exited, 3000).catch(() => p.proc.kill('SIGKILL'))));
-    await captures.stop();
+    await stopCaptures(captures);
   }
   say('analysing captures');
   const results = await analyzeRun({
     lab: lab.lab,
     runtime: lab.runtimeKind,
-    startedAt,
     t0Ns,
-    pcapDir,
-    captureFiles: captures.files,
+    outDir,
     scenario: records,
-    senderSummaries: readSummaries(procs),
+    summaries: readSummaries(procs),
   });
   const resultsFile = path.join(outDir, 'results.json');
   writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { FLOW_HEADER_LENGTH, FLOW_MAX_SIZE } from '../../traffic/flow-packet.js';
 import { LAB_NAME_RE, NODE_NAME_RE } from '../names.js';
 import type { L2TriggerName, NodeRole } from './types.js';
+import { expectationSchema } from './expectations.js';
 import { isAddressWithLength, isIPv6Address, isPrefix } from './ipv6.js';
 import { bitRate, duration, packetRate, percent } from './schema-quantities.js';
 
@@ -145,7 +146,7 @@ export const labSchema = z.strictObject({
     .array(z.string().regex(ENDPOINT_RE, { error: 'expected a capture point "node" or "node:iface"' }))
     .optional()
     .meta({ description: 'Capture points; every interface of every node when left out.' }),
-  expectations: z.array(z.record(z.string(), z.unknown())).default([]),
+  expectations: z.array(expectationSchema).default([]).meta({ description: 'What the run must show; judged from the captures (docs/topology.md, expectations).' }),
 });
 
 /** The lab as written (input of the schema). */

@@ -1,3 +1,5 @@
+import type { Expectation } from '../../analysis/expectations.js';
+
 // A lab after loading and resolving (resolve.ts): defaults applied, addresses planned, interface
 // names chosen. Everything below the loader (runtimes, links, air, capture, scenario) reads only this.
 
@@ -159,6 +161,6 @@ export interface ResolvedLab {
   capture: CapturePoint[];
   /** How long `run` lets the lab run before analysis. */
   durationMs: number;
-  /** Expectations as written; evaluated by analysis/expectations.ts. */
-  expectations: Record<string, unknown>[];
+  /** Expectations, parsed; judged by analysis/expectations.ts after a run. */
+  expectations: Expectation[];
 }
