@@ -63,7 +63,7 @@ async function removeNamespaces(names: string[], report: CleanupReport): Promise
   if (names.length === 0) return;
   // 1. processes inside them (agents, relays, tcpdumps a killed run left), then 2. the namespaces.
   const pids = [...pidsInNamespaces(names).values()].flat();
-  killAll(pids);
+  await killAll(pids);
   report.killed.push(...pids);
   await run(['ip', '-force', '-batch', '-'], { input: names.map((n) => `netns del ${n}\n`).join(''), reject: false });
   // A namespace file still there is a bind mount `ip netns del` could not remove (busy): detach it.

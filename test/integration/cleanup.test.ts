@@ -11,6 +11,7 @@ import { run } from '../../src/lab/exec.js';
 import { addAp, addLink, addNode, addRadio, emptyLab, impairment, uniqueLabName } from '../../src/lab/net/fixtures.js';
 import { downNetwork, upNetwork } from '../../src/lab/net/network.js';
 import { kernelCaps } from '../../src/lab/kernel.js';
+import { isRunning } from '../../src/lab/net/kill.js';
 import { labStateDir } from '../../src/lab/names.js';
 import { distEntry } from '../../src/lab/paths.js';
 import { listNetns, NetnsRuntime } from '../../src/lab/runtime/netns.js';
@@ -67,7 +68,7 @@ describe.skipIf(skip)('cleanup', () => {
       expect(running.length).toBeGreaterThanOrEqual(4); // 3 sleeps and the relay (and maybe tcpdump)
       await downNetwork(net);
       expect(await traces(name)).toEqual(clean);
-      for (const pid of running) expect(existsSync(`/proc/${pid}`)).toBe(false);
+      for (const pid of running) expect(isRunning(pid)).toBe(false);
     }
     // No veth end ever appeared in (or stayed in) the host namespace.
     expect((await run(['ip', '-o', 'link'])).stdout.split('\n').length).toBe(hostLinks);
@@ -106,6 +107,6 @@ describe.skipIf(skip)('cleanup', () => {
     const report = await cleanupAll({ only: (l) => l === name });
     expect(report.labs).toEqual([name]);
     expect(await traces(name)).toEqual(clean);
-    for (const pid of running) expect(existsSync(`/proc/${pid}`)).toBe(false);
+    for (const pid of running) expect(isRunning(pid)).toBe(false);
   });
 });

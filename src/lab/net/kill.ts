@@ -1,14 +1,18 @@
 // Stopping processes a lab started: the whole process group (agents fork helpers), TERM then KILL.
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-function alive(pid: number): boolean {
+/** True while pid runs; a zombie (dead, waiting for its parent to reap it) does not count. */
+export function isRunning(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
+
+const alive = isRunning;
 
 function signal(target: number, sig: NodeJS.Signals): void {
   try {
@@ -36,7 +40,10 @@ export async function killProcessGroup(pid: number, graceMs = 1000): Promise<voi
   }
 }
 
-/** SIGKILL to a set of pids (processes left inside a namespace). */
-export function killAll(pids: readonly number[]): void {
-  for (const p of pids) if (p > 1 && p !== process.pid) signal(p, 'SIGKILL');
+/** SIGKILL to a set of pids (processes left inside a namespace); resolves once none runs (or after 2 s). */
+export async function killAll(pids: readonly number[]): Promise<void> {
+  const targets = pids.filter((p) => p > 1 && p !== process.pid);
+  for (const p of targets) signal(p, 'SIGKILL');
+  const deadline = Date.now() + 2000;
+  while (targets.some(isRunning) && Date.now() < deadline) await sleep(5);
 }

@@ -145,7 +145,7 @@ export async function destroyNetns(lab: string, ns: string): Promise<void> {
   // A recorded pid whose start time differs is someone else's process now: leave it alone.
   await Promise.all(recorded.filter(isSameProcess).map((p) => killProcessGroup(p.pid)));
   for (const p of recorded) forgetProcess(lab, p.pid);
-  killAll(await netnsPids(ns));
+  await killAll(await netnsPids(ns));
   await run(['ip', 'netns', 'del', ns], { reject: false });
   forgetNamespaces(lab, [ns]);
 }
