@@ -51,6 +51,16 @@ async function main(): Promise<number> {
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
 
+  // Handlers first: a SIGTERM that arrives while roles start (the control socket may already exist)
+  // must still end in a clean shutdown, not in the default kill.
+  let signalled: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signalled = sig;
+    if (agent) void agent.stop(sig);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
   const { native } = await import('../native/index.js');
   try {
     agent = await startAgent(config, { native, log, configFile });
@@ -58,9 +68,7 @@ async function main(): Promise<number> {
     log.error('agent.start-failed', { err });
     return err instanceof AgentConfigError ? 2 : 1;
   }
-  const onSignal = (sig: NodeJS.Signals): void => void agent!.stop(sig);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  if (signalled) void agent.stop(signalled);
   const { code } = await agent.stopped;
   return code;
 }
