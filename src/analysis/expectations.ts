@@ -2,7 +2,7 @@
 // The lab file writes them as one-key records (docs/topology.md, "expectations"); the topology schema
 // parses them into these plain values (durations in ms, rates in %).
 
-import { ipv6ToBytes } from '../wire/address.js';
+import { bytesToIpv6, ipv6ToBytes } from '../wire/address.js';
 import type { DecodedCapture, ExpectationResult, Results } from './results.js';
 
 /** Which handovers an expectation looks at: all of a node's (or every node's), or one by index. */
@@ -116,6 +116,12 @@ export function judge(e: Expectation, ctx: ExpectationContext): ExpectationResul
       for (const c of ctx.captures.filter((x) => x.node === e.node)) {
         for (const f of c.frames) {
           if (match(f.ipv6.header.src)) return { expectation: name, held: true, measured: f.ipv6.header.src, detail: `first seen in ${c.node}-${c.iface}` };
+          // Duplicate Address Detection announces the new address before any use (RFC 4862 §5.4.2):
+          // a Neighbor Solicitation from :: whose target is the address.
+          if (f.upper.kind === 'icmpv6' && f.upper.type === 135 && f.ipv6.header.src === '::') {
+            const target = bytesToIpv6(f.data, f.inner.upperOffset + 8);
+            if (match(target)) return { expectation: name, held: true, measured: target, detail: `DAD for it seen in ${c.node}-${c.iface}` };
+          }
         }
       }
       return { expectation: name, held: false, measured: null, detail: `no packet from ${e.node} with a source in ${prefix}` };
