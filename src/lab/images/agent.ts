@@ -1,6 +1,8 @@
-// The agent image: base + the host's Node binary + our built package (dist/, the addon, production
-// node_modules). Tagged by the hash of all of them and of the base image's id, so it is rebuilt
-// exactly when one of them changes.
+// The agent image, in two images so a code change sends megabytes, not the 100 MB Node binary:
+//   mipshop-lab/node:<hash>   base + the host's Node binary + production node_modules
+//   mipshop-lab/agent:<hash>  node image + package.json, dist/, the addon
+// Each is tagged by the hash of its files, its build arguments and its parent's image id, so it is
+// rebuilt exactly when one of them changes (and a new parent rebuilds everything above it).
 import { copyFile, link, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -8,8 +10,9 @@ import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { imageExists, type EnsureResult } from './base.js';
 import { inputsHash, tagOf, walk, type InputFile } from './hash.js';
-import { AGENT_REPO, LABEL_IMAGE, LABEL_INPUTS, PACKAGE_ROOT } from './paths.js';
+import { AGENT_REPO, LABEL_IMAGE, LABEL_INPUTS, NODE_REPO, PACKAGE_ROOT } from './paths.js';
 
+export const NODE_DOCKERFILE = `${PACKAGE_ROOT}/images/agent/Dockerfile.node`;
 export const AGENT_DOCKERFILE = `${PACKAGE_ROOT}/images/agent/Dockerfile`;
 
 export interface AgentSettings {
@@ -31,14 +34,30 @@ async function productionPackages(appDir: string): Promise<string[]> {
 }
 
 async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
-/** Every file the agent image is made of, with its place in the build context. */
-export async function agentInputs(appDir: string, nodePath: string): Promise<InputFile[]> {
+/** Files of the Node layer. */
+export async function nodeInputs(appDir: string, nodePath: string): Promise<InputFile[]> {
+  const files: InputFile[] = [
+    { source: NODE_DOCKERFILE, target: 'Dockerfile' },
+    { source: nodePath, target: 'node' },
+  ];
+  for (const dir of await productionPackages(appDir)) {
+    // Nested node_modules are listed by npm on their own.
+    files.push(...(await walk(dir, `app/${dir.slice(appDir.length + 1)}`, new Set(['node_modules']))));
+  }
+  return files;
+}
+
+/** Files of the agent layer. */
+export async function agentInputs(appDir: string): Promise<InputFile[]> {
   const files: InputFile[] = [
     { source: AGENT_DOCKERFILE, target: 'Dockerfile' },
-    { source: nodePath, target: 'node' },
+    // "type": "module": without it Node would read dist/ as CommonJS.
     { source: join(appDir, 'package.json'), target: 'app/package.json' },
   ];
   if (!(await exists(join(appDir, 'dist')))) throw new Error(`${appDir}/dist is missing: npm run build first`);
@@ -46,22 +65,10 @@ export async function agentInputs(appDir: string, nodePath: string): Promise<Inp
   const release = join(appDir, 'build/Release');
   if (await exists(release)) {
     // The addon only: obj.target/ holds intermediate objects.
-    files.push(...(await walk(release, 'app/build/Release', new Set(['obj.target', '.deps']))).filter((f) => f.target.endsWith('.node')));
-  }
-  for (const dir of await productionPackages(appDir)) {
-    const rel = dir.slice(appDir.length + 1);
-    // Nested node_modules are listed by npm on their own.
-    files.push(...(await walk(dir, `app/${rel}`, new Set(['node_modules']))));
+    const all = await walk(release, 'app/build/Release', new Set(['obj.target', '.deps']));
+    files.push(...all.filter((f) => f.target.endsWith('.node')));
   }
   return files;
-}
-
-export async function agentImageTag(settings: AgentSettings, baseId: string): Promise<{ tag: string; hash: string; files: InputFile[] }> {
-  const appDir = settings.appDir ?? PACKAGE_ROOT;
-  const nodePath = settings.nodePath ?? process.execPath;
-  const files = await agentInputs(appDir, nodePath);
-  const hash = await inputsHash(files, { BASE_ID: baseId, APP_DIR: appDir, NODE_PATH: nodePath });
-  return { tag: tagOf(AGENT_REPO, hash), hash, files };
 }
 
 /** Hard links where possible (same filesystem), copies otherwise: staging costs no space. */
@@ -73,30 +80,31 @@ async function stage(files: readonly InputFile[], dir: string): Promise<void> {
   }
 }
 
-export async function ensureAgentImage(
-  docker: Docker,
-  settings: AgentSettings,
-  log: (line: string) => void = () => {},
-  force = false,
-): Promise<EnsureResult> {
+interface LayerSpec {
+  kind: 'node' | 'agent';
+  repo: string;
+  parentId: string;
+  files: InputFile[];
+  buildargs: Record<string, string>;
+}
+
+/** One image over its parent: found by its input hash, or staged and built with Docker's builder. */
+async function ensureLayer(docker: Docker, spec: LayerSpec, log: (line: string) => void, force: boolean): Promise<EnsureResult> {
   const t0 = performance.now();
-  const baseId = await imageExists(docker, settings.base);
-  if (!baseId) throw new Error(`base image ${settings.base} not found`);
-  const appDir = settings.appDir ?? PACKAGE_ROOT;
-  const nodePath = settings.nodePath ?? process.execPath;
-  const { tag, hash, files } = await agentImageTag(settings, baseId);
+  const hash = await inputsHash(spec.files, { ...spec.buildargs, BASE: spec.parentId });
+  const tag = tagOf(spec.repo, hash);
   const have = await imageExists(docker, tag);
   if (have && !force) return { tag, id: have, built: false, seconds: (performance.now() - t0) / 1000 };
 
-  log(`building ${tag} from ${settings.base} (${files.length} files)`);
-  const ctx = await mkdtemp(join(process.env.MIPSHOP_BUILD_DIR ?? tmpdir(), 'mipshop-agent-'));
+  log(`building ${tag} (${spec.files.length} files)`);
+  const ctx = await mkdtemp(join(process.env.MIPSHOP_BUILD_DIR ?? tmpdir(), `mipshop-${spec.kind}-`));
   try {
-    await stage(files, ctx);
+    await stage(spec.files, ctx);
     const tar = execa('tar', ['-C', ctx, '-c', '.'], { stdout: 'pipe', buffer: false });
     const stream = await docker.buildImage(tar.stdout!, {
       t: tag,
-      buildargs: { BASE: baseId, APP_DIR: appDir, NODE_PATH: nodePath },
-      labels: { [LABEL_IMAGE]: 'agent', [LABEL_INPUTS]: hash },
+      buildargs: { ...spec.buildargs, BASE: spec.parentId },
+      labels: { [LABEL_IMAGE]: spec.kind, [LABEL_INPUTS]: hash },
       rm: true,
       forcerm: true,
     });
@@ -106,11 +114,13 @@ export async function ensureAgentImage(
         stream,
         (err: Error | null, res: { error?: string }[]) => {
           const failed = err ?? res.find((r) => r.error)?.error;
-          if (failed) reject(new Error(`agent image build failed: ${String(failed)}\n${output.slice(-20).join('')}`));
+          if (failed) reject(new Error(`${spec.kind} image build failed: ${String(failed)}\n${output.slice(-20).join('')}`));
           else resolve();
         },
-        (ev: { stream?: string; error?: string }) => {
-          if (ev.stream) output.push(ev.stream);
+        (ev: { stream?: string }) => {
+          if (!ev.stream) return;
+          output.push(ev.stream);
+          if (ev.stream.startsWith('Step ')) log(ev.stream.trim());
         },
       );
     });
@@ -119,6 +129,35 @@ export async function ensureAgentImage(
     await rm(ctx, { recursive: true, force: true });
   }
   const id = await imageExists(docker, tag);
-  if (!id) throw new Error(`agent image build finished but ${tag} is not in Docker`);
+  if (!id) throw new Error(`${spec.kind} image build finished but ${tag} is not in Docker`);
   return { tag, id, built: true, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The Node layer, then the agent image on it; returns both. */
+export async function ensureAgentImages(
+  docker: Docker,
+  settings: AgentSettings,
+  log: (line: string) => void = () => {},
+  force = false,
+): Promise<{ node: EnsureResult; agent: EnsureResult }> {
+  const baseId = await imageExists(docker, settings.base);
+  if (!baseId) throw new Error(`base image ${settings.base} not found`);
+  const appDir = settings.appDir ?? PACKAGE_ROOT;
+  const nodePath = settings.nodePath ?? process.execPath;
+  // Paths are build arguments and part of the hash: the image mirrors the host's layout.
+  const buildargs = { APP_DIR: appDir, NODE_PATH: nodePath };
+  const [nodeFiles, agentFiles] = await Promise.all([nodeInputs(appDir, nodePath), agentInputs(appDir)]);
+  const node = await ensureLayer(docker, { kind: 'node', repo: NODE_REPO, parentId: baseId, files: nodeFiles, buildargs }, log, force);
+  const agent = await ensureLayer(docker, { kind: 'agent', repo: AGENT_REPO, parentId: node.id, files: agentFiles, buildargs }, log, force);
+  return { node, agent };
+}
+
+/** The agent image (building the Node layer under it when needed). */
+export async function ensureAgentImage(
+  docker: Docker,
+  settings: AgentSettings,
+  log: (line: string) => void = () => {},
+  force = false,
+): Promise<EnsureResult> {
+  return (await ensureAgentImages(docker, settings, log, force)).agent;
 }

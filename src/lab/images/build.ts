@@ -1,7 +1,7 @@
-// `mipshop-lab images build`: the base image (offline bootstrap, or one the user names) and the
-// agent image on top. Each step is skipped when an image with the same input hash exists.
+// `mipshop-lab images build`: the base image (offline bootstrap, or one the user names), then the
+// Node layer and the agent image on top (agent.ts). Each step is skipped when an image with the same input hash exists.
 import Docker from 'dockerode';
-import { ensureAgentImage, type AgentSettings } from './agent.js';
+import { ensureAgentImages, type AgentSettings } from './agent.js';
 import { ensureBaseImage, imageExists, type BaseSettings, type EnsureResult } from './base.js';
 import { LABEL_IMAGE } from './paths.js';
 
@@ -16,6 +16,8 @@ export interface BuildImagesOptions extends BaseSettings, Omit<AgentSettings, 'b
 
 export interface BuiltImages {
   base: EnsureResult;
+  /** Node binary and production node_modules over the base. */
+  node: EnsureResult;
   agent: EnsureResult;
 }
 
@@ -30,13 +32,13 @@ export async function ensureImages(options: BuildImagesOptions = {}): Promise<Bu
   } else {
     base = await ensureBaseImage(docker, options, log, !!options.force);
   }
-  const agent = await ensureAgentImage(
+  const { node, agent } = await ensureAgentImages(
     docker,
     { base: base.id, nodePath: options.nodePath, appDir: options.appDir },
     log,
     !!options.force,
   );
-  return { base, agent };
+  return { base, node, agent };
 }
 
 /** The agent image's tag, building what is missing: what the docker runtime uses by default. */

@@ -8,4 +8,5 @@ export const LABEL_IMAGE = 'org.mipshop-lab.image';
 export const LABEL_INPUTS = 'org.mipshop-lab.inputs';
 
 export const BASE_REPO = 'mipshop-lab/base';
+export const NODE_REPO = 'mipshop-lab/node';
 export const AGENT_REPO = 'mipshop-lab/agent';
