@@ -26,6 +26,7 @@ export interface UdpSinkSummary {
   received: number;
   /** Datagrams that were not flow packets. */
   notFlow: number;
+  socketErrors: number;
   perFlow: Record<string, { received: number; minSeq: number; maxSeq: number }>;
 }
 
@@ -34,6 +35,7 @@ export class UdpSink {
   private readonly stream: fs.WriteStream | undefined;
   private received = 0;
   private notFlow = 0;
+  private socketErrors = 0;
   private readonly perFlow: UdpSinkSummary['perFlow'] = {};
   readonly records: SinkRecord[] | undefined;
 
@@ -41,8 +43,9 @@ export class UdpSink {
     this.stream = opts.out ? fs.createWriteStream(opts.out, { flags: 'w' }) : undefined;
     this.records = opts.keepRecords ? [] : undefined;
     this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo.address));
+    // A socket error after bind (rare for a receiving UDP socket) is counted, not fatal.
     this.socket.on('error', () => {
-      this.notFlow++;
+      this.socketErrors++;
     });
   }
 
@@ -88,7 +91,7 @@ export class UdpSink {
   }
 
   summary(): UdpSinkSummary {
-    return { received: this.received, notFlow: this.notFlow, perFlow: structuredClone(this.perFlow) };
+    return { received: this.received, notFlow: this.notFlow, socketErrors: this.socketErrors, perFlow: structuredClone(this.perFlow) };
   }
 }
 
