@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCapture } from '../../src/analysis/pcap/read.js';
 import { decodeFrames } from '../../src/analysis/frames.js';
+import { tcpdumpArgs } from '../../src/lab/capture/tcpdump.js';
 import { Lab, type StartedLab } from '../../src/lab/lab.js';
 import { binomialInterval } from '../support/binomial.js';
 import { uniqueLabName } from '../support/lab-names.js';
@@ -48,8 +49,9 @@ describe.skipIf(missing)('smoke lab (netns)', () => {
     // Count requests leaving cn and arriving at r1 from the two ends' captures.
     const dir = mkdtempSync(path.join(tmpdir(), 'mlab-loss-'));
     const filter = 'icmp6 and ip6[40] == 128';
-    const capA = lab.node('cn').spawn(['tcpdump', '-i', cnEnd.iface, '-U', '-w', `${dir}/tx.pcap`, filter], { stderrFile: `${dir}/tx.err` });
-    const capB = lab.node('r1').spawn(['tcpdump', '-i', routerEnd.iface, '-U', '-w', `${dir}/rx.pcap`, filter], { stderrFile: `${dir}/rx.err` });
+    // tcpdumpArgs has --immediate-mode: without it the last packets wait in a kernel block at SIGINT.
+    const capA = lab.node('cn').spawn([...tcpdumpArgs(cnEnd.iface, `${dir}/tx.pcap`), filter], { stderrFile: `${dir}/tx.err` });
+    const capB = lab.node('r1').spawn([...tcpdumpArgs(routerEnd.iface, `${dir}/rx.pcap`), filter], { stderrFile: `${dir}/rx.err` });
     await new Promise((r) => setTimeout(r, 1000));
     await lab.node('cn').exec(['ping', '-6', '-c', '1000', '-i', '0.005', '-q', addr], { reject: false, timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 500));
