@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../../src/agent/config.js';
 import { sendControl } from '../../src/agent/control-client.js';
+import { native } from '../../src/native/index.js';
 import { skipReason } from '../support/prereq.js';
 
 const skip = skipReason({ root: true, tools: ['ip', 'tshark', 'tcpdump'] });
@@ -246,10 +247,28 @@ describe.skipIf(skip)('mipshop-agent access router (RFC 4861 §6.2, RFC 6275 §7
       ipH('link', 'set', IF_H, 'down');
       ipH('link', 'set', IF_H, 'up');
       await until('a solicited RA', () => agent.lines.find((l) => l.event === 'ra.sent' && l.cause === 'solicited'), 2_000);
-      const st = await sendControl(agent.socket, { op: 'status' });
-      if (!st.ok || !st.status) throw new Error('no status');
-      expect(st.status.counters['access-router']!['rs.received']).toBeGreaterThanOrEqual(1);
-      expect(st.status.counters['access-router']!['ra.sent.solicited']).toBeGreaterThanOrEqual(1);
+      // Bytes the kernel passes but the codec refuses, and an RS that may have crossed a router:
+      // counted and dropped, the agent carries on (sent from the host namespace by the native addon).
+      const sock = native.openRaw6Socket({ protocol: 58, netns: `/run/netns/${NS_H}`, bindDevice: IF_H, multicastHops: 255 });
+      try {
+        sock.send(Buffer.from([133, 0, 0, 0, 0]), 'ff02::2'); // shorter than the 8-byte RS
+        sock.send(Buffer.from([133, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]), 'ff02::2'); // option Length 0
+        sock.send(Buffer.from([133, 0, 0, 0, 0, 0, 0, 0]), 'ff02::2', { hopLimit: 64 });
+      } finally {
+        sock.close();
+      }
+      const counters = async () => {
+        const st = await sendControl(agent.socket, { op: 'status' });
+        if (!st.ok || !st.status) throw new Error('no status');
+        return st.status.counters['access-router']!;
+      };
+      let c = await counters();
+      for (let i = 0; i < 100 && !c['rs.discarded.hop-limit']; i++) c = await counters();
+      expect(c['rs.received']).toBeGreaterThanOrEqual(2); // the kernel's RS and the hop-limit-64 one
+      expect(c['ra.sent.solicited']).toBeGreaterThanOrEqual(1);
+      expect(c['rs.malformed.truncated']).toBe(1);
+      expect(c['rs.malformed.bad-length']).toBe(1);
+      expect(c['rs.discarded.hop-limit']).toBe(1);
     } finally {
       await stopCapture?.();
       agent.child.kill('SIGTERM');
