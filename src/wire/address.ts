@@ -12,38 +12,79 @@ export function ipv6ToBytes(s: string): Buffer {
 
 /** Writes the 16 bytes of an IPv6 address at `offset`. Throws on malformed text (our input, not the network's). */
 export function writeIpv6(s: string, buf: Buffer, offset: number): void {
+  const cached = CACHE.get(s);
+  if (cached) {
+    for (let i = 0; i < 16; i++) buf[offset + i] = cached[i]!;
+    return;
+  }
+  const parsed = parseIpv6(s);
+  if (CACHE.size >= 4096) CACHE.clear(); // bounded: agents reuse a handful of addresses
+  CACHE.set(s, parsed);
+  for (let i = 0; i < 16; i++) buf[offset + i] = parsed[i]!;
+}
+
+const CACHE = new Map<string, Uint8Array>();
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** RFC 4291 §2.2 text -> 16 bytes; a hand-written scanner (no regex) since encoders call it per address. */
+function parseIpv6(s: string): Uint8Array {
   const bad = (): never => {
     throw new TypeError(`not an IPv6 address: ${JSON.stringify(s)}`);
   };
   if (typeof s !== 'string' || s.length < 2 || s.length > 45) bad();
-  let text = s;
   const groups: number[] = [];
-  // Trailing dotted-quad IPv4 (e.g. ::ffff:192.0.2.1) becomes two groups.
-  const lastColon = text.lastIndexOf(':');
-  const tail = text.slice(lastColon + 1);
-  if (tail.includes('.')) {
-    const v4 = ipv4ToBytes(tail);
-    text = text.slice(0, lastColon + 1) + ((v4[0]! << 8) | v4[1]!).toString(16) + ':' + ((v4[2]! << 8) | v4[3]!).toString(16);
+  let gap = -1; // index in groups where '::' stands
+  let i = 0;
+  const n = s.length;
+  if (s.charCodeAt(0) === 58) {
+    if (s.charCodeAt(1) !== 58) bad();
+    gap = 0;
+    i = 2;
   }
-  const dbl = text.indexOf('::');
-  if (dbl !== text.lastIndexOf('::')) bad();
-  const parse = (part: string): number[] => {
-    if (part === '') return [];
-    return part.split(':').map((g) => {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) bad();
-      return parseInt(g, 16);
-    });
-  };
-  if (dbl >= 0) {
-    const head = parse(text.slice(0, dbl));
-    const rest = parse(text.slice(dbl + 2));
-    if (head.length + rest.length > 7) bad();
-    groups.push(...head, ...new Array<number>(8 - head.length - rest.length).fill(0), ...rest);
-  } else {
-    groups.push(...parse(text));
-    if (groups.length !== 8) bad();
+  while (i < n) {
+    // A trailing dotted IPv4 (RFC 4291 §2.2 form 3) fills the last two groups.
+    const rest = s.slice(i);
+    if (rest.indexOf(':') < 0 && rest.indexOf('.') >= 0) {
+      const v4 = ipv4ToBytes(rest);
+      groups.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+      i = n;
+      break;
+    }
+    let v = 0;
+    let digits = 0;
+    while (i < n) {
+      const d = hexDigit(s.charCodeAt(i));
+      if (d < 0) break;
+      v = (v << 4) | d;
+      digits++;
+      i++;
+    }
+    if (digits === 0 || digits > 4) bad();
+    groups.push(v);
+    if (i === n) break;
+    if (s.charCodeAt(i) !== 58) bad();
+    i++;
+    if (i < n && s.charCodeAt(i) === 58) {
+      if (gap >= 0) bad();
+      gap = groups.length;
+      i++;
+    } else if (i === n) bad(); // trailing single ':'
   }
-  for (let i = 0; i < 8; i++) buf.writeUInt16BE(groups[i]!, offset + 2 * i);
+  if (gap < 0 ? groups.length !== 8 : groups.length > 7) bad();
+  const out = new Uint8Array(16);
+  const tail = gap < 0 ? 0 : groups.length - gap;
+  for (let g = 0; g < groups.length; g++) {
+    const pos = gap >= 0 && g >= gap ? 8 - tail + (g - gap) : g;
+    out[2 * pos] = groups[g]! >> 8;
+    out[2 * pos + 1] = groups[g]! & 0xff;
+  }
+  return out;
 }
 
 /** RFC 5952 canonical text of the 16 bytes at `offset`: lower case, no leading zeros, the longest

@@ -42,7 +42,7 @@ export function writePadding(buf: Buffer, offset: number, n: number): void {
     const take = n - chunk === 1 ? chunk - 1 : chunk; // leave 2+ bytes so the rest is one more PadN
     buf[offset] = PADN;
     buf[offset + 1] = take - 2;
-    buf.fill(0, offset + 2, offset + take);
+    for (let i = offset + 2; i < offset + take; i++) buf[i] = 0; // a loop beats Buffer.fill for a few bytes
     offset += take;
     n -= take;
   }

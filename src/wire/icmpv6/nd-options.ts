@@ -106,7 +106,7 @@ export function encode(o: NdOption, buf?: Buffer, offset = 0): Buffer {
   const len = encodingLength(o);
   if (len > 255 * 8) throw new RangeError(`ND option ${o.type} of ${len} bytes is too long`);
   const b = buf ?? Buffer.alloc(len);
-  b.fill(0, offset, offset + len);
+  for (let i = offset; i < offset + len; i++) b[i] = 0;
   b[offset] = o.type === 'Unknown' ? o.optionType : NdOptionType[o.type];
   b[offset + 1] = len / 8;
   const d = offset + 2;

@@ -84,12 +84,12 @@ const CODECS: MessageBodyCodec<Known>[] = [
   handoverAcknowledgeCodec,
 ] as unknown as MessageBodyCodec<Known>[];
 
-const BY_TYPE = new Map<string, MessageBodyCodec<Known>>(CODECS.map((c) => [c.type, c]));
+const BY_TYPE: Record<string, MessageBodyCodec<Known>> = Object.fromEntries(CODECS.map((c) => [c.type, c]));
 const BY_NUMBER: (MessageBodyCodec<Known> | undefined)[] = [];
 for (const c of CODECS) BY_NUMBER[c.mhType] = c;
 
 export function mhTypeOf(m: MobilityMessage): number {
-  return m.type === 'Unknown' ? m.mhType : BY_TYPE.get(m.type)!.mhType;
+  return m.type === 'Unknown' ? m.mhType : BY_TYPE[m.type]!.mhType;
 }
 
 /** Minimum Header Len-derived length for an MH Type (RFC 6275 §9.2 rejects shorter ones). */
@@ -100,7 +100,7 @@ export function minimumLength(mhType: number): number {
 
 export function encodingLength(m: MobilityMessage): number {
   if (m.type === 'Unknown') return (6 + m.data.length + 7) & ~7;
-  const c = BY_TYPE.get(m.type)!;
+  const c = BY_TYPE[m.type]!;
   const start = 6 + c.fixedLength;
   return (start + optionsLength(m.options, start, mobilityOptionCodec) + 7) & ~7;
 }
@@ -130,7 +130,7 @@ export function encode(m: MobilityMessage, buf?: Buffer, offset = 0, opts: MhEnc
     n = 6 + m.data.length;
     out.fill(0, offset + n, offset + len);
   } else {
-    const c = BY_TYPE.get(m.type)!;
+    const c = BY_TYPE[m.type]!;
     c.writeFixed(m, out, offset + 6);
     const start = 6 + c.fixedLength;
     n = start + writeOptions(m.options, out, offset + start, start, mobilityOptionCodec);
