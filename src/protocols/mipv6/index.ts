@@ -1,0 +1,10 @@
+// Mobile IPv6 (RFC 6275) home agent and mobile node machines with RFC 4283/4285 authentication.
+export * from './constants.js';
+export * from './sequence.js';
+export * from './binding-cache.js';
+export * from './auth.js';
+export { HomeAgent, HOME_AGENT_COUNTERS } from './home-agent.js';
+export type { HomeAgentAction, HomeAgentConfig, HomeAgentCounter, HomeAgentEvent, HomeAgentInput, MobilityHeaderInput } from './home-agent.js';
+export { MobileNode, MOBILE_NODE_COUNTERS } from './mobile-node.js';
+export type { MobileNodeAction, MobileNodeConfig, MobileNodeCounter, MobileNodeEvent, MobileNodeInput, PrefixInformation } from './mobile-node.js';
+export { inPrefix, slaacAddress, canonical } from './prefix.js';
