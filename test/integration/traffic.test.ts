@@ -13,6 +13,7 @@ import { flowArrivals, flowStats, nominalIntervalNs, SendTimes } from '../../src
 import { decodeFrames } from '../../src/analysis/frames.js';
 import { interruption, measureHandoverFlow } from '../../src/analysis/handover.js';
 import { readCapture } from '../../src/analysis/pcap/read.js';
+import { buildResults, decodeCaptures } from '../../src/analysis/results.js';
 import { realtimeNs } from '../../src/traffic/flow-packet.js';
 import { parseSinkLog } from '../../src/traffic/udp-sink.js';
 import { skipReason } from '../support/prereq.js';
@@ -179,5 +180,24 @@ describe.skipIf(skip)('traffic over a veth, measured from the pcap', () => {
     expect(m.duplicated).toBe(0);
     // The flow went on through the outage.
     expect(r.summary.sent).toBeGreaterThanOrEqual(398);
+
+    // The same numbers through the results.json builder, with the outage as the receiver's "handover".
+    const caps = await decodeCaptures(dir, [{ node: 'r', iface: IF_R, file: 'outage.pcap' }]);
+    const res = buildResults({
+      lab: 'traffic-test',
+      runtime: 'netns',
+      startedNs: r.arrivals[0]!.sendNs,
+      durationMs: 3000,
+      captures: caps,
+      flows: [{ kind: 'udp', id: 1, from: 's', to: 'r', toAddress: A_R, port: 9000, ratePps: RATE, sizeBytes: 100, startMs: 0, durationMs: 2000 }],
+      senders: { 1: r.summary },
+      scenario: [
+        { action: { kind: 'detach', node: 'r' }, appliedNs: downNs.toString() },
+        { action: { kind: 'attach', node: 'r', ap: 'ap' }, appliedNs: upNs.toString() },
+      ],
+    });
+    expect(res.flows[0]).toMatchObject({ sent: r.summary.sent, sentSource: 'summary', lost: r.stats.lost.length, receiverCapture: `r-${IF_R}` });
+    expect(res.handovers[0]).toMatchObject({ node: 'r', lost: r.stats.lost.length, buffered: 0, duplicated: 0, resumed: true, signalling: { messages: 0 } });
+    expect(res.handovers[0]!.interruptionMs).toBeCloseTo(intrMs, 2);
   });
 });
