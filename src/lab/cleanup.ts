@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { run } from './exec.js';
 import { NETNS_PREFIX, STATE_ROOT, parseNetns } from './names.js';
 import { killAll, killProcessGroup } from './net/kill.js';
+import { closeL2 } from './net/l2.js';
 import { isSameProcess, listProcesses, readLabState, removeLabState } from './net/state.js';
 import { listNetns } from './runtime/netns.js';
 
@@ -95,6 +96,7 @@ function strayMounts(filter: (ns: string) => boolean): string[] {
 }
 
 async function cleanupOne(lab: string, netnsNames: string[], report: CleanupReport): Promise<void> {
+  closeL2(lab);
   const procs = listProcesses(lab);
   await Promise.all(procs.filter(isSameProcess).map((p) => killProcessGroup(p.pid, 500)));
   report.killed.push(...procs.map((p) => p.pid));

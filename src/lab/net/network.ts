@@ -8,6 +8,7 @@ import type { NodeHandle, Runtime } from '../runtime/runtime.js';
 import type { ResolvedLab, ResolvedNode } from '../topology/types.js';
 import { installImpairments, removeImpairments, type ImpairmentHandle } from '../impairment/index.js';
 import { needsAir, planAir, planAirNamespace } from './air.js';
+import { closeL2 } from './l2.js';
 import { nodeSysctls, planNodeAddressing } from './node-config.js';
 import { applyOps, type NetOp } from './ops.js';
 import { recordNamespaces } from './state.js';
@@ -96,6 +97,7 @@ async function createEach(lab: ResolvedLab, runtime: Runtime, signal?: AbortSign
  */
 export async function downNetwork(net: LabNetwork): Promise<{ timings: Record<string, number> }> {
   const t0 = performance.now();
+  closeL2(net.lab.name);
   try {
     await removeImpairments(net.impairments);
   } finally {
