@@ -42,7 +42,7 @@ export interface HomeAgentConfig {
   performDad?: boolean;
   /** Refresh interval advised in BAs (Binding Refresh Advice, §6.2.4), seconds; none when unset. */
   refreshAdviceS?: number;
-  /** Minimum ms between Binding Errors to one destination (§9.3.3? rate limit, mem). Default 1000. */
+  /** Minimum ms between Binding Errors to one destination (RFC 6275 §9.3.3 asks for a rate limit; the section number is mem). Default 1000. */
   bindingErrorIntervalMs?: number;
 }
 
