@@ -1,0 +1,19 @@
+// `npm run bench`: prints figures (speed and throughput targets are checked here, not by timed tests).
+// Sections: wire codecs, lab up+down on netns (beside Mininet when installed), docker runtime.
+// `node dist/bench/main.js wire lab` runs only the named sections.
+const sections: Record<string, () => Promise<{ run(): Promise<void> }>> = {
+  wire: () => import('./wire.js'),
+  lab: () => import('./lab.js'),
+  docker: () => import('./docker.js'),
+};
+
+const wanted = process.argv.slice(2);
+for (const [name, load] of Object.entries(sections)) {
+  if (wanted.length && !wanted.includes(name)) continue;
+  console.log(`\n== ${name}`);
+  try {
+    await (await load()).run();
+  } catch (err) {
+    console.log(`  ${name}: could not run: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
