@@ -12,6 +12,7 @@ import { addAp, addLink, addNode, addRadio, emptyLab, impairment, uniqueLabName 
 import { downNetwork, upNetwork } from '../../src/lab/net/network.js';
 import { kernelCaps } from '../../src/lab/kernel.js';
 import { isRunning } from '../../src/lab/net/kill.js';
+import { attach, detach } from '../../src/lab/net/l2.js';
 import { labStateDir } from '../../src/lab/names.js';
 import { distEntry } from '../../src/lab/paths.js';
 import { listNetns, NetnsRuntime } from '../../src/lab/runtime/netns.js';
@@ -62,6 +63,8 @@ describe.skipIf(skip)('cleanup', () => {
       expect(net.impairments.relay).not.toBeNull();
       for (const h of net.nodes.values()) rt.spawn(h, ['sleep', '600']);
       const c = await startCaptures(name, [{ node: 'mn', iface: 'wlan0' }], out);
+      await detach(name, 'mn'); // opens the lab's layer-2 channel, which down() must end too
+      await attach(name, 'mn', 'ap1');
       if (i % 2 === 0) await stopCaptures(c); // odd cycles leave the capture running for down() to kill
       const before = await traces(name);
       const running = [...pidsInNamespaces(before.ns).values()].flat();

@@ -111,7 +111,8 @@ describe.skipIf(skip)('userspace impairment relay', () => {
       const end = (JSON.parse(r.stdout) as { end: { sum: { packets: number; lost_packets: number; seconds: number } } }).end.sum;
       const delivered = (end.packets - end.lost_packets) / end.seconds;
       const tcp = await nsExec(ns(net, 'a'), ['iperf3', '-c', '2001:db8:0:1::2', '-t', '3', '-J'], { reject: false });
-      console.log(`relay throughput: ${Math.round(delivered)} frames/s delivered (UDP 64 B), offered ${Math.round(end.packets / end.seconds)}/s; TCP exit ${tcp.exitCode}`);
+      const tcpBps = tcp.exitCode === 0 ? (JSON.parse(tcp.stdout) as { end: { sum_received: { bits_per_second: number } } }).end.sum_received.bits_per_second : 0;
+      console.log(`relay throughput: ${Math.round(delivered)} frames/s delivered (UDP 64 B), offered ${Math.round(end.packets / end.seconds)}/s; TCP ${(tcpBps / 1e6).toFixed(0)} Mbit/s`);
       expect(delivered).toBeGreaterThan(1000);
     } finally {
       server.kill('SIGKILL');

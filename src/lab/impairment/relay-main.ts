@@ -17,6 +17,8 @@ const ETHERNET_HEADER = 14;
 interface Direction {
   name: string;
   out: PacketSocket;
+  /** Frames to send with one sendmmsg at the end of the current batch (reused, never reallocated). */
+  batch: Buffer[];
   shaper: DirectionShaper | null;
   queue: FrameQueue;
   counters: DirectionCounters;
@@ -36,8 +38,17 @@ let timer: NodeJS.Timeout | null = null;
 let timerDue = Infinity;
 
 function send(d: Direction, frame: Buffer): void {
-  if (d.out.send(frame)) d.counters.out++;
-  else d.counters.sendFailed++;
+  d.batch.push(frame);
+}
+
+/** Sends what the current receive batch or timer run collected, in one sendmmsg. */
+function flush(d: Direction): void {
+  const n = d.batch.length;
+  if (n === 0) return;
+  const sent = n === 1 ? (d.out.send(d.batch[0]!) ? 1 : 0) : d.out.sendMany(d.batch);
+  d.counters.out += sent;
+  d.counters.sendFailed += n - sent;
+  d.batch.length = 0;
 }
 
 /** Sends every frame that is due, then arms one timer for the earliest frame still waiting. */
@@ -48,6 +59,7 @@ function drain(): void {
   let next = Infinity;
   for (const d of directions) {
     while (d.queue.length > 0 && d.queue.headDue() <= now + EARLY_MS) send(d, d.queue.shift() as Buffer);
+    flush(d);
     next = Math.min(next, d.queue.headDue());
   }
   arm(next, now);
@@ -97,6 +109,7 @@ function onFrames(d: Direction, frames: Frame[]): void {
       enqueue(d, f.data, now);
     }
   }
+  flush(d);
 }
 
 function writeCounters(): void {
@@ -116,7 +129,13 @@ function shutdown(): void {
 for (const link of config.links) {
   const open = (ifname: string) => {
     // Promiscuous: frames to the far node's MAC must be read; outgoing ones (our own sends) are not.
-    const s = native.openPacketSocket({ ifname, promiscuous: true, ignoreOutgoing: true, batch: 64 });
+    const s = native.openPacketSocket({
+      ifname,
+      promiscuous: true,
+      ignoreOutgoing: true,
+      batch: 256,
+      receiveBuffer: 4 << 20,
+    });
     sockets.push(s);
     return s;
   };
@@ -125,6 +144,7 @@ for (const link of config.links) {
   const ab: Direction = {
     name: `${link.id}:ab`,
     out: sy,
+    batch: [],
     shaper: link.ab ? new DirectionShaper(link.ab) : null,
     queue: new FrameQueue(),
     counters: zero(),
@@ -132,6 +152,7 @@ for (const link of config.links) {
   const ba: Direction = {
     name: `${link.id}:ba`,
     out: sx,
+    batch: [],
     shaper: link.ba ? new DirectionShaper(link.ba) : null,
     queue: new FrameQueue(),
     counters: zero(),
