@@ -210,6 +210,8 @@ describe('home → AR1 → AR2 → home through a simulated network (RFC 6275 §
     sim.attach(10_100, 'ar2');
     sim.detach(20_000);
     sim.attach(20_100, 'home');
+    sim.run(1_105);
+    expect(sim.mnUplink).toBeNull(); // left home: no native uplink, no tunnel until the BA
     sim.run(30_000);
 
     expect(sim.trace.map((l) => `${l.t} ${l.what}`)).toEqual([

@@ -77,6 +77,12 @@ describe('MobileNode — movement and care-of address (RFC 6275 §11.5)', () => 
     expect(sends(out)).toEqual([]); // the BU waits for the address
   });
 
+  it('leaving home stops the native uplink until the new registration (§11.5.1)', () => {
+    const mn = new MobileNode(cfg());
+    expect(nonEvents(mn.handle(0, ra(HOME_PREFIX)))).toEqual([{ kind: 'at-home', iface: IFACE, homeAddress: HOA1 }]);
+    expect(nonEvents(mn.handle(5000, ra(AR1_PREFIX)))[0]).toEqual({ kind: 'reverse-tunnel-off' });
+  });
+
   it('the same prefix again is not movement', () => {
     const mn = registeredAtAr1();
     expect(mn.handle(200, ra(AR1_PREFIX))).toEqual([]);

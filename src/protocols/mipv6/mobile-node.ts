@@ -273,7 +273,8 @@ export class MobileNode {
 
   #leaveCurrentLink(): MobileNodeAction[] {
     const out: MobileNodeAction[] = [];
-    if (this.#tunnel !== null) {
+    // Leaving the old CoA's link, or home (where TUN packets went out natively): hold the uplink.
+    if (this.#tunnel !== null || this.#location === 'home') {
       out.push({ kind: 'reverse-tunnel-off' });
       this.#tunnel = null;
     }
