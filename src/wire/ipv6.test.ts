@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { bytesToIpv6, bytesToMac, ipv6ToBytes, macToBytes } from './address.js';
 import { pseudoHeaderChecksum } from './checksum.js';
@@ -31,7 +32,23 @@ describe('address', () => {
     expect(bytesToIpv6(b)).toBe(canonical);
   });
   test('rejects bad text', () => {
-    for (const s of ['', '1::2::3', '2001:db8', 'g::1', '1:2:3:4:5:6:7:8:9']) expect(() => ipv6ToBytes(s)).toThrow();
+    for (const s of ['', '1::2::3', '2001:db8', 'g::1', '1:2:3:4:5:6:7:8:9', ':1', '1:', '1:::2', '12345::', '::1.2.3', '1.2.3.4::', '1:2:3:4:5:6:7:8::']) {
+      expect(() => ipv6ToBytes(s), s).toThrow();
+    }
+  });
+  test('more text forms', () => {
+    expect(ipv6ToBytes('1::').toString('hex')).toBe('00010000000000000000000000000000');
+    expect(ipv6ToBytes('1:2:3:4:5:6:7::').toString('hex')).toBe('00010002000300040005000600070000');
+    expect(ipv6ToBytes('::2:3:4:5:6:7:8').toString('hex')).toBe('00000002000300040005000600070008');
+    expect(ipv6ToBytes('64:ff9b::192.0.2.33').toString('hex')).toBe('0064ff9b0000000000000000c0000221');
+  });
+  test('property: text <-> bytes round trip for any 16 bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (a) => {
+        expect(ipv6ToBytes(bytesToIpv6(a)).equals(Buffer.from(a))).toBe(true);
+      }),
+      { numRuns: 5000 },
+    );
   });
   test('mac', () => {
     expect(bytesToMac(macToBytes('02:00:00:AA:bb:0c'))).toBe('02:00:00:aa:bb:0c');

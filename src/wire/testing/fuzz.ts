@@ -19,6 +19,8 @@ export type Decoder = (buf: Buffer) => Decoded<unknown>;
 
 const ADDRS = { src: '2001:db8::1', dst: '2001:db8::2' };
 
+type SeedKind = 'packet' | 'ext' | 'upper' | 'option' | 'udp';
+
 export const DECODERS: Record<string, Decoder> = {
   ethernet: (b) => ethernet.decode(b),
   walkIpv6: (b) => walkIpv6(b),
@@ -34,6 +36,22 @@ export const DECODERS: Record<string, Decoder> = {
   ndOption: (b) => ndOption.decode(b),
 };
 
+/** Which seeds suit each decoder (so mutations start from inputs it mostly accepts). */
+const SEEDS_FOR: Record<string, SeedKind[]> = {
+  ethernet: ['packet'],
+  walkIpv6: ['packet'],
+  optionsHeader: ['ext'],
+  routingHeader: ['ext'],
+  fragmentHeader: ['ext'],
+  udp: ['udp'],
+  mobilityHeader: ['upper'],
+  mobilityHeaderVerify: ['upper'],
+  mobilityOption: ['option'],
+  icmpv6: ['upper'],
+  icmpv6Verify: ['upper'],
+  ndOption: ['option'],
+};
+
 /** xorshift32: a small seeded generator so failures can be replayed from the seed. */
 export function rng(seed: number): () => number {
   let x = seed >>> 0 || 0x9e3779b9;
@@ -47,21 +65,24 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** Seeds: whole packets and their upper layers (offset 40+), so each decoder sees plausible starts. */
-export function corpus(): Buffer[] {
-  const out: Buffer[] = [];
+/** Seeds from the spec vectors: whole packets, extension headers, upper layers, and every suffix of
+ * an upper layer (so option decoders see real options at their start). */
+export function corpus(): Record<SeedKind, Buffer[]> {
+  const c: Record<SeedKind, Buffer[]> = { packet: [], ext: [], upper: [], option: [], udp: [] };
   for (const h of Object.values(VECTORS)) {
     const p = Buffer.from(h, 'hex');
-    out.push(p);
+    c.packet.push(p);
     const w = walkIpv6(p);
-    if (w.ok) {
-      out.push(p.subarray(w.value.upperOffset));
-      out.push(p.subarray(40, w.value.upperOffset + 2));
-      // Each option inside an MH (from MH offset 6 on), so option decoders see real options.
-      for (let i = w.value.upperOffset + 6; i < p.length; i++) out.push(p.subarray(i));
-    }
+    if (!w.ok) continue;
+    const upper = p.subarray(w.value.upperOffset);
+    c.upper.push(upper);
+    if (w.value.upperOffset > 40) c.ext.push(p.subarray(40));
+    for (let i = 4; i < upper.length; i++) c.option.push(upper.subarray(i));
   }
-  return out;
+  for (let n = 0; n < 64; n += 7) {
+    c.udp.push(udp.encode({ srcPort: 5000 + n, dstPort: 6000, payload: Buffer.alloc(n, n) }, undefined, 0, { addresses: ADDRS }));
+  }
+  return c;
 }
 
 /** The i-th fuzz input: random bytes (1 in 4) or a golden seed with a few mutations. */
@@ -95,8 +116,9 @@ export interface FuzzReport {
 }
 
 /** Runs `count` inputs through one decoder; throws (with the input in hex) on a crash or a malformed result. */
-export function fuzzDecoder(name: string, count: number, seed = 1, seeds = corpus()): FuzzReport {
+export function fuzzDecoder(name: string, count: number, seed = 1, all = corpus()): FuzzReport {
   const decode = DECODERS[name]!;
+  const seeds = (SEEDS_FOR[name] ?? ['packet']).flatMap((k) => all[k]);
   const next = rng(seed);
   let ok = 0;
   let failed = 0;
