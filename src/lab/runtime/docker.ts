@@ -3,6 +3,7 @@
 // capture work on the namespace exactly as with the netns backend.
 import { createWriteStream } from 'node:fs';
 import { lstat, mkdir, readdir, readlink, symlink, unlink } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { LABEL_LAB, LABEL_NODE, NETNS_PREFIX, labStateDir, nodeNetns, parseNetns } from '../names.js';
@@ -22,6 +23,11 @@ export interface DockerRuntimeOptions {
    * node, so `--runtime docker` can build the images only when a lab actually uses them.
    */
   image: string | (() => Promise<string>);
+  /**
+   * Host directories mounted at the same path in every container, read-write: the run's output
+   * directory, where flow sinks and agents write their files. The lab's state directory always is.
+   */
+  sharedDirs?: string[];
 }
 
 export class DockerExecError extends Error {
@@ -61,8 +67,13 @@ export function creationSysctls(node: ResolvedNode): Record<string, string> {
 }
 
 /** The container's create options; pure, so a unit test can read what a node asks of Docker. */
-export function containerSpec(lab: string, node: ResolvedNode, defaultImage: string): Docker.ContainerCreateOptions {
-  const state = labStateDir(lab);
+export function containerSpec(
+  lab: string,
+  node: ResolvedNode,
+  defaultImage: string,
+  sharedDirs: readonly string[] = [],
+): Docker.ContainerCreateOptions {
+  const dirs = [...new Set([labStateDir(lab), ...sharedDirs.map((d) => resolve(d))])];
   const own = node.image !== undefined;
   return {
     name: containerName(lab, node.name),
@@ -82,8 +93,9 @@ export function containerSpec(lab: string, node: ResolvedNode, defaultImage: str
       // and accept_ra as on netns (net.* sysctls are per namespace; the rest needs capabilities
       // the container does not have).
       ReadonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger'],
-      // The lab's state directory at the same path: agents' control sockets appear on the host.
-      Binds: [`${state}:${state}`],
+      // Same paths inside and out: agents' control sockets (state directory) and output files
+      // appear on the host where the lab looks for them.
+      Binds: dirs.map((d) => `${d}:${d}`),
       AutoRemove: false,
     },
   };
@@ -185,8 +197,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions): Runtime {
 
     async createNode(lab, node, signal) {
       const img = node.image ?? (await defaultImage());
-      await mkdir(labStateDir(lab), { recursive: true });
-      const spec = containerSpec(lab, node, img);
+      const shared = (options.sharedDirs ?? []).map((d) => resolve(d));
+      for (const d of [labStateDir(lab), ...shared]) await mkdir(d, { recursive: true });
+      const spec = containerSpec(lab, node, img, shared);
       let c: Docker.Container;
       try {
         c = await docker.createContainer({ ...spec, abortSignal: signal });
@@ -328,7 +341,11 @@ export class DockerRuntime implements Runtime {
 
   constructor(options: Partial<DockerRuntimeOptions> = {}) {
     const docker = options.docker ?? new Docker();
-    this.impl = createDockerRuntime({ docker, image: options.image ?? (() => defaultAgentImage(docker)) });
+    this.impl = createDockerRuntime({
+      docker,
+      image: options.image ?? (() => defaultAgentImage(docker)),
+      sharedDirs: options.sharedDirs,
+    });
   }
 
   createNode(lab: string, node: ResolvedNode, signal?: AbortSignal): Promise<NodeHandle> {
