@@ -60,3 +60,27 @@ describe.skipIf(skip)('netns runtime', () => {
     await rt.destroyNode(h);
   });
 });
+
+describe.skipIf(skip)('kernel probe', () => {
+  test('answers every feature, and agrees with a direct attempt', async () => {
+    const { kernelCaps } = await import('../../src/lab/kernel.js');
+    const { run } = await import('../../src/lab/exec.js');
+    const { caps, notes } = await kernelCaps({ refresh: true });
+    for (const k of ['netem', 'tbf', 'ip6tnl', 'mip6', 'tun', 'nftables', 'docker'] as const) expect(typeof caps[k]).toBe('boolean');
+    expect(caps.release).toBe((await run(['uname', '-r'])).stdout.trim());
+    // Absent features say why.
+    for (const [k, v] of Object.entries(caps)) if (v === false) expect(notes[k as keyof typeof notes]).toBeTruthy();
+    // A second, independent attempt at netem agrees.
+    const ns = `mlab-_probe${Math.random().toString(16).slice(2, 8)}-t`;
+    await run(['ip', 'netns', 'add', ns]);
+    try {
+      await run(['ip', '-n', ns, 'link', 'add', 'p0', 'type', 'veth', 'peer', 'name', 'p1']);
+      const r = await run(['tc', '-n', ns, 'qdisc', 'add', 'dev', 'p0', 'root', 'netem', 'delay', '1ms'], { reject: false });
+      expect(caps.netem).toBe(r.exitCode === 0);
+    } finally {
+      await run(['ip', 'netns', 'del', ns]);
+    }
+    // Cached: the second call answers the same without probing.
+    expect((await kernelCaps()).caps).toEqual(caps);
+  });
+});
