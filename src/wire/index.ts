@@ -23,3 +23,5 @@ export type { MobilityOption } from './mh/options/types.js';
 export * as icmpv6 from './icmpv6/index.js';
 export type { Icmpv6Message } from './icmpv6/header.js';
 export type { NdOption } from './icmpv6/nd-options.js';
+export { parseIpv6Packet } from './parse.js';
+export type { ParsedIpv6Packet, UpperLayer, ParseOptions } from './parse.js';
