@@ -72,6 +72,9 @@ export async function runLab(lab: StartedLab, options: RunOptions = {}): Promise
       procs.push({ name: `flow ${f.id} receiver`, proc: lab.node(f.to).spawn(argv, { stdoutFile, stderrFile: stdoutFile + '.err' }), stdoutFile });
     }
     await new Promise((r) => setTimeout(r, 200));
+    // A round-robin real-time priority keeps a loaded machine from starving the sender for tens of
+    // milliseconds, which would show up as false interruptions (netns nodes share the host's scheduler).
+    const realtime = lab.runtimeKind === 'netns' ? ['chrt', '-r', '10'] : [];
     const clock = monotonicClock;
     const t0 = clock.now();
     t0Ns = BigInt(Date.now()) * 1_000_000n;
@@ -82,7 +85,7 @@ export async function runLab(lab: StartedLab, options: RunOptions = {}): Promise
         const stdoutFile = path.join(logDir, `flow${f.id}-${f.kind === 'udp' ? 'sender' : 'iperf3-client'}.json`);
         const argv =
           f.kind === 'udp'
-            ? [process.execPath, distEntry('traffic/main.js'), 'send', '--flow', String(f.id), '--to', f.toAddress, '--port', String(f.port), '--rate', String(f.ratePps), '--size', String(f.sizeBytes), '--duration', String(f.durationMs)]
+            ? [...realtime, process.execPath, distEntry('traffic/main.js'), 'send', '--flow', String(f.id), '--to', f.toAddress, '--port', String(f.port), '--rate', String(f.ratePps), '--size', String(f.sizeBytes), '--duration', String(f.durationMs)]
             : ['iperf3', ...iperf3ClientArgsFor(f)];
         procs.push({ name: `flow ${f.id} sender`, proc: lab.node(f.from).spawn(argv, { stdoutFile, stderrFile: stdoutFile + '.err' }), stdoutFile });
         say(`flow ${f.id} started: ${f.from} -> ${f.to} (${f.toAddress})`);

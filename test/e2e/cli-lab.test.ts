@@ -1,0 +1,64 @@
+// The built CLI on the smoke lab: run (exit 0, results.json, one pcap per capture point), and the
+// up / ls / exec / down cycle a person uses to poke at a lab by hand.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { distEntry } from '../../src/lab/paths.js';
+import { uniqueLabName } from '../support/lab-names.js';
+import { checkPrereqs } from '../support/prereq.js';
+
+const missing = checkPrereqs({ root: true, tools: ['ip', 'tcpdump'] });
+const execFileP = promisify(execFile);
+const SMOKE = path.resolve('topologies/smoke.yaml');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await execFileP(process.execPath, [distEntry('cli/main.js'), ...args], { maxBuffer: 64 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe.skipIf(missing)('mipshop-lab on the smoke lab', () => {
+  it('run --json exits 0 and writes results.json and one pcap per capture point', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'mlab-e2e-run-'));
+    const name = uniqueLabName('e2r');
+    const r = await cli(['run', SMOKE, '--name', name, '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { ok: boolean; handovers: { node: string; toAp: string; l2GapMs: number }[] };
+    expect(doc.ok).toBe(true);
+    expect(doc.handovers.map((h) => [h.node, h.toAp])).toEqual([['mn', 'ap2']]);
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as { lab: string; captures: { file: string }[] };
+    expect(results.lab).toBe(name);
+    const pcaps = readdirSync(path.join(out, 'pcap'));
+    for (const c of results.captures) expect(pcaps).toContain(path.basename(c.file));
+    expect(pcaps).toContain('mn-wlan0.pcap');
+    expect(pcaps).toContain('cn-eth1.pcap');
+  });
+
+  it('up, ls, exec and down work on a lab left running', async () => {
+    const name = uniqueLabName('e2u');
+    const up = await cli(['up', SMOKE, '--name', name, '--json']);
+    expect(up.code, up.stderr).toBe(0);
+    try {
+      const ls = await cli(['ls', '--json']);
+      const labs = (JSON.parse(ls.stdout) as { labs: { name: string; nodes: string[] }[] }).labs;
+      expect(labs.find((l) => l.name === name)?.nodes.sort()).toEqual(['cn', 'h1', 'mn', 'r1']);
+      const ex = await cli(['exec', name, 'r1', '--', 'ip', '-o', 'link', 'show']);
+      expect(ex.code).toBe(0);
+      expect(ex.stdout).toMatch(/ap1/);
+      const bad = await cli(['exec', name, 'nosuch', '--', 'true']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/no node nosuch/);
+    } finally {
+      const down = await cli(['down', name]);
+      expect(down.code, down.stderr).toBe(0);
+    }
+    expect(existsSync(`/run/netns/mlab-${name}-r1`)).toBe(false);
+  });
+});
