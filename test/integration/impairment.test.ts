@@ -57,6 +57,10 @@ describe.skipIf(skip)('userspace impairment relay', () => {
     expect(steady[0]).toBeGreaterThanOrEqual(39); // never early by more than the 0.5 ms send margin
     const c = await downNetworkCounters(net);
     const l0 = c.links['l0']!;
+    const late = (d: typeof l0.ab) => `mean ${(d.lateMsSum / d.timed).toFixed(2)} ms, max ${d.lateMsMax.toFixed(2)} ms`;
+    console.log(`relay timing: a->b ${late(l0.ab)}; b->a ${late(l0.ba)}`);
+    expect(l0.ab.timed).toBe(l0.ab.out);
+    expect(l0.ab.lateMsSum / l0.ab.timed).toBeGreaterThanOrEqual(-0.5);
     expect(l0.ab.in).toBeGreaterThanOrEqual(21);
     expect(l0.ab.out).toBe(l0.ab.in);
     expect(l0.ba.out).toBe(l0.ba.in);

@@ -32,3 +32,18 @@ test('an all-zero impairment is none', () => {
   expect(isImpaired(impairment({ rateBps: 1 }))).toBe(true);
   expect(linkIsImpaired({ ab: null, ba: impairment({ jitterMs: 1 }) })).toBe(true);
 });
+
+test('planNetemImpairments: a->b on a\'s interface, b->a on b\'s; nothing without netem', async () => {
+  const { planNetemImpairments } = await import('./index.js');
+  const { addLink, addNode, emptyLab } = await import('../net/fixtures.js');
+  const lab = emptyLab('x');
+  addNode(lab, 'a');
+  addNode(lab, 'b');
+  addLink(lab, 'a', 'b', '2001:db8:0:1', { ab: impairment({ delayMs: 20 }), ba: impairment({ lossPct: 1 }) });
+  addLink(lab, 'a', 'b', '2001:db8:0:2');
+  expect(planNetemImpairments(lab, { netem: true })).toEqual([
+    { tool: 'tc', ns: 'mlab-x-a', line: 'qdisc replace dev eth1 root netem limit 10000 delay 20ms' },
+    { tool: 'tc', ns: 'mlab-x-b', line: 'qdisc replace dev eth1 root netem limit 10000 loss 1%' },
+  ]);
+  expect(planNetemImpairments(lab, { netem: false })).toEqual([]);
+});

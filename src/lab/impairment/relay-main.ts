@@ -25,7 +25,7 @@ interface Direction {
 }
 
 function zero(): DirectionCounters {
-  return { in: 0, out: 0, droppedLoss: 0, droppedQueue: 0, duplicated: 0, sendFailed: 0, malformed: 0 };
+  return { in: 0, out: 0, droppedLoss: 0, droppedQueue: 0, duplicated: 0, sendFailed: 0, malformed: 0, timed: 0, lateMsSum: 0, lateMsMax: 0 };
 }
 
 const config = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as RelayConfig;
@@ -58,7 +58,13 @@ function drain(): void {
   const now = performance.now();
   let next = Infinity;
   for (const d of directions) {
-    while (d.queue.length > 0 && d.queue.headDue() <= now + EARLY_MS) send(d, d.queue.shift() as Buffer);
+    while (d.queue.length > 0 && d.queue.headDue() <= now + EARLY_MS) {
+      const late = now - d.queue.headDue();
+      d.counters.timed++;
+      d.counters.lateMsSum += late;
+      if (late > d.counters.lateMsMax) d.counters.lateMsMax = late;
+      send(d, d.queue.shift() as Buffer);
+    }
     flush(d);
     next = Math.min(next, d.queue.headDue());
   }

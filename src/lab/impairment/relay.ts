@@ -40,6 +40,10 @@ export interface DirectionCounters {
   sendFailed: number;
   /** Frames too short to be Ethernet: counted and dropped. */
   malformed: number;
+  /** Queued frames sent, and how late they left against their departure time (ms; negative = early). */
+  timed: number;
+  lateMsSum: number;
+  lateMsMax: number;
 }
 
 export interface RelayCounters {
