@@ -42,16 +42,16 @@ export function runSync(netns: string | undefined, cmd: string, args: readonly s
   }
 }
 
-/** `ip -batch -`: one process for many changes; every line is checked. */
+/** `ip -6 -batch -`: one process for many changes; every line is checked. */
 export function ipBatch(netns: string | undefined, lines: readonly string[]): Promise<string> {
-  return run(netns, 'ip', ['-batch', '-'], lines.join('\n') + '\n');
+  return run(netns, 'ip', ['-6', '-batch', '-'], lines.join('\n') + '\n');
 }
 
-/** Best-effort teardown: `ip -force -batch -` carries on past lines that fail (already gone). */
+/** Best-effort teardown: `ip -6 -force -batch -` carries on past lines that fail (already gone). */
 export function ipBatchForceSync(netns: string | undefined, lines: readonly string[]): void {
   if (lines.length === 0) return;
   try {
-    runSync(netns, 'ip', ['-force', '-batch', '-'], lines.join('\n') + '\n');
+    runSync(netns, 'ip', ['-6', '-force', '-batch', '-'], lines.join('\n') + '\n');
   } catch {
     // Whatever failed was already gone; teardown must not throw.
   }
@@ -60,4 +60,13 @@ export function ipBatchForceSync(netns: string | undefined, lines: readonly stri
 /** Writes a sysctl through `sysctl -w` in the namespace (e.g. net.ipv6.conf.all.forwarding=1). */
 export function sysctl(netns: string | undefined, settings: Record<string, string | number>): Promise<string> {
   return run(netns, 'sysctl', ['-q', '-w', ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)]);
+}
+
+/** The MAC address of `ifname` (for Target Link-Layer Address options). */
+export async function linkLayerAddress(netns: string | undefined, ifname: string): Promise<string> {
+  const out = await run(netns, 'ip', ['-j', 'link', 'show', 'dev', ifname]);
+  const links = JSON.parse(out) as { address?: string }[];
+  const mac = links[0]?.address;
+  if (!mac || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac)) throw new Error(`${ifname}: no Ethernet address (ip link shows ${JSON.stringify(mac)})`);
+  return mac;
 }

@@ -1,0 +1,174 @@
+// The mobile node's home address on a TUN device (architecture.md, "Why a userspace data plane";
+// RFC 6275 §11.3.1). Applications bind to the home address and never see a move:
+//
+//   app (bound to HoA) ─► kernel ─ rule "from HoA lookup T", T: default dev hoa0 ─► TUN read
+//     ─► reverse tunnel: outer src CoA, dst HA (RFC 6275 §11.3.1, RFC 2473) ─► radio
+//   radio ─► raw socket 41 (outer dst CoA, outer src must be the HA) ─► TUN write ─► kernel ─► app
+//
+// A move is `setCareOf(coa)`: the tunnel's outer source changes, the TUN, its address and every
+// socket bound to the home address stay. At home (`setAtHome(true)`) the home address moves to the
+// home link interface and nothing is tunnelled (RFC 6275 §11.5.5).
+import type { NativeBinding, TunDevice } from '../../native/types.js';
+import { ipv6ToBytes } from '../../wire/address.js';
+import { ipBatch, ipBatchForceSync } from './kernel.js';
+import { canonicalIpv6, IPV6_HEADER_LENGTH, openTunnelEndpoint, TUNNEL_OVERHEAD, type TunnelEndpoint, type TunnelStats } from './tunnel.js';
+
+export const DEFAULT_HOME_TUN = 'hoa0';
+/** Policy routing table and rule priority for traffic from the home address (below main's 32766). */
+export const DEFAULT_HOME_TABLE = 100;
+export const DEFAULT_HOME_RULE_PRIORITY = 100;
+/** 1500-byte links minus the tunnel's outer header (RFC 2473 §7.1). */
+export const DEFAULT_TUNNEL_MTU = 1500 - TUNNEL_OVERHEAD;
+
+export interface HomeAddressOptions {
+  native: NativeBinding;
+  netns?: string;
+  homeAddress: string;
+  /** The home agent: outer destination of the reverse tunnel, and the only accepted outer source. */
+  homeAgent: string;
+  /** Prefix length of the home address on the TUN (default 128: the home prefix is not on-link away from home). */
+  prefixLength?: number;
+  tunName?: string;
+  table?: number;
+  rulePriority?: number;
+  mtu?: number;
+  /** Home link interface and prefix length used by setAtHome(true) (default 64). */
+  homeLink?: string;
+  homePrefixLength?: number;
+  /** Receive batch of the TUN and the tunnel socket. */
+  batch?: number;
+}
+
+export interface HomeAddressStats {
+  /** Packets read from the TUN and sent into the reverse tunnel. */
+  reverseTunnelled: number;
+  /** Packets from the tunnel written into the TUN. */
+  delivered: number;
+  /** TUN packets not sent: no care-of address, at home, not IPv6, or source not the home address. */
+  droppedFromApplications: number;
+  /** Tunnelled packets refused: outer source not the home agent, or inner destination not the home address (RFC 6275 §11.3.1). */
+  rejectedFromTunnel: number;
+  /** TUN writes refused (queue full). */
+  writeDropped: number;
+  tunnel: TunnelStats | null;
+}
+
+export interface HomeAddress {
+  readonly tunName: string;
+  readonly homeAddress: string;
+  readonly careOfAddress: string | null;
+  readonly atHome: boolean;
+  /** Starts or re-points the reverse tunnel: outer source `careOfAddress`; optionally a new home agent. */
+  setCareOf(careOfAddress: string, homeAgent?: string): void;
+  /** Stops tunnelling (packets from applications are dropped until setCareOf or setAtHome). */
+  reverseTunnelOff(): void;
+  /** At home: the home address moves onto the home link; away: back onto the TUN. */
+  setAtHome(atHome: boolean, homeLink?: string): Promise<void>;
+  stats(): HomeAddressStats;
+  close(): void;
+}
+
+export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddress> {
+  const homeAddress = canonicalIpv6(o.homeAddress);
+  let homeAgent = canonicalIpv6(o.homeAgent);
+  const hoaBytes = ipv6ToBytes(homeAddress);
+  const table = o.table ?? DEFAULT_HOME_TABLE;
+  const priority = o.rulePriority ?? DEFAULT_HOME_RULE_PRIORITY;
+  const plen = o.prefixLength ?? 128;
+  const mtu = o.mtu ?? DEFAULT_TUNNEL_MTU;
+  const st = { reverseTunnelled: 0, delivered: 0, droppedFromApplications: 0, rejectedFromTunnel: 0, writeDropped: 0 };
+  let careOf: string | null = null;
+  let atHome = false;
+  let homeLinkInUse: string | null = null;
+  let tunnel: TunnelEndpoint | null = null;
+
+  const tun: TunDevice = o.native.openTun({ name: o.tunName ?? DEFAULT_HOME_TUN, netns: o.netns });
+  const name = tun.name;
+  const onTun = [
+    `addr add ${homeAddress}/${plen} dev ${name} nodad`,
+    `route replace default dev ${name} table ${table}`,
+    `rule add from ${homeAddress} table ${table} priority ${priority}`,
+  ];
+  const offTun = [`rule del from ${homeAddress} table ${table} priority ${priority}`, `route flush table ${table}`, `addr del ${homeAddress}/${plen} dev ${name}`];
+  try {
+    // addrgenmode none: no link-local, so no router solicitations or MLD reports leak into the tunnel.
+    await ipBatch(o.netns, [`link set dev ${name} addrgenmode none`, `link set dev ${name} mtu ${mtu} up`, ...onTun]);
+  } catch (err) {
+    tun.close();
+    ipBatchForceSync(o.netns, [`rule del from ${homeAddress} table ${table} priority ${priority}`, `route flush table ${table}`]);
+    throw err;
+  }
+
+  const isFromHome = (p: Buffer) => p.length >= IPV6_HEADER_LENGTH && p[0]! >>> 4 === 6 && hoaBytes.equals(p.subarray(8, 24));
+  const isToHome = (p: Buffer) => hoaBytes.equals(p.subarray(24, 40));
+
+  tun.start(
+    (packets) => {
+      const t = tunnel;
+      for (const p of packets) {
+        if (t === null || careOf === null || atHome || !isFromHome(p)) {
+          st.droppedFromApplications++;
+          continue;
+        }
+        if (t.send(p, homeAgent)) st.reverseTunnelled++;
+      }
+    },
+    () => {},
+  );
+
+  const onTunnelled = (inner: Buffer, outerSrc: string) => {
+    // RFC 6275 §11.3.1 (and §10.4.5 in the other direction): only the home agent tunnels to us.
+    if (outerSrc !== homeAgent || !isToHome(inner)) {
+      st.rejectedFromTunnel++;
+      return;
+    }
+    if (tun.write(inner)) st.delivered++;
+    else st.writeDropped++;
+  };
+
+  return {
+    tunName: name,
+    homeAddress,
+    get careOfAddress() {
+      return careOf;
+    },
+    get atHome() {
+      return atHome;
+    },
+    setCareOf(coa: string, ha?: string): void {
+      careOf = canonicalIpv6(coa);
+      if (ha) homeAgent = canonicalIpv6(ha);
+      if (tunnel) tunnel.setLocal(careOf);
+      else tunnel = openTunnelEndpoint({ native: o.native, netns: o.netns, local: careOf, onPacket: onTunnelled, ...(o.batch ? { batch: o.batch } : {}) });
+    },
+    reverseTunnelOff(): void {
+      careOf = null;
+    },
+    async setAtHome(home: boolean, link?: string): Promise<void> {
+      if (home === atHome) return;
+      if (home) {
+        const hl = link ?? o.homeLink;
+        if (!hl) throw new Error('setAtHome(true) needs the home link interface (option homeLink)');
+        atHome = true;
+        careOf = null;
+        await ipBatch(o.netns, [...offTun, `addr add ${homeAddress}/${o.homePrefixLength ?? 64} dev ${hl} nodad`]);
+        homeLinkInUse = hl;
+      } else {
+        atHome = false;
+        const hl = homeLinkInUse;
+        homeLinkInUse = null;
+        await ipBatch(o.netns, [...(hl ? [`addr del ${homeAddress}/${o.homePrefixLength ?? 64} dev ${hl}`] : []), ...onTun]);
+      }
+    },
+    stats: () => ({ ...st, tunnel: tunnel?.stats() ?? null }),
+    close(): void {
+      tunnel?.close();
+      tun.close(); // the device, its address and its routes go with the fd
+      ipBatchForceSync(o.netns, [
+        `rule del from ${homeAddress} table ${table} priority ${priority}`,
+        `route flush table ${table}`,
+        ...(homeLinkInUse ? [`addr del ${homeAddress}/${o.homePrefixLength ?? 64} dev ${homeLinkInUse}`] : []),
+      ]);
+    },
+  };
+}

@@ -1,0 +1,174 @@
+// The home agent's data plane (RFC 6275 §10.4): intercept packets for registered home addresses on the
+// home link and tunnel them to the care-of address; decapsulate reverse-tunnelled packets and forward.
+//
+//   home link ─ NS for HoA ─► kernel proxy ND (proxy_ndp=1, "neigh add proxy HoA") answers with our MAC
+//   packet to HoA ─► kernel forwards: route HoA/128 dev mipha0 ─► TUN read ─► tunnel to CoA (§10.4.1)
+//   CoA ─► raw socket 41 ─► inner src must be a HoA bound to that CoA (§10.4.5) ─► TUN write
+//     ─► kernel forwards it like any packet received on mipha0 (hop limit decremented once)
+//
+// The kernel does the routing, hop limits and Packet Too Big (mipha0 has the tunnel MTU); the agent
+// only moves packets between the TUN and the tunnel. Method names follow the HomeAgent machine's
+// actions (src/protocols/mipv6/home-agent.ts): tunnel-up, tunnel-down, proxy-nd-start, proxy-nd-stop.
+import type { NativeBinding, TunDevice } from '../../native/types.js';
+import { ipv6ToBytes } from '../../wire/address.js';
+import { ipBatch, ipBatchForceSync, linkLayerAddress, sysctl } from './kernel.js';
+import { openUnsolicitedAdvertiser, type UnsolicitedAdvertiser } from './neighbor-advertisement.js';
+import { canonicalIpv6, IPV6_HEADER_LENGTH, openTunnelEndpoint, type TunnelEndpoint, type TunnelStats } from './tunnel.js';
+import { DEFAULT_TUNNEL_MTU } from './home-address.js';
+
+export const DEFAULT_HA_TUN = 'mipha0';
+
+export interface HomeAgentForwardingOptions {
+  native: NativeBinding;
+  netns?: string;
+  /** The home agent's address: tunnel endpoint (outer source toward, outer destination from, the CoA). */
+  homeAgentAddress: string;
+  /** The home link interface, where proxy ND answers for home addresses. */
+  homeLink: string;
+  tunName?: string;
+  mtu?: number;
+  /** Our MAC on the home link for the unsolicited NAs (read with `ip link` when absent). */
+  linkLayerAddress?: string;
+  /** Unsolicited NAs per proxy-nd-start and their spacing (RFC 4861 §10 defaults: 3, 1000 ms). */
+  unsolicitedNaCount?: number;
+  unsolicitedNaIntervalMs?: number;
+  batch?: number;
+}
+
+export interface HomeAgentForwardingStats {
+  /** Packets for a home address read from the TUN and tunnelled to its CoA. */
+  tunnelled: number;
+  /** Reverse-tunnelled packets written into the TUN for forwarding. */
+  forwarded: number;
+  /** TUN packets for a home address with no binding (e.g. just after tunnel-down). */
+  noBinding: number;
+  /** Reverse-tunnelled packets whose inner source is not a home address bound to the outer source (§10.4.5). */
+  rejectedFromTunnel: number;
+  writeDropped: number;
+  unsolicitedNaSent: number;
+  tunnel: TunnelStats;
+}
+
+export interface HomeAgentForwarding {
+  readonly tunName: string;
+  /** tunnel-up: route the home address into the TUN and tunnel its packets to `careOfAddress` (replaces). */
+  tunnelUp(homeAddress: string, careOfAddress: string): Promise<void>;
+  tunnelDown(homeAddress: string): Promise<void>;
+  /** proxy-nd-start: answer NSs for the home address on the home link and send unsolicited NAs (§10.4.1). */
+  proxyNdStart(homeAddress: string): Promise<void>;
+  proxyNdStop(homeAddress: string): Promise<void>;
+  bindings(): { homeAddress: string; careOfAddress: string }[];
+  stats(): HomeAgentForwardingStats;
+  close(): void;
+}
+
+/** 16 address bytes as a Map key: a short latin1 string, no address formatting per packet. */
+const key16 = (b: Buffer, offset: number) => b.toString('latin1', offset, offset + 16);
+const keyOf = (addr: string) => ipv6ToBytes(addr).toString('latin1');
+
+export async function openHomeAgentForwarding(o: HomeAgentForwardingOptions): Promise<HomeAgentForwarding> {
+  const ha = canonicalIpv6(o.homeAgentAddress);
+  const mtu = o.mtu ?? DEFAULT_TUNNEL_MTU;
+  /** home address key -> care-of address (text, for the tunnel) */
+  const byHome = new Map<string, { homeAddress: string; careOfAddress: string }>();
+  const proxied = new Set<string>();
+  const st = { tunnelled: 0, forwarded: 0, noBinding: 0, rejectedFromTunnel: 0, writeDropped: 0 };
+
+  // RFC 6275 §10.4.1 relies on proxy ND; Linux answers proxied NSs only on a forwarding interface.
+  await sysctl(o.netns, { 'net.ipv6.conf.all.forwarding': 1, [`net.ipv6.conf.${o.homeLink}.proxy_ndp`]: 1 });
+  const mac = o.linkLayerAddress ?? (await linkLayerAddress(o.netns, o.homeLink));
+
+  const tun: TunDevice = o.native.openTun({ name: o.tunName ?? DEFAULT_HA_TUN, netns: o.netns });
+  const name = tun.name;
+  let tunnel: TunnelEndpoint | undefined;
+  let na: UnsolicitedAdvertiser | undefined;
+  try {
+    await ipBatch(o.netns, [`link set dev ${name} addrgenmode none`, `link set dev ${name} mtu ${mtu} up`]);
+    na = openUnsolicitedAdvertiser({
+      native: o.native,
+      netns: o.netns,
+      ifname: o.homeLink,
+      linkLayerAddress: mac,
+      ...(o.unsolicitedNaCount !== undefined ? { count: o.unsolicitedNaCount } : {}),
+      ...(o.unsolicitedNaIntervalMs !== undefined ? { intervalMs: o.unsolicitedNaIntervalMs } : {}),
+    });
+    tunnel = openTunnelEndpoint({
+      native: o.native,
+      netns: o.netns,
+      local: ha,
+      ...(o.batch ? { batch: o.batch } : {}),
+      onPacket: (inner, outerSrc) => {
+        // §10.4.5: accept only packets whose inner source is a home address bound to this CoA.
+        const b = byHome.get(key16(inner, 8));
+        if (!b || b.careOfAddress !== outerSrc) {
+          st.rejectedFromTunnel++;
+          return;
+        }
+        if (tun.write(inner)) st.forwarded++;
+        else st.writeDropped++;
+      },
+    });
+  } catch (err) {
+    na?.close();
+    tun.close();
+    throw err;
+  }
+  const t = tunnel;
+
+  tun.start(
+    (packets) => {
+      for (const p of packets) {
+        if (p.length < IPV6_HEADER_LENGTH || p[0]! >>> 4 !== 6) {
+          st.noBinding++;
+          continue;
+        }
+        const b = byHome.get(key16(p, 24));
+        if (!b) {
+          st.noBinding++;
+          continue;
+        }
+        if (t.send(p, b.careOfAddress)) st.tunnelled++;
+      }
+    },
+    () => {},
+  );
+
+  return {
+    tunName: name,
+    async tunnelUp(homeAddress: string, careOfAddress: string): Promise<void> {
+      const h = canonicalIpv6(homeAddress);
+      const had = byHome.has(keyOf(h));
+      byHome.set(keyOf(h), { homeAddress: h, careOfAddress: canonicalIpv6(careOfAddress) });
+      if (!had) await ipBatch(o.netns, [`route replace ${h}/128 dev ${name}`]);
+    },
+    async tunnelDown(homeAddress: string): Promise<void> {
+      const h = canonicalIpv6(homeAddress);
+      if (!byHome.delete(keyOf(h))) return;
+      await ipBatch(o.netns, [`route del ${h}/128 dev ${name}`]);
+    },
+    async proxyNdStart(homeAddress: string): Promise<void> {
+      const h = canonicalIpv6(homeAddress);
+      if (!proxied.has(h)) {
+        await ipBatch(o.netns, [`neigh replace proxy ${h} dev ${o.homeLink}`]);
+        proxied.add(h);
+      }
+      na!.announce(h);
+    },
+    async proxyNdStop(homeAddress: string): Promise<void> {
+      const h = canonicalIpv6(homeAddress);
+      na!.cancel(h);
+      if (!proxied.delete(h)) return;
+      await ipBatch(o.netns, [`neigh del proxy ${h} dev ${o.homeLink}`]);
+    },
+    bindings: () => [...byHome.values()].map((b) => ({ ...b })),
+    stats: () => ({ ...st, unsolicitedNaSent: na!.sent, tunnel: t.stats() }),
+    close(): void {
+      na!.close();
+      t.close();
+      tun.close(); // its routes go with the device
+      ipBatchForceSync(o.netns, [...proxied].map((h) => `neigh del proxy ${h} dev ${o.homeLink}`));
+      proxied.clear();
+      byHome.clear();
+    },
+  };
+}
