@@ -235,3 +235,24 @@ describe('PMIPv6', () => {
     ).toBe(162);
   });
 });
+
+// Messages without a spec vector: golden bytes written from the RFC 6275 layouts (checksum left 0).
+describe('Mobility Header messages from RFC layouts', () => {
+  test('Care-of Test Init (RFC 6275 §6.1.4): Reserved, Care-of Init Cookie', () => {
+    checkCodec(mh, { type: 'CareOfTestInit', careOfInitCookie: b('8877665544332211'), options: [] }, hex('3b01 0200 0000 0000 8877665544332211'));
+  });
+  test('Care-of Test (RFC 6275 §6.1.6): Care-of Nonce Index, cookie, keygen token', () => {
+    checkCodec(
+      mh,
+      { type: 'CareOfTest', careOfNonceIndex: 9, careOfInitCookie: b('8877665544332211'), careOfKeygenToken: b('b1b2b3b4b5b6b7b8'), options: [] },
+      hex('3b02 0400 0000 0009 8877665544332211 b1b2b3b4b5b6b7b8'),
+    );
+  });
+  test('HI with S, U, P, F all set (RFC 5568 §6.2.1 / RFC 5949 §6.2.1)', () => {
+    checkCodec(
+      mh,
+      { type: 'HandoverInitiate', sequenceNumber: 1, assignedAddressConfiguration: true, buffer: true, proxy: true, forwarding: true, code: 1, options: [] },
+      hex('3b01 0e00 0000 0001 f001 010400000000'),
+    );
+  });
+});
