@@ -41,7 +41,7 @@ export async function run(): Promise<void> {
     if (c.target !== undefined) line += `  target < ${c.target} s: ${m < c.target ? 'met' : 'NOT met'}`;
     if (c.mininet !== undefined) {
       const mn = await mininetUpDownSeconds(c.mininet);
-      line += mn === null ? '  mininet: not installed' : `  mininet linear,${c.mininet}: ${mn.toFixed(2)} s`;
+      line += typeof mn === 'string' ? `  mininet: ${mn}` : `  mininet linear,${c.mininet}: ${mn.toFixed(2)} s`;
     }
     console.log(line);
   }
