@@ -1,13 +1,14 @@
 // The shipped labs on the docker runtime (issue 6): the same YAML, the same expectations as on
 // netns, judged from the pcaps alike; teardown leaves no container, and a killed run is cleaned up.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { describe, expect, test } from 'vitest';
 import { Lab } from '../../src/lab/lab.js';
 import { LABEL_LAB } from '../../src/lab/names.js';
+import { ensureImages } from '../../src/lab/images/build.js';
 import { cleanupDocker } from '../../src/lab/runtime/docker.js';
 import { uniqueLabName } from '../support/lab-names.js';
 import { IN_CI, checkPrereqs } from '../support/prereq.js';
@@ -60,6 +61,53 @@ describe.skipIf(missing)('shipped labs on --runtime docker', () => {
       expect(netnsLinksOf(name)).toEqual([]);
     });
   }
+
+  test('a node on its own image (plain Debian running busybox httpd) is wired like any other node', async () => {
+    await ensureImages({ docker }); // tags mipshop-lab/base:latest
+    const name = uniqueLabName('dkc');
+    const out = mkdtempSync(path.join(tmpdir(), 'mlab-docker-custom-'));
+    const yaml = path.join(out, 'custom.yaml');
+    writeFileSync(
+      yaml,
+      [
+        `name: ${name}`,
+        'duration: 2s',
+        'nodes:',
+        '  cn: { roles: [host] }',
+        '  r1: { roles: [router] }',
+        '  srv:',
+        '    roles: [host]',
+        '    image: mipshop-lab/base:latest',
+        '    command: [sh, -c, "mkdir -p /www && echo served-by-srv > /www/index.html && exec busybox httpd -f -p 80 -h /www"]',
+        'links:',
+        '  - { endpoints: [cn, r1] }',
+        '  - { endpoints: [srv, r1], delay: 5ms }',
+        'expectations:',
+        '  - no-malformed: {}',
+        '',
+      ].join('\n'),
+    );
+    const lab = await Lab.up(yaml, { runtime: 'docker', outDir: out });
+    try {
+      const srv = lab.lab.nodes.find((n) => n.name === 'srv')!;
+      const addr = srv.interfaces[0]!.addresses[0]!.split('/')[0]!;
+      // Routed through r1: the lab's addresses and routes reached a container it did not build.
+      const fetchOne = 'fetch(process.argv[1]).then((r) => r.text()).then((t) => process.stdout.write(t))';
+      let body = '';
+      for (let i = 0; i < 20 && !body; i++) {
+        const r = await lab.node('cn').exec(['node', '-e', fetchOne, `http://[${addr}]/`], { reject: false });
+        body = r.exitCode === 0 ? r.stdout : '';
+        if (!body) await new Promise((res) => setTimeout(res, 250));
+      }
+      expect(body).toBe('served-by-srv\n');
+      const r = await lab.run();
+      expect(r.passed).toBe(true);
+      expect(readdirSync(path.join(out, 'pcap')).some((f) => f.startsWith('srv-'))).toBe(true);
+    } finally {
+      await lab.down();
+    }
+    expect(await containersOf(name)).toBe(0);
+  });
 
   test('a run killed with SIGKILL leaves containers that `down` removes', async () => {
     expect(existsSync(CLI), 'npm run build first').toBe(true);

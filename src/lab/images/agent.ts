@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
-import { imageExists, type EnsureResult } from './base.js';
+import { imageExists, tagLatest, type EnsureResult } from './base.js';
 import { inputsHash, tagOf, walk, type InputFile } from './hash.js';
 import { AGENT_REPO, LABEL_IMAGE, LABEL_INPUTS, NODE_REPO, PACKAGE_ROOT } from './paths.js';
 
@@ -94,7 +94,10 @@ async function ensureLayer(docker: Docker, spec: LayerSpec, log: (line: string) 
   const hash = await inputsHash(spec.files, { ...spec.buildargs, BASE: spec.parentId });
   const tag = tagOf(spec.repo, hash);
   const have = await imageExists(docker, tag);
-  if (have && !force) return { tag, id: have, built: false, seconds: (performance.now() - t0) / 1000 };
+  if (have && !force) {
+    await tagLatest(docker, have, spec.repo);
+    return { tag, id: have, built: false, seconds: (performance.now() - t0) / 1000 };
+  }
 
   log(`building ${tag} (${spec.files.length} files)`);
   const ctx = await mkdtemp(join(process.env.MIPSHOP_BUILD_DIR ?? tmpdir(), `mipshop-${spec.kind}-`));
@@ -130,6 +133,7 @@ async function ensureLayer(docker: Docker, spec: LayerSpec, log: (line: string) 
   }
   const id = await imageExists(docker, tag);
   if (!id) throw new Error(`${spec.kind} image build finished but ${tag} is not in Docker`);
+  await tagLatest(docker, id, spec.repo);
   return { tag, id, built: true, seconds: (performance.now() - t0) / 1000 };
 }
 

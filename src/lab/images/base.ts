@@ -32,6 +32,11 @@ export async function imageExists(docker: Docker, tag: string): Promise<string |
   }
 }
 
+/** Points <repo>:latest at an image, so a lab can name `mipshop-lab/base:latest` as a node's image. */
+export async function tagLatest(docker: Docker, id: string, repo: string): Promise<void> {
+  await docker.getImage(id).tag({ repo, tag: 'latest' });
+}
+
 export interface EnsureResult {
   tag: string;
   id: string;
@@ -50,7 +55,10 @@ export async function ensureBaseImage(
   const t0 = performance.now();
   const { tag, hash } = await baseImageTag(settings);
   const have = await imageExists(docker, tag);
-  if (have && !force) return { tag, id: have, built: false, seconds: (performance.now() - t0) / 1000 };
+  if (have && !force) {
+    await tagLatest(docker, have, BASE_REPO);
+    return { tag, id: have, built: false, seconds: (performance.now() - t0) / 1000 };
+  }
   log(`building ${tag} with debootstrap (about a minute)`);
   const env: Record<string, string> = {};
   if (settings.suite) env.SUITE = settings.suite;
@@ -66,5 +74,6 @@ export async function ensureBaseImage(
   }
   const id = await imageExists(docker, tag);
   if (!id) throw new Error(`base image bootstrap finished but ${tag} is not in Docker`);
+  await tagLatest(docker, id, BASE_REPO);
   return { tag, id, built: true, seconds: (performance.now() - t0) / 1000 };
 }
