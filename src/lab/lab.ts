@@ -106,6 +106,20 @@ export class StartedLab implements AsyncDisposable {
     return wallClockNs();
   }
 
+  /**
+   * Rejects as soon as an agent exits while the lab is up (a crash): a run must not judge a lab whose
+   * protocol daemons are gone. Never resolves otherwise.
+   */
+  agentFailure(): Promise<never> {
+    return new Promise((_, reject) => {
+      for (const a of this.agents) {
+        void a.process.exited.then((code) => {
+          if (!this.downed) reject(new Error(`agent of ${a.node} exited (code ${code}) during the run; see ${a.logFile}`));
+        });
+      }
+    });
+  }
+
   /** Runs traffic, scenario, captures and analysis (the run contract); writes results.json. */
   run(options: RunOptions = {}): Promise<RunResult> {
     return runLab(this, options);

@@ -95,8 +95,15 @@ export async function runLab(lab: StartedLab, options: RunOptions = {}): Promise
       records = r;
       for (const rec of r) say(`${(rec.startedMs / 1000).toFixed(3)} s ${describe(rec)}${rec.error ? ` FAILED: ${rec.error}` : ''}`);
     });
-    await Promise.all([senders, scenario]);
-    await sleepUntil(clock, t0 + lab.lab.durationMs, signal);
+    const crashed = lab.agentFailure();
+    crashed.catch(() => undefined);
+    await Promise.race([
+      (async () => {
+        await Promise.all([senders, scenario]);
+        await sleepUntil(clock, t0 + lab.lab.durationMs, signal);
+      })(),
+      crashed,
+    ]);
   } finally {
     // Senders first (their last packets must reach the sinks), then receivers, then captures.
     for (const p of [...procs].reverse()) p.proc.kill('SIGTERM');

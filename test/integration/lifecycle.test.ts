@@ -60,3 +60,40 @@ describe.skipIf(missing)('lab lifecycle', () => {
     expect(leftovers(name)).toEqual([]);
   }, 120_000);
 });
+
+describe.skipIf(missing)('teardown on interruption and crashes', () => {
+  async function runUntilUp(name: string, out: string) {
+    const child = spawn(process.execPath, [distEntry('cli/main.js'), 'run', SMOKE, '--name', name, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += String(d)));
+    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && !stderr.includes('capturing on')) await new Promise((r) => setTimeout(r, 50));
+    expect(stderr).toContain('capturing on');
+    return { child, exited, stderr: () => stderr };
+  }
+
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${sig} during a run tears the lab down and exits 2`, async () => {
+      const name = uniqueLabName('sig');
+      const { child, exited } = await runUntilUp(name, mkdtempSync(path.join(tmpdir(), 'mlab-sig-')));
+      child.kill(sig);
+      expect(await exited).toBe(2);
+      expect(leftovers(name)).toEqual([]);
+    }, 120_000);
+  }
+
+  it('an agent crashing during a run fails the run (exit 2) and the lab is still torn down', async () => {
+    const name = uniqueLabName('crs');
+    const { exited, stderr } = await runUntilUp(name, mkdtempSync(path.join(tmpdir(), 'mlab-crash-')));
+    // The router's agent (it sends the RAs) dies hard.
+    const pids = execFileSync('ip', ['netns', 'pids', `mlab-${name}-r1`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    for (const p of pids) {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      if (cmd.includes('agent/main.js')) process.kill(Number(p), 'SIGKILL');
+    }
+    expect(await exited).toBe(2);
+    expect(stderr()).toMatch(/agent of r1 exited/);
+    expect(leftovers(name)).toEqual([]);
+  }, 120_000);
+});
