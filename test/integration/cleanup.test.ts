@@ -113,3 +113,18 @@ describe.skipIf(skip)('cleanup', () => {
     for (const pid of running) expect(isRunning(pid)).toBe(false);
   });
 });
+
+describe.skipIf(skip)('a failure half way', () => {
+  test('upNetwork throws with the failing line quoted, and leaves nothing behind', async () => {
+    const name = uniqueLabName();
+    labs.push(name);
+    const lab = smallLab(name);
+    // A gateway on no link of the node: the kernel refuses the route, after namespaces and links exist.
+    lab.nodes.find((n) => n.name === 'cn')!.routes.push({ dst: '2001:db8:99::/64', via: '2001:db8:77::1' });
+    const err = await upNetwork(lab, new NetnsRuntime(), { caps: { ...(await kernelCaps()).caps, netem: false } }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/route replace 2001:db8:99::\/64 via 2001:db8:77::1/);
+    expect((err as Error).message).toContain(`network setup failed in namespace mlab-${name}-cn`);
+    expect(await traces(name)).toEqual(clean);
+  });
+});

@@ -1,8 +1,8 @@
 // Plan-then-apply: planners (veth.ts, air.ts, node-config.ts, impairment/netem.ts) return NetOps, pure
 // and unit-tested; applyOps runs them with as few processes as possible.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { run } from '../exec.js';
+import { CommandError, run } from '../exec.js';
 
 export type NetOp =
   /** An iproute2 batch line, in a namespace or (null) the host's. */
@@ -80,6 +80,34 @@ const LANES = 2;
  * dir receives the batch files (the lab's state directory keeps them for post-mortems).
  */
 export async function applyOps(ops: readonly NetOp[], dir: string): Promise<void> {
+  try {
+    await applyGrouped(ops, dir);
+  } catch (e) {
+    throw e instanceof CommandError ? new Error(explainBatchFailure(e), { cause: e }) : e;
+  }
+}
+
+/**
+ * iproute2 names a failed batch line only by "Command failed FILE:N"; the files go with the lab's
+ * state at cleanup, so the message quotes the lines themselves.
+ */
+export function explainBatchFailure(e: CommandError): string {
+  const quoted: string[] = [];
+  for (const m of e.stderr.matchAll(/Command failed (\S+):(\d+)/g)) {
+    try {
+      const line = readFileSync(m[1]!, 'utf8').split('\n')[Number(m[2]) - 1];
+      if (line !== undefined) quoted.push(`  ${m[1]}:${m[2]}: ${line}`);
+    } catch {
+      // stdin or a file already gone
+    }
+  }
+  // Per-namespace files are named after the namespace (NS.ip, NS.tc); lane*.ip and host.ip are not.
+  const nsFile = [...e.stderr.matchAll(/Command failed \S*\/([^/\s]+)\.(?:ip|tc):\d+/g)].map((m) => m[1]!).find((n) => !/^(lane\d+|host)$/.test(n));
+  const where = nsFile ? ` in namespace ${nsFile}` : '';
+  return `network setup failed${where}:\n${e.stderr.trim()}${quoted.length ? `\nfailing lines:\n${quoted.join('\n')}` : ''}`;
+}
+
+async function applyGrouped(ops: readonly NetOp[], dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const { host, scripts } = groupOps(ops, dir);
   if (host.length > 0) {
