@@ -88,6 +88,38 @@ describe.skipIf(skip)('userspace impairment relay', () => {
     expect(l0.ab.in).toBe(l0.ab.out + l0.ab.droppedLoss);
   });
 
+  test('jitter: 20 ms +- 10 ms uniform a->b spreads RTTs over 10..30 ms', async () => {
+    const net = await twoNodes(impairment({ delayMs: 20, jitterMs: 10 }), impairment({}));
+    const r = await nsExec(ns(net, 'a'), ['ping', '-c', '41', '-i', '0.05', '-W', '2', '2001:db8:0:1::2']);
+    const rtts = [...r.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1])).slice(1);
+    rtts.sort((x, y) => x - y);
+    const [min, p10, p90] = [rtts[0]!, rtts[4]!, rtts[35]!];
+    console.log(`jitter 20+-10 ms: RTT min ${min}, p10 ${p10}, p90 ${p90}, max ${rtts.at(-1)} ms`);
+    expect(min).toBeGreaterThanOrEqual(9.5); // never earlier than delay - jitter (0.5 ms send margin)
+    // Uniform over 10..30 ms: p10 near 12, p90 near 28 (a loaded machine only adds lateness).
+    expect(p10).toBeLessThan(17);
+    expect(p90).toBeGreaterThan(23);
+    expect(p90).toBeLessThan(34);
+    await downNetwork(net);
+  });
+
+  test('10 % duplication a->b: duplicated echo replies out of 300 fall in the binomial 99 % interval', async () => {
+    const net = await twoNodes(impairment({ duplicatePct: 10 }), impairment({}));
+    await nsExec(ns(net, 'a'), ['ping', '-c', '2', '-i', '0.1', '-W', '1', '2001:db8:0:1::2'], { reject: false });
+    const before = (await net.impairments.relay!.counters()).links['l0']!.ab.duplicated;
+    const r = await nsExec(ns(net, 'a'), ['ping', '-c', '300', '-i', '0.005', '-W', '1', '2001:db8:0:1::2']);
+    const dups = (r.stdout.match(/DUP!/g) ?? []).length;
+    const counted = (await net.impairments.relay!.counters()).links['l0']!.ab.duplicated - before;
+    const lo = binomialQuantile(300, 0.1, 0.005);
+    const hi = binomialQuantile(300, 0.1, 0.995);
+    console.log(`10 % duplication: ${dups} of 300 replies duplicated (99 % interval ${lo}..${hi}); relay counted ${counted}`);
+    expect(dups).toBeGreaterThanOrEqual(lo);
+    expect(dups).toBeLessThanOrEqual(hi);
+    // Every request the relay doubled came back twice (nothing else on the link is doubled here).
+    expect(dups).toBeLessThanOrEqual(counted);
+    await downNetwork(net);
+  });
+
   test('rate 10 mbit: iperf3 TCP goodput within +-15 %', async () => {
     const net = await twoNodes(impairment({ rateBps: 10e6 }), impairment({ rateBps: 10e6 }));
     const server = net.runtime.spawn(net.nodes.get('b')!, ['iperf3', '-s', '-1', '-B', '2001:db8:0:1::2']);
