@@ -1,6 +1,7 @@
 // What this kernel and machine offer, found by trying each feature in a scratch namespace (the
 // honest test: a module may be loadable though absent from /proc/config.gz, or built in but blocked).
-// `doctor` prints it; the lab picks netem or the userspace relay from it. Cached per boot.
+// `doctor` prints it; the lab picks netem or the userspace relay from it. Cached per boot (a cached
+// "no Docker" is checked again: dockerd may start later).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { nsExec, run } from './exec.js';
@@ -51,7 +52,16 @@ export function kernelCaps(options: { refresh?: boolean } = {}): Promise<ProbeRe
     if (!options.refresh) {
       try {
         const c = JSON.parse(readFileSync(cacheFile(), 'utf8')) as { boot: string; result: ProbeResult };
-        if (c.boot === boot) return c.result;
+        if (c.boot === boot) {
+          // The kernel does not change within a boot, but dockerd may have been started since.
+          if (!c.result.caps.docker) {
+            const notes = { ...c.result.notes };
+            delete notes.docker;
+            const docker = await dockerReachable(notes);
+            return { caps: { ...c.result.caps, docker }, notes };
+          }
+          return c.result;
+        }
       } catch {
         // no cache yet
       }
