@@ -6,19 +6,34 @@ import { decodeFail, decodeOk, type Decoded } from '../../result.js';
 import { writePadding, type TlvCodec } from '../../tlv.js';
 import { MobilityOptionType as T, type MobilityOption } from './types.js';
 
-/** Alignment [x, y] per option. Unstated or unverified alignments are left at none (receivers accept any). */
-const ALIGNMENT: Partial<Record<MobilityOption['type'], readonly [number, number]>> = {
-  BindingRefreshAdvice: [2, 0], // RFC 6275 §6.2.4
-  AlternateCareOfAddress: [8, 6], // RFC 6275 §6.2.5
-  NonceIndices: [2, 0], // RFC 6275 §6.2.6
-  BindingAuthorizationData: [8, 2], // RFC 6275 §6.2.7
-  MobilityMessageAuthentication: [4, 1], // RFC 4285 §5: puts the SPI on a 4-byte boundary
-  MobilityMessageReplayProtection: [8, 2], // RFC 4285 §6
-  HomeNetworkPrefix: [8, 4], // RFC 5213 §8.3
-  LinkLocalAddress: [8, 6], // RFC 5213 §8.7
-  Timestamp: [8, 2], // RFC 5213 §8.8
-  MobilityHeaderIpv6AddressPrefix: [8, 4], // RFC 5568 §6.4.2 (matches the spec's tshark vectors)
-};
+// Alignment [x, y] ("xn+y") per option; a switch since it runs for every option of every encode.
+// Unstated or unverified alignments (options 7, 8, 21, 23-25, 40-43) are none: receivers accept any.
+const A2_0 = [2, 0] as const;
+const A8_2 = [8, 2] as const;
+const A8_4 = [8, 4] as const;
+const A8_6 = [8, 6] as const;
+const A4_1 = [4, 1] as const;
+function alignmentOf(t: MobilityOption['type']): readonly [number, number] | null {
+  switch (t) {
+    case 'BindingRefreshAdvice': // RFC 6275 §6.2.4
+    case 'NonceIndices': // RFC 6275 §6.2.6
+      return A2_0;
+    case 'AlternateCareOfAddress': // RFC 6275 §6.2.5
+    case 'LinkLocalAddress': // RFC 5213 §8.7
+      return A8_6;
+    case 'BindingAuthorizationData': // RFC 6275 §6.2.7
+    case 'MobilityMessageReplayProtection': // RFC 4285 §6
+    case 'Timestamp': // RFC 5213 §8.8
+      return A8_2;
+    case 'MobilityMessageAuthentication': // RFC 4285 §5: puts the SPI on a 4-byte boundary
+      return A4_1;
+    case 'HomeNetworkPrefix': // RFC 5213 §8.3
+    case 'MobilityHeaderIpv6AddressPrefix': // RFC 5568 §6.4.2 (matches the spec's tshark vectors)
+      return A8_4;
+    default:
+      return null;
+  }
+}
 
 function dataLength(o: MobilityOption): number {
   switch (o.type) {
@@ -255,7 +270,7 @@ function read(type: number, b: Buffer, d: number, len: number): Decoded<Mobility
 
 export const mobilityOptionCodec: TlvCodec<MobilityOption> = {
   isPadding: (o) => o.type === 'Pad1' || o.type === 'PadN',
-  alignment: (o) => ALIGNMENT[o.type] ?? null,
+  alignment: (o) => alignmentOf(o.type),
   length: (o) => (o.type === 'Pad1' ? 1 : 2 + dataLength(o)),
   write,
   read,
