@@ -2,7 +2,7 @@
 // veths between them, exec/spawn through dockerode, a node on its own image, teardown and cleanup.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -52,6 +52,7 @@ describe.skipIf(!!reason)('docker runtime', () => {
   afterAll(async () => {
     await cleanupDocker(lab, docker);
     await cleanupDocker(`${lab}k`, docker);
+    await cleanupDocker(`${lab}b`, docker);
   });
 
   test('two containers joined by a veth ping each other over IPv6', async () => {
@@ -143,6 +144,17 @@ describe.skipIf(!!reason)('docker runtime', () => {
     expect(await labContainers(lab)).toEqual([]);
     for (const h of handles) expect(existsSync(h.netnsPath) || lstatSync(h.netnsPath, { throwIfNoEntry: false })).toBeFalsy();
     expect(await rt.list(lab)).toEqual([]);
+  });
+
+  test('createNodes makes nodes in order, and removes them all when one fails', async () => {
+    const bulk = createDockerRuntime({ docker, image: images.agent.tag, concurrency: 3 });
+    const made = await bulk.createNodes(`${lab}b`, ['p', 'q', 'r', 's'].map((n) => node(n)));
+    expect(made.map((h) => h.node)).toEqual(['p', 'q', 'r', 's']);
+    await Promise.all(made.map((h) => bulk.destroyNode(h)));
+    const nodes = [node('u'), node('v', { image: 'mipshop-lab/no-such-image:0' }), node('w')];
+    await expect(bulk.createNodes(`${lab}b`, nodes)).rejects.toThrow(/image mipshop-lab\/no-such-image:0 of node v not found/);
+    expect(await labContainers(`${lab}b`)).toEqual([]);
+    expect(readdirSync('/run/netns').filter((n) => n.startsWith(`mlab-${lab}b-`))).toEqual([]);
   });
 
   test('a container left by a killed process is removed by cleanupDocker', async () => {
