@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { bytesToIpv6, bytesToMac, ipv6ToBytes, macToBytes } from './address.js';
 import { pseudoHeaderChecksum } from './checksum.js';
 import * as ethernet from './ethernet.js';
+import * as optionsHeader from './ext/hop-by-hop-dest-options.js';
 import * as ipv6 from './ipv6.js';
 import { buildIpv6Packet } from './packet.js';
 import { checkCodec, hex } from './test-helpers.js';
@@ -122,6 +123,21 @@ describe('walkIpv6', () => {
     expect(r.value.extensions.map((e) => e.kind)).toEqual(['HopByHop', 'Fragment']);
     expect(r.value.upperLayer).toBe(59);
     expect(r.value.upperLength).toBe(0);
+  });
+});
+
+describe('destination options', () => {
+  test('the Home Address option lands on 8n+6 after any preceding option (RFC 6275 §6.3)', () => {
+    for (let n = 0; n < 12; n++) {
+      const h = { nextHeader: 135, options: [{ type: 'Unknown' as const, optionType: 0x1e, data: Buffer.alloc(n, 0xaa) }, { type: 'HomeAddress' as const, homeAddress: '2001:db8::1' }] };
+      const b = optionsHeader.encode(h);
+      const at = b.indexOf(0xc9);
+      expect(at % 8, `after ${n} data bytes`).toBe(6);
+      expect(b.length % 8).toBe(0);
+      const d = optionsHeader.decode(b);
+      if (!d.ok) throw new Error(d.error.message);
+      expect(d.value).toEqual(h);
+    }
   });
 });
 
