@@ -11,7 +11,7 @@
 import type { NativeBinding, TunDevice } from '../../native/types.js';
 import { ipv6ToBytes } from '../../wire/address.js';
 import { ipBatch, ipBatchForceSync } from './kernel.js';
-import { canonicalIpv6, IPV6_HEADER_LENGTH, openTunnelEndpoint, TUNNEL_OVERHEAD, type TunnelEndpoint, type TunnelStats } from './tunnel.js';
+import { canonicalIpv6, IPV6_HEADER_LENGTH, openTunnelEndpoint, TUN_TX_QUEUE, TUNNEL_OVERHEAD, TUNNEL_RECEIVE_BUFFER, type TunnelEndpoint, type TunnelStats } from './tunnel.js';
 
 export const DEFAULT_HOME_TUN = 'hoa0';
 /** Policy routing table and rule priority for traffic from the home address (below main's 32766). */
@@ -37,6 +37,8 @@ export interface HomeAddressOptions {
   homePrefixLength?: number;
   /** Receive batch of the TUN and the tunnel socket. */
   batch?: number;
+  /** SO_RCVBUF of the tunnel socket (default TUNNEL_RECEIVE_BUFFER). */
+  receiveBuffer?: number;
 }
 
 export interface HomeAddressStats {
@@ -92,15 +94,16 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
   const offTun = [`rule del from ${homeAddress} table ${table} priority ${priority}`, `route flush table ${table}`, `addr del ${homeAddress}/${plen} dev ${name}`];
   try {
     // addrgenmode none: no link-local, so no router solicitations or MLD reports leak into the tunnel.
-    await ipBatch(o.netns, [`link set dev ${name} addrgenmode none`, `link set dev ${name} mtu ${mtu} up`, ...onTun]);
+    await ipBatch(o.netns, [`link set dev ${name} addrgenmode none`, `link set dev ${name} mtu ${mtu} txqueuelen ${TUN_TX_QUEUE} up`, ...onTun]);
   } catch (err) {
     tun.close();
     ipBatchForceSync(o.netns, [`rule del from ${homeAddress} table ${table} priority ${priority}`, `route flush table ${table}`]);
     throw err;
   }
 
-  const isFromHome = (p: Buffer) => p.length >= IPV6_HEADER_LENGTH && p[0]! >>> 4 === 6 && hoaBytes.equals(p.subarray(8, 24));
-  const isToHome = (p: Buffer) => hoaBytes.equals(p.subarray(24, 40));
+  // Buffer#compare with offsets: no view allocated per packet.
+  const isFromHome = (p: Buffer) => p.length >= IPV6_HEADER_LENGTH && p[0]! >>> 4 === 6 && hoaBytes.compare(p, 8, 24) === 0;
+  const isToHome = (p: Buffer) => hoaBytes.compare(p, 24, 40) === 0;
 
   tun.start(
     (packets) => {
@@ -139,7 +142,7 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
       careOf = canonicalIpv6(coa);
       if (ha) homeAgent = canonicalIpv6(ha);
       if (tunnel) tunnel.setLocal(careOf);
-      else tunnel = openTunnelEndpoint({ native: o.native, netns: o.netns, local: careOf, onPacket: onTunnelled, ...(o.batch ? { batch: o.batch } : {}) });
+      else tunnel = openTunnelEndpoint({ native: o.native, netns: o.netns, local: careOf, onPacket: onTunnelled, ...(o.batch ? { batch: o.batch } : {}), receiveBuffer: o.receiveBuffer ?? TUNNEL_RECEIVE_BUFFER });
     },
     reverseTunnelOff(): void {
       careOf = null;

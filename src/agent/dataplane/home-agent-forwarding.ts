@@ -13,7 +13,7 @@ import type { NativeBinding, TunDevice } from '../../native/types.js';
 import { ipv6ToBytes } from '../../wire/address.js';
 import { ipBatch, ipBatchForceSync, linkLayerAddress, sysctl } from './kernel.js';
 import { openUnsolicitedAdvertiser, type UnsolicitedAdvertiser } from './neighbor-advertisement.js';
-import { canonicalIpv6, IPV6_HEADER_LENGTH, openTunnelEndpoint, type TunnelEndpoint, type TunnelStats } from './tunnel.js';
+import { canonicalIpv6, IPV6_HEADER_LENGTH, openTunnelEndpoint, TUN_TX_QUEUE, TUNNEL_RECEIVE_BUFFER, type TunnelEndpoint, type TunnelStats } from './tunnel.js';
 import { DEFAULT_TUNNEL_MTU } from './home-address.js';
 
 export const DEFAULT_HA_TUN = 'mipha0';
@@ -33,6 +33,8 @@ export interface HomeAgentForwardingOptions {
   unsolicitedNaCount?: number;
   unsolicitedNaIntervalMs?: number;
   batch?: number;
+  /** SO_RCVBUF of the tunnel socket (default TUNNEL_RECEIVE_BUFFER). */
+  receiveBuffer?: number;
 }
 
 export interface HomeAgentForwardingStats {
@@ -83,7 +85,7 @@ export async function openHomeAgentForwarding(o: HomeAgentForwardingOptions): Pr
   let tunnel: TunnelEndpoint | undefined;
   let na: UnsolicitedAdvertiser | undefined;
   try {
-    await ipBatch(o.netns, [`link set dev ${name} addrgenmode none`, `link set dev ${name} mtu ${mtu} up`]);
+    await ipBatch(o.netns, [`link set dev ${name} addrgenmode none`, `link set dev ${name} mtu ${mtu} txqueuelen ${TUN_TX_QUEUE} up`]);
     na = openUnsolicitedAdvertiser({
       native: o.native,
       netns: o.netns,
@@ -96,7 +98,7 @@ export async function openHomeAgentForwarding(o: HomeAgentForwardingOptions): Pr
       native: o.native,
       netns: o.netns,
       local: ha,
-      ...(o.batch ? { batch: o.batch } : {}),
+      ...(o.batch ? { batch: o.batch } : {}), receiveBuffer: o.receiveBuffer ?? TUNNEL_RECEIVE_BUFFER,
       onPacket: (inner, outerSrc) => {
         // §10.4.5: accept only packets whose inner source is a home address bound to this CoA.
         const b = byHome.get(key16(inner, 8));

@@ -14,6 +14,13 @@ export const IPV6_HEADER_LENGTH = 40;
 export const TUNNEL_HOP_LIMIT = 64;
 /** Outer header cost; the tunnel MTU is the path MTU minus this (RFC 2473 §7.1). */
 export const TUNNEL_OVERHEAD = IPV6_HEADER_LENGTH;
+/**
+ * Receive buffer for tunnel sockets: a burst of TCP segments arrives faster than one JS turn drains
+ * it; the kernel default (~208 KiB) drops and TCP then backs off hard (measured, docs/dataplane.md).
+ */
+export const TUNNEL_RECEIVE_BUFFER = 4 << 20;
+/** txqueuelen of the TUN devices, for the same reason on the read side. */
+export const TUN_TX_QUEUE = 2000;
 
 /** Why a received packet was not handed over. */
 export type TunnelDrop = 'malformed' | 'not-local';
