@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureImages, type BuiltImages } from '../../src/lab/images/build.js';
 import { LABEL_LAB } from '../../src/lab/names.js';
 import { cleanupDocker, createDockerRuntime } from '../../src/lab/runtime/docker.js';
+import { createRuntime } from '../../src/lab/runtime/index.js';
 import type { NodeHandle, Runtime } from '../../src/lab/runtime/runtime.js';
 import type { ResolvedNode } from '../../src/lab/topology/types.js';
 import { IN_CI, checkPrereqs } from '../support/prereq.js';
@@ -53,6 +54,7 @@ describe.skipIf(!!reason)('docker runtime', () => {
     await cleanupDocker(lab, docker);
     await cleanupDocker(`${lab}k`, docker);
     await cleanupDocker(`${lab}b`, docker);
+    await cleanupDocker(`${lab}s`, docker);
   });
 
   test('two containers joined by a veth ping each other over IPv6', async () => {
@@ -144,6 +146,22 @@ describe.skipIf(!!reason)('docker runtime', () => {
     expect(await labContainers(lab)).toEqual([]);
     for (const h of handles) expect(existsSync(h.netnsPath) || lstatSync(h.netnsPath, { throwIfNoEntry: false })).toBeFalsy();
     expect(await rt.list(lab)).toEqual([]);
+  });
+
+  test('createRuntime("docker", { sharedDirs }) lets a process in the container write the run output', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'mlab-docker-out-'));
+    try {
+      const shared = await createRuntime('docker', { sharedDirs: [out] });
+      const h = await shared.createNode(`${lab}s`, node('o'));
+      try {
+        await shared.exec(h, ['sh', '-c', `echo written-inside > ${out}/inside.txt`]);
+        expect(readFileSync(join(out, 'inside.txt'), 'utf8')).toBe('written-inside\n');
+      } finally {
+        await shared.destroyNode(h);
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   test('createNodes makes nodes in order, and removes them all when one fails', async () => {
