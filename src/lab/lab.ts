@@ -168,7 +168,7 @@ export class Lab {
     const outDir = path.resolve(options.outDir ?? path.join('out', lab.name));
     mkdirSync(path.join(outDir, 'logs'), { recursive: true });
     t = performance.now();
-    const runtime = await createRuntime(kind);
+    const runtime = await createRuntime(kind, { sharedDirs: [outDir] });
     const network = await upNetwork(lab, runtime, { signal: options.signal });
     emit(`network (${lab.nodes.length} nodes, ${lab.links.length} links, ${lab.aps.length} APs)`, t);
     const record: LabRecord = {
