@@ -406,7 +406,7 @@ export class DockerRuntime implements BulkRuntime {
 
 /**
  * Removes what Docker runs left behind, for `down --all`: every container labelled with the lab
- * (all labs when absent), its namespace link, and links under /run/netns whose container is gone.
+ * (all labs when absent), its namespace link, and any other link of those labs into /proc.
  * Returns the number of containers removed.
  */
 export async function cleanupDocker(lab?: string, docker: Docker = new Docker()): Promise<number> {
@@ -420,8 +420,9 @@ export async function cleanupDocker(lab?: string, docker: Docker = new Docker())
     if (!p || (lab && p.lab !== lab)) continue;
     const path = `${NETNS_DIR}/${name}`;
     const target = await readlink(path).catch(() => null);
-    // Only our dangling links: a real namespace (netns backend) is a file, not a link.
-    if (target?.startsWith('/proc/') && !(await lstat(target).catch(() => null))) await unlink(path).catch(() => {});
+    // Links into /proc are ours (a netns-backend namespace is a mount, not a link). The lab's
+    // containers are gone by now, so any such link is stale, even if its pid was reused.
+    if (target?.startsWith('/proc/')) await unlink(path).catch(() => {});
   }
   return handles.length;
 }
