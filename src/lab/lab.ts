@@ -8,6 +8,7 @@ import { sendControl } from '../agent/control-client.js';
 import { startAgents, stopAgents, type RunningAgent } from './agents.js';
 import { cleanupAll, cleanupLab, listLabs } from './cleanup.js';
 import { wallClockNs } from './exec.js';
+import { kernelCaps } from './kernel.js';
 import { controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
 import { attach, detach } from './net/l2.js';
 import { downNetwork, upNetwork, type LabNetwork } from './net/network.js';
@@ -169,7 +170,14 @@ export class Lab {
     mkdirSync(path.join(outDir, 'logs'), { recursive: true });
     t = performance.now();
     const runtime = await createRuntime(kind, { sharedDirs: [outDir] });
-    const network = await upNetwork(lab, runtime, { signal: options.signal });
+    let network: LabNetwork;
+    try {
+      network = await upNetwork(lab, runtime, { signal: options.signal });
+    } catch (err) {
+      // upNetwork undoes namespaces and processes; containers are the docker backend's to remove.
+      if (kind === 'docker') await removeContainers(lab.name);
+      throw err;
+    }
     emit(`network (${lab.nodes.length} nodes, ${lab.links.length} links, ${lab.aps.length} APs)`, t);
     const record: LabRecord = {
       name: lab.name,
@@ -208,11 +216,8 @@ export class Lab {
   }
 
   static async downByName(name: string): Promise<void> {
-    const rec = readRecord(name);
-    if (rec?.runtime === 'docker') {
-      const { cleanupDocker } = await import('./runtime/docker.js');
-      await cleanupDocker(name);
-    }
+    // Containers first, whatever the record says: a run killed before writing it may have made some.
+    await removeContainers(name);
     await cleanupLab(name);
   }
 
@@ -230,15 +235,18 @@ export class Lab {
   /** Removes every lab and leftover (namespaces, processes, containers, state). */
   static async downAll(): Promise<string[]> {
     const names = await listLabs();
-    try {
-      const { cleanupDocker } = await import('./runtime/docker.js');
-      await cleanupDocker();
-    } catch {
-      // no Docker engine here: nothing of ours can be in it
-    }
+    await removeContainers();
     await cleanupAll();
     return names;
   }
+}
+
+/** Removes a lab's containers (every lab's when absent); nothing to do without a Docker engine. */
+async function removeContainers(lab?: string): Promise<void> {
+  const { caps } = await kernelCaps();
+  if (!caps.docker) return;
+  const { cleanupDocker } = await import('./runtime/docker.js');
+  await cleanupDocker(lab);
 }
 
 function readRecord(name: string): LabRecord | null {
