@@ -12,6 +12,25 @@ export function registerImages(program: Command, setOutcome: SetOutcome): void {
     .option('--force', 'rebuild even when the inputs are unchanged')
     .addOption(jsonOption())
     .action((o: { force?: boolean; json?: boolean }) => setOutcome(build(o)));
+  images
+    .command('prune')
+    .description('remove images of ours that the current inputs no longer use (kept: the current base, node and agent images)')
+    .addOption(jsonOption())
+    .action((o: { json?: boolean }) => setOutcome(prune(o)));
+}
+
+async function prune(o: { json?: boolean }): Promise<number> {
+  const out = makeOutput(!!o.json);
+  try {
+    const { buildImages, pruneImages } = await import('../../lab/images/index.js');
+    const current = await buildImages({ onProgress: (l: string) => out.progress(l) });
+    const removed = await pruneImages(current.map((i) => i.id));
+    out.result(`removed ${removed} image(s)`, { ok: true, removed, kept: current.map((i) => i.tag) });
+    return EXIT_OK;
+  } catch (err) {
+    out.error(describeLabError(err));
+    return EXIT_LAB_ERROR;
+  }
 }
 
 async function build(o: { force?: boolean; json?: boolean }): Promise<number> {
