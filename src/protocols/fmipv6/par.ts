@@ -1,0 +1,413 @@
+// The Previous Access Router of Mobile IPv6 Fast Handovers (RFC 5568). It answers RtSolPr with
+// PrRtAdv (§6.1.2) from its map of neighbouring APs, sends unsolicited PrRtAdv for network-initiated
+// handovers (§3.3), turns an FBU (§6.3.1) into an HI to the NAR (§6.2.1, retransmitted), the NAR's
+// HAck (§6.2.2) into FBacks (§6.3.2), and on acceptance asks for the PCoA -> NCoA tunnel (§3.1 step 6)
+// for the FBU's lifetime.
+//
+// Security (RFC 5568 §7, RFC 5269 without SEND): an FBU is honoured only for a PCoA of a node this
+// PAR serves (an address the agent saw on its access link); any other FBU is refused, counted, and
+// changes nothing — no HI, no tunnel, no FBack to a possibly forged source.
+//
+// Pure machine: `handle(now, input)` returns actions; after every `handle`, re-read `nextDeadline()`
+// and call `handle(deadline, { kind: 'tick' })` by then (src/agent/loop.ts).
+
+import type { FastBindingAcknowledgement, FastBindingUpdate, HandoverAcknowledge, HandoverInitiate } from '../../wire/mh/fmipv6.js';
+import type { RouterSolicitationForProxyAdvertisement } from '../../wire/icmpv6/fmipv6.js';
+import type { NdOption } from '../../wire/icmpv6/nd-options.js';
+import type { MobilityOption } from '../../wire/mh/options/types.js';
+import { macToBytes } from '../../wire/address.js';
+import { canonical } from './address.js';
+import { AddressOptionCode, DEFAULT_HI_TIMEOUT_MS, HandoverInitiateCode, HI_RETRIES, LlaOptionCode, ND_HOP_LIMIT, PrRtAdvCode } from './constants.js';
+import type { NeighbourAccessPoint, NeighbourMap } from './neighbour-map.js';
+import { findMhAddress, findMhLinkLayerAddress, findMobileNodeLla, findNdLlas, mhAddress, mhLinkLayerAddress, ndAddress, ndLla } from './options.js';
+import type { Icmpv6Input, MobilityHeaderInput, SendIcmpv6, SendMobilityHeader, Tick } from './types.js';
+
+export interface ParConfig {
+  /** The PAR's address: RtSolPr and FBU come to it; PrRtAdv, HI and FBack leave from it. */
+  address: string;
+  neighbours: NeighbourMap;
+  /** Set the HI's U flag so the NAR buffers for the NCoA (predictive mode only, RFC 5568 §6.2.1). Default true. */
+  bufferAtNar?: boolean;
+  /** Upper bound of the tunnel lifetime granted in FBack, seconds. Default 60. */
+  maxLifetimeS?: number;
+  /** First HI retransmission after this; doubles each time. Default 500 ms. */
+  hiTimeoutMs?: number;
+  /** HI retransmissions before giving up (HI_RETRIES, RFC 5568 §6.5 (mem)). Default 3. */
+  hiRetries?: number;
+}
+
+export type ParInput =
+  | Icmpv6Input
+  | MobilityHeaderInput
+  /** A node on the PAR's access link (from the agent's neighbour cache): its address may send an FBU. */
+  | { kind: 'served-node'; address: string; linkLayerAddress?: string }
+  | { kind: 'served-node-gone'; address: string }
+  /** The network decided to move `mobileNode` to `apId` (RFC 5568 §3.3): send an unsolicited PrRtAdv. */
+  | { kind: 'network-initiated-handover'; mobileNode: string; apId: string }
+  | Tick;
+
+export type ParAction =
+  | SendIcmpv6
+  | SendMobilityHeader
+  /** Packets for `pcoa` arriving at the PAR go IPv6-in-IPv6 to `ncoa` (reaching `nar`) until tunnel-stop. */
+  | { kind: 'tunnel-start'; pcoa: string; ncoa: string; nar: string; lifetimeMs: number }
+  | { kind: 'tunnel-stop'; pcoa: string; ncoa: string; nar: string }
+  | { kind: 'event'; event: ParEvent };
+
+export type ParEvent =
+  | { name: 'prrtadv-sent'; at: number; to: string; code: number; apId: string | null }
+  | { name: 'fbu-refused'; at: number; src: string; reason: 'not-a-served-pcoa' | 'no-nar-for-ncoa' }
+  | { name: 'hi-sent'; at: number; pcoa: string; nar: string; code: number; transmission: number }
+  | { name: 'handover-accepted'; at: number; pcoa: string; ncoa: string; nar: string; mode: HandoverMode; lifetimeS: number }
+  | { name: 'handover-refused'; at: number; pcoa: string; nar: string; status: number; reason: 'hack' | 'hi-timeout' }
+  | { name: 'tunnel-expired'; at: number; pcoa: string; ncoa: string };
+
+export type HandoverMode = 'predictive' | 'reactive';
+
+export const PAR_COUNTERS = [
+  'rtsolpr-received',
+  'prrtadv-sent',
+  'prrtadv-unknown-ap',
+  'network-initiated',
+  'fbu-received',
+  'fbu-unauthorised',
+  'fbu-duplicate',
+  'fbu-no-nar',
+  'hi-sent',
+  'hi-retransmitted',
+  'hi-timeout',
+  'hack-received',
+  'hack-unexpected',
+  'hack-refused',
+  'fback-sent',
+  'tunnels-started',
+  'tunnels-stopped',
+  'icmp-unexpected',
+  'mh-unexpected',
+] as const;
+export type ParCounter = (typeof PAR_COUNTERS)[number];
+
+/** One MN's fast handover at this PAR, keyed by its PCoA. */
+interface Handover {
+  pcoa: string;
+  mode: HandoverMode;
+  nar: NeighbourAccessPoint;
+  /** NCoA the MN proposed (predictive FBU option) or used as source (reactive); null asks the NAR to assign. */
+  proposedNcoa: string | null;
+  mnLla: Buffer | undefined;
+  fbu: FastBindingUpdate;
+  /** Where the FBacks go (RFC 5568 §6.3.2: the PCoA and the NCoA in predictive mode, the NCoA in reactive). */
+  hiSequence: number;
+  hiTransmissions: number;
+  hiTimeoutMs: number;
+  hiRetransmitAt: number | null;
+  state: 'awaiting-hack' | 'accepted';
+  acceptedNcoa?: string;
+  fback?: FastBindingAcknowledgement;
+  expiresAt?: number;
+}
+
+export class PreviousAccessRouter {
+  readonly #cfg: Required<Omit<ParConfig, 'neighbours'>> & { neighbours: NeighbourMap };
+  readonly #served = new Map<string, Buffer | undefined>();
+  /** The AP each MN last asked about (RtSolPr) or was sent to (network-initiated): the NAR when an FBU names no NCoA. */
+  readonly #target = new Map<string, NeighbourAccessPoint>();
+  readonly #handovers = new Map<string, Handover>();
+  #hiSequence = 0;
+  readonly #counters = Object.fromEntries(PAR_COUNTERS.map((c) => [c, 0])) as Record<ParCounter, number>;
+
+  constructor(config: ParConfig) {
+    this.#cfg = { bufferAtNar: true, maxLifetimeS: 60, hiTimeoutMs: DEFAULT_HI_TIMEOUT_MS, hiRetries: HI_RETRIES, ...config, address: canonical(config.address) };
+  }
+
+  get counters(): Readonly<Record<ParCounter, number>> {
+    return this.#counters;
+  }
+
+  /** Handovers in progress or tunnelling, for status reports and tests. */
+  get handovers(): { pcoa: string; mode: HandoverMode; state: string; ncoa: string | null; nar: string }[] {
+    return [...this.#handovers.values()].map((h) => ({ pcoa: h.pcoa, mode: h.mode, state: h.state, ncoa: h.acceptedNcoa ?? h.proposedNcoa, nar: h.nar.narAddress }));
+  }
+
+  nextDeadline(): number | null {
+    let d: number | null = null;
+    for (const h of this.#handovers.values()) {
+      const t = h.state === 'awaiting-hack' ? h.hiRetransmitAt : (h.expiresAt ?? null);
+      if (t !== null && (d === null || t < d)) d = t;
+    }
+    return d;
+  }
+
+  handle(now: number, input: ParInput): ParAction[] {
+    try {
+      switch (input.kind) {
+        case 'tick':
+          return this.#onTick(now);
+        case 'served-node':
+          this.#served.set(canonical(input.address), input.linkLayerAddress ? macToBytes(input.linkLayerAddress) : undefined);
+          return [];
+        case 'served-node-gone':
+          this.#served.delete(canonical(input.address));
+          return [];
+        case 'network-initiated-handover':
+          return this.#onNetworkInitiated(now, canonical(input.mobileNode), input.apId);
+        case 'icmp':
+          if (input.message.type === 'RouterSolicitationForProxyAdvertisement') return this.#onRtSolPr(now, input, input.message);
+          this.#counters['icmp-unexpected']++;
+          return [];
+        case 'mh':
+          if (input.message.type === 'FastBindingUpdate') return this.#onFbu(now, input, input.message);
+          if (input.message.type === 'HandoverAcknowledge') return this.#onHack(now, input, input.message);
+          this.#counters['mh-unexpected']++;
+          return [];
+      }
+    } catch {
+      // Bytes from the network never crash the router (architecture.md): count and drop.
+      this.#counters[input.kind === 'icmp' ? 'icmp-unexpected' : 'mh-unexpected']++;
+      return [];
+    }
+  }
+
+  // RFC 5568 §6.1.2: answer with the [AP-ID, AR-Info] tuple of each AP asked about (all neighbours
+  // for the wildcard, §6.1.1). The Identifier is copied so the MN can match the answer.
+  #onRtSolPr(now: number, input: Icmpv6Input, m: RouterSolicitationForProxyAdvertisement): ParAction[] {
+    this.#counters['rtsolpr-received']++;
+    const mn = canonical(input.src);
+    const lla = findMobileNodeLla(m.options);
+    if (lla && this.#served.has(mn) && !this.#served.get(mn)) this.#served.set(mn, lla);
+    const asked = findNdLlas(m.options, LlaOptionCode.NewAccessPoint);
+    const wildcard = asked.length === 0;
+    const options: NdOption[] = [];
+    let code: number = PrRtAdvCode.UseApIdArInfoTuple;
+    let firstAp: string | null = null;
+    const aps = wildcard ? this.#cfg.neighbours.neighbours().map((n) => n.apId) : asked.map(macText);
+    for (const apId of aps) {
+      firstAp ??= apId;
+      const found = this.#cfg.neighbours.lookup(apId);
+      if (found.kind === 'neighbour') {
+        options.push(...tupleOptions(found.ap));
+        if (!this.#target.has(mn) || !wildcard) this.#target.set(mn, found.ap);
+      } else if (found.kind === 'own') {
+        // The AP hangs off this router: no new router, so no fast handover is needed.
+        options.push(ndLla(LlaOptionCode.ApOnThisRouter, found.apId));
+        if (aps.length === 1) code = PrRtAdvCode.NoNewRouterInformation;
+      } else {
+        this.#counters['prrtadv-unknown-ap']++;
+        options.push(ndLla(LlaOptionCode.NoPrefixForAp, found.apId));
+        if (aps.length === 1) code = PrRtAdvCode.NoNewRouterInformation;
+      }
+    }
+    if (aps.length > 1 && options.some((o) => o.type === 'LinkLayerAddress' && o.optionCode >= LlaOptionCode.ApOnThisRouter)) {
+      code = PrRtAdvCode.LimitedNewRouterInformation;
+    }
+    this.#counters['prrtadv-sent']++;
+    return [
+      { kind: 'send-icmp', src: this.#cfg.address, dst: mn, hopLimit: ND_HOP_LIMIT, message: { type: 'ProxyRouterAdvertisement', code, identifier: m.identifier, options } },
+      { kind: 'event', event: { name: 'prrtadv-sent', at: now, to: mn, code, apId: wildcard ? null : firstAp } },
+    ];
+  }
+
+  // RFC 5568 §3.3: the network moves the MN; an unsolicited PrRtAdv (Code 1) names the new AP and AR.
+  #onNetworkInitiated(now: number, mn: string, apId: string): ParAction[] {
+    const found = this.#cfg.neighbours.lookup(apId);
+    if (found.kind !== 'neighbour') {
+      this.#counters['prrtadv-unknown-ap']++;
+      return [];
+    }
+    this.#counters['network-initiated']++;
+    this.#counters['prrtadv-sent']++;
+    this.#target.set(mn, found.ap);
+    const code = PrRtAdvCode.NetworkInitiated;
+    return [
+      { kind: 'send-icmp', src: this.#cfg.address, dst: mn, hopLimit: ND_HOP_LIMIT, message: { type: 'ProxyRouterAdvertisement', code, identifier: 0, options: tupleOptions(found.ap) } },
+      { kind: 'event', event: { name: 'prrtadv-sent', at: now, to: mn, code, apId: found.ap.apId } },
+    ];
+  }
+
+  // RFC 5568 §6.3.1 / §3.1 step 4 / §3.2: an FBU from the PCoA (predictive) or from the NCoA with the
+  // PCoA in a Home Address option (reactive) becomes an HI with Code 0 or 1.
+  #onFbu(now: number, input: MobilityHeaderInput, fbu: FastBindingUpdate): ParAction[] {
+    this.#counters['fbu-received']++;
+    const src = canonical(input.src);
+    const mode: HandoverMode = input.homeAddressOption === undefined ? 'predictive' : 'reactive';
+    const pcoa = mode === 'predictive' ? src : canonical(input.homeAddressOption!);
+    if (!this.#served.has(pcoa)) {
+      this.#counters['fbu-unauthorised']++;
+      return [{ kind: 'event', event: { name: 'fbu-refused', at: now, src, reason: 'not-a-served-pcoa' } }];
+    }
+    const proposedNcoa = mode === 'reactive' ? src : (findMhAddress(fbu.options, AddressOptionCode.NewCareOfAddress)?.address ?? null);
+    const nar = proposedNcoa ? this.#cfg.neighbours.byPrefixOf(proposedNcoa) : this.#target.get(pcoa);
+    if (!nar) {
+      this.#counters['fbu-no-nar']++;
+      const back = fbackTo(mode, pcoa, src);
+      const fback = fbackMessage(fbu, 128, 0, []);
+      this.#counters['fback-sent'] += back.length;
+      return [
+        ...back.map((dst): ParAction => ({ kind: 'send-mh', src: this.#cfg.address, dst, message: fback })),
+        { kind: 'event', event: { name: 'fbu-refused', at: now, src, reason: 'no-nar-for-ncoa' } },
+      ];
+    }
+    const existing = this.#handovers.get(pcoa);
+    if (existing && existing.fbu.sequenceNumber === fbu.sequenceNumber && existing.proposedNcoa === proposedNcoa && existing.mode === mode) {
+      // A retransmitted FBU: answer again if we already know the outcome, else the HI is on its way.
+      this.#counters['fbu-duplicate']++;
+      return existing.state === 'accepted' ? this.#sendFbacks(existing, fbackTo(mode, pcoa, src)) : [];
+    }
+    if (existing?.state === 'accepted' && mode === 'reactive' && existing.acceptedNcoa === src) {
+      // The MN left before our FBack reached it and asks again from the NCoA: the tunnel already runs.
+      this.#counters['fbu-duplicate']++;
+      existing.fbu = fbu;
+      return this.#sendFbacks(existing, [src]);
+    }
+    const out: ParAction[] = existing ? this.#end(existing) : [];
+    const h: Handover = {
+      pcoa,
+      mode,
+      nar,
+      proposedNcoa,
+      mnLla: findMhLinkLayerAddress(fbu.options) ?? this.#served.get(pcoa),
+      fbu,
+      hiSequence: (this.#hiSequence = (this.#hiSequence + 1) & 0xffff),
+      hiTransmissions: 0,
+      hiTimeoutMs: this.#cfg.hiTimeoutMs,
+      hiRetransmitAt: null,
+      state: 'awaiting-hack',
+    };
+    this.#handovers.set(pcoa, h);
+    out.push(...this.#sendHi(now, h));
+    return out;
+  }
+
+  #sendHi(now: number, h: Handover): ParAction[] {
+    const predictive = h.mode === 'predictive';
+    const options: MobilityOption[] = [mhAddress(AddressOptionCode.OldCareOfAddress, h.pcoa)];
+    if (h.proposedNcoa) options.push(mhAddress(AddressOptionCode.NewCareOfAddress, h.proposedNcoa));
+    if (h.mnLla) options.push(mhLinkLayerAddress(h.mnLla));
+    const code = predictive ? HandoverInitiateCode.FbuFromPreviousCareOfAddress : HandoverInitiateCode.FbuNotFromPreviousCareOfAddress;
+    const hi: HandoverInitiate = {
+      type: 'HandoverInitiate',
+      sequenceNumber: h.hiSequence,
+      // RFC 5568 §6.2.1: S only with Code 0 (ask the NAR for an address); U (buffer) is for Code 0.
+      assignedAddressConfiguration: predictive && h.proposedNcoa === null,
+      buffer: predictive && this.#cfg.bufferAtNar,
+      proxy: false,
+      forwarding: false,
+      code,
+      options,
+    };
+    h.hiTransmissions++;
+    this.#counters[h.hiTransmissions === 1 ? 'hi-sent' : 'hi-retransmitted']++;
+    h.hiRetransmitAt = now + h.hiTimeoutMs;
+    h.hiTimeoutMs *= 2;
+    return [
+      { kind: 'send-mh', src: this.#cfg.address, dst: h.nar.narAddress, message: hi },
+      { kind: 'event', event: { name: 'hi-sent', at: now, pcoa: h.pcoa, nar: h.nar.narAddress, code, transmission: h.hiTransmissions } },
+    ];
+  }
+
+  // RFC 5568 §6.2.2 / §6.3.2: the HAck decides the FBack. Codes 0-2 accept (1 and 2 with the NAR's
+  // NCoA, which the FBack passes on with status 1); >= 128 refuse with the same reason.
+  #onHack(now: number, input: MobilityHeaderInput, hack: HandoverAcknowledge): ParAction[] {
+    this.#counters['hack-received']++;
+    const from = canonical(input.src);
+    const h = [...this.#handovers.values()].find((x) => x.state === 'awaiting-hack' && x.hiSequence === hack.sequenceNumber && x.nar.narAddress === from);
+    if (!h) {
+      this.#counters['hack-unexpected']++;
+      return [];
+    }
+    const supplied = findMhAddress(hack.options, AddressOptionCode.NewCareOfAddress)?.address;
+    const ncoa = hack.code === 0 ? h.proposedNcoa : hack.code === 1 || hack.code === 2 ? (supplied ?? null) : null;
+    if (ncoa === null) {
+      this.#counters['hack-refused']++;
+      this.#handovers.delete(h.pcoa);
+      const status = hack.code >= 128 && hack.code <= 130 ? hack.code : 128;
+      const fback = fbackMessage(h.fbu, status, 0, []);
+      const dsts = refusalTo(h);
+      this.#counters['fback-sent'] += dsts.length;
+      return [
+        ...dsts.map((dst): ParAction => ({ kind: 'send-mh', src: this.#cfg.address, dst, message: fback })),
+        { kind: 'event', event: { name: 'handover-refused', at: now, pcoa: h.pcoa, nar: h.nar.narAddress, status, reason: 'hack' } },
+      ];
+    }
+    const lifetimeS = Math.min(h.fbu.lifetime, this.#cfg.maxLifetimeS);
+    const options: MobilityOption[] = [];
+    if (ncoa !== h.proposedNcoa) {
+      options.push(mhAddress(AddressOptionCode.NewCareOfAddress, ncoa));
+      const prefix = findMhAddress(hack.options, AddressOptionCode.NewAccessRouterPrefix);
+      if (prefix) options.push(mhAddress(AddressOptionCode.NewAccessRouterPrefix, prefix.address, prefix.prefixLength));
+    }
+    h.state = 'accepted';
+    h.hiRetransmitAt = null;
+    h.acceptedNcoa = ncoa;
+    h.expiresAt = now + lifetimeS * 1000;
+    h.fback = fbackMessage(h.fbu, ncoa === h.proposedNcoa ? 0 : 1, lifetimeS, options);
+    this.#counters['tunnels-started']++;
+    return [
+      { kind: 'tunnel-start', pcoa: h.pcoa, ncoa, nar: h.nar.narAddress, lifetimeMs: lifetimeS * 1000 },
+      ...this.#sendFbacks(h, fbackTo(h.mode, h.pcoa, ncoa)),
+      { kind: 'event', event: { name: 'handover-accepted', at: now, pcoa: h.pcoa, ncoa, nar: h.nar.narAddress, mode: h.mode, lifetimeS } },
+    ];
+  }
+
+  #sendFbacks(h: Handover, dsts: string[]): ParAction[] {
+    this.#counters['fback-sent'] += dsts.length;
+    return dsts.map((dst) => ({ kind: 'send-mh', src: this.#cfg.address, dst, message: h.fback! }));
+  }
+
+  #onTick(now: number): ParAction[] {
+    const out: ParAction[] = [];
+    for (const h of [...this.#handovers.values()]) {
+      if (h.state === 'awaiting-hack' && h.hiRetransmitAt !== null && h.hiRetransmitAt <= now) {
+        if (h.hiTransmissions <= this.#cfg.hiRetries) {
+          out.push(...this.#sendHi(now, h));
+          continue;
+        }
+        // No HAck after HI_RETRIES: tell the MN the FBU failed so it falls back (RFC 5568 §6.2.1).
+        this.#counters['hi-timeout']++;
+        this.#handovers.delete(h.pcoa);
+        const fback = fbackMessage(h.fbu, 128, 0, []);
+        const dsts = refusalTo(h);
+        this.#counters['fback-sent'] += dsts.length;
+        out.push(...dsts.map((dst): ParAction => ({ kind: 'send-mh', src: this.#cfg.address, dst, message: fback })));
+        out.push({ kind: 'event', event: { name: 'handover-refused', at: now, pcoa: h.pcoa, nar: h.nar.narAddress, status: 128, reason: 'hi-timeout' } });
+      } else if (h.state === 'accepted' && h.expiresAt !== undefined && h.expiresAt <= now) {
+        out.push({ kind: 'event', event: { name: 'tunnel-expired', at: now, pcoa: h.pcoa, ncoa: h.acceptedNcoa! } }, ...this.#end(h));
+      }
+    }
+    return out;
+  }
+
+  #end(h: Handover): ParAction[] {
+    this.#handovers.delete(h.pcoa);
+    if (h.state !== 'accepted') return [];
+    this.#counters['tunnels-stopped']++;
+    return [{ kind: 'tunnel-stop', pcoa: h.pcoa, ncoa: h.acceptedNcoa!, nar: h.nar.narAddress }];
+  }
+}
+
+/** PrRtAdv options for one AP (RFC 5568 §6.1.2): AP-ID, NAR's LLA, NAR's address and prefix. A
+ * point-to-point NAR has no shared prefix to announce: the MN's own prefix comes with HAck/FBack. */
+function tupleOptions(ap: NeighbourAccessPoint): NdOption[] {
+  const o: NdOption[] = [ndLla(LlaOptionCode.NewAccessPoint, ap.apId), ndLla(LlaOptionCode.NewAccessRouter, ap.narLinkLayerAddress), ndAddress(AddressOptionCode.NewAccessRouterAddress, ap.narAddress, 128)];
+  if (!ap.pointToPoint) o.push(ndAddress(AddressOptionCode.NewAccessRouterPrefix, ap.narPrefix, ap.narPrefixLength));
+  return o;
+}
+
+/** RFC 5568 §6.3.2: predictive FBacks go to the PCoA (old link) and the NCoA (via the NAR); reactive to the NCoA. */
+function fbackTo(mode: HandoverMode, pcoa: string, ncoa: string): string[] {
+  return mode === 'predictive' ? (ncoa === pcoa ? [pcoa] : [pcoa, ncoa]) : [ncoa];
+}
+
+/** A refusal goes where the MN is: the PCoA before it moved, the NCoA it sent from after (reactive). */
+function refusalTo(h: Handover): string[] {
+  return [h.mode === 'predictive' ? h.pcoa : h.proposedNcoa!];
+}
+
+/** An AP-ID from an LLA option: MAC text for 6 bytes, else colon-separated hex. */
+function macText(b: Buffer): string {
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+function fbackMessage(fbu: FastBindingUpdate, status: number, lifetime: number, options: MobilityOption[]): FastBindingAcknowledgement {
+  return { type: 'FastBindingAcknowledgement', status, keyManagementCompatibility: false, sequenceNumber: fbu.sequenceNumber, lifetime, options };
+}
