@@ -1,8 +1,9 @@
 // The mobile node's home address on a TUN (home-address.ts) and the home agent's forwarding
 // (home-agent-forwarding.ts) for real, in three namespaces:
 //
-//   mn ── r1 ─ foreign link 1 (2001:db8:2::/64) ─ f1 ── ha ── h ─ home link (2001:db8:1::/64) ─ c ── cn
-//   mn ── r2 ─ foreign link 2 (2001:db8:3::/64) ─ f2 ──┘
+//   mn ── r1 ─ foreign link 1 (2001:db8:2::/64) ─ f1 ── ha ── h ─ home link (2001:db8:1::/64) ─ c ─ bridge in cn
+//   mn ── r2 ─ foreign link 2 (2001:db8:3::/64) ─ f2 ──┘                                          │
+//   mn ── hm ─────────────────────────── (down until the mobile node comes home) ──────────── k ─┘
 //
 // Unmodified Node applications in mn bind to the home address; the echo server in cn sits on the
 // home link, so it finds the home address by ND and the home agent's proxy ND answers. Then the
@@ -13,6 +14,8 @@ import { openHomeAddress, type HomeAddress } from '../../src/agent/dataplane/hom
 import { openHomeAgentForwarding, type HomeAgentForwarding } from '../../src/agent/dataplane/home-agent-forwarding.js';
 import { NamespaceSet, ipNs, nsPath, uniqueId } from '../../src/agent/dataplane/testing/namespaces.js';
 import { echoServer, lineClient, udpOneShot, type LineProcess } from '../../src/agent/dataplane/testing/apps.js';
+import { openUnsolicitedAdvertiser } from '../../src/agent/dataplane/neighbor-advertisement.js';
+import type { Raw6Packet } from '../../src/native/types.js';
 import { skipReason } from '../support/prereq.js';
 
 const skip = skipReason({ root: true, tools: ['ip', 'nsenter', 'sysctl'] });
@@ -32,22 +35,29 @@ describe.skipIf(skip)('home address on a TUN, reverse tunnel to the home agent, 
   let home: HomeAddress | undefined;
   let fwd: HomeAgentForwarding | undefined;
   const procs: LineProcess[] = [];
-  const [r1, f1, r2, f2, h, c] = ['r1', 'f1', 'r2', 'f2', 'h', 'c'].map((p) => `d${p}${id}`) as [string, string, string, string, string, string];
+  const [r1, f1, r2, f2, h, c, hm, k, br] = ['r1', 'f1', 'r2', 'f2', 'h', 'c', 'hm', 'k', 'br'].map((p) => `d${p}${id}`) as [string, string, string, string, string, string, string, string, string];
 
   beforeAll(async () => {
     for (const n of [MN, HA_NS, CN]) spaces.add(n);
     spaces.veth(MN, r1, HA_NS, f1);
     spaces.veth(MN, r2, HA_NS, f2);
     spaces.veth(HA_NS, h, CN, c);
+    spaces.veth(MN, hm, CN, k);
+    ipNs(MN, 'link', 'set', hm, 'down');
+    // The home link is a bridge in cn: the HA, the CN and (when at home) the MN share it.
+    ipNs(CN, 'link', 'add', br, 'type', 'bridge');
+    ipNs(CN, 'link', 'set', c, 'master', br);
+    ipNs(CN, 'link', 'set', k, 'master', br);
+    ipNs(CN, 'link', 'set', br, 'up');
     ipNs(HA_NS, 'addr', 'add', `${HA}/64`, 'dev', h, 'nodad');
     ipNs(HA_NS, 'addr', 'add', '2001:db8:2::1/64', 'dev', f1, 'nodad');
     ipNs(HA_NS, 'addr', 'add', '2001:db8:3::1/64', 'dev', f2, 'nodad');
-    ipNs(CN, 'addr', 'add', `${CN_ADDR}/64`, 'dev', c, 'nodad');
+    ipNs(CN, 'addr', 'add', `${CN_ADDR}/64`, 'dev', br, 'nodad');
     ipNs(MN, 'addr', 'add', `${COA1}/64`, 'dev', r1, 'nodad');
     ipNs(MN, '-6', 'route', 'add', 'default', 'via', '2001:db8:2::1', 'dev', r1);
 
     fwd = await openHomeAgentForwarding({ native, netns: nsPath(HA_NS), homeAgentAddress: HA, homeLink: h, unsolicitedNaIntervalMs: 100 });
-    home = await openHomeAddress({ native, netns: nsPath(MN), homeAddress: HOA, homeAgent: HA });
+    home = await openHomeAddress({ native, netns: nsPath(MN), homeAddress: HOA, homeAgent: HA, homeLink: hm });
     // What the HomeAgent machine's actions after an accepted BU do (tunnel-up, proxy-nd-start), and the MN's reverse-tunnel.
     await fwd.proxyNdStart(HOA);
     await fwd.tunnelUp(HOA, COA1);
@@ -77,9 +87,16 @@ describe.skipIf(skip)('home address on a TUN, reverse tunnel to the home agent, 
     procs.push(server);
     await server.waitFor((l) => l === 'listening');
 
+    const seenAtCn: Raw6Packet[] = [];
+    const udpTap = native.openRaw6Socket({ protocol: 17, netns: nsPath(CN) });
+    udpTap.start((ps) => seenAtCn.push(...ps.filter((p) => p.src === HOA)));
     const udp = udpOneShot(MN, HOA, CN_ADDR, PORT, 'udp-from-home');
     procs.push(udp);
     expect(await udp.waitFor((l) => l.startsWith('reply') || l === 'timeout')).toBe(`reply ${CN_ADDR} udp-from-home`);
+    udpTap.close();
+    // Hop limit: the application's 64, decremented once by the HA's kernel when it forwards the
+    // decapsulated packet (RFC 2473 §3.1: the tunnel itself is one hop for the inner packet).
+    expect(seenAtCn.map((p) => p.hopLimit)).toEqual([63]);
 
     const client = lineClient(MN, HOA, CN_ADDR, PORT);
     procs.push(client);
@@ -97,6 +114,7 @@ describe.skipIf(skip)('home address on a TUN, reverse tunnel to the home agent, 
     expect(ipNs(CN, '-6', 'neigh', 'show', HOA)).toContain(haMac);
 
     // Move: link 1 goes away, a new care-of address on link 2, one call on each side.
+    home!.reverseTunnelOff(); // the MN machine's reverse-tunnel-off on leaving link 1
     ipNs(MN, 'addr', 'del', `${COA1}/64`, 'dev', r1);
     ipNs(MN, 'link', 'set', r1, 'down');
     ipNs(MN, 'addr', 'add', `${COA2}/64`, 'dev', r2, 'nodad');
@@ -149,5 +167,38 @@ describe.skipIf(skip)('home address on a TUN, reverse tunnel to the home agent, 
     } finally {
       rogue.close();
     }
+  });
+
+  it('at home: the home address moves onto the home link, nothing is tunnelled, and back again', async () => {
+    // What the HA does on a deregistration (tunnel-down, proxy-nd-stop) and the MN on return home (§11.5.5).
+    await fwd!.tunnelDown(HOA);
+    await fwd!.proxyNdStop(HOA);
+    expect(ipNs(HA_NS, '-6', 'neigh', 'show', 'proxy')).not.toContain(HOA);
+    ipNs(MN, 'link', 'set', hm, 'up');
+    await home!.setAtHome(true);
+    expect(home!.atHome).toBe(true);
+    expect(ipNs(MN, '-6', 'addr', 'show', 'dev', hm)).toContain(`${HOA}/64`);
+    expect(ipNs(MN, '-6', 'addr', 'show', 'dev', 'hoa0')).not.toContain(HOA);
+    expect(ipNs(MN, '-6', 'rule', 'show')).not.toContain(`from ${HOA}`);
+    // The MN's unsolicited NA (RFC 6275 §11.5.5) moves the CN's cache entry from the HA's MAC to its own.
+    const mnMac = JSON.parse(ipNs(MN, '-j', 'link', 'show', 'dev', hm))[0].address as string;
+    const na = openUnsolicitedAdvertiser({ native, netns: nsPath(MN), ifname: hm, linkLayerAddress: mnMac, count: 1 });
+    na.announce(HOA);
+    na.close();
+    for (let i = 0; i < 50 && !ipNs(CN, '-6', 'neigh', 'show', HOA).includes(mnMac); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(ipNs(CN, '-6', 'neigh', 'show', HOA)).toContain(mnMac);
+
+    const tunnelledBefore = home!.stats().reverseTunnelled;
+    const haBefore = fwd!.stats();
+    const udp = udpOneShot(MN, HOA, CN_ADDR, PORT, 'udp-at-home');
+    procs.push(udp);
+    expect(await udp.waitFor((l) => l.startsWith('reply') || l === 'timeout')).toBe(`reply ${CN_ADDR} udp-at-home`);
+    expect(home!.stats().reverseTunnelled).toBe(tunnelledBefore);
+    expect(fwd!.stats().tunnelled).toBe(haBefore.tunnelled);
+
+    await home!.setAtHome(false);
+    expect(ipNs(MN, '-6', 'addr', 'show', 'dev', hm)).not.toContain(HOA);
+    expect(ipNs(MN, '-6', 'addr', 'show', 'dev', 'hoa0')).toContain(`${HOA}/128`);
+    expect(ipNs(MN, '-6', 'rule', 'show')).toContain(`from ${HOA} lookup 100`);
   });
 });
