@@ -84,6 +84,8 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
   let homeLinkInUse: string | null = null;
   let tunnel: TunnelEndpoint | null = null;
 
+  // A previous run killed before close() may have left its rule (the TUN went with its fd).
+  ipBatchForceSync(o.netns, [`rule del from ${homeAddress} table ${table} priority ${priority}`]);
   const tun: TunDevice = o.native.openTun({ name: o.tunName ?? DEFAULT_HOME_TUN, netns: o.netns });
   const name = tun.name;
   const onTun = [
