@@ -103,8 +103,11 @@ describe.skipIf(missing)('smoke lab run (netns)', () => {
     expect(h.node).toBe('mn');
     expect(h.fromAp).toBe('ap1');
     expect(h.toAp).toBe('ap2');
-    expect(h.l2GapMs).toBeGreaterThan(90);
-    expect(h.l2GapMs).toBeLessThan(200);
+    // The gap is measured from the applied carrier changes (scheduled 100 ms apart; a loaded machine
+    // applies either late), and it is exactly attach - detach.
+    expect(h.l2GapMs).toBeGreaterThan(20);
+    expect(h.l2GapMs).toBeLessThan(300);
+    expect(h.l2GapMs).toBeCloseTo(Number(BigInt(h.attachNs) - BigInt(h.detachNs)) / 1e6, 2);
     const flow = r.flows[0]!;
     expect(flow.sent).toBeGreaterThan(150);
     expect(flow.received).toBeGreaterThan(0);
