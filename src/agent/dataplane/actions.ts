@@ -1,0 +1,67 @@
+// The MIPv6 machines' data plane actions (src/protocols/mipv6/home-agent.ts, mobile-node.ts) performed
+// with the pieces of this directory. Action shapes are matched structurally so this file does not
+// follow every change of the machines' unions; what it does not know it leaves to the role (false).
+import type { HomeAddress } from './home-address.js';
+import type { HomeAgentForwarding } from './home-agent-forwarding.js';
+import type { MobilitySender } from './mobility-header-io.js';
+
+type Action = { kind: string } & Record<string, unknown>;
+const str = (a: Action, k: string): string => {
+  const v = a[k];
+  if (typeof v !== 'string') throw new TypeError(`action ${a.kind}: ${k} must be a string`);
+  return v;
+};
+
+/** tunnel-up, tunnel-down, proxy-nd-start, proxy-nd-stop. Resolves true when the action was one of them. */
+export async function performHomeAgentAction(fwd: HomeAgentForwarding, a: Action): Promise<boolean> {
+  switch (a.kind) {
+    case 'tunnel-up':
+      await fwd.tunnelUp(str(a, 'homeAddress'), str(a, 'careOfAddress'));
+      return true;
+    case 'tunnel-down':
+      await fwd.tunnelDown(str(a, 'homeAddress'));
+      return true;
+    case 'proxy-nd-start':
+      await fwd.proxyNdStart(str(a, 'homeAddress'));
+      return true;
+    case 'proxy-nd-stop':
+      await fwd.proxyNdStop(str(a, 'homeAddress'));
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** reverse-tunnel, reverse-tunnel-off, at-home. Resolves true when the action was one of them. */
+export async function performMobileNodeAction(home: HomeAddress, a: Action): Promise<boolean> {
+  switch (a.kind) {
+    case 'reverse-tunnel':
+      if (home.atHome) await home.setAtHome(false);
+      home.setCareOf(str(a, 'careOfAddress'), str(a, 'homeAgent'));
+      return true;
+    case 'reverse-tunnel-off':
+      home.reverseTunnelOff();
+      return true;
+    case 'at-home':
+      await home.setAtHome(true, str(a, 'iface'));
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * send-mh of either machine: the HA's `routingType2` becomes a type 2 routing header, the MN's
+ * `homeAddressOption` a Home Address option; `bytes` is the encoded MH (checksum recomputed).
+ */
+export function sendMobilityHeaderAction(sender: MobilitySender, a: Action): boolean {
+  const bytes = a.bytes;
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`action ${a.kind}: bytes must be a Buffer`);
+  return sender.send({
+    src: str(a, 'src'),
+    dst: str(a, 'dst'),
+    ...(typeof a.homeAddressOption === 'string' ? { homeAddress: a.homeAddressOption } : {}),
+    ...(typeof a.routingType2 === 'string' ? { routingHomeAddress: a.routingType2 } : {}),
+    mh: bytes,
+  });
+}
