@@ -65,4 +65,96 @@ describe('FMIPv6 handover simulation (RFC 5568)', () => {
     const gaps = lab.received.slice(1).map((r, i) => r.t - lab.received[i]!.t);
     console.log(`predictive: buffered ${lab.nar.counters['packets-buffered']}, max inter-arrival ${Math.max(...gaps)} ms`);
   });
+
+  it('reactive: only packets that hit the old link between detach and the tunnel are lost; FBU from the new link (RFC 5568 §3.2)', () => {
+    const lab = new FmipLab();
+    scenario(lab, false);
+    expect(lab.malformed).toBe(0);
+    expect(lab.order()).toEqual(['RtSolPr', 'PrRtAdv', 'UNA', 'FBU', 'bu', 'HI', 'HAck', 'FBack']);
+    const fbu = lab.trace.find((e) => e.kind === 'FBU')!;
+    // From the NCoA on the new link, PCoA in a Home Address option, after the attach.
+    expect(fbu).toMatchObject({ from: 'mn', src: NCOA, dst: ADDR.par, homeAddressOption: PCOA, t: DETACH + GAP });
+    const hi = lab.parActions.find((a) => a.kind === 'send-mh' && a.message.type === 'HandoverInitiate');
+    expect(hi && hi.kind === 'send-mh' && hi.message.type === 'HandoverInitiate' && [hi.message.code, hi.message.buffer]).toEqual([1, false]);
+    expect(lab.trace.filter((e) => e.kind === 'FBack').map((e) => e.dst)).toEqual([NCOA]);
+    const tunnelAt = lab.trace.find((e) => e.kind === 'FBack')!.t;
+    // Every lost packet was on the old link after the detach and before the PAR started tunnelling.
+    const lost = lab.lostSeqs();
+    expect(lost.length).toBeGreaterThan(0);
+    for (const seq of lost) {
+      const where = lab.lost.get(seq)!;
+      const [place, at] = where.split('@');
+      expect(place).toMatch(/^air-ap1-(detached|in-flight)$/);
+      expect(Number(at)).toBeGreaterThanOrEqual(DETACH);
+      expect(Number(at)).toBeLessThan(tunnelAt);
+    }
+    // ... and they are exactly the packets the PAR sent out of ap1 in that window: 200/s over (tunnelAt - DETACH).
+    expect(lost.length).toBeLessThanOrEqual(Math.ceil(((tunnelAt - DETACH + 2) * 200) / 1000));
+    expect(lab.duplicates()).toBe(0);
+    expect(lab.mn.counters['reactive-handovers']).toBe(1);
+    console.log(`reactive: lost ${lost.length} (${lost[0]}..${lost.at(-1)}), tunnel from t=${tunnelAt}`);
+  });
+
+  it('the NAR refuses the proposed NCoA (in use): HAck 1 + assigned NCoA, FBack status 1, flow recovers with no loss (RFC 5568 §6.2.2, §6.3.2)', () => {
+    const lab = new FmipLab();
+    lab.narNeighbour(NCOA); // another node already has the MN's EUI-64 address on the new link
+    scenario(lab, true);
+    const hack = lab.narActions.find((a) => a.kind === 'send-mh' && a.message.type === 'HandoverAcknowledge');
+    expect(hack && hack.kind === 'send-mh' && hack.message.type === 'HandoverAcknowledge' && hack.message.code).toBe(1);
+    const assigned = '2001:db8:3::1000';
+    const fbacks = lab.parActions.filter((a) => a.kind === 'send-mh' && a.message.type === 'FastBindingAcknowledgement');
+    expect(fbacks.map((a) => a.kind === 'send-mh' && a.message.type === 'FastBindingAcknowledgement' && [a.dst, a.message.status])).toEqual([
+      [PCOA, 1],
+      [assigned, 1],
+    ]);
+    expect(lab.trace.find((e) => e.kind === 'UNA')).toMatchObject({ src: assigned });
+    expect(lab.trace.find((e) => e.kind === 'bu')).toMatchObject({ src: assigned });
+    expect(lab.lostSeqs()).toEqual([]);
+    expect(lab.received.at(-1)!.seq).toBe(lab.sent - 1);
+  });
+
+  it('a NAR buffer smaller than the gap drops exactly the overflow, and counts it (RFC 5568 §6.2.1 U flag)', () => {
+    const lab = new FmipLab({ nar: { buffer: { maxPackets: 10, maxBytes: 1_000_000 } } });
+    scenario(lab, true);
+    const lost = lab.lostSeqs();
+    expect(lab.nar.counters['buffer-overflow']).toBeGreaterThan(0);
+    expect(lost.length).toBe(lab.nar.counters['buffer-overflow']);
+    // Tail drop: the first packets tunnelled are kept (9 data + the FBack copy for the NCoA), the rest dropped.
+    expect(lab.nar.counters['packets-buffered']).toBe(10);
+    expect(lost).toEqual(Array.from({ length: lost.length }, (_, i) => lost[0]! + i));
+    expect(lab.nar.counters['buffer-overflow-bytes']).toBe(lost.length * (40 + 40 + 8 + 100));
+  });
+
+  it('the byte bound works the same: the FBack copy (56 bytes) and 5 tunnelled packets of 188 bytes fit in 1000', () => {
+    const lab = new FmipLab({ nar: { buffer: { maxPackets: 1000, maxBytes: 1000 } } });
+    scenario(lab, true);
+    // 56 + 5 * 188 = 996 <= 1000; a sixth data packet would need 1184.
+    expect(lab.nar.counters['packets-buffered']).toBe(6);
+    expect(lab.lostSeqs().length).toBe(lab.nar.counters['buffer-overflow']);
+  });
+
+  it('a forged FBU (source not a PCoA this PAR serves) changes nothing (RFC 5568 §7)', () => {
+    const lab = new FmipLab();
+    const forged = (src: string, hao?: string) =>
+      buildIpv6Packet({
+        src,
+        dst: ADDR.par,
+        ...(hao ? { extensions: [{ kind: 'DestinationOptions' as const, options: [{ type: 'HomeAddress' as const, homeAddress: hao }] }] } : {}),
+        upper: {
+          nextHeader: 135,
+          encode: () =>
+            mh.encode({ type: 'FastBindingUpdate', sequenceNumber: 9, acknowledge: true, homeRegistration: true, linkLocalCompatibility: false, keyManagementCompatibility: false, lifetime: 60, options: [mhAddress(2, NCOA)] }),
+        },
+      });
+    lab.flow(0, 2500);
+    lab.inject(1000, 'mn', forged('2001:db8:2::666')); // predictive-looking, from an address nobody has
+    lab.inject(1100, 'cn', forged('2001:db8:3::666', '2001:db8:2::777')); // reactive-looking, unknown PCoA
+    lab.run(3000);
+    expect(lab.par.counters['fbu-received']).toBe(2);
+    expect(lab.par.counters['fbu-unauthorised']).toBe(2);
+    expect(lab.trace.filter((e) => e.kind === 'HI' || e.kind === 'FBack')).toEqual([]);
+    expect(lab.parActions.filter((a) => a.kind === 'tunnel-start')).toEqual([]);
+    expect(lab.par.handovers).toEqual([]);
+    expect(lab.lostSeqs()).toEqual([]);
+  });
 });

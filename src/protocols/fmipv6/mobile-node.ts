@@ -319,12 +319,19 @@ export class FmipMobileNode {
   // RFC 5568 §3.1 step 3: FBU from the PCoA to the PAR, with the NCoA we formed (none on a
   // point-to-point NAR, which assigns one) and our link-layer address.
   #startPredictive(now: number, info: ArInfo): FmipMobileNodeAction[] {
-    const ncoa = info.prefix && info.prefixLength === 64 ? eui64Address(info.prefix, this.#mac) : null;
+    this.#handover = this.#newHandover(info, 'predictive');
+    const h = this.#handover;
     this.#sequence = (this.#sequence + 1) & 0xffff;
     const options: MobilityOption[] = [];
-    if (ncoa) options.push(mhAddress(AddressOptionCode.NewCareOfAddress, ncoa));
+    if (h.ncoa) options.push(mhAddress(AddressOptionCode.NewCareOfAddress, h.ncoa));
     options.push(mhLinkLayerAddress(this.#mac));
-    this.#handover = {
+    h.fbu = fbuMessage(this.#sequence, this.#cfg.fbuLifetimeS, options);
+    return this.#sendFbu(now);
+  }
+
+  #newHandover(info: ArInfo, mode: 'predictive' | 'reactive'): Handover {
+    const ncoa = info.prefix && info.prefixLength === 64 ? eui64Address(info.prefix, this.#mac) : null;
+    return {
       apId: info.apId,
       info,
       par: this.#router,
@@ -332,15 +339,14 @@ export class FmipMobileNode {
       ncoa,
       prefix: info.prefix ?? null,
       prefixLength: info.prefixLength ?? 64,
-      mode: 'predictive',
-      fbu: fbuMessage(this.#sequence, this.#cfg.fbuLifetimeS, options),
+      mode,
+      fbu: null,
       fbuTransmissions: 0,
       fbuTimeoutMs: this.#cfg.fbuTimeoutMs,
       fbuRetransmitAt: null,
       fback: 'none',
       attached: false,
     };
-    return this.#sendFbu(now);
   }
 
   #sendFbu(now: number): FmipMobileNodeAction[] {
@@ -408,6 +414,10 @@ export class FmipMobileNode {
     if (h && h.fback === 'none') {
       h.mode = 'reactive';
       h.fbuRetransmitAt = null;
+    } else if (!h && this.#target) {
+      // No FBU was sent (no "link going down" in time) but we know the NAR: go reactive on attach.
+      const info = this.#arInfo.get(this.#target);
+      if (info?.kind === 'nar') this.#handover = this.#newHandover(info, 'reactive');
     }
     return out;
   }
