@@ -251,7 +251,7 @@ export class PreviousAccessRouter {
     if (existing && existing.fbu.sequenceNumber === fbu.sequenceNumber && existing.proposedNcoa === proposedNcoa && existing.mode === mode) {
       // A retransmitted FBU: answer again if we already know the outcome, else the HI is on its way.
       this.#counters['fbu-duplicate']++;
-      return existing.state === 'accepted' ? this.#sendFbacks(existing, fbackTo(mode, pcoa, src)) : [];
+      return existing.state === 'accepted' ? this.#sendFbacks(existing, fbackTo(mode, pcoa, existing.acceptedNcoa!)) : [];
     }
     if (existing?.state === 'accepted' && mode === 'reactive' && existing.acceptedNcoa === src) {
       // The MN left before our FBack reached it and asks again from the NCoA: the tunnel already runs.
