@@ -54,7 +54,7 @@ export async function performMobileNodeAction(home: HomeAddress, a: Action): Pro
  * send-mh of either machine: the HA's `routingType2` becomes a type 2 routing header, the MN's
  * `homeAddressOption` a Home Address option; `bytes` is the encoded MH (checksum recomputed).
  */
-export function sendMobilityHeaderAction(sender: MobilitySender, a: Action): boolean {
+export function sendMobilityHeaderAction(sender: Pick<MobilitySender, 'send'>, a: Action): boolean {
   const bytes = a.bytes;
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`action ${a.kind}: bytes must be a Buffer`);
   return sender.send({
