@@ -77,7 +77,8 @@ export async function openHomeAgentForwarding(o: HomeAgentForwardingOptions): Pr
   const st = { tunnelled: 0, forwarded: 0, noBinding: 0, rejectedFromTunnel: 0, writeDropped: 0 };
 
   // RFC 6275 §10.4.1 relies on proxy ND; Linux answers proxied NSs only on a forwarding interface.
-  await sysctl(o.netns, { 'net.ipv6.conf.all.forwarding': 1, [`net.ipv6.conf.${o.homeLink}.proxy_ndp`]: 1 });
+  // Slash form: interface names may contain dots (eth0.10).
+  await sysctl(o.netns, { 'net/ipv6/conf/all/forwarding': 1, [`net/ipv6/conf/${o.homeLink}/proxy_ndp`]: 1 });
   const mac = o.linkLayerAddress ?? (await linkLayerAddress(o.netns, o.homeLink));
 
   const tun: TunDevice = o.native.openTun({ name: o.tunName ?? DEFAULT_HA_TUN, netns: o.netns });
