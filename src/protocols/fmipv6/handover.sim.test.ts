@@ -157,4 +157,16 @@ describe('FMIPv6 handover simulation (RFC 5568)', () => {
     expect(lab.par.handovers).toEqual([]);
     expect(lab.lostSeqs()).toEqual([]);
   });
+
+  it('point-to-point NAR: the MN gets its own prefix in HAck/FBack, the NAR advertises it on arrival, nothing lost (spec §8)', () => {
+    const lab = new FmipLab({ nar: { pointToPoint: { pool: '2001:db8:3:100::', poolLength: 56, prefixLength: 64 } } });
+    scenario(lab, true);
+    const ncoa = '2001:db8:3:100:0:ff:fe00:10';
+    const hi = lab.parActions.find((a) => a.kind === 'send-mh' && a.message.type === 'HandoverInitiate');
+    expect(hi && hi.kind === 'send-mh' && hi.message.type === 'HandoverInitiate' && hi.message.assignedAddressConfiguration).toBe(true);
+    expect(lab.order()).toEqual(['RtSolPr', 'PrRtAdv', 'FBU', 'HI', 'HAck', 'FBack', 'UNA', 'bu', 'RA']);
+    expect(lab.trace.find((e) => e.kind === 'UNA')).toMatchObject({ src: ncoa });
+    expect(lab.narActions).toContainEqual({ kind: 'advertise-prefix', ncoa, linkLayerAddress: ADDR.mnMac, prefix: '2001:db8:3:100::', prefixLength: 64 });
+    expect(lab.lostSeqs()).toEqual([]);
+  });
 });

@@ -190,7 +190,7 @@ export class FmipLab {
       const router: Node = this.#mnAp === 'ap1' ? 'par' : 'nar';
       return this.#air(router, 'mn', frame, airMs);
     }
-    const target: Node | 'air' = inPrefix(dst, ADDR.parPrefix, 64) ? 'par' : inPrefix(dst, ADDR.narPrefix, 64) ? 'nar' : dst === ADDR.cn ? 'cn' : from === 'par' || from === 'nar' ? 'air' : 'par';
+    const target: Node | 'air' = inPrefix(dst, ADDR.parPrefix, 48) ? 'par' : inPrefix(dst, ADDR.narPrefix, 48) ? 'nar' : dst === ADDR.cn ? 'cn' : from === 'par' || from === 'nar' ? 'air' : 'par';
     if (target === from || target === 'air') {
       // On-link for this router: out of its access link to the MN.
       return this.#air('mn', from, frame, airMs);
