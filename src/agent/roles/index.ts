@@ -1,5 +1,7 @@
 // Every role the agent knows, in start order. A role decides from the config whether it runs.
 import { accessRouter } from './access-router.js';
+import { homeAgentRole } from './home-agent.js';
+import { mobileNodeRole } from './mobile-node.js';
 import type { RoleDefinition } from './role.js';
 
-export const ALL_ROLES: readonly RoleDefinition[] = [accessRouter];
+export const ALL_ROLES: readonly RoleDefinition[] = [accessRouter, homeAgentRole, mobileNodeRole];

@@ -41,8 +41,14 @@ export function resolveTraffic(
   return issues.length > 0 ? { ok: false, issues } : { ok: true, traffic };
 }
 
-/** A mobile node's SLAAC address on its initial AP; otherwise the first planned address of the node. */
+/**
+ * A Mobile IPv6 mobile node's home address (agent["mobile-node"].homeAddress: it keeps it across
+ * moves, RFC 6275 §11.3.1); else a mobile node's SLAAC address on its initial AP; otherwise the first
+ * planned address of the node.
+ */
 export function destinationAddress(node: string, plan: Plan, nodes: ResolvedNode[]): string | undefined {
+  const homeAddress = homeAddressOf(nodes.find((n) => n.name === node));
+  if (homeAddress !== undefined) return homeAddress;
   const radio = plan.radios.find((r) => r.node === node);
   if (radio?.initialAp !== undefined) {
     const ap = plan.aps.find((a) => a.name === radio.initialAp)!;
@@ -50,4 +56,12 @@ export function destinationAddress(node: string, plan: Plan, nodes: ResolvedNode
   }
   const first = nodes.find((n) => n.name === node)?.interfaces.flatMap((i) => i.addresses)[0];
   return first === undefined ? undefined : formatIPv6(parseAddressWithLength(first)!.address);
+}
+
+/** agent["mobile-node"].homeAddress of a node that has one (a string), else undefined. */
+export function homeAddressOf(node: ResolvedNode | undefined): string | undefined {
+  const section = node?.agent['mobile-node'];
+  if (typeof section !== 'object' || section === null) return undefined;
+  const a = (section as Record<string, unknown>).homeAddress;
+  return typeof a === 'string' ? a : undefined;
 }

@@ -1,0 +1,69 @@
+// Settings of the Mobile IPv6 roles, from the node's `agent` map in the lab file (docs/topology.md):
+//   agent: { home-agent: { mobileNodes: [{ nai, homeAddress, spi, key }], ... },
+//            mobile-node: { homeAddress, homeAgent, nai, spi, key, ... } }
+// Keys are the RFC 4285 §5 MN-HA shared keys, written as hex (16 octets suggested by §5.1).
+import { z } from 'zod';
+import { ipv6ToBytes } from '../../wire/address.js';
+
+function isIPv6Address(text: string): boolean {
+  try {
+    ipv6ToBytes(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const address = z.string().refine(isIPv6Address, { error: 'expected an IPv6 address like "2001:db8::1"' });
+const hexKey = z
+  .string()
+  .regex(/^([0-9a-fA-F]{2}){1,64}$/, 'expected the MN-HA key as hex, e.g. "00112233445566778899aabbccddeeff"');
+/** RFC 4285 §5: SPIs 0-255 are reserved. */
+const spi = z.number().int().min(256).max(0xffffffff);
+
+export const mobileNodeAssociationSchema = z
+  .object({
+    /** RFC 4283 Mobile Node Identifier (a NAI such as "mn@lab"). */
+    nai: z.string().min(1).max(255),
+    homeAddress: address,
+    spi,
+    key: hexKey,
+  })
+  .strict();
+
+export const homeAgentSettingsSchema = z
+  .object({
+    mobileNodes: z.array(mobileNodeAssociationSchema).min(1),
+    /** The home link interface (an AP interface of this node); default: the first AP interface. */
+    homeLink: z.string().min(1).max(15).optional(),
+    maxLifetimeS: z.number().int().min(4).max(262140).optional(),
+    replayWindowMs: z.number().int().min(1).optional(),
+    requireReplayProtection: z.boolean().optional(),
+    /** DAD for a home address before its first binding (RFC 6275 §10.3.1). Default true. */
+    performDad: z.boolean().optional(),
+    /** How long the DAD probe waits for a defending NA: RetransTimer (RFC 4862 §5.4; default 1000 ms). */
+    dadTimeoutMs: z.number().int().min(1).max(10_000).optional(),
+    refreshAdviceS: z.number().int().min(4).optional(),
+    bindingErrorIntervalMs: z.number().int().min(0).optional(),
+  })
+  .strict();
+export type HomeAgentSettings = z.infer<typeof homeAgentSettingsSchema>;
+
+export const mobileNodeSettingsSchema = z
+  .object({
+    homeAddress: address,
+    homePrefixLength: z.number().int().min(1).max(128).optional(),
+    homeAgent: address,
+    nai: z.string().min(1).max(255),
+    spi,
+    key: hexKey,
+    /** The radio (default: the node's radio interface). */
+    iface: z.string().min(1).max(15).optional(),
+    lifetimeS: z.number().int().min(4).max(262140).optional(),
+    /** Use the care-of address before DAD completes (RFC 4429). Default true (the lab's radios are optimistic). */
+    optimisticDad: z.boolean().optional(),
+    refreshFraction: z.number().gt(0).lt(1).optional(),
+    initialBindackTimeoutFirstRegMs: z.number().int().min(100).optional(),
+  })
+  .strict();
+export type MobileNodeSettings = z.infer<typeof mobileNodeSettingsSchema>;

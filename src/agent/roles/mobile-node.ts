@@ -1,0 +1,196 @@
+// The mobile-node role (RFC 6275 §11): the pure MobileNode machine (src/protocols/mipv6/mobile-node.ts)
+// bound to the radio and the data plane (docs/dataplane.md):
+//   carrier + RAs (mobile-node-link.ts) ─► machine ─► RS, SLAAC care-of address, default router
+//   BU out: header-included with a Home Address option (§6.3); BA in: AF_PACKET (type 2 routing
+//   header, nft keeps the kernel quiet) or raw 135 at home
+//   home address on a TUN (home-address.ts): reverse tunnel through the home agent away from home,
+//   on the radio at home (§11.5.4)
+// Settings: agent["mobile-node"] (mipv6-settings.ts).
+import { MobileNode, type MobileNodeAction, type MobileNodeInput } from '../../protocols/mipv6/mobile-node.js';
+import { canonical } from '../../protocols/mipv6/prefix.js';
+import * as mh from '../../wire/mh/index.js';
+import { roleSettings, type AgentConfig } from '../config.js';
+import { openHomeAddress, type HomeAddress } from '../dataplane/home-address.js';
+import { filterTableName, openMobilityHeaderIo, type ReceivedMobilityHeader } from '../dataplane/mobility-header-io.js';
+import { openUnsolicitedAdvertiser, type UnsolicitedAdvertiser } from '../dataplane/neighbor-advertisement.js';
+import type { MachineIo } from '../loop.js';
+import { splitAddress } from './home-agent.js';
+import { eui64InterfaceId, openRadio } from './mobile-node-link.js';
+import { mobileNodeSettingsSchema } from './mipv6-settings.js';
+import type { Role, RoleContext, RoleDefinition } from './role.js';
+import { SerialQueue } from './serial-queue.js';
+
+export const mobileNodeRole: RoleDefinition = {
+  name: 'mobile-node',
+  wanted: (config: AgentConfig) => config.roles.includes('mobile-node'),
+  async start(ctx: RoleContext): Promise<Role> {
+    const { config, counters, log } = ctx;
+    const s = roleSettings(config, 'mobile-node', mobileNodeSettingsSchema, ctx.configFile);
+    const radioIface = s.iface ? config.interfaces.find((i) => i.name === s.iface) : config.interfaces.find((i) => i.kind === 'radio');
+    if (!radioIface) throw new Error(`${ctx.configFile}: agent.mobile-node.iface: no radio interface ${s.iface ?? ''} on this node`);
+    const homePrefixLength = s.homePrefixLength ?? 64;
+    const homeAddress = canonical(s.homeAddress);
+    const homeAgent = canonical(s.homeAgent);
+    const home = splitAddress(`${homeAddress}/${homePrefixLength}`);
+    const machine = new MobileNode({
+      homeAddress,
+      homePrefix: home.prefix,
+      homePrefixLength,
+      homeAgent,
+      nai: s.nai,
+      spi: s.spi,
+      key: Buffer.from(s.key, 'hex'),
+      // The kernel's SLAAC uses the modified EUI-64 identifier (addr_gen_mode 0); we form the same address.
+      interfaceId: eui64InterfaceId(radioIface.mac),
+      epochOffsetMs: Date.now() - ctx.clock.now(),
+      optimisticDad: s.optimisticDad ?? true,
+      // RFC 6275 §11.7.1 leaves the first sequence number to the node; random so that a restarted agent
+      // is not refused as out of window for long (the HA answers 135 and the node resynchronises anyway).
+      initialSequence: Math.floor(ctx.random() * 0x10000),
+      ...(s.lifetimeS !== undefined ? { lifetimeS: s.lifetimeS } : {}),
+      ...(s.refreshFraction !== undefined ? { refreshFraction: s.refreshFraction } : {}),
+      ...(s.initialBindackTimeoutFirstRegMs !== undefined ? { initialBindackTimeoutFirstRegMs: s.initialBindackTimeoutFirstRegMs } : {}),
+    });
+
+    let feed: ((inputs: readonly MobileNodeInput[]) => void) | null = null;
+    const early: MobileNodeInput[] = [];
+    const input = (i: MobileNodeInput) => (feed ? feed([i]) : early.push(i));
+    const queue = new SerialQueue((label, err) => {
+      counters.add(`action-error.${label}`);
+      log.warn('mn.action-failed', { action: label, err });
+    });
+
+    const radio = ctx.own(
+      await openRadio({
+        native: ctx.native,
+        iface: radioIface.name,
+        mac: radioIface.mac,
+        onCarrier: (up) => input({ kind: up ? 'link-up' : 'link-down', iface: radioIface.name }),
+        onRouterAdvertisement: (ra) => {
+          counters.add('ra.received');
+          input({ kind: 'router-advertisement', iface: radioIface.name, router: ra.router, prefixes: ra.prefixes });
+        },
+        onMalformed: (e) => counters.malformed('ra', e),
+      }),
+    );
+
+    const onMessage = (m: ReceivedMobilityHeader) => {
+      const r = mh.decode(m.mh, 0); // checksum verified by the receiver
+      if (!r.ok) {
+        counters.malformed('mh', r.error);
+        return;
+      }
+      counters.add(`mh.received.${m.via}`);
+      input({ kind: 'mh', src: m.src, dst: m.dst, message: r.value, bytes: m.mh });
+    };
+    const mhIo = ctx.own(
+      await openMobilityHeaderIo({
+        native: ctx.native,
+        table: filterTableName(`${config.node}_mn`),
+        interfaces: [radioIface.name],
+        addresses: [],
+        onMessage,
+      }),
+    );
+
+    let hoa: HomeAddress | null = null;
+    let advertiser: UnsolicitedAdvertiser | null = null;
+    const send = (a: Extract<MobileNodeAction, { kind: 'send-mh' }>) => {
+      const ok = mhIo.send({ src: a.src, dst: a.dst, ...(a.homeAddressOption !== undefined ? { homeAddress: a.homeAddressOption } : {}), mh: a.bytes });
+      counters.add(ok ? `sent.${a.message.type}` : `send-failed.${a.message.type}`);
+    };
+    const leaveHome = async () => {
+      if (hoa?.atHome) await hoa.setAtHome(false);
+    };
+    const io: MachineIo<MobileNodeInput, MobileNodeAction> = {
+      start(f) {
+        feed = f;
+        // `start` first (the home address goes on the TUN before anything may move it), then the
+        // carrier as it is now, then whatever the radio heard while the role was starting.
+        f([{ kind: 'start' }, ...(radio.carrier ? [{ kind: 'link-up' as const, iface: radioIface.name }] : []), ...early.splice(0)]);
+      },
+      perform(a) {
+        switch (a.kind) {
+          case 'home-address-on-tun':
+            queue.push('home-address-on-tun', async () => {
+              hoa = ctx.own(await openHomeAddress({ native: ctx.native, homeAddress: a.homeAddress, homeAgent, homeLink: radioIface.name, homePrefixLength }));
+            });
+            return;
+          case 'send-router-solicitation':
+            counters.add(radio.sendRouterSolicitation() ? 'rs.sent' : 'rs.send-failed');
+            return;
+          case 'configure-address':
+            queue.push('configure-address', async () => {
+              // The BA to this address carries a type 2 routing header: the nft rule must cover it first.
+              await mhIo.setAddresses([a.address]);
+              await radio.configureAddress(a.address, a.prefixLength, a.optimistic);
+              input({ kind: 'address-configured', iface: a.iface, address: a.address });
+            });
+            return;
+          case 'remove-address':
+            queue.push('remove-address', () => radio.removeAddress(a.address, 64));
+            return;
+          case 'send-mh':
+            // In order with kernel changes still running (e.g. the home address moving onto the radio
+            // before a deregistration from home, whose BA comes back to it).
+            if (queue.pending > 0) queue.push('send-mh', () => send(a));
+            else send(a);
+            return;
+          case 'reverse-tunnel':
+            queue.push('reverse-tunnel', async () => {
+              await leaveHome();
+              hoa?.setCareOf(a.careOfAddress, a.homeAgent);
+            });
+            return;
+          case 'reverse-tunnel-off':
+            queue.push('reverse-tunnel-off', async () => {
+              await leaveHome();
+              hoa?.reverseTunnelOff();
+            });
+            return;
+          case 'at-home':
+            queue.push('at-home', async () => {
+              await mhIo.setAddresses([]);
+              await hoa?.setAtHome(true, a.iface);
+            });
+            return;
+          case 'advertise-home-address':
+            // RFC 6275 §11.5.4 / §11.5.5: neighbours (the HA) switch back to our link-layer address.
+            advertiser ??= ctx.own(openUnsolicitedAdvertiser({ native: ctx.native, ifname: a.iface, linkLayerAddress: radioIface.mac }));
+            advertiser.announce(a.homeAddress);
+            return;
+          case 'event':
+            counters.add(`event.${a.event.name}`);
+            log.info(`mn.${a.event.name}`, { ...a.event });
+            if (a.event.name === 'movement-detected') {
+              const { router, prefix } = a.event;
+              queue.push('default-router', async () => {
+                await radio.setDefaultRouter(router);
+                await radio.forgetOtherLinks(prefix, 64, router, [homeAddress]);
+              });
+            }
+            return;
+        }
+      },
+    };
+    const running = ctx.run(machine, io);
+    log.info('mn.started', { homeAddress, homeAgent, iface: radioIface.name, carrier: radio.carrier });
+
+    return {
+      name: 'mobile-node',
+      onL2Trigger: (e) => running.feed([{ kind: 'l2-trigger', trigger: e.event, detail: { ...e } }]),
+      state: () => {
+        const st = machine.state;
+        return {
+          homeAddress,
+          homeAgent,
+          ...st,
+          machine: { ...machine.counters },
+          mobilityHeaders: mhIo.stats(),
+          homeAddressPlane: hoa ? { tun: hoa.tunName, atHome: hoa.atHome, careOfAddress: hoa.careOfAddress, ...hoa.stats() } : null,
+          pendingKernelActions: queue.pending,
+        };
+      },
+    };
+  },
+};
