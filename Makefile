@@ -15,8 +15,12 @@ build: deps
 demo: build
 	node dist/cli/main.js run $(LAB) --runtime $(RUNTIME) --out $(OUT)
 
+# The tiers run one after the other: integration and e2e labs share the machine's namespaces and
+# `down --all` in the lifecycle test would tear down a lab of a tier running beside it.
 test: build
-	npx vitest run
+	npx vitest run --project unit
+	npx vitest run --project integration
+	npx vitest run --project e2e
 
 test-unit:
 	npx vitest run --project unit
