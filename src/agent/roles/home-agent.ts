@@ -59,6 +59,8 @@ export const homeAgentRole: RoleDefinition = {
     const dad: HomeAddressDad | null =
       s.performDad === false ? null : ctx.own(openHomeAddressDad({ native: ctx.native, ifname: homeIface.name, mac: homeIface.mac, timeoutMs: s.dadTimeoutMs }));
 
+    /** Care-of address of the last BU seen per home address (for the route prepared during DAD). */
+    const lastCareOf = new Map<string, string>();
     let feed: ((inputs: readonly HomeAgentInput[]) => void) | null = null;
     const early: HomeAgentInput[] = [];
     const input = (i: HomeAgentInput) => (feed ? feed([i]) : early.push(i));
@@ -70,6 +72,10 @@ export const homeAgentRole: RoleDefinition = {
         return;
       }
       counters.add(`mh.received.${m.via}`);
+      if (r.value.type === 'BindingUpdate') {
+        const acoa = r.value.options.find((o) => o.type === 'AlternateCareOfAddress');
+        lastCareOf.set(canonical(m.homeAddress ?? m.src), canonical(acoa ? acoa.alternateCareOfAddress : m.src));
+      }
       input({ kind: 'mh', src: m.src, dst: m.dst, ...(m.homeAddress !== undefined ? { homeAddressOption: m.homeAddress } : {}), message: r.value, bytes: m.mh });
     };
     const mhIo = ctx.own(
@@ -104,7 +110,10 @@ export const homeAgentRole: RoleDefinition = {
       batch = [];
       const leaving = new Set(actions.flatMap((a) => (a.kind === 'tunnel-down' ? [a.homeAddress] : [])));
       const late: Extract<HomeAgentAction, { kind: 'send-mh' }>[] = [];
-      for (const a of actions) {
+      // The route into the tunnel first: data for the home address is lost until it exists, while
+      // proxy ND only serves other nodes on the home link (§10.4.1).
+      const ordered = [...actions.filter((a) => a.kind === 'tunnel-up'), ...actions.filter((a) => a.kind !== 'tunnel-up')];
+      for (const a of ordered) {
         switch (a.kind) {
           case 'send-mh':
             if (a.routingType2 === undefined && leaving.has(canonical(a.dst))) late.push(a);
@@ -122,10 +131,20 @@ export const homeAgentRole: RoleDefinition = {
           case 'proxy-nd-stop':
             queue.push('proxy-nd-stop', () => forwarding.proxyNdStop(a.homeAddress));
             break;
-          case 'dad-start':
+          case 'dad-start': {
+            // DAD is the last check of a first registration (every other one passed, docs/mipv6.md): the
+            // route into the tunnel is prepared while the probe runs, so data flows the moment the BA
+            // leaves instead of one `ip` call later. A duplicate takes it away again.
+            const coa = lastCareOf.get(canonical(a.homeAddress));
+            if (coa) queue.push('tunnel-prepare', () => forwarding.tunnelUp(a.homeAddress, coa));
             if (!dad) input({ kind: 'dad-result', homeAddress: a.homeAddress, duplicate: false });
-            else void dad.probe(a.homeAddress).then((duplicate) => input({ kind: 'dad-result', homeAddress: a.homeAddress, duplicate }));
+            else
+              void dad.probe(a.homeAddress).then((duplicate) => {
+                if (duplicate && coa) queue.push('tunnel-down', () => forwarding.tunnelDown(a.homeAddress));
+                input({ kind: 'dad-result', homeAddress: a.homeAddress, duplicate });
+              });
             break;
+          }
           case 'event':
             counters.add(`event.${a.event.name}`);
             log.info(`ha.${a.event.name}`, { ...a.event });

@@ -58,6 +58,12 @@ export interface Radio {
   /** Default route through the router of the link we are on (ahead of the kernel's RA routes, metric 1024). */
   setDefaultRouter(router: string): Promise<void>;
   /**
+   * The fast part of a move, in one `ip -batch`: default route through the new router, and the old
+   * link's prefix route, default route and SLAAC address gone (RFC 6275 §11.5.1: after movement the
+   * old prefixes are not on-link), so the BU does not go looking for the home agent on a link we left.
+   */
+  enterLink(router: string, leaving: { prefix: string; prefixLength: number; router: string; address: string } | null): Promise<void>;
+  /**
    * After a move (RFC 6275 §11.5.1): the old link's prefixes are no longer on-link and its router is
    * gone. Removes global addresses outside `prefix` (except `keep`) and routes learned on the radio
    * for other prefixes or through other routers, so nothing is sent to a link we left.
@@ -159,6 +165,17 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
       if (router === defaultRouter) return;
       defaultRouter = router;
       await run(undefined, 'ip', ['-6', 'route', 'replace', 'default', 'via', router, 'dev', o.iface, 'metric', '1']);
+    },
+    async enterLink(router, leaving) {
+      defaultRouter = router;
+      const lines = [`route replace default via ${router} dev ${o.iface} metric 1`];
+      if (leaving) {
+        lines.push(`route del ${leaving.prefix}/${leaving.prefixLength} dev ${o.iface}`);
+        if (leaving.router !== router) lines.push(`route del default via ${leaving.router} dev ${o.iface} proto ra`);
+        lines.push(`addr del ${leaving.address}/${leaving.prefixLength} dev ${o.iface}`);
+      }
+      // -force: what the kernel already dropped (an expired RA route) is not an error worth stopping for.
+      await run(undefined, 'ip', ['-6', '-force', '-batch', '-'], lines.join('\n') + '\n').catch(() => undefined);
     },
     async forgetOtherLinks(prefix, prefixLength, router, keep) {
       const lines: string[] = [];

@@ -7,7 +7,7 @@
 //   on the radio at home (§11.5.4)
 // Settings: agent["mobile-node"] (mipv6-settings.ts).
 import { MobileNode, type MobileNodeAction, type MobileNodeInput } from '../../protocols/mipv6/mobile-node.js';
-import { canonical } from '../../protocols/mipv6/prefix.js';
+import { canonical, slaacAddress } from '../../protocols/mipv6/prefix.js';
 import * as mh from '../../wire/mh/index.js';
 import { roleSettings, type AgentConfig } from '../config.js';
 import { openHomeAddress, type HomeAddress } from '../dataplane/home-address.js';
@@ -93,7 +93,18 @@ export const mobileNodeRole: RoleDefinition = {
       }),
     );
 
+    const interfaceId = eui64InterfaceId(radioIface.mac);
+    /** The link we are on: its prefix, router and our SLAAC address there (the kernel forms it too). */
+    let link: { prefix: string; prefixLength: number; router: string; address: string } | null = null;
+    let linkReady: Promise<void> = Promise.resolve();
     let hoa: HomeAddress | null = null;
+    // The home agent starts tunnelling to the care-of address as it sends the BA, so the first tunnelled
+    // packets can arrive before the reverse-tunnel action opened the tunnel endpoint; without a
+    // protocol-41 socket the kernel answers them with Parameter Problem (mobility-anchors.md §D.3).
+    // This receive-only socket absorbs them until the home address plane's own endpoint exists.
+    let tunnelGuard: { close(): void } | null = ctx.native.openRaw6Socket({ protocol: 41, receiveBuffer: 1 << 16 });
+    (tunnelGuard as ReturnType<typeof ctx.native.openRaw6Socket>).start(() => counters.add('tunnel.before-registration'), () => {});
+    ctx.own({ close: () => tunnelGuard?.close() });
     let advertiser: UnsolicitedAdvertiser | null = null;
     const send = (a: Extract<MobileNodeAction, { kind: 'send-mh' }>) => {
       const ok = mhIo.send({ src: a.src, dst: a.dst, ...(a.homeAddressOption !== undefined ? { homeAddress: a.homeAddressOption } : {}), mh: a.bytes });
@@ -119,27 +130,36 @@ export const mobileNodeRole: RoleDefinition = {
           case 'send-router-solicitation':
             counters.add(radio.sendRouterSolicitation() ? 'rs.sent' : 'rs.send-failed');
             return;
-          case 'configure-address':
+          case 'configure-address': {
+            // The BA to this address carries a type 2 routing header: the nft rule must cover it before
+            // the BA arrives, one round trip to the home agent after the BU at the earliest.
+            const ready = Promise.all([mhIo.setAddresses([a.address]), radio.configureAddress(a.address, a.prefixLength, a.optimistic)]);
             queue.push('configure-address', async () => {
-              // The BA to this address carries a type 2 routing header: the nft rule must cover it first.
-              await mhIo.setAddresses([a.address]);
-              await radio.configureAddress(a.address, a.prefixLength, a.optimistic);
-              input({ kind: 'address-configured', iface: a.iface, address: a.address });
+              await ready;
             });
+            // RFC 4429: an optimistic address may be used at once (the kernel's SLAAC made it from the same
+            // RA with optimistic_dad); otherwise wait for DAD.
+            if (a.optimistic) input({ kind: 'address-configured', iface: a.iface, address: a.address });
+            else void ready.then(() => input({ kind: 'address-configured', iface: a.iface, address: a.address }), () => undefined);
             return;
+          }
           case 'remove-address':
-            queue.push('remove-address', () => radio.removeAddress(a.address, 64));
-            return;
+            return; // enterLink removes the old care-of address with the old link's routes, in one batch
+
           case 'send-mh':
-            // In order with kernel changes still running (e.g. the home address moving onto the radio
-            // before a deregistration from home, whose BA comes back to it).
-            if (queue.pending > 0) queue.push('send-mh', () => send(a));
+            // From a care-of address: only the routes of the new link must be in place (enterLink).
+            // From home: after the kernel changes still queued (the home address moving onto the radio
+            // before the deregistration, whose BA comes back to it).
+            if (a.homeAddressOption !== undefined) void linkReady.then(() => send(a));
+            else if (queue.pending > 0) queue.push('send-mh', () => send(a));
             else send(a);
             return;
           case 'reverse-tunnel':
             queue.push('reverse-tunnel', async () => {
               await leaveHome();
               hoa?.setCareOf(a.careOfAddress, a.homeAgent);
+              tunnelGuard?.close();
+              tunnelGuard = null;
             });
             return;
           case 'reverse-tunnel-off':
@@ -164,10 +184,18 @@ export const mobileNodeRole: RoleDefinition = {
             log.info(`mn.${a.event.name}`, { ...a.event });
             if (a.event.name === 'movement-detected') {
               const { router, prefix } = a.event;
-              queue.push('default-router', async () => {
-                await radio.setDefaultRouter(router);
-                await radio.forgetOtherLinks(prefix, 64, router, [homeAddress]);
+              const leaving = link;
+              link = { prefix, prefixLength: 64, router, address: slaacAddress(prefix, 64, interfaceId) };
+              // Not behind the queue: leaving home (the home address back onto the TUN) need not delay the BU.
+              linkReady = radio.enterLink(router, leaving && leaving.prefix !== prefix ? leaving : null).catch((err) => {
+                counters.add('action-error.enter-link');
+                log.warn('mn.action-failed', { action: 'enter-link', err });
               });
+            }
+            if (a.event.name === 'registered' || a.event.name === 'deregistered') {
+              // Off the critical path: sweep anything else the old links left (addresses, routes).
+              const l = link;
+              if (l) queue.push('forget-other-links', () => radio.forgetOtherLinks(l.prefix, l.prefixLength, l.router, [homeAddress]));
             }
             return;
         }
