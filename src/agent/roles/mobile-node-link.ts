@@ -5,10 +5,10 @@
 //   (RFC 4861 §6.3.7: to all-routers, hop limit 255, with our link-layer address);
 // - SLAAC care-of addresses added with `ip` (optimistic, RFC 4429, when asked).
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { NativeBinding, Raw6Packet, Raw6Socket } from '../../native/types.js';
+import type { NativeBinding, PacketSocket, Raw6Packet, Raw6Socket } from '../../native/types.js';
 import type { PrefixInformation } from '../../protocols/mipv6/mobile-node.js';
 import { canonical, inPrefix } from '../../protocols/mipv6/prefix.js';
-import { macToBytes } from '../../wire/address.js';
+import { bytesToMac, macToBytes } from '../../wire/address.js';
 import { decode as decodeIcmpv6, encode as encodeIcmpv6 } from '../../wire/icmpv6/header.js';
 import type { DecodeError } from '../../wire/result.js';
 import { run } from '../dataplane/kernel.js';
@@ -34,6 +34,8 @@ export function carrierFromMonitorLine(line: string, iface: string): boolean | n
 
 export interface ReceivedRouterAdvertisement {
   router: string;
+  /** The Source Link-Layer Address option's MAC, when present. */
+  routerMac?: string;
   prefixes: PrefixInformation[];
   homeAgent: boolean;
 }
@@ -52,6 +54,12 @@ export interface Radio {
   /** Current carrier, read once at open and then from the monitor. */
   readonly carrier: boolean;
   sendRouterSolicitation(): boolean;
+  /**
+   * Sends a whole IPv6 packet in an Ethernet frame to `router`'s MAC (learnt from its RA), without the
+   * kernel's routing: right after a move the BU need not wait for the new default route. False when
+   * the MAC is unknown or the send failed (the caller sends the routed way).
+   */
+  sendToRouter(router: string, packet: Buffer): boolean;
   /** Adds `address/len` (optimistic when asked); an address the kernel's own SLAAC made already is fine. */
   configureAddress(address: string, prefixLength: number, optimistic: boolean): Promise<void>;
   removeAddress(address: string, prefixLength: number): Promise<void>;
@@ -85,6 +93,9 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
     unicastHops: 255,
     multicastHops: 255,
   });
+  const routerMacs = new Map<string, string>();
+  // Send-only (protocol 0 receives nothing): frames straight to the router's MAC, see sendToRouter.
+  const frames: PacketSocket = o.native.openPacketSocket({ ifname: o.iface, protocol: 0 });
   sock.start(
     (packets: Raw6Packet[]) => {
       for (const p of packets) {
@@ -100,10 +111,13 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
         }
         if (r.value.type !== 'RouterAdvertisement') continue;
         const prefixes: PrefixInformation[] = [];
+        let routerMac: string | undefined;
         for (const opt of r.value.options) {
           if (opt.type === 'PrefixInformation') prefixes.push({ prefix: opt.prefix, prefixLength: opt.prefixLength, autonomous: opt.autonomous });
+          else if (opt.type === 'SourceLinkLayerAddress' && opt.linkLayerAddress.length === 6) routerMac = bytesToMac(opt.linkLayerAddress);
         }
-        o.onRouterAdvertisement({ router: p.src, prefixes, homeAgent: r.value.homeAgent });
+        if (routerMac) routerMacs.set(p.src, routerMac);
+        o.onRouterAdvertisement({ router: p.src, prefixes, homeAgent: r.value.homeAgent, ...(routerMac ? { routerMac } : {}) });
       }
     },
     () => {},
@@ -139,6 +153,20 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
         return sock.send(rs, ALL_ROUTERS, { ifindex, hopLimit: 255 });
       } catch {
         return false; // e.g. ENETDOWN in the instant the carrier flaps; the next RA still comes
+      }
+    },
+    sendToRouter(router, packet) {
+      const mac = routerMacs.get(router);
+      if (!mac) return false;
+      const frame = Buffer.allocUnsafe(14 + packet.length);
+      macToBytes(mac).copy(frame, 0);
+      macToBytes(o.mac).copy(frame, 6);
+      frame.writeUInt16BE(0x86dd, 12);
+      packet.copy(frame, 14);
+      try {
+        return frames.send(frame);
+      } catch {
+        return false;
       }
     },
     async configureAddress(address, prefixLength, optimistic) {
@@ -201,6 +229,7 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
     close(): void {
       monitor.kill();
       sock.close();
+      frames.close();
       try {
         // The route would outlive us otherwise (the address and RA routes belong to the kernel's SLAAC).
         if (defaultRouter) void run(undefined, 'ip', ['-6', 'route', 'del', 'default', 'via', defaultRouter, 'dev', o.iface, 'metric', '1']).catch(() => undefined);

@@ -11,7 +11,7 @@ import { canonical, slaacAddress } from '../../protocols/mipv6/prefix.js';
 import * as mh from '../../wire/mh/index.js';
 import { roleSettings, type AgentConfig } from '../config.js';
 import { openHomeAddress, type HomeAddress } from '../dataplane/home-address.js';
-import { filterTableName, openMobilityHeaderIo, type ReceivedMobilityHeader } from '../dataplane/mobility-header-io.js';
+import { buildMobilityPacket, filterTableName, openMobilityHeaderIo, type ReceivedMobilityHeader } from '../dataplane/mobility-header-io.js';
 import { openUnsolicitedAdvertiser, type UnsolicitedAdvertiser } from '../dataplane/neighbor-advertisement.js';
 import type { MachineIo } from '../loop.js';
 import { splitAddress } from './home-agent.js';
@@ -150,7 +150,12 @@ export const mobileNodeRole: RoleDefinition = {
             // From a care-of address: only the routes of the new link must be in place (enterLink).
             // From home: after the kernel changes still queued (the home address moving onto the radio
             // before the deregistration, whose BA comes back to it).
-            if (a.homeAddressOption !== undefined) void linkReady.then(() => send(a));
+            if (a.homeAddressOption !== undefined) {
+              // Straight to the new router's MAC when we know it: no wait for the routes of the new link.
+              const packet = buildMobilityPacket({ src: a.src, dst: a.dst, homeAddress: a.homeAddressOption, mh: a.bytes });
+              if (link && radio.sendToRouter(link.router, packet)) counters.add(`sent.${a.message.type}`);
+              else void linkReady.then(() => send(a));
+            }
             else if (queue.pending > 0) queue.push('send-mh', () => send(a));
             else send(a);
             return;

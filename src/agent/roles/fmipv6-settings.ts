@@ -1,0 +1,42 @@
+// Settings of the FMIPv6 roles (RFC 5568), from the node's `agent.fmipv6` map in the lab file:
+//   routers (roles par / nar):  fmipv6: { buffer: { maxPackets, maxBytes }, invalidNcoa, acceptHandovers, ... }
+//   mobile node (mobile-node):  fmipv6: { enabled: true, fbuLifetimeS, ... }
+// A mobile node runs the FMIPv6 machine beside Mobile IPv6 only when `agent.fmipv6` is present and
+// `enabled` is not false, so one lab can be run with plain Mobile IPv6 by flipping that switch.
+import { z } from 'zod';
+
+export const fmipv6RouterSettingsSchema = z
+  .object({
+    /** NAR buffer bounds per NCoA (RFC 5568 §6.2.1 U flag); what does not fit is dropped and counted. */
+    buffer: z.object({ maxPackets: z.number().int().min(0), maxBytes: z.number().int().min(0) }).strict().optional(),
+    /** A proposed NCoA that is off-prefix or in use: assign another (HAck 1) or refuse (HAck 128). */
+    invalidNcoa: z.enum(['assign', 'refuse']).optional(),
+    /** false: every HI is answered 129 "administratively prohibited" (a NAR that refuses fast handovers). */
+    acceptHandovers: z.boolean().optional(),
+    /** Set the HI's U flag (buffer at the NAR). Default true. */
+    bufferAtNar: z.boolean().optional(),
+    recordLifetimeMs: z.number().int().min(100).optional(),
+    maxLifetimeS: z.number().int().min(1).max(65535).optional(),
+    hiTimeoutMs: z.number().int().min(10).optional(),
+    hiRetries: z.number().int().min(0).max(10).optional(),
+    /** Point-to-point links (MIPSHOP prefix management): per-MN prefixes of `prefixLength` out of `pool`. */
+    pointToPoint: z.object({ pool: z.string(), poolLength: z.number().int().min(1).max(127), prefixLength: z.number().int().min(1).max(128) }).strict().optional(),
+    /** Routing table the PAR tunnel / NAR buffer diversion routes go to. Default 4242. */
+    table: z.number().int().min(1).max(0xfffffff0).optional(),
+  })
+  .strict();
+export type Fmipv6RouterSettings = z.infer<typeof fmipv6RouterSettingsSchema>;
+
+export const fmipv6MobileNodeSettingsSchema = z
+  .object({
+    enabled: z.boolean().optional(),
+    fbuLifetimeS: z.number().int().min(1).max(65535).optional(),
+    rtSolPrTimeoutMs: z.number().int().min(10).optional(),
+    rtSolPrRetries: z.number().int().min(0).max(10).optional(),
+    fbuTimeoutMs: z.number().int().min(10).optional(),
+    fbuRetries: z.number().int().min(0).max(10).optional(),
+    /** Decapsulate the PAR's tunnel (outer source = a previous router) and hand the packets inside to the stack. Default true. */
+    decapsulate: z.boolean().optional(),
+  })
+  .strict();
+export type Fmipv6MobileNodeSettings = z.infer<typeof fmipv6MobileNodeSettingsSchema>;
