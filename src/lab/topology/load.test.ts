@@ -122,6 +122,26 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
     expect(lab.scenario).toEqual([{ atMs: 1250, action: { kind: 'trigger', node: 'mn', trigger: 'link-going-down', ap: 'ap2' } }]);
   });
 
+  it('a link with one end, a negative number', () => {
+    const e = errorOf(BASE.replace('endpoints: [cn, r1]', 'endpoints: [cn]') + 'expectations:\n  - lost: { max: -1 }\n');
+    expect(e.message.split('\n')).toEqual([
+      `${FILE}:10:18 links[0].endpoints: expected at least 2 items, got a list of 1`,
+      `${FILE}:15:18 expectations[0].lost.max: expected a number >= 0, got "-1"`,
+    ]);
+  });
+
+  it('expectations that name a node, AP or flow the lab does not have', () => {
+    const text =
+      `${BASE}traffic:\n  - { kind: udp, from: cn, to: mn, rate: 10pps }\nexpectations:\n` +
+      '  - address: { node: mm, ap: ap3 }\n  - interruption: { max: 100ms, node: cn, flow: 2 }\n  - lost: { max: 0, flow: 1 }\n';
+    expect(errorOf(text).message.split('\n')).toEqual([
+      `${FILE}:17:22 expectations[0].address.node: expected a mobile node (mn), got "mm"`,
+      `${FILE}:17:30 expectations[0].address.ap: expected one of the APs (ap1, ap2), got "ap3"`,
+      `${FILE}:18:39 expectations[1].interruption.node: expected a mobile node (mn), got "cn"`,
+      `${FILE}:18:49 expectations[1].interruption.flow: expected the id of a udp flow (1), got 2`,
+    ]);
+  });
+
   it('a missing file', async () => {
     await expect(loadLab('/nonexistent/lab.yaml')).rejects.toThrow('/nonexistent/lab.yaml cannot read the lab file: no such file');
   });

@@ -56,6 +56,9 @@ function zodIssues(issue: z.core.$ZodIssue): SpecIssue[] {
       return [{ path, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
     case 'invalid_type':
       return [{ path, message: issue.message.startsWith('Invalid input') ? `expected ${article(issue.expected)}` : issue.message }];
+    case 'too_small':
+    case 'too_big':
+      return [{ path, message: bound(issue) }];
     case 'invalid_union': {
       // A discriminated union whose discriminator is wrong: name the choices.
       if (issue.errors.length === 0) return [{ path, message: 'expected kind: udp or iperf3' }];
@@ -67,12 +70,26 @@ function zodIssues(issue: z.core.$ZodIssue): SpecIssue[] {
   }
 }
 
+/** zod's "Too small: expected array to have >=2 items" in our words: "expected at least 2 items". */
+function bound(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const small = issue.code === 'too_small';
+  const limit = Number(small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum);
+  if (issue.origin === 'array' || issue.origin === 'set') {
+    const n = issue.inclusive ? limit : small ? limit + 1 : limit - 1;
+    return `expected ${small ? 'at least' : 'at most'} ${n} item${n === 1 ? '' : 's'}`;
+  }
+  if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint') {
+    return `expected a number ${small ? '>' : '<'}${issue.inclusive ? '=' : ''} ${limit}`;
+  }
+  return lowerFirst(issue.message);
+}
+
 function depth(issues: SpecIssue[]): number {
   return Math.max(0, ...issues.map((i) => i.path.length));
 }
 
 function article(expected: string): string {
-  const names: Record<string, string> = { object: 'a map', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false', record: 'a map' };
+  const names: Record<string, string> = { object: 'a map', array: 'a list', string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false', record: 'a map' };
   return names[expected] ?? expected;
 }
 
@@ -123,7 +140,7 @@ function childOf(node: unknown, seg: string | number): { key: unknown; value: un
 function gotText(node: unknown): string {
   if (isScalar(node)) return node.value === null ? ', got nothing' : `, got ${JSON.stringify(String(node.value))}`;
   if (isMap(node)) return ', got a map';
-  if (isSeq(node)) return ', got a list';
+  if (isSeq(node)) return `, got a list of ${node.items.length}`;
   return '';
 }
 

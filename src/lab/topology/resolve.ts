@@ -2,6 +2,7 @@
 // Advertisements, scenario, traffic and capture points. Pure; every problem comes back with its YAML path.
 import { resolve as resolvePath } from 'node:path';
 import { checkLab, definedOnly, RA_DEFAULTS, splitEndpoint } from './check.js';
+import { checkExpectations } from './check-expectations.js';
 import { formatPath, LabFileError, type SpecIssue } from './issues.js';
 import { formatPrefix } from './ipv6.js';
 import { planLab, type Plan } from './plan.js';
@@ -33,6 +34,8 @@ export function resolveSpec(spec: LabSpec, file: string): ResolveResult {
   const nodes = resolveNodes(spec, plan);
   const traffic = resolveTraffic(spec, plan, nodes);
   if (!traffic.ok) return traffic;
+  const expectationIssues = checkExpectations(spec, traffic.traffic);
+  if (expectationIssues.length > 0) return { ok: false, issues: expectationIssues };
   const capture = resolveCapture(spec, nodes);
   if (!capture.ok) return capture;
   return {
