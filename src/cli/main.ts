@@ -43,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
   return pending ? await pending : 0;
 }
 
+// A reader that goes away (`mipshop-lab run lab.yaml | head`) must not stop the teardown: output to a
+// closed pipe is dropped instead of raising an uncaught EPIPE that would leave the lab up.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 main(process.argv).then(
   (code) => process.exit(code),
   (err) => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { sendControl } from '../agent/control-client.js';
 import { startAgents, stopAgents, type RunningAgent } from './agents.js';
 import { cleanupAll, cleanupLab, listLabs } from './cleanup.js';
+import { claimLabName } from './net/state.js';
 import { wallClockNs } from './exec.js';
 import { kernelCaps } from './kernel.js';
 import { controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
@@ -154,48 +155,25 @@ export class Lab {
   }
 
   static async up(source: string | ResolvedLab, options: UpOptions = {}): Promise<StartedLab> {
-    const emit = (step: string, t: number) => options.onEvent?.({ step, phase: 'done', ms: performance.now() - t });
-    let t = performance.now();
+    const t = performance.now();
     let lab = typeof source === 'string' ? await loadLab(source) : source;
     if (options.name) {
       if (!LAB_NAME_RE.test(options.name)) throw new Error(`--name ${options.name}: expected ${LAB_NAME_RE}`);
       lab = { ...lab, name: options.name };
     }
-    emit('load', t);
-    if (existsSync(recordFile(lab.name))) {
-      throw new Error(`lab ${lab.name} is already up (mipshop-lab down ${lab.name}, or --name to run another copy)`);
+    emitDone(options, 'load', t);
+    // One name, one lab: a second `up` of a name must fail before it touches the first one's namespaces.
+    if ((await listLabs()).includes(lab.name) || !claimLabName(lab.name)) {
+      throw new Error(
+        existsSync(recordFile(lab.name))
+          ? `lab ${lab.name} is already up (mipshop-lab down ${lab.name}, or --name to run another copy)`
+          : `lab ${lab.name} is coming up in another process, or a killed run left it behind (mipshop-lab down ${lab.name})`,
+      );
     }
-    const kind = options.runtime ?? 'netns';
-    const outDir = path.resolve(options.outDir ?? path.join('out', lab.name));
-    mkdirSync(path.join(outDir, 'logs'), { recursive: true });
-    t = performance.now();
-    const runtime = await createRuntime(kind, { sharedDirs: [outDir] });
-    let network: LabNetwork;
     try {
-      network = await upNetwork(lab, runtime, { signal: options.signal });
+      return await bringUp(lab, options);
     } catch (err) {
-      // upNetwork undoes namespaces and processes; containers are the docker backend's to remove.
-      if (kind === 'docker') await removeContainers(lab.name);
-      throw err;
-    }
-    emit(`network (${lab.nodes.length} nodes, ${lab.links.length} links, ${lab.aps.length} APs)`, t);
-    const record: LabRecord = {
-      name: lab.name,
-      file: lab.file,
-      runtime: kind,
-      outDir,
-      createdAt: new Date().toISOString(),
-      lab,
-    };
-    try {
-      writeFileSync(recordFile(lab.name), JSON.stringify(record));
-      options.signal?.throwIfAborted();
-      t = performance.now();
-      const agents = await startAgents(lab, runtime, network.nodes, path.join(outDir, 'logs'));
-      emit(`agents (${agents.length})`, t);
-      return new StartedLab(lab, kind, outDir, runtime, network.nodes, network, agents);
-    } catch (err) {
-      await downNetwork(network).catch(() => undefined);
+      await cleanupLab(lab.name).catch(() => undefined); // also releases the name claimed above
       throw err;
     }
   }
@@ -215,10 +193,13 @@ export class Lab {
     return (await loadLab(nameOrFile)).name;
   }
 
-  static async downByName(name: string): Promise<void> {
+  /** Tears a lab down; false when this machine had nothing of it (no namespace, state or container). */
+  static async downByName(name: string): Promise<boolean> {
+    const known = (await listLabs()).includes(name);
     // Containers first, whatever the record says: a run killed before writing it may have made some.
-    await removeContainers(name);
+    const containers = await removeContainers(name);
     await cleanupLab(name);
+    return known || containers > 0;
   }
 
   /** Every lab this machine holds, including leftovers of killed runs. */
@@ -241,12 +222,51 @@ export class Lab {
   }
 }
 
+function emitDone(options: UpOptions, step: string, since: number): void {
+  options.onEvent?.({ step, phase: 'done', ms: performance.now() - since });
+}
+
+/** Runtime, network, record, agents; a step that fails undoes what the earlier ones made. */
+async function bringUp(lab: ResolvedLab, options: UpOptions): Promise<StartedLab> {
+  const kind = options.runtime ?? 'netns';
+  const outDir = path.resolve(options.outDir ?? path.join('out', lab.name));
+  mkdirSync(path.join(outDir, 'logs'), { recursive: true });
+  let t = performance.now();
+  const runtime = await createRuntime(kind, { sharedDirs: [outDir] });
+  let network: LabNetwork;
+  try {
+    network = await upNetwork(lab, runtime, { signal: options.signal });
+  } catch (err) {
+    // upNetwork undoes namespaces and processes; containers are the docker backend's to remove.
+    if (kind === 'docker') await removeContainers(lab.name);
+    throw err;
+  }
+  emitDone(options, `network (${lab.nodes.length} nodes, ${lab.links.length} links, ${lab.aps.length} APs)`, t);
+  const record: LabRecord = { name: lab.name, file: lab.file, runtime: kind, outDir, createdAt: new Date().toISOString(), lab };
+  try {
+    writeFileSync(recordFile(lab.name), JSON.stringify(record));
+    options.signal?.throwIfAborted();
+    t = performance.now();
+    const agents = await startAgents(lab, runtime, network.nodes, path.join(outDir, 'logs'));
+    // Ctrl-C while the agents were starting: the lab must not be left up behind a "stopping" message.
+    if (options.signal?.aborted) {
+      await stopAgents(agents).catch(() => undefined);
+      options.signal.throwIfAborted();
+    }
+    emitDone(options, `agents (${agents.length})`, t);
+    return new StartedLab(lab, kind, outDir, runtime, network.nodes, network, agents);
+  } catch (err) {
+    await downNetwork(network).catch(() => undefined);
+    throw err;
+  }
+}
+
 /** Removes a lab's containers (every lab's when absent); nothing to do without a Docker engine. */
-async function removeContainers(lab?: string): Promise<void> {
+async function removeContainers(lab?: string): Promise<number> {
   const { caps } = await kernelCaps();
-  if (!caps.docker) return;
+  if (!caps.docker) return 0;
   const { cleanupDocker } = await import('./runtime/docker.js');
-  await cleanupDocker(lab);
+  return cleanupDocker(lab);
 }
 
 function readRecord(name: string): LabRecord | null {

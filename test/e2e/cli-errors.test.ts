@@ -1,23 +1,9 @@
 // The CLI's contract for wrong input: exit 2 and a message naming the file, the line and the path.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { distEntry } from '../../src/lab/paths.js';
-
-const run = promisify(execFile);
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [distEntry('cli/main.js'), ...args]);
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+import { cli } from '../support/cli.js';
 
 describe('mipshop-lab with a wrong lab file', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'mlab-e2e-'));

@@ -1,28 +1,15 @@
 // The built CLI on the smoke lab: run (exit 0, results.json, one pcap per capture point), and the
 // up / ls / exec / down cycle a person uses to poke at a lab by hand.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { distEntry } from '../../src/lab/paths.js';
+import { cli } from '../support/cli.js';
 import { uniqueLabName } from '../support/lab-names.js';
 import { checkPrereqs } from '../support/prereq.js';
 
 const missing = checkPrereqs({ root: true, tools: ['ip', 'tcpdump'] });
-const execFileP = promisify(execFile);
 const SMOKE = path.resolve('topologies/smoke.yaml');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await execFileP(process.execPath, [distEntry('cli/main.js'), ...args], { maxBuffer: 64 << 20 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe.skipIf(missing)('mipshop-lab on the smoke lab', () => {
   it('run --json exits 0 and writes results.json and one pcap per capture point', async () => {

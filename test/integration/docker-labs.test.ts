@@ -11,22 +11,12 @@ import { LABEL_LAB } from '../../src/lab/names.js';
 import { ensureImages } from '../../src/lab/images/build.js';
 import { cleanupDocker } from '../../src/lab/runtime/docker.js';
 import { uniqueLabName } from '../support/lab-names.js';
-import { IN_CI, checkPrereqs } from '../support/prereq.js';
+import { CLI } from '../support/cli.js';
+import { dockerMissing } from '../support/docker.js';
+import { IN_CI } from '../support/prereq.js';
 
-function dockerAnswers(): boolean {
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const missing =
-  checkPrereqs({ root: true, tools: ['docker', 'ip', 'tcpdump', 'tshark', 'debootstrap'] }) ?? (dockerAnswers() ? null : 'dockerd');
-if (missing && IN_CI) throw new Error(`prerequisite missing under CI=true: ${missing}`);
+const missing = dockerMissing(['ip', 'tcpdump', 'tshark', 'debootstrap']);
 const docker = new Docker();
-const CLI = path.resolve('dist/cli/main.js');
 
 async function containersOf(lab: string): Promise<number> {
   return (await docker.listContainers({ all: true, filters: { label: [`${LABEL_LAB}=${lab}`] } })).length;

@@ -28,7 +28,10 @@ async function down(lab: string | undefined, o: { all?: boolean; json?: boolean 
       return EXIT_LAB_ERROR;
     }
     const name = await Lab.nameOf(lab);
-    await Lab.downByName(name);
+    if (!(await Lab.downByName(name))) {
+      out.error(`no lab named ${name} on this machine (see mipshop-lab ls)`);
+      return EXIT_LAB_ERROR;
+    }
     out.result(`lab ${name} is down`, { ok: true, removed: [name] });
     return EXIT_OK;
   } catch (err) {

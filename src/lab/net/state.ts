@@ -3,7 +3,7 @@
 // state.json lists namespaces (recorded before they are made); pids/<pid>.json one file per process,
 // so concurrent spawns never rewrite the same file.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { labStateDir } from '../names.js';
+import { labStateDir, STATE_ROOT } from '../names.js';
 
 export interface LabState {
   lab: string;
@@ -36,6 +36,21 @@ export function readLabState(lab: string): LabState | null {
     return JSON.parse(readFileSync(stateFile(lab), 'utf8')) as LabState;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Claims a lab name for one `up`: the state directory is made without `recursive`, so of two processes
+ * bringing up the same name at once exactly one gets it. False when the name is taken.
+ */
+export function claimLabName(lab: string): boolean {
+  mkdirSync(STATE_ROOT, { recursive: true });
+  try {
+    mkdirSync(labStateDir(lab));
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
   }
 }
 
