@@ -3,7 +3,21 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { controlSocketPath } from '../lab/names.js';
-import type { NodeRole, ResolvedInterface, ResolvedNode, RouterAdvertisementConfig } from '../lab/topology/types.js';
+import type { NodeRole, ResolvedInterface, ResolvedLab, ResolvedNode, RouterAdvertisementConfig } from '../lab/topology/types.js';
+
+/** One AP of the lab as every agent sees it (FMIPv6 neighbour maps, RFC 5568 §6.1.2; the MN's first link). */
+export interface AgentAccessPoint {
+  name: string;
+  /** AP-ID for L2 triggers and PrRtAdv (ResolvedAp.bssid). */
+  bssid: string;
+  router: string;
+  routerIface: string;
+  /** e.g. "fd00:1:2:a001::/64" */
+  prefix: string;
+  /** The router's address on the cell (no length) and its interface's MAC. */
+  routerAddress: string;
+  routerMac: string;
+}
 
 export interface AgentConfig {
   lab: string;
@@ -19,6 +33,8 @@ export interface AgentConfig {
   logFile?: string;
   /** The final status (roles, counters, state) is written here at shutdown. */
   statusFile?: string;
+  /** Every AP of the lab (additive, for FMIPv6); absent in configs written before it existed. */
+  aps?: AgentAccessPoint[];
 }
 
 const NODE_ROLES = [
@@ -62,6 +78,19 @@ export const agentConfigSchema = z.object({
   controlSocket: z.string().min(1),
   logFile: z.string().optional(),
   statusFile: z.string().optional(),
+  aps: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        bssid: z.string(),
+        router: z.string().min(1),
+        routerIface: z.string().min(1).max(15),
+        prefix: z.string(),
+        routerAddress: z.string(),
+        routerMac: z.string(),
+      }),
+    )
+    .optional(),
 });
 
 /** Settings of the access-router role, from `agent["access-router"]`. All optional. */
@@ -119,7 +148,7 @@ export function roleSettings<T>(config: AgentConfig, role: string, schema: z.Zod
 export function agentConfigFromNode(
   lab: string,
   node: ResolvedNode,
-  extra: { controlSocket?: string; logFile?: string; statusFile?: string } = {},
+  extra: { controlSocket?: string; logFile?: string; statusFile?: string; aps?: AgentAccessPoint[] } = {},
 ): AgentConfig {
   const cfg: AgentConfig = {
     lab,
@@ -132,7 +161,20 @@ export function agentConfigFromNode(
   };
   if (extra.logFile !== undefined) cfg.logFile = extra.logFile;
   if (extra.statusFile !== undefined) cfg.statusFile = extra.statusFile;
+  if (extra.aps !== undefined) cfg.aps = extra.aps;
   return cfg;
+}
+
+/** The lab's APs with their routers' addresses and MACs on the cells (AgentConfig.aps). */
+export function agentAccessPoints(lab: Pick<ResolvedLab, 'aps' | 'nodes'>): AgentAccessPoint[] {
+  const out: AgentAccessPoint[] = [];
+  for (const ap of lab.aps) {
+    const iface = lab.nodes.find((n) => n.name === ap.router)?.interfaces.find((i) => i.name === ap.routerIface);
+    const address = iface?.addresses[0]?.split('/')[0];
+    if (!iface || !address) continue;
+    out.push({ name: ap.name, bssid: ap.bssid, router: ap.router, routerIface: ap.routerIface, prefix: ap.prefix, routerAddress: address, routerMac: iface.mac });
+  }
+  return out;
 }
 
 function formatIssues(file: string, issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): string {

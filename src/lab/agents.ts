@@ -3,7 +3,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { agentConfigFromNode } from '../agent/config.js';
+import { agentAccessPoints, agentConfigFromNode } from '../agent/config.js';
 import { sendControl } from '../agent/control-client.js';
 import { controlSocketPath, labStateDir } from './names.js';
 import { distEntry } from './paths.js';
@@ -42,6 +42,7 @@ export async function startAgents(
     const config = agentConfigFromNode(lab.name, node, {
       controlSocket,
       statusFile: path.join(logDir, `${node.name}-agent-status.json`),
+      aps: agentAccessPoints(lab),
     });
     writeFileSync(configFile, JSON.stringify(config, null, 2));
     const proc = runtime.spawn(handle, [process.execPath, distEntry('agent/main.js'), '--config', configFile], {

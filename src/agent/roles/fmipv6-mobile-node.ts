@@ -1,0 +1,290 @@
+// The FMIPv6 mobile node role (RFC 5568 §3, RFC 4260): the pure FmipMobileNode machine beside the
+// Mobile IPv6 mobile-node role in the same agent. That role owns the home address (TUN), the reverse
+// tunnel and the BU to the home agent; this one speaks FMIPv6 only:
+//   L2 triggers from the control channel (RFC 4260 over 802.11, docs/fmipv6.md):
+//     new-ap-detected {ap}  (a scan found the AP)         -> RtSolPr to the PAR
+//     link-going-down {ap}  (the handover decision)       -> FBU from the PCoA (predictive)
+//   carrier off / on of the radio (disassociation / (re)association) -> link-down / link-up:
+//     UNA on the new link, and the FBU from there when no FBack came before the detach (reactive)
+//   RtSolPr, FBU and UNA leave as whole frames on the radio (AF_PACKET): they need neither the NCoA
+//   on the interface nor a route through the new router yet.
+//   The NCoA goes on the radio when the FBack confirms it (before the detach), so the buffered packets
+//   the NAR delivers right after the UNA are accepted by the kernel.
+//   The PAR's tunnel (outer source a previous router, destination the NCoA) is decapsulated here: the
+//   packets inside (the home agent's tunnel to the PCoA, or plain ones) are unwrapped and handed to
+//   the stack with a header-included send, so applications on the home address get them.
+// Settings: agent.fmipv6 (fmipv6-settings.ts); `enabled: false` leaves the node to plain Mobile IPv6.
+import { spawn } from 'node:child_process';
+import type { Raw6Packet } from '../../native/types.js';
+import { canonical, eui64Address, inPrefix } from '../../protocols/fmipv6/address.js';
+import { FmipMobileNode, type FmipMobileNodeAction, type FmipMobileNodeInput } from '../../protocols/fmipv6/index.js';
+import { ipv6ToBytes, macToBytes } from '../../wire/address.js';
+import * as icmpv6 from '../../wire/icmpv6/header.js';
+import * as mh from '../../wire/mh/index.js';
+import { buildIpv6Packet } from '../../wire/packet.js';
+import { roleSettings, type AgentAccessPoint, type AgentConfig } from '../config.js';
+import { run } from '../dataplane/kernel.js';
+import { buildMobilityPacket } from '../dataplane/mobility-header-io.js';
+import { openTunnelEndpoint } from '../dataplane/tunnel.js';
+import type { MachineIo } from '../loop.js';
+import { fmipv6MobileNodeSettingsSchema } from './fmipv6-settings.js';
+import { carrierFromMonitorLine } from './mobile-node-link.js';
+import type { Role, RoleContext, RoleDefinition } from './role.js';
+
+const ICMPV6_FMIPV6 = 154;
+const IPPROTO_MH = 135;
+const IPPROTO_IPV6 = 41;
+/** Nested tunnels unwrapped at most (PAR -> NCoA around HA -> PCoA around the packet). */
+const MAX_UNWRAP = 3;
+
+/** Whether this node runs the FMIPv6 machine: a mobile node with `agent.fmipv6` not disabled. */
+export function fmipv6Enabled(config: AgentConfig): boolean {
+  const s = config.agent['fmipv6'];
+  return config.roles.includes('mobile-node') && typeof s === 'object' && s !== null && (s as { enabled?: unknown }).enabled !== false;
+}
+
+/** Destination MAC of a frame we send: multicast mapping (RFC 2464 §7), else the router of the link our source is on. */
+export function nextHopMac(src: string, dst: string, aps: readonly AgentAccessPoint[]): string | null {
+  const d = ipv6ToBytes(dst);
+  if (d[0] === 0xff) return `33:33:${[...d.subarray(12)].map((x) => x.toString(16).padStart(2, '0')).join(':')}`;
+  const ap = aps.find((a) => {
+    const [p, l] = a.prefix.split('/');
+    return inPrefix(src, p!, Number(l ?? 64));
+  });
+  return ap?.routerMac ?? null;
+}
+
+/**
+ * Unwraps IPv6-in-IPv6 headers (no extension headers in between) until the packet is not a tunnel:
+ * the PAR's tunnel to the NCoA around the home agent's tunnel to the PCoA around the flow packet.
+ */
+export function unwrapTunnels(packet: Buffer, max = MAX_UNWRAP): Buffer | null {
+  let p = packet;
+  for (let i = 0; i < max && p.length >= 40 && p[0]! >>> 4 === 6 && p[6] === IPPROTO_IPV6; i++) {
+    const inner = p.subarray(40, 40 + p.readUInt16BE(4));
+    if (inner.length < 40 || inner[0]! >>> 4 !== 6 || 40 + inner.readUInt16BE(4) > inner.length) return null;
+    p = inner.subarray(0, 40 + inner.readUInt16BE(4));
+  }
+  return p;
+}
+
+export const fmipv6MobileNodeRole: RoleDefinition = {
+  name: 'fmipv6-mobile-node',
+  wanted: fmipv6Enabled,
+  async start(ctx: RoleContext): Promise<Role> {
+    const { config, counters, log, native } = ctx;
+    const s = roleSettings(config, 'fmipv6', fmipv6MobileNodeSettingsSchema, ctx.configFile);
+    const mnSettings = (config.agent['mobile-node'] ?? {}) as { iface?: string };
+    const radio = mnSettings.iface ? config.interfaces.find((i) => i.name === mnSettings.iface) : config.interfaces.find((i) => i.kind === 'radio');
+    if (!radio) throw new Error(`${ctx.configFile}: agent.fmipv6: no radio interface on this node`);
+    const aps = config.aps ?? [];
+    const first = aps.find((a) => a.name === radio.ap);
+    if (!first) throw new Error(`${ctx.configFile}: agent.fmipv6: the radio must start on an AP the lab lists (radio.ap), got ${radio.ap ?? 'none'}`);
+    const firstPrefix = first.prefix.split('/')[0]!;
+    const machine = new FmipMobileNode({
+      linkLayerAddress: radio.mac,
+      iface: radio.name,
+      router: first.routerAddress,
+      careOfAddress: eui64Address(firstPrefix, radio.mac),
+      apId: first.bssid,
+      initialIdentifier: Math.floor(ctx.random() * 0x10000),
+      initialSequence: Math.floor(ctx.random() * 0x10000),
+      ...(s.fbuLifetimeS !== undefined ? { fbuLifetimeS: s.fbuLifetimeS } : {}),
+      ...(s.rtSolPrTimeoutMs !== undefined ? { rtSolPrTimeoutMs: s.rtSolPrTimeoutMs } : {}),
+      ...(s.rtSolPrRetries !== undefined ? { rtSolPrRetries: s.rtSolPrRetries } : {}),
+      ...(s.fbuTimeoutMs !== undefined ? { fbuTimeoutMs: s.fbuTimeoutMs } : {}),
+      ...(s.fbuRetries !== undefined ? { fbuRetries: s.fbuRetries } : {}),
+    });
+    const ifindex = native.ifNameToIndex(radio.name);
+    const routers = new Set(aps.map((a) => canonical(a.routerAddress)));
+
+    let feed: ((inputs: readonly FmipMobileNodeInput[]) => void) | null = null;
+    const early: FmipMobileNodeInput[] = [];
+    const input = (i: FmipMobileNodeInput) => (feed ? feed([i]) : early.push(i));
+
+    // Frames out on the radio (protocol 0: send only).
+    const frames = ctx.own(native.openPacketSocket({ ifname: radio.name, protocol: 0 }));
+    const sendFrame = (packet: Buffer, src: string, dst: string, what: string): void => {
+      const mac = nextHopMac(src, dst, aps);
+      if (!mac) {
+        counters.add(`send-failed.no-next-hop.${what}`);
+        return;
+      }
+      const eth = Buffer.alloc(14);
+      macToBytes(mac).copy(eth, 0);
+      macToBytes(radio.mac).copy(eth, 6);
+      eth.writeUInt16BE(0x86dd, 12);
+      counters.add(frames.send(Buffer.concat([eth, packet])) ? `sent.${what}` : `send-failed.${what}`);
+    };
+
+    // PrRtAdv in.
+    const icmp = ctx.own(native.openRaw6Socket({ protocol: 58, bindDevice: radio.name, icmp6Types: [ICMPV6_FMIPV6] }));
+    icmp.start(
+      (packets: Raw6Packet[]) => {
+        for (const p of packets) {
+          const r = icmpv6.decode(p.data);
+          if (!r.ok) {
+            counters.malformed('icmp', r.error);
+            continue;
+          }
+          counters.add(`received.${r.value.type}`);
+          input({ kind: 'icmp', src: p.src, dst: p.dst, hopLimit: p.hopLimit, message: r.value });
+        }
+      },
+      () => counters.add('icmp.socket-error'),
+    );
+    // FBack in (plain MH to the PCoA on the old link, to the NCoA through the NAR's buffer).
+    const mhSock = ctx.own(native.openRaw6Socket({ protocol: IPPROTO_MH, checksumOffset: 4 }));
+    mhSock.start(
+      (packets: Raw6Packet[]) => {
+        for (const p of packets) {
+          const r = mh.decode(p.data, 0);
+          if (!r.ok) {
+            counters.malformed('mh', r.error);
+            continue;
+          }
+          if (r.value.type !== 'FastBindingAcknowledgement') continue; // Mobile IPv6's messages: the other role's
+          counters.add('received.FastBindingAcknowledgement');
+          input({ kind: 'mh', src: p.src, dst: p.dst, message: r.value });
+        }
+      },
+      () => counters.add('mh.socket-error'),
+    );
+
+    // The PAR's tunnel to the NCoA: unwrap and hand to the stack (header-included, routed locally).
+    const toStack = ctx.own(native.openRaw6Socket({ protocol: 255, headerIncluded: true }));
+    const st = { decapsulated: 0, delivered: 0, rejected: 0, deliverFailed: 0 };
+    const tunnel = ctx.own(
+      openTunnelEndpoint({
+        native,
+        local: eui64Address(firstPrefix, radio.mac),
+        onPacket: (inner, outerSrc) => {
+          if (s.decapsulate === false) return;
+          // Only a previous access router tunnels to the NCoA (RFC 5568 §3.1 step 6); the home agent's
+          // tunnel is the Mobile IPv6 role's.
+          if (!routers.has(outerSrc)) return;
+          st.decapsulated++;
+          const p = unwrapTunnels(inner);
+          if (!p) {
+            st.rejected++;
+            return;
+          }
+          try {
+            if (toStack.send(Buffer.from(p), ipText(p.subarray(24, 40)))) st.delivered++;
+            else st.deliverFailed++;
+          } catch {
+            st.deliverFailed++;
+          }
+        },
+      }),
+    );
+
+    const configured = new Set<string>();
+    const configure = (address: string, why: string) => {
+      tunnel.setLocal(address);
+      if (configured.has(address)) return;
+      configured.add(address);
+      // nodad: the NAR vouched for it (HAck) or chose it; noprefixroute: the new link's routes come
+      // from its RAs (the Mobile IPv6 role). An address the kernel's SLAAC formed already is fine.
+      void run(undefined, 'ip', ['-6', 'addr', 'add', `${address}/128`, 'dev', radio.name, 'nodad', 'noprefixroute']).then(
+        () => counters.add(`address.${why}`),
+        () => counters.add(`address.exists.${why}`),
+      );
+    };
+
+    let lastTarget: AgentAccessPoint | undefined;
+    const events: unknown[] = [];
+    const io: MachineIo<FmipMobileNodeInput, FmipMobileNodeAction> = {
+      start(f) {
+        feed = f;
+        if (early.length) f(early.splice(0));
+      },
+      perform(a) {
+        switch (a.kind) {
+          case 'send-icmp': {
+            const pkt = buildIpv6Packet({ src: a.src, dst: a.dst, hopLimit: a.hopLimit, upper: { nextHeader: 58, encode: () => icmpv6.encode(a.message) } });
+            sendFrame(pkt, a.src, a.dst, a.message.type);
+            return;
+          }
+          case 'send-mh': {
+            const pkt = buildMobilityPacket({ src: a.src, dst: a.dst, mh: mh.encode(a.message), ...(a.homeAddressOption ? { homeAddress: a.homeAddressOption } : {}) });
+            sendFrame(pkt, a.src, a.dst, a.message.type);
+            return;
+          }
+          case 'configure-address':
+            configure(a.address, 'attach');
+            return;
+          case 'mipv6-handover':
+            // The Mobile IPv6 role finds the new link by its RA (solicited at carrier on) and registers
+            // its SLAAC care-of address, the same EUI-64 NCoA when the NAR accepted ours.
+            counters.add('mipv6-handover');
+            log.info('fmn.mipv6-handover', { careOfAddress: a.careOfAddress, router: a.router, prefix: a.prefix });
+            return;
+          case 'event':
+            counters.add(`event.${a.event.name}`);
+            events.push(a.event);
+            if (events.length > 50) events.shift();
+            log.info(`fmn.${a.event.name}`, { ...a.event });
+            // Predictive: the NCoA is confirmed before the detach; put it on the radio now.
+            if (a.event.name === 'fback-received' && a.event.status < 128 && a.event.ncoa && !a.event.onNewLink) configure(a.event.ncoa, 'fback');
+            return;
+        }
+      },
+    };
+    const running = ctx.run(machine, io);
+
+    // Carrier: disassociation / (re)association (RFC 4260).
+    const monitor = spawn('ip', ['-o', 'monitor', 'link'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    monitor.on('error', () => counters.add('carrier.monitor-error'));
+    ctx.own({ close: () => monitor.kill() });
+    let carrier: boolean | null = null;
+    let rest = '';
+    monitor.stdout!.setEncoding('utf8');
+    monitor.stdout!.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) {
+        const up = carrierFromMonitorLine(l, radio.name);
+        if (up === null || up === carrier) continue;
+        carrier = up;
+        counters.add(up ? 'carrier.up' : 'carrier.down');
+        running.feed([up ? { kind: 'link-up' } : { kind: 'link-down' }]);
+        if (up && machine.state.handover === null && lastTarget && canonical(machine.state.router) !== canonical(lastTarget.routerAddress)) {
+          // FMIPv6 had no part in this move (fallback): Mobile IPv6 handles it; tell the machine where we are.
+          const t = lastTarget;
+          running.feed([{ kind: 'attached', router: t.routerAddress, careOfAddress: eui64Address(t.prefix.split('/')[0]!, radio.mac), apId: t.bssid }]);
+        }
+      }
+    });
+    // ifindex use: keeps the socket bound check honest in logs
+    log.info('fmn.started', { iface: radio.name, ifindex, router: first.routerAddress, careOfAddress: machine.state.careOfAddress, ap: first.name });
+
+    return {
+      name: 'fmipv6-mobile-node',
+      onL2Trigger(e) {
+        const ap = e.ap ? aps.find((x) => x.name === e.ap) : e.bssid ? aps.find((x) => x.bssid === e.bssid) : undefined;
+        const bssid = e.bssid ?? ap?.bssid;
+        if (ap) lastTarget = ap;
+        switch (e.event) {
+          case 'new-ap-detected':
+            if (bssid) running.feed([{ kind: 'new-ap-detected', bssid }]);
+            else counters.add('l2.new-ap-detected-without-ap');
+            return;
+          case 'link-going-down':
+            running.feed([{ kind: 'link-going-down', ...(bssid ? { target: bssid } : {}) }]);
+            return;
+          default:
+            // link-up / link-down come from the radio's carrier itself (the lab's attach / detach).
+            counters.add(`l2.carrier-trigger-ignored.${e.event}`);
+        }
+      },
+      state: () => ({ ...machine.state, counters: { ...machine.counters }, tunnel: { local: tunnel.local, ...st }, events: events.slice(-12) }),
+    };
+  },
+};
+
+function ipText(b: Buffer): string {
+  const parts: string[] = [];
+  for (let i = 0; i < 16; i += 2) parts.push(((b[i]! << 8) | b[i + 1]!).toString(16));
+  return canonical(parts.join(':'));
+}

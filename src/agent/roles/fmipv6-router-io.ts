@@ -1,0 +1,300 @@
+// What the FMIPv6 access routers (PAR and NAR, RFC 5568) need from the node, shared by both machines:
+//   - ICMPv6 on each AP interface: RtSolPr in (type 154) and PrRtAdv out; UNAs in (type 136);
+//   - Mobility Headers: HI/HAck/FBU/FBack over raw 135, and a reactive FBU with its Home Address
+//     option from AF_PACKET (mobility-header-io.ts; the nft rule keeps the kernel quiet about the HAO);
+//   - a TUN (`fmip0`) and routing table 4242: a /128 route there diverts the packets for a PCoA (the
+//     PAR's tunnel, §3.1 step 6) or an NCoA (the NAR's buffer, §6.2.1 U flag) into the agent. A rule
+//     `iif lo lookup main` ahead of the table keeps the router's own messages (FBack to the PCoA) out
+//     of the diversion; forwarded traffic meets the table;
+//   - delivery onto an AP cell with AF_PACKET to the MN's link-layer address (from its UNA), so the
+//     buffer goes out in order without waiting for neighbour discovery;
+//   - the neighbour cache of the AP interfaces (`ip monitor neigh`): the PAR's "served" nodes (§7)
+//     and the NAR's "address in use" check (§6.2.2).
+// Route changes go through one long-running `ip -batch -` so a diversion takes effect in well under a
+// millisecond (a spawned `ip` costs several): the PAR must start tunnelling as soon as the HAck is in.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { PacketSocket, Raw6Packet, Raw6Socket, TunDevice } from '../../native/types.js';
+import * as icmpv6 from '../../wire/icmpv6/header.js';
+import type { Icmpv6Message } from '../../wire/icmpv6/header.js';
+import * as mh from '../../wire/mh/index.js';
+import { macToBytes } from '../../wire/address.js';
+import { canonical, inPrefix } from '../../protocols/fmipv6/address.js';
+import type { Icmpv6Input, MobilityHeaderInput } from '../../protocols/fmipv6/types.js';
+import type { AgentAccessPoint } from '../config.js';
+import { ipBatchForceSync, run } from '../dataplane/kernel.js';
+import { filterTableName, openMobilityHeaderIo, type MobilityHeaderIo } from '../dataplane/mobility-header-io.js';
+import type { RoleContext } from './role.js';
+
+export const ICMPV6_NEIGHBOR_ADVERTISEMENT = 136;
+export const ICMPV6_FMIPV6 = 154;
+export const ND_HOP_LIMIT = 255;
+export const DIVERT_TUN = 'fmip0';
+export const DEFAULT_DIVERT_TABLE = 4242;
+const RULE_LOCAL_PRIORITY = 1000;
+const RULE_DIVERT_PRIORITY = 1001;
+
+/** A long-running `ip -6 -force -batch -`: each line applied as it is written (no process per change). */
+export interface IpStream {
+  write(line: string): void;
+  close(): void;
+}
+
+export function openIpStream(onError: (text: string) => void): IpStream {
+  let child: ChildProcess | null = spawn('ip', ['-6', '-force', '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (t: string) => onError(t.trim()));
+  child.on('error', (err) => onError(String(err)));
+  child.stdin!.on('error', () => {});
+  return {
+    write(line) {
+      child?.stdin!.write(line + '\n');
+    },
+    close() {
+      child?.stdin!.end();
+      child = null;
+    },
+  };
+}
+
+/** One AP interface of this router. */
+export interface AccessCell {
+  iface: string;
+  ifindex: number;
+  mac: string;
+  address: string;
+  prefix: string;
+  prefixLength: number;
+  ap: AgentAccessPoint | undefined;
+}
+
+export interface RouterIoHandlers {
+  onMobilityHeader(input: MobilityHeaderInput): void;
+  onIcmp(input: Icmpv6Input, cell: AccessCell): void;
+  /** A packet that the diversion table sent to the TUN, by destination. */
+  onDiverted(dst: string, packet: Buffer): void;
+  /** Neighbour cache change on an AP interface (global addresses only). */
+  onNeighbour(address: string, linkLayerAddress: string | null, present: boolean, cell: AccessCell): void;
+}
+
+export interface RouterIo {
+  readonly cells: readonly AccessCell[];
+  /** The router's address: the first AP cell's (PAR and NAR messages leave from it). */
+  readonly address: string;
+  sendIcmp(cell: AccessCell | undefined, src: string | undefined, dst: string, hopLimit: number, message: Icmpv6Message): boolean;
+  sendMh(src: string, dst: string, message: mh.MobilityMessage, homeAddressOption?: string): boolean;
+  /** Route `address` into the TUN (true) or normally again (false). */
+  divert(address: string, on: boolean): void;
+  /** Sends whole IPv6 packets onto the cell holding `dst` to `mac` (hop limit decremented: we forward them). */
+  deliver(dst: string, mac: string, packets: Buffer[]): number;
+  /** Re-injects packets into the kernel (routed as if forwarded), when the MN's MAC is unknown. */
+  reinject(packets: Buffer[]): number;
+  /** Adds or refreshes a neighbour entry (the MN announced itself with a UNA). */
+  neighbour(address: string, mac: string, cell: AccessCell): void;
+  /** A route for a point-to-point prefix onto a cell. */
+  route(prefix: string, cell: AccessCell): void;
+  cellOf(address: string): AccessCell | undefined;
+  stats(): Record<string, unknown>;
+}
+
+function splitPrefix(p: string): { prefix: string; length: number } {
+  const [a, l] = p.split('/');
+  return { prefix: canonical(a!), length: Number(l ?? 128) };
+}
+
+
+export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers, table: number): Promise<RouterIo> {
+  const { config, counters, log, native } = ctx;
+  const apIfaces = config.interfaces.filter((i) => i.kind === 'ap');
+  if (apIfaces.length === 0) throw new Error(`${ctx.configFile}: roles par/nar need an AP interface on this node (aps.<name>.router)`);
+  const cells: AccessCell[] = apIfaces.map((i) => {
+    const addr = i.addresses[0];
+    if (!addr) throw new Error(`${ctx.configFile}: interface ${i.name} has no address`);
+    const a = splitPrefix(addr);
+    const ap = config.aps?.find((x) => x.router === config.node && x.routerIface === i.name);
+    const pfx = ap ? splitPrefix(ap.prefix) : { prefix: a.prefix, length: a.length };
+    return { iface: i.name, ifindex: native.ifNameToIndex(i.name), mac: i.mac, address: a.prefix, prefix: pfx.prefix, prefixLength: pfx.length, ap };
+  });
+  const address = cells[0]!.address;
+  const ip = ctx.own(openIpStream((t) => {
+    counters.add('ip.error');
+    log.warn('fmip.ip-error', { text: t });
+  }));
+
+  // ICMPv6: one socket per cell, RtSolPr/PrRtAdv and NAs only (ICMP6_FILTER).
+  const icmpSockets = new Map<string, Raw6Socket>();
+  for (const cell of cells) {
+    const sock = ctx.own(
+      native.openRaw6Socket({ protocol: 58, bindDevice: cell.iface, icmp6Types: [ICMPV6_FMIPV6, ICMPV6_NEIGHBOR_ADVERTISEMENT], unicastHops: ND_HOP_LIMIT, multicastHops: ND_HOP_LIMIT }),
+    );
+    icmpSockets.set(cell.iface, sock);
+    sock.start(
+      (packets: Raw6Packet[]) => {
+        for (const p of packets) {
+          const r = icmpv6.decode(p.data);
+          if (!r.ok) {
+            counters.malformed('icmp', r.error);
+            continue;
+          }
+          handlers.onIcmp({ kind: 'icmp', src: p.src, dst: p.dst, hopLimit: p.hopLimit, message: r.value }, cell);
+        }
+      },
+      () => counters.add('icmp.socket-error'),
+    );
+  }
+
+  // Off-cell ICMPv6 (Echo Requests toward the other routers): a socket bound to no device, receiving nothing.
+  const offCell = ctx.own(native.openRaw6Socket({ protocol: 58, icmp6Types: [] }));
+
+  const mhIo: MobilityHeaderIo = ctx.own(
+    await openMobilityHeaderIo({
+      native,
+      table: filterTableName(`${config.node}_fmip`),
+      // Every interface: a reactive FBU (HAO) comes from the NAR over a core link (RFC 5568 §3.2).
+      interfaces: config.interfaces.filter((i) => i.kind !== 'radio').map((i) => i.name),
+      addresses: cells.map((c) => c.address),
+      onMessage: (m) => {
+        const r = mh.decode(m.mh, 0);
+        if (!r.ok) {
+          counters.malformed('mh', r.error);
+          return;
+        }
+        if (!cells.some((c) => c.address === m.dst)) return; // an MH for someone else (raw sockets see all)
+        counters.add(`mh.received.${r.value.type}`);
+        handlers.onMobilityHeader({ kind: 'mh', src: m.src, dst: m.dst, ...(m.homeAddress ? { homeAddressOption: m.homeAddress } : {}), message: r.value });
+      },
+    }),
+  );
+
+  // The diversion: TUN + table + rules (a stale set from a killed run goes first).
+  const rules = [`rule del priority ${RULE_LOCAL_PRIORITY}`, `rule del priority ${RULE_DIVERT_PRIORITY}`, `route flush table ${table}`];
+  ipBatchForceSync(undefined, rules);
+  const tun: TunDevice = native.openTun({ name: DIVERT_TUN });
+  ctx.own({ close: () => ipBatchForceSync(undefined, rules) });
+  ctx.own(tun);
+  await run(undefined, 'ip', ['-6', '-batch', '-'], [
+    `link set dev ${tun.name} addrgenmode none`,
+    `link set dev ${tun.name} up`,
+    `rule add iif lo lookup main priority ${RULE_LOCAL_PRIORITY}`,
+    `rule add lookup ${table} priority ${RULE_DIVERT_PRIORITY}`,
+  ].join('\n') + '\n');
+  // Forwarded packets that still carry the PAR's own source must not loop: nothing else to do, the
+  // TUN only gets what table `table` routes to it.
+  tun.start(
+    (packets) => {
+      for (const p of packets) {
+        if (p.length < 40 || p[0]! >>> 4 !== 6) {
+          counters.add('divert.not-ipv6');
+          continue;
+        }
+        const dst = bytesToText(p.subarray(24, 40));
+        handlers.onDiverted(dst, Buffer.from(p));
+      }
+    },
+    () => counters.add('divert.tun-error'),
+  );
+
+  // Delivery onto the cells; protocol 0: send only (no frame is queued for us).
+  const packetSockets = new Map<string, PacketSocket>();
+  for (const cell of cells) packetSockets.set(cell.iface, ctx.own(native.openPacketSocket({ ifname: cell.iface, protocol: 0 })));
+  const headerIncluded = ctx.own(native.openRaw6Socket({ protocol: 255, headerIncluded: true }));
+
+  // Neighbour cache of the AP interfaces.
+  const cellByIface = new Map(cells.map((c) => [c.iface, c]));
+  const onNeighLine = (line: string) => {
+    const m = /^(Deleted )?([0-9a-f:]+) dev (\S+)(?: lladdr ([0-9a-f:]+))?.*?(\S+)$/i.exec(line.trim());
+    if (!m) return;
+    const cell = cellByIface.get(m[3]!);
+    const addr = m[2]!;
+    if (!cell || addr.startsWith('fe80')) return;
+    const deleted = !!m[1];
+    const state = m[5]!;
+    if (deleted) handlers.onNeighbour(canonical(addr), null, false, cell);
+    else if (m[4] && state !== 'FAILED' && state !== 'INCOMPLETE') handlers.onNeighbour(canonical(addr), m[4], true, cell);
+  };
+  const monitor = spawn('ip', ['-6', '-o', 'monitor', 'neigh'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  monitor.on('error', () => counters.add('neigh.monitor-error'));
+  let rest = '';
+  monitor.stdout!.setEncoding('utf8');
+  monitor.stdout!.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) onNeighLine(l);
+  });
+  ctx.own({ close: () => monitor.kill() });
+  for (const cell of cells) {
+    const text = await run(undefined, 'ip', ['-6', 'neigh', 'show', 'dev', cell.iface]).catch(() => '');
+    for (const l of text.split('\n')) if (l.trim()) onNeighLine(l.replace(/^(\S+) /, `$1 dev ${cell.iface} `));
+  }
+
+  const cellOf = (a: string) => cells.find((c) => inPrefix(a, c.prefix, c.prefixLength));
+  const st = { delivered: 0, deliverFailed: 0, reinjected: 0, diversions: 0 };
+  return {
+    cells,
+    address,
+    cellOf,
+    sendIcmp(cell, src, dst, hopLimit, message) {
+      const c = cell ?? cellOf(dst) ?? (dst.startsWith('ff') ? cells[0] : undefined);
+      try {
+        // The kernel fills in the ICMPv6 checksum on raw ICMPv6 sockets (RFC 3542 §3.1).
+        if (!c) return offCell.send(icmpv6.encode(message), dst, { hopLimit, ...(src ? { src } : {}) });
+        const sock = icmpSockets.get(c.iface)!;
+        return sock.send(icmpv6.encode(message), dst, { ifindex: c.ifindex, hopLimit, ...(src ? { src } : {}) });
+      } catch (err) {
+        counters.add(`icmp.send-error.${(err as NodeJS.ErrnoException).code ?? 'unknown'}`);
+        return false;
+      }
+    },
+    sendMh(src, dst, message, homeAddressOption) {
+      return mhIo.send({ src, dst, mh: mh.encode(message), ...(homeAddressOption ? { homeAddress: homeAddressOption } : {}) });
+    },
+    divert(a, on) {
+      st.diversions++;
+      ip.write(on ? `route replace ${a}/128 dev ${tun.name} table ${table}` : `route del ${a}/128 dev ${tun.name} table ${table}`);
+    },
+    deliver(dst, mac, packets) {
+      const cell = cellOf(dst) ?? cells[0]!;
+      const sock = packetSockets.get(cell.iface)!;
+      const eth = Buffer.alloc(14);
+      macToBytes(mac).copy(eth, 0);
+      macToBytes(cell.mac).copy(eth, 6);
+      eth.writeUInt16BE(0x86dd, 12);
+      const frames: Buffer[] = [];
+      for (const p of packets) {
+        if (p[7]! <= 1) continue; // RFC 8200: a router does not forward a packet whose hop limit runs out
+        const f = Buffer.concat([eth, p]);
+        f[14 + 7] = p[7]! - 1;
+        frames.push(f);
+      }
+      const n = frames.length ? sock.sendMany(frames) : 0;
+      st.delivered += n;
+      st.deliverFailed += packets.length - n;
+      return n;
+    },
+    reinject(packets) {
+      let n = 0;
+      for (const p of packets) {
+        try {
+          if (headerIncluded.send(p, bytesToText(p.subarray(24, 40)))) n++;
+        } catch {
+          // counted below
+        }
+      }
+      st.reinjected += n;
+      st.deliverFailed += packets.length - n;
+      return n;
+    },
+    neighbour(a, mac, cell) {
+      ip.write(`neigh replace ${a} lladdr ${mac} dev ${cell.iface} nud stale`);
+    },
+    route(prefix, cell) {
+      ip.write(`route replace ${prefix} dev ${cell.iface}`);
+    },
+    stats: () => ({ ...st, mobilityHeaders: mhIo.stats(), tun: tun.stats() }),
+  };
+}
+
+function bytesToText(b: Buffer): string {
+  const parts: string[] = [];
+  for (let i = 0; i < 16; i += 2) parts.push(((b[i]! << 8) | b[i + 1]!).toString(16));
+  return canonical(parts.join(':'));
+}

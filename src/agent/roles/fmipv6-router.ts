@@ -1,0 +1,70 @@
+// The FMIPv6 access router role (RFC 5568): a node with the role `par`, `nar` or both runs the
+// PreviousAccessRouter and/or NewAccessRouter machine (par.ts, nar.ts) on one shared I/O
+// (fmipv6-router-io.ts). In the shipped labs both access routers hold [par, nar]: each is the PAR
+// for the MNs on its own APs and the NAR for MNs arriving from the others.
+// Settings: agent.fmipv6 (fmipv6-settings.ts).
+import { roleSettings, type AgentConfig } from '../config.js';
+import { bindNar, type BoundNar } from './nar.js';
+import { bindPar, type BoundPar } from './par.js';
+import { DEFAULT_DIVERT_TABLE, openRouterIo, type RouterIoHandlers } from './fmipv6-router-io.js';
+import { fmipv6RouterSettingsSchema } from './fmipv6-settings.js';
+import type { Role, RoleContext, RoleDefinition } from './role.js';
+
+export const fmipv6RouterRole: RoleDefinition = {
+  name: 'fmipv6-router',
+  wanted: (config: AgentConfig) => config.roles.includes('par') || config.roles.includes('nar'),
+  async start(ctx: RoleContext): Promise<Role> {
+    const { config, counters } = ctx;
+    const s = roleSettings(config, 'fmipv6', fmipv6RouterSettingsSchema, ctx.configFile);
+    let par: BoundPar | null = null;
+    let nar: BoundNar | null = null;
+    const early: Parameters<RouterIoHandlers['onNeighbour']>[] = [];
+    const handlers: RouterIoHandlers = {
+        onMobilityHeader(input) {
+          const t = input.message.type;
+          if (t === 'FastBindingUpdate' || t === 'HandoverAcknowledge') {
+            if (par) par.running.feed([input]);
+            else counters.add(`mh.no-par.${t}`);
+          } else if (t === 'HandoverInitiate') {
+            if (nar) nar.running.feed([input]);
+            else counters.add('mh.no-nar.HandoverInitiate');
+          } else counters.add(`mh.ignored.${t}`);
+        },
+        onIcmp(input, cell) {
+          const t = input.message.type;
+          if (t === 'RouterSolicitationForProxyAdvertisement') {
+            counters.add('icmp.received.RtSolPr');
+            if (par) par.running.feed([input]);
+          } else if (t === 'NeighborAdvertisement') {
+            nar?.neighborAdvertisement(input, cell);
+          }
+        },
+        onDiverted(dst, packet) {
+          if (par?.diverted(dst, packet)) return;
+          if (nar?.diverted(dst, packet)) return;
+          // Multicast the kernel sends on the TUN itself (MLD) is not ours to forward.
+          counters.add(dst.startsWith('ff') ? 'divert.multicast' : 'divert.unclaimed');
+          ctx.log.debug('fmip.divert-unclaimed', { dst, bytes: packet.length });
+        },
+        onNeighbour(address, mac, present, cell) {
+          if (!par && !nar) {
+            early.push([address, mac, present, cell]); // the cache dump comes before the machines exist
+            return;
+          }
+          // RFC 5568 §7: the PAR's served nodes are the ones its access links know.
+          par?.running.feed([present ? { kind: 'served-node', address, ...(mac ? { linkLayerAddress: mac } : {}) } : { kind: 'served-node-gone', address }]);
+          nar?.running.feed([{ kind: 'neighbour', address, present }]);
+          if (mac) nar?.learn(address, mac);
+        },
+      };
+    const io = await openRouterIo(ctx, handlers, s.table ?? DEFAULT_DIVERT_TABLE);
+    if (config.roles.includes('par')) par = bindPar(ctx, io, s);
+    if (config.roles.includes('nar')) nar = bindNar(ctx, io, s);
+    for (const e of early.splice(0)) handlers.onNeighbour(...e);
+    ctx.log.info('fmip.router-started', { address: io.address, par: !!par, nar: !!nar, cells: io.cells.map((c) => ({ iface: c.iface, prefix: `${c.prefix}/${c.prefixLength}`, ap: c.ap?.name })) });
+    return {
+      name: 'fmipv6-router',
+      state: () => ({ address: io.address, par: par?.state() ?? null, nar: nar?.state() ?? null, io: io.stats() }),
+    };
+  },
+};

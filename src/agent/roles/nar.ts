@@ -1,0 +1,139 @@
+// The NAR's binding (RFC 5568 §3.1, §6.2, §6.4): the pure NewAccessRouter machine
+// (src/protocols/fmipv6/nar.ts) on the router's FMIPv6 I/O (fmipv6-router-io.ts).
+//   HI in -> HAck out (NCoA checked against the cell's prefix and the neighbour cache, or assigned)
+//   buffer-start: a /128 route diverts the packets for the NCoA (the PAR's tunnel, the FBack copy)
+//   into the TUN and the machine's bounded buffer (overflow dropped and counted by the machine)
+//   UNA in (NA, S=0 O=1, to all-nodes) -> deliver: the buffer goes onto the cell in arrival order,
+//   framed to the Target Link-Layer Address of the UNA (no neighbour discovery in between)
+//   advertise-prefix (point-to-point links): a Router Advertisement with the MN's own prefix.
+import { NewAccessRouter, type NarAction, type NarInput } from '../../protocols/fmipv6/index.js';
+import { bytesToMac } from '../../wire/address.js';
+import type { MachineIo, RunningMachine } from '../loop.js';
+import { toRouterAdvertisement } from './router-discovery-wire.js';
+import type { Fmipv6RouterSettings } from './fmipv6-settings.js';
+import type { AccessCell, RouterIo } from './fmipv6-router-io.js';
+import type { RoleContext } from './role.js';
+
+export interface BoundNar {
+  machine: NewAccessRouter;
+  running: RunningMachine<NarInput>;
+  diverted(dst: string, packet: Buffer): boolean;
+  /** A Neighbor Advertisement heard on a cell: an unsolicited one is fed to the machine (UNA, §6.4). */
+  neighborAdvertisement(input: Extract<NarInput, { kind: 'icmp' }>, cell: AccessCell): void;
+  /** A neighbour's link-layer address (for delivery when no UNA carried it). */
+  learn(address: string, mac: string): void;
+  state(): unknown;
+}
+
+export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings): BoundNar {
+  const { counters, log } = ctx;
+  const cell = io.cells[0]!;
+  const machine = new NewAccessRouter({
+    address: io.address,
+    prefix: cell.prefix,
+    prefixLength: cell.prefixLength,
+    ...(s.invalidNcoa ? { invalidNcoa: s.invalidNcoa } : {}),
+    ...(s.buffer ? { buffer: s.buffer } : {}),
+    ...(s.recordLifetimeMs !== undefined ? { recordLifetimeMs: s.recordLifetimeMs } : {}),
+    ...(s.acceptHandovers !== undefined ? { acceptHandovers: s.acceptHandovers } : {}),
+    ...(s.pointToPoint ? { pointToPoint: s.pointToPoint } : {}),
+  });
+  const diverting = new Set<string>();
+  /** NCoAs whose MN arrived: a packet the diversion still caught after buffer-stop goes straight to it. */
+  const arrived = new Set<string>();
+  const macs = new Map<string, string>();
+  const st = { delivered: 0, reinjected: 0, routerAdvertisements: 0, late: 0 };
+  let running!: RunningMachine<NarInput>;
+  const io2: MachineIo<NarInput, NarAction> = {
+    perform(a) {
+      switch (a.kind) {
+        case 'send-icmp':
+          counters.add(io.sendIcmp(undefined, a.src, a.dst, a.hopLimit, a.message) ? `sent.${a.message.type}` : `send-failed.${a.message.type}`);
+          return;
+        case 'send-mh':
+          counters.add(io.sendMh(a.src, a.dst, a.message, a.homeAddressOption) ? `sent.${a.message.type}` : `send-failed.${a.message.type}`);
+          return;
+        case 'buffer-start':
+          diverting.add(a.ncoa);
+          io.divert(a.ncoa, true);
+          log.info('nar.buffer-start', { ncoa: a.ncoa, pcoa: a.pcoa });
+          return;
+        case 'buffer-stop':
+          if (diverting.delete(a.ncoa)) io.divert(a.ncoa, false);
+          arrived.add(a.ncoa);
+          log.info('nar.buffer-stop', { ncoa: a.ncoa });
+          return;
+        case 'deliver': {
+          const mac = macs.get(a.ncoa);
+          if (mac) {
+            st.delivered += io.deliver(a.ncoa, mac, a.packets);
+          } else {
+            // No link-layer address known: route normally (the diversion goes first, or they would loop).
+            if (diverting.delete(a.ncoa)) io.divert(a.ncoa, false);
+            const packets = a.packets;
+            setTimeout(() => (st.reinjected += io.reinject(packets)), 5);
+          }
+          log.info('nar.deliver', { ncoa: a.ncoa, packets: a.packets.length, via: mac ? 'packet-socket' : 'kernel' });
+          return;
+        }
+        case 'advertise-prefix': {
+          // MIPSHOP point-to-point prefixes: route the MN's prefix onto its cell and advertise it to it.
+          const c = io.cellOf(a.ncoa) ?? cell;
+          io.route(`${a.prefix}/${a.prefixLength}`, c);
+          const ra = toRouterAdvertisement({
+            curHopLimit: 64,
+            managed: false,
+            other: false,
+            homeAgent: false,
+            routerLifetimeS: 1800,
+            reachableTimeMs: 0,
+            retransTimerMs: 0,
+            sourceLinkLayerAddress: c.mac,
+            prefixInformation: { prefix: a.prefix, prefixLength: a.prefixLength, onLink: true, autonomous: true, validLifetimeS: 86400, preferredLifetimeS: 14400 },
+            advertisementIntervalMs: 1000,
+          });
+          // To all-nodes from the link-local address the kernel picks (RFC 4861 §6.1.2 wants one).
+          const ok = io.sendIcmp(c, undefined, 'ff02::1', 255, ra);
+          if (ok) st.routerAdvertisements++;
+          log.info('nar.advertise-prefix', { ncoa: a.ncoa, prefix: a.prefix, prefixLength: a.prefixLength, sent: ok });
+          return;
+        }
+        case 'event':
+          counters.add(`event.${a.event.name}`);
+          log.info(`nar.${a.event.name}`, { ...a.event });
+          return;
+      }
+    },
+  };
+  running = ctx.run(machine, io2);
+  return {
+    machine,
+    running,
+    diverted(dst, packet) {
+      if (!diverting.has(dst)) {
+        // Caught by the route between the UNA and its removal (the `ip` stream is asynchronous).
+        const mac = arrived.has(dst) ? macs.get(dst) : undefined;
+        if (!mac) return false;
+        st.late += io.deliver(dst, mac, [packet]);
+        return true;
+      }
+      running.feed([{ kind: 'packet', dst, packet }]);
+      return true;
+    },
+    neighborAdvertisement(input, c) {
+      const m = input.message;
+      if (m.type !== 'NeighborAdvertisement' || m.solicited) return;
+      const tlla = m.options.find((o) => o.type === 'TargetLinkLayerAddress') as { linkLayerAddress?: Buffer } | undefined;
+      if (tlla?.linkLayerAddress) {
+        const mac = bytesToMac(tlla.linkLayerAddress);
+        macs.set(m.targetAddress, mac);
+        io.neighbour(m.targetAddress, mac, c);
+      }
+      running.feed([input]);
+    },
+    learn(address, mac) {
+      macs.set(address, mac);
+    },
+    state: () => ({ address: io.address, prefix: `${cell.prefix}/${cell.prefixLength}`, counters: { ...machine.counters }, records: machine.records, ...st }),
+  };
+}

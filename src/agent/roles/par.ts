@@ -1,0 +1,110 @@
+// The PAR's binding (RFC 5568 §3.1, §6.1-6.3): the pure PreviousAccessRouter machine
+// (src/protocols/fmipv6/par.ts) on the router's FMIPv6 I/O (fmipv6-router-io.ts).
+//   RtSolPr in -> PrRtAdv out (from the neighbour map the lab gives: every other AP and its router)
+//   FBU in (raw 135, or AF_PACKET when it carries the PCoA in a Home Address option, reactive §3.2)
+//   HI out / HAck in; FBack out to the PCoA and the NCoA
+//   tunnel-start: a /128 route sends what arrives for the PCoA into the TUN; each packet goes
+//   IPv6-in-IPv6 (RFC 2473) from the PAR to the NCoA (tunnel.ts), until tunnel-stop.
+// Served nodes (§7): the neighbour cache of the AP interfaces; an FBU from any other source is
+// refused by the machine and counted (`fbu-unauthorised`), nothing else happens.
+import { NeighbourMap, PreviousAccessRouter, type NeighbourAccessPoint, type ParAction, type ParInput } from '../../protocols/fmipv6/index.js';
+import { openTunnelEndpoint } from '../dataplane/tunnel.js';
+import type { MachineIo, RunningMachine } from '../loop.js';
+import type { Fmipv6RouterSettings } from './fmipv6-settings.js';
+import type { RouterIo } from './fmipv6-router-io.js';
+import type { RoleContext } from './role.js';
+
+export interface BoundPar {
+  machine: PreviousAccessRouter;
+  running: RunningMachine<ParInput>;
+  /** A packet the diversion table handed over: true when it was for one of our tunnels. */
+  diverted(dst: string, packet: Buffer): boolean;
+  state(): unknown;
+}
+
+/** The neighbour map (RFC 5568 §6.1.2 [AP-ID, AR-Info]) from the lab's APs: every AP of another router. */
+export function neighbourMapFromLab(ctx: RoleContext, s: Fmipv6RouterSettings): NeighbourMap {
+  const aps = ctx.config.aps ?? [];
+  const neighbours: NeighbourAccessPoint[] = aps
+    .filter((a) => a.router !== ctx.config.node)
+    .map((a) => {
+      const [prefix, len] = a.prefix.split('/');
+      return {
+        apId: a.bssid,
+        apName: a.name,
+        narAddress: a.routerAddress,
+        narPrefix: prefix!,
+        narPrefixLength: Number(len ?? 64),
+        narLinkLayerAddress: a.routerMac,
+        ...(s.pointToPoint ? { pointToPoint: true } : {}),
+      };
+    });
+  const own = aps.filter((a) => a.router === ctx.config.node).map((a) => a.bssid);
+  return new NeighbourMap(neighbours, own);
+}
+
+export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings): BoundPar {
+  const { counters, log } = ctx;
+  const neighbours = neighbourMapFromLab(ctx, s);
+  const machine = new PreviousAccessRouter({
+    address: io.address,
+    neighbours,
+    ...(s.bufferAtNar !== undefined ? { bufferAtNar: s.bufferAtNar } : {}),
+    ...(s.maxLifetimeS !== undefined ? { maxLifetimeS: s.maxLifetimeS } : {}),
+    ...(s.hiTimeoutMs !== undefined ? { hiTimeoutMs: s.hiTimeoutMs } : {}),
+    ...(s.hiRetries !== undefined ? { hiRetries: s.hiRetries } : {}),
+  });
+  /** PCoA -> NCoA while the machine asks for the tunnel. */
+  const tunnels = new Map<string, string>();
+  const tunnel = ctx.own(openTunnelEndpoint({ native: ctx.native, local: io.address, onPacket: () => counters.add('tunnel.unexpected-inbound') }));
+  let tunnelled = 0;
+  const io2: MachineIo<ParInput, ParAction> = {
+    perform(a) {
+      switch (a.kind) {
+        case 'send-icmp':
+          counters.add(io.sendIcmp(undefined, a.src, a.dst, a.hopLimit, a.message) ? `sent.${a.message.type}` : `send-failed.${a.message.type}`);
+          return;
+        case 'send-mh':
+          counters.add(io.sendMh(a.src, a.dst, a.message, a.homeAddressOption) ? `sent.${a.message.type}` : `send-failed.${a.message.type}`);
+          return;
+        case 'tunnel-start':
+          // RFC 5568 §3.1 step 6: from the HAck on, what reaches the PCoA goes to the NCoA.
+          tunnels.set(a.pcoa, a.ncoa);
+          io.divert(a.pcoa, true);
+          log.info('par.tunnel-start', { pcoa: a.pcoa, ncoa: a.ncoa, nar: a.nar, lifetimeMs: a.lifetimeMs });
+          return;
+        case 'tunnel-stop':
+          tunnels.delete(a.pcoa);
+          io.divert(a.pcoa, false);
+          log.info('par.tunnel-stop', { pcoa: a.pcoa, ncoa: a.ncoa });
+          return;
+        case 'event':
+          counters.add(`event.${a.event.name}`);
+          log.info(`par.${a.event.name}`, { ...a.event });
+          return;
+      }
+    },
+  };
+  const running = ctx.run(machine, io2);
+  // Resolve the NARs' link-layer addresses now (an Echo Request each): otherwise the first HI and the
+  // HAck back each wait for neighbour discovery on the PAR-NAR link, in the handover's critical path.
+  const warm = () => {
+    for (const n of neighbours.neighbours()) io.sendIcmp(undefined, io.address, n.narAddress, 64, { type: 'Unknown', icmpType: 128, code: 0, body: Buffer.from([0, 0, 0, 1]) });
+  };
+  warm();
+  const warmTimer = setInterval(warm, 1000);
+  warmTimer.unref();
+  ctx.own({ close: () => clearInterval(warmTimer) });
+  return {
+    machine,
+    running,
+    diverted(dst, packet) {
+      const ncoa = tunnels.get(dst);
+      if (!ncoa) return false;
+      if (tunnel.send(packet, ncoa)) tunnelled++;
+      else counters.add('tunnel.send-dropped');
+      return true;
+    },
+    state: () => ({ address: io.address, counters: { ...machine.counters }, handovers: machine.handovers, tunnels: Object.fromEntries(tunnels), tunnelled, neighbours: neighbours.neighbours().map((n) => ({ ap: n.apName, apId: n.apId, nar: n.narAddress })) }),
+  };
+}
