@@ -1,20 +1,10 @@
 // What each node's kernel is told: sysctls, addresses, routes. Pure planners; net/apply.ts runs them.
-import type { NodeRole, ResolvedNode } from '../topology/types.js';
+import { isRouter } from '../topology/roles.js';
+import type { ResolvedNode } from '../topology/types.js';
 
-/** Roles whose node forwards IPv6 between its interfaces. */
-const FORWARDING_ROLES: ReadonlySet<NodeRole> = new Set<NodeRole>([
-  'router',
-  'access-router',
-  'home-agent',
-  'par',
-  'nar',
-  'map',
-  'lma',
-  'mag',
-]);
-
+/** A node forwards IPv6 between its interfaces when it is a router (agent router roles imply it). */
 export function isForwarding(node: ResolvedNode): boolean {
-  return node.roles.some((r) => FORWARDING_ROLES.has(r));
+  return isRouter(node.roles);
 }
 
 /**
