@@ -15,8 +15,8 @@ build: deps
 demo: build
 	node dist/cli/main.js run $(LAB) --runtime $(RUNTIME) --out $(OUT)
 
-# The tiers run one after the other: integration and e2e labs share the machine's namespaces and
-# `down --all` in the lifecycle test would tear down a lab of a tier running beside it.
+# The tiers run one after the other: integration and e2e tests bring up labs, tcpdumps and relays,
+# and on a 2-core machine two tiers at once make their timing measures noisy.
 test: build
 	npx vitest run --project unit
 	npx vitest run --project integration

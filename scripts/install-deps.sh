@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Installs everything mipshop-lab needs on a fresh Debian 12 machine, as root: system packages,
 # the npm dependencies (which build the native addon), and Docker's engine, started.
-# Idempotent: a second run only checks.
+# Idempotent: a second run only checks. Node.js 20 or later with npm must be there already
+# (Debian 12's own nodejs is 18).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ] || ! command -v npm >/dev/null; then
+  echo "mipshop-lab needs Node.js 20 or later with npm; found node $(node --version 2>/dev/null || echo none)" >&2
+  exit 1
+fi
 
 packages=(
   iproute2 iputils-ping procps psmisc kmod util-linux   # namespaces, veth, ping, process tools
