@@ -1,43 +1,28 @@
-// IPv6 addresses as 128-bit bigints: parsing, RFC 5952 text form, prefixes, and SLAAC interface
-// identifiers (modified EUI-64, RFC 4291 §2.5.1 and Appendix A).
+// IPv6 addresses as 128-bit bigints for the address plan: prefixes, host numbers, overlap, and SLAAC
+// interface identifiers (modified EUI-64, RFC 4291 §2.5.1 and Appendix A). Text <-> bytes is the wire
+// layer's (src/wire/address.ts, RFC 4291 §2.2 in, RFC 5952 out); here only the arithmetic.
 import { createHash } from 'node:crypto';
+import { bytesToIpv6, bytesToMac, ipv6ToBytes, macToBytes } from '../../wire/address.js';
 
 const MAX = (1n << 128n) - 1n;
-const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
-/** Parses "2001:db8::1" (no zone, no embedded IPv4); undefined when the text is not an address. */
+/** Parses "2001:db8::1"; undefined when the text is not an address. */
 export function parseIPv6(text: string): bigint | undefined {
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const head = halves[0] === '' ? [] : halves[0]!.split(':');
-  const tail = halves.length === 2 && halves[1] !== '' ? halves[1]!.split(':') : [];
-  const groups = halves.length === 2 ? head.length + tail.length : head.length;
-  if (halves.length === 2 ? groups > 7 : groups !== 8) return undefined;
-  const all = [...head, ...Array<string>(8 - groups).fill('0'), ...tail];
-  let v = 0n;
-  for (const g of all) {
-    if (!HEX_GROUP.test(g)) return undefined;
-    v = (v << 16n) | BigInt(parseInt(g, 16));
+  let b: Buffer;
+  try {
+    b = ipv6ToBytes(text);
+  } catch {
+    return undefined;
   }
-  return v;
+  return (b.readBigUInt64BE(0) << 64n) | b.readBigUInt64BE(8);
 }
 
-/** RFC 5952 §4: lowercase, no leading zeros, the longest run (first if tied) of 2+ zero groups as "::". */
+/** RFC 5952 text of a 128-bit value. */
 export function formatIPv6(v: bigint): string {
-  const groups: number[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(Number((v >> BigInt(i * 16)) & 0xffffn));
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+  const b = Buffer.alloc(16);
+  b.writeBigUInt64BE((v >> 64n) & 0xffff_ffff_ffff_ffffn, 0);
+  b.writeBigUInt64BE(v & 0xffff_ffff_ffff_ffffn, 8);
+  return bytesToIpv6(b);
 }
 
 export interface Prefix {
@@ -96,7 +81,7 @@ export function prefixesOverlap(a: Prefix, b: Prefix): boolean {
 
 /** Modified EUI-64 interface identifier from a 48-bit MAC: ff:fe in the middle, U/L bit inverted (RFC 4291 App. A). */
 export function eui64InterfaceId(mac: string): bigint {
-  const b = parseMac(mac);
+  const b = macToBytes(mac);
   const eui = [b[0]! ^ 0x02, b[1]!, b[2]!, 0xff, 0xfe, b[3]!, b[4]!, b[5]!];
   return eui.reduce((acc, x) => (acc << 8n) | BigInt(x), 0n);
 }
@@ -112,22 +97,10 @@ export function slaacAddress(prefix: string, mac: string): string {
   return formatIPv6(p.network | eui64InterfaceId(mac));
 }
 
-export function parseMac(mac: string): number[] {
-  const parts = mac.split(':');
-  if (parts.length !== 6 || !parts.every((p) => /^[0-9a-fA-F]{2}$/.test(p))) {
-    throw new RangeError(`expected a MAC like "02:00:00:00:00:01", got "${mac}"`);
-  }
-  return parts.map((p) => parseInt(p, 16));
-}
-
-export function formatMac(bytes: readonly number[]): string {
-  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
-}
-
 /** A locally administered unicast MAC (IEEE 802: I/G bit 0, U/L bit 1) derived from `seed`. */
 export function hashedMac(seed: string): string {
   const h = createHash('sha256').update(seed).digest();
-  return formatMac([(h[0]! & 0xfc) | 0x02, h[1]!, h[2]!, h[3]!, h[4]!, h[5]!]);
+  return bytesToMac(Buffer.from([(h[0]! & 0xfc) | 0x02, h[1]!, h[2]!, h[3]!, h[4]!, h[5]!]));
 }
 
 /** A unique local /48 for a lab name: fd00::/8 plus a 40-bit Global ID (RFC 4193 §3.2), here hashed from the name. */
