@@ -386,8 +386,228 @@ static napi_value Raw6Send(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* ---- raw6SendTunnelled: RFC 2473 encapsulation with software GSO, one sendmmsg per batch ----
+ *
+ * A TUN with IFF_VNET_HDR and TSO6 hands over TCP super-packets of up to 64 KiB (one read instead of
+ * ~45). A raw socket cannot segment, and the kernel cannot segment an IPv6-in-IPv6 packet described by
+ * a virtio_net_hdr either (that needs SKB_GSO_IPXIP6, which the header cannot express). So the
+ * segments are cut here the way tcp_gso_segment does: each gets the inner headers with its own
+ * Payload Length, sequence number and checksum; FIN and PSH only on the last, CWR only on the first
+ * (RFC 3168 §6.1.2); then the outer header with its Payload Length. Payloads are not copied: each
+ * message is [outer + inner headers (copied, fixed)] [payload slice of the caller's Buffer]. */
+
+#define TN_CHUNK 64
+#define TN_HDR_MAX 256 /* outer 40 + inner IPv6 and extension headers + TCP header */
+
+typedef struct {
+  mh_handle *h;
+  struct mmsghdr msgs[TN_CHUNK];
+  struct iovec iov[TN_CHUNK][2];
+  struct sockaddr_in6 dst[TN_CHUNK];
+  uint8_t hdr[TN_CHUNK][TN_HDR_MAX];
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+    struct cmsghdr align;
+  } ctrl[TN_CHUNK];
+  unsigned n;
+  double sent, dropped;
+  int last_err;
+} tn_batch;
+
+static void tn_flush(tn_batch *b) {
+  unsigned done = 0;
+  while (done < b->n) {
+    int r;
+    do r = sendmmsg(b->h->fd, b->msgs + done, b->n - done, MSG_DONTWAIT);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      int e = errno;
+      b->last_err = e;
+      if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
+        b->dropped += b->n - done; /* queue full: the rest is lost, as on a congested link */
+        break;
+      }
+      b->dropped++; /* EMSGSIZE, ENETUNREACH ...: this message fails, try the next */
+      done++;
+      continue;
+    }
+    b->sent += r;
+    done += (unsigned)r;
+  }
+  b->n = 0;
+}
+
+/* Queues one message: head (hlen bytes, copied) then payload (len bytes, referenced). */
+static uint8_t *tn_push(tn_batch *b, const uint8_t *outer, const uint8_t *head, size_t hlen, const uint8_t *payload,
+                        size_t len) {
+  if (b->n == TN_CHUNK) tn_flush(b);
+  unsigned i = b->n++;
+  uint8_t *m = b->hdr[i];
+  memcpy(m, outer, 40);
+  memcpy(m + 40, head, hlen);
+  size_t inner = hlen + len;
+  m[4] = (uint8_t)(inner >> 8); /* outer Payload Length (RFC 8200 §3) */
+  m[5] = (uint8_t)inner;
+  memset(&b->dst[i], 0, sizeof b->dst[i]);
+  b->dst[i].sin6_family = AF_INET6;
+  memcpy(&b->dst[i].sin6_addr, outer + 24, 16);
+  b->iov[i][0].iov_base = m;
+  b->iov[i][0].iov_len = 40 + hlen;
+  b->iov[i][1].iov_base = (void *)payload;
+  b->iov[i][1].iov_len = len;
+  memset(&b->msgs[i], 0, sizeof b->msgs[i]);
+  b->msgs[i].msg_hdr.msg_name = &b->dst[i];
+  b->msgs[i].msg_hdr.msg_namelen = sizeof b->dst[i];
+  b->msgs[i].msg_hdr.msg_iov = b->iov[i];
+  b->msgs[i].msg_hdr.msg_iovlen = len ? 2 : 1;
+  /* IPV6_PKTINFO with the outer source: without it the kernel runs source address selection for
+   * every packet (ip6_dst_lookup_tail), ~4 % of the send path (measured with perf). */
+  struct in6_pktinfo pi;
+  memset(&pi, 0, sizeof pi);
+  memcpy(&pi.ipi6_addr, outer + 8, 16);
+  struct cmsghdr *c = &b->ctrl[i].align;
+  c->cmsg_level = IPPROTO_IPV6;
+  c->cmsg_type = IPV6_PKTINFO;
+  c->cmsg_len = CMSG_LEN(sizeof pi);
+  memcpy(CMSG_DATA(c), &pi, sizeof pi);
+  b->msgs[i].msg_hdr.msg_control = b->ctrl[i].buf;
+  b->msgs[i].msg_hdr.msg_controllen = sizeof b->ctrl[i].buf;
+  return m + 40;
+}
+
+/* One inner packet with its virtio_net_hdr (or none): 0 queued, -1 refused (counted by the caller). */
+static int tn_packet(tn_batch *b, const uint8_t *outer, uint8_t *p, size_t len, const mh_vnet_hdr *v) {
+  if (len < 40 || len > 65535 + 40) return -1;
+  if (!v || (v->gso_type == MH_VNET_GSO_NONE && !(v->flags & MH_VNET_F_NEEDS_CSUM))) {
+    tn_push(b, outer, p, 0, p, len);
+    return 0;
+  }
+  size_t cs = v->csum_start, co = v->csum_offset;
+  if (cs < 40 || cs + co + 2 > len) return -1;
+  if ((v->gso_type & ~MH_VNET_GSO_ECN) == MH_VNET_GSO_NONE) {
+    /* Checksum left to offload (CHECKSUM_PARTIAL): the field holds the pseudo-header sum; sum from
+     * csum_start to the end and store the complement (virtio spec §5.1.6.2). */
+    uint16_t c = (uint16_t)~mh_csum_fold(mh_csum_add(0, p + cs, len - cs));
+    if (c == 0) c = 0xffff; /* UDP: 0 means "no checksum" (RFC 768); same value for TCP */
+    memcpy(p + cs + co, &c, 2);
+    tn_push(b, outer, p, 0, p, len);
+    return 0;
+  }
+  if ((v->gso_type & ~MH_VNET_GSO_ECN) != MH_VNET_GSO_TCPV6 || v->gso_size == 0 || cs + 20 > len) return -1;
+  size_t thl = (size_t)(p[cs + 12] >> 4) * 4, hl = cs + thl, mss = v->gso_size;
+  if (thl < 20 || hl > len || hl > TN_HDR_MAX - 40) return -1;
+  size_t total = len - hl;
+  uint32_t seq = (uint32_t)p[cs + 4] << 24 | (uint32_t)p[cs + 5] << 16 | (uint32_t)p[cs + 6] << 8 | p[cs + 7];
+  uint8_t flags = p[cs + 13];
+  for (size_t off = 0; off < total || (off == 0 && total == 0); off += mss) {
+    size_t seg = total - off < mss ? total - off : mss;
+    int first = off == 0, last = off + seg >= total;
+    uint8_t *q = tn_push(b, outer, p, hl, p + hl + off, seg);
+    size_t plen = hl - 40 + seg;
+    q[4] = (uint8_t)(plen >> 8);
+    q[5] = (uint8_t)plen;
+    uint32_t s = seq + (uint32_t)off;
+    uint8_t *th = q + cs;
+    th[4] = (uint8_t)(s >> 24), th[5] = (uint8_t)(s >> 16), th[6] = (uint8_t)(s >> 8), th[7] = (uint8_t)s;
+    th[13] = flags & (uint8_t)~((last ? 0 : 0x09 /* FIN, PSH */) | (first ? 0 : 0x80 /* CWR */));
+    th[16] = th[17] = 0;
+    uint64_t acc = mh_csum_pseudo6(q, (uint32_t)(thl + seg), 6);
+    acc = mh_csum_add(acc, th, thl);
+    acc = mh_csum_add(acc, p + hl + off, seg);
+    uint16_t c = (uint16_t)~mh_csum_fold(acc);
+    memcpy(th + 16, &c, 2);
+    if (total == 0) break;
+  }
+  return 0;
+}
+
+/* raw6SendTunnelled(handle, outers: Buffer | Buffer[], packets: Buffer[], vnetHeaders?: (Buffer|undefined)[])
+ *   -> [sent, dropped, lastErrno]: header-included sockets only. outers are 40-byte IPv6 headers
+ *   (Payload Length filled in here; the destination is the outer one). Counts wire packets. */
+static napi_value Raw6SendTunnelled(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4], result, v;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mh_handle *h = mh_handle_get(env, argv[0]);
+  if (!h) return NULL;
+  if (h->closed) {
+    mh_throw_errno(env, EBADF, "sendmmsg (socket is closed)");
+    return NULL;
+  }
+  bool outers_arr = false, pk_arr = false, hdr_arr = false, is_buf;
+  NAPI_CALL(env, napi_is_array(env, argv[1], &outers_arr));
+  NAPI_CALL(env, napi_is_array(env, argv[2], &pk_arr));
+  if (argc > 3) NAPI_CALL(env, napi_is_array(env, argv[3], &hdr_arr));
+  if (!pk_arr) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "packets must be an array of Buffers");
+    return NULL;
+  }
+  uint8_t *outer = NULL;
+  size_t olen = 0;
+  if (!outers_arr) {
+    NAPI_CALL(env, napi_is_buffer(env, argv[1], &is_buf));
+    if (!is_buf || napi_get_buffer_info(env, argv[1], (void **)&outer, &olen) != napi_ok || olen != 40) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "outer header must be a 40-byte Buffer");
+      return NULL;
+    }
+  }
+  uint32_t n;
+  NAPI_CALL(env, napi_get_array_length(env, argv[2], &n));
+  tn_batch *b = malloc(sizeof *b);
+  if (!b) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  b->h = h;
+  b->n = 0;
+  b->sent = b->dropped = 0;
+  b->last_err = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    uint8_t *p, *o = outer;
+    size_t len;
+    mh_vnet_hdr vh, *vp = NULL;
+    if (napi_get_element(env, argv[2], i, &v) != napi_ok || napi_is_buffer(env, v, &is_buf) != napi_ok || !is_buf ||
+        napi_get_buffer_info(env, v, (void **)&p, &len) != napi_ok)
+      goto bad;
+    if (outers_arr) {
+      if (napi_get_element(env, argv[1], i, &v) != napi_ok || napi_is_buffer(env, v, &is_buf) != napi_ok || !is_buf ||
+          napi_get_buffer_info(env, v, (void **)&o, &olen) != napi_ok || olen != 40)
+        goto bad;
+    }
+    if (hdr_arr && napi_get_element(env, argv[3], i, &v) == napi_ok && napi_is_buffer(env, v, &is_buf) == napi_ok &&
+        is_buf) {
+      uint8_t *hb;
+      size_t hbl;
+      if (napi_get_buffer_info(env, v, (void **)&hb, &hbl) != napi_ok || hbl != MH_VNET_HDR_LEN) goto bad;
+      memcpy(&vh, hb, sizeof vh);
+      vp = &vh;
+    }
+    if (tn_packet(b, o, p, len, vp) < 0) {
+      b->dropped++;
+      b->last_err = EINVAL;
+    }
+  }
+  tn_flush(b);
+  h->tx_items += b->sent;
+  h->tx_dropped += b->dropped;
+  double r[3] = {b->sent, b->dropped, b->last_err ? -b->last_err : 0};
+  free(b);
+  NAPI_CALL(env, napi_create_array_with_length(env, 3, &result));
+  for (int k = 0; k < 3; k++) {
+    NAPI_CALL(env, napi_create_double(env, r[k], &v));
+    NAPI_CALL(env, napi_set_element(env, result, (uint32_t)k, v));
+  }
+  return result;
+bad:
+  free(b);
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE",
+                        "packets must be Buffers, outers 40-byte Buffers, vnetHeaders 10-byte Buffers");
+  return NULL;
+}
+
 napi_value mh_raw6_init(napi_env env, napi_value exports) {
   NAPI_CALL(env, mh_export(env, exports, "raw6Open", Raw6Open));
   NAPI_CALL(env, mh_export(env, exports, "raw6Send", Raw6Send));
+  NAPI_CALL(env, mh_export(env, exports, "raw6SendTunnelled", Raw6SendTunnelled));
   return exports;
 }

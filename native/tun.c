@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define TUN_DEFAULT_SLOT 65536
@@ -56,18 +57,22 @@ static int tun_read_batch(mh_handle *h, napi_value *args, size_t *argc, int *err
   return (int)n;
 }
 
-/* tunOpen({ name?, netns?, batch? }) -> [handle, name, ifindex] */
+/* tunOpen({ name?, netns?, batch?, vnetHeader? }) -> [handle, name, ifindex]
+ * vnetHeader: IFF_VNET_HDR and TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO6): every read and write carries a
+ * 10-byte virtio_net_hdr; the kernel hands over TCP/IPv6 super-packets up to 64 KiB with their
+ * checksum left partial, and takes them (GSO_TCPV6 + NEEDS_CSUM) on write. */
 static napi_value TunOpen(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value opts = NULL;
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, &opts, NULL, NULL));
   char *name = NULL, *netns = NULL;
+  int vnet = 0;
   unsigned batch;
   size_t slot;
   napi_value result = NULL;
   if (argc < 1) opts = NULL;
   if (mh_opt_string(env, opts, "name", &name) < 0 || mh_opt_string(env, opts, "netns", &netns) < 0 ||
-      mh_opt_batch(env, opts, &batch, &slot, TUN_DEFAULT_SLOT) < 0)
+      mh_opt_bool(env, opts, "vnetHeader", &vnet) < 0 || mh_opt_batch(env, opts, &batch, &slot, TUN_DEFAULT_SLOT) < 0)
     goto out;
   if (name && strlen(name) >= IFNAMSIZ) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "TUN name must be shorter than 16 bytes");
@@ -83,9 +88,15 @@ static napi_value TunOpen(napi_env env, napi_callback_info info) {
   /* The device is created in the namespace of the thread that opens /dev/net/tun. */
   fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) { f.err = errno; f.syscall = "open"; f.path = "/dev/net/tun"; goto leave; }
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
   if (name) strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) { f.err = errno; f.syscall = "ioctl TUNSETIFF"; f.path = name; goto leave; }
+  if (vnet) {
+    int hsz = MH_VNET_HDR_LEN;
+    if (ioctl(fd, TUNSETVNETHDRSZ, &hsz) < 0) { f.err = errno; f.syscall = "ioctl TUNSETVNETHDRSZ"; goto leave; }
+    /* TSO6 needs CSUM; no TSO_ECN, so the kernel segments CWR-marked bursts itself. */
+    if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO6)) < 0) { f.err = errno; f.syscall = "ioctl TUNSETOFFLOAD"; goto leave; }
+  }
   ifindex = (int)if_nametoindex(ifr.ifr_name);
   if (ifindex == 0) { f.err = errno; f.syscall = "if_nametoindex"; f.path = ifr.ifr_name; goto leave; }
 leave:
@@ -97,9 +108,10 @@ fail:
     goto out;
   }
   napi_value handle, v;
-  mh_handle *h = mh_handle_new(env, fd, MH_TUN, batch, slot, 0, 0, tun_read_batch, &handle);
+  mh_handle *h = mh_handle_new(env, fd, MH_TUN, batch, slot + (vnet ? MH_VNET_HDR_LEN : 0), 0, 0, tun_read_batch, &handle);
   if (!h) goto out;
   h->ifindex = ifindex;
+  h->vnet = vnet;
   if (napi_create_array_with_length(env, 3, &result) != napi_ok) goto bad;
   if (napi_set_element(env, result, 0, handle) != napi_ok) goto bad;
   if (napi_create_string_utf8(env, ifr.ifr_name, NAPI_AUTO_LENGTH, &v) != napi_ok ||
@@ -115,7 +127,196 @@ out:
   return result;
 }
 
+/* ---- tunWriteMany: one N-API call for a batch, and software GRO on a vnet TUN ----
+ *
+ * Packets decapsulated from the tunnel arrive one MSS at a time. On a vnet TUN, runs of consecutive
+ * segments of one TCP flow are written as one GSO_TCPV6 super-packet (NEEDS_CSUM), so the kernel
+ * forwards or delivers ~45 segments as one skb (what GRO does on a NIC). The rules are GRO's
+ * (tcp_gro_receive): same IPv6 header but Payload Length, no extension headers, same ports, ACK
+ * number, window and options; seq continues the run; only ACK (and PSH on the last) set; every
+ * segment but the last exactly the first's size; each segment's checksum verified here first (a bad
+ * one is written alone, unchanged, and the kernel drops it). Payloads are not copied (writev). */
+
+#define GRO_MAX_SEGS 64
+#define GRO_MAX_LEN 65535 /* IPv6 Payload Length of the merged packet */
+
+typedef struct {
+  const uint8_t *p;
+  size_t len;
+} gro_pkt;
+
+static int tcp6_plain(const uint8_t *p, size_t len, size_t *thl) {
+  if (len < 60 || p[0] >> 4 != 6 || p[6] != 6 || 40 + (size_t)(p[4] << 8 | p[5]) != len) return 0;
+  *thl = (size_t)(p[52] >> 4) * 4;
+  return *thl >= 20 && 40 + *thl <= len;
+}
+
+static int tcp6_checksum_ok(const uint8_t *p, size_t len) {
+  return mh_csum_fold(mh_csum_add(mh_csum_pseudo6(p, (uint32_t)(len - 40), 6), p + 40, len - 40)) == 0xffff;
+}
+
+static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* Writes run[0..n) as one packet (n > 1: merged GSO) or as itself. Returns 1 written, 0 dropped
+ * (EAGAIN/ENOBUFS), -errno on another error. */
+static int gro_write(mh_handle *h, gro_pkt *run, unsigned n, int verified) {
+  mh_vnet_hdr vh = {0};
+  struct iovec iov[GRO_MAX_SEGS + 2];
+  uint8_t head[40 + 60];
+  unsigned k = 0;
+  iov[k].iov_base = &vh;
+  iov[k++].iov_len = sizeof vh;
+  if (n == 1) {
+    /* A segment verified here needs no second check in the kernel. */
+    if (verified) vh.flags = MH_VNET_F_DATA_VALID;
+    iov[k].iov_base = (void *)run[0].p;
+    iov[k++].iov_len = run[0].len;
+  } else {
+    size_t thl = (size_t)(run[0].p[52] >> 4) * 4, hl = 40 + thl, total = hl;
+    memcpy(head, run[0].p, hl);
+    iov[k].iov_base = head;
+    iov[k++].iov_len = hl;
+    for (unsigned i = 0; i < n; i++) {
+      iov[k].iov_base = (void *)(run[i].p + hl);
+      iov[k++].iov_len = run[i].len - hl;
+      total += run[i].len - hl;
+    }
+    head[4] = (uint8_t)((total - 40) >> 8);
+    head[5] = (uint8_t)(total - 40);
+    head[53] |= run[n - 1].p[53] & 0x08; /* PSH from the last segment */
+    /* CHECKSUM_PARTIAL: the field holds the pseudo-header sum, the kernel (or the egress device)
+     * completes it, and segments with per-segment lengths when it must (tcp_gso_segment). */
+    uint16_t c = mh_csum_fold(mh_csum_pseudo6(head, (uint32_t)(total - 40), 6));
+    memcpy(head + 56, &c, 2);
+    vh.flags = MH_VNET_F_NEEDS_CSUM;
+    vh.gso_type = MH_VNET_GSO_TCPV6;
+    vh.hdr_len = (uint16_t)hl;
+    vh.gso_size = (uint16_t)(run[0].len - hl);
+    vh.csum_start = 40;
+    vh.csum_offset = 16;
+  }
+  ssize_t r;
+  do r = writev(h->fd, iov, (int)k);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) return 0;
+    return -errno;
+  }
+  return 1;
+}
+
+/* Can q extend the run (first segment f, previous segment l)? */
+static int gro_fits(const gro_pkt *f, const gro_pkt *l, unsigned n, size_t run_len, const uint8_t *q, size_t qlen) {
+  size_t thl = (size_t)(f->p[52] >> 4) * 4, hl = 40 + thl;
+  size_t mss = f->len - hl, lpay = l->len - hl, qpay = qlen - hl;
+  if (n >= GRO_MAX_SEGS || qlen < hl || qpay == 0 || qpay > mss || lpay != mss) return 0;
+  if (run_len + qpay - 40 > GRO_MAX_LEN) return 0;
+  if (memcmp(q, f->p, 4) != 0 || memcmp(q + 6, f->p + 6, 34) != 0) return 0; /* TC, flow, NH, HL, addresses */
+  if (memcmp(q + 40, f->p + 40, 4) != 0 || memcmp(q + 48, f->p + 48, 5) != 0) return 0; /* ports, ack, doff */
+  if (q[53] != 0x10 && q[53] != 0x18) return 0; /* ACK, or ACK|PSH (ends the run) */
+  if (memcmp(q + 54, f->p + 54, 2) != 0) return 0;            /* window */
+  if (memcmp(q + 60, f->p + 60, thl - 20) != 0) return 0;     /* options (timestamps) */
+  return be32(q + 44) == be32(l->p + 44) + (uint32_t)lpay;    /* seq continues the run */
+}
+
+/* tunWriteMany(handle, packets[]) -> number of packets accepted (the rest hit EAGAIN/ENOBUFS). */
+static napi_value TunWriteMany(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], result, v;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  mh_handle *h = mh_handle_get(env, argv[0]);
+  if (!h) return NULL;
+  if (h->closed) {
+    mh_throw_errno(env, EBADF, "write (TUN device is closed)");
+    return NULL;
+  }
+  bool arr = false, is_buf;
+  if (argc > 1) NAPI_CALL(env, napi_is_array(env, argv[1], &arr));
+  if (!arr) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "packets must be an array of Buffers");
+    return NULL;
+  }
+  uint32_t n;
+  NAPI_CALL(env, napi_get_array_length(env, argv[1], &n));
+  gro_pkt run[GRO_MAX_SEGS];
+  unsigned rn = 0;
+  size_t run_len = 0;
+  int run_verified = 0, run_mergeable = 0;
+  double accepted = 0, dropped = 0;
+  int err = 0;
+  for (uint32_t i = 0; i <= n && !err; i++) {
+    const uint8_t *p = NULL;
+    size_t len = 0, thl;
+    int tcp = 0, ok = 0;
+    if (i < n) {
+      NAPI_CALL(env, napi_get_element(env, argv[1], i, &v));
+      NAPI_CALL(env, napi_is_buffer(env, v, &is_buf));
+      if (!is_buf) {
+        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "packets must be Buffers");
+        return NULL;
+      }
+      NAPI_CALL(env, napi_get_buffer_info(env, v, (void **)&p, &len));
+      if (!h->vnet) {
+        ssize_t r;
+        do r = write(h->fd, p, len);
+        while (r < 0 && errno == EINTR);
+        if (r >= 0) accepted++;
+        else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) dropped++;
+        else err = errno;
+        continue;
+      }
+      tcp = tcp6_plain(p, len, &thl) && len > 40 + thl;
+      ok = tcp && tcp6_checksum_ok(p, len);
+      if (rn > 0 && ok && run_mergeable && gro_fits(&run[0], &run[rn - 1], rn, run_len, p, len)) {
+        run[rn].p = p;
+        run[rn++].len = len;
+        run_len += len - 40 - thl;
+        if (p[53] & 0x08 || len - 40 - thl < run[0].len - 40 - thl) goto flush; /* PSH or short: run ends */
+        continue;
+      }
+    }
+  flush:
+    if (rn > 0) {
+      int r = gro_write(h, run, rn, run_verified);
+      if (r > 0) accepted += rn;
+      else if (r == 0) dropped += rn;
+      else err = -r;
+      /* the packet that just joined the run was consumed; start afresh with the next one */
+      if (i < n && rn > 0 && run[rn - 1].p == p) {
+        rn = 0;
+        continue;
+      }
+      rn = 0;
+    }
+    if (i < n) {
+      run[0].p = p;
+      run[0].len = len;
+      rn = 1;
+      run_len = len;
+      run_verified = ok;
+      /* A run starts only with a plain ACK segment: SYN, FIN, RST, URG, PSH, CWR end coalescing. */
+      run_mergeable = ok && p[53] == 0x10;
+      if (!run_mergeable) { /* not TCP with data, a bad checksum, or special flags: alone, unchanged */
+        int r = gro_write(h, run, 1, ok);
+        if (r > 0) accepted++;
+        else if (r == 0) dropped++;
+        else err = -r;
+        rn = 0;
+      }
+    }
+  }
+  h->tx_items += accepted;
+  h->tx_dropped += dropped;
+  if (err) {
+    mh_throw_errno(env, err, "writev");
+    return NULL;
+  }
+  NAPI_CALL(env, napi_create_double(env, accepted, &result));
+  return result;
+}
+
 napi_value mh_tun_init(napi_env env, napi_value exports) {
   NAPI_CALL(env, mh_export(env, exports, "tunOpen", TunOpen));
+  NAPI_CALL(env, mh_export(env, exports, "tunWriteMany", TunWriteMany));
   return exports;
 }

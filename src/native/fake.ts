@@ -17,6 +17,7 @@ import type {
   Raw6SocketOptions,
   SocketStats,
   TunDevice,
+  TunnelledSendResult,
   TunOptions,
 } from './types.js';
 
@@ -229,6 +230,29 @@ class FakeRaw6Socket extends FakeHandle implements Raw6Socket {
     this.hub.routePacket(this.netns, p, options.ifindex ?? this.device?.ifindex);
     return true;
   }
+  sendTunnelled(outer: Buffer | Buffer[], packets: Buffer[], vnetHeaders?: (Buffer | undefined)[]): TunnelledSendResult {
+    this.check('sendmmsg');
+    if (!this.headerIncluded) throw errnoError('EINVAL', 'sendmmsg (not a header-included socket)');
+    let sent = 0;
+    let dropped = 0;
+    let lastError: string | undefined;
+    packets.forEach((inner, i) => {
+      const o = Array.isArray(outer) ? outer[i] : outer;
+      const v = vnetHeaders?.[i];
+      if (!o || o.length !== 40) throw new TypeError('outer header must be a 40-byte Buffer');
+      // The fake's TUNs have no offloads: a header that asks for GSO or checksum completion is refused.
+      if ((v && (v[0] !== 0 || v[1] !== 0)) || inner.length < 40 || inner.length > 65_575) {
+        dropped++;
+        lastError = 'EINVAL';
+        return;
+      }
+      const pkt = Buffer.concat([o, inner]);
+      pkt.writeUInt16BE(inner.length, 4);
+      this.send(pkt, bytesToIpv6(o, 24));
+      sent++;
+    });
+    return lastError ? { sent, dropped, lastError } : { sent, dropped };
+  }
   offer(p: { src: string; dst: string; nextHeader: number; hopLimit: number; payload: Buffer }, iface: FakeInterface): void {
     if (!this.queue || this.closed || this.o.protocol === IPPROTO_RAW) return; // send-only, as in raw(7)
     if (p.nextHeader !== this.o.protocol) return;
@@ -253,6 +277,7 @@ class FakeTunDevice extends FakeHandle implements TunDevice {
   constructor(
     hub: FakeHub,
     readonly iface: FakeInterface,
+    readonly vnet = false,
   ) {
     super(hub);
   }
@@ -262,12 +287,18 @@ class FakeTunDevice extends FakeHandle implements TunDevice {
   get ifindex(): number {
     return this.iface.ifindex;
   }
-  start(onPackets: (packets: Buffer[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void {
+  start(onPackets: (packets: Buffer[], vnetHeaders?: Buffer[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void {
     this.check('start');
-    this.queue = new Queue((p) => !this.closed && onPackets(p));
+    // With vnetHeader, every packet comes with an all-zero header: the fake has no offloads.
+    this.queue = new Queue((p) => !this.closed && onPackets(p, this.vnet ? p.map(() => Buffer.alloc(10)) : undefined));
     this.onError = onError;
   }
-  write(packet: Buffer): boolean {
+  writeMany(packets: Buffer[]): number {
+    let n = 0;
+    for (const p of packets) if (this.write(p)) n++;
+    return n;
+  }
+  write(packet: Buffer, _vnetHeader?: Buffer): boolean {
     if (this.closed) throw errnoError('EBADF', 'write (TUN device is closed)');
     this.counters.sent++;
     this.hub.tunWrites.push({ tun: this.iface.name, netns: this.iface.netns, packet: Buffer.from(packet) });
@@ -350,7 +381,7 @@ export class FakeHub {
         for (let n = 0; !name; n++) if (!this.interfaces.some((i) => i.netns === netns && i.name === `tun${n}`)) name = `tun${n}`;
         if (this.interfaces.some((i) => i.netns === netns && i.name === name)) throw errnoError('EBUSY', 'ioctl TUNSETIFF', name);
         this.addInterface({ name, netns, link: `tun:${netns}:${name}` });
-        return this.track(new FakeTunDevice(this, this.iface(netns, name, 'if_nametoindex')));
+        return this.track(new FakeTunDevice(this, this.iface(netns, name, 'if_nametoindex'), !!o.vnetHeader));
       },
       ifNameToIndex: (name: string, netns?: string) => this.iface(this.ns(netns), name, 'if_nametoindex').ifindex,
     };

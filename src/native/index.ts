@@ -16,8 +16,10 @@ import type {
   Raw6SocketOptions,
   SocketStats,
   TunDevice,
+  TunnelledSendResult,
   TunOptions,
 } from './types.js';
+import { getSystemErrorName } from 'node:util';
 
 export type * from './types.js';
 
@@ -39,6 +41,8 @@ interface Addon {
   send(h: Handle, data: Buffer, vnetHeader?: Buffer): boolean;
   sendMany(h: Handle, frames: Buffer[], vnetHeaders?: (Buffer | undefined)[]): number;
   raw6Send(h: Handle, data: Buffer, dst: string, ifindex?: number, src?: string, hopLimit?: number): boolean;
+  raw6SendTunnelled(h: Handle, outer: Buffer | Buffer[], packets: Buffer[], vnetHeaders?: (Buffer | undefined)[]): [number, number, number];
+  tunWriteMany(h: Handle, packets: Buffer[]): number;
   stats(h: Handle): SocketStats;
 }
 
@@ -164,6 +168,10 @@ class NativeRaw6Socket extends NativeHandle implements Raw6Socket {
   send(data: Buffer, dst: string, options?: Raw6SendOptions): boolean {
     return this.addon.raw6Send(this.handle, data, dst, options?.ifindex, options?.src, options?.hopLimit);
   }
+  sendTunnelled(outer: Buffer | Buffer[], packets: Buffer[], vnetHeaders?: (Buffer | undefined)[]): TunnelledSendResult {
+    const [sent, dropped, errno] = this.addon.raw6SendTunnelled(this.handle, outer, packets, vnetHeaders);
+    return errno ? { sent, dropped, lastError: getSystemErrorName(errno) } : { sent, dropped };
+  }
 }
 
 class NativeTunDevice extends NativeHandle implements TunDevice {
@@ -172,22 +180,29 @@ class NativeTunDevice extends NativeHandle implements TunDevice {
     handle: Handle,
     readonly name: string,
     readonly ifindex: number,
+    private readonly vnet: boolean,
   ) {
     super(addon, handle);
   }
-  start(onPackets: (packets: Buffer[]) => void, onError?: OnError): void {
+  start(onPackets: (packets: Buffer[], vnetHeaders?: Buffer[]) => void, onError?: OnError): void {
+    const hdr = this.vnet ? VNET_HDR_LEN : 0;
     const onBatch = (count: number, data: Buffer, meta: Float64Array) => {
       const packets: Buffer[] = new Array(count);
+      const headers: Buffer[] | undefined = hdr ? new Array(count) : undefined;
       for (let i = 0, row = 0; i < count; i++, row += STRIDE) {
         const off = meta[row]!;
-        packets[i] = data.subarray(off, off + meta[row + 1]!);
+        packets[i] = data.subarray(off + hdr, off + meta[row + 1]!);
+        if (headers) headers[i] = data.subarray(off, off + hdr);
       }
-      onPackets(packets);
+      onPackets(packets, headers);
     };
     this.addon.start(this.handle, onBatch, onError);
   }
-  write(packet: Buffer): boolean {
-    return this.addon.send(this.handle, packet);
+  write(packet: Buffer, vnetHeader?: Buffer): boolean {
+    return this.addon.send(this.handle, packet, vnetHeader);
+  }
+  writeMany(packets: Buffer[]): number {
+    return this.addon.tunWriteMany(this.handle, packets);
   }
 }
 
@@ -205,7 +220,7 @@ export const native: NativeBinding = {
   openTun(options: TunOptions = {}): TunDevice {
     const a = loadAddon();
     const [handle, name, ifindex] = a.tunOpen(options);
-    return new NativeTunDevice(a, handle, name, ifindex);
+    return new NativeTunDevice(a, handle, name, ifindex, !!options.vnetHeader);
   },
   ifNameToIndex(name: string, netns?: string): number {
     return loadAddon().ifNameToIndex(name, netns);

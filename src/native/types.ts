@@ -133,21 +133,49 @@ export interface Raw6Socket extends Refable {
   start(onPackets: (packets: Raw6Packet[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void;
   /** Sends data to dst. With headerIncluded, data is a whole IPv6 packet and dst its destination. */
   send(data: Buffer, dst: string, options?: Raw6SendOptions): boolean;
+  /**
+   * Header-included sockets: RFC 2473 encapsulation of a batch with one sendmmsg per 64 wire packets.
+   * Each packet goes out as [outer][packet]; `outer` is a 40-byte IPv6 header (one for all, or one per
+   * packet) whose Payload Length is filled in here and whose destination routes it. A packet with a
+   * TUN's virtio_net_hdr is finished the way the kernel would: a partial checksum completed, a
+   * GSO_TCPV6 super-packet cut into gso_size TCP segments (software GSO: seq, lengths, flags,
+   * checksums). Counts wire packets; `lastError` is the code of the last refusal (EMSGSIZE ...).
+   */
+  sendTunnelled(outer: Buffer | Buffer[], packets: Buffer[], vnetHeaders?: (Buffer | undefined)[]): TunnelledSendResult;
   /** Idempotent. */
   close(): void;
 }
 
-export interface TunOptions extends NamespaceOption {
+export interface TunnelledSendResult {
+  sent: number;
+  dropped: number;
+  lastError?: string;
+}
+
+export interface TunOptions extends NamespaceOption, Pick<ReceiveTuning, 'batch'> {
   /** Device name; the kernel picks tunN when absent. */
   name?: string;
+  /**
+   * IFF_VNET_HDR with TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO6): reads may be TCP/IPv6 super-packets of
+   * up to 64 KiB with a partial checksum, described by their virtio_net_hdr (second argument of
+   * onPackets); writeMany() coalesces TCP segments into such super-packets (software GRO).
+   */
+  vnetHeader?: boolean;
 }
 
 export interface TunDevice extends Refable {
   readonly name: string;
   readonly ifindex: number;
   /** Each packet is a whole IPv6 (or IPv4) packet, no packet-information header (IFF_NO_PI). */
-  start(onPackets: (packets: Buffer[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void;
-  write(packet: Buffer): boolean;
+  /** With `vnetHeader`, `vnetHeaders[i]` is packets[i]'s 10-byte virtio_net_hdr (a view: copy to keep). */
+  start(onPackets: (packets: Buffer[], vnetHeaders?: Buffer[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void;
+  /** One packet; with `vnetHeader`, `vnetHeader` describes it (all zeros when absent). */
+  write(packet: Buffer, vnetHeader?: Buffer): boolean;
+  /**
+   * A batch in one call; returns how many packets the device accepted. With `vnetHeader`, runs of
+   * consecutive segments of one TCP flow (checksums verified) are written as one GSO super-packet.
+   */
+  writeMany(packets: Buffer[]): number;
   /** Idempotent; the device disappears with its fd (not persistent). */
   close(): void;
 }

@@ -51,6 +51,11 @@ export interface TunnelEndpointOptions {
    * copy it to keep it past the callback.
    */
   onPacket: (inner: Buffer, outerSrc: string, outerDst: string) => void;
+  /**
+   * Called after the last onPacket of each receive batch (the views are still valid): where a role
+   * writes what it collected with one TunDevice.writeMany (software GRO on a vnet TUN).
+   */
+  onBatchEnd?: () => void;
   /** Receive batch size (native default 64). */
   batch?: number;
   /** SO_RCVBUF for the protocol-41 socket (bytes). */
@@ -61,6 +66,13 @@ export interface TunnelEndpoint {
   readonly local: string;
   /** Encapsulates `inner` (a whole IPv6 packet) toward `remote`. False when the kernel refused it (counted). */
   send(inner: Buffer, remote: string): boolean;
+  /**
+   * Encapsulates a batch with one native call (one sendmmsg per 64 wire packets). `remote` is one
+   * address for all or one per packet; `vnetHeaders` are the packets' virtio_net_hdr from a vnet TUN:
+   * GSO super-packets are cut into TCP segments, partial checksums completed (Raw6Socket.sendTunnelled).
+   * Returns the wire packets sent; refusals are counted in sendDropped.
+   */
+  sendBatch(inners: Buffer[], remote: string | string[], vnetHeaders?: Buffer[]): number;
   /** Changes the local address (a new care-of address) without reopening anything. */
   setLocal(local: string): void;
   stats(): TunnelStats;
@@ -130,6 +142,7 @@ export function openTunnelEndpoint(o: TunnelEndpointOptions): TunnelEndpoint {
       const inner = p.data.length === IPV6_HEADER_LENGTH + p.data.readUInt16BE(4) ? p.data : p.data.subarray(0, IPV6_HEADER_LENGTH + p.data.readUInt16BE(4));
       o.onPacket(inner, p.src, p.dst);
     }
+    o.onBatchEnd?.();
   };
   // Receive errors are counted by the addon (stats().errors); the socket keeps working.
   rx.start(onPackets, () => {});
@@ -145,9 +158,37 @@ export function openTunnelEndpoint(o: TunnelEndpointOptions): TunnelEndpoint {
     return b;
   };
 
+  // Outer headers per remote for sendBatch (Payload Length filled in by the addon per wire packet).
+  const outerHeaders = new Map<string, Buffer>();
+  const outerHeader = (remote: string): Buffer => {
+    let h = outerHeaders.get(remote);
+    if (!h) {
+      h = Buffer.alloc(IPV6_HEADER_LENGTH);
+      encapsulate(Buffer.alloc(0), addresses(remote), h);
+      outerHeaders.set(remote, h);
+    }
+    return h;
+  };
+
   return {
     get local() {
       return local;
+    },
+    sendBatch(inners: Buffer[], remote: string | string[], vnetHeaders?: Buffer[]): number {
+      if (inners.length === 0) return 0;
+      const outerArg = typeof remote === 'string' ? outerHeader(remote) : remote.map(outerHeader);
+      let r;
+      try {
+        r = tx.sendTunnelled(outerArg, inners, vnetHeaders);
+      } catch (err) {
+        s.lastSendError = (err as NodeJS.ErrnoException).code ?? 'error';
+        s.sendDropped += inners.length;
+        return 0;
+      }
+      s.encapsulated += r.sent;
+      s.sendDropped += r.dropped;
+      if (r.lastError) s.lastSendError = r.lastError;
+      return r.sent;
     },
     send(inner: Buffer, remote: string): boolean {
       if (inner.length + IPV6_HEADER_LENGTH > scratch.length) {
@@ -171,6 +212,7 @@ export function openTunnelEndpoint(o: TunnelEndpointOptions): TunnelEndpoint {
     setLocal(next: string): void {
       local = canonicalIpv6(next);
       outer.clear();
+      outerHeaders.clear();
     },
     stats: () => ({ ...s }),
     close(): void {
