@@ -5,7 +5,6 @@
 // All times are ns since the Unix epoch: pcaps, flow packets and the scenario's records share
 // CLOCK_REALTIME.
 
-import type { ScenarioAction } from '../lab/topology/types.js';
 import type { FlowArrival } from './flow.js';
 import { SendTimes } from './flow.js';
 import type { DecodedFrame } from './frames.js';
@@ -21,9 +20,15 @@ export interface Handover {
   attachNs: bigint;
 }
 
+/** The layer-2 actions a handover is built from (the lab's ScenarioAction has this shape). */
+export type L2Action =
+  | { kind: 'detach'; node: string }
+  | { kind: 'attach'; node: string; ap: string }
+  | { kind: 'trigger'; node: string; trigger: string; ap?: string };
+
 /** A scenario action as the timeline runner recorded it (src/lab/scenario/timeline.ts ScenarioRecord). */
 export interface RecordedAction {
-  action: ScenarioAction;
+  action: L2Action;
   /** ns since the epoch, decimal string as recorded, or a bigint. */
   appliedNs: string | bigint;
   error?: string;

@@ -2,10 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { UdpFlowSpec } from '../lab/topology/types.js';
 import { decodeFrames } from './frames.js';
 import { writePcap } from './pcap/pcap.js';
-import { buildResults, decodeCaptures, type DecodedCapture } from './results.js';
+import { buildResults, decodeCaptures, type DecodedCapture, type MeasuredFlow } from './results.js';
 import { ether, flowIpv6, frame, tunnel, upperPacket } from './test-packets.js';
 
 const MS = 1_000_000n;
@@ -13,7 +12,7 @@ const T0 = 1_800_000_000_000n * MS;
 const at = (ms: number): bigint => T0 + BigInt(Math.round(ms * 1e6));
 const CN = '2001:db8:c::1';
 const HOA = '2001:db8:b::5';
-const FLOW: UdpFlowSpec = { kind: 'udp', id: 1, from: 'cn', to: 'mn', toAddress: HOA, port: 9000, ratePps: 200, sizeBytes: 64, startMs: 0, durationMs: 2000 };
+const FLOW: MeasuredFlow = { id: 1, from: 'cn', to: 'mn', ratePps: 200, sizeBytes: 64 };
 
 /**
  * cn sends 400 packets at 200/s. mn detaches at 1001 ms and attaches at 1301 ms; everything sent

@@ -1,7 +1,6 @@
 // results.json (architecture.md, "The run contract"): what a run measured, per flow, per handover
 // and per capture point, and the verdict on each expectation. Definitions: docs/measures.md.
 
-import type { UdpFlowSpec } from '../lab/topology/types.js';
 import type { UdpSenderSummary } from '../traffic/udp-sender.js';
 import { flowArrivals, flowStats, nominalIntervalNs, SendTimes, type FlowArrival, type FlowStats } from './flow.js';
 import { decodeFrames, type DecodedFrame, type FrameStats } from './frames.js';
@@ -9,6 +8,15 @@ import { countSignalling, handoversFromScenario, measureHandoverFlow, type Hando
 import { readCapture } from './pcap/read.js';
 
 export const RESULTS_VERSION = 1;
+
+/** A constant-rate UDP flow of the lab (its traffic entry; src/traffic/flow-packet.ts carries its id). */
+export interface MeasuredFlow {
+  id: number;
+  from: string;
+  to: string;
+  ratePps: number;
+  sizeBytes: number;
+}
 
 export interface CaptureResult {
   node: string;
@@ -123,7 +131,7 @@ export interface ResultsInput {
   startedNs: bigint;
   durationMs: number;
   captures: DecodedCapture[];
-  flows: UdpFlowSpec[];
+  flows: MeasuredFlow[];
   /** Sender summaries by flow id (what `traffic send` printed). */
   senders?: Record<number, UdpSenderSummary>;
   scenario: RecordedAction[];
@@ -170,7 +178,7 @@ function bestCapture(captures: DecodedCapture[], node: string, flowId: number): 
 /** Builds results.json from decoded captures, the flows, the recorded scenario and the expectations' verdicts. */
 export function buildResults(input: ResultsInput): Results {
   const flows: FlowResult[] = [];
-  const perFlow = new Map<number, { spec: UdpFlowSpec; arrivals: FlowArrival[]; stats: FlowStats; sendTimes: SendTimes }>();
+  const perFlow = new Map<number, { spec: MeasuredFlow; arrivals: FlowArrival[]; stats: FlowStats; sendTimes: SendTimes }>();
   for (const spec of [...input.flows].sort((a, b) => a.id - b.id)) {
     const rx = bestCapture(input.captures, spec.to, spec.id);
     const tx = bestCapture(input.captures, spec.from, spec.id);

@@ -1,9 +1,10 @@
-// After a run: decode every capture, build results.json (results.ts), judge the expectations.
-import type { ResolvedLab, UdpFlowSpec } from '../lab/topology/types.js';
+// After a run: decode every capture, build results.json (analysis/results.ts), judge the expectations.
+// Here in lab/ because it reads the resolved lab; analysis/ below it knows only flows, captures and actions.
+import { judge } from '../analysis/expectations.js';
+import type { RecordedAction } from '../analysis/handover.js';
+import { buildResults, decodeCaptures, type Results } from '../analysis/results.js';
 import type { UdpSenderSummary } from '../traffic/udp-sender.js';
-import { judge } from './expectations.js';
-import type { RecordedAction } from './handover.js';
-import { buildResults, decodeCaptures, type Results } from './results.js';
+import type { ResolvedLab, UdpFlowSpec } from './topology/types.js';
 
 export interface AnalyzeInput {
   lab: ResolvedLab;

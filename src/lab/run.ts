@@ -3,7 +3,7 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { analyzeRun } from '../analysis/analyze.js';
+import { analyzeRun } from './analyze.js';
 import type { Results } from '../analysis/results.js';
 import { startCaptures, stopCaptures } from './capture/tcpdump.js';
 import { distEntry } from './paths.js';

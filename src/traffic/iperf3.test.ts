@@ -14,7 +14,7 @@ describe('iperf3', () => {
       '-c', '2001:db8::1', '-6', '-p', '5201', '-t', '3', '-J', '-i', '0.2', '-b', '1000000', '-B', '2001:db8:aa::5', '-R',
     ]);
     expect(
-      iperf3ClientArgsFor({ kind: 'iperf3', id: 2, from: 'mn', to: 'cn', toAddress: '2001:db8::9', port: 5202, startMs: 0, durationMs: 10_000, rateBps: 0 }),
+      iperf3ClientArgsFor({ toAddress: '2001:db8::9', port: 5202, durationMs: 10_000, rateBps: 0 }),
     ).toEqual(['-c', '2001:db8::9', '-6', '-p', '5202', '-t', '10', '-J', '-i', '0.2']);
   });
 

@@ -2,7 +2,6 @@
 // iperf3 runs unmodified inside a node; a mobile node's client binds its home address so the TCP
 // session survives moves.
 
-import type { Iperf3Spec } from '../lab/topology/types.js';
 
 export interface Iperf3ServerOptions {
   port: number;
@@ -42,7 +41,10 @@ export function iperf3ClientArgs(o: Iperf3ClientOptions): string[] {
 }
 
 /** Client argv for a lab's iperf3 traffic entry. */
-export function iperf3ClientArgsFor(spec: Iperf3Spec, bindAddress?: string): string[] {
+export function iperf3ClientArgsFor(
+  spec: { toAddress: string; port: number; durationMs: number; rateBps: number },
+  bindAddress?: string,
+): string[] {
   return iperf3ClientArgs({ to: spec.toAddress, port: spec.port, durationMs: spec.durationMs, rateBps: spec.rateBps, bindAddress });
 }
 
