@@ -1,4 +1,4 @@
-// Options shared by several commands: one table feeds --help (and docs/cli.md mirrors it).
+// Options shared by several commands, so each reads the same in every command's --help.
 import { Option } from 'commander';
 
 export const runtimeOption = () =>

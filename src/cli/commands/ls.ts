@@ -16,7 +16,14 @@ async function ls(o: { json?: boolean }): Promise<number> {
   const out = makeOutput(!!o.json);
   const labs = await Lab.list();
   const text = labs.length
-    ? labs.map((l) => `${l.name}\t${l.runtime ?? '?'}\t${l.nodes.join(',')}${l.file ? `\t${l.file}` : ''}`).join('\n')
+    ? labs
+        .map((l) =>
+          l.runtime
+            ? `${l.name}\t${l.runtime}\t${l.nodes.join(',')}\t${l.file ?? ''}`
+            : // No record: a run killed before it wrote one, or an `up` still under way.
+              `${l.name}\t-\tno record (coming up, or left by a killed run: mipshop-lab down ${l.name})`,
+        )
+        .join('\n')
     : 'no labs';
   out.result(text, { labs });
   return EXIT_OK;
