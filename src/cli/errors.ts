@@ -1,8 +1,7 @@
-import { LabFileError } from '../lab/topology/load.js';
-
-/** The message a user sees for an error that stopped a lab: YAML problems as file:line path: reason. */
+/**
+ * The message a user sees for an error that stopped a command. A wrong lab file (LabFileError) already
+ * says `file:line:col path: what was expected` on each line; other errors say what failed.
+ */
 export function describeLabError(err: unknown): string {
-  if (err instanceof LabFileError) return err.message;
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return err instanceof Error ? err.message : String(err);
 }

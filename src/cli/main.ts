@@ -11,7 +11,6 @@ import { registerRun } from './commands/run.js';
 import { registerUp } from './commands/up.js';
 import { EXIT_LAB_ERROR } from './output.js';
 
-export type CommandOutcome = { code: number };
 export type SetOutcome = (p: Promise<number>) => void;
 
 async function main(argv: string[]): Promise<number> {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Lab, type StartedLab } from '../../lab/lab.js';
 import { describeLabError } from '../errors.js';
 import type { SetOutcome } from '../main.js';
-import { jsonOption, nameOption, outOption, runtimeOption } from '../options.js';
+import { jsonOption, nameOption, outOption, runtimeOption, upOptions } from '../options.js';
 import { EXIT_FAILED, EXIT_LAB_ERROR, EXIT_OK, makeOutput } from '../output.js';
 import { abortOnSignals } from '../signals.js';
 
@@ -36,13 +36,7 @@ async function runLab(file: string, o: RunOpts): Promise<number> {
   let lab: StartedLab | undefined;
   try {
     out.progress(`bringing up ${file} on ${o.runtime}`);
-    lab = await Lab.up(file, {
-      runtime: o.runtime,
-      name: o.name,
-      outDir: o.out === 'out/<lab>' ? undefined : o.out,
-      signal: sig.signal,
-      onEvent: (e) => e.phase === 'done' && out.progress(`  ✓ ${e.step} (${e.ms?.toFixed(0)} ms)`),
-    });
+    lab = await Lab.up(file, upOptions(o, out, sig.signal));
     out.progress(`running ${lab.name} for ${(lab.lab.durationMs / 1000).toFixed(1)} s`);
     const r = await lab.run({ signal: sig.signal, onEvent: (line) => out.progress(`  ${line}`) });
     const lines = [`${r.passed ? 'PASS' : 'FAIL'} ${lab.name}: results in ${r.resultsFile}`];

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Lab } from '../../lab/lab.js';
 import { describeLabError } from '../errors.js';
 import type { SetOutcome } from '../main.js';
-import { jsonOption, nameOption, outOption, runtimeOption } from '../options.js';
+import { jsonOption, nameOption, outOption, runtimeOption, upOptions } from '../options.js';
 import { EXIT_LAB_ERROR, EXIT_OK, makeOutput } from '../output.js';
 import { abortOnSignals } from '../signals.js';
 
@@ -24,13 +24,7 @@ async function up(file: string, o: { runtime: 'netns' | 'docker'; name?: string;
   const out = makeOutput(!!o.json);
   const sig = abortOnSignals();
   try {
-    const lab = await Lab.up(file, {
-      runtime: o.runtime,
-      name: o.name,
-      outDir: o.out === 'out/<lab>' ? undefined : o.out,
-      signal: sig.signal,
-      onEvent: (e) => e.phase === 'done' && out.progress(`  ✓ ${e.step} (${e.ms?.toFixed(0)} ms)`),
-    });
+    const lab = await Lab.up(file, upOptions(o, out, sig.signal));
     const nodes = lab.lab.nodes.map((n) => n.name);
     out.result(
       `lab ${lab.name} is up on ${lab.runtimeKind}: ${nodes.join(', ')}\n` +
