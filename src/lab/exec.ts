@@ -1,6 +1,7 @@
 // Running the system tools the lab is built with (iproute2, tc, sysctl, tcpdump). Errors name the
 // command and carry its stderr, so a failed `ip link add` says which line and why.
 import { execa } from 'execa';
+import type { ExecOptions, ExecResult } from './runtime/runtime.js';
 
 export class CommandError extends Error {
   constructor(
@@ -16,19 +17,9 @@ export class CommandError extends Error {
   }
 }
 
-export interface RunOptions {
-  input?: string;
-  timeoutMs?: number;
-  env?: Record<string, string>;
-  /** Return a non-zero exit instead of throwing. */
-  reject?: boolean;
-}
-
-export interface RunResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
+/** A tool on the host runs with the same options and result as a command inside a node. */
+export type RunOptions = ExecOptions;
+export type RunResult = ExecResult;
 
 /** Runs argv (no shell). Throws CommandError on a non-zero exit unless `reject: false`. */
 export async function run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
