@@ -7,10 +7,11 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { startCaptures, stopCaptures } from '../../src/lab/capture/tcpdump.js';
 import { cleanupLab } from '../../src/lab/cleanup.js';
 import { nsExec, run } from '../../src/lab/exec.js';
-import { addAp, addLink, addNode, addRadio, emptyLab, uniqueLabName } from '../../src/lab/net/fixtures.js';
+import { addAp, addLink, addNode, addRadio, emptyLab } from '../../src/lab/net/fixtures.js';
 import { attach, detach } from '../../src/lab/net/l2.js';
 import { downNetwork, upNetwork } from '../../src/lab/net/network.js';
 import { NetnsRuntime } from '../../src/lab/runtime/netns.js';
+import { uniqueLabName } from '../support/lab-names.js';
 import { skipReason } from '../support/prereq.js';
 
 const skip = skipReason({ root: true, tools: ['ip', 'ping', 'tcpdump', 'tshark'] });

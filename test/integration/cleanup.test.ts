@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { startCaptures, stopCaptures } from '../../src/lab/capture/tcpdump.js';
 import { cleanupAll, cleanupLab, pidsInNamespaces } from '../../src/lab/cleanup.js';
 import { run } from '../../src/lab/exec.js';
-import { addAp, addLink, addNode, addRadio, emptyLab, impairment, uniqueLabName } from '../../src/lab/net/fixtures.js';
+import { addAp, addLink, addNode, addRadio, emptyLab, impairment } from '../../src/lab/net/fixtures.js';
 import { downNetwork, upNetwork } from '../../src/lab/net/network.js';
 import { kernelCaps } from '../../src/lab/kernel.js';
 import { isRunning } from '../../src/lab/net/kill.js';
@@ -17,6 +17,7 @@ import { labStateDir } from '../../src/lab/names.js';
 import { distEntry } from '../../src/lab/paths.js';
 import { listNetns, NetnsRuntime } from '../../src/lab/runtime/netns.js';
 import type { ResolvedLab } from '../../src/lab/topology/types.js';
+import { uniqueLabName } from '../support/lab-names.js';
 import { skipReason } from '../support/prereq.js';
 
 const skip = skipReason({ root: true, tools: ['ip', 'tcpdump', 'ethtool'] });

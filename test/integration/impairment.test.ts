@@ -3,11 +3,12 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { cleanupLab } from '../../src/lab/cleanup.js';
 import { nsExec, run } from '../../src/lab/exec.js';
-import { addLink, addNode, emptyLab, impairment, uniqueLabName } from '../../src/lab/net/fixtures.js';
+import { addLink, addNode, emptyLab, impairment } from '../../src/lab/net/fixtures.js';
 import { downNetwork, upNetwork, type LabNetwork } from '../../src/lab/net/network.js';
 import { kernelCaps } from '../../src/lab/kernel.js';
 import { NetnsRuntime } from '../../src/lab/runtime/netns.js';
 import type { Impairment } from '../../src/lab/topology/types.js';
+import { uniqueLabName } from '../support/lab-names.js';
 import { skipReason } from '../support/prereq.js';
 
 const skip = skipReason({ root: true, tools: ['ip', 'ping', 'iperf3', 'ethtool'] });

@@ -3,9 +3,10 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { cleanupLab } from '../../src/lab/cleanup.js';
 import { nsExec, run } from '../../src/lab/exec.js';
-import { addLink, addNode, chainLab, emptyLab, uniqueLabName } from '../../src/lab/net/fixtures.js';
+import { addLink, addNode, chainLab, emptyLab } from '../../src/lab/net/fixtures.js';
 import { downNetwork, upNetwork } from '../../src/lab/net/network.js';
 import { listNetns, NetnsRuntime } from '../../src/lab/runtime/netns.js';
+import { uniqueLabName } from '../support/lab-names.js';
 import { skipReason } from '../support/prereq.js';
 
 const skip = skipReason({ root: true, tools: ['ip', 'ping'] });

@@ -2,9 +2,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, describe, expect, test } from 'vitest';
 import { cleanupLab } from '../../src/lab/cleanup.js';
-import { addNode, emptyLab, uniqueLabName } from '../../src/lab/net/fixtures.js';
+import { addNode, emptyLab } from '../../src/lab/net/fixtures.js';
 import { labStateDir } from '../../src/lab/names.js';
 import { NetnsRuntime, listNetns } from '../../src/lab/runtime/netns.js';
+import { uniqueLabName } from '../support/lab-names.js';
 import { skipReason } from '../support/prereq.js';
 
 const skip = skipReason({ root: true, tools: ['ip', 'sysctl'] });

@@ -97,8 +97,3 @@ export function chainLab(name: string, routers: number): ResolvedLab {
   }
   return lab;
 }
-
-/** A lab name no other test (or engineer) running at the same time will pick: t + 6 random chars. */
-export function uniqueLabName(): string {
-  return `t${Math.random().toString(36).slice(2, 8).padEnd(6, '0')}`;
-}
