@@ -85,6 +85,7 @@ struct mh_handle {
   napi_ref on_batch;
   napi_ref on_error;
   napi_ref meta_ref;   /* Float64Array reused for every batch's per-item numbers */
+  napi_ref arena_ref;  /* vnet TUN: a JS Buffer reads go into directly, reused for every batch */
   double *meta;
   napi_async_context actx;
   mh_read_batch_fn read_batch;

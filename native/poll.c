@@ -68,6 +68,7 @@ void mh_handle_close(mh_handle *h) {
   drop_ref(h->env, &h->on_batch);
   drop_ref(h->env, &h->on_error);
   drop_ref(h->env, &h->meta_ref);
+  drop_ref(h->env, &h->arena_ref);
   drop_ref(h->env, &h->self_ref);
   h->meta = NULL;
   if (h->actx) {
