@@ -96,7 +96,10 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
       ...(s.fbuRetries !== undefined ? { fbuRetries: s.fbuRetries } : {}),
     });
     const ifindex = native.ifNameToIndex(radio.name);
-    const routers = new Set(aps.map((a) => canonical(a.routerAddress)));
+    // Access routers that may tunnel to us as PAR: every AP's router but our home agent (its tunnel is
+    // the Mobile IPv6 role's business; taking its packets here too would deliver them twice).
+    const homeAgent = (config.agent['mobile-node'] as { homeAgent?: string } | undefined)?.homeAgent;
+    const routers = new Set(aps.map((a) => canonical(a.routerAddress)).filter((r) => !homeAgent || r !== canonical(homeAgent)));
 
     let feed: ((inputs: readonly FmipMobileNodeInput[]) => void) | null = null;
     const early: FmipMobileNodeInput[] = [];

@@ -53,7 +53,9 @@ export const fmipv6RouterRole: RoleDefinition = {
           }
           // RFC 5568 §7: the PAR's served nodes are the ones its access links know.
           par?.running.feed([present ? { kind: 'served-node', address, ...(mac ? { linkLayerAddress: mac } : {}) } : { kind: 'served-node-gone', address }]);
-          nar?.running.feed([{ kind: 'neighbour', address, present }]);
+          // The entry a UNA created is the arriving MN's own (reactive: the UNA comes before the HI), not
+          // another node holding its NCoA (RFC 5568 §6.2.2's duplicate check).
+          if (!(present && nar?.announced(address))) nar?.running.feed([{ kind: 'neighbour', address, present }]);
           if (mac) nar?.learn(address, mac);
         },
       };

@@ -6,4 +6,5 @@ import { homeAgentRole } from './home-agent.js';
 import { mobileNodeRole } from './mobile-node.js';
 import type { RoleDefinition } from './role.js';
 
-export const ALL_ROLES: readonly RoleDefinition[] = [accessRouter, fmipv6RouterRole, homeAgentRole, mobileNodeRole, fmipv6MobileNodeRole];
+// fmipv6-mobile-node before mobile-node: its carrier monitor starts first, which helps its UNA go out first at attach.
+export const ALL_ROLES: readonly RoleDefinition[] = [accessRouter, fmipv6RouterRole, homeAgentRole, fmipv6MobileNodeRole, mobileNodeRole];

@@ -22,6 +22,8 @@ export interface BoundNar {
   neighborAdvertisement(input: Extract<NarInput, { kind: 'icmp' }>, cell: AccessCell): void;
   /** A neighbour's link-layer address (for delivery when no UNA carried it). */
   learn(address: string, mac: string): void;
+  /** Whether `address` announced itself with a UNA here: its neighbour entry is the arriving MN's own. */
+  announced(address: string): boolean;
   state(): unknown;
 }
 
@@ -42,6 +44,8 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
   /** NCoAs whose MN arrived: a packet the diversion still caught after buffer-stop goes straight to it. */
   const arrived = new Set<string>();
   const macs = new Map<string, string>();
+  /** Targets of the UNAs heard (RFC 5568 §6.4): MNs that arrived, not other users of their address. */
+  const announcedBy = new Map<string, string>();
   const st = { delivered: 0, reinjected: 0, routerAdvertisements: 0, late: 0 };
   let running!: RunningMachine<NarInput>;
   const io2: MachineIo<NarInput, NarAction> = {
@@ -127,6 +131,7 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
       if (tlla?.linkLayerAddress) {
         const mac = bytesToMac(tlla.linkLayerAddress);
         macs.set(m.targetAddress, mac);
+        announcedBy.set(m.targetAddress, mac);
         io.neighbour(m.targetAddress, mac, c);
       }
       running.feed([input]);
@@ -134,6 +139,7 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
     learn(address, mac) {
       macs.set(address, mac);
     },
+    announced: (address) => announcedBy.has(address),
     state: () => ({ address: io.address, prefix: `${cell.prefix}/${cell.prefixLength}`, counters: { ...machine.counters }, records: machine.records, ...st }),
   };
 }

@@ -1,0 +1,133 @@
+// topologies/fmipv6-predictive.yaml end to end (issue 5): mn moves ap1 -> ap2 with a 100 ms L2 gap
+// while cn sends 200 packets/s to its home address. Checked from results.json, the agents' final
+// status, the flow sink and the pcaps (tshark):
+//   - zero packets lost, interruption at most L2 gap + 2 x MN-NAR delay (0: the air has none) + 10 ms;
+//   - RtSolPr, PrRtAdv, FBU, HI, HAck, FBack, UNA, then BU and BA, in that order, each decoded by tshark,
+//     the FBack reaching mn on the old link before the detach (predictive, RFC 5568 §3.1);
+//   - the NAR buffered and delivered, the MN unwrapped the PAR's tunnel for the application;
+//   - forged FBUs (a correspondent's address, and an unserved address on ap1's prefix) sent to the
+//     PAR while the lab runs are refused and counted, and change nothing (RFC 5568 §7).
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildMobilityPacket } from '../../src/agent/dataplane/mobility-header-io.js';
+import { macToBytes } from '../../src/wire/address.js';
+import * as mh from '../../src/wire/mh/index.js';
+import { mhAddress, mhLinkLayerAddress } from '../../src/protocols/fmipv6/options.js';
+import { checkPrereqs } from '../support/prereq.js';
+import { flowPackets, runLabFile, signalling, TOOLS, type LabRun } from './fmipv6-helpers.js';
+
+const missing = checkPrereqs({ root: true, tools: [...TOOLS, 'python3'] });
+const LAB = path.resolve('topologies/fmipv6-predictive.yaml');
+const PAR = 'fd00:f:1:a1::1';
+const NOMINAL_L2_GAP_MS = 100;
+const MN_NAR_DELAY_MS = 0;
+
+/** An FBU as a whole IPv6 packet from `src` to the PAR (RFC 5568 §6.3.1), asking for a tunnel to `ncoa`. */
+function forgedFbu(src: string, ncoa: string): string {
+  const fbu = mh.encode({
+    type: 'FastBindingUpdate',
+    sequenceNumber: 4242,
+    acknowledge: true,
+    homeRegistration: true,
+    linkLocalCompatibility: false,
+    keyManagementCompatibility: false,
+    lifetime: 10,
+    options: [mhAddress(2, ncoa), mhLinkLayerAddress(macToBytes('02:66:6f:72:67:65'))],
+  } as never);
+  return buildMobilityPacket({ src, dst: PAR, mh: fbu }).toString('hex');
+}
+
+const SEND_RAW = 'import socket,sys; s=socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW); s.sendto(bytes.fromhex(sys.argv[1]), (sys.argv[2], 0))';
+
+describe.skipIf(missing)('fmipv6-predictive lab: ap1 -> ap2, predictive fast handover', () => {
+  let r: LabRun;
+  beforeAll(async () => {
+    r = await runLabFile(LAB, {
+      prefix: 'fpred',
+      during: async (lab) => {
+        // At ~1.8 s (before the real handover at 2.985 s): one FBU from cn's own address, one from an
+        // address on ap1's prefix that no node uses, both naming an NCoA on ap2.
+        await new Promise((res) => setTimeout(res, 1800));
+        await lab.node('cn').exec(['python3', '-c', SEND_RAW, forgedFbu('fd00:f:1:1::2', 'fd00:f:1:a2::bad'), PAR]);
+        await lab.node('mn').exec(['python3', '-c', SEND_RAW, forgedFbu('fd00:f:1:a1::dead', 'fd00:f:1:a2::bad'), PAR]);
+      },
+    });
+  }, 180_000);
+
+  it('passes its own expectations: nothing lost, interruption within L2 gap + 2 x MN-NAR delay + 10 ms', () => {
+    expect(r.run.results.expectations.filter((e) => !e.held)).toEqual([]);
+    expect(r.run.results.handovers).toHaveLength(1);
+    const h = r.run.results.handovers[0]!;
+    expect(h.protocol).toBe('fmipv6');
+    const f = h.flows.find((x) => x.flow === 1)!;
+    expect(f.lost).toBe(0);
+    expect(f.resumed).toBe(true);
+    expect(f.interruptionMs!).toBeLessThanOrEqual(NOMINAL_L2_GAP_MS + 2 * MN_NAR_DELAY_MS + 10);
+    // Nothing was lost anywhere on the way: the whole flow arrived at mn's radio.
+    const flow = r.run.results.flows.find((x) => x.id === 1)!;
+    expect(flow.lost).toBe(0);
+    expect(h.buffered).toBeGreaterThan(0);
+  });
+
+  it('the pcaps show RtSolPr, PrRtAdv, FBU, HI, HAck, FBack, UNA, then BU and BA, in that order', () => {
+    const sig = signalling(r.pcaps());
+    const first = (name: string, after = 0, where?: (s: (typeof sig)[number]) => boolean) => sig.find((s) => s.name === name && s.at >= after && (!where || where(s)));
+    const rtsolpr = first('RtSolPr')!;
+    expect(rtsolpr, 'RtSolPr').toBeDefined();
+    const prrtadv = first('PrRtAdv', rtsolpr.at)!;
+    const fbu = first('FBU', prrtadv.at, (s) => s.src !== 'fd00:f:1:1::2' && s.src !== 'fd00:f:1:a1::dead')!;
+    const hi = first('HI', fbu.at)!;
+    const hack = first('HAck', hi.at)!;
+    const fback = first('FBack', hack.at, (s) => s.pcap === 'mn-wlan0')!;
+    const una = first('UNA', fback.at, (s) => s.pcap === 'mn-wlan0')!;
+    const bu = first('BU', una.at, (s) => s.pcap === 'mn-wlan0')!;
+    const ba = first('BA', bu.at, (s) => s.pcap === 'mn-wlan0')!;
+    for (const [name, s] of Object.entries({ prrtadv, fbu, hi, hack, fback, una, bu, ba })) expect(s, name).toBeDefined();
+    // Predictive: the FBU from the PCoA on the old link, accepted (status 0) before the detach.
+    expect(fbu.src).toMatch(/^fd00:f:1:a1:/);
+    expect(fbu.hao).toBe('');
+    expect(hack.code).toBe('0');
+    expect(fback.status).toBe('0');
+    expect(fback.dst).toMatch(/^fd00:f:1:a1:/);
+    const detach = Number(BigInt(r.run.results.handovers[0]!.detachNs) / 1000n) / 1000;
+    expect(fback.at).toBeLessThan(detach);
+    // The UNA and the BU come from the NCoA on ap2's prefix.
+    expect(una.src).toMatch(/^fd00:f:1:a2:/);
+    expect(bu.src).toBe(una.src);
+  });
+
+  it('the NAR buffered the gap and delivered it on the UNA; mn unwrapped the tunnel for the application', () => {
+    const nar = r.status('ar2').state['fmipv6-router'].nar;
+    expect(nar.counters['buffers-created']).toBe(1);
+    expect(nar.counters['una-received']).toBeGreaterThanOrEqual(1);
+    expect(nar.counters['packets-delivered']).toBeGreaterThan(1);
+    expect(nar.counters['buffer-overflow']).toBe(0);
+    const mn = r.status('mn').state['fmipv6-mobile-node'];
+    expect(mn.tunnel.decapsulated).toBeGreaterThan(0);
+    expect(mn.tunnel.delivered).toBe(mn.tunnel.decapsulated);
+    expect(mn.counters['predictive-handovers']).toBe(1);
+    // Flow packets the PAR tunnelled arrived at mn inside PAR -> NCoA.
+    const viaPar = flowPackets(r.pcap('mn-wlan0')).filter((p) => p.outerSrc === PAR);
+    expect(viaPar.length).toBeGreaterThan(0);
+    // The application got the flow: whatever mn's radio saw, less at most a few the Mobile IPv6 role
+    // drops while its tunnel endpoint moves to the new care-of address after the BA.
+    const sent = r.run.results.flows.find((x) => x.id === 1)!.sent;
+    expect(r.sink().perFlow['1']!.received).toBeGreaterThanOrEqual(sent - 8);
+    expect(r.sink().perFlow['1']!.received).toBeLessThanOrEqual(sent);
+  });
+
+  it('forged FBUs (not from a served PCoA) are refused, counted, and change nothing', () => {
+    const par = r.status('ar1').state['fmipv6-router'].par;
+    expect(par.counters['fbu-unauthorised']).toBe(2);
+    expect(par.counters['hi-sent']).toBe(1);
+    expect(par.counters['tunnels-started']).toBe(1);
+    expect(par.handovers.map((h: { pcoa: string }) => h.pcoa)).toEqual([expect.stringMatching(/^fd00:f:1:a1:/)]);
+    const sig = signalling(r.pcaps());
+    // The forged FBUs reached the PAR (they are in the captures) ...
+    expect(sig.filter((s) => s.name === 'FBU' && (s.src === 'fd00:f:1:1::2' || s.src === 'fd00:f:1:a1::dead')).length).toBeGreaterThanOrEqual(2);
+    // ... and got no FBack, no HI for their NCoA, no tunnel.
+    expect(sig.filter((s) => s.name === 'FBack' && (s.dst === 'fd00:f:1:1::2' || s.dst === 'fd00:f:1:a1::dead'))).toEqual([]);
+    expect(sig.filter((s) => s.name === 'HI' && s.pcap.startsWith('ar1-'))).toHaveLength(1);
+    expect(flowPackets(r.pcap('ar1-eth2')).filter((p) => p.outerDst === 'fd00:f:1:a2::bad')).toEqual([]);
+  });
+});
