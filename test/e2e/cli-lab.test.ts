@@ -30,7 +30,7 @@ describe.skipIf(missing)('mipshop-lab on the smoke lab', () => {
 
   it('up, ls, exec and down work on a lab left running', async () => {
     const name = uniqueLabName('e2u');
-    const up = await cli(['up', SMOKE, '--name', name, '--json']);
+    const up = await cli(['up', SMOKE, '--name', name, '--out', mkdtempSync(path.join(tmpdir(), 'mlab-e2e-up-')), '--json']);
     expect(up.code, up.stderr).toBe(0);
     try {
       const ls = await cli(['ls', '--json']);
