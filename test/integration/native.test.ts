@@ -327,6 +327,132 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
     expect(() => native.ifNameToIndex(`tun${id}`, NS_A)).toThrow(expect.objectContaining({ code: 'ENODEV' }));
   });
 
+  /** A TCP segment (doff 8: NOP NOP timestamps, RFC 7323) inside IPv6, checksum valid unless `badChecksum`. */
+  function tcpSegment(o: { src: string; dst: string; seq: number; flags: number; payload: Buffer; tsVal?: number; badChecksum?: boolean }): Buffer {
+    const th = Buffer.alloc(32);
+    th.writeUInt16BE(40000, 0);
+    th.writeUInt16BE(5201, 2);
+    th.writeUInt32BE(o.seq >>> 0, 4);
+    th.writeUInt32BE(777, 8);
+    th[12] = 8 << 4;
+    th[13] = o.flags;
+    th.writeUInt16BE(500, 14);
+    th.set([1, 1, 8, 10], 20);
+    th.writeUInt32BE(o.tsVal ?? 1234, 24);
+    th.writeUInt32BE(99, 28);
+    const tcp = Buffer.concat([th, o.payload]);
+    tcp.writeUInt16BE(pseudoChecksum(o.src, o.dst, 6, tcp) ^ (o.badChecksum ? 0x5a5a : 0), 16);
+    return ipv6Packet({ src: o.src, dst: o.dst, nextHeader: 6, hopLimit: 64, payload: tcp });
+  }
+  const ACK = 0x10;
+  const PSH = 0x08;
+  const CWR = 0x80;
+  /** struct virtio_net_hdr, host (little-endian) order. */
+  function vnetHeader(o: { flags: number; gsoType: number; hdrLen: number; gsoSize: number; csumStart: number; csumOffset: number }): Buffer {
+    const b = Buffer.alloc(10);
+    b[0] = o.flags;
+    b[1] = o.gsoType;
+    b.writeUInt16LE(o.hdrLen, 2);
+    b.writeUInt16LE(o.gsoSize, 4);
+    b.writeUInt16LE(o.csumStart, 6);
+    b.writeUInt16LE(o.csumOffset, 8);
+    return b;
+  }
+
+  it('raw6 sendTunnelled: software GSO cuts a TCP super-packet into MSS segments (seq, flags, lengths, checksums), partial checksums completed', async () => {
+    const tx = native.openRaw6Socket({ protocol: 255, netns: NS_A });
+    const rx = native.openRaw6Socket({ protocol: 41, netns: NS_B });
+    try {
+      const outer = ipv6Packet({ src: ADDR_A, dst: ADDR_B, nextHeader: 41, hopLimit: 64, payload: Buffer.alloc(0) });
+      const [isrc, idst] = ['2001:db8:77::1', '2001:db8:77::2'];
+      const data = randomBytes(5000);
+      const superPacket = tcpSegment({ src: isrc, dst: idst, seq: 0xfffffc00, flags: ACK | PSH | CWR, payload: data });
+      superPacket.writeUInt16BE(0xdead, 56); // as from a TUN: the checksum is left to us
+      const gso = vnetHeader({ flags: 1, gsoType: 4, hdrLen: 72, gsoSize: 1388, csumStart: 40, csumOffset: 16 }); // 1500 - 40 - 72
+      // A UDP datagram with its checksum left partial (the field holds the pseudo-header sum).
+      const udp = Buffer.alloc(8 + 11);
+      udp.writeUInt16BE(5000, 0);
+      udp.writeUInt16BE(5001, 2);
+      udp.writeUInt16BE(udp.length, 4);
+      udp.write('hello world', 8);
+      const partial = ~pseudoChecksum(isrc, idst, 17, Buffer.alloc(udp.length)) & 0xffff; // the folded pseudo-header sum alone
+      udp.writeUInt16BE(partial, 6);
+      const udpPacket = ipv6Packet({ src: isrc, dst: idst, nextHeader: 17, hopLimit: 64, payload: udp });
+      const csumOnly = vnetHeader({ flags: 1, gsoType: 0, hdrLen: 0, gsoSize: 0, csumStart: 40, csumOffset: 6 });
+      const broken = vnetHeader({ flags: 1, gsoType: 4, hdrLen: 72, gsoSize: 1400, csumStart: 4000, csumOffset: 16 });
+
+      const seen: Raw6Packet[] = [];
+      const got = waitFor<Raw6Packet>((on, err) => rx.start(on, err), (p) => p.data[6] === 17, 3000, seen);
+      const r = tx.sendTunnelled(outer, [superPacket, superPacket, udpPacket], [gso, broken, csumOnly]);
+      expect(r).toEqual({ sent: 5, dropped: 1, lastError: 'EINVAL' });
+      await got;
+      const segs = seen.filter((p) => p.data[6] === 6);
+      expect(segs.map((p) => p.data.length - 72)).toEqual([1388, 1388, 1388, 836]);
+      segs.forEach((p, k) => {
+        expect(p.src).toBe(ADDR_A);
+        expect(p.data.readUInt16BE(4)).toBe(p.data.length - 40); // inner Payload Length
+        expect(p.data.readUInt32BE(44)).toBe((0xfffffc00 + 1388 * k) >>> 0); // seq, wrapping
+        expect(p.data[53]).toBe(ACK | (k === 0 ? CWR : 0) | (k === 3 ? PSH : 0)); // CWR first only, PSH last only
+        expect(p.data.subarray(60, 72)).toEqual(superPacket.subarray(60, 72)); // options copied
+        expect(pseudoChecksum(isrc, idst, 6, p.data.subarray(40))).toBe(0);
+      });
+      expect(Buffer.concat(segs.map((p) => p.data.subarray(72)))).toEqual(data);
+      const u = seen.find((p) => p.data[6] === 17)!;
+      expect(pseudoChecksum(isrc, idst, 17, u.data.subarray(40))).toBe(0);
+      expect(u.data.subarray(48)).toEqual(Buffer.from('hello world'));
+      expect(tx.stats()).toMatchObject({ sent: 5, sendDropped: 1 });
+    } finally {
+      tx.close();
+      rx.close();
+    }
+  });
+
+  it('TUN vnetHeader: writeMany coalesces consecutive TCP segments into one GSO super-packet (software GRO); odd ones go alone', async () => {
+    const tun = native.openTun({ name: `tg${id}`, netns: NS_A, vnetHeader: true });
+    try {
+      ipNs(nsA, 'link', 'set', tun.name, 'up');
+      // What the kernel receives on the TUN, as one frame per skb, with its virtio_net_hdr.
+      const tap = native.openPacketSocket({ ifname: tun.name, netns: NS_A, vnetHeader: true, ignoreOutgoing: true });
+      try {
+        const [src, dst] = ['2001:db8:97::2', '2001:db8:97::1'];
+        const chunks = Array.from({ length: 9 }, () => randomBytes(1000));
+        const seg = (k: number, extra: Partial<Parameters<typeof tcpSegment>[0]> = {}) => tcpSegment({ src, dst, seq: 5000 + 1000 * k, flags: ACK, payload: chunks[k]!, ...extra });
+        const udp = ipv6Packet({ src, dst, nextHeader: 17, hopLimit: 64, payload: Buffer.alloc(8) });
+        const packets = [
+          seg(0), seg(1), seg(2), seg(3), seg(4, { flags: ACK | PSH }), // one run, ended by PSH
+          seg(5, { badChecksum: true }), // alone, unchanged: the kernel will drop it
+          seg(6), seg(7, { tsVal: 1235 }), // new timestamp: GRO would not merge these either
+          udp,
+          tcpSegment({ src, dst, seq: 1, flags: ACK, payload: Buffer.alloc(0) }), // a pure ACK: alone
+        ];
+        const frames: Frame[] = [];
+        const done = waitFor<Frame>((on, err) => tap.start(on, err), (f) => f.data.length === 72, 3000, frames);
+        expect(tun.writeMany(packets)).toBe(packets.length);
+        await done;
+        const hdr = (f: Frame) => ({ gsoType: f.vnetHeader![1], gsoSize: f.vnetHeader!.readUInt16LE(4), len: f.data.length });
+        expect(frames.map(hdr)).toEqual([
+          { gsoType: 4, gsoSize: 1000, len: 72 + 5000 },
+          { gsoType: 0, gsoSize: 0, len: 1072 },
+          { gsoType: 0, gsoSize: 0, len: 1072 },
+          { gsoType: 0, gsoSize: 0, len: 1072 },
+          { gsoType: 0, gsoSize: 0, len: 48 },
+          { gsoType: 0, gsoSize: 0, len: 72 },
+        ]);
+        const merged = frames[0]!.data;
+        expect(merged.readUInt16BE(4)).toBe(32 + 5000);
+        expect(merged.readUInt32BE(44)).toBe(5000);
+        expect(merged[53]).toBe(ACK | PSH);
+        expect(merged.subarray(72)).toEqual(Buffer.concat(chunks.slice(0, 5)));
+        expect(frames[1]!.data).toEqual(packets[5]);
+        expect(tun.stats()).toMatchObject({ sent: packets.length, sendDropped: 0 });
+      } finally {
+        tap.close();
+      }
+    } finally {
+      tun.close();
+    }
+  });
+
   it('errors carry errno codes: nonexistent device, nonexistent namespace', () => {
     expect(() => native.openPacketSocket({ ifname: `nope${id}`, netns: NS_A })).toThrow(
       expect.objectContaining({ code: 'ENODEV', errno: -19 }),
