@@ -23,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
     .description('A testbed for IPv6 mobility protocols (Mobile IPv6, HMIPv6, FMIPv6, PMIPv6): labs from YAML on network namespaces or Docker, protocol agents, scripted handovers, pcaps and verdicts.')
     .version('0.1.0')
     .showHelpAfterError()
+    .enablePositionalOptions() // lets `exec` pass the command's own options through (passThroughOptions)
     .exitOverride();
   registerUp(program, setOutcome);
   registerRun(program, setOutcome);

@@ -63,7 +63,8 @@ describe.skipIf(missing)('mipshop-lab lifecycle from the command line', () => {
       const second = await cli(['up', SMOKE, '--name', name, '--out', outDir()]);
       expect(second.code).toBe(2);
       expect(second.stderr).toContain(`lab ${name} is already up`);
-      const ex = await cli(['exec', name, 'mn', '--', 'ip', '-6', '-o', 'addr', 'show', 'dev', 'wlan0']);
+      // No `--`: the command's own options (-6, -o) pass through, as with `docker exec`.
+      const ex = await cli(['exec', name, 'mn', 'ip', '-6', '-o', 'addr', 'show', 'dev', 'wlan0']);
       expect(ex.code, ex.stderr).toBe(0);
       expect(ex.stdout).toMatch(/inet6 fd/);
     } finally {

@@ -10,7 +10,9 @@ export function registerExec(program: Command, setOutcome: SetOutcome): void {
     .description('run a command inside a node of a running lab, e.g. `mipshop-lab exec smoke mn -- ip -6 addr`')
     .argument('<lab>', 'lab name')
     .argument('<node>', 'node name')
-    .argument('<command...>', 'the command and its arguments (after --)')
+    .argument('<command...>', 'the command and its arguments (`--` before them is optional)')
+    // Options after <lab> belong to the command: `exec smoke mn ip -6 addr` as with `docker exec`.
+    .passThroughOptions()
     .action((lab: string, node: string, command: string[]) => setOutcome(execIn(lab, node, command)));
 }
 
@@ -18,7 +20,9 @@ async function execIn(lab: string, node: string, command: string[]): Promise<num
   const out = makeOutput(false);
   try {
     const started = await Lab.open(lab);
-    const r = await started.node(node).exec(command, { reject: false });
+    // With passThroughOptions commander keeps a `--` that follows <node>: it is ours, not the command's.
+    const argv = command[0] === '--' ? command.slice(1) : command;
+    const r = await started.node(node).exec(argv, { reject: false });
     process.stdout.write(r.stdout);
     process.stderr.write(r.stderr);
     started.detach();
