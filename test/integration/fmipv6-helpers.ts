@@ -103,9 +103,12 @@ export function signalling(pcaps: string[]): { name: string; at: number; src: st
       'ipv6.opt.mipv6.home_address',
       'mip6.fback.status',
       'mip6.hack.code',
+      'icmpv6.nd.na.target_address',
     ]);
     for (const r of rows) {
-      const name = r[1] ? names[r[1]] : r[2] === '154' ? (r[3] === '2' ? 'RtSolPr' : r[3] === '3' ? 'PrRtAdv' : undefined) : r[2] === '136' ? 'UNA' : undefined;
+      // A UNA (RFC 5568 §6.4) announces the sender's own new address; a proxy NA (a home agent's) does not.
+      const una = r[2] === '136' && r[9] === r[4];
+      const name = r[1] ? names[r[1]] : r[2] === '154' ? (r[3] === '2' ? 'RtSolPr' : r[3] === '3' ? 'PrRtAdv' : undefined) : una ? 'UNA' : undefined;
       if (!name) continue;
       out.push({ name, at: Number(r[0]) * 1000, src: r[4]!, dst: r[5]!, pcap: path.basename(p, '.pcap'), hao: r[6] ?? '', status: r[7] ?? '', code: r[8] ?? '' });
     }

@@ -1,0 +1,118 @@
+// Variants of topologies/fmipv6-predictive.yaml where fast handover meets resistance (issue 5):
+//   - the NAR finds the proposed NCoA in use (its neighbour cache holds it) and assigns another
+//     (HAck code 1, FBack status 1 with the NCoA): mn uses the NAR's address for the UNA and the
+//     buffered packets, then Mobile IPv6 registers its SLAAC address — the flow recovers, nothing lost;
+//   - the same NAR set to refuse (HAck 128): mn falls back to plain Mobile IPv6 — the flow recovers;
+//   - a NAR buffer smaller than the gap's traffic: exactly the overflow is dropped, and the loss
+//     results.json counts equals the NAR's overflow counter.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { eui64Address } from '../../src/protocols/fmipv6/address.js';
+import type { StartedLab } from '../../src/lab/lab.js';
+import { checkPrereqs } from '../support/prereq.js';
+import { flowPackets, runLabFile, signalling, TOOLS } from './fmipv6-helpers.js';
+
+const missing = checkPrereqs({ root: true, tools: TOOLS });
+const LAB = path.resolve('topologies/fmipv6-predictive.yaml');
+const AR2_FMIPV6 = 'fmipv6: { buffer: { maxPackets: 1000, maxBytes: 1500000 } }';
+const PAR = 'fd00:f:1:a1::1';
+
+const TRIGGER = '{ at: 2.988s, trigger: { node: mn, event: link-going-down';
+
+/**
+ * The lab file's text with ar2's fmipv6 settings replaced, and a 50 ms lead for link-going-down: these
+ * tests are about what the NAR decides, so the FBack must reach mn on the old link even on a loaded
+ * machine (the interruption is the predictive test's business).
+ */
+function ar2Settings(settings: string) {
+  return (input: string) => {
+    if (!input.includes(TRIGGER)) throw new Error('lab file changed: link-going-down trigger not found');
+    const text = input.replace(TRIGGER, '{ at: 2.95s, trigger: { node: mn, event: link-going-down');
+    const i = text.indexOf('  ar2:');
+    const j = text.indexOf(AR2_FMIPV6, i);
+    if (i < 0 || j < 0) throw new Error('lab file changed: ar2 fmipv6 settings not found');
+    return text.slice(0, j) + `fmipv6: ${settings}` + text.slice(j + AR2_FMIPV6.length);
+  };
+}
+
+/** Puts mn's EUI-64 NCoA on ap2 into ar2's neighbour cache, as if a node there held it already. */
+async function ncoaInUse(lab: StartedLab): Promise<string> {
+  const radio = lab.lab.nodes.find((n) => n.name === 'mn')!.interfaces.find((i) => i.kind === 'radio')!;
+  const ncoa = eui64Address('fd00:f:1:a2::', radio.mac);
+  // mn's own MAC: the address is "in use" for the NAR's check, and Mobile IPv6 may still use it later.
+  const r = await lab.node('ar2').exec(['ip', '-6', 'neigh', 'replace', ncoa, 'lladdr', radio.mac, 'dev', 'ap2', 'nud', 'permanent']);
+  expect(r.exitCode).toBe(0);
+  return ncoa;
+}
+
+describe.skipIf(missing)('fmipv6: the NAR does not take the proposed NCoA', () => {
+  it('assigns another (HAck 1, FBack 1 + NCoA): mn uses it, the buffer reaches it, nothing is lost', async () => {
+    let inUse = '';
+    const r = await runLabFile(LAB, { prefix: 'fasgn', edit: ar2Settings(`{ invalidNcoa: assign, buffer: { maxPackets: 1000, maxBytes: 1500000 } }`), beforeRun: async (lab) => void (inUse = await ncoaInUse(lab)) });
+    const sig = signalling(r.pcaps());
+    const hack = sig.find((s) => s.name === 'HAck')!;
+    expect(hack.code).toBe('1');
+    const fback = sig.find((s) => s.name === 'FBack' && s.pcap === 'mn-wlan0' && s.at >= hack.at)!;
+    expect(fback.status).toBe('1');
+    const una = sig.find((s) => s.name === 'UNA' && s.pcap === 'mn-wlan0' && s.at >= fback.at)!;
+    // The UNA announces the NAR's choice (prefix::1000 onwards), not the EUI-64 address in use.
+    expect(una.src).not.toBe(inUse);
+    expect(una.src).toMatch(/^fd00:f:1:a2::1[0-9a-f]{3}$/);
+    const nar = r.status('ar2').state['fmipv6-router'].nar;
+    expect(nar.counters['ncoa-assigned']).toBe(1);
+    expect(nar.counters['packets-delivered']).toBeGreaterThan(1);
+    // The PAR tunnelled to the assigned NCoA; mn got those packets there.
+    expect(flowPackets(r.pcap('mn-wlan0')).filter((p) => p.outerSrc === PAR && p.outerDst === una.src).length).toBeGreaterThan(0);
+    const h = r.run.results.handovers[0]!;
+    expect(h.flows.find((f) => f.flow === 1)!.resumed).toBe(true);
+    expect(h.lost).toBe(0);
+    // Mobile IPv6 then registers the SLAAC care-of address (its machine has no "use this address" input).
+    const bu = sig.find((s) => s.name === 'BU' && s.pcap === 'mn-wlan0' && s.at >= una.at)!;
+    expect(bu.src).toMatch(/^fd00:f:1:a2:/);
+  }, 180_000);
+
+  it('refuses (HAck 128, FBack 128): mn falls back to plain Mobile IPv6 and the flow recovers', async () => {
+    const r = await runLabFile(LAB, {
+      prefix: 'frefu',
+      edit: ar2Settings('{ invalidNcoa: refuse, buffer: { maxPackets: 1000, maxBytes: 1500000 } }'),
+      beforeRun: async (lab) => void (await ncoaInUse(lab)),
+    });
+    const sig = signalling(r.pcaps());
+    const hack = sig.find((s) => s.name === 'HAck')!;
+    expect(hack.code).toBe('128');
+    const fback = sig.find((s) => s.name === 'FBack' && s.pcap === 'mn-wlan0')!;
+    expect(Number(fback.status)).toBeGreaterThanOrEqual(128);
+    // No tunnel, no buffer, no UNA: the move is Mobile IPv6's alone.
+    expect(r.status('ar1').state['fmipv6-router'].par.counters['tunnels-started']).toBe(0);
+    expect(r.status('ar2').state['fmipv6-router'].nar.counters['buffers-created']).toBe(0);
+    expect(sig.filter((s) => s.name === 'UNA')).toEqual([]);
+    const mn = r.status('mn');
+    expect(mn.counters['fmipv6-mobile-node']!['event.fallback-to-mipv6']).toBe(1);
+    const bu = sig.find((s) => s.name === 'BU' && s.pcap === 'mn-wlan0' && s.at >= fback.at)!;
+    expect(bu.src).toMatch(/^fd00:f:1:a2:/);
+    expect(sig.find((s) => s.name === 'BA' && s.pcap === 'mn-wlan0' && s.at >= bu.at)).toBeDefined();
+    const h = r.run.results.handovers[0]!;
+    expect(h.flows.find((f) => f.flow === 1)!.resumed).toBe(true);
+    expect(h.lost).toBeGreaterThan(0); // plain Mobile IPv6 loses the gap's packets
+  }, 180_000);
+});
+
+describe.skipIf(missing)('fmipv6: a NAR buffer smaller than the gap', () => {
+  it('drops exactly the overflow, and results.json counts it as the handover loss', async () => {
+    const r = await runLabFile(LAB, { prefix: 'fovfl', edit: ar2Settings('{ buffer: { maxPackets: 6, maxBytes: 1500000 } }') });
+    const nar = r.status('ar2').state['fmipv6-router'].nar;
+    const overflow = nar.counters['buffer-overflow'];
+    expect(overflow).toBeGreaterThan(0);
+    // The FBack copy for the NCoA takes one of the six places; five flow packets made it.
+    expect(nar.counters['packets-buffered']).toBe(6);
+    const flow = r.run.results.flows.find((f) => f.id === 1)!;
+    expect(flow.lost).toBe(overflow);
+    expect(r.run.results.handovers[0]!.lost).toBe(overflow);
+    // Each lost packet did reach the NAR inside the PAR's tunnel (it was dropped there, nowhere else).
+    const atNar = new Set(flowPackets(r.pcap('ar2-eth2')).filter((p) => p.outerSrc === PAR).map((p) => p.seq));
+    for (const seq of flow.lostSeqs) expect(atNar.has(seq), `lost ${seq} reached the NAR`).toBe(true);
+    // Tail drop (RFC 5568 leaves the policy open): the lost ones come after the kept ones.
+    const kept = flowPackets(r.pcap('mn-wlan0')).filter((p) => p.outerSrc === PAR).map((p) => p.seq);
+    expect(Math.min(...flow.lostSeqs)).toBeGreaterThan(Math.min(...kept));
+  }, 180_000);
+});
