@@ -62,6 +62,8 @@ function zodIssues(issue: z.core.$ZodIssue): SpecIssue[] {
     case 'invalid_union': {
       // A discriminated union whose discriminator is wrong: name the choices.
       if (issue.errors.length === 0) return [{ path, message: 'expected kind: udp or iperf3' }];
+      const keys = oneKeyChoices(issue.errors);
+      if (keys) return keys.unknown.map((k) => ({ path: [...path, k], message: `expected one of ${keys.wanted.map((w) => `"${w}"`).join(', ')}`, onKey: true }));
       const deepest = issue.errors.map((errs) => errs.flatMap((e) => zodIssues({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue)));
       return deepest.sort((a, b) => depth(b) - depth(a))[0] ?? [{ path, message: issue.message }];
     }
@@ -84,12 +86,29 @@ function bound(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string
   return lowerFirst(issue.message);
 }
 
+/**
+ * A union of one-key records (expectations) where no branch's key is present: every branch misses its
+ * own key and finds the same unknown ones. Then the user wants the list of keys, not the first branch.
+ */
+function oneKeyChoices(branches: z.core.$ZodIssue[][]): { wanted: string[]; unknown: string[] } | null {
+  const wanted: string[] = [];
+  let unknown: string[] = [];
+  for (const errs of branches) {
+    const missing = errs.find((e) => e.code === 'invalid_type' && e.path.length === 1 && e.message.endsWith('received undefined'));
+    const extra = errs.find((e) => e.code === 'unrecognized_keys' && e.path.length === 0);
+    if (!missing || !extra || errs.length !== 2) return null;
+    wanted.push(String(missing.path[0]));
+    unknown = (extra as z.core.$ZodIssueUnrecognizedKeys).keys;
+  }
+  return { wanted, unknown };
+}
+
 function depth(issues: SpecIssue[]): number {
   return Math.max(0, ...issues.map((i) => i.path.length));
 }
 
 function article(expected: string): string {
-  const names: Record<string, string> = { object: 'a map', array: 'a list', string: 'a string', number: 'a number', int: 'a whole number', boolean: 'true or false', record: 'a map' };
+  const names: Record<string, string> = { object: 'a map', array: 'a list', string: 'a string', number: 'a number', int: 'a whole number', tuple: 'a list', boolean: 'true or false', record: 'a map' };
   return names[expected] ?? expected;
 }
 
