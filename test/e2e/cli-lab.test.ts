@@ -1,6 +1,6 @@
 // The built CLI on the smoke lab: run (exit 0, results.json, one pcap per capture point), and the
 // up / ls / exec / down cycle a person uses to poke at a lab by hand.
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,23 @@ describe.skipIf(missing)('mipshop-lab on the smoke lab', () => {
     for (const c of results.captures) expect(pcaps).toContain(path.basename(c.file));
     expect(pcaps).toContain('mn-wlan0.pcap');
     expect(pcaps).toContain('cn-eth1.pcap');
+  });
+
+  it('expectations that cannot be met: exit 1, one line per failed expectation, the rest marked held', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mlab-e2e-unmet-'));
+    const file = path.join(dir, 'unmet.yaml');
+    // The smoke lab runs no mobility protocol: the flow to mn's first address never resumes.
+    const text = readFileSync(SMOKE, 'utf8').replace(
+      'expectations:\n',
+      'expectations:\n  - interruption: { max: 1ms }\n  - lost: { max: 0, flow: 1 }\n',
+    );
+    writeFileSync(file, text);
+    const r = await cli(['run', file, '--name', uniqueLabName('e2f'), '--out', path.join(dir, 'out')]);
+    expect(r.code, r.stderr).toBe(1);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^FAIL /);
+    expect(lines.filter((l) => l.includes('✗')).map((l) => l.trim().split(':')[0])).toEqual(['✗ interruption <= 1 ms', '✗ lost <= 0 (flow 1)']);
+    expect(lines.filter((l) => l.includes('✓')).length).toBe(3);
   });
 
   it('up, ls, exec and down work on a lab left running', async () => {
