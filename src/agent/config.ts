@@ -17,6 +17,8 @@ export interface AgentAccessPoint {
   /** The router's address on the cell (no length) and its interface's MAC. */
   routerAddress: string;
   routerMac: string;
+  /** The router's roles (e.g. ['par', 'nar', 'router']): a PAR lists only APs whose router is a NAR. */
+  routerRoles?: string[];
 }
 
 export interface AgentConfig {
@@ -88,6 +90,7 @@ export const agentConfigSchema = z.object({
         prefix: z.string(),
         routerAddress: z.string(),
         routerMac: z.string(),
+        routerRoles: z.array(z.string()).optional(),
       }),
     )
     .optional(),
@@ -169,10 +172,11 @@ export function agentConfigFromNode(
 export function agentAccessPoints(lab: Pick<ResolvedLab, 'aps' | 'nodes'>): AgentAccessPoint[] {
   const out: AgentAccessPoint[] = [];
   for (const ap of lab.aps) {
-    const iface = lab.nodes.find((n) => n.name === ap.router)?.interfaces.find((i) => i.name === ap.routerIface);
+    const router = lab.nodes.find((n) => n.name === ap.router);
+    const iface = router?.interfaces.find((i) => i.name === ap.routerIface);
     const address = iface?.addresses[0]?.split('/')[0];
     if (!iface || !address) continue;
-    out.push({ name: ap.name, bssid: ap.bssid, router: ap.router, routerIface: ap.routerIface, prefix: ap.prefix, routerAddress: address, routerMac: iface.mac });
+    out.push({ name: ap.name, bssid: ap.bssid, router: ap.router, routerIface: ap.routerIface, prefix: ap.prefix, routerAddress: address, routerMac: iface.mac, routerRoles: [...router!.roles] });
   }
   return out;
 }

@@ -29,7 +29,7 @@ export interface LabRun {
   pcap(name: string): string;
   pcaps(): string[];
   /** The agent's final status (logs/<node>-agent-status.json). */
-  status(node: string): { counters: Record<string, Record<string, number>>; state: Record<string, any> };
+  status(node: string): { roles: string[]; counters: Record<string, Record<string, number>>; state: Record<string, any> };
   /** The flow sink's report: what the application on the mobile node received. */
   sink(flow?: number): { received: number; perFlow: Record<string, { received: number }> };
   /** Agent log events of a node, with their wall-clock time in ms. */

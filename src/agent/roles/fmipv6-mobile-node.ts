@@ -24,7 +24,7 @@ import * as mh from '../../wire/mh/index.js';
 import { buildIpv6Packet } from '../../wire/packet.js';
 import { roleSettings, type AgentAccessPoint, type AgentConfig } from '../config.js';
 import { run } from '../dataplane/kernel.js';
-import { buildMobilityPacket } from '../dataplane/mobility-header-io.js';
+import { buildMobilityPacket, filterTableName, installMobilityFilters } from '../dataplane/mobility-header-io.js';
 import { openTunnelEndpoint } from '../dataplane/tunnel.js';
 import type { MachineIo } from '../loop.js';
 import { fmipv6MobileNodeSettingsSchema } from './fmipv6-settings.js';
@@ -182,11 +182,18 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
       }),
     );
 
+    // The home agent's BA to the NCoA carries a type 2 routing header, which this kernel answers with a
+    // Parameter Problem unless nft drops it first (docs/dataplane.md); the Mobile IPv6 role covers its
+    // care-of address once it configures it, which can be after the BA when the move was fast. We know
+    // the NCoA from the FBack already: cover it from then on (the AF_PACKET receivers still see the BA).
+    const filters = await installMobilityFilters({ table: filterTableName(`${config.node}_fmn`), addresses: [] });
+    ctx.own({ close: () => filters.remove() });
     const configured = new Set<string>();
     const configure = (address: string, why: string) => {
       tunnel.setLocal(address);
       if (configured.has(address)) return;
       configured.add(address);
+      void filters.setAddresses([address]).catch(() => counters.add('nft.error'));
       // nodad: the NAR vouched for it (HAck) or chose it; noprefixroute: the new link's routes come
       // from its RAs (the Mobile IPv6 role). An address the kernel's SLAAC formed already is fine.
       void run(undefined, 'ip', ['-6', 'addr', 'add', `${address}/128`, 'dev', radio.name, 'nodad', 'noprefixroute']).then(

@@ -8,6 +8,7 @@
 //   advertise-prefix (point-to-point links): a Router Advertisement with the MN's own prefix.
 import { NewAccessRouter, type NarAction, type NarInput } from '../../protocols/fmipv6/index.js';
 import { bytesToMac } from '../../wire/address.js';
+import { prefixOf } from '../../protocols/fmipv6/address.js';
 import type { MachineIo, RunningMachine } from '../loop.js';
 import { toRouterAdvertisement } from './router-discovery-wire.js';
 import type { Fmipv6RouterSettings } from './fmipv6-settings.js';
@@ -105,6 +106,12 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
         case 'event':
           counters.add(`event.${a.event.name}`);
           log.info(`nar.${a.event.name}`, { ...a.event });
+          // Point-to-point: route the MN's reserved prefix onto the cell as soon as it is reserved, so
+          // the packets the diversion no longer catches after the UNA find the way (advertised on arrival).
+          if (a.event.name === 'handover-accepted' && s.pointToPoint) {
+            const len = s.pointToPoint.prefixLength;
+            io.route(`${prefixOf(a.event.ncoa, len)}/${len}`, io.cellOf(a.event.ncoa) ?? cell);
+          }
           return;
       }
     },

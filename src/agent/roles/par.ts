@@ -26,7 +26,8 @@ export interface BoundPar {
 export function neighbourMapFromLab(ctx: RoleContext, s: Fmipv6RouterSettings): NeighbourMap {
   const aps = ctx.config.aps ?? [];
   const neighbours: NeighbourAccessPoint[] = aps
-    .filter((a) => a.router !== ctx.config.node)
+    // Other routers' APs whose router is a NAR (a lab written before routerRoles existed: all of them).
+    .filter((a) => a.router !== ctx.config.node && (!a.routerRoles || a.routerRoles.includes('nar')))
     .map((a) => {
       const [prefix, len] = a.prefix.split('/');
       return {
