@@ -10,6 +10,7 @@ import { distEntry } from './paths.js';
 import { runScenario, sleepUntil, monotonicClock, type ScenarioRecord } from './scenario/timeline.js';
 import type { StartedLab } from './lab.js';
 import type { Subprocess } from './runtime/runtime.js';
+import { udpSendArgs, udpSinkArgs } from '../traffic/argv.js';
 import { iperf3ClientArgsFor, iperf3ServerArgs } from '../traffic/iperf3.js';
 
 export interface RunOptions {
@@ -67,7 +68,7 @@ export async function runLab(lab: StartedLab, options: RunOptions = {}): Promise
       const stdoutFile = path.join(logDir, `flow${f.id}-${f.kind === 'udp' ? 'sink' : 'iperf3-server'}.json`);
       const argv =
         f.kind === 'udp'
-          ? [process.execPath, distEntry('traffic/main.js'), 'sink', '--port', String(f.port), '--out', path.join(logDir, `flow${f.id}-sink.jsonl`)]
+          ? [process.execPath, distEntry('traffic/main.js'), ...udpSinkArgs(f.port, path.join(logDir, `flow${f.id}-sink.jsonl`))]
           : ['iperf3', ...iperf3ServerArgs({ port: f.port, oneOff: true })];
       procs.push({ name: `flow ${f.id} receiver`, proc: lab.node(f.to).spawn(argv, { stdoutFile, stderrFile: stdoutFile + '.err' }), stdoutFile });
     }
@@ -85,7 +86,7 @@ export async function runLab(lab: StartedLab, options: RunOptions = {}): Promise
         const stdoutFile = path.join(logDir, `flow${f.id}-${f.kind === 'udp' ? 'sender' : 'iperf3-client'}.json`);
         const argv =
           f.kind === 'udp'
-            ? [...realtime, process.execPath, distEntry('traffic/main.js'), 'send', '--flow', String(f.id), '--to', f.toAddress, '--port', String(f.port), '--rate', String(f.ratePps), '--size', String(f.sizeBytes), '--duration', String(f.durationMs)]
+            ? [...realtime, process.execPath, distEntry('traffic/main.js'), ...udpSendArgs({ flowId: f.id, to: f.toAddress, port: f.port, ratePps: f.ratePps, sizeBytes: f.sizeBytes, durationMs: f.durationMs })]
             : ['iperf3', ...iperf3ClientArgsFor(f)];
         procs.push({ name: `flow ${f.id} sender`, proc: lab.node(f.from).spawn(argv, { stdoutFile, stderrFile: stdoutFile + '.err' }), stdoutFile });
         say(`flow ${f.id} started: ${f.from} -> ${f.to} (${f.toAddress})`);

@@ -14,6 +14,7 @@ import { decodeFrames } from '../../src/analysis/frames.js';
 import { interruption, measureHandoverFlow } from '../../src/analysis/handover.js';
 import { readCapture } from '../../src/analysis/pcap/read.js';
 import { buildResults, decodeCaptures } from '../../src/analysis/results.js';
+import { udpSendArgs, udpSinkArgs } from '../../src/traffic/argv.js';
 import { realtimeNs } from '../../src/traffic/flow-packet.js';
 import { parseSinkLog } from '../../src/traffic/udp-sink.js';
 import { skipReason } from '../support/prereq.js';
@@ -63,14 +64,14 @@ async function run(name: string, during: (t0: bigint) => Promise<void>) {
   let dumpErr = '';
   dump.child.stderr!.on('data', (d: Buffer) => (dumpErr += d));
   await waitFor(() => dumpErr.includes('listening on'), 'tcpdump');
-  const sink = start(NS_R, ['node', MAIN, 'sink', '--port', '9000', '--out', log]);
+  const sink = start(NS_R, ['node', MAIN, ...udpSinkArgs(9000, log)]);
   let sinkErr = '';
   sink.child.stderr!.on('data', (d: Buffer) => (sinkErr += d));
   await waitFor(() => sinkErr.includes('listening'), 'sink');
   const t0 = realtimeNs();
   // Real-time round-robin priority keeps other work on a busy machine (CI, parallel tests) from
   // starving the sender for tens of ms; it sleeps between packets, so it cannot hog a core.
-  const sender = start(NS_S, ['chrt', '-r', '10', 'node', MAIN, 'send', '--flow', '1', '--to', A_R, '--port', '9000', '--rate', String(RATE), '--size', '100', '--duration', '2000']);
+  const sender = start(NS_S, ['chrt', '-r', '10', 'node', MAIN, ...udpSendArgs({ flowId: 1, to: A_R, port: 9000, ratePps: RATE, sizeBytes: 100, durationMs: 2000 })]);
   await during(t0);
   const s = await sender.out;
   expect(s.code, s.stderr).toBe(0);
@@ -189,7 +190,7 @@ describe.skipIf(skip)('traffic over a veth, measured from the pcap', () => {
       startedNs: r.arrivals[0]!.sendNs,
       durationMs: 3000,
       captures: caps,
-      flows: [{ kind: 'udp', id: 1, from: 's', to: 'r', toAddress: A_R, port: 9000, ratePps: RATE, sizeBytes: 100, startMs: 0, durationMs: 2000 }],
+      flows: [{ id: 1, from: 's', to: 'r', ratePps: RATE, sizeBytes: 100 }],
       senders: { 1: r.summary },
       scenario: [
         { action: { kind: 'detach', node: 'r' }, appliedNs: downNs.toString() },
