@@ -59,8 +59,8 @@ describe.skipIf(missing)('fmipv6-predictive vs plain Mobile IPv6 on the same mov
     const m = plain.run.results.handovers[0]!;
     expect(m.flows[0]!.resumed).toBe(true);
     expect(f.flows[0]!.resumed).toBe(true);
-    expect(m.lost).toBeGreaterThan(0);
-    expect(f.lost).toBeLessThan(m.lost);
+    expect(m.lost!).toBeGreaterThan(0);
+    expect(f.lost!).toBeLessThan(m.lost!);
     expect(f.interruptionMs!).toBeLessThan(m.interruptionMs!);
   });
 });
