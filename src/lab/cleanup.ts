@@ -1,10 +1,9 @@
 // Removing what labs left behind: what `mipshop-lab down --all` and every lab's down() call.
 // Only resources whose names parse to the lab (names.ts) are touched, so two labs never clash.
-import { existsSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { run } from './exec.js';
 import { NETNS_PREFIX, STATE_ROOT, parseNetns } from './names.js';
-import { killAll, killProcessGroup } from './net/kill.js';
+import { killAll, killProcessGroup, pidsInNamespaces } from './net/kill.js';
 import { closeL2 } from './net/l2.js';
 import { isSameProcess, listProcesses, readLabState, removeLabState } from './net/state.js';
 import { listNetns } from './runtime/netns.js';
@@ -14,35 +13,6 @@ export interface CleanupReport {
   namespaces: string[];
   killed: number[];
   unmounted: string[];
-}
-
-/** Pids of every process whose network namespace is one of the given /run/netns entries (one /proc scan). */
-export function pidsInNamespaces(names: readonly string[]): Map<string, number[]> {
-  const byInode = new Map<string, string>();
-  for (const n of names) {
-    try {
-      byInode.set(`net:[${statSync(`/run/netns/${n}`).ino}]`, n);
-    } catch {
-      // already gone
-    }
-  }
-  const out = new Map<string, number[]>();
-  if (byInode.size === 0) return out;
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    let link: string;
-    try {
-      link = readlinkSync(`/proc/${d}/ns/net`);
-    } catch {
-      continue;
-    }
-    const ns = byInode.get(link);
-    if (!ns) continue;
-    const pid = Number(d);
-    if (pid === process.pid) continue;
-    out.set(ns, [...(out.get(ns) ?? []), pid]);
-  }
-  return out;
 }
 
 /** Labs that have a namespace or a state directory. */

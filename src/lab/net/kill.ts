@@ -1,5 +1,6 @@
-// Stopping processes a lab started: the whole process group (agents fork helpers), TERM then KILL.
-import { readFileSync } from 'node:fs';
+// Finding and stopping processes a lab started: the whole process group (agents fork helpers), TERM
+// then KILL; and every process inside a namespace, found by one scan of /proc/*/ns/net.
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** True while pid runs; a zombie (dead, waiting for its parent to reap it) does not count. */
@@ -11,8 +12,6 @@ export function isRunning(pid: number): boolean {
     return false;
   }
 }
-
-const alive = isRunning;
 
 function signal(target: number, sig: NodeJS.Signals): void {
   try {
@@ -31,12 +30,12 @@ export async function killProcessGroup(pid: number, graceMs = 1000): Promise<voi
   signal(-pid, 'SIGTERM');
   signal(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (alive(pid) && Date.now() < deadline) await sleep(10);
-  if (alive(pid)) {
+  while (isRunning(pid) && Date.now() < deadline) await sleep(10);
+  if (isRunning(pid)) {
     signal(-pid, 'SIGKILL');
     signal(pid, 'SIGKILL');
     const hard = Date.now() + 1000;
-    while (alive(pid) && Date.now() < hard) await sleep(10);
+    while (isRunning(pid) && Date.now() < hard) await sleep(10);
   }
 }
 
@@ -46,4 +45,33 @@ export async function killAll(pids: readonly number[]): Promise<void> {
   for (const p of targets) signal(p, 'SIGKILL');
   const deadline = Date.now() + 2000;
   while (targets.some(isRunning) && Date.now() < deadline) await sleep(5);
+}
+
+/** Pids of every process whose network namespace is one of the given /run/netns entries (one /proc scan). */
+export function pidsInNamespaces(names: readonly string[]): Map<string, number[]> {
+  const byInode = new Map<string, string>();
+  for (const n of names) {
+    try {
+      byInode.set(`net:[${statSync(`/run/netns/${n}`).ino}]`, n);
+    } catch {
+      // already gone
+    }
+  }
+  const out = new Map<string, number[]>();
+  if (byInode.size === 0) return out;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let link: string;
+    try {
+      link = readlinkSync(`/proc/${d}/ns/net`);
+    } catch {
+      continue;
+    }
+    const ns = byInode.get(link);
+    if (!ns) continue;
+    const pid = Number(d);
+    if (pid === process.pid) continue;
+    out.set(ns, [...(out.get(ns) ?? []), pid]);
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ import { ipBatch, nsExec, run } from '../exec.js';
 import { labStateDir, nodeNetns, parseNetns } from '../names.js';
 import { namespaceSysctls } from '../net/node-config.js';
 import { applyOps, type NetOp } from '../net/ops.js';
-import { killAll, killProcessGroup } from '../net/kill.js';
+import { killAll, killProcessGroup, pidsInNamespaces } from '../net/kill.js';
 import {
   forgetNamespaces,
   forgetProcess,
@@ -31,15 +31,6 @@ export async function listNetns(): Promise<string[]> {
     .split('\n')
     .map((l) => l.trim().split(/\s+/)[0] ?? '')
     .filter((n) => n.length > 0);
-}
-
-/** Pids of processes whose network namespace is ns (`ip netns pids`). */
-export async function netnsPids(ns: string): Promise<number[]> {
-  const r = await run(['ip', 'netns', 'pids', ns], { reject: false });
-  return r.stdout
-    .split('\n')
-    .map((l) => Number.parseInt(l, 10))
-    .filter((p) => Number.isInteger(p) && p > 0);
 }
 
 export class NetnsRuntime implements Runtime {
@@ -145,7 +136,7 @@ export async function destroyNetns(lab: string, ns: string): Promise<void> {
   // A recorded pid whose start time differs is someone else's process now: leave it alone.
   await Promise.all(recorded.filter(isSameProcess).map((p) => killProcessGroup(p.pid)));
   for (const p of recorded) forgetProcess(lab, p.pid);
-  await killAll(await netnsPids(ns));
+  await killAll(pidsInNamespaces([ns]).get(ns) ?? []);
   await run(['ip', 'netns', 'del', ns], { reject: false });
   forgetNamespaces(lab, [ns]);
 }
