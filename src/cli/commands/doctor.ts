@@ -7,7 +7,7 @@ import { EXIT_LAB_ERROR, EXIT_OK, makeOutput } from '../output.js';
 export function registerDoctor(program: Command, setOutcome: SetOutcome): void {
   program
     .command('doctor')
-    .description("report the kernel's features, the tools found, and which path each lab feature takes here")
+    .description("report the kernel's features, the tools found, and which path each lab feature takes here (exit 2 when something every lab needs is missing: ip, tcpdump, TUN)")
     .addOption(jsonOption())
     .action((o: { json?: boolean }) => setOutcome(doctor(o)));
 }
