@@ -106,6 +106,14 @@ export const mobileNodeRole: RoleDefinition = {
     (tunnelGuard as ReturnType<typeof ctx.native.openRaw6Socket>).start(() => counters.add('tunnel.before-registration'), () => {});
     ctx.own({ close: () => tunnelGuard?.close() });
     let advertiser: UnsolicitedAdvertiser | null = null;
+    // The nft set of our addresses (HAO/RH2 read from AF_PACKET) changes on its own chain: in order (a
+    // late flush must not undo the next care-of address), and off the queue the BU may wait on.
+    let filterChain: Promise<void> = Promise.resolve();
+    const setFilterAddresses = (addresses: string[]): Promise<void> => {
+      const p = filterChain.then(() => mhIo.setAddresses(addresses));
+      filterChain = p.catch(() => undefined);
+      return p;
+    };
     const send = (a: Extract<MobileNodeAction, { kind: 'send-mh' }>) => {
       const ok = mhIo.send({ src: a.src, dst: a.dst, ...(a.homeAddressOption !== undefined ? { homeAddress: a.homeAddressOption } : {}), mh: a.bytes });
       counters.add(ok ? `sent.${a.message.type}` : `send-failed.${a.message.type}`);
@@ -133,14 +141,17 @@ export const mobileNodeRole: RoleDefinition = {
           case 'configure-address': {
             // The BA to this address carries a type 2 routing header: the nft rule must cover it before
             // the BA arrives, one round trip to the home agent after the BU at the earliest.
-            const ready = Promise.all([mhIo.setAddresses([a.address]), radio.configureAddress(a.address, a.prefixLength, a.optimistic)]);
+            let ready: Promise<unknown> = Promise.resolve();
             queue.push('configure-address', async () => {
               await ready;
             });
             // RFC 4429: an optimistic address may be used at once (the kernel's SLAAC made it from the same
-            // RA with optimistic_dad); otherwise wait for DAD.
+            // RA with optimistic_dad); otherwise wait for DAD. Fed before the `ip`/`nft` processes are
+            // spawned: each spawn holds the event loop for a few ms, and the BU (sent straight to the
+            // router's MAC) needs none of them.
             if (a.optimistic) input({ kind: 'address-configured', iface: a.iface, address: a.address });
-            else void ready.then(() => input({ kind: 'address-configured', iface: a.iface, address: a.address }), () => undefined);
+            ready = Promise.all([setFilterAddresses([a.address]), radio.configureAddress(a.address, a.prefixLength, a.optimistic)]);
+            if (!a.optimistic) void ready.then(() => input({ kind: 'address-configured', iface: a.iface, address: a.address }), () => undefined);
             return;
           }
           case 'remove-address':
@@ -174,9 +185,16 @@ export const mobileNodeRole: RoleDefinition = {
             });
             return;
           case 'at-home':
+            // The deregistration BU waits for this (its BA comes back to the home address, which must be
+            // on the radio to answer the HA's Neighbor Solicitation), so only the home address move is on
+            // its path; the nft set (for HAO/RH2 to a care-of address, unused at home) is emptied after,
+            // on its own chain, not holding the BU queued behind this step.
             queue.push('at-home', async () => {
-              await mhIo.setAddresses([]);
               await hoa?.setAtHome(true, a.iface);
+              void setFilterAddresses([]).catch((err) => {
+                counters.add('action-error.filter-addresses');
+                log.warn('mn.action-failed', { action: 'filter-addresses', err });
+              });
             });
             return;
           case 'advertise-home-address':
@@ -192,10 +210,15 @@ export const mobileNodeRole: RoleDefinition = {
               const leaving = link;
               link = { prefix, prefixLength: 64, router, address: slaacAddress(prefix, 64, interfaceId) };
               // Not behind the queue: leaving home (the home address back onto the TUN) need not delay the BU.
-              linkReady = radio.enterLink(router, leaving && leaving.prefix !== prefix ? leaving : null).catch((err) => {
-                counters.add('action-error.enter-link');
-                log.warn('mn.action-failed', { action: 'enter-link', err });
-              });
+              // On the next turn of the event loop: its `ip` spawn then comes after this batch of actions
+              // and after the queue's first step (at home: the home address onto the radio, which the
+              // deregistration BU waits for), so neither the BU nor that step is held behind the fork.
+              linkReady = new Promise<void>((resolve) => setImmediate(resolve))
+                .then(() => radio.enterLink(router, leaving && leaving.prefix !== prefix ? leaving : null))
+                .catch((err) => {
+                  counters.add('action-error.enter-link');
+                  log.warn('mn.action-failed', { action: 'enter-link', err });
+                });
             }
             if (a.event.name === 'registered' || a.event.name === 'deregistered') {
               // Off the critical path: sweep anything else the old links left (addresses, routes).
