@@ -1,5 +1,5 @@
 # mipshop-lab: every target installs what it needs first (scripts/install-deps.sh is idempotent).
-LAB ?= topologies/smoke.yaml
+LAB ?= topologies/fmipv6-predictive.yaml
 RUNTIME ?= netns
 OUT ?= out
 
