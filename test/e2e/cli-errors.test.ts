@@ -1,5 +1,5 @@
 // The CLI's contract for wrong input: exit 2 and a message naming the file, the line and the path.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +31,30 @@ describe('mipshop-lab with a wrong lab file', () => {
     expect(doc.error).toContain(`${file}:3:`);
     expect(doc.error).toMatch(/nodes\.a/);
   });
+
+  // Broken copies of the smoke lab: each must exit 2 with lines `file:line:col path: what was expected`.
+  const SMOKE = readFileSync(path.resolve('topologies/smoke.yaml'), 'utf8');
+  const broken: [string, string, string, RegExp][] = [
+    ['delay: 20ms, loss: 1%', 'delay: 20 parsecs, loss: 1%', 'links[0].delay', /expected a duration like "20ms", got "20 parsecs"/],
+    ['ap1: { router: r1 }', 'ap1: { router: r9 }', 'aps.ap1.router', /expected one of the nodes \(h1, cn, r1, mn\), got "r9"/],
+    ['rate: 50pps', 'rate: fast', 'traffic[0].rate', /expected a packet rate/],
+    ['endpoints: [h1, r1]', 'endpoints: [h1]', 'links[0].endpoints', /expected at least 2 items/],
+    ['attach: { node: mn, ap: ap2 }', 'attach: { node: mn, ap: ap7 }', 'scenario[1].attach.ap', /expected one of the APs \(ap1, ap2\), got "ap7"/],
+    ['address: { node: mn, ap: ap2 }', 'address: { node: mx, ap: ap2 }', 'expectations[0].address.node', /expected a mobile node \(mn\), got "mx"/],
+    ['- no-malformed: {}', '- malformed: {}', 'expectations[1].malformed', /expected one of "interruption", "lost"/],
+  ];
+  for (const [from, to, where, what] of broken) {
+    it(`${where}: ${to}`, async () => {
+      const file = path.join(dir, `${where.replace(/\W+/g, '-')}.yaml`);
+      expect(SMOKE).toContain(from);
+      writeFileSync(file, SMOKE.replace(from, to));
+      const r = await cli(['run', file, '--name', 'never-up']);
+      expect(r.code).toBe(2);
+      const line = r.stderr.split('\n').find((l) => l.includes(` ${where}: `));
+      expect(line, r.stderr).toMatch(new RegExp(`^(error: )?${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+ `));
+      expect(line).toMatch(what);
+    });
+  }
 
   it('a missing file is a lab error (exit 2)', async () => {
     const r = await cli(['run', path.join(dir, 'nope.yaml')]);
