@@ -42,7 +42,13 @@ export interface LabRun {
  */
 export async function runLabFile(
   file: string,
-  opts: { prefix: string; edit?: (text: string) => string; beforeRun?: (lab: StartedLab) => Promise<void>; during?: (lab: StartedLab) => Promise<void> },
+  opts: {
+    prefix: string;
+    edit?: (text: string) => string;
+    beforeRun?: (lab: StartedLab) => Promise<void>;
+    /** `flowStarted` settles when the run says flow 1 started (at its `start` in the lab's timeline). */
+    during?: (lab: StartedLab, flowStarted: Promise<void>) => Promise<void>;
+  },
 ): Promise<LabRun> {
   const out = mkdtempSync(path.join(tmpdir(), `mlab-${opts.prefix}-`));
   let labFile = path.resolve(file);
@@ -55,8 +61,10 @@ export async function runLabFile(
   let run: RunResult;
   try {
     await opts.beforeRun?.(lab);
-    const running = runLab(lab);
-    const side = opts.during?.(lab);
+    let started!: () => void;
+    const flowStarted = new Promise<void>((res) => (started = res));
+    const running = runLab(lab, { onEvent: (line) => line.startsWith('flow 1 started') && started() });
+    const side = opts.during?.(lab, flowStarted);
     run = await running;
     await side;
   } finally {

@@ -19,6 +19,8 @@ export const fmipv6RouterRole: RoleDefinition = {
     let par: BoundPar | null = null;
     let nar: BoundNar | null = null;
     const early: Parameters<RouterIoHandlers['onNeighbour']>[] = [];
+    /** Global addresses on our AP cells (the served nodes, RFC 5568 §7). */
+    const served = new Set<string>();
     const handlers: RouterIoHandlers = {
         onMobilityHeader(input) {
           const t = input.message.type;
@@ -47,6 +49,8 @@ export const fmipv6RouterRole: RoleDefinition = {
           ctx.log.debug('fmip.divert-unclaimed', { dst, bytes: packet.length });
         },
         onNeighbour(address, mac, present, cell) {
+          if (present) served.add(address);
+          else served.delete(address);
           if (!par && !nar) {
             early.push([address, mac, present, cell]); // the cache dump comes before the machines exist
             return;
@@ -66,6 +70,15 @@ export const fmipv6RouterRole: RoleDefinition = {
     ctx.log.info('fmip.router-started', { address: io.address, par: !!par, nar: !!nar, cells: io.cells.map((c) => ({ iface: c.iface, prefix: `${c.prefix}/${c.prefixLength}`, ap: c.ap?.name })) });
     return {
       name: 'fmipv6-router',
+      // A network-side handover decision (RFC 5568 §3.3), e.g. `lab.l2.trigger('ar1', 'link-going-down', 'ap2')`:
+      // an unsolicited PrRtAdv (code 1) naming that AP to every node this PAR serves.
+      onL2Trigger(e) {
+        if (!par || e.event !== 'link-going-down' || !e.bssid) {
+          counters.add(`l2.ignored.${e.event}`);
+          return;
+        }
+        for (const mobileNode of served) par.running.feed([{ kind: 'network-initiated-handover', mobileNode, apId: e.bssid }]);
+      },
       state: () => ({ address: io.address, par: par?.state() ?? null, nar: nar?.state() ?? null, io: io.stats() }),
     };
   },
