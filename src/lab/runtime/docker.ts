@@ -236,7 +236,7 @@ export function createDockerRuntime(options: DockerRuntimeOptions): BulkRuntime 
         c = await docker.createContainer({ ...spec, abortSignal: signal });
       } catch (e) {
         if ((e as { statusCode?: number }).statusCode === 409) {
-          throw new Error(`container ${spec.name} already exists: a run of lab ${lab} is up or was killed (mipshop-lab down --all)`);
+          throw new Error(`container ${spec.name} already exists: a run of lab ${lab} is up or was killed (mipshop-lab down ${lab})`);
         }
         if (isNotFound(e)) throw new Error(`image ${img} of node ${node.name} not found (mipshop-lab images build, or docker import/pull it)`);
         throw e;
