@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { eui64Address } from '../../src/protocols/fmipv6/address.js';
 import type { StartedLab } from '../../src/lab/lab.js';
 import { checkPrereqs } from '../support/prereq.js';
-import { flowPackets, runLabFile, signalling, TOOLS } from './fmipv6-helpers.js';
+import { flowPackets, runLabFile, signalling, tshark, TOOLS } from './fmipv6-helpers.js';
 
 const missing = checkPrereqs({ root: true, tools: TOOLS });
 const LAB = path.resolve('topologies/fmipv6-predictive.yaml');
@@ -94,6 +94,28 @@ describe.skipIf(missing)('fmipv6: the NAR does not take the proposed NCoA', () =
     const h = r.run.results.handovers[0]!;
     expect(h.flows.find((f) => f.flow === 1)!.resumed).toBe(true);
     expect(h.lost).toBeGreaterThan(0); // plain Mobile IPv6 loses the gap's packets
+  }, 180_000);
+});
+
+describe.skipIf(missing)('fmipv6: a scan reports an AP the PAR has no NAR for', () => {
+  it('PrRtAdv code 2 (no new router information): mn falls back for that AP, the later move to ap2 still uses FMIPv6', async () => {
+    const r = await runLabFile(LAB, {
+      prefix: 'funkn',
+      edit: (t) => {
+        const anchor = '  - { at: 2.5s, trigger: { node: mn, event: new-ap-detected, ap: ap2 } }\n';
+        if (!t.includes(anchor)) throw new Error('lab file changed: new-ap-detected trigger not found');
+        // "home" is the home agent's AP: its router is no NAR, so ar1's neighbour map does not list it.
+        return t.replace(anchor, '  - { at: 2.0s, trigger: { node: mn, event: new-ap-detected, ap: home } }\n' + anchor);
+      },
+    });
+    const adv = tshark(r.pcap('mn-wlan0'), 'icmpv6.type == 154 && icmpv6.fmip6.subtype == 3', ['icmpv6.code']).map((x) => x[0]);
+    expect(adv).toEqual(['2', '0']); // home: unknown; ap2: the [AP-ID, AR-Info] tuple
+    expect(r.status('ar1').state['fmipv6-router'].par.counters['prrtadv-unknown-ap']).toBe(1);
+    const mn = r.status('mn');
+    expect(mn.counters['fmipv6-mobile-node']!['event.fallback-to-mipv6']).toBe(1);
+    expect(mn.state['fmipv6-mobile-node'].events.some((e: { name: string; reason?: string }) => e.name === 'fallback-to-mipv6' && e.reason === 'unknown-ap')).toBe(true);
+    expect(signalling(r.pcaps()).some((s) => s.name === 'HI')).toBe(true);
+    expect(r.run.results.handovers[0]!.flows.find((f) => f.flow === 1)!.resumed).toBe(true);
   }, 180_000);
 });
 

@@ -93,6 +93,8 @@ describe.skipIf(missing)('fmipv6-predictive lab: ap1 -> ap2, predictive fast han
     expect(fback.at).toBeLessThan(detach);
     // The UNA and the BU come from the NCoA on ap2's prefix.
     expect(una.src).toMatch(/^fd00:f:1:a2:/);
+    // The FBack's copy to the NCoA waited in the NAR's buffer and reached mn on the new link.
+    expect(sig.find((s) => s.name === 'FBack' && s.pcap === 'mn-wlan0' && s.dst === una.src && s.at >= una.at)).toBeDefined();
     expect(bu.src).toBe(una.src);
   });
 
