@@ -28,7 +28,7 @@ async function binding(lab: StartedLab, hoa: string): Promise<Binding | undefine
 }
 
 /** iperf3 from cn to `dst` (server on mn): bits per second the receiver got. */
-async function iperf3(lab: StartedLab, server: string, dst: string, udpBps?: number): Promise<number> {
+async function iperf3(lab: StartedLab, server: string, dst: string, udpBps?: number): Promise<{ bps: number; retransmits?: number }> {
   const udp = udpBps !== undefined;
     // Bound to the address under test: an unbound UDP server on mn would answer from its care-of
   // address (no RFC 6724 rule 4 "prefer home address" without the kernel's MIP6), which iperf3's
@@ -39,11 +39,12 @@ async function iperf3(lab: StartedLab, server: string, dst: string, udpBps?: num
       await new Promise((r) => setTimeout(r, 300));
       const args = ['iperf3', '-c', dst, '-p', '5299', '-t', String(SECONDS), '-J', ...(udp ? ['-u', '-b', String(Math.round(udpBps)), '-l', '1200'] : [])];
       const r = await lab.node('cn').exec(args, { reject: false, timeoutMs: (SECONDS + 20) * 1000 });
-      const j = JSON.parse(r.stdout || '{}') as { error?: string; end?: { sum_received?: { bits_per_second: number }; sum?: { bits_per_second: number; lost_percent?: number } } };
+      const j = JSON.parse(r.stdout || '{}') as { error?: string; end?: { sum_received?: { bits_per_second: number }; sum_sent?: { retransmits?: number }; sum?: { bits_per_second: number; lost_percent?: number } } };
       if (j.error && /connect|refused/i.test(j.error) && attempt < 5) continue;
       if (j.error || !j.end) throw new Error(`iperf3 ${udp ? 'UDP' : 'TCP'} to ${dst}: ${j.error ?? r.stderr}`);
       // TCP: what the server received; UDP: the server's rate of datagrams that arrived.
-      return udp ? j.end.sum!.bits_per_second * (1 - (j.end.sum!.lost_percent ?? 0) / 100) : j.end.sum_received!.bits_per_second;
+      if (udp) return { bps: j.end.sum!.bits_per_second * (1 - (j.end.sum!.lost_percent ?? 0) / 100) };
+      return { bps: j.end.sum_received!.bits_per_second, ...(j.end.sum_sent?.retransmits !== undefined ? { retransmits: j.end.sum_sent.retransmits } : {}) };
     }
   } finally {
     srv.kill('SIGTERM');
@@ -66,18 +67,21 @@ export async function run(): Promise<void> {
     for (let i = 0; i < 200 && !(b = await binding(lab, hoa).catch(() => undefined))?.careOfAddress.startsWith('fd00:6:6:a1:'); i++) await new Promise((r) => setTimeout(r, 50));
     if (!b) throw new Error('mn did not register from ap1 within 10 s');
     console.log(`mipv6.yaml, mn away on ap1 (care-of ${b.careOfAddress}); iperf3 cn → mn ${SECONDS} s each, receiver's rate`);
-    const rows: { label: string; tcp: number; udp: number }[] = [];
-    for (const [label, server, dst] of [
+    const paths = [
       ['home address (HA tunnel)', 'mn', hoa],
       ['care-of address (routed)', 'mn', b.careOfAddress],
       ['HA address (routed, cr–ha)', 'ha', haAddress],
-    ] as const) {
-      // UDP offered at 1.5 × the path's TCP rate: enough to fill it, not so much that iperf3's own
-      // control connection (TCP, same path) starves and the test aborts.
-      const tcp = await iperf3(lab, server, dst);
-      rows.push({ label, tcp, udp: await iperf3(lab, server, dst, Math.max(20e6, tcp * 1.5)) });
-    }
-    for (const r of rows) console.log(`  ${r.label.padEnd(28)} TCP ${mbit(r.tcp)}   UDP ${mbit(r.udp)}`);
+    ] as const;
+    const tcp: { bps: number; retransmits?: number }[] = [];
+    for (const [, server, dst] of paths) tcp.push(await iperf3(lab, server, dst));
+    // UDP: one offered rate for every path (1.5 × the routed TCP rate), so the receivers' rates compare:
+    // enough to fill the routed path, not so much that iperf3's own control connection (TCP, same
+    // path) starves and the run aborts.
+    const offered = Math.max(20e6, tcp[1]!.bps * 1.5);
+    const rows: { label: string; tcp: number; retransmits?: number; udp: number }[] = [];
+    for (const [i, [label, server, dst]] of paths.entries()) rows.push({ label, tcp: tcp[i]!.bps, retransmits: tcp[i]!.retransmits, udp: (await iperf3(lab, server, dst, offered)).bps });
+    console.log(`  (UDP offered at ${mbit(offered).trim()}, 1200-byte datagrams)`);
+    for (const r of rows) console.log(`  ${r.label.padEnd(28)} TCP ${mbit(r.tcp)} (${r.retransmits ?? '?'} retransmits)   UDP ${mbit(r.udp)}`);
     const [tunnel, routed] = rows;
     for (const kind of ['tcp', 'udp'] as const) {
       const ratio = tunnel![kind] / routed![kind];
