@@ -37,6 +37,36 @@ describe('runScenario', () => {
     expect(recs.map((r) => r.appliedNs)).toEqual(['3', '1', '2']);
   });
 
+  it('an agent slow to answer a trigger does not hold back the detach after it', async () => {
+    const t0 = performance.now();
+    const seen: Record<string, number> = {};
+    const exec: ScenarioExecutor = {
+      detach: async () => ((seen.detach = performance.now() - t0), 1n),
+      attach: async () => ((seen.attach = performance.now() - t0), 2n),
+      // The agent answers after 200 ms (it is busy sending its Fast Binding Update).
+      trigger: async (_n, t) => {
+        seen[t] = performance.now() - t0;
+        await new Promise((r) => setTimeout(r, 200));
+        return 3n;
+      },
+    };
+    const recs = await runScenario(
+      [
+        { atMs: 10, action: { kind: 'trigger', node: 'mn', trigger: 'link-going-down', ap: 'ap2' } },
+        { atMs: 20, action: { kind: 'trigger', node: 'mn', trigger: 'new-ap-detected', ap: 'ap2' } },
+        { atMs: 30, action: { kind: 'detach', node: 'mn' } },
+        { atMs: 60, action: { kind: 'attach', node: 'mn', ap: 'ap2' } },
+      ],
+      exec,
+      t0,
+    );
+    expect(seen.detach).toBeLessThan(seen['new-ap-detected']!);
+    expect(seen.attach).toBeLessThan(seen['new-ap-detected']!);
+    // Triggers to one agent keep their order: the second waits for the first's answer.
+    expect(seen['new-ap-detected']).toBeGreaterThanOrEqual(200);
+    expect(recs.map((r) => r.action.kind)).toEqual(['trigger', 'trigger', 'detach', 'attach']);
+  });
+
   it('records a failed action and goes on', async () => {
     const { exec, t0 } = recorder();
     const recs = await runScenario(

@@ -38,7 +38,13 @@ export async function sleepUntil(clock: Clock, targetMs: number, signal?: AbortS
   }
 }
 
-/** Applies the events in time order; an action that fails is recorded and the timeline goes on. */
+/**
+ * Applies each event at its offset; an action that fails is recorded and the timeline goes on.
+ * Actions are ordered per channel, not globally: detach/attach share the lab's one L2 channel, and
+ * triggers to a node's agent keep their order, but an agent slow to answer a trigger does not hold
+ * back a detach scheduled after it (the lead time between them is the lab's to choose).
+ * Records come back in time order (ties in file order).
+ */
 export async function runScenario(
   events: ScenarioEvent[],
   exec: ScenarioExecutor,
@@ -47,19 +53,24 @@ export async function runScenario(
   signal?: AbortSignal,
 ): Promise<ScenarioRecord[]> {
   const sorted = [...events].sort((a, b) => a.atMs - b.atMs);
-  const records: ScenarioRecord[] = [];
-  for (const ev of sorted) {
-    await sleepUntil(clock, startMs + ev.atMs, signal);
-    const startedMs = clock.now() - startMs;
-    const rec: ScenarioRecord = { atMs: ev.atMs, action: ev.action, startedMs, appliedNs: '0' };
-    try {
-      rec.appliedNs = String(await apply(exec, ev.action));
-    } catch (err) {
-      rec.error = err instanceof Error ? err.message : String(err);
-    }
-    records.push(rec);
-  }
-  return records;
+  const chains = new Map<string, Promise<unknown>>();
+  const records = sorted.map((ev) => {
+    const channel = ev.action.kind === 'trigger' ? `agent ${ev.action.node}` : 'air';
+    const done = (chains.get(channel) ?? Promise.resolve()).then(async (): Promise<ScenarioRecord> => {
+      await sleepUntil(clock, startMs + ev.atMs, signal);
+      const startedMs = clock.now() - startMs;
+      const rec: ScenarioRecord = { atMs: ev.atMs, action: ev.action, startedMs, appliedNs: '0' };
+      try {
+        rec.appliedNs = String(await apply(exec, ev.action));
+      } catch (err) {
+        rec.error = err instanceof Error ? err.message : String(err);
+      }
+      return rec;
+    });
+    chains.set(channel, done);
+    return done;
+  });
+  return Promise.all(records);
 }
 
 function apply(exec: ScenarioExecutor, a: ScenarioAction): Promise<bigint> {
