@@ -36,18 +36,44 @@ const RULE_DIVERT_PRIORITY = 1001;
 /** A long-running `ip -6 -force -batch -`: each line applied as it is written (no process per change). */
 export interface IpStream {
   write(line: string): void;
+  /** Writes `line` and settles once ip has applied it (a marker command answers behind it). */
+  apply(line: string): Promise<void>;
   close(): void;
 }
 
 export function openIpStream(onError: (text: string) => void): IpStream {
-  let child: ChildProcess | null = spawn('ip', ['-6', '-force', '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let child: ChildProcess | null = spawn('ip', ['-6', '-force', '-batch', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const waiting: (() => void)[] = [];
+  let out = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (t: string) => {
+    out += t;
+    let nl: number;
+    while ((nl = out.indexOf('\n')) >= 0) {
+      const line = out.slice(0, nl);
+      out = out.slice(nl + 1);
+      // The marker: `link show dev lo` prints "1: lo: <...>" once per call, in order.
+      if (/^\d+: lo:/.test(line)) waiting.shift()?.();
+    }
+  });
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (t: string) => onError(t.trim()));
   child.on('error', (err) => onError(String(err)));
+  child.on('exit', () => {
+    for (const w of waiting.splice(0)) w();
+  });
   child.stdin!.on('error', () => {});
   return {
     write(line) {
       child?.stdin!.write(line + '\n');
+    },
+    apply(line) {
+      if (!child) return Promise.resolve();
+      const c = child;
+      return new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        c.stdin!.write(`${line}\nlink show dev lo\n`);
+      });
     },
     close() {
       child?.stdin!.end();
@@ -82,8 +108,8 @@ export interface RouterIo {
   readonly address: string;
   sendIcmp(cell: AccessCell | undefined, src: string | undefined, dst: string, hopLimit: number, message: Icmpv6Message): boolean;
   sendMh(src: string, dst: string, message: mh.MobilityMessage, homeAddressOption?: string): boolean;
-  /** Route `address` into the TUN (true) or normally again (false). */
-  divert(address: string, on: boolean): void;
+  /** Route `address` into the TUN (true) or normally again (false); settles once the kernel has it. */
+  divert(address: string, on: boolean): Promise<void>;
   /** Sends whole IPv6 packets onto the cell holding `dst` to `mac` (hop limit decremented: we forward them). */
   deliver(dst: string, mac: string, packets: Buffer[]): number;
   /** Re-injects packets into the kernel (routed as if forwarded), when the MN's MAC is unknown. */
@@ -249,7 +275,7 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
     },
     divert(a, on) {
       st.diversions++;
-      ip.write(on ? `route replace ${a}/128 dev ${tun.name} table ${table}` : `route del ${a}/128 dev ${tun.name} table ${table}`);
+      return ip.apply(on ? `route replace ${a}/128 dev ${tun.name} table ${table}` : `route del ${a}/128 dev ${tun.name} table ${table}`);
     },
     deliver(dst, mac, packets) {
       const cell = cellOf(dst) ?? cells[0]!;

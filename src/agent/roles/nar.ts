@@ -49,6 +49,12 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
   const announcedBy = new Map<string, string>();
   const st = { delivered: 0, reinjected: 0, routerAdvertisements: 0, late: 0 };
   let running!: RunningMachine<NarInput>;
+  // The HAck does not wait for the diversion route (that would put the `ip` process's scheduling into
+  // the handover's round trip). A packet for the NCoA that beats the route is forwarded onto the cell,
+  // where it waits in the kernel's neighbour queue (the MN is not there yet) and goes out when the UNA
+  // fills in the MN's link-layer address. For that, per-MN prefixes must be routed onto the cell too:
+  // the whole pool is, from the start.
+  if (s.pointToPoint) io.route(`${s.pointToPoint.pool}/${s.pointToPoint.poolLength}`, cell);
   const io2: MachineIo<NarInput, NarAction> = {
     perform(a) {
       switch (a.kind) {
@@ -60,11 +66,11 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
           return;
         case 'buffer-start':
           diverting.add(a.ncoa);
-          io.divert(a.ncoa, true);
+          void io.divert(a.ncoa, true);
           log.info('nar.buffer-start', { ncoa: a.ncoa, pcoa: a.pcoa });
           return;
         case 'buffer-stop':
-          if (diverting.delete(a.ncoa)) io.divert(a.ncoa, false);
+          if (diverting.delete(a.ncoa)) void io.divert(a.ncoa, false);
           arrived.add(a.ncoa);
           log.info('nar.buffer-stop', { ncoa: a.ncoa });
           return;
@@ -74,9 +80,9 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
             st.delivered += io.deliver(a.ncoa, mac, a.packets);
           } else {
             // No link-layer address known: route normally (the diversion goes first, or they would loop).
-            if (diverting.delete(a.ncoa)) io.divert(a.ncoa, false);
             const packets = a.packets;
-            setTimeout(() => (st.reinjected += io.reinject(packets)), 5);
+            const off = diverting.delete(a.ncoa) ? io.divert(a.ncoa, false) : Promise.resolve();
+            void off.then(() => (st.reinjected += io.reinject(packets)));
           }
           log.info('nar.deliver', { ncoa: a.ncoa, packets: a.packets.length, via: mac ? 'packet-socket' : 'kernel' });
           return;

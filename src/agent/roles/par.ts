@@ -71,12 +71,12 @@ export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
         case 'tunnel-start':
           // RFC 5568 §3.1 step 6: from the HAck on, what reaches the PCoA goes to the NCoA.
           tunnels.set(a.pcoa, a.ncoa);
-          io.divert(a.pcoa, true);
+          void io.divert(a.pcoa, true);
           log.info('par.tunnel-start', { pcoa: a.pcoa, ncoa: a.ncoa, nar: a.nar, lifetimeMs: a.lifetimeMs });
           return;
         case 'tunnel-stop':
           tunnels.delete(a.pcoa);
-          io.divert(a.pcoa, false);
+          void io.divert(a.pcoa, false);
           log.info('par.tunnel-stop', { pcoa: a.pcoa, ncoa: a.ncoa });
           return;
         case 'event':
