@@ -95,7 +95,6 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
       ...(s.fbuTimeoutMs !== undefined ? { fbuTimeoutMs: s.fbuTimeoutMs } : {}),
       ...(s.fbuRetries !== undefined ? { fbuRetries: s.fbuRetries } : {}),
     });
-    const ifindex = native.ifNameToIndex(radio.name);
     // Access routers that may tunnel to us as PAR: every AP's router but our home agent (its tunnel is
     // the Mobile IPv6 role's business; taking its packets here too would deliver them twice).
     const homeAgent = (config.agent['mobile-node'] as { homeAgent?: string } | undefined)?.homeAgent;
@@ -266,8 +265,7 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
         }
       }
     });
-    // ifindex use: keeps the socket bound check honest in logs
-    log.info('fmn.started', { iface: radio.name, ifindex, router: first.routerAddress, careOfAddress: machine.state.careOfAddress, ap: first.name });
+    log.info('fmn.started', { iface: radio.name, router: first.routerAddress, careOfAddress: machine.state.careOfAddress, ap: first.name });
 
     return {
       name: 'fmipv6-mobile-node',
