@@ -134,7 +134,9 @@ describe.skipIf(skip)('traffic over a veth, measured from the pcap', () => {
     const intr = interruption(r.arrivals, { l2StartNs: first, attachNs: last }, nominalIntervalNs(RATE), last);
     expect(intr.beforeSeq).not.toBeNull();
     console.log(`clean: sent ${r.summary.sent}, received ${r.stats.received}, largest gap ${Number(intr.gapNs) / 1e6} ms after seq ${intr.beforeSeq}`);
-    expect(Number(intr.interruptionNs) / 1e6).toBeLessThan(10);
+    // A few ms on an idle machine; the bound leaves room for a loaded CI runner's scheduling, and is
+    // still an order of magnitude below the 300 ms outage the next test must find.
+    expect(Number(intr.interruptionNs) / 1e6).toBeLessThan(30);
     // The sink's log agrees with the pcap.
     expect(r.sinkLog.badLines).toBe(0);
     expect(r.sinkLog.records.length).toBe(r.stats.received);
