@@ -186,7 +186,8 @@ for (const relayed of [false, true]) {
       }
     });
 
-    it.skipIf(relayed)('puts only well-formed packets on the tunnel link: tshark finds every inner TCP checksum good (software GSO)', () => {
+    // Only on the bare veth: the relayed variant runs the same data plane (no second capture needed).
+    if (!relayed) it('puts only well-formed packets on the tunnel link: tshark finds every inner TCP checksum good (software GSO)', () => {
       // Capture the tunnel link at the HA (both directions: the MN's segments and the HA's) during a
       // short run each way, then let tshark verify every inner TCP checksum.
       const pcap = path.join(dir, `tunnel-${id}.pcap`);
