@@ -154,6 +154,19 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     pending.length = 0;
   };
 
+  // The tunnel endpoint (its protocol-41 socket) lives as long as the home address: the home agent
+  // tunnels to a new care-of address from the moment it sends the BA (or earlier, RFC 6275 §10.3.1
+  // lets it), and a moment with no protocol-41 socket open makes the kernel answer those packets with
+  // Parameter Problem, code 1 (RFC 8200 §4). Until setCareOf, '::' matches no packet: all are dropped.
+  try {
+    tunnel = openTunnelEndpoint({ native: o.native, netns: o.netns, local: '::', onPacket: onTunnelled, onBatchEnd: flushTunnelled, ...(o.batch ? { batch: o.batch } : {}), receiveBuffer: o.receiveBuffer ?? TUNNEL_RECEIVE_BUFFER });
+  } catch (err) {
+    tun.close();
+    ipBatchForceSync(o.netns, offTun.slice(0, 2));
+    throw err;
+  }
+  const t = tunnel;
+
   return {
     tunName: name,
     homeAddress,
@@ -166,8 +179,7 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     setCareOf(coa: string, ha?: string): void {
       careOf = canonicalIpv6(coa);
       if (ha) homeAgent = canonicalIpv6(ha);
-      if (tunnel) tunnel.setLocal(careOf);
-      else tunnel = openTunnelEndpoint({ native: o.native, netns: o.netns, local: careOf, onPacket: onTunnelled, onBatchEnd: flushTunnelled, ...(o.batch ? { batch: o.batch } : {}), receiveBuffer: o.receiveBuffer ?? TUNNEL_RECEIVE_BUFFER });
+      t.setLocal(careOf);
     },
     reverseTunnelOff(): void {
       careOf = null;

@@ -11,7 +11,7 @@ import { canonical, inPrefix } from '../../protocols/mipv6/prefix.js';
 import { bytesToMac, macToBytes } from '../../wire/address.js';
 import { decode as decodeIcmpv6, encode as encodeIcmpv6 } from '../../wire/icmpv6/header.js';
 import type { DecodeError } from '../../wire/result.js';
-import { run } from '../dataplane/kernel.js';
+import { ipBatch, run } from '../dataplane/kernel.js';
 
 export const ICMPV6_ROUTER_ADVERTISEMENT = 134;
 export const ALL_ROUTERS = 'ff02::2';
@@ -171,7 +171,8 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
     },
     async configureAddress(address, prefixLength, optimistic) {
       try {
-        await run(undefined, 'ip', ['-6', 'addr', 'add', `${address}/${prefixLength}`, 'dev', o.iface, ...(optimistic ? ['optimistic'] : [])]);
+        // Through the agent's long-lived `ip -batch` (kernel.ts): no process start on a move.
+        await ipBatch(undefined, [`addr add ${address}/${prefixLength} dev ${o.iface}${optimistic ? ' optimistic' : ''}`]);
       } catch (err) {
         // The kernel's SLAAC (accept_ra, autoconf) may have formed the same EUI-64 address first.
         if (!/File exists|already assigned/.test(String((err as Error).message))) throw err;
@@ -202,8 +203,9 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
         if (leaving.router !== router) lines.push(`route del default via ${leaving.router} dev ${o.iface} proto ra`);
         lines.push(`addr del ${leaving.address}/${leaving.prefixLength} dev ${o.iface}`);
       }
-      // -force: what the kernel already dropped (an expired RA route) is not an error worth stopping for.
-      await run(undefined, 'ip', ['-6', '-force', '-batch', '-'], lines.join('\n') + '\n').catch(() => undefined);
+      // The agent's long-lived `ip -6 -force -batch` (kernel.ts): no process start on a move; what the
+      // kernel already dropped (an expired RA route) is not an error worth stopping for.
+      await ipBatch(undefined, lines).catch(() => undefined);
     },
     async forgetOtherLinks(prefix, prefixLength, router, keep) {
       const lines: string[] = [];

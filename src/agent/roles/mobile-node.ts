@@ -98,14 +98,16 @@ export const mobileNodeRole: RoleDefinition = {
     let link: { prefix: string; prefixLength: number; router: string; address: string } | null = null;
     let linkReady: Promise<void> = Promise.resolve();
     let hoa: HomeAddress | null = null;
-    // The home agent starts tunnelling to the care-of address as it sends the BA, so the first tunnelled
-    // packets can arrive before the reverse-tunnel action opened the tunnel endpoint; without a
-    // protocol-41 socket the kernel answers them with Parameter Problem (mobility-anchors.md §D.3).
-    // This receive-only socket absorbs them until the home address plane's own endpoint exists.
+    // The home agent starts tunnelling to the care-of address as it sends the BA; without a
+    // protocol-41 socket the kernel answers such packets with Parameter Problem (mobility-anchors.md
+    // §D.3). This receive-only socket absorbs them until the home address plane exists, whose tunnel
+    // endpoint then stays open for the role's lifetime (home-address.ts).
     let tunnelGuard: { close(): void } | null = ctx.native.openRaw6Socket({ protocol: 41, receiveBuffer: 1 << 16 });
     (tunnelGuard as ReturnType<typeof ctx.native.openRaw6Socket>).start(() => counters.add('tunnel.before-registration'), () => {});
     ctx.own({ close: () => tunnelGuard?.close() });
     let advertiser: UnsolicitedAdvertiser | null = null;
+    /** at-home steps queued and not yet started (the home address is about to leave the TUN). */
+    let atHomePending = 0;
     // The nft set of our addresses (HAO/RH2 read from AF_PACKET) changes on its own chain: in order (a
     // late flush must not undo the next care-of address), and off the queue the BU may wait on.
     let filterChain: Promise<void> = Promise.resolve();
@@ -133,6 +135,8 @@ export const mobileNodeRole: RoleDefinition = {
           case 'home-address-on-tun':
             queue.push('home-address-on-tun', async () => {
               hoa = ctx.own(await openHomeAddress({ native: ctx.native, homeAddress: a.homeAddress, homeAgent, homeLink: radioIface.name, homePrefixLength }));
+              tunnelGuard?.close();
+              tunnelGuard = null;
             });
             return;
           case 'send-router-solicitation':
@@ -171,11 +175,17 @@ export const mobileNodeRole: RoleDefinition = {
             else send(a);
             return;
           case 'reverse-tunnel':
+            // Away from home already (no home address move pending): the endpoint takes the new care-of
+            // address now, not behind the queue's `ip`/`nft` steps, since the home agent tunnels to it
+            // from the BA on and the endpoint drops packets to any other address (seen: ~20 ms of the
+            // flow lost per move as "notLocal").
+            if (hoa && !hoa.atHome && atHomePending === 0) {
+              hoa.setCareOf(a.careOfAddress, a.homeAgent);
+              return;
+            }
             queue.push('reverse-tunnel', async () => {
               await leaveHome();
               hoa?.setCareOf(a.careOfAddress, a.homeAgent);
-              tunnelGuard?.close();
-              tunnelGuard = null;
             });
             return;
           case 'reverse-tunnel-off':
@@ -189,7 +199,9 @@ export const mobileNodeRole: RoleDefinition = {
             // on the radio to answer the HA's Neighbor Solicitation), so only the home address move is on
             // its path; the nft set (for HAO/RH2 to a care-of address, unused at home) is emptied after,
             // on its own chain, not holding the BU queued behind this step.
+            atHomePending++;
             queue.push('at-home', async () => {
+              atHomePending--;
               await hoa?.setAtHome(true, a.iface);
               void setFilterAddresses([]).catch((err) => {
                 counters.add('action-error.filter-addresses');
