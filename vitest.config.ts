@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three tiers (docs/testing.md): unit tests beside their sources run in parallel; integration and
+// Three tiers (docs/conventions.md): unit tests beside their sources run in parallel; integration and
 // e2e tests need root, namespaces, tshark or Docker and run one file at a time on this 2-core machine.
 export default defineConfig({
   test: {
