@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureImages, type BuiltImages } from '../../src/lab/images/build.js';
-import { LABEL_LAB } from '../../src/lab/names.js';
+import { LABEL_LAB, labStateDir } from '../../src/lab/names.js';
 import { cleanupDocker, createDockerRuntime } from '../../src/lab/runtime/docker.js';
 import { createRuntime } from '../../src/lab/runtime/index.js';
 import type { NodeHandle, Runtime } from '../../src/lab/runtime/runtime.js';
@@ -45,6 +45,9 @@ describe.skipIf(!!reason)('docker runtime', () => {
     await cleanupDocker(`${lab}k`, docker);
     await cleanupDocker(`${lab}b`, docker);
     await cleanupDocker(`${lab}s`, docker);
+    // The runtime made each lab's state directory (mounted into the containers); a lab's `down` removes
+    // it, and these runtime-level tests must too.
+    for (const l of [lab, `${lab}k`, `${lab}b`, `${lab}s`]) rmSync(labStateDir(l), { recursive: true, force: true });
   });
 
   test('two containers joined by a veth ping each other over IPv6', async () => {
