@@ -1,9 +1,10 @@
 // `npm run bench`: prints figures (speed and throughput targets are checked here, not by timed tests).
-// Sections: wire codecs, lab up+down on netns (beside Mininet when installed), docker runtime,
-// Mobile IPv6 tunnel throughput beside routed throughput on mipv6.yaml.
+// Sections: wire codecs, CLI start-up and up+down through the CLI, lab up+down on netns (beside
+// Mininet when installed), docker runtime, Mobile IPv6 tunnel throughput beside routed throughput.
 // `node dist/bench/main.js wire lab` runs only the named sections.
 const sections: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   wire: () => import('./wire.js'),
+  cli: () => import('./cli.js'),
   lab: () => import('./lab.js'),
   docker: () => import('./docker.js'),
   mipv6: () => import('./mipv6.js'),

@@ -1,6 +1,6 @@
 // Running the system tools the lab is built with (iproute2, tc, sysctl, tcpdump). Errors name the
 // command and carry its stderr, so a failed `ip link add` says which line and why.
-import { execa } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { ExecOptions, ExecResult } from './runtime/runtime.js';
 
 export class CommandError extends Error {
@@ -25,21 +25,71 @@ export type RunResult = ExecResult;
 export async function run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('run: empty argv');
-  const r = await execa(file, args, {
-    input: options.input ?? '',
-    timeout: options.timeoutMs,
-    env: options.env,
-    reject: false,
-    stripFinalNewline: false,
-  });
-  const exitCode = typeof r.exitCode === 'number' ? r.exitCode : -1;
-  const stdout = String(r.stdout ?? '');
+  const r = await spawnCollect(file, args, options);
+  const exitCode = r.code ?? -1;
   // No exit code: the command did not run (not found, killed by the timeout): say why.
-  const stderr = exitCode === -1 ? `${String(r.stderr ?? '')}${r.shortMessage ?? r.message ?? ''}` : String(r.stderr ?? '');
+  const stderr = exitCode === -1 ? `${r.stderr}${r.why}` : r.stderr;
   if (exitCode !== 0 && options.reject !== false) {
-    throw new CommandError(argv, r.exitCode, stderr || String(r.message ?? ''), options.input);
+    throw new CommandError(argv, r.code ?? undefined, stderr || r.why, options.input);
   }
-  return { exitCode, stdout, stderr };
+  return { exitCode, stdout: r.stdout, stderr };
+}
+
+/** Children still running, killed if this process exits first (a CLI that ends mid-command). */
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
+/** Grace between the timeout's SIGTERM and a SIGKILL. */
+const FORCE_KILL_MS = 5000;
+
+/**
+ * node:child_process directly, not a wrapper library: every command of the CLI runs tools, and
+ * loading one costs more than a short command's whole start-up.
+ */
+function spawnCollect(
+  file: string,
+  args: string[],
+  options: RunOptions,
+): Promise<{ code: number | null; stdout: string; stderr: string; why: string }> {
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const c of live) c.kill();
+    });
+  }
+  return new Promise((resolve) => {
+    const shown = [file, ...args].join(' ');
+    const child = spawn(file, args, { env: options.env ? { ...process.env, ...options.env } : process.env, stdio: 'pipe' });
+    live.add(child);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    // A command that exits without reading its input must not fail the run with EPIPE.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+    let why = '';
+    let timer: NodeJS.Timeout | undefined;
+    let force: NodeJS.Timeout | undefined;
+    if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
+      timer = setTimeout(() => {
+        why = `Command timed out after ${options.timeoutMs} milliseconds: ${shown}`;
+        child.kill('SIGTERM');
+        force = setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_MS);
+        force.unref();
+      }, options.timeoutMs);
+    }
+    const finish = (code: number | null, failure: string) => {
+      clearTimeout(timer);
+      clearTimeout(force);
+      live.delete(child);
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), why: why || failure });
+    };
+    child.once('error', (e: NodeJS.ErrnoException) => finish(null, `Command failed with ${e.code ?? 'an error'}: ${shown}\n${e.message}`));
+    child.once('close', (code, signal) =>
+      finish(code, code === null ? `Command was killed with ${signal ?? 'a signal'}: ${shown}` : `Command failed with exit code ${code}: ${shown}`),
+    );
+  });
 }
 
 /** The `-n NS` global option of ip/tc, or nothing for the host namespace. */

@@ -4,19 +4,18 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sendControl } from '../agent/control-client.js';
-import { startAgents, stopAgents, type RunningAgent } from './agents.js';
+import type { RunningAgent } from './agents.js';
 import { cleanupAll, cleanupLab, listLabs } from './cleanup.js';
 import { claimLabName } from './net/state.js';
 import { wallClockNs } from './exec.js';
 import { kernelCaps } from './kernel.js';
 import { controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
 import { attach, detach } from './net/l2.js';
-import { downNetwork, upNetwork, type LabNetwork } from './net/network.js';
-import { runLab, type RunOptions, type RunResult } from './run.js';
+import type { LabNetwork } from './net/network.js';
+import type { RunOptions, RunResult } from './run.js';
+import { countLabContainers, removeNetnsLinks } from './runtime/docker-engine.js';
 import { createRuntime, type RuntimeKind } from './runtime/index.js';
 import type { ExecOptions, ExecResult, NodeHandle, Runtime, Subprocess, SpawnOptions } from './runtime/runtime.js';
-import { loadLab } from './topology/load.js';
 import type { L2TriggerName, ResolvedLab } from './topology/types.js';
 
 export interface UpOptions {
@@ -46,6 +45,12 @@ interface LabRecord {
 }
 
 const recordFile = (name: string) => path.join(labStateDir(name), 'lab.json');
+
+// Loaded when first used: `ls`, `exec` and `down` by name never read YAML (zod, yaml), bring up a
+// network or run traffic and analysis, and a command's start-up is part of every lab's up and down.
+const loadLab = async (file: string) => (await import('./topology/load.js')).loadLab(file);
+const agentsModule = () => import('./agents.js');
+const networkModule = () => import('./net/network.js');
 
 export class LabNode {
   constructor(
@@ -99,6 +104,7 @@ export class StartedLab implements AsyncDisposable {
   private async trigger(node: string, trigger: string, apName?: string): Promise<bigint> {
     const ap = apName ? this.lab.aps.find((a) => a.name === apName) : undefined;
     if (apName && !ap) throw new Error(`lab ${this.name} has no AP ${apName}`);
+    const { sendControl } = await import('../agent/control-client.js');
     const r = await sendControl(controlSocketPath(this.name, node), {
       op: 'l2',
       event: trigger as L2TriggerName,
@@ -123,7 +129,8 @@ export class StartedLab implements AsyncDisposable {
   }
 
   /** Runs traffic, scenario, captures and analysis (the run contract); writes results.json. */
-  run(options: RunOptions = {}): Promise<RunResult> {
+  async run(options: RunOptions = {}): Promise<RunResult> {
+    const { runLab } = await import('./run.js');
     return runLab(this, options);
   }
 
@@ -137,10 +144,15 @@ export class StartedLab implements AsyncDisposable {
     if (this.downed) return;
     this.downed = true;
     const failures: string[] = [];
-    await stopAgents(this.agents).catch((e) => failures.push(`agents: ${(e as Error).message}`));
+    if (this.agents.length) {
+      const { stopAgents } = await agentsModule();
+      await stopAgents(this.agents).catch((e) => failures.push(`agents: ${(e as Error).message}`));
+    }
     this.agents = [];
-    if (this.network) await downNetwork(this.network).catch((e) => failures.push((e as Error).message));
-    else await Lab.downByName(this.name).catch((e) => failures.push((e as Error).message));
+    if (this.network) {
+      const { downNetwork } = await networkModule();
+      await downNetwork(this.network).catch((e) => failures.push((e as Error).message));
+    } else await Lab.downByName(this.name).catch((e) => failures.push((e as Error).message));
     if (failures.length) throw new Error(`teardown of ${this.name} had problems:\n  ${failures.join('\n  ')}`);
   }
 
@@ -232,6 +244,7 @@ async function bringUp(lab: ResolvedLab, options: UpOptions): Promise<StartedLab
   const outDir = path.resolve(options.outDir ?? path.join('out', lab.name));
   mkdirSync(path.join(outDir, 'logs'), { recursive: true });
   let t = performance.now();
+  const [{ startAgents, stopAgents }, { downNetwork, upNetwork }] = await Promise.all([agentsModule(), networkModule()]);
   const runtime = await createRuntime(kind, { sharedDirs: [outDir] });
   let network: LabNetwork;
   try {
@@ -265,6 +278,11 @@ async function bringUp(lab: ResolvedLab, options: UpOptions): Promise<StartedLab
 async function removeContainers(lab?: string): Promise<number> {
   const { caps } = await kernelCaps();
   if (!caps.docker) return 0;
+  // Most labs are netns labs: the Docker client is loaded only when the engine has some of ours.
+  if ((await countLabContainers(lab)) === 0) {
+    await removeNetnsLinks(lab);
+    return 0;
+  }
   const { cleanupDocker } = await import('./runtime/docker.js');
   return cleanupDocker(lab);
 }

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { doctorReport } from '../../lab/doctor.js';
 import type { SetOutcome } from '../main.js';
 import { jsonOption } from '../options.js';
 import { EXIT_LAB_ERROR, EXIT_OK, makeOutput } from '../output.js';
@@ -14,6 +13,7 @@ export function registerDoctor(program: Command, setOutcome: SetOutcome): void {
 
 async function doctor(o: { json?: boolean }): Promise<number> {
   const out = makeOutput(!!o.json);
+  const { doctorReport } = await import('../../lab/doctor.js');
   const r = await doctorReport();
   const lines = [`kernel ${r.kernel}`];
   for (const f of r.features) lines.push(`  ${f.present ? '✓' : '✗'} ${f.name.padEnd(10)} ${f.note}`);

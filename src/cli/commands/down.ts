@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { Lab } from '../../lab/lab.js';
 import { describeLabError } from '../errors.js';
 import type { SetOutcome } from '../main.js';
 import { jsonOption } from '../options.js';
@@ -18,6 +17,7 @@ export function registerDown(program: Command, setOutcome: SetOutcome): void {
 async function down(lab: string | undefined, o: { all?: boolean; json?: boolean }): Promise<number> {
   const out = makeOutput(!!o.json);
   try {
+    const { Lab } = await import('../../lab/lab.js');
     if (o.all) {
       const removed = await Lab.downAll();
       out.result(removed.length ? `removed: ${removed.join(', ')}` : 'nothing to remove', { ok: true, removed });

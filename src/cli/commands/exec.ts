@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { Lab } from '../../lab/lab.js';
 import { describeLabError } from '../errors.js';
 import type { SetOutcome } from '../main.js';
 import { EXIT_LAB_ERROR, makeOutput } from '../output.js';
@@ -19,6 +18,7 @@ export function registerExec(program: Command, setOutcome: SetOutcome): void {
 async function execIn(lab: string, node: string, command: string[]): Promise<number> {
   const out = makeOutput(false);
   try {
+    const { Lab } = await import('../../lab/lab.js');
     const started = await Lab.open(lab);
     // With passThroughOptions commander keeps a `--` that follows <node>: it is ours, not the command's.
     const argv = command[0] === '--' ? command.slice(1) : command;

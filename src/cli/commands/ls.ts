@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { Lab } from '../../lab/lab.js';
 import type { SetOutcome } from '../main.js';
 import { jsonOption } from '../options.js';
 import { EXIT_OK, makeOutput } from '../output.js';
@@ -14,6 +13,7 @@ export function registerLs(program: Command, setOutcome: SetOutcome): void {
 
 async function ls(o: { json?: boolean }): Promise<number> {
   const out = makeOutput(!!o.json);
+  const { Lab } = await import('../../lab/lab.js');
   const labs = await Lab.list();
   const text = labs.length
     ? labs

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { Lab, type StartedLab } from '../../lab/lab.js';
+import type { StartedLab } from '../../lab/lab.js';
 import { describeLabError } from '../errors.js';
 import type { SetOutcome } from '../main.js';
 import { jsonOption, nameOption, outOption, runtimeOption, upOptions } from '../options.js';
@@ -36,6 +36,7 @@ async function runLab(file: string, o: RunOpts): Promise<number> {
   let lab: StartedLab | undefined;
   try {
     out.progress(`bringing up ${file} on ${o.runtime}`);
+    const { Lab } = await import('../../lab/lab.js');
     lab = await Lab.up(file, upOptions(o, out, sig.signal));
     out.progress(`running ${lab.name} for ${(lab.lab.durationMs / 1000).toFixed(1)} s`);
     const r = await lab.run({ signal: sig.signal, onEvent: (line) => out.progress(`  ${line}`) });

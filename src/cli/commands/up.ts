@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { Lab } from '../../lab/lab.js';
 import { describeLabError } from '../errors.js';
 import type { SetOutcome } from '../main.js';
 import { jsonOption, nameOption, outOption, runtimeOption, upOptions } from '../options.js';
@@ -24,6 +23,7 @@ async function up(file: string, o: { runtime: 'netns' | 'docker'; name?: string;
   const out = makeOutput(!!o.json);
   const sig = abortOnSignals();
   try {
+    const { Lab } = await import('../../lab/lab.js');
     const lab = await Lab.up(file, upOptions(o, out, sig.signal));
     const nodes = lab.lab.nodes.map((n) => n.name);
     out.result(

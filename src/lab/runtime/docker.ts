@@ -2,17 +2,18 @@
 // network namespace linked to /run/netns/mlab-<lab>-<node>. From there links, APs, impairments and
 // capture work on the namespace exactly as with the netns backend.
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, readlink, symlink, unlink } from 'node:fs/promises';
+import { lstat, mkdir, readlink, symlink, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import Docker from 'dockerode';
-import { LABEL_LAB, LABEL_NODE, NETNS_PREFIX, labStateDir, nodeNetns, parseNetns } from '../names.js';
+import { LABEL_LAB, LABEL_NODE, labStateDir, nodeNetns } from '../names.js';
 import { defaultAgentImage } from '../images/build.js';
 import type { ResolvedNode } from '../topology/types.js';
+import { NETNS_DIR, removeNetnsLinks } from './docker-engine.js';
 import type { ExecOptions, ExecResult, NodeHandle, Runtime, SpawnOptions, Subprocess } from './runtime.js';
 
-export const NETNS_DIR = '/run/netns';
+export { NETNS_DIR };
 
 /** Keeps a node's container alive and reaps orphans (tini is in the base image). */
 export const IDLE_COMMAND = ['/usr/bin/tini', '-s', '--', 'sleep', 'infinity'];
@@ -413,16 +414,6 @@ export async function cleanupDocker(lab?: string, docker: Docker = new Docker())
   const rt = createDockerRuntime({ docker, image: 'unused' });
   const handles = await rt.list(lab);
   await Promise.all(handles.map((h) => rt.destroyNode(h)));
-  const names = await readdir(NETNS_DIR).catch(() => [] as string[]);
-  for (const name of names) {
-    if (!name.startsWith(NETNS_PREFIX)) continue;
-    const p = parseNetns(name);
-    if (!p || (lab && p.lab !== lab)) continue;
-    const path = `${NETNS_DIR}/${name}`;
-    const target = await readlink(path).catch(() => null);
-    // Links into /proc are ours (a netns-backend namespace is a mount, not a link). The lab's
-    // containers are gone by now, so any such link is stale, even if its pid was reused.
-    if (target?.startsWith('/proc/')) await unlink(path).catch(() => {});
-  }
+  await removeNetnsLinks(lab);
   return handles.length;
 }
