@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 // mipshop-lab: the command line over the Lab API (src/lab/lab.ts). Commands live one per file in
 // commands/; each returns an exit code, and this file alone ends the process (after teardown).
-import { Command } from 'commander';
-import { registerDoctor } from './commands/doctor.js';
-import { registerDown } from './commands/down.js';
-import { registerExec } from './commands/exec.js';
-import { registerImages } from './commands/images.js';
-import { registerLs } from './commands/ls.js';
-import { registerRun } from './commands/run.js';
-import { registerUp } from './commands/up.js';
+// Each command loads what it needs when it runs (commands/*.ts); this file imports nothing else.
 import { EXIT_LAB_ERROR } from './output.js';
 
 export type SetOutcome = (p: Promise<number>) => void;
 
+const VERSION = '0.1.0';
+
 async function main(argv: string[]): Promise<number> {
+  // `--version` alone, as scripts ask it, is answered before the parser and the commands are loaded.
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const [{ Command }, { registerDoctor, registerDown, registerExec, registerImages, registerLs, registerRun, registerUp }] =
+    await Promise.all([import('commander'), import('./commands/index.js')]);
   let pending: Promise<number> | undefined;
   const setOutcome: SetOutcome = (p) => {
     pending = p;
@@ -21,7 +23,7 @@ async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name('mipshop-lab')
     .description('A testbed for IPv6 mobility protocols (Mobile IPv6, HMIPv6, FMIPv6, PMIPv6): labs from YAML on network namespaces or Docker, protocol agents, scripted handovers, pcaps and verdicts.')
-    .version('0.1.0')
+    .version(VERSION)
     .showHelpAfterError()
     .enablePositionalOptions() // lets `exec` pass the command's own options through (passThroughOptions)
     .exitOverride();

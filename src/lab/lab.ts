@@ -8,12 +8,10 @@ import type { RunningAgent } from './agents.js';
 import { cleanupAll, cleanupLab, listLabs } from './cleanup.js';
 import { claimLabName } from './net/state.js';
 import { wallClockNs } from './exec.js';
-import { kernelCaps } from './kernel.js';
 import { controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
 import { attach, detach } from './net/l2.js';
 import type { LabNetwork } from './net/network.js';
 import type { RunOptions, RunResult } from './run.js';
-import { countLabContainers, removeNetnsLinks } from './runtime/docker-engine.js';
 import { createRuntime, type RuntimeKind } from './runtime/index.js';
 import type { ExecOptions, ExecResult, NodeHandle, Runtime, Subprocess, SpawnOptions } from './runtime/runtime.js';
 import type { L2TriggerName, ResolvedLab } from './topology/types.js';
@@ -276,9 +274,11 @@ async function bringUp(lab: ResolvedLab, options: UpOptions): Promise<StartedLab
 
 /** Removes a lab's containers (every lab's when absent); nothing to do without a Docker engine. */
 async function removeContainers(lab?: string): Promise<number> {
+  const { kernelCaps } = await import('./kernel.js');
   const { caps } = await kernelCaps();
   if (!caps.docker) return 0;
   // Most labs are netns labs: the Docker client is loaded only when the engine has some of ours.
+  const { countLabContainers, removeNetnsLinks } = await import('./runtime/docker-engine.js');
   if ((await countLabContainers(lab)) === 0) {
     await removeNetnsLinks(lab);
     return 0;
