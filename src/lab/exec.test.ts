@@ -18,6 +18,14 @@ describe('run', () => {
     expect(missing.stderr).toMatch(/ENOENT|not found|nonexistent/);
   });
 
+  test('a command past its timeout is stopped and says so; env adds to the inherited environment', async () => {
+    const slow = await run(['sleep', '5'], { timeoutMs: 100, reject: false });
+    expect(slow.exitCode).toBe(-1);
+    expect(slow.stderr).toMatch(/timed out after 100 milliseconds: sleep 5/);
+    const env = await run(['sh', '-c', 'echo "$MLAB_TEST_VAR:${PATH:+path}"'], { env: { MLAB_TEST_VAR: 'x' } });
+    expect(env.stdout).toBe('x:path\n');
+  });
+
   test('input goes to stdin, and is shown when the command fails', async () => {
     expect((await run(['cat'], { input: 'a\nb\n' })).stdout).toBe('a\nb\n');
     await expect(run(['sh', '-c', 'cat >/dev/null; exit 1'], { input: 'line 1\n' })).rejects.toThrow(/--- input ---\nline 1/);
