@@ -5,11 +5,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sendControl } from '../agent/control-client.js';
-import { startAgents, stopAgents, type RunningAgent } from './agents.js';
+import { needsAgent, startAgents, stopAgents, type RunningAgent } from './agents.js';
 import { cleanupAll, cleanupLab, listLabs } from './cleanup.js';
 import { claimLabName } from './net/state.js';
 import { wallClockNs } from './exec.js';
+import { linkIsImpaired } from './impairment/impairment.js';
 import { kernelCaps } from './kernel.js';
+import { assertNativeAddon } from './native-addon.js';
 import { controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
 import { attach, detach } from './net/l2.js';
 import { downNetwork, upNetwork, type LabNetwork } from './net/network.js';
@@ -162,6 +164,8 @@ export class Lab {
       lab = { ...lab, name: options.name };
     }
     emitDone(options, 'load', t);
+    // Agents and the impairment relay load the native addon; without it they would die mid-lab.
+    if (lab.nodes.some(needsAgent) || lab.links.some(linkIsImpaired)) await assertNativeAddon();
     // One name, one lab: a second `up` of a name must fail before it touches the first one's namespaces.
     if ((await listLabs()).includes(lab.name) || !claimLabName(lab.name)) {
       throw new Error(
