@@ -5,8 +5,11 @@ OUT ?= out
 
 .PHONY: deps build demo test test-unit bench clean
 
+# Docker (engine and packages) only where it is used: the docker runtime and the tests.
+DEPS_FLAGS = $(if $(filter docker,$(RUNTIME)),--docker)
+
 deps:
-	scripts/install-deps.sh
+	scripts/install-deps.sh $(DEPS_FLAGS)
 
 build: deps
 	npm run build
@@ -17,6 +20,7 @@ demo: build
 
 # The tiers run one after the other: integration and e2e tests bring up labs, tcpdumps and relays,
 # and on a 2-core machine two tiers at once make their timing measures noisy.
+test: DEPS_FLAGS = --docker
 test: build
 	npx vitest run --project unit
 	npx vitest run --project integration
