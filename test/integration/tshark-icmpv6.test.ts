@@ -1,7 +1,7 @@
 // tshark conformance for ICMPv6: every message and ND option we encode is read back by tshark 4.0;
 // each field must equal what we encoded, the checksum status must be Good (tshark verifies ICMPv6
-// checksums with the HAO/RH2 substitutions, spec §0.2.1), and no frame may be malformed or carry an
-// error-level expert item.
+// checksums with the HAO/RH2 substitutions of RFC 6275 §6.3, §6.4), and no frame may be malformed or
+// carry an error-level expert item.
 
 import { describe, expect, test } from 'vitest';
 import { skipReason } from '../support/prereq.js';

@@ -4,7 +4,7 @@
 // HAck (§6.2.2). When the MN announces itself — a UNA (§6.4, §3.1 step 7) or its FBU passing through
 // from the new link (reactive, §3.2) — the buffered packets are delivered in order.
 //
-// Point-to-point variant (MIPSHOP prefix management for FMIPv6 on point-to-point links, spec §8): each
+// Point-to-point variant (the MIPSHOP draft draft-xia-mipshop-fmip-ptp, never an RFC): each
 // MN gets its own prefix, reserved during HI/HAck and carried in the HAck (MH IPv6 Address/Prefix
 // option code 4); on arrival the NAR asks the agent to advertise it on the MN's link.
 //
@@ -312,8 +312,8 @@ export class NewAccessRouter {
     return [];
   }
 
-  // RFC 5568 §6.4 (mem): the UNA's target is the NCoA; its Target Link-Layer Address, when the HI
-  // told us the MN's, must match — else another node is claiming the NCoA and gets nothing.
+  // The UNA the MN sends on arrival (RFC 4861 §7.2.6) targets the NCoA; its Target Link-Layer
+  // Address, when the HI told us the MN's, must match — else another node is claiming the NCoA.
   #onUna(now: number, na: NeighborAdvertisement): NarAction[] {
     const r = this.#records.get(canonical(na.targetAddress));
     if (!r) return [];

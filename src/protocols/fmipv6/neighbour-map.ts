@@ -16,7 +16,7 @@ export interface NeighbourAccessPoint {
   narPrefix: string;
   narPrefixLength: number;
   narLinkLayerAddress: string;
-  /** The NAR gives each MN its own prefix (MIPSHOP point-to-point prefix management, spec §8). */
+  /** The NAR gives each MN its own prefix (draft-xia-mipshop-fmip-ptp, MIPSHOP prefix management on point-to-point links). */
   pointToPoint?: boolean;
 }
 

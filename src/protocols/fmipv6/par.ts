@@ -32,7 +32,7 @@ export interface ParConfig {
   maxLifetimeS?: number;
   /** First HI retransmission after this; doubles each time. Default 500 ms. */
   hiTimeoutMs?: number;
-  /** HI retransmissions before giving up (HI_RETRIES, RFC 5568 §6.5 (mem)). Default 3. */
+  /** HI retransmissions before giving up (HI_RETRIES). Default 3, a value of ours like the MN's retries. */
   hiRetries?: number;
 }
 

@@ -317,7 +317,7 @@ export class HomeAgent {
     return this.#bindingError(now, canonical(input.src), hoa, BeStatus.UnknownBindingForHomeAddressOption);
   }
 
-  // RFC 6275 §9.3.3 (mem): Binding Errors are rate limited; one per destination per interval here.
+  // Binding Errors are rate limited (RFC 6275 §9.3.3, as this code reads it); one per destination per interval here.
   #bindingError(now: number, dst: string, homeAddress: string, status: number): HomeAgentAction[] {
     const last = this.#lastBindingError.get(dst);
     if (last !== undefined && now - last < this.#cfg.bindingErrorIntervalMs) {

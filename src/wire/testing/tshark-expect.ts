@@ -1,5 +1,5 @@
-// What tshark 4.0 should show for each message we encode (field names from spec §10, checked with
-// `tshark -G fields`). Quirks (spec §0.2) are encoded here, each with its note.
+// What tshark 4.0 should show for each message we encode (field names checked with `tshark -G fields`).
+// Wireshark 4.0's quirks are encoded here, each with its note (docs/wire.md lists them).
 
 import type { Icmpv6Message } from '../icmpv6/header.js';
 import { encode as encodeNdOption, type NdOption } from '../icmpv6/nd-options.js';
@@ -19,7 +19,7 @@ class Fields {
 const u64 = (b: Buffer): bigint => b.readBigUInt64BE(0);
 const hex = (b: Buffer): string => b.toString('hex');
 
-/** Wireshark's protocol filter name for each decoded mobility option (spec §10.1). */
+/** Wireshark's protocol filter name for each decoded mobility option (`tshark -G protocols`). */
 const OPTION_PROTOCOL: Partial<Record<MobilityOption['type'], string>> = {
   BindingRefreshAdvice: 'bra',
   AlternateCareOfAddress: 'acoa',
@@ -43,7 +43,7 @@ const OPTION_PROTOCOL: Partial<Record<MobilityOption['type'], string>> = {
 
 function mobilityOption(x: Fields, o: MobilityOption): void {
   const proto = OPTION_PROTOCOL[o.type];
-  // Known options show as a protocol item whose value is the option's raw bytes (spec §0.2.2).
+  // Known options show as a protocol item whose value is the option's raw bytes (Wireshark 4.0).
   if (proto) x.add(`mip6.options.${proto}`, hex(encodeMobilityOption(o)));
   switch (o.type) {
     case 'BindingRefreshAdvice':
@@ -69,7 +69,7 @@ function mobilityOption(x: Fields, o: MobilityOption): void {
       x.add('mip6.auth.subtype', o.subtype).add('mip6.auth.mobility_spi', o.mobilitySpi).add('mip6.auth.auth_data', hex(o.authenticationData.subarray(0, -2)));
       break;
     case 'BindingAuthorizationDataForFmipv6':
-      // Observed with tshark 4.0.17 (like spec §0.2.4 for AUTH): the authenticator is shown 2 bytes short,
+      // Observed with tshark 4.0.17 (as for AUTH): the authenticator is shown 2 bytes short,
       // while the option's raw bytes (mip6.options.badff) cover the whole option.
       x.add('mip6.badff.spi', o.spi).add('mip6.badff.auth', hex(o.authenticator.subarray(0, -2)));
       break;

@@ -1,5 +1,5 @@
 // Runs tshark on packets we encoded and compares the fields it shows with the values we encoded.
-// tshark 4.0 is the oracle for layouts (spec §10); its quirks are handled by the callers (spec §0.2).
+// tshark 4.0 is the oracle for layouts; its quirks are handled by the callers (tshark-expect.ts).
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
