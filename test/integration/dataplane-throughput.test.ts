@@ -1,5 +1,5 @@
 // TCP throughput through the userspace data plane vs. plain kernel routing between the same
-// namespaces (issue 4 target: the tunnel carries at least half the routed rate). The mobile node's
+// namespaces (target: the tunnel carries at least half the routed rate). The mobile node's
 // and the home agent's pieces each run in their own process (testing/piece.ts), as agents would:
 //
 //   tunnelled: iperf3 -B HoA (mn) → hoa0 → mn piece → IPv6-in-IPv6 → ha piece → mipha0 → kernel → cn

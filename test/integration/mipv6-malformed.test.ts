@@ -1,5 +1,5 @@
-// 10,000 malformed Mobility Header packets at the home agent of topologies/mipv6.yaml (issue 4;
-// conventions: bytes from the network never crash anything, they are counted and dropped). With mn
+// 10,000 malformed Mobility Header packets at the home agent of topologies/mipv6.yaml
+// (conventions: bytes from the network never crash anything, they are counted and dropped). With mn
 // registered from ap1, Ethernet frames are put on the cr–ha link from cr's side (so that packets a
 // router would refuse to forward, e.g. a Payload Length past the end, still reach the HA), all to the
 // HA's address, a mix of plain MH (the raw-135 path) and HAO-bearing packets (the AF_PACKET path):

@@ -61,7 +61,7 @@ export interface RouterAdvertisementConfig {
 export interface ResolvedNode {
   name: string;
   roles: NodeRole[];
-  /** Docker runtime: image and command of a node that runs its own software (issue 6). */
+  /** Docker runtime: image and command of a node that runs its own software. */
   image?: string;
   command?: string[];
   interfaces: ResolvedInterface[];

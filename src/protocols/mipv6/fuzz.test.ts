@@ -1,4 +1,4 @@
-// Issue 4: "10,000 malformed MH packets dropped". Random and mutated Mobility Headers go through
+// 10,000 malformed MH packets are dropped. Random and mutated Mobility Headers go through
 // the real codec; whatever decodes is fed to the machines, which must never throw and never change
 // the binding they hold.
 
@@ -24,7 +24,7 @@ function haWithBinding() {
   return ha;
 }
 
-describe('malformed Mobility Headers (issue 4 robustness)', () => {
+describe('malformed Mobility Headers (robustness)', () => {
   it('10,000 random byte strings: decoded ones are dropped by the HA, the cache never changes', () => {
     const ha = haWithBinding();
     const before = ha.cache.entries();

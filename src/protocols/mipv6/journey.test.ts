@@ -241,7 +241,7 @@ describe('home → AR1 → AR2 → home through a simulated network (RFC 6275 §
     expect(sim.mn.counters['bu-retransmitted']).toBe(0);
   });
 
-  it('downlink is re-routed attach + RA + one hop after the move (the interruption budget of issue 4)', () => {
+  it('downlink is re-routed attach + RA + one hop after the move (the interruption budget)', () => {
     const sim = new Sim({ hopMs: 10, raDelayMs: 5, addressMs: 0, haDadMs: 1000 });
     sim.attach(0, 'ar1');
     sim.run(5_000);
