@@ -6,7 +6,7 @@
 // The home address stays on a TUN device; away from home its traffic is reverse-tunnelled through the
 // home agent (§11.3.1).
 //
-// Pure machine (style-anchors §4.3): `handle(now, input)` returns actions; after every `handle`,
+// Pure machine: `handle(now, input)` returns actions; after every `handle`,
 // re-read `nextDeadline()` and call `handle(deadline, { kind: 'tick' })` by then. `now` is monotonic
 // ms; wall-clock time for RFC 4285 timestamps is `now + epochOffsetMs`.
 
@@ -411,13 +411,13 @@ export class MobileNode {
     }
     this.#counters['ba-refused']++;
     if (ba.status === BaStatus.SequenceNumberOutOfWindow && !o.resynced) {
-      // §11.8 (mem): continue from the HA's last accepted Sequence Number.
+      // §11.7.3: continue from the HA's last accepted Sequence Number.
       o.resynced = true;
       this.#sequence = ba.sequenceNumber;
       return [...out, ...this.#transmit(now)];
     }
     if (ba.status === BaStatus.MipV6IdMismatch && echoed !== undefined && !o.resynced) {
-      // RFC 4285 §6 (mem): the HA put its own time in the BA; stamp the next BU on its clock.
+      // RFC 4285 §6: the HA put its own time in the BA; stamp the next BU on its clock.
       o.resynced = true;
       this.#clockCorrectionMs = unixMsFromNtpTimestamp(echoed) - (now + this.#cfg.epochOffsetMs);
       return [...out, ...this.#transmit(now)];
