@@ -13,8 +13,7 @@
 import type { FastBindingAcknowledgement, FastBindingUpdate } from '../../wire/mh/fmipv6.js';
 import type { ProxyRouterAdvertisement } from '../../wire/icmpv6/fmipv6.js';
 import type { MobilityOption } from '../../wire/mh/options/types.js';
-import { bytesToMac, macToBytes } from '../../wire/address.js';
-import { canonical, canonicalMac, eui64Address } from './address.js';
+import { bytesToMac, canonical, canonicalMac, eui64Address, macToBytes } from '../../wire/address.js';
 import {
   ALL_NODES,
   AddressOptionCode,
@@ -29,7 +28,7 @@ import {
   RTSOLPR_RETRIES,
 } from './constants.js';
 import { findMhAddress, mhAddress, mhLinkLayerAddress, ndLla } from './options.js';
-import type { Icmpv6Input, MobilityHeaderInput, SendIcmpv6, SendMobilityHeader, Tick } from './types.js';
+import { sendMobilityHeader, type Icmpv6Input, type MobilityHeaderInput, type SendIcmpv6, type SendMobilityHeader, type Tick } from '../core/index.js';
 
 export interface FmipMobileNodeConfig {
   /** The radio's MAC: the NCoA's interface identifier (EUI-64) and the LLA in RtSolPr, FBU and UNA. */
@@ -359,8 +358,8 @@ export class FmipMobileNode {
     return [
       // Reactive (RFC 5568 §3.2): from the NCoA with the PCoA in a Home Address option.
       reactive
-        ? { kind: 'send-mh', src: h.ncoa!, dst: h.par, homeAddressOption: h.pcoa, message: h.fbu! }
-        : { kind: 'send-mh', src: h.pcoa, dst: h.par, message: h.fbu! },
+        ? sendMobilityHeader({ src: h.ncoa!, dst: h.par, homeAddressOption: h.pcoa }, h.fbu!)
+        : sendMobilityHeader({ src: h.pcoa, dst: h.par }, h.fbu!),
       { kind: 'event', event: { name: 'fbu-sent', at: now, mode: h.mode, ncoa: h.ncoa, transmission: h.fbuTransmissions } },
     ];
   }

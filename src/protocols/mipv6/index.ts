@@ -4,7 +4,6 @@ export * from './sequence.js';
 export * from './binding-cache.js';
 export * from './auth.js';
 export { HomeAgent, HOME_AGENT_COUNTERS } from './home-agent.js';
-export type { HomeAgentAction, HomeAgentConfig, HomeAgentCounter, HomeAgentEvent, HomeAgentInput, MobilityHeaderInput } from './home-agent.js';
+export type { HomeAgentAction, HomeAgentConfig, HomeAgentCounter, HomeAgentEvent, HomeAgentInput } from './home-agent.js';
 export { MobileNode, MOBILE_NODE_COUNTERS } from './mobile-node.js';
 export type { MobileNodeAction, MobileNodeConfig, MobileNodeCounter, MobileNodeEvent, MobileNodeInput, PrefixInformation } from './mobile-node.js';
-export { inPrefix, slaacAddress, canonical } from './prefix.js';
