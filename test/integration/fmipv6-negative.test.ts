@@ -7,7 +7,7 @@
 //     results.json counts equals the NAR's overflow counter.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eui64Address } from '../../src/protocols/fmipv6/address.js';
+import { eui64Address } from '../../src/wire/address.js';
 import type { StartedLab } from '../../src/lab/lab.js';
 import { checkPrereqs } from '../support/prereq.js';
 import { flowPackets, runLabFile, signalling, tshark, TOOLS } from './fmipv6-helpers.js';

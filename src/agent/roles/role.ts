@@ -6,7 +6,8 @@ import type { NativeBinding } from '../../native/types.js';
 import type { AgentConfig } from '../config.js';
 import type { Counters } from '../counters.js';
 import type { Logger } from '../log.js';
-import type { Clock, Machine, MachineIo, RunningMachine } from '../loop.js';
+import type { Machine } from '../../protocols/core/index.js';
+import type { Clock, MachineIo, RunningMachine } from '../loop.js';
 
 /** An L2 trigger from the scenario runner (architecture.md, "The layer-2 model"). */
 export interface L2TriggerEvent {

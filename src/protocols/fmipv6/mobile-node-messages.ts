@@ -5,7 +5,7 @@ import type { Icmpv6Message } from '../../wire/icmpv6/header.js';
 import type { ProxyRouterAdvertisement } from '../../wire/icmpv6/fmipv6.js';
 import type { MobilityOption } from '../../wire/mh/options/types.js';
 import { bytesToMac } from '../../wire/address.js';
-import { canonical } from './address.js';
+import { canonical } from '../../wire/address.js';
 import { AddressOptionCode, LlaOptionCode } from './constants.js';
 import type { ArInfo } from './mobile-node-state.js';
 import { mhAddress, mhLinkLayerAddress, ndLla } from './options.js';

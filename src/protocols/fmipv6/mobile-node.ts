@@ -13,8 +13,7 @@
 
 import type { FastBindingAcknowledgement, FastBindingUpdate } from '../../wire/mh/fmipv6.js';
 import type { ProxyRouterAdvertisement } from '../../wire/icmpv6/fmipv6.js';
-import { macToBytes } from '../../wire/address.js';
-import { canonical, canonicalMac, eui64Address } from './address.js';
+import { canonical, canonicalMac, eui64Address, macToBytes } from '../../wire/address.js';
 import {
   ALL_NODES,
   AddressOptionCode,
@@ -30,7 +29,7 @@ import {
 import { arInfoOf, predictiveFbu, reactiveFbu, routerSolicitationForProxyAdvertisement, unsolicitedNeighborAdvertisement } from './mobile-node-messages.js';
 import { hasHandover, type ArInfo, type FbuTransmission, type FmipMobileNodeState, type FmipMobileNodeStateName, type Handover, type ProxyRouterDiscovery } from './mobile-node-state.js';
 import { findMhAddress } from './options.js';
-import type { Icmpv6Input, MobilityHeaderInput, SendIcmpv6, SendMobilityHeader, Tick } from './types.js';
+import { sendMobilityHeader, type Icmpv6Input, type MobilityHeaderInput, type SendIcmpv6, type SendMobilityHeader, type Tick } from '../core/index.js';
 
 export interface FmipMobileNodeConfig {
   /** The radio's MAC: the NCoA's interface identifier (EUI-64) and the LLA in RtSolPr, FBU and UNA. */
@@ -306,8 +305,8 @@ export class FmipMobileNode {
     return [
       // Reactive (RFC 5568 §3.2): from the NCoA with the PCoA in a Home Address option.
       h.mode === 'reactive'
-        ? { kind: 'send-mh', src: h.ncoa!, dst: h.par, homeAddressOption: h.pcoa, message: t.message }
-        : { kind: 'send-mh', src: h.pcoa, dst: h.par, message: t.message },
+        ? sendMobilityHeader({ src: h.ncoa!, dst: h.par, homeAddressOption: h.pcoa }, t.message)
+        : sendMobilityHeader({ src: h.pcoa, dst: h.par }, t.message),
       this.#event({ name: 'fbu-sent', at: now, mode: h.mode, ncoa: h.ncoa, transmission: t.transmissions }),
     ];
   }

@@ -87,7 +87,7 @@ describe('NewAccessRouter (RFC 5568)', () => {
     const n = nar();
     n.handle(t(0), hiIn(HI));
     const again = n.handle(t(500), hiIn(HI));
-    expect(again).toEqual([{ kind: 'send-mh', src: NAR, dst: PAR, message: { type: 'HandoverAcknowledge', sequenceNumber: 5, flags: 0, code: 0, options: [] } }]);
+    expect(again).toEqual([{ kind: 'send-mh', src: NAR, dst: PAR, message: { type: 'HandoverAcknowledge', sequenceNumber: 5, flags: 0, code: 0, options: [] }, bytes: expect.any(Buffer) }]);
     expect(n.records).toHaveLength(1);
   });
 

@@ -13,11 +13,10 @@
 import type { HandoverAcknowledge, HandoverInitiate } from '../../wire/mh/fmipv6.js';
 import type { NeighborAdvertisement } from '../../wire/icmpv6/neighbor-discovery.js';
 import type { MobilityOption } from '../../wire/mh/options/types.js';
-import { bytesToMac } from '../../wire/address.js';
-import { addressFromPrefix, canonical, eui64Address, inPrefix, nthPrefix, prefixOf } from './address.js';
+import { addressFromPrefix, bytesToMac, canonical, eui64Address, inPrefix, nthPrefix, prefixOf } from '../../wire/address.js';
 import { AddressOptionCode, HandoverInitiateCode } from './constants.js';
 import { findMhAddress, findMhLinkLayerAddress, findMobileNodeLla, mhAddress } from './options.js';
-import type { Icmpv6Input, MobilityHeaderInput, SendIcmpv6, SendMobilityHeader, Tick } from './types.js';
+import { sendMobilityHeader, type Icmpv6Input, type MobilityHeaderInput, type SendIcmpv6, type SendMobilityHeader, type Tick } from '../core/index.js';
 
 export interface NarConfig {
   /** The NAR's address: HI comes to it, HAck leaves from it. */
@@ -286,7 +285,7 @@ export class NewAccessRouter {
 
   #sendHack(par: string, hack: HandoverAcknowledge): NarAction[] {
     this.#counters['hack-sent']++;
-    return [{ kind: 'send-mh', src: this.#cfg.address, dst: par, message: hack }];
+    return [sendMobilityHeader({ src: this.#cfg.address, dst: par }, hack)];
   }
 
   #onPacket(now: number, dst: string, packet: Buffer): NarAction[] {

@@ -3,7 +3,7 @@
 // tuple a PrRtAdv carries. The lab builds it from its topology; lookups tell known neighbour APs,
 // APs on this router's own links, and unknown APs apart.
 
-import { canonical, canonicalMac, inPrefix } from './address.js';
+import { canonical, canonicalMac, inPrefix } from '../../wire/address.js';
 
 export interface NeighbourAccessPoint {
   /** AP-ID: the AP's BSSID / link-layer address. */

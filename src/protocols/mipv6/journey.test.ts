@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as mh from '../../wire/mh/index.js';
 import { HomeAgent, type HomeAgentAction } from './home-agent.js';
 import { MobileNode, type MobileNodeAction, type MobileNodeInput } from './mobile-node.js';
-import { canonical } from './prefix.js';
+import { canonical } from '../../wire/address.js';
 import { EPOCH, HA, haConfig, HOA1, HOME_PREFIX, MN1 } from './testing/fixtures.js';
 
 const LINKS = { home: HOME_PREFIX, ar1: '2001:db8:a1::', ar2: '2001:db8:a2::' } as const;

@@ -25,12 +25,9 @@ import {
   MAX_LIFETIME_UNITS,
 } from './constants.js';
 import { MovementDetection, type MovementDetectionAction, type MovementEvent, type PrefixInformation, type RouterAdvertisementInput } from './movement-detection.js';
-import { canonical } from './prefix.js';
+import { canonical } from '../../wire/address.js';
 import { nextSequence } from './sequence.js';
-
-export interface Tick {
-  kind: 'tick';
-}
+import { sendMobilityHeader, type AuthenticatedMobilityHeaderInput, type SendMobilityHeader, type Tick } from '../core/index.js';
 
 export interface MobileNodeConfig {
   homeAddress: string;
@@ -69,7 +66,7 @@ export type MobileNodeInput =
   /** A `configure-address` finished: DAD passed, or at once for an optimistic address. */
   | { kind: 'address-configured'; iface: string; address: string }
   /** A Mobility Header for us, decoded by the wire layer; `bytes` as received, for RFC 4285. */
-  | { kind: 'mh'; src: string; dst: string; message: MobilityMessage; bytes: Buffer }
+  | AuthenticatedMobilityHeaderInput
   /** Layer-2 triggers from the control channel (link going down, new AP); passed through as events. */
   | { kind: 'l2-trigger'; trigger: string; detail?: Record<string, unknown> }
   | Tick;
@@ -80,7 +77,7 @@ export type MobileNodeAction =
   /** Router Solicitation, care-of address added or removed, `at-home`, movement events (movement-detection.ts). */
   | Exclude<MovementDetectionAction, { kind: 'event' }>
   /** Send a Mobility Header from `src` to `dst`, with a Home Address option holding `homeAddressOption` when set. */
-  | { kind: 'send-mh'; src: string; dst: string; homeAddressOption?: string; message: MobilityMessage; bytes: Buffer }
+  | SendMobilityHeader
   /** Packets from the TUN device go IPv6-in-IPv6 from `careOfAddress` to `homeAgent` on `iface` (§11.3.1);
    * packets tunnelled from the home agent to the care-of address are delivered to the TUN device. */
   | { kind: 'reverse-tunnel'; careOfAddress: string; homeAgent: string; iface: string }
@@ -303,14 +300,7 @@ export class MobileNode {
     o.retransmitAt = now + o.timeoutMs;
     this.#counters['bu-sent']++;
     return [
-      {
-        kind: 'send-mh',
-        src: fromHome ? hoa : o.careOfAddress,
-        dst: this.#cfg.homeAgent,
-        homeAddressOption: fromHome ? undefined : hoa,
-        message: sealed.message,
-        bytes: sealed.bytes,
-      },
+      sendMobilityHeader({ src: fromHome ? hoa : o.careOfAddress, dst: this.#cfg.homeAgent, homeAddressOption: fromHome ? undefined : hoa }, sealed.message, sealed.bytes),
       { kind: 'event', event: { name: 'bu-sent', at: now, sequenceNumber: seq, careOfAddress: o.careOfAddress, lifetimeS: o.lifetimeUnits * LIFETIME_UNIT_S, transmission: o.transmissions } },
     ];
   }

@@ -4,7 +4,7 @@
 // home (§11.5.4). It says what changed; registration with the home agent (§11.7) is mobile-node.ts's.
 // Pure: the caller passes `now`.
 
-import { canonical, inPrefix, slaacAddress } from './prefix.js';
+import { canonical, inPrefix, slaacAddress } from '../../wire/address.js';
 
 export interface MovementDetectionConfig {
   homeAddress: string;
