@@ -286,7 +286,8 @@ static void gro_emit(void *ctx, const mh_gro_run *run) {
 }
 
 /* A flow of segments as they leave a tunnel: consecutive, one MSS each, with mutations (a byte
- * changed, checksum fixed or not; a truncation; a shorter one; PSH) and a second flow mixed in. */
+ * changed, checksum fixed or not; a truncation; a shorter one; PSH; a sequence gap) and random
+ * packets in between. */
 static void gro_round(uint8_t *buf) {
   enum { MAX = 160 };
   static uint8_t *pkts[MAX];
