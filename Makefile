@@ -3,7 +3,7 @@ LAB ?= topologies/fmipv6-predictive.yaml
 RUNTIME ?= netns
 OUT ?= out
 
-.PHONY: deps build demo test test-unit bench clean
+.PHONY: deps build demo test test-unit bench fuzz-native clean
 
 # Docker (engine and packages) only where it is used: the docker runtime and the tests.
 DEPS_FLAGS = $(if $(filter docker,$(RUNTIME)),--docker)
@@ -32,6 +32,21 @@ test-unit:
 bench: build
 	node dist/bench/main.js
 
+# Fuzzing of the addon's packet parsing (native/offload.c) under AddressSanitizer and UBSan: a plain C
+# harness, no Node (native/README.md, "Fuzzing"). CI runs 100,000 inputs through
+# test/integration/native-fuzz.test.ts; this runs FUZZ_RUNS (10,000,000) with a FUZZ_SEED.
+FUZZ_RUNS ?= 10000000
+FUZZ_SEED ?= $(shell date +%s)
+FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+
+build-fuzz/offload-fuzz: native/fuzz/offload-fuzz.c native/offload.c native/offload.h
+	@mkdir -p build-fuzz
+	gcc $(FUZZ_CFLAGS) -o $@ native/fuzz/offload-fuzz.c native/offload.c
+
+fuzz-native: build-fuzz/offload-fuzz
+	ASAN_OPTIONS=detect_leaks=0 build-fuzz/offload-fuzz $(FUZZ_RUNS) $(FUZZ_SEED)
+
 clean:
 	-node dist/cli/main.js down --all
-	rm -rf dist build out
+	rm -rf dist build build-fuzz out
