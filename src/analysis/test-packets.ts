@@ -1,6 +1,6 @@
 // Builders of test frames shared by the analysis unit tests (not used by production code).
 
-import { encode as encodeFlow, type FlowPacket } from '../traffic/flow-packet.js';
+import { encode as encodeFlow, type FlowPacket } from '../wire/flow.js';
 import { buildIpv6Packet } from '../wire/packet.js';
 import * as udp from '../wire/udp.js';
 import type { CapturedFrame } from './pcap/frame.js';
