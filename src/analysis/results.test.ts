@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeFrames } from './frames.js';
 import { writePcap } from './pcap/pcap.js';
 import { buildResults, decodeCaptures, type DecodedCapture, type MeasuredFlow } from './results.js';
-import { ether, flowIpv6, frame, tunnel, upperPacket } from './test-packets.js';
+import { ether, flowIpv6, frame, tunnel, upperPacket } from './testing/packets.js';
 
 const MS = 1_000_000n;
 const T0 = 1_800_000_000_000n * MS;
