@@ -9,9 +9,7 @@ import { registerImages } from './commands/images.js';
 import { registerLs } from './commands/ls.js';
 import { registerRun } from './commands/run.js';
 import { registerUp } from './commands/up.js';
-import { EXIT_LAB_ERROR } from './output.js';
-
-export type SetOutcome = (p: Promise<number>) => void;
+import { EXIT_LAB_ERROR, type SetOutcome } from './output.js';
 
 async function main(argv: string[]): Promise<number> {
   let pending: Promise<number> | undefined;

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sendControl } from '../agent/control-client.js';
+import type { L2TriggerName } from '../agent/l2-triggers.js';
 import { needsAgent, startAgents, stopAgents, type RunningAgent } from './agents.js';
 import { cleanupAll, cleanupLab, listLabs } from './cleanup.js';
 import { claimLabName } from './net/state.js';
@@ -19,7 +20,7 @@ import { runLab, type RunOptions, type RunResult } from './run.js';
 import { createRuntime, type RuntimeKind } from './runtime/index.js';
 import type { ExecOptions, ExecResult, NodeHandle, Runtime, Subprocess, SpawnOptions } from './runtime/runtime.js';
 import { loadLab } from './topology/load.js';
-import type { L2TriggerName, ResolvedLab } from './topology/types.js';
+import type { ResolvedLab } from './topology/types.js';
 
 export interface UpOptions {
   runtime?: RuntimeKind;

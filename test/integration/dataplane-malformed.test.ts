@@ -8,7 +8,7 @@ import { openTunnelEndpoint, type TunnelEndpoint } from '../../src/agent/datapla
 import { filterTableName, installMobilityFilters, openMobilityReceiver, type MobilityFilters, type MobilityReceiver, type ReceivedMobilityHeader } from '../../src/agent/dataplane/mobility-header-io.js';
 import { buildIpv6Packet } from '../../src/wire/packet.js';
 import * as ipv6 from '../../src/wire/ipv6.js';
-import { NamespaceSet, ipNs, nsPath, uniqueId } from '../../src/agent/dataplane/testing/namespaces.js';
+import { NamespaceSet, ipNs, nsPath, uniqueId } from '../support/namespaces.js';
 import { skipReason } from '../support/prereq.js';
 import { seededRandom } from '../support/random.js';
 

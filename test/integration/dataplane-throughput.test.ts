@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LineProcess } from '../../src/agent/dataplane/testing/apps.js';
-import { NamespaceSet, ipNs, uniqueId } from '../../src/agent/dataplane/testing/namespaces.js';
+import { LineProcess } from '../support/apps.js';
+import { NamespaceSet, ipNs, uniqueId } from '../support/namespaces.js';
 import { skipReason } from '../support/prereq.js';
 
 const skip = skipReason({ root: true, tools: ['ip', 'nsenter', 'sysctl', 'iperf3', 'ethtool', 'tcpdump', 'tshark'] });

@@ -10,8 +10,8 @@ import type { Icmpv6Message } from '../../src/wire/icmpv6/header.js';
 import type { PrefixInformation } from '../../src/wire/icmpv6/nd-options.js';
 import { buildIpv6Packet, type ExtensionHeaderInput } from '../../src/wire/packet.js';
 import { pseudoHeaderAddresses, walkIpv6 } from '../../src/wire/ipv6.js';
-import { compareFields, FRAME_CHECK_FIELDS, frameErrors, tsharkFields } from '../../src/wire/testing/tshark.js';
-import { ICMPV6_FIELDS, icmpv6Fields } from '../../src/wire/testing/tshark-expect.js';
+import { compareFields, FRAME_CHECK_FIELDS, frameErrors, tsharkFields } from '../support/tshark.js';
+import { ICMPV6_FIELDS, icmpv6Fields } from '../support/tshark-expect.js';
 
 const HOA = '2001:db8:1::100';
 const COA = '2001:db8:2::100';

@@ -13,8 +13,8 @@ import type { MobilityMessage } from '../../src/wire/mh/header.js';
 import { bindingAcknowledgement, bindingUpdate } from '../../src/wire/mh/binding.js';
 import { proxyBindingAcknowledgement, proxyBindingUpdate } from '../../src/wire/mh/pmipv6.js';
 import { naiIdentifier, timestampFromUnixMs } from '../../src/wire/mh/options/types.js';
-import { compareFields, FRAME_CHECK_FIELDS, frameErrors, tsharkFields } from '../../src/wire/testing/tshark.js';
-import { MH_FIELDS, mobilityHeaderFields } from '../../src/wire/testing/tshark-expect.js';
+import { compareFields, FRAME_CHECK_FIELDS, frameErrors, tsharkFields } from '../support/tshark.js';
+import { MH_FIELDS, mobilityHeaderFields } from '../support/tshark-expect.js';
 
 const HOA = '2001:db8:1::100';
 const COA = '2001:db8:2::100';

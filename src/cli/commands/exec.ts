@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Lab } from '../../lab/lab.js';
 import { describeLabError } from '../errors.js';
-import type { SetOutcome } from '../main.js';
+import type { SetOutcome } from '../output.js';
 import { EXIT_LAB_ERROR, makeOutput } from '../output.js';
 
 export function registerExec(program: Command, setOutcome: SetOutcome): void {

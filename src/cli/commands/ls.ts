@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Lab } from '../../lab/lab.js';
-import type { SetOutcome } from '../main.js';
+import type { SetOutcome } from '../output.js';
 import { jsonOption } from '../options.js';
 import { EXIT_OK, makeOutput } from '../output.js';
 

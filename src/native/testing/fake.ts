@@ -5,9 +5,9 @@
 // IPV6_CHECKSUM (computed on send, verified on receive, RFC 3542 §3.1), bind device/address,
 // multicast joins, hop limits and header-included sends; errno-shaped errors. Delivery is
 // asynchronous and batched per socket, as with the real poll loop.
-import { bytesToIpv6, ipv6ToBytes } from '../wire/address.js';
-import { pseudoHeaderChecksum } from '../wire/checksum.js';
-import type * as N from './types.js';
+import { bytesToIpv6, ipv6ToBytes } from '../../wire/address.js';
+import { pseudoHeaderChecksum } from '../../wire/checksum.js';
+import type * as N from '../types.js';
 
 const ETH_P_ALL = 0x0003;
 const PACKET_HOST = 0;

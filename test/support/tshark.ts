@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LINKTYPE_RAW, writePcap } from './pcap-writer.js';
+import { LINKTYPE_RAW, writePcap } from '../../src/wire/testing/pcap-writer.js';
 
 export type Expected = string | number | bigint | boolean;
 export type FieldExpectations = Record<string, Expected[]>;

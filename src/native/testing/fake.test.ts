@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ipv6ToBytes } from '../wire/address.js';
+import { ipv6ToBytes } from '../../wire/address.js';
 import { createFakeNative } from './fake.js';
-import type { Frame, Raw6Packet } from './types.js';
+import type { Frame, Raw6Packet } from '../types.js';
 
 const NS_A = '/run/netns/a';
 const NS_B = '/run/netns/b';
