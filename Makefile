@@ -3,10 +3,13 @@ LAB ?= topologies/fmipv6-predictive.yaml
 RUNTIME ?= netns
 OUT ?= out
 
-.PHONY: deps build demo test test-unit bench clean
+.PHONY: deps build demo lint test test-unit fuzz fuzz-native bench clean
+
+# Docker (engine and packages) only where it is used: the docker runtime and the tests.
+DEPS_FLAGS = $(if $(filter docker,$(RUNTIME)),--docker)
 
 deps:
-	scripts/install-deps.sh
+	scripts/install-deps.sh $(DEPS_FLAGS)
 
 build: deps
 	npm run build
@@ -15,9 +18,14 @@ build: deps
 demo: build
 	node dist/cli/main.js run $(LAB) --runtime $(RUNTIME) --out $(OUT)
 
+# Static checks: the import rules between layers (.dependency-cruiser.cjs).
+lint: deps
+	npm run lint:deps
+
 # The tiers run one after the other: integration and e2e tests bring up labs, tcpdumps and relays,
 # and on a 2-core machine two tiers at once make their timing measures noisy.
-test: build
+test: DEPS_FLAGS = --docker
+test: lint build
 	npx vitest run --project unit
 	npx vitest run --project integration
 	npx vitest run --project e2e
@@ -25,9 +33,29 @@ test: build
 test-unit:
 	npx vitest run --project unit
 
+# Every wire decoder through FUZZ_COUNT random and mutated inputs; FUZZ_SEED and FUZZ_DECODER replay one.
+FUZZ_COUNT ?= 10000000
+fuzz: deps
+	FUZZ_COUNT=$(FUZZ_COUNT) npx vitest run --project unit src/wire/testing/fuzz.test.ts
+
 bench: build
 	node dist/bench/main.js
 
+# Fuzzing of the addon's packet parsing (native/offload.c) under AddressSanitizer and UBSan: a plain C
+# harness, no Node (native/README.md, "Fuzzing"). CI runs 100,000 inputs through
+# test/integration/native-fuzz.test.ts; this runs FUZZ_RUNS (10,000,000) with a FUZZ_SEED.
+FUZZ_RUNS ?= 10000000
+FUZZ_SEED ?= $(shell date +%s)
+FUZZ_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+
+build-fuzz/offload-fuzz: native/fuzz/offload-fuzz.c native/offload.c native/offload.h
+	@mkdir -p build-fuzz
+	gcc $(FUZZ_CFLAGS) -o $@ native/fuzz/offload-fuzz.c native/offload.c
+
+fuzz-native: build-fuzz/offload-fuzz
+	ASAN_OPTIONS=detect_leaks=0 build-fuzz/offload-fuzz $(FUZZ_RUNS) $(FUZZ_SEED)
+
 clean:
 	-node dist/cli/main.js down --all
-	rm -rf dist build out
+	rm -rf dist build build-fuzz out

@@ -4,6 +4,8 @@
       "target_name": "mipshop_native",
       "sources": [
         "native/addon.c",
+        "native/args.c",
+        "native/offload.c",
         "native/netns.c",
         "native/poll.c",
         "native/packet.c",

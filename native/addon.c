@@ -1,4 +1,4 @@
-/* Module entry, errors and option helpers. Each socket kind registers its functions here
+/* Module entry, errors and small socket helpers. Each socket kind registers its functions here
  * (native/README.md). */
 #include "check.h"
 
@@ -59,84 +59,6 @@ void mh_throw_fail(napi_env env, const mh_fail *f) {
   if (e) napi_throw(env, e);
 }
 
-static int get_prop(napi_env env, napi_value obj, const char *key, napi_value *v, napi_valuetype *t) {
-  napi_valuetype ot;
-  if (obj == NULL || napi_typeof(env, obj, &ot) != napi_ok || ot != napi_object) return 0;
-  if (napi_get_named_property(env, obj, key, v) != napi_ok) return -1;
-  if (napi_typeof(env, *v, t) != napi_ok) return -1;
-  if (*t == napi_undefined || *t == napi_null) return 0;
-  return 1;
-}
-
-static int type_error(napi_env env, const char *key, const char *want) {
-  char msg[160];
-  snprintf(msg, sizeof msg, "option %s must be %s", key, want);
-  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
-  return -1;
-}
-
-int mh_opt_int(napi_env env, napi_value obj, const char *key, int64_t *out) {
-  napi_value v;
-  napi_valuetype t;
-  int r = get_prop(env, obj, key, &v, &t);
-  if (r <= 0) return r;
-  if (t != napi_number) return type_error(env, key, "a number");
-  if (napi_get_value_int64(env, v, out) != napi_ok) return -1;
-  return 1;
-}
-
-int mh_opt_bool(napi_env env, napi_value obj, const char *key, int *out) {
-  napi_value v;
-  napi_valuetype t;
-  int r = get_prop(env, obj, key, &v, &t);
-  if (r <= 0) return r;
-  if (t != napi_boolean) return type_error(env, key, "a boolean");
-  bool b;
-  if (napi_get_value_bool(env, v, &b) != napi_ok) return -1;
-  *out = b ? 1 : 0;
-  return 1;
-}
-
-char *mh_value_string(napi_env env, napi_value v) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok) return NULL;
-  if (t != napi_string) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected a string");
-    return NULL;
-  }
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
-  char *s = malloc(len + 1);
-  if (!s) {
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
-  }
-  napi_get_value_string_utf8(env, v, s, len + 1, &len);
-  return s;
-}
-
-int mh_opt_string(napi_env env, napi_value obj, const char *key, char **out) {
-  napi_value v;
-  napi_valuetype t;
-  int r = get_prop(env, obj, key, &v, &t);
-  if (r <= 0) return r;
-  if (t != napi_string) return type_error(env, key, "a string");
-  *out = mh_value_string(env, v);
-  return *out ? 1 : -1;
-}
-
-int mh_opt_batch(napi_env env, napi_value opts, unsigned *batch, size_t *slot, size_t def_slot) {
-  int64_t v;
-  int r;
-  *batch = 64;
-  *slot = def_slot;
-  if ((r = mh_opt_int(env, opts, "batch", &v)) < 0) return -1;
-  if (r && v >= 1 && v <= 1024) *batch = (unsigned)v;
-  if ((r = mh_opt_int(env, opts, "maxPacketSize", &v)) < 0) return -1;
-  if (r && v >= 64 && v <= 1 << 20) *slot = (size_t)v;
-  return 0;
-}
-
 void mh_set_rcvbuf(int fd, int bytes) {
   if (bytes <= 0) return;
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) < 0)
@@ -168,18 +90,16 @@ napi_status mh_export(napi_env env, napi_value exports, const char *name, napi_c
 
 /* ifNameToIndex(name, netns?) -> ifindex; ENODEV when absent. */
 static napi_value IfNameToIndex(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
+  size_t argc;
   napi_value argv[2], result = NULL;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!mh_args(env, info, 2, argv, &argc)) return NULL;
   if (argc < 1) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "name is required");
     return NULL;
   }
   char *name = mh_value_string(env, argv[0]), *netns = NULL;
   if (!name) return NULL;
-  napi_valuetype t = napi_undefined;
-  if (argc > 1) napi_typeof(env, argv[1], &t);
-  if (t == napi_string && !(netns = mh_value_string(env, argv[1]))) goto out;
+  if (mh_arg_type(env, argc, argv, 1) == napi_string && !(netns = mh_value_string(env, argv[1]))) goto out;
   mh_fail f = {0};
   int saved = mh_netns_enter(netns, &f);
   if (saved == -1) {

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "offload.h" /* mh_vnet_hdr, MH_VNET_HDR_LEN, checksums */
+
 /* Every N-API call goes through NAPI_CALL: a failure becomes a thrown Error and the function
  * returns NULL (undefined to JS). */
 #define NAPI_CALL(env, call)                                                         \
@@ -52,13 +54,8 @@ int mh_netns_enter(const char *path, mh_fail *f);
 /* Returns to the original namespace; a failure here is fatal (the JS thread would stay elsewhere). */
 void mh_netns_leave(int saved);
 
-/* ---- option helpers (addon.c) ---- */
-/* Reads obj[key] into out. Returns 1 if present, 0 if absent or undefined/null, -1 on a type error
- * (an exception is then pending). Strings are malloc'ed; the caller frees them. */
-int mh_opt_int(napi_env env, napi_value obj, const char *key, int64_t *out);
-int mh_opt_bool(napi_env env, napi_value obj, const char *key, int *out);
-int mh_opt_string(napi_env env, napi_value obj, const char *key, char **out);
-char *mh_value_string(napi_env env, napi_value v); /* malloc'ed, NULL + exception on error */
+/* ---- arguments and options (args.c) ---- */
+#include "args.h"
 
 /* ---- polled handles (poll.c) ---- */
 enum mh_kind { MH_PACKET = 1, MH_RAW6 = 2, MH_TUN = 3 };
@@ -106,62 +103,6 @@ struct mh_handle {
 };
 
 #define MH_META_STRIDE 8
-#define MH_VNET_HDR_LEN 10 /* sizeof(struct virtio_net_hdr) */
-
-/* ---- software segmentation and coalescing (raw6.c sendTunnelled, tun.c writeMany) ---- */
-#include <string.h>
-/* RFC 1071 ones' complement sum of len bytes in native byte order (§2 B: the sum is byte-order
- * independent), added to acc, unfolded. p starts at an even offset of the summed data. */
-static inline uint64_t mh_csum_add(uint64_t acc, const uint8_t *p, size_t len) {
-  while (len >= 8) {
-    uint64_t w;
-    memcpy(&w, p, 8);
-    acc += (w & 0xffffffffu) + (w >> 32);
-    p += 8;
-    len -= 8;
-  }
-  if (len >= 4) {
-    uint32_t w;
-    memcpy(&w, p, 4);
-    acc += w;
-    p += 4;
-    len -= 4;
-  }
-  if (len >= 2) {
-    uint16_t w;
-    memcpy(&w, p, 2);
-    acc += w;
-    p += 2;
-    len -= 2;
-  }
-  if (len) {
-    uint16_t w = 0;
-    memcpy(&w, p, 1); /* the odd last byte, padded with a zero (RFC 1071 §1) */
-    acc += w;
-  }
-  return acc;
-}
-static inline uint16_t mh_csum_fold(uint64_t acc) {
-  while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
-  return (uint16_t)acc;
-}
-/* The IPv6 upper-layer pseudo-header (RFC 8200 §8.1) of a packet whose IPv6 header is at ip6. */
-static inline uint64_t mh_csum_pseudo6(const uint8_t *ip6, uint32_t l4_len, uint8_t next_header) {
-  uint8_t tail[8] = {(uint8_t)(l4_len >> 24), (uint8_t)(l4_len >> 16), (uint8_t)(l4_len >> 8), (uint8_t)l4_len,
-                     0, 0, 0, next_header};
-  return mh_csum_add(mh_csum_add(0, ip6 + 8, 32), tail, 8);
-}
-/* struct virtio_net_hdr (linux/virtio_net.h), host byte order on this little-endian host. */
-#define MH_VNET_F_NEEDS_CSUM 1
-#define MH_VNET_F_DATA_VALID 2
-#define MH_VNET_GSO_NONE 0
-#define MH_VNET_GSO_TCPV6 4
-#define MH_VNET_GSO_UDP_L4 5
-#define MH_VNET_GSO_ECN 0x80
-typedef struct {
-  uint8_t flags, gso_type;
-  uint16_t hdr_len, gso_size, csum_start, csum_offset;
-} mh_vnet_hdr;
 
 /* Allocates a handle around fd and wraps it in a JS external (returned in *out). */
 mh_handle *mh_handle_new(napi_env env, int fd, enum mh_kind kind, unsigned batch, size_t slot_size,
@@ -182,8 +123,6 @@ napi_value mh_packet_init(napi_env env, napi_value exports);
 napi_value mh_raw6_init(napi_env env, napi_value exports);
 napi_value mh_tun_init(napi_env env, napi_value exports);
 
-/* Shared by open functions: batch size and slot size options with defaults and bounds. */
-int mh_opt_batch(napi_env env, napi_value opts, unsigned *batch, size_t *slot, size_t def_slot);
 /* SO_RCVBUFFORCE (root may exceed rmem_max), falling back to SO_RCVBUF. */
 void mh_set_rcvbuf(int fd, int bytes);
 /* SO_TIMESTAMPNS from a control message, or the current time when absent. */

@@ -61,9 +61,8 @@ static int packet_read_batch(mh_handle *h, napi_value *args, size_t *argc, int *
 /* packetOpen({ ifname, protocol?, promiscuous?, ignoreOutgoing?, netns?, batch?, maxPacketSize?,
  *              receiveBuffer? }) -> [handle, ifindex] */
 static napi_value PacketOpen(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value opts;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, &opts, NULL, NULL));
+  if (!mh_args_options(env, info, &opts)) return NULL;
   char *ifname = NULL, *netns = NULL;
   int64_t proto = ETH_P_ALL, rcvbuf = 0;
   int promisc = 0, ignore_out = 1, vnet = 0;
@@ -71,9 +70,7 @@ static napi_value PacketOpen(napi_env env, napi_callback_info info) {
   size_t slot;
   napi_value result = NULL;
   if (mh_opt_string(env, opts, "ifname", &ifname) <= 0) {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (!pending) napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "option ifname is required");
+    mh_throw_unless_pending(env, napi_throw_type_error, "ERR_INVALID_ARG_TYPE", "option ifname is required");
     goto out;
   }
   if (mh_opt_string(env, opts, "netns", &netns) < 0 || mh_opt_int(env, opts, "protocol", &proto) < 0 ||
@@ -139,15 +136,11 @@ out:
 /* sendMany(handle, buffers[], vnetHeaders?[]) -> number sent: one sendmmsg for a relay's batch;
  * stops at EAGAIN. */
 static napi_value SendMany(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
+  size_t argc;
   napi_value argv[3], result;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mh_handle *h = mh_handle_get(env, argv[0]);
+  if (!mh_args(env, info, 3, argv, &argc)) return NULL;
+  mh_handle *h = mh_arg_open_handle(env, argv[0], "sendmmsg (socket is closed)");
   if (!h) return NULL;
-  if (h->closed) {
-    mh_throw_errno(env, EBADF, "sendmmsg (socket is closed)");
-    return NULL;
-  }
   uint32_t n = 0;
   NAPI_CALL(env, napi_get_array_length(env, argv[1], &n));
   enum { CHUNK = 64 };
@@ -161,32 +154,18 @@ static napi_value SendMany(napi_env env, napi_callback_info info) {
     unsigned m = n - sent < CHUNK ? n - sent : CHUNK;
     memset(msgs, 0, sizeof(struct mmsghdr) * m);
     for (unsigned i = 0; i < m; i++) {
-      napi_value b;
-      bool is_buf = false;
+      napi_value b, hb;
       NAPI_CALL(env, napi_get_element(env, argv[1], sent + i, &b));
-      NAPI_CALL(env, napi_is_buffer(env, b, &is_buf));
-      if (!is_buf) {
-        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "frames must be Buffers");
-        return NULL;
-      }
       struct iovec *v = iov[i];
-      int k = 0;
+      int k = h->vnet ? 1 : 0;
+      if (!mh_arg_buffer(env, b, &v[k].iov_base, &v[k].iov_len, "frames must be Buffers")) return NULL;
       if (h->vnet) {
         v[0].iov_base = (void *)zero_hdr;
         v[0].iov_len = MH_VNET_HDR_LEN;
-        napi_value hb;
-        bool hb_is_buf = false;
         if (have_hdrs && napi_get_element(env, argv[2], sent + i, &hb) == napi_ok &&
-            napi_is_buffer(env, hb, &hb_is_buf) == napi_ok && hb_is_buf) {
-          NAPI_CALL(env, napi_get_buffer_info(env, hb, &v[0].iov_base, &v[0].iov_len));
-          if (v[0].iov_len != MH_VNET_HDR_LEN) {
-            napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "vnetHeader must be 10 bytes");
-            return NULL;
-          }
-        }
-        k = 1;
+            mh_arg_vnet_header(env, hb, &v[0].iov_base) < 0)
+          return NULL;
       }
-      NAPI_CALL(env, napi_get_buffer_info(env, b, &v[k].iov_base, &v[k].iov_len));
       msgs[i].msg_hdr.msg_iov = v;
       msgs[i].msg_hdr.msg_iovlen = (size_t)k + 1;
     }

@@ -232,25 +232,19 @@ static void on_poll(uv_poll_t *poll, int status, int events) {
 /* ---- exported: start, close, ref, unref, send, stats ---- */
 
 static napi_value Start(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
+  size_t argc;
   napi_value argv[3];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mh_handle *h = mh_handle_get(env, argv[0]);
+  if (!mh_args(env, info, 3, argv, &argc)) return NULL;
+  mh_handle *h = mh_arg_open_handle(env, argv[0], "start (socket is closed)");
   if (!h) return NULL;
-  if (h->closed) {
-    mh_throw_errno(env, EBADF, "start (socket is closed)");
-    return NULL;
-  }
-  napi_valuetype t;
-  NAPI_CALL(env, napi_typeof(env, argv[1], &t));
-  if (t != napi_function) {
+  if (mh_arg_type(env, argc, argv, 1) != napi_function) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "onBatch must be a function");
     return NULL;
   }
   drop_ref(env, &h->on_batch);
   drop_ref(env, &h->on_error);
   NAPI_CALL(env, napi_create_reference(env, argv[1], 1, &h->on_batch));
-  if (argc > 2 && napi_typeof(env, argv[2], &t) == napi_ok && t == napi_function)
+  if (mh_arg_type(env, argc, argv, 2) == napi_function)
     NAPI_CALL(env, napi_create_reference(env, argv[2], 1, &h->on_error));
   if (!h->self_ref) NAPI_CALL(env, napi_create_reference(env, argv[0], 1, &h->self_ref));
   if (!h->meta_ref) {
@@ -291,25 +285,14 @@ static napi_value Start(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-static napi_value handle_arg(napi_env env, napi_callback_info info, mh_handle **out) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  *out = argc ? mh_handle_get(env, argv[0]) : NULL;
-  if (!*out && argc == 0) napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "missing handle");
-  return NULL;
-}
-
 static napi_value Close(napi_env env, napi_callback_info info) {
-  mh_handle *h = NULL;
-  handle_arg(env, info, &h);
+  mh_handle *h = mh_args_handle(env, info);
   if (h) mh_handle_close(h); /* twice is a no-op */
   return NULL;
 }
 
 static napi_value SetRef(napi_env env, napi_callback_info info, int ref) {
-  mh_handle *h = NULL;
-  handle_arg(env, info, &h);
+  mh_handle *h = mh_args_handle(env, info);
   if (!h || h->closed) return NULL;
   h->unref = !ref;
   if (h->poll_inited) {
@@ -324,9 +307,9 @@ static napi_value Unref(napi_env env, napi_callback_info info) { return SetRef(e
 /* send(handle, buf, vnetHeader?): one whole frame (packet socket) or packet (TUN). false on
  * EAGAIN/ENOBUFS. A PACKET_VNET_HDR socket sends the given virtio_net_hdr (or zeros) first. */
 static napi_value Send(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
+  size_t argc;
   napi_value argv[3], result;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!mh_args(env, info, 3, argv, &argc)) return NULL;
   mh_handle *h = mh_handle_get(env, argv[0]);
   if (!h) return NULL;
   const char *sc = h->kind == MH_TUN ? "write" : "send";
@@ -336,28 +319,10 @@ static napi_value Send(napi_env env, napi_callback_info info) {
   }
   void *data;
   size_t len;
-  bool is_buf = false;
-  NAPI_CALL(env, napi_is_buffer(env, argv[1], &is_buf));
-  if (!is_buf) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "data must be a Buffer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &len));
+  if (!mh_arg_buffer(env, argv[1], &data, &len, "data must be a Buffer")) return NULL;
   uint8_t zero_hdr[MH_VNET_HDR_LEN] = {0};
   struct iovec iov[2] = {{zero_hdr, MH_VNET_HDR_LEN}, {data, len}};
-  if (h->vnet && argc > 2) {
-    bool hdr_buf = false;
-    void *hdr;
-    size_t hdr_len;
-    if (napi_is_buffer(env, argv[2], &hdr_buf) == napi_ok && hdr_buf) {
-      NAPI_CALL(env, napi_get_buffer_info(env, argv[2], &hdr, &hdr_len));
-      if (hdr_len != MH_VNET_HDR_LEN) {
-        napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "vnetHeader must be 10 bytes");
-        return NULL;
-      }
-      iov[0].iov_base = hdr;
-    }
-  }
+  if (h->vnet && argc > 2 && mh_arg_vnet_header(env, argv[2], &iov[0].iov_base) < 0) return NULL;
   ssize_t r;
   do r = h->vnet ? writev(h->fd, iov, 2) : write(h->fd, data, len);
   while (r < 0 && errno == EINTR);
@@ -384,8 +349,7 @@ static napi_status set_num(napi_env env, napi_value obj, const char *k, double v
 }
 
 static napi_value Stats(napi_env env, napi_callback_info info) {
-  mh_handle *h = NULL;
-  handle_arg(env, info, &h);
+  mh_handle *h = mh_args_handle(env, info);
   if (!h) return NULL;
   napi_value o;
   NAPI_CALL(env, napi_create_object(env, &o));

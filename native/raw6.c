@@ -155,9 +155,8 @@ static int opt_int_array(napi_env env, napi_value opts, const char *key, int *ou
  *            headerIncluded?, unicastHops?, multicastHops?, joinGroups?, batch?, maxPacketSize?,
  *            receiveBuffer? }) -> handle */
 static napi_value Raw6Open(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value opts;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, &opts, NULL, NULL));
+  if (!mh_args_options(env, info, &opts)) return NULL;
   char *netns = NULL, *dev = NULL, *bind_addr = NULL;
   char *group_str[MAX_GROUPS] = {0};
   int64_t proto = -1, csum = -1, uhops = -1, mhops = -1, rcvbuf = 0;
@@ -169,9 +168,7 @@ static napi_value Raw6Open(napi_env env, napi_callback_info info) {
   size_t slot;
   napi_value result = NULL;
   if (mh_opt_int(env, opts, "protocol", &proto) <= 0 || proto < 0 || proto > 255) {
-    bool pending = false;
-    napi_is_exception_pending(env, &pending);
-    if (!pending) napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "option protocol must be 0..255");
+    mh_throw_unless_pending(env, napi_throw_range_error, "ERR_OUT_OF_RANGE", "option protocol must be 0..255");
     goto out;
   }
   if (mh_opt_string(env, opts, "netns", &netns) < 0 || mh_opt_string(env, opts, "bindDevice", &dev) < 0 ||
@@ -196,9 +193,8 @@ static napi_value Raw6Open(napi_env env, napi_callback_info info) {
         group_if[i] = 0;
         if (napi_get_element(env, groups, i, &g) != napi_ok || mh_opt_string(env, g, "group", &group_str[i]) <= 0 ||
             mh_opt_int(env, g, "ifindex", &group_if[i]) < 0) {
-          bool pending = false;
-          napi_is_exception_pending(env, &pending);
-          if (!pending) napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "joinGroups[i].group must be a string");
+          mh_throw_unless_pending(env, napi_throw_type_error, "ERR_INVALID_ARG_TYPE",
+                                  "joinGroups[i].group must be a string");
           goto out;
         }
       }
@@ -281,24 +277,14 @@ out:
 
 /* raw6Send(handle, data, dst, ifindex?, src?, hopLimit?) -> false on EAGAIN/ENOBUFS. */
 static napi_value Raw6Send(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
+  size_t argc;
   napi_value argv[6], result;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mh_handle *h = mh_handle_get(env, argv[0]);
+  if (!mh_args(env, info, 6, argv, &argc)) return NULL;
+  mh_handle *h = mh_arg_open_handle(env, argv[0], "sendmsg (socket is closed)");
   if (!h) return NULL;
-  if (h->closed) {
-    mh_throw_errno(env, EBADF, "sendmsg (socket is closed)");
-    return NULL;
-  }
   void *data;
   size_t len;
-  bool is_buf = false;
-  NAPI_CALL(env, napi_is_buffer(env, argv[1], &is_buf));
-  if (!is_buf) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "data must be a Buffer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_get_buffer_info(env, argv[1], &data, &len));
+  if (!mh_arg_buffer(env, argv[1], &data, &len, "data must be a Buffer")) return NULL;
   char dst_s[INET6_ADDRSTRLEN + IF_NAMESIZE + 2], src_s[INET6_ADDRSTRLEN + 1];
   size_t sl;
   if (napi_get_value_string_utf8(env, argv[2], dst_s, sizeof dst_s, &sl) != napi_ok) {
@@ -313,13 +299,11 @@ static napi_value Raw6Send(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int32_t ifindex = 0, hops = -1;
-  napi_valuetype t;
-  if (argc > 3 && napi_typeof(env, argv[3], &t) == napi_ok && t == napi_number)
-    napi_get_value_int32(env, argv[3], &ifindex);
+  if (mh_arg_type(env, argc, argv, 3) == napi_number) napi_get_value_int32(env, argv[3], &ifindex);
   struct in6_pktinfo pi;
   memset(&pi, 0, sizeof pi);
   int have_pi = ifindex > 0;
-  if (argc > 4 && napi_typeof(env, argv[4], &t) == napi_ok && t == napi_string) {
+  if (mh_arg_type(env, argc, argv, 4) == napi_string) {
     if (napi_get_value_string_utf8(env, argv[4], src_s, sizeof src_s, &sl) != napi_ok ||
         inet_pton(AF_INET6, src_s, &pi.ipi6_addr) != 1) {
       napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "src must be an IPv6 address");
@@ -327,8 +311,7 @@ static napi_value Raw6Send(napi_env env, napi_callback_info info) {
     }
     have_pi = 1;
   }
-  if (argc > 5 && napi_typeof(env, argv[5], &t) == napi_ok && t == napi_number)
-    napi_get_value_int32(env, argv[5], &hops);
+  if (mh_arg_type(env, argc, argv, 5) == napi_number) napi_get_value_int32(env, argv[5], &hops);
   pi.ipi6_ifindex = (unsigned)ifindex;
   /* A link-local or multicast destination without a zone goes out of the given interface. */
   if (dst.sin6_scope_id == 0 && ifindex > 0 &&
@@ -388,23 +371,19 @@ static napi_value Raw6Send(napi_env env, napi_callback_info info) {
 
 /* ---- raw6SendTunnelled: RFC 2473 encapsulation with software GSO, one sendmmsg per batch ----
  *
- * A TUN with IFF_VNET_HDR and TSO6 hands over TCP super-packets of up to 64 KiB (one read instead of
- * ~45). A raw socket cannot segment, and the kernel cannot segment an IPv6-in-IPv6 packet described by
- * a virtio_net_hdr either (that needs SKB_GSO_IPXIP6, which the header cannot express). So the
- * segments are cut here the way tcp_gso_segment does: each gets the inner headers with its own
- * Payload Length, sequence number and checksum; FIN and PSH only on the last, CWR only on the first
- * (RFC 3168 §6.1.2); then the outer header with its Payload Length. Payloads are not copied: each
- * message is [outer + inner headers (copied, fixed)] [payload slice of the caller's Buffer]. */
+ * A raw socket cannot segment, and the kernel cannot segment an IPv6-in-IPv6 packet described by a
+ * virtio_net_hdr either (that needs SKB_GSO_IPXIP6, which the header cannot express). So offload.c
+ * cuts the segments, and each gets the outer header with its Payload Length. Payloads are not
+ * copied: each message is [outer + inner headers (copied, fixed)] [payload slice of the caller's Buffer]. */
 
 #define TN_CHUNK 64
-#define TN_HDR_MAX 256 /* outer 40 + inner IPv6 and extension headers + TCP header */
 
 typedef struct {
   mh_handle *h;
   struct mmsghdr msgs[TN_CHUNK];
   struct iovec iov[TN_CHUNK][2];
   struct sockaddr_in6 dst[TN_CHUNK];
-  uint8_t hdr[TN_CHUNK][TN_HDR_MAX];
+  uint8_t hdr[TN_CHUNK][40 + MH_GSO_HDR_MAX];
   union {
     char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
     struct cmsghdr align;
@@ -437,14 +416,14 @@ static void tn_flush(tn_batch *b) {
   b->n = 0;
 }
 
-/* Queues one message: head (hlen bytes, copied) then payload (len bytes, referenced). */
-static uint8_t *tn_push(tn_batch *b, const uint8_t *outer, const uint8_t *head, size_t hlen, const uint8_t *payload,
-                        size_t len) {
+/* Queues segment k of g: outer header, then the segment's headers (copied) and payload (referenced). */
+static void tn_push(tn_batch *b, const uint8_t *outer, const mh_gso *g, const uint8_t *p, size_t k) {
   if (b->n == TN_CHUNK) tn_flush(b);
   unsigned i = b->n++;
   uint8_t *m = b->hdr[i];
+  size_t off, len, hlen = g->hdr_len;
   memcpy(m, outer, 40);
-  memcpy(m + 40, head, hlen);
+  mh_gso_segment(g, p, k, m + 40, &off, &len);
   size_t inner = hlen + len;
   m[4] = (uint8_t)(inner >> 8); /* outer Payload Length (RFC 8200 §3) */
   m[5] = (uint8_t)inner;
@@ -453,7 +432,7 @@ static uint8_t *tn_push(tn_batch *b, const uint8_t *outer, const uint8_t *head, 
   memcpy(&b->dst[i].sin6_addr, outer + 24, 16);
   b->iov[i][0].iov_base = m;
   b->iov[i][0].iov_len = 40 + hlen;
-  b->iov[i][1].iov_base = (void *)payload;
+  b->iov[i][1].iov_base = (void *)(p + off);
   b->iov[i][1].iov_len = len;
   memset(&b->msgs[i], 0, sizeof b->msgs[i]);
   b->msgs[i].msg_hdr.msg_name = &b->dst[i];
@@ -472,52 +451,13 @@ static uint8_t *tn_push(tn_batch *b, const uint8_t *outer, const uint8_t *head, 
   memcpy(CMSG_DATA(c), &pi, sizeof pi);
   b->msgs[i].msg_hdr.msg_control = b->ctrl[i].buf;
   b->msgs[i].msg_hdr.msg_controllen = sizeof b->ctrl[i].buf;
-  return m + 40;
 }
 
 /* One inner packet with its virtio_net_hdr (or none): 0 queued, -1 refused (counted by the caller). */
 static int tn_packet(tn_batch *b, const uint8_t *outer, uint8_t *p, size_t len, const mh_vnet_hdr *v) {
-  if (len < 40 || len > 65535 + 40) return -1;
-  if (!v || (v->gso_type == MH_VNET_GSO_NONE && !(v->flags & MH_VNET_F_NEEDS_CSUM))) {
-    tn_push(b, outer, p, 0, p, len);
-    return 0;
-  }
-  size_t cs = v->csum_start, co = v->csum_offset;
-  if (cs < 40 || cs + co + 2 > len) return -1;
-  if ((v->gso_type & ~MH_VNET_GSO_ECN) == MH_VNET_GSO_NONE) {
-    /* Checksum left to offload (CHECKSUM_PARTIAL): the field holds the pseudo-header sum; sum from
-     * csum_start to the end and store the complement (virtio spec §5.1.6.2). */
-    uint16_t c = (uint16_t)~mh_csum_fold(mh_csum_add(0, p + cs, len - cs));
-    if (c == 0) c = 0xffff; /* UDP: 0 means "no checksum" (RFC 768); same value for TCP */
-    memcpy(p + cs + co, &c, 2);
-    tn_push(b, outer, p, 0, p, len);
-    return 0;
-  }
-  if ((v->gso_type & ~MH_VNET_GSO_ECN) != MH_VNET_GSO_TCPV6 || v->gso_size == 0 || cs + 20 > len) return -1;
-  size_t thl = (size_t)(p[cs + 12] >> 4) * 4, hl = cs + thl, mss = v->gso_size;
-  if (thl < 20 || hl > len || hl > TN_HDR_MAX - 40) return -1;
-  size_t total = len - hl;
-  uint32_t seq = (uint32_t)p[cs + 4] << 24 | (uint32_t)p[cs + 5] << 16 | (uint32_t)p[cs + 6] << 8 | p[cs + 7];
-  uint8_t flags = p[cs + 13];
-  for (size_t off = 0; off < total || (off == 0 && total == 0); off += mss) {
-    size_t seg = total - off < mss ? total - off : mss;
-    int first = off == 0, last = off + seg >= total;
-    uint8_t *q = tn_push(b, outer, p, hl, p + hl + off, seg);
-    size_t plen = hl - 40 + seg;
-    q[4] = (uint8_t)(plen >> 8);
-    q[5] = (uint8_t)plen;
-    uint32_t s = seq + (uint32_t)off;
-    uint8_t *th = q + cs;
-    th[4] = (uint8_t)(s >> 24), th[5] = (uint8_t)(s >> 16), th[6] = (uint8_t)(s >> 8), th[7] = (uint8_t)s;
-    th[13] = flags & (uint8_t)~((last ? 0 : 0x09 /* FIN, PSH */) | (first ? 0 : 0x80 /* CWR */));
-    th[16] = th[17] = 0;
-    uint64_t acc = mh_csum_pseudo6(q, (uint32_t)(thl + seg), 6);
-    acc = mh_csum_add(acc, th, thl);
-    acc = mh_csum_add(acc, p + hl + off, seg);
-    uint16_t c = (uint16_t)~mh_csum_fold(acc);
-    memcpy(th + 16, &c, 2);
-    if (total == 0) break;
-  }
+  mh_gso g;
+  if (mh_gso_prepare(p, len, v, &g) < 0) return -1;
+  for (size_t k = 0; k < g.count; k++) tn_push(b, outer, &g, p, k);
   return 0;
 }
 
@@ -525,15 +465,11 @@ static int tn_packet(tn_batch *b, const uint8_t *outer, uint8_t *p, size_t len, 
  *   -> [sent, dropped, lastErrno]: header-included sockets only. outers are 40-byte IPv6 headers
  *   (Payload Length filled in here; the destination is the outer one). Counts wire packets. */
 static napi_value Raw6SendTunnelled(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
+  size_t argc;
   napi_value argv[4], result, v;
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  mh_handle *h = mh_handle_get(env, argv[0]);
+  if (!mh_args(env, info, 4, argv, &argc)) return NULL;
+  mh_handle *h = mh_arg_open_handle(env, argv[0], "sendmmsg (socket is closed)");
   if (!h) return NULL;
-  if (h->closed) {
-    mh_throw_errno(env, EBADF, "sendmmsg (socket is closed)");
-    return NULL;
-  }
   bool outers_arr = false, pk_arr = false, hdr_arr = false, is_buf;
   NAPI_CALL(env, napi_is_array(env, argv[1], &outers_arr));
   NAPI_CALL(env, napi_is_array(env, argv[2], &pk_arr));

@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# Installs everything mipshop-lab needs on a fresh Debian 12 machine, as root: system packages,
-# the npm dependencies (which build the native addon), and Docker's engine, started.
+# Installs everything mipshop-lab needs on a fresh Debian 12 machine, as root: system packages and
+# the npm dependencies (which build the native addon). With --docker also Docker's engine, started:
+# the docker runtime and the tests need it, labs on network namespaces do not.
 # Idempotent: a second run only checks. Node.js 20 or later with npm must be there already
 # (Debian 12's own nodejs is 18).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+docker=0
+for arg in "$@"; do
+  case "$arg" in
+    --docker) docker=1 ;;
+    *) echo "usage: $0 [--docker]" >&2; exit 2 ;;
+  esac
+done
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -lt 20 ] || ! command -v npm >/dev/null; then
@@ -17,8 +26,8 @@ packages=(
   tcpdump tshark                                        # capture; tshark is the wire-format oracle
   nftables iperf3 ethtool                               # kernel filter rules, TCP workload
   python3 make g++                                      # node-gyp builds the native addon
-  docker.io debootstrap                                 # Docker runtime; offline base image
 )
+if [ "$docker" = 1 ]; then packages+=(docker.io debootstrap); fi  # Docker runtime; offline base image
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -37,4 +46,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
-if [ -x scripts/start-dockerd.sh ]; then scripts/start-dockerd.sh; fi
+if [ "$docker" = 1 ] && [ -x scripts/start-dockerd.sh ]; then scripts/start-dockerd.sh; fi

@@ -18,7 +18,6 @@ export type {
   CapturePoint,
   Impairment,
   Iperf3Spec,
-  L2TriggerName,
   ResolvedAp,
   ResolvedInterface,
   ResolvedLab,
@@ -29,6 +28,7 @@ export type {
   TrafficSpec,
   UdpFlowSpec,
 } from './lab/topology/types.js';
+export type { L2TriggerName } from './agent/l2-triggers.js';
 // Errors a caller may tell apart: a wrong lab file (Lab.up, Lab.load), a failed command in a node.
 export { LabFileError } from './lab/topology/issues.js';
 export type { LabIssue } from './lab/topology/issues.js';

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFakeNative, type FakeHub } from '../native/fake.js';
+import { createFakeNative, type FakeHub } from '../native/testing/fake.js';
 import type { NativeBinding, Raw6Packet, Raw6Socket } from '../native/types.js';
 import * as ndOptions from '../wire/icmpv6/nd-options.js';
 import { startAgent, type Agent } from './agent.js';

@@ -1,14 +1,52 @@
-// The agent's config file (`mipshop-agent --config FILE.json`). The orchestrator writes it from the
-// node's ResolvedNode (agentConfigFromNode) and starts the agent inside the node's namespace.
+// The agent's config file (`mipshop-agent --config FILE.json`): its schema and its reading. The lab
+// writes one per node (src/lab/agent-config.ts) and starts the agent inside the node's namespace.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { controlSocketPath } from '../lab/names.js';
-import type { NodeRole, ResolvedInterface, ResolvedLab, ResolvedNode, RouterAdvertisementConfig } from '../lab/topology/types.js';
+
+/** The roles a node can hold; the agent runs the protocol roles among them. */
+export const NODE_ROLES = [
+  'host',
+  'router',
+  'mobile',
+  'access-router',
+  'home-agent',
+  'mobile-node',
+  'par',
+  'nar',
+  'map',
+  'lma',
+  'mag',
+] as const;
+export type NodeRole = (typeof NODE_ROLES)[number];
+
+/** One of the node's interfaces, as named inside the node. */
+export interface AgentInterface {
+  /** At most 15 characters (e.g. eth1, ap1, wlan0). */
+  name: string;
+  kind: 'link' | 'ap' | 'radio';
+  mac: string;
+  /** Static addresses with prefix length, e.g. "2001:db8:0:1::1/64". Radios get theirs by SLAAC. */
+  addresses: string[];
+  /** For kind 'link': the link id. For kind 'ap' and 'radio': the AP (radio: initial AP or none). */
+  link?: string;
+  ap?: string;
+}
+
+/** Router Advertisements the agent sends on one interface (RFC 4861 §6.2). */
+export interface RouterAdvertisementConfig {
+  iface: string;
+  /** e.g. "2001:db8:10:a1::/64" */
+  prefix: string;
+  minIntervalMs: number;
+  maxIntervalMs: number;
+  /** Router lifetime in seconds (RFC 4861 §4.2). */
+  routerLifetimeS: number;
+}
 
 /** One AP of the lab as every agent sees it (FMIPv6 neighbour maps, RFC 5568 §6.1.2; the MN's first link). */
 export interface AgentAccessPoint {
   name: string;
-  /** AP-ID for L2 triggers and PrRtAdv (ResolvedAp.bssid). */
+  /** AP-ID for L2 triggers and PrRtAdv: the AP's BSSID. */
   bssid: string;
   router: string;
   routerIface: string;
@@ -25,11 +63,11 @@ export interface AgentConfig {
   lab: string;
   node: string;
   roles: NodeRole[];
-  interfaces: ResolvedInterface[];
+  interfaces: AgentInterface[];
   routerAdvertisements: RouterAdvertisementConfig[];
-  /** Per-role settings (ResolvedNode.agent), e.g. { "access-router": { "maxResponseDelayMs": 5 }, "logLevel": "debug" }. */
+  /** Per-role settings (the node's `agent` section in the lab), e.g. { "access-router": { "maxResponseDelayMs": 5 }, "logLevel": "debug" }. */
   agent: Record<string, unknown>;
-  /** Unix socket of the control channel (lab/names.ts controlSocketPath). */
+  /** Unix socket of the control channel; the lab chooses the path. */
   controlSocket: string;
   /** JSON log lines are appended here as well as written to stdout. */
   logFile?: string;
@@ -38,20 +76,6 @@ export interface AgentConfig {
   /** Every AP of the lab (additive, for FMIPv6); absent in configs written before it existed. */
   aps?: AgentAccessPoint[];
 }
-
-const NODE_ROLES = [
-  'host',
-  'router',
-  'mobile',
-  'access-router',
-  'home-agent',
-  'mobile-node',
-  'par',
-  'nar',
-  'map',
-  'lma',
-  'mag',
-] as const satisfies readonly NodeRole[];
 
 const interfaceSchema = z.object({
   name: z.string().min(1).max(15),
@@ -145,40 +169,6 @@ export function roleSettings<T>(config: AgentConfig, role: string, schema: z.Zod
   const r = schema.safeParse(config.agent[role] ?? {});
   if (!r.success) throw new AgentConfigError(formatIssues(file, r.error.issues, ['agent', role]));
   return r.data;
-}
-
-/** What the orchestrator writes for a node. */
-export function agentConfigFromNode(
-  lab: string,
-  node: ResolvedNode,
-  extra: { controlSocket?: string; logFile?: string; statusFile?: string; aps?: AgentAccessPoint[] } = {},
-): AgentConfig {
-  const cfg: AgentConfig = {
-    lab,
-    node: node.name,
-    roles: node.roles,
-    interfaces: node.interfaces,
-    routerAdvertisements: node.routerAdvertisements,
-    agent: node.agent,
-    controlSocket: extra.controlSocket ?? controlSocketPath(lab, node.name),
-  };
-  if (extra.logFile !== undefined) cfg.logFile = extra.logFile;
-  if (extra.statusFile !== undefined) cfg.statusFile = extra.statusFile;
-  if (extra.aps !== undefined) cfg.aps = extra.aps;
-  return cfg;
-}
-
-/** The lab's APs with their routers' addresses and MACs on the cells (AgentConfig.aps). */
-export function agentAccessPoints(lab: Pick<ResolvedLab, 'aps' | 'nodes'>): AgentAccessPoint[] {
-  const out: AgentAccessPoint[] = [];
-  for (const ap of lab.aps) {
-    const router = lab.nodes.find((n) => n.name === ap.router);
-    const iface = router?.interfaces.find((i) => i.name === ap.routerIface);
-    const address = iface?.addresses[0]?.split('/')[0];
-    if (!iface || !address) continue;
-    out.push({ name: ap.name, bssid: ap.bssid, router: ap.router, routerIface: ap.routerIface, prefix: ap.prefix, routerAddress: address, routerMac: iface.mac, routerRoles: [...router!.roles] });
-  }
-  return out;
 }
 
 function formatIssues(file: string, issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): string {

@@ -6,10 +6,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { Counters } from './counters.js';
+import { L2_TRIGGERS } from './l2-triggers.js';
 import type { Logger } from './log.js';
 import type { L2TriggerEvent } from './roles/role.js';
-
-const L2_TRIGGERS = ['link-going-down', 'new-ap-detected', 'link-up', 'link-down'] as const;
 
 const idSchema = z.union([z.string().max(200), z.number()]);
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, runMachine, type Machine, type MachineIo, type Tick } from './loop.js';
+import type { Machine, Tick } from '../protocols/core/index.js';
+import { ManualClock, runMachine, type MachineIo } from './loop.js';
 
 /** A machine that wants a tick every `period` ms and echoes inputs; records what it was handed. */
 class Metronome implements Machine<{ kind: 'ping'; n: number }, string> {

@@ -3,18 +3,7 @@
 // is re-armed for the machine's `nextDeadline()` (smoltcp's poll / poll_delay; style-anchors §4.5).
 // The machine never reads the clock: the loop passes `clock.now()` (performance.now(), monotonic ms).
 
-/** The tick the loop feeds when the machine's deadline has come. */
-export interface Tick {
-  kind: 'tick';
-}
-export const TICK: Tick = Object.freeze({ kind: 'tick' });
-
-/** What every protocol machine offers: events in, actions out, time injected. */
-export interface Machine<I, A> {
-  handle(now: number, input: I | Tick): A[];
-  /** Monotonic ms when the machine next wants a tick, or null when it waits only for inputs. */
-  nextDeadline(): number | null;
-}
+import { TICK, type Machine, type Tick } from '../protocols/core/index.js';
 
 export type TimerHandle = unknown;
 
@@ -39,6 +28,26 @@ export interface MachineIo<I, A> {
   perform(action: A, now: number): void;
   /** Releases sockets; called by RunningMachine.stop(). */
   close?(): void;
+}
+
+/**
+ * Inputs from sockets opened before the machine runs wait here; `start` (a MachineIo's) then feeds
+ * `first` and the waiting inputs in order, and later pushes go straight in.
+ */
+export class Inbox<I> {
+  #feed: ((inputs: readonly I[]) => void) | null = null;
+  readonly #early: I[] = [];
+
+  push(input: I): void {
+    if (this.#feed) this.#feed([input]);
+    else this.#early.push(input);
+  }
+
+  start(feed: (inputs: readonly I[]) => void, first: readonly I[] = []): void {
+    this.#feed = feed;
+    const waiting = [...first, ...this.#early.splice(0)];
+    if (waiting.length) feed(waiting);
+  }
 }
 
 export interface RunOptions {

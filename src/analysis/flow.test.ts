@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { flowArrivals, flowStats, nominalIntervalNs, SendTimes, type FlowArrival } from './flow.js';
 import { decodeFrames } from './frames.js';
-import { ether, flowIpv6, frame, tunnel } from './test-packets.js';
+import { ether, flowIpv6, frame, tunnel } from './testing/packets.js';
 
 const MS = 1_000_000n;
 const a = (seq: number, sendMs: number, recvMs: number): FlowArrival => ({ seq, sendNs: BigInt(sendMs) * MS, recvNs: BigInt(recvMs) * MS });

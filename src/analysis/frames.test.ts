@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, decodeFrames, emptyStats } from './frames.js';
-import { ether, flowIpv6, frame, tunnel, upperPacket } from './test-packets.js';
+import { ether, flowIpv6, frame, tunnel, upperPacket } from './testing/packets.js';
 
 describe('frame decoding', () => {
   it('finds the flow packet in a plain UDP frame on every link type', () => {

@@ -2,7 +2,7 @@
 // Mobility tunnels carry the flow as IPv6-in-IPv6 (next header 41, RFC 2473), so the walk goes into
 // inner packets. Frames that do not parse are counted by reason, never thrown.
 
-import { decode as decodeFlow, looksLikeFlowPacket, type FlowPacket } from '../traffic/flow-packet.js';
+import { decode as decodeFlow, looksLikeFlowPacket, type FlowPacket } from '../wire/flow.js';
 import * as ethernet from '../wire/ethernet.js';
 import { NextHeader, walkIpv6, type Ipv6Walk } from '../wire/ipv6.js';
 import * as udp from '../wire/udp.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { flowStats, SendTimes, type FlowArrival } from './flow.js';
 import { decodeFrames } from './frames.js';
 import { countSignalling, handoversFromScenario, interruption, measureHandoverFlow, type Handover } from './handover.js';
-import { ether, flowIpv6, frame, tunnel, udpPacket, upperPacket } from './test-packets.js';
+import { ether, flowIpv6, frame, tunnel, udpPacket, upperPacket } from './testing/packets.js';
 
 const MS = 1_000_000n;
 const T0 = 1_800_000_000_000n * MS;

@@ -1,7 +1,6 @@
 // results.json (architecture.md, "The run contract"): what a run measured, per flow, per handover
 // and per capture point, and the verdict on each expectation. Definitions: docs/measures.md.
 
-import type { UdpSenderSummary } from '../traffic/udp-sender.js';
 import { flowArrivals, flowStats, nominalIntervalNs, SendTimes, type FlowArrival, type FlowStats } from './flow.js';
 import { decodeFrames, type DecodedFrame, type FrameStats } from './frames.js';
 import { countSignalling, handoversFromScenario, measureHandoverFlow, type Handover, type RecordedAction, type SignallingCount } from './handover.js';
@@ -9,7 +8,7 @@ import { readCapture } from './pcap/read.js';
 
 export const RESULTS_VERSION = 1;
 
-/** A constant-rate UDP flow of the lab (its traffic entry; src/traffic/flow-packet.ts carries its id). */
+/** A constant-rate UDP flow of the lab (its traffic entry; src/wire/flow.ts carries its id). */
 export interface MeasuredFlow {
   id: number;
   from: string;
@@ -124,6 +123,15 @@ export interface DecodedCapture extends CaptureInput {
   error?: string;
 }
 
+/** What the results take from a UDP sender's summary: the sequence numbers it used and its failed sends. */
+export interface SenderSummary {
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** Sends that failed, by error code. */
+  errors: Record<string, number>;
+  errorCount: number;
+}
+
 export interface ResultsInput {
   lab: string;
   runtime: string;
@@ -133,7 +141,7 @@ export interface ResultsInput {
   captures: DecodedCapture[];
   flows: MeasuredFlow[];
   /** Sender summaries by flow id (what `traffic send` printed). */
-  senders?: Record<number, UdpSenderSummary>;
+  senders?: Record<number, SenderSummary>;
   scenario: RecordedAction[];
   /** Each mobile node's AP at the start, so the first handover has a fromAp. */
   initialAp?: Record<string, string>;

@@ -1,4 +1,4 @@
-// Mobile IPv6 throughput on topologies/mipv6.yaml (issue 4): mn away on ap1, iperf3 TCP and UDP
+// Mobile IPv6 throughput on topologies/mipv6.yaml: mn away on ap1, iperf3 TCP and UDP
 // cn → mn's home address, which the home agent tunnels to the care-of address (RFC 6275 §10.4.1),
 // beside the same lab without mobility in the path: cn → mn's care-of address (plain routing, the
 // direct way), and cn → the home agent's address (plain routing over the same 25 ms cr–ha link the

@@ -1,5 +1,5 @@
 // Codec throughput: decodes and encodes per second for BU, BA, FBU, PBU and an RA with 4 options.
-// Target on the 2-core CI machine: >= 1M BU decodes/s and >= 1M BU encodes/s (issue 3).
+// Target on the 2-core CI machine: >= 1M BU decodes/s and >= 1M BU encodes/s.
 // "encode" allocates a fresh Buffer per message (the default call); "encode into" reuses one.
 
 import * as icmpv6 from '../wire/icmpv6/header.js';

@@ -2,9 +2,7 @@
 // mipshop-lab: the command line over the Lab API (src/lab/lab.ts). Commands live one per file in
 // commands/; each returns an exit code, and this file alone ends the process (after teardown).
 // Each command loads what it needs when it runs (commands/*.ts); this file imports nothing else.
-import { EXIT_LAB_ERROR } from './output.js';
-
-export type SetOutcome = (p: Promise<number>) => void;
+import { EXIT_LAB_ERROR, type SetOutcome } from './output.js';
 
 const VERSION = '0.1.0';
 
@@ -22,7 +20,11 @@ async function main(argv: string[]): Promise<number> {
   };
   const program = new Command()
     .name('mipshop-lab')
-    .description('A testbed for IPv6 mobility protocols (Mobile IPv6, HMIPv6, FMIPv6, PMIPv6): labs from YAML on network namespaces or Docker, protocol agents, scripted handovers, pcaps and verdicts.')
+    .description(
+      'A testbed for IPv6 mobility protocols: labs from YAML on network namespaces or Docker, protocol agents, scripted handovers, pcaps and verdicts.\n\n' +
+        'Available: Mobile IPv6 (RFC 6275; topologies/mipv6.yaml) and FMIPv6 predictive, reactive and on point-to-point links (RFC 5568; topologies/fmipv6-predictive.yaml, fmipv6-reactive.yaml, fmipv6-p2p.yaml).\n\n' +
+        'Not yet: HMIPv6 (RFC 5380) and Proxy Mobile IPv6 with fast handovers (RFC 5213, RFC 5949) have codecs but no agent, so labs with the roles map, lma or mag are refused; MIH over IP (RFC 5677).',
+    )
     .version(VERSION)
     .showHelpAfterError()
     .enablePositionalOptions() // lets `exec` pass the command's own options through (passThroughOptions)

@@ -7,6 +7,9 @@ export const EXIT_FAILED = 1;
 /** The lab or its YAML is wrong, or the lab could not be brought up. */
 export const EXIT_LAB_ERROR = 2;
 
+/** A command hands main.ts the exit code it will end with; main ends the process after teardown. */
+export type SetOutcome = (p: Promise<number>) => void;
+
 export interface Output {
   json: boolean;
   progress(line: string): void;

@@ -3,7 +3,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { agentAccessPoints, agentConfigFromNode } from '../agent/config.js';
+import { agentAccessPoints, agentConfigFromNode } from './agent-config.js';
 import { sendControl } from '../agent/control-client.js';
 import { controlSocketPath, labStateDir } from './names.js';
 import { distEntry } from './paths.js';

@@ -2,12 +2,15 @@
 // needs, and which path each lab feature takes on this machine (kernel where present, else userspace).
 import { execFileSync } from 'node:child_process';
 import { kernelCaps, type KernelCaps } from './kernel.js';
+import { checkNativeAddon, describeAddonProblem, type AddonCheck } from './native-addon.js';
 
 export interface DoctorReport {
   kernel: string;
   features: { name: keyof KernelCaps; present: boolean; note: string }[];
   tools: { name: string; found: boolean; path?: string; neededFor: string }[];
   paths: { feature: string; path: string }[];
+  /** The native addon the agents and the relay load; `advice` says how to rebuild it when not ok. */
+  addon: AddonCheck & { advice?: string };
   /** Everything a netns lab needs is here. */
   ready: boolean;
 }
@@ -59,7 +62,9 @@ export async function doctorReport(): Promise<DoctorReport> {
     { feature: 'home address', path: caps.tun ? 'TUN device in the mobile node' : 'unavailable (no TUN)' },
     { feature: 'docker runtime', path: caps.docker ? 'available' : 'unavailable until dockerd runs' },
   ];
+  const checked = await checkNativeAddon();
+  const addon = checked.ok ? checked : { ...checked, advice: describeAddonProblem(checked) };
   const needed = ['ip', 'tcpdump'];
-  const ready = tools.filter((t) => needed.includes(t.name)).every((t) => t.found) && caps.tun;
-  return { kernel: caps.release, features, tools, paths, ready };
+  const ready = tools.filter((t) => needed.includes(t.name)).every((t) => t.found) && caps.tun && addon.ok;
+  return { kernel: caps.release, features, tools, paths, addon, ready };
 }

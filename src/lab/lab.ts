@@ -4,17 +4,20 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { L2TriggerName } from '../agent/l2-triggers.js';
 import type { RunningAgent } from './agents.js';
 import { cleanupAll, cleanupLab, listLabs } from './cleanup.js';
 import { claimLabName } from './net/state.js';
 import { wallClockNs } from './exec.js';
+import { linkIsImpaired } from './impairment/impairment.js';
+import { assertNativeAddon } from './native-addon.js';
 import { controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
 import { attach, detach } from './net/l2.js';
 import type { LabNetwork } from './net/network.js';
 import type { RunOptions, RunResult } from './run.js';
 import { createRuntime, type RuntimeKind } from './runtime/index.js';
 import type { ExecOptions, ExecResult, NodeHandle, Runtime, Subprocess, SpawnOptions } from './runtime/runtime.js';
-import type { L2TriggerName, ResolvedLab } from './topology/types.js';
+import type { ResolvedLab } from './topology/types.js';
 
 export interface UpOptions {
   runtime?: RuntimeKind;
@@ -172,6 +175,9 @@ export class Lab {
       lab = { ...lab, name: options.name };
     }
     emitDone(options, 'load', t);
+    // Agents and the impairment relay load the native addon; without it they would die mid-lab.
+    const { needsAgent } = await agentsModule();
+    if (lab.nodes.some(needsAgent) || lab.links.some(linkIsImpaired)) await assertNativeAddon();
     // One name, one lab: a second `up` of a name must fail before it touches the first one's namespaces.
     if ((await listLabs()).includes(lab.name) || !claimLabName(lab.name)) {
       throw new Error(

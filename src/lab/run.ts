@@ -7,11 +7,26 @@ import { analyzeRun } from './analyze.js';
 import type { Results } from '../analysis/results.js';
 import { startCaptures, stopCaptures } from './capture/tcpdump.js';
 import { distEntry } from './paths.js';
-import { runScenario, sleepUntil, monotonicClock, type ScenarioRecord } from './scenario/timeline.js';
-import type { StartedLab } from './lab.js';
-import type { Subprocess } from './runtime/runtime.js';
+import { runScenario, sleepUntil, monotonicClock, type ScenarioExecutor, type ScenarioRecord } from './scenario/timeline.js';
+import type { ExecOptions, ExecResult, Runtime, SpawnOptions, Subprocess } from './runtime/runtime.js';
+import type { ResolvedLab } from './topology/types.js';
 import { udpSendArgs, udpSinkArgs } from '../traffic/argv.js';
 import { iperf3ClientArgsFor, iperf3ServerArgs } from '../traffic/iperf3.js';
+
+/** What a run needs of a lab that is up; StartedLab (lab.ts) is one. */
+export interface RunnableLab {
+  readonly name: string;
+  readonly lab: ResolvedLab;
+  readonly runtimeKind: Runtime['kind'];
+  readonly outDir: string;
+  readonly l2: ScenarioExecutor;
+  node(name: string): {
+    exec(argv: string[], options?: ExecOptions): Promise<ExecResult>;
+    spawn(argv: string[], options?: SpawnOptions): Subprocess;
+  };
+  /** Rejects when an agent exits during the run. */
+  agentFailure(): Promise<never>;
+}
 
 export interface RunOptions {
   signal?: AbortSignal;
@@ -32,7 +47,7 @@ interface Started {
 }
 
 /** Waits until every flow's destination holds its address (a mobile node's SLAAC address included). */
-async function settle(lab: StartedLab, signal?: AbortSignal, timeoutMs = 10_000): Promise<void> {
+async function settle(lab: RunnableLab, signal?: AbortSignal, timeoutMs = 10_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (const f of lab.lab.traffic) {
     for (;;) {
@@ -48,7 +63,7 @@ async function settle(lab: StartedLab, signal?: AbortSignal, timeoutMs = 10_000)
   }
 }
 
-export async function runLab(lab: StartedLab, options: RunOptions = {}): Promise<RunResult> {
+export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promise<RunResult> {
   const { signal } = options;
   const say = options.onEvent ?? (() => {});
   const outDir = lab.outDir;

@@ -1,5 +1,5 @@
 // What the native addon (native/*.c) offers, as TypeScript sees it. Nothing protocol-specific.
-// src/native/index.ts loads the real binding; src/native/fake.ts implements the same interfaces
+// src/native/index.ts loads the real binding; src/native/testing/fake.ts implements the same interfaces
 // over an in-memory hub so agents can be tested without root.
 
 /** A frame read from an AF_PACKET socket. */

@@ -5,7 +5,8 @@
 // flow goes on: those packets are "sent" by the application and lost, as analysis should see them.
 
 import dgram from 'node:dgram';
-import { encode, FLOW_HEADER_LENGTH, realtimeNs } from './flow-packet.js';
+import { encode, FLOW_HEADER_LENGTH } from '../wire/flow.js';
+import { realtimeNs } from './clock.js';
 
 export interface UdpSenderOptions {
   flowId: number;

@@ -3,7 +3,8 @@
 
 import dgram from 'node:dgram';
 import fs from 'node:fs';
-import { decode, realtimeNs } from './flow-packet.js';
+import { decode } from '../wire/flow.js';
+import { realtimeNs } from './clock.js';
 
 export interface UdpSinkOptions {
   port: number;

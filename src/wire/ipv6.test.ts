@@ -6,7 +6,7 @@ import * as ethernet from './ethernet.js';
 import * as optionsHeader from './ext/hop-by-hop-dest-options.js';
 import * as ipv6 from './ipv6.js';
 import { buildIpv6Packet } from './packet.js';
-import { checkCodec, hex } from './test-helpers.js';
+import { checkCodec, hex } from './testing/codec-checks.js';
 import * as udp from './udp.js';
 
 // Spec Appendix A vector 1: BU with HAO (tshark 4.0.17 shows csum 0x5bc8).

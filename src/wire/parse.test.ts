@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { buildIpv6Packet } from './packet.js';
 import { parseIpv6Packet } from './parse.js';
-import { hex } from './test-helpers.js';
+import { hex } from './testing/codec-checks.js';
 import { VECTORS } from './testing/vectors.js';
 import * as udp from './udp.js';
 

@@ -41,6 +41,7 @@ describe('mipshop-lab with a wrong lab file', () => {
     ['endpoints: [h1, r1]', 'endpoints: [h1]', 'links[0].endpoints', /expected at least 2 items/],
     ['attach: { node: mn, ap: ap2 }', 'attach: { node: mn, ap: ap7 }', 'scenario[1].attach.ap', /expected one of the APs \(ap1, ap2\), got "ap7"/],
     ['address: { node: mn, ap: ap2 }', 'address: { node: mx, ap: ap2 }', 'expectations[0].address.node', /expected a mobile node \(mn\), got "mx"/],
+    ['r1: { roles: [router] }', 'r1: { roles: [router, mag] }', 'nodes.r1.roles[1]', /role "mag" \(Proxy Mobile IPv6 Mobile Access Gateway, RFC 5213\) has no agent yet/],
     ['- no-malformed: {}', '- malformed: {}', 'expectations[1].malformed', /expected one of "interruption", "lost"/],
   ];
   for (const [from, to, where, what] of broken) {
@@ -66,5 +67,8 @@ describe('mipshop-lab with a wrong lab file', () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
     for (const c of ['up', 'run', 'down', 'ls', 'exec', 'doctor', 'images']) expect(r.stdout).toMatch(new RegExp(`\\n  ${c}\\b`));
+    // What runs and what does not yet (README's table says the same).
+    expect(r.stdout).toMatch(/Available: Mobile IPv6 .* FMIPv6/s);
+    expect(r.stdout).toMatch(/Not yet: HMIPv6 .* Proxy Mobile IPv6/s);
   });
 });

@@ -13,8 +13,8 @@ import { HomeAgent, type HomeAgentAction } from '../../src/protocols/mipv6/home-
 import { verifyMnHa } from '../../src/protocols/mipv6/auth.js';
 import { buInput, COA_AR1, HA, haConfig, HOA1, MN1 } from '../../src/protocols/mipv6/testing/fixtures.js';
 import * as mh from '../../src/wire/mh/index.js';
-import { NamespaceSet, ipNs, nsPath, uniqueId } from '../../src/agent/dataplane/testing/namespaces.js';
-import { echoServer, udpOneShot, type LineProcess } from '../../src/agent/dataplane/testing/apps.js';
+import { NamespaceSet, ipNs, nsPath, uniqueId } from '../support/namespaces.js';
+import { echoServer, udpOneShot, type LineProcess } from '../support/apps.js';
 import { skipReason } from '../support/prereq.js';
 
 const skip = skipReason({ root: true, tools: ['ip', 'nsenter', 'sysctl', 'nft'] });

@@ -8,8 +8,9 @@ import { openTunnelEndpoint, type TunnelEndpoint } from '../../src/agent/datapla
 import { filterTableName, installMobilityFilters, openMobilityReceiver, type MobilityFilters, type MobilityReceiver, type ReceivedMobilityHeader } from '../../src/agent/dataplane/mobility-header-io.js';
 import { buildIpv6Packet } from '../../src/wire/packet.js';
 import * as ipv6 from '../../src/wire/ipv6.js';
-import { NamespaceSet, ipNs, nsPath, uniqueId } from '../../src/agent/dataplane/testing/namespaces.js';
+import { NamespaceSet, ipNs, nsPath, uniqueId } from '../support/namespaces.js';
 import { skipReason } from '../support/prereq.js';
+import { seededRandom } from '../support/random.js';
 
 const skip = skipReason({ root: true, tools: ['ip', 'nsenter', 'nft'] });
 const id = uniqueId();
@@ -18,17 +19,6 @@ const B = `dfb${id}`;
 const ADDR_A = '2001:db8:5::1';
 const ADDR_B = '2001:db8:5::2';
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function outer(nextHeader: number, payload: Buffer): Buffer {
   const h = ipv6.encode({ trafficClass: 0, flowLabel: 0, payloadLength: payload.length, nextHeader, hopLimit: 64, src: ADDR_A, dst: ADDR_B });
@@ -52,7 +42,7 @@ describe.skipIf(skip)('10,000 malformed packets at the receivers', () => {
   });
 
   it('counts and drops every one, and keeps working', async () => {
-    const rand = prng(0x5eed);
+    const rand = seededRandom(0x5eed);
     const int = (n: number) => Math.floor(rand() * n);
     const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
     const inner: Buffer[] = [];

@@ -22,7 +22,7 @@ import {
 } from '../../src/agent/dataplane/mobility-header-io.js';
 import { verifyPseudoHeaderChecksum } from '../../src/wire/checksum.js';
 import * as mh from '../../src/wire/mh/index.js';
-import { NamespaceSet, ipNs, nsPath, sh, uniqueId } from '../../src/agent/dataplane/testing/namespaces.js';
+import { NamespaceSet, ipNs, nsPath, sh, uniqueId } from '../support/namespaces.js';
 import { skipReason } from '../support/prereq.js';
 
 const skip = skipReason({ root: true, tools: ['ip', 'nsenter', 'nft', 'tcpdump', 'tshark'] });

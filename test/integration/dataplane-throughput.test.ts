@@ -1,5 +1,5 @@
 // TCP throughput through the userspace data plane vs. plain kernel routing between the same
-// namespaces (issue 4 target: the tunnel carries at least half the routed rate). The mobile node's
+// namespaces (target: the tunnel carries at least half the routed rate). The mobile node's
 // and the home agent's pieces each run in their own process (testing/piece.ts), as agents would:
 //
 //   tunnelled: iperf3 -B HoA (mn) → hoa0 → mn piece → IPv6-in-IPv6 → ha piece → mipha0 → kernel → cn
@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LineProcess } from '../../src/agent/dataplane/testing/apps.js';
-import { NamespaceSet, ipNs, uniqueId } from '../../src/agent/dataplane/testing/namespaces.js';
+import { LineProcess } from '../support/apps.js';
+import { NamespaceSet, ipNs, uniqueId } from '../support/namespaces.js';
 import { skipReason } from '../support/prereq.js';
 
 const skip = skipReason({ root: true, tools: ['ip', 'nsenter', 'sysctl', 'iperf3', 'ethtool', 'tcpdump', 'tshark'] });

@@ -9,7 +9,7 @@ import { openTunnelEndpoint, type TunnelEndpoint } from '../../src/agent/datapla
 import { buildIpv6Packet } from '../../src/wire/packet.js';
 import * as udp from '../../src/wire/udp.js';
 import { ipv6ToBytes } from '../../src/wire/address.js';
-import { NamespaceSet, ipNs, nsPath, uniqueId } from '../../src/agent/dataplane/testing/namespaces.js';
+import { NamespaceSet, ipNs, nsPath, uniqueId } from '../support/namespaces.js';
 import { skipReason } from '../support/prereq.js';
 
 const skip = skipReason({ root: true, tools: ['ip', 'nsenter'] });

@@ -1,4 +1,4 @@
-// The shipped labs on the docker runtime (issue 6): the same YAML, the same expectations as on
+// The shipped labs on the docker runtime: the same YAML, the same expectations as on
 // netns, judged from the pcaps alike; teardown leaves no container, and a killed run is cleaned up.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';

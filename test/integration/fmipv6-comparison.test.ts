@@ -1,4 +1,4 @@
-// The same move on the same lab, with FMIPv6 and with plain Mobile IPv6 (issue 5): topologies/
+// The same move on the same lab, with FMIPv6 and with plain Mobile IPv6: topologies/
 // fmipv6-predictive.yaml as shipped, and the variant with `agent.fmipv6: { enabled: false }` on mn (the
 // routers keep their roles, mn simply never speaks FMIPv6). Both results.json are put side by side in
 // fmipv6-vs-mipv6.json (in the FMIPv6 run's output directory); FMIPv6 must lose less and interrupt less.

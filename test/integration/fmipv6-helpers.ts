@@ -89,7 +89,7 @@ export async function runLabFile(
 
 /** Flow sequence numbers seen in a capture (also inside tunnels), with their capture time in ms. */
 export function flowPackets(pcap: string, flowId = 1): { seq: number; at: number; outerSrc: string; outerDst: string }[] {
-  // Flow packet (src/traffic/flow-packet.ts): magic "MLFP" at 0, flow id at 8, seq at 12.
+  // Flow packet (src/wire/flow.ts): magic "MLFP" at 0, flow id at 8, seq at 12.
   return tshark(pcap, 'udp.payload[0:4] == 4d:4c:46:50', ['frame.time_epoch', 'udp.payload', 'ipv6.src', 'ipv6.dst'])
     .map((r) => ({ at: Number(r[0]) * 1000, payload: r[1]!, src: r[2]!.split(',')[0]!, dst: r[3]!.split(',')[0]! }))
     .filter((r) => parseInt(r.payload.slice(16, 24), 16) === flowId)

@@ -1,4 +1,4 @@
-// Variants of topologies/fmipv6-predictive.yaml where fast handover meets resistance (issue 5):
+// Variants of topologies/fmipv6-predictive.yaml where fast handover meets resistance:
 //   - the NAR finds the proposed NCoA in use (its neighbour cache holds it) and assigns another
 //     (HAck code 1, FBack status 1 with the NCoA): mn uses the NAR's address for the UNA and the
 //     buffered packets, then Mobile IPv6 registers its SLAAC address — the flow recovers, nothing lost;
@@ -7,7 +7,7 @@
 //     results.json counts equals the NAR's overflow counter.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eui64Address } from '../../src/protocols/fmipv6/address.js';
+import { eui64Address } from '../../src/wire/address.js';
 import type { StartedLab } from '../../src/lab/lab.js';
 import { checkPrereqs } from '../support/prereq.js';
 import { flowPackets, runLabFile, signalling, tshark, TOOLS } from './fmipv6-helpers.js';

@@ -1,4 +1,4 @@
-// topologies/fmipv6-p2p.yaml end to end (issue 5, point-to-point links): ar2 gives the arriving mn a
+// topologies/fmipv6-p2p.yaml end to end (point-to-point links): ar2 gives the arriving mn a
 // /64 of its own out of fd00:f:3:b200::/56, reserved during HI/HAck and advertised on arrival.
 // Checked in the pcaps (tshark) and the agents' status: HI with S set, HAck code 2, FBack status 1 with
 // the NCoA, the UNA from that NCoA, a Router Advertisement on ap2 with the per-MN prefix, the BU to the

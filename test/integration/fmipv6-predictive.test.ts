@@ -1,4 +1,4 @@
-// topologies/fmipv6-predictive.yaml end to end (issue 5): mn moves ap1 -> ap2 with a 100 ms L2 gap
+// topologies/fmipv6-predictive.yaml end to end: mn moves ap1 -> ap2 with a 100 ms L2 gap
 // while cn sends 200 packets/s to its home address. Checked from results.json, the agents' final
 // status, the flow sink and the pcaps (tshark):
 //   - zero packets lost, interruption at most L2 gap + 2 x MN-NAR delay (0: the air has none) + 10 ms;

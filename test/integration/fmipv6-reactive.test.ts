@@ -1,4 +1,4 @@
-// topologies/fmipv6-reactive.yaml end to end (issue 5): no "link going down" before the detach, so
+// topologies/fmipv6-reactive.yaml end to end: no "link going down" before the detach, so
 // mn sends its FBU from the new link (RFC 5568 §3.2). Checked from results.json, the agents' status
 // and the pcaps (tshark):
 //   - the FBU travels from the new link: seen on ap2 with source the NCoA and the PCoA in a Home

@@ -1,4 +1,4 @@
-// Teardown always happens (issue 2): 20 up/down cycles leave nothing behind, and a run killed with
+// Teardown always happens: 20 up/down cycles leave nothing behind, and a run killed with
 // SIGKILL is fully removed by `mipshop-lab down <lab>` (what `down --all` does for every lab; running
 // `--all` here would also take down the labs of other tests on a shared machine).
 import { execFileSync, spawn } from 'node:child_process';

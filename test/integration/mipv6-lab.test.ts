@@ -1,4 +1,4 @@
-// topologies/mipv6.yaml end to end (issue 4): the mobile node goes home -> ap1 -> ap2 -> home while
+// topologies/mipv6.yaml end to end: the mobile node goes home -> ap1 -> ap2 -> home while
 // cn runs a constant-rate UDP flow and an iperf3 TCP session to its home address. Checked from
 // results.json, the iperf3 report and the pcaps (tshark): every move is survived, each interruption
 // stays below L2 gap + movement detection + BU round trip + 30 ms (each piece measured in the

@@ -1,5 +1,5 @@
-// 10,000 malformed Mobility Header packets at the home agent of topologies/mipv6.yaml (issue 4;
-// conventions: bytes from the network never crash anything, they are counted and dropped). With mn
+// 10,000 malformed Mobility Header packets at the home agent of topologies/mipv6.yaml
+// (conventions: bytes from the network never crash anything, they are counted and dropped). With mn
 // registered from ap1, Ethernet frames are put on the cr–ha link from cr's side (so that packets a
 // router would refuse to forward, e.g. a Payload Length past the end, still reach the HA), all to the
 // HA's address, a mix of plain MH (the raw-135 path) and HAO-bearing packets (the AF_PACKET path):
@@ -20,22 +20,12 @@ import { NextHeader } from '../../src/wire/ipv6.js';
 import { buildIpv6Packet, type ExtensionHeaderInput } from '../../src/wire/packet.js';
 import { CN_ADDRESS, HA_ADDRESS, MN_HOA, bindingOf, cnReachesMn, homeAgentStatus, moveAndRegister, upMipv6Lab, wait, waitFor, type HomeAgentView } from '../support/mipv6-attack.js';
 import { checkPrereqs } from '../support/prereq.js';
+import { seededRandom } from '../support/random.js';
 
 const missing = checkPrereqs({ root: true, tools: ['ip', 'nft', 'ping'] });
 const TOTAL = 10_000;
 const MARK = 0xbad42; // flow label of every malformed packet
 const IPPROTO_NONE = 59;
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Where each kind must end up at the HA (mobility-header-io.ts receiver stats, kernel raw6 drops). */
 const KINDS = {
@@ -75,7 +65,7 @@ interface Malformed {
 }
 
 function makePackets(seed: number): Malformed[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const int = (n: number) => Math.floor(rand() * n);
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
   const kinds = Object.keys(KINDS) as Kind[];

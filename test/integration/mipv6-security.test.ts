@@ -1,4 +1,4 @@
-// Forged Binding Updates at the home agent of topologies/mipv6.yaml (issue 4, RFC 6275 §15.1, RFC
+// Forged Binding Updates at the home agent of topologies/mipv6.yaml (RFC 6275 §15.1, RFC
 // 4285): with mn registered from ap1, the test process sends from cn's namespace (a) a BU for mn's home
 // address sealed with a wrong key, (b) a byte-for-byte replay of a BU mn really sent (captured on the
 // HA's core link), (c) a BU correctly authenticated as mn2 (a second node the HA knows) naming mn's

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames } from '../../src/analysis/frames.js';
 import { readCapture, writePcap } from '../../src/analysis/pcap/read.js';
-import { ether, flowIpv6, frame, tunnel, upperPacket } from '../../src/analysis/test-packets.js';
+import { ether, flowIpv6, frame, tunnel, upperPacket } from '../../src/analysis/testing/packets.js';
 import { skipReason } from '../support/prereq.js';
 
 const skip = skipReason({ root: true, tools: ['ip', 'tcpdump', 'tshark', 'editcap', 'text2pcap'] });

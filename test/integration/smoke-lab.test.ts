@@ -1,4 +1,4 @@
-// The smoke lab on the netns runtime (issue 2): impaired links behave as configured, the mobile node's
+// The smoke lab on the netns runtime: impaired links behave as configured, the mobile node's
 // move is a real carrier loss and a new SLAAC address from the second AP, and every pcap decodes cleanly.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';

@@ -15,7 +15,7 @@ import { interruption, measureHandoverFlow } from '../../src/analysis/handover.j
 import { readCapture } from '../../src/analysis/pcap/read.js';
 import { buildResults, decodeCaptures } from '../../src/analysis/results.js';
 import { udpSendArgs, udpSinkArgs } from '../../src/traffic/argv.js';
-import { realtimeNs } from '../../src/traffic/flow-packet.js';
+import { realtimeNs } from '../../src/traffic/clock.js';
 import { parseSinkLog } from '../../src/traffic/udp-sink.js';
 import { skipReason } from '../support/prereq.js';
 

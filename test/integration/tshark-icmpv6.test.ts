@@ -1,7 +1,7 @@
 // tshark conformance for ICMPv6: every message and ND option we encode is read back by tshark 4.0;
 // each field must equal what we encoded, the checksum status must be Good (tshark verifies ICMPv6
-// checksums with the HAO/RH2 substitutions, spec §0.2.1), and no frame may be malformed or carry an
-// error-level expert item.
+// checksums with the HAO/RH2 substitutions of RFC 6275 §6.3, §6.4), and no frame may be malformed or
+// carry an error-level expert item.
 
 import { describe, expect, test } from 'vitest';
 import { skipReason } from '../support/prereq.js';
@@ -10,8 +10,8 @@ import type { Icmpv6Message } from '../../src/wire/icmpv6/header.js';
 import type { PrefixInformation } from '../../src/wire/icmpv6/nd-options.js';
 import { buildIpv6Packet, type ExtensionHeaderInput } from '../../src/wire/packet.js';
 import { pseudoHeaderAddresses, walkIpv6 } from '../../src/wire/ipv6.js';
-import { compareFields, FRAME_CHECK_FIELDS, frameErrors, tsharkFields } from '../../src/wire/testing/tshark.js';
-import { ICMPV6_FIELDS, icmpv6Fields } from '../../src/wire/testing/tshark-expect.js';
+import { compareFields, FRAME_CHECK_FIELDS, frameErrors, tsharkFields } from '../support/tshark.js';
+import { ICMPV6_FIELDS, icmpv6Fields } from '../support/tshark-expect.js';
 
 const HOA = '2001:db8:1::100';
 const COA = '2001:db8:2::100';

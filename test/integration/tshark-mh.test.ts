@@ -1,7 +1,7 @@
 // tshark conformance for the Mobility Header: every message type and every mobility option we encode
 // is written to a pcap (LINKTYPE_RAW), read back with tshark 4.0 -T fields, and each field tshark
 // shows is compared with what we encoded; no frame may be malformed or carry an error-level expert
-// item. Wireshark does not verify MH checksums (spec §0.2.1), so each packet is also checked with our
+// item. Wireshark 4.0 does not verify MH checksums, so each packet is also checked with our
 // own decoder against the pseudo-header with the RFC 6275 §6.1.7 substitutions.
 
 import { describe, expect, test } from 'vitest';
@@ -13,8 +13,8 @@ import type { MobilityMessage } from '../../src/wire/mh/header.js';
 import { bindingAcknowledgement, bindingUpdate } from '../../src/wire/mh/binding.js';
 import { proxyBindingAcknowledgement, proxyBindingUpdate } from '../../src/wire/mh/pmipv6.js';
 import { naiIdentifier, timestampFromUnixMs } from '../../src/wire/mh/options/types.js';
-import { compareFields, FRAME_CHECK_FIELDS, frameErrors, tsharkFields } from '../../src/wire/testing/tshark.js';
-import { MH_FIELDS, mobilityHeaderFields } from '../../src/wire/testing/tshark-expect.js';
+import { compareFields, FRAME_CHECK_FIELDS, frameErrors, tsharkFields } from '../support/tshark.js';
+import { MH_FIELDS, mobilityHeaderFields } from '../support/tshark-expect.js';
 
 const HOA = '2001:db8:1::100';
 const COA = '2001:db8:2::100';

@@ -43,8 +43,9 @@ describe('sendMobilityHeaderAction', () => {
     const sent: MobilityHeaderToSend[] = [];
     const sender = { send: (m: MobilityHeaderToSend) => (sent.push(m), true) } as MobilitySender;
     const bytes = Buffer.alloc(16);
-    sendMobilityHeaderAction(sender, { kind: 'send-mh', src: 'ha', dst: 'coa', routingType2: 'hoa', bytes });
-    sendMobilityHeaderAction(sender, { kind: 'send-mh', src: 'coa', dst: 'ha', homeAddressOption: 'hoa', bytes });
+    const message = { type: 'BindingRefreshRequest' as const, options: [] };
+    sendMobilityHeaderAction(sender, { kind: 'send-mh', src: 'ha', dst: 'coa', routingType2: 'hoa', message, bytes });
+    sendMobilityHeaderAction(sender, { kind: 'send-mh', src: 'coa', dst: 'ha', homeAddressOption: 'hoa', message, bytes });
     expect(sent).toEqual([
       { src: 'ha', dst: 'coa', routingHomeAddress: 'hoa', mh: bytes },
       { src: 'coa', dst: 'ha', homeAddress: 'hoa', mh: bytes },

@@ -3,7 +3,7 @@
 // (with fuzzed frames: never a throw, always a counter).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createFakeNative } from '../../native/fake.js';
+import { createFakeNative } from '../../native/testing/fake.js';
 import { macToBytes } from '../../wire/address.js';
 import { verifyPseudoHeaderChecksum } from '../../wire/checksum.js';
 import { walkIpv6 } from '../../wire/ipv6.js';

@@ -1,8 +1,8 @@
 // tunnel.ts without root: the RFC 2473 outer header byte for byte, the whole-packet check, and two
-// endpoints over the fake native binding (src/native/fake.ts).
+// endpoints over the fake native binding (src/native/testing/fake.ts).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createFakeNative } from '../../native/fake.js';
+import { createFakeNative } from '../../native/testing/fake.js';
 import { ipv6ToBytes } from '../../wire/address.js';
 import { buildIpv6Packet } from '../../wire/packet.js';
 import { walkIpv6 } from '../../wire/ipv6.js';

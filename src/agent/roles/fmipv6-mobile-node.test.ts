@@ -1,9 +1,9 @@
 // Pure pieces of the FMIPv6 agent roles: next-hop MACs of the MN's frames, unwrapping the PAR's tunnel,
-// when the MN role runs, the lab's AP table and the PAR's neighbour map built from it.
+// when the MN role runs, and the PAR's neighbour map built from the lab's AP table.
 import { describe, expect, it } from 'vitest';
 import { buildIpv6Packet } from '../../wire/packet.js';
 import * as udp from '../../wire/udp.js';
-import { agentAccessPoints, type AgentAccessPoint, type AgentConfig } from '../config.js';
+import type { AgentAccessPoint, AgentConfig } from '../config.js';
 import { fmipv6Enabled, nextHopMac, unwrapTunnels } from './fmipv6-mobile-node.js';
 import { neighbourMapFromLab } from './par.js';
 import type { RoleContext } from './role.js';
@@ -71,17 +71,7 @@ describe('fmipv6Enabled', () => {
   });
 });
 
-describe('the lab AP table and the PAR neighbour map', () => {
-  it('agentAccessPoints takes each AP router interface address and MAC', () => {
-    const lab = {
-      aps: [{ name: 'ap1', router: 'ar1', routerIface: 'ap1', prefix: 'fd00:f:1:a1::/64', bssid: '02:aa:00:00:00:01' }],
-      nodes: [{ name: 'ar1', roles: ['par', 'router'], interfaces: [{ name: 'ap1', kind: 'ap', mac: '02:00:00:00:01:01', addresses: ['fd00:f:1:a1::1/64'] }] }],
-    };
-    expect(agentAccessPoints(lab as never)).toEqual([
-      { name: 'ap1', bssid: '02:aa:00:00:00:01', router: 'ar1', routerIface: 'ap1', prefix: 'fd00:f:1:a1::/64', routerAddress: 'fd00:f:1:a1::1', routerMac: '02:00:00:00:01:01', routerRoles: ['par', 'router'] },
-    ]);
-  });
-
+describe('the PAR neighbour map from the lab AP table', () => {
   it('lists the other NARs APs as neighbours, its own as own, and leaves out routers that are no NAR', () => {
     const ctx = { config: config({ node: 'ar1', roles: ['par', 'nar', 'router'], aps: APS }) } as RoleContext;
     const map = neighbourMapFromLab(ctx, {});

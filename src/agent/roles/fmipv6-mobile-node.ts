@@ -15,24 +15,23 @@
 //   the stack with a header-included send, so applications on the home address get them.
 // Settings: agent.fmipv6 (fmipv6-settings.ts); `enabled: false` leaves the node to plain Mobile IPv6.
 import { spawn } from 'node:child_process';
-import type { Raw6Packet } from '../../native/types.js';
-import { canonical, eui64Address, inPrefix } from '../../protocols/fmipv6/address.js';
 import { FmipMobileNode, type FmipMobileNodeAction, type FmipMobileNodeInput } from '../../protocols/fmipv6/index.js';
-import { ipv6ToBytes, macToBytes } from '../../wire/address.js';
+import { bytesToIpv6, canonical, eui64Address, inPrefix, ipv6ToBytes, macToBytes } from '../../wire/address.js';
 import * as icmpv6 from '../../wire/icmpv6/header.js';
-import * as mh from '../../wire/mh/index.js';
 import { buildIpv6Packet } from '../../wire/packet.js';
 import { roleSettings, type AgentAccessPoint, type AgentConfig } from '../config.js';
+import { toMobilityHeaderToSend } from '../dataplane/actions.js';
 import { run } from '../dataplane/kernel.js';
-import { buildMobilityPacket, filterTableName, installMobilityFilters } from '../dataplane/mobility-header-io.js';
+import { onLines } from '../dataplane/lines.js';
+import { buildMobilityPacket, filterTableName, installMobilityFilters, openMobilityReceiver } from '../dataplane/mobility-header-io.js';
+import { countSent, mobilityHeaderInputs, receiveIcmpv6 } from '../dataplane/mobility-io.js';
 import { openTunnelEndpoint } from '../dataplane/tunnel.js';
-import type { MachineIo } from '../loop.js';
+import { Inbox, type MachineIo } from '../loop.js';
 import { fmipv6MobileNodeSettingsSchema } from './fmipv6-settings.js';
 import { carrierFromMonitorLine } from './mobile-node-link.js';
 import type { Role, RoleContext, RoleDefinition } from './role.js';
 
 const ICMPV6_FMIPV6 = 154;
-const IPPROTO_MH = 135;
 const IPPROTO_IPV6 = 41;
 /** Nested tunnels unwrapped at most (PAR -> NCoA around HA -> PCoA around the packet). */
 const MAX_UNWRAP = 3;
@@ -100,9 +99,7 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
     const homeAgent = (config.agent['mobile-node'] as { homeAgent?: string } | undefined)?.homeAgent;
     const routers = new Set(aps.map((a) => canonical(a.routerAddress)).filter((r) => !homeAgent || r !== canonical(homeAgent)));
 
-    let feed: ((inputs: readonly FmipMobileNodeInput[]) => void) | null = null;
-    const early: FmipMobileNodeInput[] = [];
-    const input = (i: FmipMobileNodeInput) => (feed ? feed([i]) : early.push(i));
+    const inbox = new Inbox<FmipMobileNodeInput>();
 
     // Frames out on the radio (protocol 0: send only).
     const frames = ctx.own(native.openPacketSocket({ ifname: radio.name, protocol: 0 }));
@@ -116,41 +113,27 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
       macToBytes(mac).copy(eth, 0);
       macToBytes(radio.mac).copy(eth, 6);
       eth.writeUInt16BE(0x86dd, 12);
-      counters.add(frames.send(Buffer.concat([eth, packet])) ? `sent.${what}` : `send-failed.${what}`);
+      countSent(counters, what, frames.send(Buffer.concat([eth, packet])));
     };
 
     // PrRtAdv in.
     const icmp = ctx.own(native.openRaw6Socket({ protocol: 58, bindDevice: radio.name, icmp6Types: [ICMPV6_FMIPV6] }));
-    icmp.start(
-      (packets: Raw6Packet[]) => {
-        for (const p of packets) {
-          const r = icmpv6.decode(p.data);
-          if (!r.ok) {
-            counters.malformed('icmp', r.error);
-            continue;
-          }
-          counters.add(`received.${r.value.type}`);
-          input({ kind: 'icmp', src: p.src, dst: p.dst, hopLimit: p.hopLimit, message: r.value });
-        }
-      },
-      () => counters.add('icmp.socket-error'),
-    );
-    // FBack in (plain MH to the PCoA on the old link, to the NCoA through the NAR's buffer).
-    const mhSock = ctx.own(native.openRaw6Socket({ protocol: IPPROTO_MH, checksumOffset: 4 }));
-    mhSock.start(
-      (packets: Raw6Packet[]) => {
-        for (const p of packets) {
-          const r = mh.decode(p.data, 0);
-          if (!r.ok) {
-            counters.malformed('mh', r.error);
-            continue;
-          }
-          if (r.value.type !== 'FastBindingAcknowledgement') continue; // Mobile IPv6's messages: the other role's
-          counters.add('received.FastBindingAcknowledgement');
-          input({ kind: 'mh', src: p.src, dst: p.dst, message: r.value });
-        }
-      },
-      () => counters.add('mh.socket-error'),
+    receiveIcmpv6(icmp, { counters, onInput: (i) => inbox.push(i) });
+    // FBack in (plain MH to the PCoA on the old link, to the NCoA through the NAR's buffer): the raw-135
+    // socket only; HAO/RH2 messages are the Mobile IPv6 role's.
+    const mhIn = ctx.own(
+      openMobilityReceiver({
+        native,
+        interfaces: [],
+        addresses: [],
+        onMessage: mobilityHeaderInputs({
+          counters,
+          countBy: 'type',
+          // Mobile IPv6's messages: the other role's.
+          screen: (i) => (i.message.type === 'FastBindingAcknowledgement' ? null : i.message.type),
+          onInput: (i) => inbox.push(i),
+        }),
+      }),
     );
 
     // The PAR's tunnel to the NCoA: unwrap and hand to the stack (header-included, routed locally).
@@ -172,7 +155,7 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
             return;
           }
           try {
-            if (toStack.send(Buffer.from(p), ipText(p.subarray(24, 40)))) st.delivered++;
+            if (toStack.send(Buffer.from(p), bytesToIpv6(p, 24))) st.delivered++;
             else st.deliverFailed++;
           } catch {
             st.deliverFailed++;
@@ -204,10 +187,7 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
     let lastTarget: AgentAccessPoint | undefined;
     const events: unknown[] = [];
     const io: MachineIo<FmipMobileNodeInput, FmipMobileNodeAction> = {
-      start(f) {
-        feed = f;
-        if (early.length) f(early.splice(0));
-      },
+      start: (f) => inbox.start(f),
       perform(a) {
         switch (a.kind) {
           case 'send-icmp': {
@@ -216,7 +196,7 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
             return;
           }
           case 'send-mh': {
-            const pkt = buildMobilityPacket({ src: a.src, dst: a.dst, mh: mh.encode(a.message), ...(a.homeAddressOption ? { homeAddress: a.homeAddressOption } : {}) });
+            const pkt = buildMobilityPacket(toMobilityHeaderToSend(a));
             sendFrame(pkt, a.src, a.dst, a.message.type);
             return;
           }
@@ -247,22 +227,16 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
     monitor.on('error', () => counters.add('carrier.monitor-error'));
     ctx.own({ close: () => monitor.kill() });
     let carrier: boolean | null = null;
-    let rest = '';
-    monitor.stdout!.setEncoding('utf8');
-    monitor.stdout!.on('data', (chunk: string) => {
-      const lines = (rest + chunk).split('\n');
-      rest = lines.pop() ?? '';
-      for (const l of lines) {
-        const up = carrierFromMonitorLine(l, radio.name);
-        if (up === null || up === carrier) continue;
-        carrier = up;
-        counters.add(up ? 'carrier.up' : 'carrier.down');
-        running.feed([up ? { kind: 'link-up' } : { kind: 'link-down' }]);
-        if (up && machine.state.handover === null && lastTarget && canonical(machine.state.router) !== canonical(lastTarget.routerAddress)) {
-          // FMIPv6 had no part in this move (fallback): Mobile IPv6 handles it; tell the machine where we are.
-          const t = lastTarget;
-          running.feed([{ kind: 'attached', router: t.routerAddress, careOfAddress: eui64Address(t.prefix.split('/')[0]!, radio.mac), apId: t.bssid }]);
-        }
+    onLines(monitor.stdout!, (l) => {
+      const up = carrierFromMonitorLine(l, radio.name);
+      if (up === null || up === carrier) return;
+      carrier = up;
+      counters.add(up ? 'carrier.up' : 'carrier.down');
+      running.feed([up ? { kind: 'link-up' } : { kind: 'link-down' }]);
+      if (up && machine.state.handover === null && lastTarget && canonical(machine.state.router) !== canonical(lastTarget.routerAddress)) {
+        // FMIPv6 had no part in this move (fallback): Mobile IPv6 handles it; tell the machine where we are.
+        const t = lastTarget;
+        running.feed([{ kind: 'attached', router: t.routerAddress, careOfAddress: eui64Address(t.prefix.split('/')[0]!, radio.mac), apId: t.bssid }]);
       }
     });
     log.info('fmn.started', { iface: radio.name, router: first.routerAddress, careOfAddress: machine.state.careOfAddress, ap: first.name });
@@ -286,13 +260,7 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
             counters.add(`l2.carrier-trigger-ignored.${e.event}`);
         }
       },
-      state: () => ({ ...machine.state, counters: { ...machine.counters }, tunnel: { local: tunnel.local, ...st }, events: events.slice(-12) }),
+      state: () => ({ ...machine.state, counters: { ...machine.counters }, tunnel: { local: tunnel.local, ...st }, mobilityHeaders: mhIn.stats(), events: events.slice(-12) }),
     };
   },
 };
-
-function ipText(b: Buffer): string {
-  const parts: string[] = [];
-  for (let i = 0; i < 16; i += 2) parts.push(((b[i]! << 8) | b[i + 1]!).toString(16));
-  return canonical(parts.join(':'));
-}

@@ -13,16 +13,16 @@
 // Route changes go through one long-running `ip -batch -` so a diversion takes effect in well under a
 // millisecond (a spawned `ip` costs several): the PAR must start tunnelling as soon as the HAck is in.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { PacketSocket, Raw6Packet, Raw6Socket, TunDevice } from '../../native/types.js';
+import type { PacketSocket, Raw6Socket, TunDevice } from '../../native/types.js';
 import * as icmpv6 from '../../wire/icmpv6/header.js';
 import type { Icmpv6Message } from '../../wire/icmpv6/header.js';
-import * as mh from '../../wire/mh/index.js';
-import { macToBytes } from '../../wire/address.js';
-import { canonical, inPrefix } from '../../protocols/fmipv6/address.js';
-import type { Icmpv6Input, MobilityHeaderInput } from '../../protocols/fmipv6/types.js';
+import { bytesToIpv6, canonical, inPrefix, macToBytes } from '../../wire/address.js';
+import type { Icmpv6Input, MobilityHeaderInput, SendIcmpv6, SendMobilityHeader } from '../../protocols/core/index.js';
 import type { AgentAccessPoint } from '../config.js';
 import { ipBatchForceSync, run } from '../dataplane/kernel.js';
+import { onLines } from '../dataplane/lines.js';
 import { filterTableName, openMobilityHeaderIo, type MobilityHeaderIo } from '../dataplane/mobility-header-io.js';
+import { countSent, mobilityHeaderInputs, receiveIcmpv6, sendMobilityHeader } from '../dataplane/mobility-io.js';
 import type { RoleContext } from './role.js';
 
 export const ICMPV6_NEIGHBOR_ADVERTISEMENT = 136;
@@ -44,17 +44,9 @@ export interface IpStream {
 export function openIpStream(onError: (text: string) => void): IpStream {
   let child: ChildProcess | null = spawn('ip', ['-6', '-force', '-batch', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const waiting: (() => void)[] = [];
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (t: string) => {
-    out += t;
-    let nl: number;
-    while ((nl = out.indexOf('\n')) >= 0) {
-      const line = out.slice(0, nl);
-      out = out.slice(nl + 1);
-      // The marker: `link show dev lo` prints "1: lo: <...>" once per call, in order.
-      if (/^\d+: lo:/.test(line)) waiting.shift()?.();
-    }
+  onLines(child.stdout!, (line) => {
+    // The marker: `link show dev lo` prints "1: lo: <...>" once per call, in order.
+    if (/^\d+: lo:/.test(line)) waiting.shift()?.();
   });
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (t: string) => onError(t.trim()));
@@ -107,7 +99,8 @@ export interface RouterIo {
   /** The router's address: the first AP cell's (PAR and NAR messages leave from it). */
   readonly address: string;
   sendIcmp(cell: AccessCell | undefined, src: string | undefined, dst: string, hopLimit: number, message: Icmpv6Message): boolean;
-  sendMh(src: string, dst: string, message: mh.MobilityMessage, homeAddressOption?: string): boolean;
+  /** Performs a machine's send action, counted `sent.<Type>` or `send-failed.<Type>`. */
+  send(a: SendIcmpv6 | SendMobilityHeader): boolean;
   /** Route `address` into the TUN (true) or normally again (false); settles once the kernel has it. */
   divert(address: string, on: boolean): Promise<void>;
   /** Sends whole IPv6 packets onto the cell holding `dst` to `mac` (hop limit decremented: we forward them). */
@@ -153,19 +146,7 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
       native.openRaw6Socket({ protocol: 58, bindDevice: cell.iface, icmp6Types: [ICMPV6_FMIPV6, ICMPV6_NEIGHBOR_ADVERTISEMENT], unicastHops: ND_HOP_LIMIT, multicastHops: ND_HOP_LIMIT }),
     );
     icmpSockets.set(cell.iface, sock);
-    sock.start(
-      (packets: Raw6Packet[]) => {
-        for (const p of packets) {
-          const r = icmpv6.decode(p.data);
-          if (!r.ok) {
-            counters.malformed('icmp', r.error);
-            continue;
-          }
-          handlers.onIcmp({ kind: 'icmp', src: p.src, dst: p.dst, hopLimit: p.hopLimit, message: r.value }, cell);
-        }
-      },
-      () => counters.add('icmp.socket-error'),
-    );
+    receiveIcmpv6(sock, { counters, onInput: (input) => handlers.onIcmp(input, cell) });
   }
 
   // Off-cell ICMPv6 (Echo Requests toward the other routers): a socket bound to no device, receiving nothing.
@@ -178,16 +159,13 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
       // Every interface: a reactive FBU (HAO) comes from the NAR over a core link (RFC 5568 §3.2).
       interfaces: config.interfaces.filter((i) => i.kind !== 'radio').map((i) => i.name),
       addresses: cells.map((c) => c.address),
-      onMessage: (m) => {
-        const r = mh.decode(m.mh, 0);
-        if (!r.ok) {
-          counters.malformed('mh', r.error);
-          return;
-        }
-        if (!cells.some((c) => c.address === m.dst)) return; // an MH for someone else (raw sockets see all)
-        counters.add(`mh.received.${r.value.type}`);
-        handlers.onMobilityHeader({ kind: 'mh', src: m.src, dst: m.dst, ...(m.homeAddress ? { homeAddressOption: m.homeAddress } : {}), message: r.value });
-      },
+      onMessage: mobilityHeaderInputs({
+        counters,
+        countBy: 'type',
+        // The raw-135 socket sees every MH to this node, not only to the routers' addresses.
+        screen: (i) => (cells.some((c) => c.address === i.dst) ? null : 'address'),
+        onInput: (i) => handlers.onMobilityHeader(i),
+      }),
     }),
   );
 
@@ -212,7 +190,7 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
           counters.add('divert.not-ipv6');
           continue;
         }
-        const dst = bytesToText(p.subarray(24, 40));
+        const dst = bytesToIpv6(p, 24);
         handlers.onDiverted(dst, Buffer.from(p));
       }
     },
@@ -239,13 +217,7 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
   };
   const monitor = spawn('ip', ['-6', '-o', 'monitor', 'neigh'], { stdio: ['ignore', 'pipe', 'ignore'] });
   monitor.on('error', () => counters.add('neigh.monitor-error'));
-  let rest = '';
-  monitor.stdout!.setEncoding('utf8');
-  monitor.stdout!.on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop() ?? '';
-    for (const l of lines) onNeighLine(l);
-  });
+  onLines(monitor.stdout!, onNeighLine);
   ctx.own({ close: () => monitor.kill() });
   for (const cell of cells) {
     const text = await run(undefined, 'ip', ['-6', 'neigh', 'show', 'dev', cell.iface]).catch(() => '');
@@ -253,25 +225,27 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
   }
 
   const cellOf = (a: string) => cells.find((c) => inPrefix(a, c.prefix, c.prefixLength));
+  const sendIcmp: RouterIo['sendIcmp'] = (cell, src, dst, hopLimit, message) => {
+    const c = cell ?? cellOf(dst) ?? (dst.startsWith('ff') ? cells[0] : undefined);
+    try {
+      // The kernel fills in the ICMPv6 checksum on raw ICMPv6 sockets (RFC 3542 §3.1).
+      if (!c) return offCell.send(icmpv6.encode(message), dst, { hopLimit, ...(src ? { src } : {}) });
+      const sock = icmpSockets.get(c.iface)!;
+      return sock.send(icmpv6.encode(message), dst, { ifindex: c.ifindex, hopLimit, ...(src ? { src } : {}) });
+    } catch (err) {
+      counters.add(`icmp.send-error.${(err as NodeJS.ErrnoException).code ?? 'unknown'}`);
+      return false;
+    }
+  };
   const st = { delivered: 0, deliverFailed: 0, reinjected: 0, diversions: 0 };
   return {
     cells,
     address,
     cellOf,
-    sendIcmp(cell, src, dst, hopLimit, message) {
-      const c = cell ?? cellOf(dst) ?? (dst.startsWith('ff') ? cells[0] : undefined);
-      try {
-        // The kernel fills in the ICMPv6 checksum on raw ICMPv6 sockets (RFC 3542 §3.1).
-        if (!c) return offCell.send(icmpv6.encode(message), dst, { hopLimit, ...(src ? { src } : {}) });
-        const sock = icmpSockets.get(c.iface)!;
-        return sock.send(icmpv6.encode(message), dst, { ifindex: c.ifindex, hopLimit, ...(src ? { src } : {}) });
-      } catch (err) {
-        counters.add(`icmp.send-error.${(err as NodeJS.ErrnoException).code ?? 'unknown'}`);
-        return false;
-      }
-    },
-    sendMh(src, dst, message, homeAddressOption) {
-      return mhIo.send({ src, dst, mh: mh.encode(message), ...(homeAddressOption ? { homeAddress: homeAddressOption } : {}) });
+    sendIcmp,
+    send(a) {
+      if (a.kind === 'send-mh') return sendMobilityHeader(mhIo, counters, a);
+      return countSent(counters, a.message.type, sendIcmp(undefined, a.src, a.dst, a.hopLimit, a.message));
     },
     divert(a, on) {
       st.diversions++;
@@ -300,7 +274,7 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
       let n = 0;
       for (const p of packets) {
         try {
-          if (headerIncluded.send(p, bytesToText(p.subarray(24, 40)))) n++;
+          if (headerIncluded.send(p, bytesToIpv6(p, 24))) n++;
         } catch {
           // counted below
         }
@@ -317,10 +291,4 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
     },
     stats: () => ({ ...st, mobilityHeaders: mhIo.stats(), tun: tun.stats() }),
   };
-}
-
-function bytesToText(b: Buffer): string {
-  const parts: string[] = [];
-  for (let i = 0; i < 16; i += 2) parts.push(((b[i]! << 8) | b[i + 1]!).toString(16));
-  return canonical(parts.join(':'));
 }

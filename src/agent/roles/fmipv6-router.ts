@@ -35,7 +35,6 @@ export const fmipv6RouterRole: RoleDefinition = {
         onIcmp(input, cell) {
           const t = input.message.type;
           if (t === 'RouterSolicitationForProxyAdvertisement') {
-            counters.add('icmp.received.RtSolPr');
             if (par) par.running.feed([input]);
           } else if (t === 'NeighborAdvertisement') {
             nar?.neighborAdvertisement(input, cell);

@@ -8,13 +8,12 @@
 // the access-router role on the same node sends its RAs (with the H flag when
 // agent["access-router"].homeAgent is set, RFC 6275 §7.1).
 import { HomeAgent, type HomeAgentAction, type HomeAgentInput } from '../../protocols/mipv6/home-agent.js';
-import { canonical } from '../../protocols/mipv6/prefix.js';
-import { bytesToIpv6, ipv6ToBytes } from '../../wire/address.js';
-import * as mh from '../../wire/mh/index.js';
+import { canonical, prefixOf } from '../../wire/address.js';
 import { roleSettings, type AgentConfig } from '../config.js';
 import { openHomeAgentForwarding } from '../dataplane/home-agent-forwarding.js';
-import { filterTableName, openMobilityHeaderIo, type ReceivedMobilityHeader } from '../dataplane/mobility-header-io.js';
-import type { MachineIo } from '../loop.js';
+import { filterTableName, openMobilityHeaderIo } from '../dataplane/mobility-header-io.js';
+import { mobilityHeaderInputs, sendMobilityHeader } from '../dataplane/mobility-io.js';
+import { Inbox, type MachineIo } from '../loop.js';
 import { openHomeAddressDad, type HomeAddressDad } from './home-address-dad.js';
 import { homeAgentSettingsSchema } from './mipv6-settings.js';
 import type { Role, RoleContext, RoleDefinition } from './role.js';
@@ -24,9 +23,7 @@ import { SerialQueue } from './serial-queue.js';
 export function splitAddress(withLength: string): { address: string; prefix: string; prefixLength: number } {
   const [a, l] = withLength.split('/');
   const prefixLength = Number(l ?? 128);
-  const bytes = ipv6ToBytes(a!);
-  for (let bit = prefixLength; bit < 128; bit++) bytes[bit >> 3] = bytes[bit >> 3]! & ~(0x80 >> (bit & 7));
-  return { address: canonical(a!), prefix: bytesToIpv6(bytes), prefixLength };
+  return { address: canonical(a!), prefix: prefixOf(a!, prefixLength), prefixLength };
 }
 
 export const homeAgentRole: RoleDefinition = {
@@ -61,23 +58,19 @@ export const homeAgentRole: RoleDefinition = {
 
     /** Care-of address of the last BU seen per home address (for the route prepared during DAD). */
     const lastCareOf = new Map<string, string>();
-    let feed: ((inputs: readonly HomeAgentInput[]) => void) | null = null;
-    const early: HomeAgentInput[] = [];
-    const input = (i: HomeAgentInput) => (feed ? feed([i]) : early.push(i));
+    const inbox = new Inbox<HomeAgentInput>();
+    const input = (i: HomeAgentInput) => inbox.push(i);
 
-    const onMessage = (m: ReceivedMobilityHeader) => {
-      const r = mh.decode(m.mh, 0); // checksum already verified by the receiver (RFC 6275 §9.2)
-      if (!r.ok) {
-        counters.malformed('mh', r.error);
-        return;
-      }
-      counters.add(`mh.received.${m.via}`);
-      if (r.value.type === 'BindingUpdate') {
-        const acoa = r.value.options.find((o) => o.type === 'AlternateCareOfAddress');
-        lastCareOf.set(canonical(m.homeAddress ?? m.src), canonical(acoa ? acoa.alternateCareOfAddress : m.src));
-      }
-      input({ kind: 'mh', src: m.src, dst: m.dst, ...(m.homeAddress !== undefined ? { homeAddressOption: m.homeAddress } : {}), message: r.value, bytes: m.mh });
-    };
+    const onMessage = mobilityHeaderInputs({
+      counters,
+      onInput: (i) => {
+        if (i.message.type === 'BindingUpdate') {
+          const acoa = i.message.options.find((o) => o.type === 'AlternateCareOfAddress');
+          lastCareOf.set(canonical(i.homeAddressOption ?? i.src), canonical(acoa ? acoa.alternateCareOfAddress : i.src));
+        }
+        input(i);
+      },
+    });
     const mhIo = ctx.own(
       await openMobilityHeaderIo({
         native: ctx.native,
@@ -97,10 +90,7 @@ export const homeAgentRole: RoleDefinition = {
       counters.add(`action-error.${label}`);
       log.warn('ha.action-failed', { action: label, err });
     });
-    const send = (a: Extract<HomeAgentAction, { kind: 'send-mh' }>) => {
-      const ok = mhIo.send({ src: a.src, dst: a.dst, ...(a.routingType2 !== undefined ? { routingHomeAddress: a.routingType2 } : {}), mh: a.bytes });
-      counters.add(ok ? `sent.${a.message.type}` : `send-failed.${a.message.type}`);
-    };
+    const send = (a: Extract<HomeAgentAction, { kind: 'send-mh' }>) => void sendMobilityHeader(mhIo, counters, a);
     // Actions of one handle() are collected and run together so that a BA to a home address (a
     // deregistration from home, §10.3.2) leaves after the route sending that address into the
     // tunnel is gone; otherwise the BA itself would be tunnelled to the old care-of address.
@@ -154,10 +144,7 @@ export const homeAgentRole: RoleDefinition = {
       for (const a of late) queue.push('send-mh', () => send(a));
     };
     const io: MachineIo<HomeAgentInput, HomeAgentAction> = {
-      start(f) {
-        feed = f;
-        if (early.length) f(early.splice(0));
-      },
+      start: (f) => inbox.start(f),
       perform(action) {
         if (batch.length === 0) queueMicrotask(flush);
         batch.push(action);

@@ -7,11 +7,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { NativeBinding, PacketSocket, Raw6Packet, Raw6Socket } from '../../native/types.js';
 import type { PrefixInformation } from '../../protocols/mipv6/mobile-node.js';
-import { canonical, inPrefix } from '../../protocols/mipv6/prefix.js';
-import { bytesToMac, macToBytes } from '../../wire/address.js';
+import { bytesToMac, canonical, inPrefix, macToBytes } from '../../wire/address.js';
 import { decode as decodeIcmpv6, encode as encodeIcmpv6 } from '../../wire/icmpv6/header.js';
 import type { DecodeError } from '../../wire/result.js';
 import { ipBatch, run } from '../dataplane/kernel.js';
+import { onLines } from '../dataplane/lines.js';
 
 export const ICMPV6_ROUTER_ADVERTISEMENT = 134;
 export const ALL_ROUTERS = 'ff02::2';
@@ -125,19 +125,11 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
 
   // Carrier changes from netlink, through iproute2 (the addon has no netlink socket).
   const monitor: ChildProcess = spawn('ip', ['-o', 'monitor', 'link'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  let rest = '';
-  monitor.stdout!.setEncoding('utf8');
-  monitor.stdout!.on('data', (chunk: string) => {
-    rest += chunk;
-    let nl: number;
-    while ((nl = rest.indexOf('\n')) >= 0) {
-      const line = rest.slice(0, nl);
-      rest = rest.slice(nl + 1);
-      const up = carrierFromMonitorLine(line, o.iface);
-      if (up === null || up === carrier) continue;
-      carrier = up;
-      o.onCarrier(up);
-    }
+  onLines(monitor.stdout!, (line) => {
+    const up = carrierFromMonitorLine(line, o.iface);
+    if (up === null || up === carrier) return;
+    carrier = up;
+    o.onCarrier(up);
   });
   monitor.on('error', () => {});
 

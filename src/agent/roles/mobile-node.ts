@@ -7,13 +7,14 @@
 //   on the radio at home (§11.5.4)
 // Settings: agent["mobile-node"] (mipv6-settings.ts).
 import { MobileNode, type MobileNodeAction, type MobileNodeInput } from '../../protocols/mipv6/mobile-node.js';
-import { canonical, slaacAddress } from '../../protocols/mipv6/prefix.js';
-import * as mh from '../../wire/mh/index.js';
+import { canonical, slaacAddress } from '../../wire/address.js';
 import { roleSettings, type AgentConfig } from '../config.js';
+import { toMobilityHeaderToSend } from '../dataplane/actions.js';
 import { openHomeAddress, type HomeAddress } from '../dataplane/home-address.js';
-import { buildMobilityPacket, filterTableName, openMobilityHeaderIo, type ReceivedMobilityHeader } from '../dataplane/mobility-header-io.js';
+import { buildMobilityPacket, filterTableName, openMobilityHeaderIo } from '../dataplane/mobility-header-io.js';
+import { countSent, mobilityHeaderInputs, sendMobilityHeader } from '../dataplane/mobility-io.js';
 import { openUnsolicitedAdvertiser, type UnsolicitedAdvertiser } from '../dataplane/neighbor-advertisement.js';
-import type { MachineIo } from '../loop.js';
+import { Inbox, type MachineIo } from '../loop.js';
 import { splitAddress } from './home-agent.js';
 import { eui64InterfaceId, openRadio } from './mobile-node-link.js';
 import { mobileNodeSettingsSchema } from './mipv6-settings.js';
@@ -52,9 +53,8 @@ export const mobileNodeRole: RoleDefinition = {
       ...(s.initialBindackTimeoutFirstRegMs !== undefined ? { initialBindackTimeoutFirstRegMs: s.initialBindackTimeoutFirstRegMs } : {}),
     });
 
-    let feed: ((inputs: readonly MobileNodeInput[]) => void) | null = null;
-    const early: MobileNodeInput[] = [];
-    const input = (i: MobileNodeInput) => (feed ? feed([i]) : early.push(i));
+    const inbox = new Inbox<MobileNodeInput>();
+    const input = (i: MobileNodeInput) => inbox.push(i);
     const queue = new SerialQueue((label, err) => {
       counters.add(`action-error.${label}`);
       log.warn('mn.action-failed', { action: label, err });
@@ -74,15 +74,7 @@ export const mobileNodeRole: RoleDefinition = {
       }),
     );
 
-    const onMessage = (m: ReceivedMobilityHeader) => {
-      const r = mh.decode(m.mh, 0); // checksum verified by the receiver
-      if (!r.ok) {
-        counters.malformed('mh', r.error);
-        return;
-      }
-      counters.add(`mh.received.${m.via}`);
-      input({ kind: 'mh', src: m.src, dst: m.dst, message: r.value, bytes: m.mh });
-    };
+    const onMessage = mobilityHeaderInputs({ counters, onInput: input });
     const mhIo = ctx.own(
       await openMobilityHeaderIo({
         native: ctx.native,
@@ -116,20 +108,14 @@ export const mobileNodeRole: RoleDefinition = {
       filterChain = p.catch(() => undefined);
       return p;
     };
-    const send = (a: Extract<MobileNodeAction, { kind: 'send-mh' }>) => {
-      const ok = mhIo.send({ src: a.src, dst: a.dst, ...(a.homeAddressOption !== undefined ? { homeAddress: a.homeAddressOption } : {}), mh: a.bytes });
-      counters.add(ok ? `sent.${a.message.type}` : `send-failed.${a.message.type}`);
-    };
+    const send = (a: Extract<MobileNodeAction, { kind: 'send-mh' }>) => void sendMobilityHeader(mhIo, counters, a);
     const leaveHome = async () => {
       if (hoa?.atHome) await hoa.setAtHome(false);
     };
     const io: MachineIo<MobileNodeInput, MobileNodeAction> = {
-      start(f) {
-        feed = f;
-        // `start` first (the home address goes on the TUN before anything may move it), then the
-        // carrier as it is now, then whatever the radio heard while the role was starting.
-        f([{ kind: 'start' }, ...(radio.carrier ? [{ kind: 'link-up' as const, iface: radioIface.name }] : []), ...early.splice(0)]);
-      },
+      // `start` first (the home address goes on the TUN before anything may move it), then the
+      // carrier as it is now, then whatever the radio heard while the role was starting.
+      start: (f) => inbox.start(f, [{ kind: 'start' }, ...(radio.carrier ? [{ kind: 'link-up' as const, iface: radioIface.name }] : [])]),
       perform(a) {
         switch (a.kind) {
           case 'home-address-on-tun':
@@ -167,8 +153,8 @@ export const mobileNodeRole: RoleDefinition = {
             // before the deregistration, whose BA comes back to it).
             if (a.homeAddressOption !== undefined) {
               // Straight to the new router's MAC when we know it: no wait for the routes of the new link.
-              const packet = buildMobilityPacket({ src: a.src, dst: a.dst, homeAddress: a.homeAddressOption, mh: a.bytes });
-              if (link && radio.sendToRouter(link.router, packet)) counters.add(`sent.${a.message.type}`);
+              const packet = buildMobilityPacket(toMobilityHeaderToSend(a));
+              if (link && radio.sendToRouter(link.router, packet)) countSent(counters, a.message.type, true);
               else void linkReady.then(() => send(a));
             }
             else if (queue.pending > 0) queue.push('send-mh', () => send(a));

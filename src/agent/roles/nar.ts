@@ -7,8 +7,7 @@
 //   framed to the Target Link-Layer Address of the UNA (no neighbour discovery in between)
 //   advertise-prefix (point-to-point links): a Router Advertisement with the MN's own prefix.
 import { NewAccessRouter, type NarAction, type NarInput } from '../../protocols/fmipv6/index.js';
-import { bytesToMac } from '../../wire/address.js';
-import { prefixOf } from '../../protocols/fmipv6/address.js';
+import { bytesToMac, prefixOf } from '../../wire/address.js';
 import type { MachineIo, RunningMachine } from '../loop.js';
 import { toRouterAdvertisement } from './router-discovery-wire.js';
 import type { Fmipv6RouterSettings } from './fmipv6-settings.js';
@@ -59,10 +58,8 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
     perform(a) {
       switch (a.kind) {
         case 'send-icmp':
-          counters.add(io.sendIcmp(undefined, a.src, a.dst, a.hopLimit, a.message) ? `sent.${a.message.type}` : `send-failed.${a.message.type}`);
-          return;
         case 'send-mh':
-          counters.add(io.sendMh(a.src, a.dst, a.message, a.homeAddressOption) ? `sent.${a.message.type}` : `send-failed.${a.message.type}`);
+          io.send(a);
           return;
         case 'buffer-start':
           diverting.add(a.ncoa);

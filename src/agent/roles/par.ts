@@ -63,10 +63,8 @@ export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
     perform(a) {
       switch (a.kind) {
         case 'send-icmp':
-          counters.add(io.sendIcmp(undefined, a.src, a.dst, a.hopLimit, a.message) ? `sent.${a.message.type}` : `send-failed.${a.message.type}`);
-          return;
         case 'send-mh':
-          counters.add(io.sendMh(a.src, a.dst, a.message, a.homeAddressOption) ? `sent.${a.message.type}` : `send-failed.${a.message.type}`);
+          io.send(a);
           return;
         case 'tunnel-start':
           // RFC 5568 §3.1 step 6: from the HAck on, what reaches the PCoA goes to the NCoA.

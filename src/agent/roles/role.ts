@@ -1,12 +1,13 @@
 // What a role is: the agent hands it the native binding, its config, a logger and counters; the
 // role opens its sockets, builds its machines and runs them in the agent's loop. Later roles (home
 // agent, mobile node, PAR/NAR, MAP, LMA/MAG) plug in the same way.
-import type { L2TriggerName } from '../../lab/topology/types.js';
 import type { NativeBinding } from '../../native/types.js';
 import type { AgentConfig } from '../config.js';
+import type { L2TriggerName } from '../l2-triggers.js';
 import type { Counters } from '../counters.js';
 import type { Logger } from '../log.js';
-import type { Clock, Machine, MachineIo, RunningMachine } from '../loop.js';
+import type { Machine } from '../../protocols/core/index.js';
+import type { Clock, MachineIo, RunningMachine } from '../loop.js';
 
 /** An L2 trigger from the scenario runner (architecture.md, "The layer-2 model"). */
 export interface L2TriggerEvent {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describeLabError } from '../errors.js';
-import type { SetOutcome } from '../main.js';
+import type { SetOutcome } from '../output.js';
 import { jsonOption } from '../options.js';
 import { EXIT_LAB_ERROR, EXIT_OK, makeOutput } from '../output.js';
 

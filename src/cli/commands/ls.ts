@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SetOutcome } from '../main.js';
+import type { SetOutcome } from '../output.js';
 import { jsonOption } from '../options.js';
 import { EXIT_OK, makeOutput } from '../output.js';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { StartedLab } from '../../lab/lab.js';
 import { describeLabError } from '../errors.js';
-import type { SetOutcome } from '../main.js';
+import type { SetOutcome } from '../output.js';
 import { jsonOption, nameOption, outOption, runtimeOption, upOptions } from '../options.js';
 import { EXIT_FAILED, EXIT_LAB_ERROR, EXIT_OK, makeOutput } from '../output.js';
 import { abortOnSignals } from '../signals.js';

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { chainLab } from './generate.js';
 import { parseAddressWithLength, parsePrefix, prefixesOverlap } from './ipv6.js';
 import { resolveLab } from './resolve.js';
-import { allAddresses, forward } from './testing.js';
+import { allAddresses, forward } from './testing/forwarding.js';
 import { labSchema, type LabInput } from './schema.js';
 import type { ResolvedLab } from './types.js';
 

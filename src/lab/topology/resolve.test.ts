@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chainLab } from './generate.js';
 import { slaacAddress } from './ipv6.js';
 import { loadLab, loadLabText } from './load.js';
-import { forward } from './testing.js';
+import { forward } from './testing/forwarding.js';
 
 const FILE = 'test.yaml';
 

@@ -1,9 +1,10 @@
 // The lab YAML as written: a zod schema, strict everywhere so a mistyped key is an error, with
 // quantities parsed from text ("20ms", "10mbit", "1%"). resolve.ts turns its output into a ResolvedLab.
 import { z } from 'zod';
-import { FLOW_HEADER_LENGTH, FLOW_MAX_SIZE } from '../../traffic/flow-packet.js';
+import { FLOW_HEADER_LENGTH, FLOW_MAX_SIZE } from '../../wire/flow.js';
 import { LAB_NAME_RE, NODE_NAME_RE } from '../names.js';
-import type { L2TriggerName, NodeRole } from './types.js';
+import { L2_TRIGGERS } from '../../agent/l2-triggers.js';
+import type { NodeRole } from './types.js';
 import { expectationSchema } from './expectations.js';
 import { isAddressWithLength, isIPv6Address, isPrefix } from './ipv6.js';
 import { bitRate, duration, packetRate, percent } from './schema-quantities.js';
@@ -12,9 +13,6 @@ const NODE_ROLES = [
   'host', 'router', 'mobile', 'access-router', 'home-agent', 'mobile-node',
   'par', 'nar', 'map', 'lma', 'mag',
 ] as const satisfies readonly NodeRole[];
-const L2_TRIGGERS = [
-  'link-going-down', 'new-ap-detected', 'link-up', 'link-down',
-] as const satisfies readonly L2TriggerName[];
 
 export { bitRate, duration, packetRate, percent };
 

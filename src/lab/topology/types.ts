@@ -1,3 +1,4 @@
+import type { L2TriggerName } from '../../agent/l2-triggers.js';
 import type { Expectation } from '../../analysis/expectations.js';
 
 // A lab after loading and resolving (resolve.ts): defaults applied, addresses planned, interface
@@ -61,7 +62,7 @@ export interface RouterAdvertisementConfig {
 export interface ResolvedNode {
   name: string;
   roles: NodeRole[];
-  /** Docker runtime: image and command of a node that runs its own software (issue 6). */
+  /** Docker runtime: image and command of a node that runs its own software. */
   image?: string;
   command?: string[];
   interfaces: ResolvedInterface[];
@@ -99,8 +100,6 @@ export interface ResolvedAp {
   bssid: string;
 }
 
-export type L2TriggerName = 'link-going-down' | 'new-ap-detected' | 'link-up' | 'link-down';
-
 export type ScenarioAction =
   | { kind: 'detach'; node: string }
   | { kind: 'attach'; node: string; ap: string }
@@ -114,7 +113,7 @@ export interface ScenarioEvent {
 
 export interface UdpFlowSpec {
   kind: 'udp';
-  /** Flow id carried in every packet (see src/traffic/flow-packet.ts). */
+  /** Flow id carried in every packet (see src/wire/flow.ts). */
   id: number;
   from: string;
   to: string;

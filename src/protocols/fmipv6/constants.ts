@@ -1,7 +1,7 @@
-// FMIPv6 numbers the machines use (RFC 5568). Values the digest marks (mem) and that the RFC text
-// could not be read for here are called out; each is a config default, so a lab can override it.
+// FMIPv6 numbers the machines use (RFC 5568). Values this code assumes rather than takes from the
+// RFC are called out; each is a config default, so a lab can override it.
 
-/** PrRtAdv Code (RFC 5568 §6.1.2; Wireshark's table, spec §4.1). */
+/** PrRtAdv Code (RFC 5568 §6.1.2; names as in Wireshark 4.0's value table). */
 export const PrRtAdvCode = {
   /** The options carry the [AP-ID, AR-Info] tuple the MN should use. */
   UseApIdArInfoTuple: 0,
@@ -15,7 +15,7 @@ export const PrRtAdvCode = {
   Unsolicited: 4,
 } as const;
 
-/** Link-layer Address option (ND type 19) Option-Codes (RFC 5568 §6.4.3; spec §4.2). */
+/** Link-layer Address option (ND type 19) Option-Codes (RFC 5568 §6.4.3; as Wireshark 4.0 decodes them). */
 export const LlaOptionCode = {
   Wildcard: 0,
   NewAccessPoint: 1,
@@ -41,16 +41,16 @@ export const HandoverInitiateCode = {
   FbuNotFromPreviousCareOfAddress: 1,
 } as const;
 
-/** RFC 5568 §6.5 (mem) retries; the timeouts are ours (the RFC leaves them to implementations). */
+/** Retries: 3 each, assumed (a common choice, not a number from RFC 5568); the timeouts are ours too. */
 export const RTSOLPR_RETRIES = 3;
 export const FBU_RETRIES = 3;
 export const HI_RETRIES = 3;
-/** MAX_RTSOLPR_RATE (mem): at most 3 RtSolPr a second, so retransmissions are >= 333 ms apart. */
+/** MAX_RTSOLPR_RATE taken as 3 RtSolPr a second (assumed), so retransmissions are >= 333 ms apart. */
 export const MIN_RTSOLPR_INTERVAL_MS = 334;
 export const DEFAULT_RTSOLPR_TIMEOUT_MS = 1000;
 export const DEFAULT_FBU_TIMEOUT_MS = 500;
 export const DEFAULT_HI_TIMEOUT_MS = 500;
-/** FBU Lifetime the MN asks for, seconds (FBU/FBack lifetimes are in seconds, spec §4.3). */
+/** FBU Lifetime the MN asks for, seconds (FBU/FBack Lifetime is in seconds, as Pcap.Net reads RFC 5568; Wireshark 4.0 shows it ×4). */
 export const DEFAULT_FBU_LIFETIME_S = 10;
 
 export const ALL_NODES = 'ff02::1';

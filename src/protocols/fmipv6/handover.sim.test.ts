@@ -158,7 +158,7 @@ describe('FMIPv6 handover simulation (RFC 5568)', () => {
     expect(lab.lostSeqs()).toEqual([]);
   });
 
-  it('point-to-point NAR: the MN gets its own prefix in HAck/FBack, the NAR advertises it on arrival, nothing lost (spec §8)', () => {
+  it('point-to-point NAR: the MN gets its own prefix in HAck/FBack, the NAR advertises it on arrival, nothing lost (draft-xia-mipshop-fmip-ptp)', () => {
     const lab = new FmipLab({ nar: { pointToPoint: { pool: '2001:db8:3:100::', poolLength: 56, prefixLength: 64 } } });
     scenario(lab, true);
     const ncoa = '2001:db8:3:100:0:ff:fe00:10';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { macToBytes } from '../../wire/address.js';
 import type { NdOption } from '../../wire/icmpv6/nd-options.js';
-import { eui64Address, nthPrefix } from './address.js';
+import { eui64Address, nthPrefix } from '../../wire/address.js';
 import { FmipMobileNode, type FmipMobileNodeAction } from './mobile-node.js';
 import { mhAddress, ndAddress, ndLla } from './options.js';
 
@@ -98,6 +98,7 @@ describe('FmipMobileNode (RFC 5568, RFC 4260 triggers)', () => {
           lifetime: 10,
           options: [mhAddress(2, NCOA), { type: 'MobilityHeaderLinkLayerAddress', optionCode: 2, linkLayerAddress: macToBytes(MAC) }],
         },
+        bytes: expect.any(Buffer),
       },
     ]);
   });

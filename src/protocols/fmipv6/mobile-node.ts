@@ -7,14 +7,13 @@
 // Mobile IPv6 machine sends its BU to the home agent. When FMIPv6 cannot help (no PrRtAdv, unknown AP,
 // refused FBU) it says so with a `fallback-to-mipv6` event and leaves the move to Mobile IPv6.
 //
-// Runs beside src/protocols/mipv6's MobileNode: both take the link triggers; only this one speaks
-// FMIPv6. Pure machine: after every `handle`, re-read `nextDeadline()` and tick by then.
+// Its states and the table of their transitions are in mobile-node-state.ts, the messages it builds in
+// mobile-node-messages.ts. Runs beside src/protocols/mipv6's MobileNode: both take the link triggers;
+// only this one speaks FMIPv6. Pure machine: after every `handle`, re-read `nextDeadline()` and tick by then.
 
 import type { FastBindingAcknowledgement, FastBindingUpdate } from '../../wire/mh/fmipv6.js';
 import type { ProxyRouterAdvertisement } from '../../wire/icmpv6/fmipv6.js';
-import type { MobilityOption } from '../../wire/mh/options/types.js';
-import { bytesToMac, macToBytes } from '../../wire/address.js';
-import { canonical, canonicalMac, eui64Address } from './address.js';
+import { canonical, canonicalMac, eui64Address, macToBytes } from '../../wire/address.js';
 import {
   ALL_NODES,
   AddressOptionCode,
@@ -22,14 +21,15 @@ import {
   DEFAULT_FBU_TIMEOUT_MS,
   DEFAULT_RTSOLPR_TIMEOUT_MS,
   FBU_RETRIES,
-  LlaOptionCode,
   MIN_RTSOLPR_INTERVAL_MS,
   ND_HOP_LIMIT,
   PrRtAdvCode,
   RTSOLPR_RETRIES,
 } from './constants.js';
-import { findMhAddress, mhAddress, mhLinkLayerAddress, ndLla } from './options.js';
-import type { Icmpv6Input, MobilityHeaderInput, SendIcmpv6, SendMobilityHeader, Tick } from './types.js';
+import { arInfoOf, predictiveFbu, reactiveFbu, routerSolicitationForProxyAdvertisement, unsolicitedNeighborAdvertisement } from './mobile-node-messages.js';
+import { hasHandover, type ArInfo, type FbuTransmission, type FmipMobileNodeState, type FmipMobileNodeStateName, type Handover, type ProxyRouterDiscovery } from './mobile-node-state.js';
+import { findMhAddress } from './options.js';
+import { sendMobilityHeader, type Icmpv6Input, type MobilityHeaderInput, type SendIcmpv6, type SendMobilityHeader, type Tick } from '../core/index.js';
 
 export interface FmipMobileNodeConfig {
   /** The radio's MAC: the NCoA's interface identifier (EUI-64) and the LLA in RtSolPr, FBU and UNA. */
@@ -106,46 +106,21 @@ export const FMIP_MOBILE_NODE_COUNTERS = [
 ] as const;
 export type FmipMobileNodeCounter = (typeof FMIP_MOBILE_NODE_COUNTERS)[number];
 
-/** What a PrRtAdv said about one AP (RFC 5568 §6.1.2). */
-interface ArInfo {
-  apId: string;
-  kind: 'nar' | 'own' | 'none';
-  narAddress?: string;
-  prefix?: string;
-  prefixLength?: number;
-}
-
-interface Handover {
-  apId: string;
-  info: ArInfo;
-  /** The PAR and PCoA we leave. */
-  par: string;
-  pcoa: string;
-  ncoa: string | null;
-  prefix: string | null;
-  prefixLength: number;
-  mode: 'predictive' | 'reactive';
-  fbu: FastBindingUpdate | null;
-  fbuTransmissions: number;
-  fbuTimeoutMs: number;
-  fbuRetransmitAt: number | null;
-  fback: 'none' | 'accepted' | 'refused';
-  attached: boolean;
-}
 
 export class FmipMobileNode {
   readonly #cfg: Required<Omit<FmipMobileNodeConfig, 'apId'>>;
   readonly #mac: Buffer;
+  /** Where we are attached: the access router (the PAR of the next handover), our care-of address and AP. */
   #router: string;
   #pcoa: string;
   #apId: string | null;
   #linkUp = true;
+  /** [AP-ID, AR-Info] tuples from the current router's PrRtAdvs (RFC 5568 §6.1.2). */
   readonly #arInfo = new Map<string, ArInfo>();
+  /** The AP the last scan, trigger or network-initiated PrRtAdv named (RFC 4260, RFC 5568 §3.3). */
   #target: string | null = null;
-  #rtSolPr: { identifier: number; apId: string; transmissions: number; timeoutMs: number; retransmitAt: number } | null = null;
-  /** A link-going-down came before the PrRtAdv: send the FBU as soon as it arrives. */
-  #fbuWanted = false;
-  #handover: Handover | null = null;
+  #state: FmipMobileNodeState = { name: 'attached' };
+  #discovery: ProxyRouterDiscovery = { name: 'idle' };
   #identifier: number;
   #sequence: number;
   readonly #counters = Object.fromEntries(FMIP_MOBILE_NODE_COUNTERS.map((c) => [c, 0])) as Record<FmipMobileNodeCounter, number>;
@@ -175,21 +150,33 @@ export class FmipMobileNode {
     return this.#counters;
   }
 
+  /** The handover state (mobile-node-state.ts) and whether an RtSolPr is outstanding. */
+  get handoverState(): FmipMobileNodeStateName {
+    return this.#state.name;
+  }
+
+  get discoveryState(): ProxyRouterDiscovery['name'] {
+    return this.#discovery.name;
+  }
+
   get state() {
-    const h = this.#handover;
+    const s = this.#state;
+    const fback = s.name === 'fback-received' ? 'accepted' : s.name === 'fbu-refused' ? 'refused' : 'none';
+    const attached = s.name === 'reactive-fbu-sent' || (s.name === 'fbu-refused' && s.onNewLink);
     return {
       router: this.#router,
       careOfAddress: this.#pcoa,
       apId: this.#apId,
       linkUp: this.#linkUp,
-      handover: h ? { apId: h.apId, mode: h.mode, ncoa: h.ncoa, fback: h.fback, attached: h.attached } : null,
+      handover: hasHandover(s) ? { apId: s.handover.apId, mode: s.handover.mode, ncoa: s.handover.ncoa, fback, attached } : null,
     };
   }
 
   nextDeadline(): number | null {
     const ds: number[] = [];
-    if (this.#rtSolPr) ds.push(this.#rtSolPr.retransmitAt);
-    if (this.#handover?.fbuRetransmitAt != null) ds.push(this.#handover.fbuRetransmitAt);
+    if (this.#discovery.name === 'rtsolpr-sent') ds.push(this.#discovery.retransmitAt);
+    const s = this.#state;
+    if ((s.name === 'fbu-sent' || s.name === 'reactive-fbu-sent') && s.fbu.retransmitAt !== null) ds.push(s.fbu.retransmitAt);
     return ds.length ? Math.min(...ds) : null;
   }
 
@@ -197,7 +184,7 @@ export class FmipMobileNode {
     try {
       switch (input.kind) {
         case 'tick':
-          return this.#onTick(now);
+          return [...this.#onRtSolPrTimer(now), ...this.#onFbuTimer(now)];
         case 'new-ap-detected':
           return this.#onNewAp(now, canonicalMac(input.bssid));
         case 'link-going-down':
@@ -210,7 +197,7 @@ export class FmipMobileNode {
           this.#router = canonical(input.router);
           this.#pcoa = canonical(input.careOfAddress);
           this.#apId = input.apId ? canonicalMac(input.apId) : null;
-          this.#handover = null;
+          if (hasHandover(this.#state)) this.#state = { name: 'attached' };
           this.#arInfo.clear(); // PrRtAdv answers were the old router's view of its neighbours
           return [];
         case 'icmp':
@@ -232,155 +219,113 @@ export class FmipMobileNode {
   #onNewAp(now: number, apId: string): FmipMobileNodeAction[] {
     this.#target = apId;
     if (this.#arInfo.has(apId) || !this.#linkUp) return [];
-    if (this.#rtSolPr?.apId === apId) return [];
+    if (this.#discovery.name === 'rtsolpr-sent' && this.#discovery.apId === apId) return [];
     this.#identifier = (this.#identifier + 1) & 0xffff;
-    this.#rtSolPr = { identifier: this.#identifier, apId, transmissions: 0, timeoutMs: Math.max(this.#cfg.rtSolPrTimeoutMs, MIN_RTSOLPR_INTERVAL_MS), retransmitAt: now };
-    return this.#sendRtSolPr(now);
+    const timeoutMs = Math.max(this.#cfg.rtSolPrTimeoutMs, MIN_RTSOLPR_INTERVAL_MS);
+    this.#discovery = { name: 'rtsolpr-sent', identifier: this.#identifier, apId, transmissions: 0, timeoutMs, retransmitAt: now };
+    return this.#sendRtSolPr(now, this.#discovery);
   }
 
-  #sendRtSolPr(now: number): FmipMobileNodeAction[] {
-    const r = this.#rtSolPr!;
+  #sendRtSolPr(now: number, r: Extract<ProxyRouterDiscovery, { name: 'rtsolpr-sent' }>): FmipMobileNodeAction[] {
     r.transmissions++;
     this.#counters[r.transmissions === 1 ? 'rtsolpr-sent' : 'rtsolpr-retransmitted']++;
     r.retransmitAt = now + r.timeoutMs;
     r.timeoutMs *= 2;
     return [
-      {
-        kind: 'send-icmp',
-        src: this.#pcoa,
-        dst: this.#router,
-        hopLimit: ND_HOP_LIMIT,
-        message: {
-          type: 'RouterSolicitationForProxyAdvertisement',
-          identifier: r.identifier,
-          options: [{ type: 'SourceLinkLayerAddress', linkLayerAddress: this.#mac }, ndLla(LlaOptionCode.NewAccessPoint, r.apId)],
-        },
-      },
-      { kind: 'event', event: { name: 'rtsolpr-sent', at: now, apId: r.apId, transmission: r.transmissions } },
+      { kind: 'send-icmp', src: this.#pcoa, dst: this.#router, hopLimit: ND_HOP_LIMIT, message: routerSolicitationForProxyAdvertisement(r.identifier, this.#mac, r.apId) },
+      this.#event({ name: 'rtsolpr-sent', at: now, apId: r.apId, transmission: r.transmissions }),
     ];
   }
 
-  // RFC 5568 §6.1.2: each LLA option code 1 starts an [AP-ID, AR-Info] tuple; the NAR's LLA (code 3),
-  // address (IPA code 3) and prefix (IPA code 4) follow it. LLA codes 5-7 name APs with no NAR info.
+  // RFC 5568 §6.1.2: accept a PrRtAdv that answers our RtSolPr or is unsolicited (codes 1 and 4).
   #onPrRtAdv(now: number, input: Icmpv6Input, m: ProxyRouterAdvertisement): FmipMobileNodeAction[] {
-    const solicited = this.#rtSolPr !== null && m.identifier === this.#rtSolPr.identifier;
+    const d = this.#discovery;
+    const solicited = d.name === 'rtsolpr-sent' && m.identifier === d.identifier;
     const unsolicited = m.code === PrRtAdvCode.NetworkInitiated || m.code === PrRtAdvCode.Unsolicited;
     if (canonical(input.src) !== this.#router || (!solicited && !unsolicited)) {
       this.#counters['prrtadv-unexpected']++;
       return [];
     }
     this.#counters['prrtadv-received']++;
-    const learned: ArInfo[] = [];
-    let cur: ArInfo | null = null;
-    for (const o of m.options) {
-      if (o.type === 'LinkLayerAddress' && o.optionCode === LlaOptionCode.NewAccessPoint) {
-        cur = { apId: bytesToMac(o.linkLayerAddress), kind: 'nar' };
-        learned.push(cur);
-      } else if (o.type === 'LinkLayerAddress' && o.optionCode >= LlaOptionCode.ApOnThisRouter && o.optionCode <= LlaOptionCode.NoFastHandoverForAp) {
-        cur = null;
-        learned.push({ apId: bytesToMac(o.linkLayerAddress), kind: o.optionCode === LlaOptionCode.ApOnThisRouter ? 'own' : 'none' });
-      } else if (cur && o.type === 'IpAddressPrefix' && o.optionCode === AddressOptionCode.NewAccessRouterAddress) {
-        cur.narAddress = canonical(o.address);
-      } else if (cur && o.type === 'IpAddressPrefix' && o.optionCode === AddressOptionCode.NewAccessRouterPrefix) {
-        cur.prefix = canonical(o.address);
-        cur.prefixLength = o.prefixLength;
-      }
-    }
+    const learned = arInfoOf(m);
     for (const i of learned) this.#arInfo.set(i.apId, i.kind === 'nar' && !i.narAddress ? { ...i, kind: 'none' } : i);
-    const out: FmipMobileNodeAction[] = [{ kind: 'event', event: { name: 'prrtadv-received', at: now, code: m.code, apIds: learned.map((i) => i.apId) } }];
-    if (solicited && this.#arInfo.has(this.#rtSolPr!.apId)) this.#rtSolPr = null;
+    const out: FmipMobileNodeAction[] = [this.#event({ name: 'prrtadv-received', at: now, code: m.code, apIds: learned.map((i) => i.apId) })];
+    if (solicited && this.#arInfo.has(d.apId)) this.#discovery = { name: 'idle' };
+    let decided = this.#state.name === 'awaiting-prrtadv';
     if (m.code === PrRtAdvCode.NetworkInitiated && learned[0]) {
       // RFC 5568 §3.3: the network picked the AP; act on it at once.
       this.#target = learned[0].apId;
-      this.#fbuWanted = true;
+      decided = true;
     }
     const target = this.#target ? this.#arInfo.get(this.#target) : undefined;
     if (target && target.kind !== 'nar') {
-      this.#fbuWanted = false;
+      if (this.#state.name === 'awaiting-prrtadv') this.#state = { name: 'attached' };
       out.push(...(target.kind === 'own' ? [this.#event({ name: 'same-router', at: now, apId: target.apId })] : this.#fallback(now, 'unknown-ap', target.apId)));
-    } else if (target && this.#fbuWanted && this.#linkUp) {
-      this.#fbuWanted = false;
+    } else if (target && decided && this.#linkUp) {
       out.push(...this.#startPredictive(now, target));
     }
     return out;
   }
 
   #onLinkGoingDown(now: number, apId: string | null): FmipMobileNodeAction[] {
-    if (!apId || this.#handover) return [];
+    if (!apId || hasHandover(this.#state)) return [];
     this.#target = apId;
     const info = this.#arInfo.get(apId);
     if (info?.kind === 'nar') return this.#startPredictive(now, info);
     if (info) return [];
     // No PrRtAdv for that AP yet: ask now and send the FBU when the answer comes (still on this link).
-    this.#fbuWanted = true;
-    return this.#rtSolPr?.apId === apId ? [] : this.#onNewAp(now, apId);
+    this.#state = { name: 'awaiting-prrtadv' };
+    return this.#discovery.name === 'rtsolpr-sent' && this.#discovery.apId === apId ? [] : this.#onNewAp(now, apId);
   }
 
-  // RFC 5568 §3.1 step 3: FBU from the PCoA to the PAR, with the NCoA we formed (none on a
-  // point-to-point NAR, which assigns one) and our link-layer address.
+  // RFC 5568 §3.1: FBU from the PCoA to the PAR, with the NCoA formed on the NAR's prefix.
   #startPredictive(now: number, info: ArInfo): FmipMobileNodeAction[] {
-    this.#handover = this.#newHandover(info, 'predictive');
-    const h = this.#handover;
+    const handover = this.#newHandover(info, 'predictive');
     this.#sequence = (this.#sequence + 1) & 0xffff;
-    const options: MobilityOption[] = [];
-    if (h.ncoa) options.push(mhAddress(AddressOptionCode.NewCareOfAddress, h.ncoa));
-    options.push(mhLinkLayerAddress(this.#mac));
-    h.fbu = fbuMessage(this.#sequence, this.#cfg.fbuLifetimeS, options);
-    return this.#sendFbu(now);
+    const fbu = this.#newFbuTransmission(predictiveFbu(this.#sequence, this.#cfg.fbuLifetimeS, handover.ncoa, this.#mac));
+    this.#state = { name: 'fbu-sent', handover, fbu };
+    return this.#sendFbu(now, handover, fbu);
   }
 
-  #newHandover(info: ArInfo, mode: 'predictive' | 'reactive'): Handover {
+  #newHandover(info: ArInfo, mode: Handover['mode']): Handover {
+    // RFC 5568 §3.1: the NCoA is the NAR's /64 plus our modified EUI-64 (RFC 4291 Appendix A).
     const ncoa = info.prefix && info.prefixLength === 64 ? eui64Address(info.prefix, this.#mac) : null;
-    return {
-      apId: info.apId,
-      info,
-      par: this.#router,
-      pcoa: this.#pcoa,
-      ncoa,
-      prefix: info.prefix ?? null,
-      prefixLength: info.prefixLength ?? 64,
-      mode,
-      fbu: null,
-      fbuTransmissions: 0,
-      fbuTimeoutMs: this.#cfg.fbuTimeoutMs,
-      fbuRetransmitAt: null,
-      fback: 'none',
-      attached: false,
-    };
+    return { apId: info.apId, nar: info.narAddress!, par: this.#router, pcoa: this.#pcoa, ncoa, prefix: info.prefix ?? null, prefixLength: info.prefixLength ?? 64, mode };
   }
 
-  #sendFbu(now: number): FmipMobileNodeAction[] {
-    const h = this.#handover!;
-    h.fbuTransmissions++;
-    this.#counters[h.fbuTransmissions === 1 ? 'fbu-sent' : 'fbu-retransmitted']++;
-    h.fbuRetransmitAt = now + h.fbuTimeoutMs;
-    h.fbuTimeoutMs *= 2;
-    const reactive = h.mode === 'reactive';
+  #newFbuTransmission(message: FastBindingUpdate): FbuTransmission {
+    return { message, transmissions: 0, timeoutMs: this.#cfg.fbuTimeoutMs, retransmitAt: null };
+  }
+
+  #sendFbu(now: number, h: Handover, t: FbuTransmission): FmipMobileNodeAction[] {
+    t.transmissions++;
+    this.#counters[t.transmissions === 1 ? 'fbu-sent' : 'fbu-retransmitted']++;
+    t.retransmitAt = now + t.timeoutMs;
+    t.timeoutMs *= 2;
     return [
       // Reactive (RFC 5568 §3.2): from the NCoA with the PCoA in a Home Address option.
-      reactive
-        ? { kind: 'send-mh', src: h.ncoa!, dst: h.par, homeAddressOption: h.pcoa, message: h.fbu! }
-        : { kind: 'send-mh', src: h.pcoa, dst: h.par, message: h.fbu! },
-      { kind: 'event', event: { name: 'fbu-sent', at: now, mode: h.mode, ncoa: h.ncoa, transmission: h.fbuTransmissions } },
+      h.mode === 'reactive'
+        ? sendMobilityHeader({ src: h.ncoa!, dst: h.par, homeAddressOption: h.pcoa }, t.message)
+        : sendMobilityHeader({ src: h.pcoa, dst: h.par }, t.message),
+      this.#event({ name: 'fbu-sent', at: now, mode: h.mode, ncoa: h.ncoa, transmission: t.transmissions }),
     ];
   }
 
   #onFback(now: number, m: FastBindingAcknowledgement): FmipMobileNodeAction[] {
-    const h = this.#handover;
-    if (!h?.fbu || m.sequenceNumber !== h.fbu.sequenceNumber) {
+    const s = this.#state;
+    const fbu = !hasHandover(s) ? null : s.name === 'fbu-sent' || s.name === 'reactive-fbu-sent' ? s.fbu.message : s.fbu;
+    if (!hasHandover(s) || !fbu || m.sequenceNumber !== fbu.sequenceNumber) {
       this.#counters['fback-unexpected']++;
       return [];
     }
-    if (h.fback !== 'none') return []; // the second copy (RFC 5568 §6.3.2 sends it to both links)
-    h.fbuRetransmitAt = null;
-    const onNewLink = h.attached;
+    if (s.name === 'fback-received' || s.name === 'fbu-refused') return []; // the second copy (RFC 5568 §6.3.2 sends it to both links)
+    const h = s.handover;
+    const onNewLink = s.name === 'reactive-fbu-sent';
     if (m.status >= 128) {
-      h.fback = 'refused';
+      this.#state = { name: 'fbu-refused', handover: h, fbu, onNewLink };
       this.#counters['fback-refused']++;
-      const out: FmipMobileNodeAction[] = [this.#event({ name: 'fback-received', at: now, status: m.status, ncoa: null, onNewLink })];
-      return [...out, ...this.#fallback(now, 'fbu-refused', h.apId)];
+      return [this.#event({ name: 'fback-received', at: now, status: m.status, ncoa: null, onNewLink }), ...this.#fallback(now, 'fbu-refused', h.apId)];
     }
-    h.fback = 'accepted';
     this.#counters['fback-accepted']++;
     // Status 1 (RFC 5568 §6.3.2): use the NCoA the NAR supplied; a point-to-point NAR adds our prefix.
     const supplied = findMhAddress(m.options, AddressOptionCode.NewCareOfAddress);
@@ -391,10 +336,12 @@ export class FmipMobileNode {
       h.prefixLength = prefix.prefixLength;
     }
     const out: FmipMobileNodeAction[] = [this.#event({ name: 'fback-received', at: now, status: m.status, ncoa: h.ncoa, onNewLink })];
-    if (onNewLink && h.mode === 'reactive') {
+    if (onNewLink) {
       this.#counters['reactive-handovers']++;
-      out.push(this.#event({ name: 'handover-complete', at: now, mode: 'reactive', ncoa: h.ncoa!, nar: h.info.narAddress! }));
-      this.#handover = null;
+      out.push(this.#event({ name: 'handover-complete', at: now, mode: 'reactive', ncoa: h.ncoa!, nar: h.nar }));
+      this.#state = { name: 'attached' };
+    } else {
+      this.#state = { name: 'fback-received', handover: h, fbu };
     }
     return out;
   }
@@ -404,106 +351,80 @@ export class FmipMobileNode {
   #onLinkDown(now: number): FmipMobileNodeAction[] {
     this.#linkUp = false;
     const out: FmipMobileNodeAction[] = [];
-    if (this.#rtSolPr) {
-      const apId = this.#rtSolPr.apId;
-      this.#rtSolPr = null;
-      if (!this.#handover && this.#target === apId) out.push(...this.#fallback(now, 'no-prrtadv', apId));
+    const d = this.#discovery;
+    if (d.name === 'rtsolpr-sent') {
+      this.#discovery = { name: 'idle' };
+      if (!hasHandover(this.#state) && this.#target === d.apId) out.push(...this.#fallback(now, 'no-prrtadv', d.apId));
     }
-    this.#fbuWanted = false;
-    const h = this.#handover;
-    if (h && h.fback === 'none') {
-      h.mode = 'reactive';
-      h.fbuRetransmitAt = null;
-    } else if (!h && this.#target) {
+    const s = this.#state;
+    if (s.name === 'fbu-sent' || s.name === 'reactive-fbu-sent') {
+      this.#state = { name: 'disconnected', handover: { ...s.handover, mode: 'reactive' }, fbu: s.fbu.message };
+    } else if (!hasHandover(s)) {
+      this.#state = { name: 'attached' };
       // No FBU was sent (no "link going down" in time) but we know the NAR: go reactive on attach.
-      const info = this.#arInfo.get(this.#target);
-      if (info?.kind === 'nar') this.#handover = this.#newHandover(info, 'reactive');
+      const info = this.#target ? this.#arInfo.get(this.#target) : undefined;
+      if (info?.kind === 'nar') this.#state = { name: 'disconnected', handover: this.#newHandover(info, 'reactive'), fbu: null };
     }
     return out;
   }
 
   #onLinkUp(now: number, bssid: string | null): FmipMobileNodeAction[] {
     this.#linkUp = true;
-    const h = this.#handover;
-    if (!h) {
-      // A move FMIPv6 had no part in; Mobile IPv6 handles it (and tells us where we are with `attached`).
-      return [];
-    }
-    if (h.fback === 'refused') {
-      this.#handover = null;
-      return [];
-    }
-    if (bssid && bssid !== h.apId) {
-      this.#handover = null;
-      return this.#fallback(now, 'wrong-ap', h.apId);
-    }
-    if (!h.ncoa || !h.info.narAddress) {
-      this.#handover = null;
-      return this.#fallback(now, 'no-ncoa', h.apId);
-    }
-    h.attached = true;
-    const nar = h.info.narAddress;
-    this.#router = nar;
-    this.#pcoa = h.ncoa;
+    const s = this.#state;
+    // Without a handover this is a move FMIPv6 had no part in; Mobile IPv6 handles it (and tells us where we are with `attached`).
+    if (!hasHandover(s)) return [];
+    const h = s.handover;
+    this.#state = { name: 'attached' };
+    if (s.name === 'fbu-refused') return [];
+    if (bssid && bssid !== h.apId) return this.#fallback(now, 'wrong-ap', h.apId);
+    if (!h.ncoa) return this.#fallback(now, 'no-ncoa', h.apId);
+    const ncoa = h.ncoa;
+    this.#router = h.nar;
+    this.#pcoa = ncoa;
     this.#apId = h.apId;
     this.#arInfo.clear();
     this.#target = null;
     const iface = this.#cfg.iface;
     this.#counters['una-sent']++;
     const out: FmipMobileNodeAction[] = [
-      { kind: 'configure-address', iface, address: h.ncoa, prefixLength: h.prefixLength },
-      // RFC 5568 §6.4 (mem, spec §4.6): UNA = NA with O set, S clear, target NCoA, to all-nodes,
-      // with our link-layer address, so the NAR delivers what it buffered.
-      {
-        kind: 'send-icmp',
-        src: h.ncoa,
-        dst: ALL_NODES,
-        hopLimit: ND_HOP_LIMIT,
-        message: { type: 'NeighborAdvertisement', router: false, solicited: false, override: true, targetAddress: h.ncoa, options: [{ type: 'TargetLinkLayerAddress', linkLayerAddress: this.#mac }] },
-      },
-      this.#event({ name: 'una-sent', at: now, ncoa: h.ncoa }),
+      { kind: 'configure-address', iface, address: ncoa, prefixLength: h.prefixLength },
+      { kind: 'send-icmp', src: ncoa, dst: ALL_NODES, hopLimit: ND_HOP_LIMIT, message: unsolicitedNeighborAdvertisement(ncoa, this.#mac) },
+      this.#event({ name: 'una-sent', at: now, ncoa }),
     ];
     if (h.mode === 'reactive') {
       // RFC 5568 §3.2: FBU from the new link so the PAR forwards what reaches the PCoA.
-      const options: MobilityOption[] = [mhLinkLayerAddress(this.#mac)];
       this.#sequence = (this.#sequence + 1) & 0xffff;
-      h.fbu = fbuMessage(this.#sequence, this.#cfg.fbuLifetimeS, options);
-      h.fbuTransmissions = 0;
-      h.fbuTimeoutMs = this.#cfg.fbuTimeoutMs;
-      out.push(...this.#sendFbu(now));
+      const fbu = this.#newFbuTransmission(reactiveFbu(this.#sequence, this.#cfg.fbuLifetimeS, this.#mac));
+      this.#state = { name: 'reactive-fbu-sent', handover: h, fbu };
+      out.push(...this.#sendFbu(now, h, fbu));
     } else {
       this.#counters['predictive-handovers']++;
-      out.push(this.#event({ name: 'handover-complete', at: now, mode: 'predictive', ncoa: h.ncoa, nar }));
-      this.#handover = null;
+      out.push(this.#event({ name: 'handover-complete', at: now, mode: 'predictive', ncoa, nar: h.nar }));
     }
-    out.push({ kind: 'mipv6-handover', iface, careOfAddress: h.ncoa, router: nar, prefix: h.prefix, prefixLength: h.prefixLength });
+    out.push({ kind: 'mipv6-handover', iface, careOfAddress: ncoa, router: h.nar, prefix: h.prefix, prefixLength: h.prefixLength });
     return out;
   }
 
-  #onTick(now: number): FmipMobileNodeAction[] {
-    const out: FmipMobileNodeAction[] = [];
-    const r = this.#rtSolPr;
-    if (r && r.retransmitAt <= now) {
-      if (r.transmissions <= this.#cfg.rtSolPrRetries) out.push(...this.#sendRtSolPr(now));
-      else {
-        this.#rtSolPr = null;
-        this.#fbuWanted = false;
-        out.push(...this.#fallback(now, 'no-prrtadv', r.apId));
-      }
-    }
-    const h = this.#handover;
-    if (h && h.fbuRetransmitAt !== null && h.fbuRetransmitAt <= now) {
-      if (h.fbuTransmissions <= this.#cfg.fbuRetries) out.push(...this.#sendFbu(now));
-      else {
-        h.fbuRetransmitAt = null;
-        // Predictive: keep waiting — the detach turns it reactive. Reactive: give up on the tunnel.
-        if (h.mode === 'reactive') {
-          this.#handover = null;
-          out.push(...this.#fallback(now, 'no-fback', h.apId));
-        }
-      }
-    }
-    return out;
+  // RFC 5568 §6.1.1: RtSolPr retransmitted with back-off; after the retries Mobile IPv6 handles the move.
+  #onRtSolPrTimer(now: number): FmipMobileNodeAction[] {
+    const r = this.#discovery;
+    if (r.name !== 'rtsolpr-sent' || r.retransmitAt > now) return [];
+    if (r.transmissions <= this.#cfg.rtSolPrRetries) return this.#sendRtSolPr(now, r);
+    this.#discovery = { name: 'idle' };
+    if (this.#state.name === 'awaiting-prrtadv') this.#state = { name: 'attached' };
+    return this.#fallback(now, 'no-prrtadv', r.apId);
+  }
+
+  // RFC 5568 §6.3.1: FBU retransmitted with back-off until the FBack.
+  #onFbuTimer(now: number): FmipMobileNodeAction[] {
+    const s = this.#state;
+    if ((s.name !== 'fbu-sent' && s.name !== 'reactive-fbu-sent') || s.fbu.retransmitAt === null || s.fbu.retransmitAt > now) return [];
+    if (s.fbu.transmissions <= this.#cfg.fbuRetries) return this.#sendFbu(now, s.handover, s.fbu);
+    s.fbu.retransmitAt = null;
+    // Predictive: keep waiting, the detach turns it reactive. Reactive: give up on the tunnel.
+    if (s.name === 'fbu-sent') return [];
+    this.#state = { name: 'attached' };
+    return this.#fallback(now, 'no-fback', s.handover.apId);
   }
 
   #fallback(now: number, reason: FallbackReason, apId: string | null): FmipMobileNodeAction[] {
@@ -514,9 +435,4 @@ export class FmipMobileNode {
   #event(event: FmipMobileNodeEvent): FmipMobileNodeAction {
     return { kind: 'event', event };
   }
-}
-
-function fbuMessage(sequenceNumber: number, lifetime: number, options: MobilityOption[]): FastBindingUpdate {
-  // RFC 5568 §6.3.1: A (ask for an FBack) and H set.
-  return { type: 'FastBindingUpdate', sequenceNumber, acknowledge: true, homeRegistration: true, linkLocalCompatibility: false, keyManagementCompatibility: false, lifetime, options };
 }

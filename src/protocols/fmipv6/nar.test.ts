@@ -87,7 +87,7 @@ describe('NewAccessRouter (RFC 5568)', () => {
     const n = nar();
     n.handle(t(0), hiIn(HI));
     const again = n.handle(t(500), hiIn(HI));
-    expect(again).toEqual([{ kind: 'send-mh', src: NAR, dst: PAR, message: { type: 'HandoverAcknowledge', sequenceNumber: 5, flags: 0, code: 0, options: [] } }]);
+    expect(again).toEqual([{ kind: 'send-mh', src: NAR, dst: PAR, message: { type: 'HandoverAcknowledge', sequenceNumber: 5, flags: 0, code: 0, options: [] }, bytes: expect.any(Buffer) }]);
     expect(n.records).toHaveLength(1);
   });
 
@@ -150,7 +150,7 @@ describe('NewAccessRouter (RFC 5568)', () => {
     expect(n.records).toEqual([]);
   });
 
-  it('point-to-point: reserves a per-MN prefix in the HAck (code 2, NCoA + prefix) and advertises it on arrival (spec §8)', () => {
+  it('point-to-point: reserves a per-MN prefix in the HAck (code 2, NCoA + prefix) and advertises it on arrival (draft-xia-mipshop-fmip-ptp)', () => {
     const n = nar({ pointToPoint: { pool: '2001:db8:3:100::', poolLength: 56, prefixLength: 64 } });
     const { hack } = hackOf(n.handle(t(0), hiIn({ ...HI, assignedAddressConfiguration: true, options: [mhAddress(1, PCOA), mhLinkLayerAddress(MAC)] })));
     expect(hack).toMatchObject({ code: 2, options: [mhAddress(2, '2001:db8:3:100:0:ff:fe00:10'), mhAddress(4, '2001:db8:3:100::', 64)] });

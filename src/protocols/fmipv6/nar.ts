@@ -4,7 +4,7 @@
 // HAck (§6.2.2). When the MN announces itself — a UNA (§6.4, §3.1 step 7) or its FBU passing through
 // from the new link (reactive, §3.2) — the buffered packets are delivered in order.
 //
-// Point-to-point variant (MIPSHOP prefix management for FMIPv6 on point-to-point links, spec §8): each
+// Point-to-point variant (the MIPSHOP draft draft-xia-mipshop-fmip-ptp, never an RFC): each
 // MN gets its own prefix, reserved during HI/HAck and carried in the HAck (MH IPv6 Address/Prefix
 // option code 4); on arrival the NAR asks the agent to advertise it on the MN's link.
 //
@@ -13,11 +13,10 @@
 import type { HandoverAcknowledge, HandoverInitiate } from '../../wire/mh/fmipv6.js';
 import type { NeighborAdvertisement } from '../../wire/icmpv6/neighbor-discovery.js';
 import type { MobilityOption } from '../../wire/mh/options/types.js';
-import { bytesToMac } from '../../wire/address.js';
-import { addressFromPrefix, canonical, eui64Address, inPrefix, nthPrefix, prefixOf } from './address.js';
+import { addressFromPrefix, bytesToMac, canonical, eui64Address, inPrefix, nthPrefix, prefixOf } from '../../wire/address.js';
 import { AddressOptionCode, HandoverInitiateCode } from './constants.js';
 import { findMhAddress, findMhLinkLayerAddress, findMobileNodeLla, mhAddress } from './options.js';
-import type { Icmpv6Input, MobilityHeaderInput, SendIcmpv6, SendMobilityHeader, Tick } from './types.js';
+import { sendMobilityHeader, type Icmpv6Input, type MobilityHeaderInput, type SendIcmpv6, type SendMobilityHeader, type Tick } from '../core/index.js';
 
 export interface NarConfig {
   /** The NAR's address: HI comes to it, HAck leaves from it. */
@@ -286,7 +285,7 @@ export class NewAccessRouter {
 
   #sendHack(par: string, hack: HandoverAcknowledge): NarAction[] {
     this.#counters['hack-sent']++;
-    return [{ kind: 'send-mh', src: this.#cfg.address, dst: par, message: hack }];
+    return [sendMobilityHeader({ src: this.#cfg.address, dst: par }, hack)];
   }
 
   #onPacket(now: number, dst: string, packet: Buffer): NarAction[] {
@@ -312,8 +311,8 @@ export class NewAccessRouter {
     return [];
   }
 
-  // RFC 5568 §6.4 (mem): the UNA's target is the NCoA; its Target Link-Layer Address, when the HI
-  // told us the MN's, must match — else another node is claiming the NCoA and gets nothing.
+  // The UNA the MN sends on arrival (RFC 4861 §7.2.6) targets the NCoA; its Target Link-Layer
+  // Address, when the HI told us the MN's, must match — else another node is claiming the NCoA.
   #onUna(now: number, na: NeighborAdvertisement): NarAction[] {
     const r = this.#records.get(canonical(na.targetAddress));
     if (!r) return [];

@@ -3,7 +3,7 @@
 // tuple a PrRtAdv carries. The lab builds it from its topology; lookups tell known neighbour APs,
 // APs on this router's own links, and unknown APs apart.
 
-import { canonical, canonicalMac, inPrefix } from './address.js';
+import { canonical, canonicalMac, inPrefix } from '../../wire/address.js';
 
 export interface NeighbourAccessPoint {
   /** AP-ID: the AP's BSSID / link-layer address. */
@@ -16,7 +16,7 @@ export interface NeighbourAccessPoint {
   narPrefix: string;
   narPrefixLength: number;
   narLinkLayerAddress: string;
-  /** The NAR gives each MN its own prefix (MIPSHOP point-to-point prefix management, spec §8). */
+  /** The NAR gives each MN its own prefix (draft-xia-mipshop-fmip-ptp, MIPSHOP prefix management on point-to-point links). */
   pointToPoint?: boolean;
 }
 

@@ -3,7 +3,7 @@
 import type { IpAddressPrefix, LinkLayerAddress, NdOption } from '../../wire/icmpv6/nd-options.js';
 import type { MobilityHeaderIpv6AddressPrefix, MobilityHeaderLinkLayerAddress, MobilityOption } from '../../wire/mh/options/types.js';
 import { macToBytes } from '../../wire/address.js';
-import { canonical } from './address.js';
+import { canonical } from '../../wire/address.js';
 
 export function mhAddress(optionCode: number, address: string, prefixLength = 128): MobilityHeaderIpv6AddressPrefix {
   return { type: 'MobilityHeaderIpv6AddressPrefix', optionCode, prefixLength, address };

@@ -64,7 +64,7 @@ describe('PreviousAccessRouter (RFC 5568)', () => {
     ]);
   });
 
-  it('answers an RtSolPr for an unknown AP with code 2 and the AP in an LLA option code 6 (§6.1.2, spec §4.2)', () => {
+  it('answers an RtSolPr for an unknown AP with code 2 and the AP in an LLA option code 6 (RFC 5568 §6.1.2, §6.4.3)', () => {
     const par = servingPar();
     const out = par.handle(t(10), { kind: 'icmp', src: PCOA, dst: PAR, hopLimit: 255, message: { type: 'RouterSolicitationForProxyAdvertisement', identifier: 1, options: [ndLla(1, '02:bb:00:00:00:09')] } });
     const m = sends(out)[0]!;

@@ -15,12 +15,11 @@ import type { FastBindingAcknowledgement, FastBindingUpdate, HandoverAcknowledge
 import type { RouterSolicitationForProxyAdvertisement } from '../../wire/icmpv6/fmipv6.js';
 import type { NdOption } from '../../wire/icmpv6/nd-options.js';
 import type { MobilityOption } from '../../wire/mh/options/types.js';
-import { macToBytes } from '../../wire/address.js';
-import { canonical } from './address.js';
+import { canonical, macToBytes } from '../../wire/address.js';
 import { AddressOptionCode, DEFAULT_HI_TIMEOUT_MS, HandoverInitiateCode, HI_RETRIES, LlaOptionCode, ND_HOP_LIMIT, PrRtAdvCode } from './constants.js';
 import type { NeighbourAccessPoint, NeighbourMap } from './neighbour-map.js';
 import { findMhAddress, findMhLinkLayerAddress, findMobileNodeLla, findNdLlas, mhAddress, mhLinkLayerAddress, ndAddress, ndLla } from './options.js';
-import type { Icmpv6Input, MobilityHeaderInput, SendIcmpv6, SendMobilityHeader, Tick } from './types.js';
+import { sendMobilityHeader, type Icmpv6Input, type MobilityHeaderInput, type SendIcmpv6, type SendMobilityHeader, type Tick } from '../core/index.js';
 
 export interface ParConfig {
   /** The PAR's address: RtSolPr and FBU come to it; PrRtAdv, HI and FBack leave from it. */
@@ -32,7 +31,7 @@ export interface ParConfig {
   maxLifetimeS?: number;
   /** First HI retransmission after this; doubles each time. Default 500 ms. */
   hiTimeoutMs?: number;
-  /** HI retransmissions before giving up (HI_RETRIES, RFC 5568 §6.5 (mem)). Default 3. */
+  /** HI retransmissions before giving up (HI_RETRIES). Default 3, a value of ours like the MN's retries. */
   hiRetries?: number;
 }
 
@@ -243,7 +242,7 @@ export class PreviousAccessRouter {
       const fback = fbackMessage(fbu, 128, 0, []);
       this.#counters['fback-sent'] += back.length;
       return [
-        ...back.map((dst): ParAction => ({ kind: 'send-mh', src: this.#cfg.address, dst, message: fback })),
+        ...back.map((dst): ParAction => sendMobilityHeader({ src: this.#cfg.address, dst }, fback)),
         { kind: 'event', event: { name: 'fbu-refused', at: now, src, reason: 'no-nar-for-ncoa' } },
       ];
     }
@@ -300,7 +299,7 @@ export class PreviousAccessRouter {
     h.hiRetransmitAt = now + h.hiTimeoutMs;
     h.hiTimeoutMs *= 2;
     return [
-      { kind: 'send-mh', src: this.#cfg.address, dst: h.nar.narAddress, message: hi },
+      sendMobilityHeader({ src: this.#cfg.address, dst: h.nar.narAddress }, hi),
       { kind: 'event', event: { name: 'hi-sent', at: now, pcoa: h.pcoa, nar: h.nar.narAddress, code, transmission: h.hiTransmissions } },
     ];
   }
@@ -325,7 +324,7 @@ export class PreviousAccessRouter {
       const dsts = refusalTo(h);
       this.#counters['fback-sent'] += dsts.length;
       return [
-        ...dsts.map((dst): ParAction => ({ kind: 'send-mh', src: this.#cfg.address, dst, message: fback })),
+        ...dsts.map((dst): ParAction => sendMobilityHeader({ src: this.#cfg.address, dst }, fback)),
         { kind: 'event', event: { name: 'handover-refused', at: now, pcoa: h.pcoa, nar: h.nar.narAddress, status, reason: 'hack' } },
       ];
     }
@@ -351,7 +350,7 @@ export class PreviousAccessRouter {
 
   #sendFbacks(h: Handover, dsts: string[]): ParAction[] {
     this.#counters['fback-sent'] += dsts.length;
-    return dsts.map((dst) => ({ kind: 'send-mh', src: this.#cfg.address, dst, message: h.fback! }));
+    return dsts.map((dst) => sendMobilityHeader({ src: this.#cfg.address, dst }, h.fback!));
   }
 
   #onTick(now: number): ParAction[] {
@@ -368,7 +367,7 @@ export class PreviousAccessRouter {
         const fback = fbackMessage(h.fbu, 128, 0, []);
         const dsts = refusalTo(h);
         this.#counters['fback-sent'] += dsts.length;
-        out.push(...dsts.map((dst): ParAction => ({ kind: 'send-mh', src: this.#cfg.address, dst, message: fback })));
+        out.push(...dsts.map((dst): ParAction => sendMobilityHeader({ src: this.#cfg.address, dst }, fback)));
         out.push({ kind: 'event', event: { name: 'handover-refused', at: now, pcoa: h.pcoa, nar: h.nar.narAddress, status: 128, reason: 'hi-timeout' } });
       } else if (h.state === 'accepted' && h.expiresAt !== undefined && h.expiresAt <= now) {
         out.push({ kind: 'event', event: { name: 'tunnel-expired', at: now, pcoa: h.pcoa, ncoa: h.acceptedNcoa! } }, ...this.#end(h));

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../test/support/random.js';
 import { ipv6ToBytes } from '../../wire/address.js';
 import * as mh from '../../wire/mh/index.js';
 import { checkReplay, locateAuthOption, ntpTimestampFromUnixMs, sealWithMnHa, unixMsFromNtpTimestamp, verifyMnHa } from './auth.js';
@@ -67,10 +68,9 @@ describe('MN-HA authentication option (RFC 4285 §5)', () => {
   });
 
   it('never throws on arbitrary bytes', () => {
-    let seed = 1;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) >>> 8) & 0xff;
+    const rnd = seededRandom(1);
     for (let n = 0; n < 2000; n++) {
-      const b = Buffer.from(Array.from({ length: rnd() % 64 }, () => rnd()));
+      const b = rnd.bytes(rnd.int(64));
       if (b.length > 2) b[2] = 5;
       expect(() => verifyMnHa(MN1, COA_AR1, HOA1, b)).not.toThrow();
     }

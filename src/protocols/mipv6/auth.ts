@@ -41,7 +41,7 @@ export interface AuthOptionLocation {
   authenticationData: Buffer;
 }
 
-/** Where options start for the MH types that carry RFC 4285 options (BU and BA: MH offset 12, spec §1.1). */
+/** Where options start for the MH types that carry RFC 4285 options (BU and BA: MH offset 12, RFC 6275 §6.1.7, §6.1.8). */
 function optionsStart(mhType: number): number | null {
   return mhType === mh.MhType.BindingUpdate || mhType === mh.MhType.BindingAcknowledgement ? 12 : null;
 }
@@ -153,8 +153,8 @@ export function sealWithMnHa(
 }
 
 // RFC 4285 §6 timestamps. The RFC takes the format of Mobile IPv4's Identification (RFC 5944 §5.7):
-// NTP, 32-bit seconds since 1900-01-01 then a 32-bit fraction (mem; spec §2.10 marks the format
-// UNVERIFIED, Wireshark 4.0 prints it as Unix seconds + ns). Only the two ends have to agree.
+// NTP, 32-bit seconds since 1900-01-01 then a 32-bit fraction (assumed from RFC 5944's format;
+// Wireshark 4.0 prints it as Unix seconds + ns). Only the two ends, both ours, have to agree.
 const NTP_UNIX_OFFSET_S = 2_208_988_800n;
 
 export function ntpTimestampFromUnixMs(ms: number): bigint {

@@ -20,7 +20,7 @@ export const LIFETIME_UNIT_S = 4;
 export const MAX_LIFETIME_UNITS = 0xffff;
 
 /** RFC 4285 §6: default "close enough" window for the replay-protection timestamp; it SHOULD be
- * greater than 3 s (mem, spec §2.10). */
+ * greater than 3 s (the 7 s default is ours). */
 export const DEFAULT_REPLAY_WINDOW_MS = 7_000;
 /** RFC 4285 §5: First(96, HMAC_SHA1(...)). */
 export const MN_HA_AUTHENTICATOR_LENGTH = 12;
@@ -32,7 +32,7 @@ export const MN_ID_SUBTYPE_NAI = 1;
 export const MIN_MOBILITY_SPI = 256;
 
 /** Binding Acknowledgement status (< 128 accepted). RFC 6275 §6.1.8; 144–146 from RFC 4285 §8
- * (IANA registry; Wireshark 4.0 labels these with old PMIPv6 names, spec §0.2 item 9). */
+ * (IANA Mobility IPv6 registry; Wireshark 4.0 labels 143–148 with names from old PMIPv6 drafts). */
 export const BaStatus = {
   Accepted: 0,
   AcceptedPrefixDiscoveryNecessary: 1,

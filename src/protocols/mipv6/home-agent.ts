@@ -16,12 +16,9 @@ import type { MobilityOption } from '../../wire/mh/options/types.js';
 import { checkReplay, ntpTimestampFromUnixMs, sealWithMnHa, securityOptions, verifyMnHa, type MnHaSecurityAssociation } from './auth.js';
 import { BindingCache, type BindingCacheEntry } from './binding-cache.js';
 import { BaStatus, BeStatus, DEFAULT_REPLAY_WINDOW_MS, LIFETIME_UNIT_S, MAX_LIFETIME_UNITS } from './constants.js';
-import { canonical, inPrefix } from './prefix.js';
+import { canonical, inPrefix } from '../../wire/address.js';
 import { isNewerSequence } from './sequence.js';
-
-export interface Tick {
-  kind: 'tick';
-}
+import { pseudoHeader, sendMobilityHeader, type AuthenticatedMobilityHeaderInput, type SendMobilityHeader, type Tick } from '../core/index.js';
 
 export interface HomeAgentConfig {
   /** The home agent's address on the home link: source of BAs and BEs, destination of BUs. */
@@ -46,21 +43,9 @@ export interface HomeAgentConfig {
   bindingErrorIntervalMs?: number;
 }
 
-/** A Mobility Header the wire layer decoded, with the packet fields the rules need. */
-export interface MobilityHeaderInput {
-  kind: 'mh';
-  /** IPv6 source address (the care-of address of a BU sent from away). */
-  src: string;
-  dst: string;
-  /** The Home Address destination option's address, when present (RFC 6275 §6.3). */
-  homeAddressOption?: string;
-  message: MobilityMessage;
-  /** The Mobility Header bytes as received, for the RFC 4285 authenticator. */
-  bytes: Buffer;
-}
-
 export type HomeAgentInput =
-  | MobilityHeaderInput
+  /** A BU from away has the care-of address as src and the home address in the HAO (RFC 6275 §6.3). */
+  | AuthenticatedMobilityHeaderInput
   /** A packet other than a BU arrived with a Home Address option (RFC 6275 §9.3.1). */
   | { kind: 'home-address-option'; src: string; dst: string; homeAddress: string }
   /** Result of a `dad-start` (RFC 6275 §10.3.1 / RFC 4862 §5.4). */
@@ -69,7 +54,7 @@ export type HomeAgentInput =
 
 export type HomeAgentAction =
   /** Send a Mobility Header: IPv6 src → dst, with a type 2 routing header holding `routingType2` when set. */
-  | { kind: 'send-mh'; src: string; dst: string; routingType2?: string; message: MobilityMessage; bytes: Buffer }
+  | SendMobilityHeader
   /** Tunnel packets for `homeAddress` to `careOfAddress` (IPv6-in-IPv6, RFC 6275 §10.4.1) and accept
    * reverse-tunnelled packets from it (§10.4.5). Replaces any tunnel for that home address. */
   | { kind: 'tunnel-up'; homeAddress: string; careOfAddress: string }
@@ -196,7 +181,7 @@ export class HomeAgent {
     return out;
   }
 
-  #onMobilityHeader(now: number, input: MobilityHeaderInput): HomeAgentAction[] {
+  #onMobilityHeader(now: number, input: AuthenticatedMobilityHeaderInput): HomeAgentAction[] {
     const m = input.message;
     if (m.type === 'BindingUpdate') return this.#onBindingUpdate(now, input, m);
     if (m.type === 'Unknown') {
@@ -208,7 +193,7 @@ export class HomeAgent {
     return this.#drop(now, 'mh-unexpected');
   }
 
-  #onBindingUpdate(now: number, input: MobilityHeaderInput, bu: BindingUpdate): HomeAgentAction[] {
+  #onBindingUpdate(now: number, input: AuthenticatedMobilityHeaderInput, bu: BindingUpdate): HomeAgentAction[] {
     // RFC 6275 §9.5.1: the home address is the Home Address option's, or the source address when the
     // BU is sent from home; the care-of address is the Alternate CoA option's, else the source.
     const homeAddress = canonical(input.homeAddressOption ?? input.src);
@@ -317,7 +302,7 @@ export class HomeAgent {
     return this.#bindingError(now, canonical(input.src), hoa, BeStatus.UnknownBindingForHomeAddressOption);
   }
 
-  // RFC 6275 §9.3.3 (mem): Binding Errors are rate limited; one per destination per interval here.
+  // Binding Errors are rate limited (RFC 6275 §9.3.3, as this code reads it); one per destination per interval here.
   #bindingError(now: number, dst: string, homeAddress: string, status: number): HomeAgentAction[] {
     const last = this.#lastBindingError.get(dst);
     if (last !== undefined && now - last < this.#cfg.bindingErrorIntervalMs) {
@@ -326,13 +311,11 @@ export class HomeAgent {
     }
     this.#lastBindingError.set(dst, now);
     const message: MobilityMessage = { type: 'BindingError', status, homeAddress, options: [] };
-    let bytes: Buffer;
     try {
-      bytes = mh.encode(message, undefined, 0, { addresses: { src: this.#cfg.address, dst } });
+      return [sendMobilityHeader({ src: this.#cfg.address, dst }, message)];
     } catch {
       return []; // an address from the network that does not parse as text: nothing to answer
     }
-    return [{ kind: 'send-mh', src: this.#cfg.address, dst, message, bytes }];
   }
 
   #refuse(
@@ -369,12 +352,12 @@ export class HomeAgent {
     const ba = mh.bindingAcknowledgement({ status, sequenceNumber: ctx.sequenceNumber, lifetime: lifetimeUnits, options });
     const dst = ctx.replyTo;
     const routingType2 = dst === ctx.homeAddress ? undefined : ctx.homeAddress;
-    const pseudo = { src: this.#cfg.address, dst: routingType2 ?? dst };
+    const route = { src: this.#cfg.address, dst, routingType2 };
     if (sa) {
-      const sealed = sealWithMnHa(ba, sa, ctx.careOfAddress, ctx.homeAddress, pseudo);
-      return { kind: 'send-mh', src: this.#cfg.address, dst, routingType2, message: sealed.message, bytes: sealed.bytes };
+      const sealed = sealWithMnHa(ba, sa, ctx.careOfAddress, ctx.homeAddress, pseudoHeader(route));
+      return sendMobilityHeader(route, sealed.message, sealed.bytes);
     }
-    return { kind: 'send-mh', src: this.#cfg.address, dst, routingType2, message: ba, bytes: mh.encode(ba, undefined, 0, { addresses: pseudo }) };
+    return sendMobilityHeader(route, ba);
   }
 
   #drop(now: number, reason: HomeAgentCounter): HomeAgentAction[] {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as mh from '../../wire/mh/index.js';
 import { HomeAgent, type HomeAgentAction } from './home-agent.js';
 import { MobileNode, type MobileNodeAction, type MobileNodeInput } from './mobile-node.js';
-import { canonical } from './prefix.js';
+import { canonical } from '../../wire/address.js';
 import { EPOCH, HA, haConfig, HOA1, HOME_PREFIX, MN1 } from './testing/fixtures.js';
 
 const LINKS = { home: HOME_PREFIX, ar1: '2001:db8:a1::', ar2: '2001:db8:a2::' } as const;
@@ -241,7 +241,7 @@ describe('home → AR1 → AR2 → home through a simulated network (RFC 6275 §
     expect(sim.mn.counters['bu-retransmitted']).toBe(0);
   });
 
-  it('downlink is re-routed attach + RA + one hop after the move (the interruption budget of issue 4)', () => {
+  it('downlink is re-routed attach + RA + one hop after the move (the interruption budget)', () => {
     const sim = new Sim({ hopMs: 10, raDelayMs: 5, addressMs: 0, haDadMs: 1000 });
     sim.attach(0, 'ar1');
     sim.run(5_000);

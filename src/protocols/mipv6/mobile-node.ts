@@ -1,12 +1,12 @@
 // The mobile node of Mobile IPv6 (RFC 6275 §11) towards its home agent, with RFC 4285 MN-HA
-// authentication. It detects movement from carrier events and Router Advertisements (§11.5.1), forms
-// a care-of address by SLAAC (RFC 4862, optimistic DAD per RFC 4429 when configured), registers it
-// with a Binding Update carrying the Home Address option (§11.7.1), retransmits with exponential
-// back-off (§11.8), refreshes before the binding expires (§11.7.1), and deregisters when it returns
-// home (§11.5.4). The home address stays on a TUN device; away from home its traffic is reverse-
-// tunnelled through the home agent (§11.3.1).
+// authentication. Movement detection (§11.5: carrier, Router Advertisements, the SLAAC care-of address,
+// the return home) is movement-detection.ts's; this file composes it with registration: a Binding
+// Update carrying the Home Address option (§11.7.1), retransmitted with exponential back-off (§11.8),
+// refreshed before the binding expires (§11.7.1), and a deregistration on the return home (§11.5.4).
+// The home address stays on a TUN device; away from home its traffic is reverse-tunnelled through the
+// home agent (§11.3.1).
 //
-// Pure machine (style-anchors §4.3): `handle(now, input)` returns actions; after every `handle`,
+// Pure machine: `handle(now, input)` returns actions; after every `handle`,
 // re-read `nextDeadline()` and call `handle(deadline, { kind: 'tick' })` by then. `now` is monotonic
 // ms; wall-clock time for RFC 4285 timestamps is `now + epochOffsetMs`.
 
@@ -24,12 +24,10 @@ import {
   MAX_BINDACK_TIMEOUT_MS,
   MAX_LIFETIME_UNITS,
 } from './constants.js';
-import { canonical, inPrefix, slaacAddress } from './prefix.js';
+import { MovementDetection, type MovementDetectionAction, type MovementEvent, type PrefixInformation, type RouterAdvertisementInput } from './movement-detection.js';
+import { canonical } from '../../wire/address.js';
 import { nextSequence } from './sequence.js';
-
-export interface Tick {
-  kind: 'tick';
-}
+import { sendMobilityHeader, type AuthenticatedMobilityHeaderInput, type SendMobilityHeader, type Tick } from '../core/index.js';
 
 export interface MobileNodeConfig {
   homeAddress: string;
@@ -56,12 +54,7 @@ export interface MobileNodeConfig {
   initialBindackTimeoutFirstRegMs?: number;
 }
 
-export interface PrefixInformation {
-  prefix: string;
-  prefixLength: number;
-  /** A flag (RFC 4861 §4.6.2): usable for SLAAC. Default true. */
-  autonomous?: boolean;
-}
+export type { PrefixInformation } from './movement-detection.js';
 
 export type MobileNodeInput =
   /** Once at start: puts the home address on the TUN device. */
@@ -73,7 +66,7 @@ export type MobileNodeInput =
   /** A `configure-address` finished: DAD passed, or at once for an optimistic address. */
   | { kind: 'address-configured'; iface: string; address: string }
   /** A Mobility Header for us, decoded by the wire layer; `bytes` as received, for RFC 4285. */
-  | { kind: 'mh'; src: string; dst: string; message: MobilityMessage; bytes: Buffer }
+  | AuthenticatedMobilityHeaderInput
   /** Layer-2 triggers from the control channel (link going down, new AP); passed through as events. */
   | { kind: 'l2-trigger'; trigger: string; detail?: Record<string, unknown> }
   | Tick;
@@ -81,28 +74,21 @@ export type MobileNodeInput =
 export type MobileNodeAction =
   /** Put the home address on the TUN device (once): unmodified applications bind to it. */
   | { kind: 'home-address-on-tun'; homeAddress: string }
-  /** Send a Router Solicitation on `iface` (RFC 4861 §6.3.7) to learn the new link quickly. */
-  | { kind: 'send-router-solicitation'; iface: string }
-  /** Add a SLAAC address; answer with `address-configured` when it may be used. */
-  | { kind: 'configure-address'; iface: string; address: string; prefixLength: number; optimistic: boolean }
-  | { kind: 'remove-address'; iface: string; address: string }
+  /** Router Solicitation, care-of address added or removed, `at-home`, movement events (movement-detection.ts). */
+  | Exclude<MovementDetectionAction, { kind: 'event' }>
   /** Send a Mobility Header from `src` to `dst`, with a Home Address option holding `homeAddressOption` when set. */
-  | { kind: 'send-mh'; src: string; dst: string; homeAddressOption?: string; message: MobilityMessage; bytes: Buffer }
+  | SendMobilityHeader
   /** Packets from the TUN device go IPv6-in-IPv6 from `careOfAddress` to `homeAgent` on `iface` (§11.3.1);
    * packets tunnelled from the home agent to the care-of address are delivered to the TUN device. */
   | { kind: 'reverse-tunnel'; careOfAddress: string; homeAgent: string; iface: string }
   /** Stop tunnelling: hold or drop TUN packets until a `reverse-tunnel` or `at-home` comes. */
   | { kind: 'reverse-tunnel-off' }
-  /** At home: packets from the TUN device go out natively on `iface` (§11.5.4). */
-  | { kind: 'at-home'; iface: string; homeAddress: string }
   /** Unsolicited Neighbor Advertisement for the home address on the home link, after deregistration (§11.5.4). */
   | { kind: 'advertise-home-address'; iface: string; homeAddress: string }
   | { kind: 'event'; event: MobileNodeEvent };
 
 export type MobileNodeEvent =
-  | { name: 'link-up' | 'link-down'; at: number; iface: string }
-  | { name: 'movement-detected'; at: number; to: 'home' | 'foreign'; prefix: string; router: string }
-  | { name: 'care-of-address-ready'; at: number; careOfAddress: string }
+  | MovementEvent
   | { name: 'bu-sent'; at: number; sequenceNumber: number; careOfAddress: string; lifetimeS: number; transmission: number }
   | { name: 'ba-received'; at: number; sequenceNumber: number; status: number; lifetimeS: number }
   | { name: 'registered'; at: number; careOfAddress: string; lifetimeS: number }
@@ -126,14 +112,6 @@ export const MOBILE_NODE_COUNTERS = [
   'mh-unexpected',
 ] as const;
 export type MobileNodeCounter = (typeof MOBILE_NODE_COUNTERS)[number];
-
-interface CareOf {
-  iface: string;
-  address: string;
-  prefix: string;
-  prefixLength: number;
-  ready: boolean;
-}
 
 /** The home agent's entry of the Binding Update List (RFC 6275 §11.1), once acknowledged. */
 interface HomeBinding {
@@ -159,10 +137,7 @@ interface Outstanding {
 export class MobileNode {
   readonly #cfg: Required<MobileNodeConfig>;
   readonly #sa: MnHaSecurityAssociation;
-  #iface: string | null = null;
-  #linkUp = false;
-  #location: 'unknown' | 'home' | 'away' = 'unknown';
-  #coa: CareOf | null = null;
+  readonly #movement: MovementDetection;
   #sequence: number;
   #binding: HomeBinding | null = null;
   #outstanding: Outstanding | null = null;
@@ -184,6 +159,8 @@ export class MobileNode {
     };
     this.#sa = { nai: config.nai, homeAddress: this.#cfg.homeAddress, spi: config.spi, key: config.key };
     this.#sequence = this.#cfg.initialSequence & 0xffff;
+    const { homeAddress, homePrefix, homePrefixLength, interfaceId, optimisticDad } = this.#cfg;
+    this.#movement = new MovementDetection({ homeAddress, homePrefix, homePrefixLength, interfaceId, optimisticDad });
   }
 
   get counters(): Readonly<Record<MobileNodeCounter, number>> {
@@ -192,10 +169,11 @@ export class MobileNode {
 
   /** A snapshot for status reports and tests. */
   get state() {
+    const md = this.#movement;
     return {
-      location: this.#location,
-      linkUp: this.#linkUp,
-      careOfAddress: this.#coa?.ready ? this.#coa.address : null,
+      location: md.location,
+      linkUp: md.linkUp,
+      careOfAddress: md.careOf?.ready ? md.careOf.address : null,
       registered: this.#binding ? { ...this.#binding } : null,
       outstanding: this.#outstanding ? { deregister: this.#outstanding.deregister, careOfAddress: this.#outstanding.careOfAddress, transmissions: this.#outstanding.transmissions } : null,
       sequenceNumber: this.#sequence,
@@ -219,13 +197,9 @@ export class MobileNode {
       case 'tick':
         return this.#onTick(now);
       case 'link-up':
-        this.#iface = input.iface;
-        this.#linkUp = true;
-        // RFC 6275 §11.5.1: a new attachment may mean a new link; solicit an RA rather than wait for one.
-        return [{ kind: 'event', event: { name: 'link-up', at: now, iface: input.iface } }, { kind: 'send-router-solicitation', iface: input.iface }];
+        return this.#movement.onLinkUp(now, input.iface);
       case 'link-down':
-        if (input.iface === this.#iface) this.#linkUp = false;
-        return [{ kind: 'event', event: { name: 'link-down', at: now, iface: input.iface } }];
+        return this.#movement.onLinkDown(now, input.iface);
       case 'router-advertisement':
         return this.#onRouterAdvertisement(now, input);
       case 'address-configured':
@@ -241,59 +215,29 @@ export class MobileNode {
     }
   }
 
-  // RFC 6275 §11.5.1: movement is detected when the RAs show a different set of on-link prefixes;
-  // the home prefix means we are back home (§11.5.4).
-  #onRouterAdvertisement(now: number, ra: { iface: string; router: string; prefixes: PrefixInformation[] }): MobileNodeAction[] {
-    this.#iface = ra.iface;
-    this.#linkUp = true;
-    const { homePrefix, homePrefixLength } = this.#cfg;
-    const home = ra.prefixes.find((p) => p.prefixLength === homePrefixLength && inPrefix(p.prefix, homePrefix, homePrefixLength));
-    if (home) return this.#returnHome(now, ra.iface, ra.router);
-    const p = ra.prefixes.find((x) => x.autonomous !== false && x.prefixLength === 64);
-    if (!p) return [];
-    const prefix = canonical(p.prefix);
-    if (this.#location === 'away' && this.#coa && this.#coa.prefix === prefix && this.#coa.iface === ra.iface) {
-      // Same link as before (re-attached to the same router): the binding still holds; resume a waiting BU.
-      return this.#coa.ready && this.#outstanding && this.#outstanding.retransmitAt === null ? this.#transmit(now) : [];
+  #onRouterAdvertisement(now: number, ra: RouterAdvertisementInput): MobileNodeAction[] {
+    const m = this.#movement.onRouterAdvertisement(now, ra);
+    if (m.kind === 'none') return [];
+    if (m.kind === 'same-link') {
+      // Re-attached to the same router: the binding still holds; resume a BU the detach held back.
+      return this.#movement.careOf?.ready && this.#outstanding && this.#outstanding.retransmitAt === null ? this.#transmit(now) : [];
     }
-    const out: MobileNodeAction[] = [...this.#leaveCurrentLink()];
-    this.#location = 'away';
-    this.#counters.movements++;
-    const address = slaacAddress(prefix, 64, this.#cfg.interfaceId);
-    this.#coa = { iface: ra.iface, address, prefix, prefixLength: 64, ready: false };
-    // A BU for a CoA we are leaving (or a deregistration from a home we left) is pointless; the new
-    // registration starts when the address is usable.
-    this.#outstanding = null;
-    out.push(
-      { kind: 'event', event: { name: 'movement-detected', at: now, to: 'foreign', prefix, router: ra.router } },
-      { kind: 'configure-address', iface: ra.iface, address, prefixLength: 64, optimistic: this.#cfg.optimisticDad },
-    );
-    return out;
-  }
-
-  #leaveCurrentLink(): MobileNodeAction[] {
     const out: MobileNodeAction[] = [];
     // Leaving the old CoA's link, or home (where TUN packets went out natively): hold the uplink.
-    if (this.#tunnel !== null || this.#location === 'home') {
+    if (this.#tunnel !== null || m.from === 'home') {
       out.push({ kind: 'reverse-tunnel-off' });
       this.#tunnel = null;
     }
-    if (this.#coa) out.push({ kind: 'remove-address', iface: this.#coa.iface, address: this.#coa.address });
-    this.#coa = null;
-    return out;
-  }
-
-  // RFC 6275 §11.5.4: back on the home link, send a BU with lifetime 0 from the home address to the
-  // home agent; after its BA, advertise the home address so the link stops using the HA's proxy.
-  #returnHome(now: number, iface: string, router: string): MobileNodeAction[] {
-    if (this.#location === 'home') return [];
-    const out: MobileNodeAction[] = [...this.#leaveCurrentLink()];
-    this.#location = 'home';
+    out.push(...m.actions);
     this.#counters.movements++;
-    out.push(
-      { kind: 'event', event: { name: 'movement-detected', at: now, to: 'home', prefix: canonical(this.#cfg.homePrefix), router } },
-      { kind: 'at-home', iface, homeAddress: this.#cfg.homeAddress },
-    );
+    if (m.to === 'foreign') {
+      // A BU for a CoA we are leaving (or a deregistration from a home we left) is pointless; the new
+      // registration starts when the address is usable.
+      this.#outstanding = null;
+      return out;
+    }
+    // RFC 6275 §11.5.4: back on the home link, send a BU with lifetime 0 from the home address to the
+    // home agent; after its BA, advertise the home address so the link stops using the HA's proxy.
     // A registration the HA may hold (acknowledged, or sent and perhaps accepted) must be removed.
     if (this.#binding || (this.#outstanding && !this.#outstanding.deregister)) {
       this.#outstanding = this.#newOutstanding(true, this.#cfg.homeAddress, 0, INITIAL_BINDACK_TIMEOUT_MS);
@@ -305,17 +249,14 @@ export class MobileNode {
   }
 
   #onAddressConfigured(now: number, a: { iface: string; address: string }): MobileNodeAction[] {
-    const c = this.#coa;
-    if (!c || c.ready || c.iface !== a.iface || c.address !== canonical(a.address)) return [];
-    c.ready = true;
-    const out: MobileNodeAction[] = [{ kind: 'event', event: { name: 'care-of-address-ready', at: now, careOfAddress: c.address } }];
-    if (this.#location === 'away') out.push(...this.#register(now));
+    const out: MobileNodeAction[] = this.#movement.onAddressConfigured(now, a);
+    if (out.length && this.#movement.location === 'away') out.push(...this.#register(now));
     return out;
   }
 
   /** Starts a home registration of the current CoA (RFC 6275 §11.7.1). */
   #register(now: number): MobileNodeAction[] {
-    const c = this.#coa;
+    const c = this.#movement.careOf;
     if (!c?.ready) return [];
     const units = Math.min(Math.floor(this.#cfg.lifetimeS / LIFETIME_UNIT_S), MAX_LIFETIME_UNITS);
     // RFC 6275 §11.8: InitialBindackTimeoutFirstReg when the HA holds no binding for us (it may run DAD).
@@ -335,7 +276,7 @@ export class MobileNode {
   #transmit(now: number): MobileNodeAction[] {
     const o = this.#outstanding;
     if (!o) return [];
-    if (!this.#linkUp) {
+    if (!this.#movement.linkUp) {
       o.retransmitAt = null; // nothing can leave; the next attachment resumes it
       return [];
     }
@@ -350,7 +291,7 @@ export class MobileNode {
       options: [naiIdentifier(this.#cfg.nai), { type: 'MobilityMessageReplayProtection', timestamp }],
     });
     const hoa = this.#cfg.homeAddress;
-    const fromHome = o.deregister && this.#location === 'home';
+    const fromHome = o.deregister && this.#movement.location === 'home';
     // The checksum's pseudo-header uses the home address as source either way (§6.1.7).
     const sealed = sealWithMnHa(bu, this.#sa, o.careOfAddress, hoa, { src: hoa, dst: this.#cfg.homeAgent });
     o.sent.set(seq, { at: now, timestamp });
@@ -359,14 +300,7 @@ export class MobileNode {
     o.retransmitAt = now + o.timeoutMs;
     this.#counters['bu-sent']++;
     return [
-      {
-        kind: 'send-mh',
-        src: fromHome ? hoa : o.careOfAddress,
-        dst: this.#cfg.homeAgent,
-        homeAddressOption: fromHome ? undefined : hoa,
-        message: sealed.message,
-        bytes: sealed.bytes,
-      },
+      sendMobilityHeader({ src: fromHome ? hoa : o.careOfAddress, dst: this.#cfg.homeAgent, homeAddressOption: fromHome ? undefined : hoa }, sealed.message, sealed.bytes),
       { kind: 'event', event: { name: 'bu-sent', at: now, sequenceNumber: seq, careOfAddress: o.careOfAddress, lifetimeS: o.lifetimeUnits * LIFETIME_UNIT_S, transmission: o.transmissions } },
     ];
   }
@@ -383,7 +317,7 @@ export class MobileNode {
         out.push({ kind: 'reverse-tunnel-off' });
         this.#tunnel = null;
       }
-      if (this.#location === 'away' && !this.#outstanding) out.push(...this.#register(now));
+      if (this.#movement.location === 'away' && !this.#outstanding) out.push(...this.#register(now));
     }
     const o = this.#outstanding;
     if (o && o.retransmitAt !== null && o.retransmitAt <= now) {
@@ -393,8 +327,9 @@ export class MobileNode {
     }
     if (this.#binding && !this.#outstanding && this.#binding.refreshAt <= now) {
       // Refresh before expiry (§11.7.1), from the current CoA.
-      if (this.#location === 'away' && this.#coa?.ready && this.#coa.address === this.#binding.careOfAddress) {
-        this.#outstanding = this.#newOutstanding(false, this.#coa.address, Math.min(Math.floor(this.#cfg.lifetimeS / LIFETIME_UNIT_S), MAX_LIFETIME_UNITS), INITIAL_BINDACK_TIMEOUT_MS);
+      const c = this.#movement.careOf;
+      if (this.#movement.location === 'away' && c?.ready && c.address === this.#binding.careOfAddress) {
+        this.#outstanding = this.#newOutstanding(false, c.address, Math.min(Math.floor(this.#cfg.lifetimeS / LIFETIME_UNIT_S), MAX_LIFETIME_UNITS), INITIAL_BINDACK_TIMEOUT_MS);
         out.push(...this.#transmit(now));
       } else {
         this.#binding.refreshAt = this.#binding.expiresAt; // nothing to refresh from; wait for expiry or a move
@@ -410,7 +345,7 @@ export class MobileNode {
     if (m.type === 'BindingError' && fromHa) {
       this.#counters['be-received']++;
       // §11.3.6: status 1 means the HA has no binding for our home address: register again.
-      if (m.status === BeStatus.UnknownBindingForHomeAddressOption && canonical(m.homeAddress) === this.#cfg.homeAddress && this.#location === 'away') {
+      if (m.status === BeStatus.UnknownBindingForHomeAddressOption && canonical(m.homeAddress) === this.#cfg.homeAddress && this.#movement.location === 'away') {
         this.#binding = null;
         if (!this.#outstanding) return this.#register(now);
       }
@@ -419,7 +354,7 @@ export class MobileNode {
     if (m.type === 'BindingRefreshRequest' && fromHa) {
       // §11.7.4: answer a Binding Refresh Request with a BU.
       this.#counters['brr-received']++;
-      if (this.#binding && !this.#outstanding && this.#location === 'away') return this.#register(now);
+      if (this.#binding && !this.#outstanding && this.#movement.location === 'away') return this.#register(now);
       return [];
     }
     return this.#drop(now, 'mh-unexpected');
@@ -445,7 +380,8 @@ export class MobileNode {
         this.#binding = null;
         this.#counters['ba-accepted']++;
         out.push({ kind: 'event', event: { name: 'deregistered', at: now } });
-        if (this.#iface !== null && this.#location === 'home') out.push({ kind: 'advertise-home-address', iface: this.#iface, homeAddress: this.#cfg.homeAddress });
+        const iface = this.#movement.iface;
+        if (iface !== null && this.#movement.location === 'home') out.push({ kind: 'advertise-home-address', iface, homeAddress: this.#cfg.homeAddress });
         return out;
       }
     } else if (ba.status < 128 && granted > 0) {
@@ -456,21 +392,22 @@ export class MobileNode {
       this.#outstanding = null;
       this.#counters['ba-accepted']++;
       out.push({ kind: 'event', event: { name: 'registered', at: now, careOfAddress: o.careOfAddress, lifetimeS: granted } });
-      if (this.#tunnel !== o.careOfAddress && this.#coa && this.#coa.address === o.careOfAddress) {
+      const c = this.#movement.careOf;
+      if (this.#tunnel !== o.careOfAddress && c && c.address === o.careOfAddress) {
         this.#tunnel = o.careOfAddress;
-        out.push({ kind: 'reverse-tunnel', careOfAddress: o.careOfAddress, homeAgent: this.#cfg.homeAgent, iface: this.#coa.iface });
+        out.push({ kind: 'reverse-tunnel', careOfAddress: o.careOfAddress, homeAgent: this.#cfg.homeAgent, iface: c.iface });
       }
       return out;
     }
     this.#counters['ba-refused']++;
     if (ba.status === BaStatus.SequenceNumberOutOfWindow && !o.resynced) {
-      // §11.8 (mem): continue from the HA's last accepted Sequence Number.
+      // §11.7.3: continue from the HA's last accepted Sequence Number.
       o.resynced = true;
       this.#sequence = ba.sequenceNumber;
       return [...out, ...this.#transmit(now)];
     }
     if (ba.status === BaStatus.MipV6IdMismatch && echoed !== undefined && !o.resynced) {
-      // RFC 4285 §6 (mem): the HA put its own time in the BA; stamp the next BU on its clock.
+      // RFC 4285 §6: the HA put its own time in the BA; stamp the next BU on its clock.
       o.resynced = true;
       this.#clockCorrectionMs = unixMsFromNtpTimestamp(echoed) - (now + this.#cfg.epochOffsetMs);
       return [...out, ...this.#transmit(now)];

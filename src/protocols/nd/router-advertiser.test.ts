@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../test/support/random.js';
 import {
   ALL_NODES,
   configProblems,
@@ -34,17 +35,6 @@ const SLOW_CFG = {
 
 const RS = { kind: 'router-solicitation', src: 'fe80::2', hopLimit: 255, code: 0, hasSourceLinkLayerAddress: true } satisfies RouterSolicitationInput;
 
-function seeded(seed: number): () => number {
-  // mulberry32: a small deterministic PRNG for reproducible interval sequences.
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sends = (actions: RouterAdvertiserAction[]) => actions.filter((a) => a.kind === 'send-router-advertisement');
 
@@ -92,7 +82,7 @@ describe('RouterAdvertiser, unsolicited RAs (RFC 4861 §6.2.4, RFC 6275 §7.5)',
   });
 
   it('keeps every interval within [MinRtrAdvInterval, MaxRtrAdvInterval] and uses the whole range', () => {
-    const m = new RouterAdvertiser(MIP_CFG, seeded(42));
+    const m = new RouterAdvertiser(MIP_CFG, seededRandom(42));
     let now = t(0);
     const sentAt: number[] = [];
     for (let i = 0; i < 2_000; i++) {

@@ -3,10 +3,7 @@
 // [MinRtrAdvInterval, MaxRtrAdvInterval], and prompt answers to Router Solicitations.
 // Pure: the caller passes `now` (monotonic ms) and a random source; nothing here reads a clock.
 
-/** The loop's timer event (structurally the same as src/agent/loop.ts's Tick; protocols import nothing above them). */
-export interface Tick {
-  kind: 'tick';
-}
+import type { Tick } from '../core/tick.js';
 
 export const ALL_NODES = 'ff02::1';
 export const ALL_ROUTERS = 'ff02::2';

@@ -48,7 +48,7 @@ export type IpAddressPrefix = { type: 'IpAddressPrefix'; optionCode: number; pre
 /** RFC 5568 §6.4.3: Option-Code 0 wildcard, 1 NAP, 2 MN, 3 NAR, 4 source, 5 current interface, 6 no prefix, 7 no fast handover. */
 export type LinkLayerAddress = { type: 'LinkLayerAddress'; optionCode: number; linkLayerAddress: Buffer };
 /** RFC 5568 §6.4.4: the bytes after Status are kept raw, since the position of a supplied NCoA differs
- * between the RFC text and Wireshark 4.0 (spec §4.2). See `suppliedNewCareOfAddress`. */
+ * between RFC 5568 and Wireshark 4.0. See `suppliedNewCareOfAddress`. */
 export type NeighborAdvertisementAcknowledgement = { type: 'NeighborAdvertisementAcknowledgement'; optionCode: number; status: number; data: Buffer };
 /** RFC 5380 §4.2: Dist and Pref are 4 bits each; R: the MN forms its RCoA from the MAP's prefix. */
 export type Map = { type: 'Map'; distance: number; preference: number; rcoa: boolean; validLifetime: number; globalAddress: string };
@@ -279,8 +279,8 @@ export function readOptions(buf: Buffer, offset: number, end: number): Decoded<N
 }
 
 /**
- * The NCoA a NAACK with status 2 supplies. RFC 5568 §6.4.4 (per spec §4.2, from memory) puts it after
- * 4 reserved bytes; Wireshark 4.0 reads it right after Status. Pick the layout explicitly.
+ * The NCoA a NAACK with status 2 supplies. This code assumes RFC 5568 §6.4.4 puts it after 4 reserved
+ * bytes; Wireshark 4.0 reads it right after Status. Both layouts stay available: pick one explicitly.
  */
 export function suppliedNewCareOfAddress(o: NeighborAdvertisementAcknowledgement, layout: 'rfc5568' | 'wireshark' = 'rfc5568'): string | undefined {
   const at = layout === 'rfc5568' ? 4 : 0;

@@ -1,6 +1,6 @@
 // Binding messages of RFC 6275 §6.1.2 (BRR), §6.1.7 (BU), §6.1.8 (BA), §6.1.9 (BE). The BU/BA flag
 // bits added later (M RFC 5380, R RFC 3963, P RFC 5213, F RFC 5555, T RFC 5845, B RFC 6602) share
-// the same field (spec §1.6). Lifetimes are in units of 4 seconds (RFC 6275 §6.1.7).
+// the same field (IANA Mobility IPv6 registry of BU/BA flags). Lifetimes are in units of 4 seconds (RFC 6275 §6.1.7).
 
 import { bytesToIpv6, writeIpv6 } from '../address.js';
 import { bit, bodyCodec, flag } from './body.js';
@@ -57,7 +57,7 @@ export interface BindingUpdate {
 
 export interface BindingAcknowledgement {
   type: 'BindingAcknowledgement';
-  /** < 128 accepted, >= 128 rejected (RFC 6275 §6.1.8; registry in spec §1.7). */
+  /** < 128 accepted, >= 128 rejected (RFC 6275 §6.1.8; IANA Mobility IPv6 status registry). */
   status: number;
   keyManagementCompatibility: boolean;
   mobileRouter: boolean;

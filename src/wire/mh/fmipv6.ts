@@ -1,6 +1,6 @@
 // FMIPv6 Mobility Header messages, RFC 5568 §6.2.1 (HI), §6.2.2 (HAck), §6.3.1 (FBU), §6.3.2 (FBack),
 // with the HI flags RFC 5949 §6.2.1 adds for proxy-based fast handovers (P, F).
-// FBU/FBack Lifetime is in seconds per RFC 5568 (Wireshark 4.0 renders it ×4, spec §0.2.5).
+// FBU/FBack Lifetime is in seconds per RFC 5568 (Wireshark 4.0 renders it ×4, like a BU's).
 
 import { bit, bodyCodec, flag } from './body.js';
 import { MhType } from './binding.js';
@@ -35,9 +35,9 @@ export interface HandoverInitiate {
   assignedAddressConfiguration: boolean;
   /** U: buffer packets for the MN at the NAR. */
   buffer: boolean;
-  /** P (RFC 5949 §6.2.1, bit 0x20 — position per spec §6.1, UNVERIFIED): the HI is for a proxy (PMIPv6) MN. */
+  /** P (RFC 5949 §6.2.1): the HI is for a proxy (PMIPv6) MN. Bit 0x20 assumed from the flag order S U P F. */
   proxy: boolean;
-  /** F (RFC 5949 §6.2.1, bit 0x10 — UNVERIFIED): request forwarding between the MAGs. */
+  /** F (RFC 5949 §6.2.1): request forwarding between the MAGs. Bit 0x10 assumed, as for P. */
   forwarding: boolean;
   code: number;
   options: MobilityOption[];

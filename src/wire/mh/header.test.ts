@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { pseudoHeaderAddresses, walkIpv6 } from '../ipv6.js';
-import { checkCodec, checkPrefixes, hex } from '../test-helpers.js';
+import { checkCodec, checkPrefixes, hex } from '../testing/codec-checks.js';
 import { VECTORS, type VectorName } from '../testing/vectors.js';
 import { bindingAcknowledgement, bindingUpdate } from './binding.js';
 import * as mh from './header.js';

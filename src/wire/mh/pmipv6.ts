@@ -1,7 +1,7 @@
 // Proxy Mobile IPv6 signalling, RFC 5213 §6.9.1.5 / §8.1–8.2: a Proxy Binding Update is a Binding
 // Update with P = 1 and a Proxy Binding Acknowledgement a Binding Acknowledgement with P = 1; they are
 // encoded by binding.ts. This file gives the constructors, the predicates and the mandatory-option
-// check of RFC 5213 §5.3.1 (spec §5.1, §5.3).
+// check of RFC 5213 §5.3.1 (statuses of RFC 5213 §8.9).
 
 import { bindingAcknowledgement, bindingUpdate, type BindingAcknowledgement, type BindingUpdate } from './binding.js';
 import type { MobilityMessage } from './header.js';
@@ -22,7 +22,7 @@ export const HandoffIndicatorValue = {
 /** RFC 5213 §8.5 Access Technology Type values (6–12 added by IANA later). */
 export const AccessTechnologyTypeValue = { Virtual: 1, PPP: 2, IEEE802_3: 3, IEEE802_11: 4, IEEE802_16e: 5 } as const;
 
-/** PBA status codes of RFC 5213 §8.9 (spec §1.7). */
+/** PBA status codes of RFC 5213 §8.9 (IANA Mobility IPv6 status registry). */
 export const ProxyBindingAcknowledgementStatus = {
   Accepted: 0,
   ProxyRegNotEnabled: 152,

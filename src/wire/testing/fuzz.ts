@@ -1,6 +1,6 @@
 // Fuzzing the decoders: random bytes and mutated golden packets must never make a decoder throw,
 // and every result must be well formed (consumed bytes inside the buffer, error offsets inside it).
-// Used by the unit suite (100k inputs per decoder) and by fuzz-main.ts (10M on demand).
+// Used by fuzz.test.ts: 100k inputs per decoder in the unit suite, as many as asked with `make fuzz`.
 
 import * as ethernet from '../ethernet.js';
 import * as fragment from '../ext/fragment.js';

@@ -10,7 +10,7 @@ import * as mh from '../mh/header.js';
 import * as mobilityOptionCodec from '../mh/options/codec.js';
 import type { MobilityOption } from '../mh/options/types.js';
 import { buildIpv6Packet } from '../packet.js';
-import { checkCodec } from '../test-helpers.js';
+import { checkCodec } from './codec-checks.js';
 import * as udp from '../udp.js';
 import { bytes, icmpv6Message, ipv6, mobilityMessage, mobilityOption, ndOption } from './arbitraries.js';
 

@@ -12,7 +12,7 @@ import * as udp from '../../../wire/udp.js';
 import { homeAddressOf } from '../../../wire/ext/hop-by-hop-dest-options.js';
 import type { MobilityMessage } from '../../../wire/mh/header.js';
 import type { Icmpv6Message } from '../../../wire/icmpv6/header.js';
-import { eui64Address, inPrefix } from '../address.js';
+import { eui64Address, inPrefix } from '../../../wire/address.js';
 import { NeighbourMap } from '../neighbour-map.js';
 import { PreviousAccessRouter, type ParAction, type ParConfig } from '../par.js';
 import { NewAccessRouter, type NarAction, type NarConfig } from '../nar.js';

@@ -5,7 +5,8 @@ import * as mh from '../../../wire/mh/index.js';
 import { naiIdentifier } from '../../../wire/mh/options/types.js';
 import type { MobilityOption } from '../../../wire/mh/options/types.js';
 import { ntpTimestampFromUnixMs, sealWithMnHa, type MnHaSecurityAssociation } from '../auth.js';
-import type { HomeAgentConfig, MobilityHeaderInput } from '../home-agent.js';
+import type { AuthenticatedMobilityHeaderInput } from '../../core/index.js';
+import type { HomeAgentConfig } from '../home-agent.js';
 
 export const HA = '2001:db8:1::1';
 export const HOME_PREFIX = '2001:db8:1::';
@@ -44,7 +45,7 @@ export interface BuSpec {
 }
 
 /** A BU as the wire layer hands it to the home agent (RFC 6275 §11.7.1, RFC 4285 §5–6). */
-export function buInput(s: BuSpec): MobilityHeaderInput {
+export function buInput(s: BuSpec): AuthenticatedMobilityHeaderInput {
   const sa = s.sa ?? MN1;
   const hoa = s.hoa ?? sa.homeAddress;
   const coa = s.fromHome ? hoa : (s.coa ?? COA_AR1);

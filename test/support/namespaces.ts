@@ -1,5 +1,5 @@
 // Namespaces for the data plane's integration tests: unique names with a random part (other
-// engineers run root network tests at the same time), one `ip` call per step, teardown that never
+// root network tests may run on the machine at the same time), one `ip` call per step, teardown that never
 // throws. Test-only code.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -1,9 +1,9 @@
-// Shared checks for every codec (style-anchors §5.2): encodingLength matches, round trip, encode at an
+// Shared checks for every codec: encodingLength matches, round trip, encode at an
 // offset into a 0xFF-filled buffer leaves the bytes outside alone, and every strict prefix of golden
 // bytes is reported as an error with an offset (never a throw).
 
 import { expect } from 'vitest';
-import type { Decoded } from './result.js';
+import type { Decoded } from '../result.js';
 
 export interface Codec<T, D = Decoded<T>> {
   encode(value: T, buf?: Buffer, offset?: number): Buffer;

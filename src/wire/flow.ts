@@ -11,7 +11,7 @@
 // All fields big-endian. The send time is CLOCK_REALTIME in ns since the Unix epoch: captures taken
 // in different namespaces share that clock (pcap timestamps are CLOCK_REALTIME too).
 
-import { decodeFail, decodeOk, type Decoded } from '../wire/result.js';
+import { decodeFail, decodeOk, type Decoded } from './result.js';
 
 /** "MLFP" — mipshop-lab flow packet. */
 export const FLOW_MAGIC = 0x4d4c4650;
@@ -78,11 +78,4 @@ export function decode(buf: Buffer, offset = 0, end = buf.length): Decoded<FlowP
 /** Quick test used by frame decoding before a full decode. */
 export function looksLikeFlowPacket(buf: Buffer, offset: number, end = buf.length): boolean {
   return end - offset >= FLOW_HEADER_LENGTH && offset >= 0 && buf.readUInt32BE(offset) === FLOW_MAGIC;
-}
-
-/** CLOCK_REALTIME in ns. performance.timeOrigin + now() keeps sub-microsecond resolution, unlike Date.now(). */
-export function realtimeNs(): bigint {
-  const ms = performance.timeOrigin + performance.now();
-  const whole = Math.floor(ms);
-  return BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
 }

@@ -5,21 +5,9 @@
 // IPV6_CHECKSUM (computed on send, verified on receive, RFC 3542 §3.1), bind device/address,
 // multicast joins, hop limits and header-included sends; errno-shaped errors. Delivery is
 // asynchronous and batched per socket, as with the real poll loop.
-import { isIPv6 } from 'node:net';
-import type {
-  Frame,
-  NativeBinding,
-  PacketSocket,
-  PacketSocketOptions,
-  Raw6Packet,
-  Raw6SendOptions,
-  Raw6Socket,
-  Raw6SocketOptions,
-  SocketStats,
-  TunDevice,
-  TunnelledSendResult,
-  TunOptions,
-} from './types.js';
+import { bytesToIpv6, ipv6ToBytes } from '../../wire/address.js';
+import { pseudoHeaderChecksum } from '../../wire/checksum.js';
+import type * as N from '../types.js';
 
 const ETH_P_ALL = 0x0003;
 const PACKET_HOST = 0;
@@ -41,51 +29,14 @@ export function errnoError(code: string, syscall: string, path?: string): NodeJS
   return e;
 }
 
-/** Address text to 16 bytes (RFC 4291 §2.2 forms, no embedded IPv4). */
-export function ipv6ToBytes(s: string): Buffer {
-  const addr = s.split('%')[0]!;
-  if (!isIPv6(addr)) throw errnoError('EINVAL', 'inet_pton', s);
-  const [head, tail] = addr.split('::') as [string, string | undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  const b = Buffer.alloc(16);
-  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), 2 * i));
-  return b;
-}
-
-/** 16 bytes to RFC 5952 text (longest zero run compressed, lower case). */
-export function bytesToIpv6(b: Uint8Array, offset = 0): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((b[offset + 2 * i]! << 8) | b[offset + 2 * i + 1]!);
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j === i ? i + 1 : j;
+/** Address text in RFC 5952 form (as inet_ntop gives it); a %zone is dropped. Bad text fails as
+ * inet_pton does in the addon. */
+function canon(a: string): string {
+  try {
+    return bytesToIpv6(ipv6ToBytes(a.split('%')[0]!));
+  } catch {
+    throw errnoError('EINVAL', 'inet_pton', a);
   }
-  const hex = g.map((x) => x.toString(16));
-  if (best < 0) return hex.join(':');
-  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
-}
-
-const canon = (a: string): string => bytesToIpv6(ipv6ToBytes(a));
-
-/** RFC 8200 §8.1 upper-layer checksum. */
-function checksum(src: string, dst: string, nextHeader: number, upper: Buffer): number {
-  let sum = 0;
-  const add = (b: Buffer) => {
-    for (let i = 0; i + 1 < b.length; i += 2) sum += b.readUInt16BE(i);
-    if (b.length % 2) sum += b[b.length - 1]! << 8;
-  };
-  add(ipv6ToBytes(src));
-  add(ipv6ToBytes(dst));
-  sum += (upper.length >>> 16) + (upper.length & 0xffff) + nextHeader;
-  add(upper);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
 }
 
 interface FakeInterface {
@@ -118,11 +69,11 @@ class Queue<T> {
 abstract class FakeHandle {
   closed = false;
   onError?: (err: NodeJS.ErrnoException) => void;
-  readonly counters: SocketStats = { received: 0, receivedBytes: 0, truncated: 0, errors: 0, sent: 0, sendDropped: 0, kernelDrops: 0 };
+  readonly counters: N.SocketStats = { received: 0, receivedBytes: 0, truncated: 0, errors: 0, sent: 0, sendDropped: 0, kernelDrops: 0 };
   constructor(protected readonly hub: FakeHub) {}
   ref(): void {}
   unref(): void {}
-  stats(): SocketStats {
+  stats(): N.SocketStats {
     return { ...this.counters };
   }
   close(): void {
@@ -135,8 +86,8 @@ abstract class FakeHandle {
   }
 }
 
-class FakePacketSocket extends FakeHandle implements PacketSocket {
-  queue?: Queue<Frame>;
+class FakePacketSocket extends FakeHandle implements N.PacketSocket {
+  queue?: Queue<N.Frame>;
   constructor(
     hub: FakeHub,
     readonly iface: FakeInterface,
@@ -150,7 +101,7 @@ class FakePacketSocket extends FakeHandle implements PacketSocket {
   get ifindex(): number {
     return this.iface.ifindex;
   }
-  start(onFrames: (frames: Frame[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void {
+  start(onFrames: (frames: N.Frame[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void {
     this.check('start');
     this.queue = new Queue((f) => !this.closed && onFrames(f));
     this.onError = onError;
@@ -173,20 +124,20 @@ class FakePacketSocket extends FakeHandle implements PacketSocket {
     if (packetType === PACKET_OTHERHOST && !this.promiscuous) return;
     this.counters.received++;
     this.counters.receivedBytes += frame.length;
-    const f: Frame = { data: frame, timestampNs: this.hub.now(), ifindex: this.iface.ifindex, packetType, checksumNotReady: false };
+    const f: N.Frame = { data: frame, timestampNs: this.hub.now(), ifindex: this.iface.ifindex, packetType, checksumNotReady: false };
     if (this.vnet) f.vnetHeader = Buffer.alloc(10); // the fake has no offloads: an all-zero header
     this.queue.push(f);
   }
 }
 
-class FakeRaw6Socket extends FakeHandle implements Raw6Socket {
-  queue?: Queue<Raw6Packet>;
+class FakeRaw6Socket extends FakeHandle implements N.Raw6Socket {
+  queue?: Queue<N.Raw6Packet>;
   readonly groups: { group: string; ifindex: number }[];
   readonly bindAddress?: string;
   constructor(
     hub: FakeHub,
     readonly netns: string,
-    readonly o: Raw6SocketOptions,
+    readonly o: N.Raw6SocketOptions,
     readonly device?: FakeInterface,
   ) {
     super(hub);
@@ -196,12 +147,12 @@ class FakeRaw6Socket extends FakeHandle implements Raw6Socket {
   get headerIncluded(): boolean {
     return this.o.protocol === IPPROTO_RAW || !!this.o.headerIncluded;
   }
-  start(onPackets: (packets: Raw6Packet[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void {
+  start(onPackets: (packets: N.Raw6Packet[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void {
     this.check('start');
     this.queue = new Queue((p) => !this.closed && onPackets(p));
     this.onError = onError;
   }
-  send(data: Buffer, dst: string, options: Raw6SendOptions = {}): boolean {
+  send(data: Buffer, dst: string, options: N.Raw6SendOptions = {}): boolean {
     this.check('sendmsg');
     let p: { src: string; dst: string; nextHeader: number; hopLimit: number; payload: Buffer };
     if (this.headerIncluded) {
@@ -221,7 +172,7 @@ class FakeRaw6Socket extends FakeHandle implements Raw6Socket {
       const offset = this.o.protocol === IPPROTO_ICMPV6 ? 2 : this.o.checksumOffset;
       if (offset !== undefined && offset >= 0 && offset + 2 <= payload.length) {
         payload.writeUInt16BE(0, offset);
-        payload.writeUInt16BE(checksum(src, d, this.o.protocol, payload), offset);
+        payload.writeUInt16BE(pseudoHeaderChecksum(src, d, this.o.protocol, payload), offset);
       }
       const hopLimit = options.hopLimit ?? (multicast ? (this.o.multicastHops ?? 1) : (this.o.unicastHops ?? 64));
       p = { src, dst: d, nextHeader: this.o.protocol, hopLimit, payload };
@@ -230,7 +181,7 @@ class FakeRaw6Socket extends FakeHandle implements Raw6Socket {
     this.hub.routePacket(this.netns, p, options.ifindex ?? this.device?.ifindex);
     return true;
   }
-  sendTunnelled(outer: Buffer | Buffer[], packets: Buffer[], vnetHeaders?: (Buffer | undefined)[]): TunnelledSendResult {
+  sendTunnelled(outer: Buffer | Buffer[], packets: Buffer[], vnetHeaders?: (Buffer | undefined)[]): N.TunnelledSendResult {
     this.check('sendmmsg');
     if (!this.headerIncluded) throw errnoError('EINVAL', 'sendmmsg (not a header-included socket)');
     let sent = 0;
@@ -262,7 +213,7 @@ class FakeRaw6Socket extends FakeHandle implements Raw6Socket {
       return;
     if (this.o.icmp6Types && (p.payload.length < 1 || !this.o.icmp6Types.includes(p.payload[0]!))) return;
     const offset = this.o.protocol === IPPROTO_ICMPV6 ? 2 : this.o.checksumOffset;
-    if (offset !== undefined && offset >= 0 && (offset + 2 > p.payload.length || checksum(p.src, p.dst, p.nextHeader, p.payload) !== 0)) {
+    if (offset !== undefined && offset >= 0 && (offset + 2 > p.payload.length || pseudoHeaderChecksum(p.src, p.dst, p.nextHeader, p.payload) !== 0)) {
       this.counters.errors++; // the kernel drops it silently; counted here for tests
       return;
     }
@@ -272,7 +223,7 @@ class FakeRaw6Socket extends FakeHandle implements Raw6Socket {
   }
 }
 
-class FakeTunDevice extends FakeHandle implements TunDevice {
+class FakeTunDevice extends FakeHandle implements N.TunDevice {
   queue?: Queue<Buffer>;
   constructor(
     hub: FakeHub,
@@ -360,13 +311,13 @@ export class FakeHub {
   }
 
   /** The binding agents receive instead of src/native/index.ts's `native`. */
-  binding(): NativeBinding {
+  binding(): N.NativeBinding {
     return {
-      openPacketSocket: (o: PacketSocketOptions) => {
+      openPacketSocket: (o: N.PacketSocketOptions) => {
         const iface = this.iface(this.ns(o.netns), o.ifname, 'if_nametoindex');
         return this.track(new FakePacketSocket(this, iface, o.protocol ?? ETH_P_ALL, !!o.promiscuous, o.ignoreOutgoing ?? true, !!o.vnetHeader));
       },
-      openRaw6Socket: (o: Raw6SocketOptions) => {
+      openRaw6Socket: (o: N.Raw6SocketOptions) => {
         const netns = this.ns(o.netns);
         if (!Number.isInteger(o.protocol) || o.protocol < 0 || o.protocol > 255) throw new RangeError('option protocol must be 0..255');
         if (o.protocol === IPPROTO_ICMPV6 && o.checksumOffset !== undefined) throw errnoError('EINVAL', 'setsockopt IPV6_CHECKSUM');
@@ -375,7 +326,7 @@ export class FakeHub {
           throw errnoError('EADDRNOTAVAIL', 'bind');
         return this.track(new FakeRaw6Socket(this, netns, o, device));
       },
-      openTun: (o: TunOptions = {}) => {
+      openTun: (o: N.TunOptions = {}) => {
         const netns = this.ns(o.netns);
         let name = o.name;
         for (let n = 0; !name; n++) if (!this.interfaces.some((i) => i.netns === netns && i.name === `tun${n}`)) name = `tun${n}`;
@@ -478,7 +429,7 @@ function buildIpv6(p: { src: string; dst: string; nextHeader: number; hopLimit: 
 }
 
 /** A hub and its binding in one call, for tests. */
-export function createFakeNative(now?: () => bigint): { hub: FakeHub; native: NativeBinding } {
+export function createFakeNative(now?: () => bigint): { hub: FakeHub; native: N.NativeBinding } {
   const hub = new FakeHub(now);
   return { hub, native: hub.binding() };
 }

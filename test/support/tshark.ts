@@ -1,11 +1,11 @@
 // Runs tshark on packets we encoded and compares the fields it shows with the values we encoded.
-// tshark 4.0 is the oracle for layouts (spec §10); its quirks are handled by the callers (spec §0.2).
+// tshark 4.0 is the oracle for layouts; its quirks are handled by the callers (tshark-expect.ts).
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LINKTYPE_RAW, writePcap } from './pcap-writer.js';
+import { LINKTYPE_RAW, writePcap } from '../../src/wire/testing/pcap-writer.js';
 
 export type Expected = string | number | bigint | boolean;
 export type FieldExpectations = Record<string, Expected[]>;

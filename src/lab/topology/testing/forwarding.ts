@@ -1,7 +1,7 @@
 // Helpers for tests of resolved labs: a hop-by-hop forwarding walk over the planned routes, and the
 // list of every address a lab can use. Used by the unit tests here and by property tests.
-import { formatIPv6, parseAddressWithLength, parseIPv6, prefixContains, prefixMask, slaacAddress } from './ipv6.js';
-import type { ResolvedLab, ResolvedNode } from './types.js';
+import { formatIPv6, parseAddressWithLength, parseIPv6, prefixContains, prefixMask, slaacAddress } from '../ipv6.js';
+import type { ResolvedLab, ResolvedNode } from '../types.js';
 
 /** Where a packet from `from` to `dst` ends up when every node follows its routes (longest match). */
 export function forward(lab: ResolvedLab, from: string, dst: string): { delivered: boolean; hops: number } {

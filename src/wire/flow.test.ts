@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decode, encode, encodingLength, FLOW_HEADER_LENGTH, FLOW_MAGIC, realtimeNs, type FlowPacket } from './flow-packet.js';
+import { decode, encode, encodingLength, FLOW_HEADER_LENGTH, FLOW_MAGIC, type FlowPacket } from './flow.js';
 
 describe('flow packet', () => {
   it('has fixed golden bytes', () => {
@@ -52,11 +52,5 @@ describe('flow packet', () => {
     const badHlen = Buffer.from(b);
     badHlen.writeUInt16BE(8, 6);
     expect(decode(badHlen)).toMatchObject({ ok: false, error: { code: 'bad-length', offset: 6 } });
-  });
-
-  it('realtimeNs is the wall clock in ns', () => {
-    const ns = realtimeNs();
-    expect(Number(ns / 1_000_000n) - Date.now()).toBeLessThan(50);
-    expect(Math.abs(Number(ns / 1_000_000n) - Date.now())).toBeLessThan(50);
   });
 });

@@ -1,9 +1,9 @@
 // Builders of test frames shared by the analysis unit tests (not used by production code).
 
-import { encode as encodeFlow, type FlowPacket } from '../traffic/flow-packet.js';
-import { buildIpv6Packet } from '../wire/packet.js';
-import * as udp from '../wire/udp.js';
-import type { CapturedFrame } from './pcap/frame.js';
+import { encode as encodeFlow, type FlowPacket } from '../../wire/flow.js';
+import { buildIpv6Packet } from '../../wire/packet.js';
+import * as udp from '../../wire/udp.js';
+import type { CapturedFrame } from '../pcap/frame.js';
 
 export function udpPacket(src: string, dst: string, srcPort: number, dstPort: number, payload: Buffer): Buffer {
   return buildIpv6Packet({ src, dst, upper: { nextHeader: 17, encode: () => udp.encode({ srcPort, dstPort, payload }) } });

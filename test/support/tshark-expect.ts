@@ -1,11 +1,11 @@
-// What tshark 4.0 should show for each message we encode (field names from spec §10, checked with
-// `tshark -G fields`). Quirks (spec §0.2) are encoded here, each with its note.
+// What tshark 4.0 should show for each message we encode (field names checked with `tshark -G fields`).
+// Wireshark 4.0's quirks are encoded here, each with its note (docs/wire.md lists them).
 
-import type { Icmpv6Message } from '../icmpv6/header.js';
-import { encode as encodeNdOption, type NdOption } from '../icmpv6/nd-options.js';
-import { mhTypeOf, type MobilityMessage } from '../mh/header.js';
-import { encode as encodeMobilityOption } from '../mh/options/codec.js';
-import type { MobilityOption } from '../mh/options/types.js';
+import type { Icmpv6Message } from '../../src/wire/icmpv6/header.js';
+import { encode as encodeNdOption, type NdOption } from '../../src/wire/icmpv6/nd-options.js';
+import { mhTypeOf, type MobilityMessage } from '../../src/wire/mh/header.js';
+import { encode as encodeMobilityOption } from '../../src/wire/mh/options/codec.js';
+import type { MobilityOption } from '../../src/wire/mh/options/types.js';
 import type { FieldExpectations, Expected } from './tshark.js';
 
 class Fields {
@@ -19,7 +19,7 @@ class Fields {
 const u64 = (b: Buffer): bigint => b.readBigUInt64BE(0);
 const hex = (b: Buffer): string => b.toString('hex');
 
-/** Wireshark's protocol filter name for each decoded mobility option (spec §10.1). */
+/** Wireshark's protocol filter name for each decoded mobility option (`tshark -G protocols`). */
 const OPTION_PROTOCOL: Partial<Record<MobilityOption['type'], string>> = {
   BindingRefreshAdvice: 'bra',
   AlternateCareOfAddress: 'acoa',
@@ -43,7 +43,7 @@ const OPTION_PROTOCOL: Partial<Record<MobilityOption['type'], string>> = {
 
 function mobilityOption(x: Fields, o: MobilityOption): void {
   const proto = OPTION_PROTOCOL[o.type];
-  // Known options show as a protocol item whose value is the option's raw bytes (spec §0.2.2).
+  // Known options show as a protocol item whose value is the option's raw bytes (Wireshark 4.0).
   if (proto) x.add(`mip6.options.${proto}`, hex(encodeMobilityOption(o)));
   switch (o.type) {
     case 'BindingRefreshAdvice':
@@ -65,16 +65,16 @@ function mobilityOption(x: Fields, o: MobilityOption): void {
       x.add('mip6.mnid.subtype', o.subtype).add('mip6.mnid.identifier', o.identifier.toString('utf8'));
       break;
     case 'MobilityMessageAuthentication':
-      // Spec §0.2.4: Wireshark 4.0 shows Authentication Data 2 bytes short.
+      // Wireshark 4.0 shows Authentication Data 2 bytes short.
       x.add('mip6.auth.subtype', o.subtype).add('mip6.auth.mobility_spi', o.mobilitySpi).add('mip6.auth.auth_data', hex(o.authenticationData.subarray(0, -2)));
       break;
     case 'BindingAuthorizationDataForFmipv6':
-      // Observed with tshark 4.0.17 (like spec §0.2.4 for AUTH): the authenticator is shown 2 bytes short,
+      // Observed with tshark 4.0.17 (as for AUTH): the authenticator is shown 2 bytes short,
       // while the option's raw bytes (mip6.options.badff) cover the whole option.
       x.add('mip6.badff.spi', o.spi).add('mip6.badff.auth', hex(o.authenticator.subarray(0, -2)));
       break;
     case 'HomeNetworkPrefix':
-      // Spec §0.2.7: shown with the NEMO Mobile Network Prefix field names.
+      // Wireshark 4.0 shows it with the NEMO Mobile Network Prefix field names.
       x.add('mip6.nemo.mnp.pfl', o.prefixLength).add('mip6.nemo.mnp.mnp', o.prefix);
       break;
     case 'HandoffIndicator':
@@ -101,7 +101,7 @@ function mobilityOption(x: Fields, o: MobilityOption): void {
     case 'MobileNodeLinkLocalAddressInterfaceIdentifier':
     case 'TransientBinding':
     case 'Unknown':
-      // Spec §0.2.2/§0.2.3: options Wireshark 4.0 cannot decode show only their type in mip6.mobility_opt.
+      // Options Wireshark 4.0 cannot decode show only their type in mip6.mobility_opt.
       x.add('mip6.mobility_opt', o.type === 'Unknown' ? o.optionType : o.type === 'TransientBinding' ? 43 : 42);
       break;
   }
@@ -121,7 +121,7 @@ export function mobilityHeaderFields(m: MobilityMessage, checksum: number, lengt
       x.add('mip6.hot.nindex', m.homeNonceIndex).add('mip6.hot.cookie', u64(m.homeInitCookie)).add('mip6.hot.token', u64(m.homeKeygenToken));
       break;
     case 'CareOfTest':
-      // Spec §10.2: the CoT keygen token is shown under mip6.hot.token.
+      // Wireshark 4.0 shows the CoT keygen token is shown under mip6.hot.token.
       x.add('mip6.cot.nindex', m.careOfNonceIndex).add('mip6.cot.cookie', u64(m.careOfInitCookie)).add('mip6.hot.token', u64(m.careOfKeygenToken));
       break;
     case 'BindingUpdate':
@@ -163,7 +163,7 @@ export function mobilityHeaderFields(m: MobilityMessage, checksum: number, lengt
       x.add('mip6.fback.status', m.status).add('mip6.fback.k_flag', m.keyManagementCompatibility).add('mip6.fback.seqnr', m.sequenceNumber).add('mip6.fback.lifetime', m.lifetime);
       break;
     case 'HandoverInitiate':
-      // Spec §0.2.6: only S and U are decoded; RFC 5949 P/F are not shown.
+      // Wireshark 4.0 decodes only S and U are decoded; RFC 5949 P/F are not shown.
       x.add('mip6.hi.seqnr', m.sequenceNumber).add('mip6.hi.s_flag', m.assignedAddressConfiguration).add('mip6.hi.u_flag', m.buffer).add('mip6.hi.code', m.code);
       break;
     case 'HandoverAcknowledge':
@@ -223,7 +223,7 @@ function ndOption(x: Fields, o: NdOption): void {
       x.add('icmpv6.opt.ipa.option_code', o.optionCode).add('icmpv6.opt.ipa.prefix_len', o.prefixLength).add('icmpv6.opt.ipa.ipv6_address', o.address);
       break;
     case 'LinkLayerAddress':
-      // Spec §10.5: lla.bytes includes the trailing padding.
+      // Wireshark 4.0's lla.bytes includes the trailing padding.
       x.add('icmpv6.opt.lla.option_code', o.optionCode).add('icmpv6.opt.lla.bytes', hex(bytes.subarray(3)));
       break;
     case 'Map':
