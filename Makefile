@@ -18,9 +18,11 @@ build: deps
 demo: build
 	node dist/cli/main.js run $(LAB) --runtime $(RUNTIME) --out $(OUT)
 
-# Static checks: the import rules between layers (.dependency-cruiser.cjs).
+# Static checks: the import rules between layers (.dependency-cruiser.cjs), then Biome (biome.json):
+# lint rules and formatting (`npm run format` rewrites files in the project's format).
 lint: deps
 	npm run lint:deps
+	npm run lint:code
 
 # The tiers run one after the other: integration and e2e tests bring up labs, tcpdumps and relays,
 # and on a 2-core machine two tiers at once make their timing measures noisy.

@@ -79,7 +79,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       await control?.close();
       if (config.statusFile) {
         try {
-          writeFileSync(config.statusFile, JSON.stringify(status(), null, 2) + '\n');
+          writeFileSync(config.statusFile, `${JSON.stringify(status(), null, 2)}\n`);
         } catch (err) {
           log.warn('agent.status-file', { err, file: config.statusFile });
         }

@@ -17,7 +17,7 @@ let nextId = 1;
  */
 export function sendControl(socketPath: string, request: ControlRequestInput, timeoutMs = 2_000): Promise<ControlResponse> {
   const id = request.id ?? `${process.pid}-${nextId++}`;
-  const line = JSON.stringify({ ...request, id }) + '\n';
+  const line = `${JSON.stringify({ ...request, id })}\n`;
   return new Promise<ControlResponse>((resolve, reject) => {
     const sock = createConnection(socketPath);
     let buf = '';
@@ -38,8 +38,7 @@ export function sendControl(socketPath: string, request: ControlRequestInput, ti
     sock.on('connect', () => sock.write(line));
     sock.on('data', (chunk: string) => {
       buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
         const text = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         let res: ControlResponse;

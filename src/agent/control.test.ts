@@ -43,8 +43,7 @@ function exchange(text: string, n: number): Promise<unknown[]> {
     sock.on('connect', () => sock.write(text));
     sock.on('data', (d: string) => {
       buf += d;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
         lines.push(JSON.parse(buf.slice(0, nl)));
         buf = buf.slice(nl + 1);
         if (lines.length === n) {

@@ -78,8 +78,7 @@ export async function startControlServer(path: string, target: ControlTarget, lo
     sock.setEncoding('utf8');
     sock.on('data', (chunk: string) => {
       pending += chunk;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
+      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
         if (line.trim() === '') continue;
@@ -124,7 +123,7 @@ export async function startControlServer(path: string, target: ControlTarget, lo
 }
 
 function reply(sock: Socket, res: ControlResponse): void {
-  if (!sock.destroyed && sock.writable) sock.write(JSON.stringify(res) + '\n');
+  if (!sock.destroyed && sock.writable) sock.write(`${JSON.stringify(res)}\n`);
 }
 
 function handleLine(line: string, target: ControlTarget, log: Logger, counters: Counters): ControlResponse {

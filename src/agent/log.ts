@@ -36,7 +36,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       const rec: LogFields = { time: new Date().toISOString(), level, event };
       for (const [k, v] of Object.entries(context)) if (!RESERVED.has(k)) rec[k] = v;
       if (fields) for (const [k, v] of Object.entries(fields)) if (!RESERVED.has(k)) rec[k] = v;
-      const line = safeStringify(rec) + '\n';
+      const line = `${safeStringify(rec)}\n`;
       write(line);
       if (opts.file) {
         try {

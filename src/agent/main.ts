@@ -3,7 +3,7 @@
 // SIGINT or a control `shutdown`; 1 when a role crashed; 2 for a bad command line or config.
 import { parseArgs } from 'node:util';
 import { startAgent, type Agent } from './agent.js';
-import { AgentConfigError, readAgentConfig } from './config.js';
+import { AgentConfigError, readAgentConfig, type AgentConfig } from './config.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
 
 const USAGE = 'usage: mipshop-agent --config FILE.json';
@@ -13,7 +13,7 @@ async function main(): Promise<number> {
   try {
     const { values } = parseArgs({ options: { config: { type: 'string' }, help: { type: 'boolean' } }, strict: true });
     if (values.help) {
-      process.stdout.write(USAGE + '\n');
+      process.stdout.write(`${USAGE}\n`);
       return 0;
     }
     configFile = values.config;
@@ -26,12 +26,12 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  let config;
+  let config: AgentConfig;
   try {
     config = readAgentConfig(configFile);
   } catch (err) {
     if (err instanceof AgentConfigError) {
-      process.stderr.write(err.message + '\n');
+      process.stderr.write(`${err.message}\n`);
       return 2;
     }
     throw err;

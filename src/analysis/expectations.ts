@@ -79,7 +79,7 @@ function perHandover<T>(
     for (const f of flows) values.push(measure(f));
   }
   const bad = values.filter((v) => !ok(v));
-  const worst = bad[0] ?? values.reduce((a, b) => ((typeof a === 'number' && typeof b === 'number' ? (b > a ? b : a) : a) as T));
+  const worst = bad[0] ?? values.reduce((a, b) => ((typeof a === 'number' && typeof b === 'number' ? (Math.max(b , a)) : a) as T));
   return {
     expectation: name,
     held: bad.length === 0,

@@ -6,7 +6,7 @@
 // CLOCK_REALTIME.
 
 import type { FlowArrival } from './flow.js';
-import { SendTimes } from './flow.js';
+import type { SendTimes } from './flow.js';
 import type { DecodedFrame } from './frames.js';
 
 export interface Handover {
@@ -47,7 +47,10 @@ export function handoversFromScenario(records: RecordedAction[], initialAp: Reco
   const state = new Map<string, { ap: string | null; trigger: bigint | null; detach: bigint | null }>();
   const get = (node: string) => {
     let s = state.get(node);
-    if (!s) state.set(node, (s = { ap: initialAp[node] ?? null, trigger: null, detach: null }));
+    if (!s) {
+      s = { ap: initialAp[node] ?? null, trigger: null, detach: null };
+      state.set(node, s);
+    }
     return s;
   };
   const out: Handover[] = [];
@@ -213,7 +216,8 @@ export function countSignalling(captures: { point: string; frames: DecodedFrame[
       out.messages++;
       out.bytes += f.packetLength;
     }
-    const n = (out.byName[kind.name] ??= { count: 0, bytes: 0 });
+    out.byName[kind.name] ??= { count: 0, bytes: 0 };
+    const n = out.byName[kind.name]!;
     n.count++;
     n.bytes += f.packetLength;
   }

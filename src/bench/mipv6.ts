@@ -64,7 +64,11 @@ export async function run(): Promise<void> {
     await lab.l2.detach('mn');
     await lab.l2.attach('mn', 'ap1');
     let b: Binding | undefined;
-    for (let i = 0; i < 200 && !(b = await binding(lab, hoa).catch(() => undefined))?.careOfAddress.startsWith('fd00:6:6:a1:'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200; i++) {
+      b = await binding(lab, hoa).catch(() => undefined);
+      if (b?.careOfAddress.startsWith('fd00:6:6:a1:')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     if (!b) throw new Error('mn did not register from ap1 within 10 s');
     console.log(`mipv6.yaml, mn away on ap1 (care-of ${b.careOfAddress}); iperf3 cn → mn ${SECONDS} s each, receiver's rate`);
     const paths = [

@@ -56,7 +56,7 @@ export async function analyzeRun(input: AnalyzeInput): Promise<Results> {
 /** The protocol a mobile node's handovers use, from its roles (and its agent settings' mode). */
 function mobilityProtocol(roles: string[], agent: Record<string, unknown>): { protocol: string; mode?: string } | null {
   if (!roles.includes('mobile')) return null;
-  const fm = agent['fmipv6'] as { mode?: string } | undefined;
+  const fm = agent.fmipv6 as { mode?: string } | undefined;
   if (fm) return fm.mode ? { protocol: 'fmipv6', mode: fm.mode } : { protocol: 'fmipv6' };
   if (roles.includes('mobile-node')) return { protocol: 'mipv6' };
   return { protocol: 'none' };

@@ -57,7 +57,7 @@ export async function doctorReport(): Promise<DoctorReport> {
   });
   const paths = [
     { feature: 'link impairments', path: caps.netem ? 'sch_netem on each end' : 'userspace relay in the air namespace' },
-    { feature: 'IPv6-in-IPv6 tunnels', path: 'agent (raw sockets of protocol 41 + TUN); kernel ip6tnl ' + (caps.ip6tnl ? 'present but unused' : 'absent') },
+    { feature: 'IPv6-in-IPv6 tunnels', path: `agent (raw sockets of protocol 41 + TUN); kernel ip6tnl ${caps.ip6tnl ? 'present but unused' : 'absent'}` },
     { feature: 'HAO / type 2 RH', path: caps.mip6 ? 'kernel MIP6 present; agents still read AF_PACKET' : 'AF_PACKET + nftables drop rule' },
     { feature: 'home address', path: caps.tun ? 'TUN device in the mobile node' : 'unavailable (no TUN)' },
     { feature: 'docker runtime', path: caps.docker ? 'available' : 'unavailable until dockerd runs' },

@@ -104,13 +104,13 @@ function nsArgs(netns: string | null): string[] {
  */
 export async function ipBatch(netns: string | null, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
-  await run(['ip', ...nsArgs(netns), '-batch', '-'], { input: lines.join('\n') + '\n' });
+  await run(['ip', ...nsArgs(netns), '-batch', '-'], { input: `${lines.join('\n')}\n` });
 }
 
 /** Same for tc: `tc [-n NS] -batch -`. */
 export async function tcBatch(netns: string | null, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
-  await run(['tc', ...nsArgs(netns), '-batch', '-'], { input: lines.join('\n') + '\n' });
+  await run(['tc', ...nsArgs(netns), '-batch', '-'], { input: `${lines.join('\n')}\n` });
 }
 
 /** Runs argv inside a namespace: `ip netns exec NS argv...`. */

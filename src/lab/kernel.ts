@@ -69,7 +69,7 @@ export function kernelCaps(options: { refresh?: boolean } = {}): Promise<ProbeRe
     const result = await probe();
     try {
       mkdirSync(STATE_ROOT, { recursive: true });
-      writeFileSync(cacheFile(), JSON.stringify({ boot, result }) + '\n');
+      writeFileSync(cacheFile(), `${JSON.stringify({ boot, result })}\n`);
     } catch {
       // not root: probe again next time
     }

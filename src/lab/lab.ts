@@ -162,12 +162,12 @@ export class StartedLab implements AsyncDisposable {
   }
 }
 
-export class Lab {
-  static load(file: string): Promise<ResolvedLab> {
+export const Lab = {
+  load(file: string): Promise<ResolvedLab> {
     return loadLab(file);
-  }
+  },
 
-  static async up(source: string | ResolvedLab, options: UpOptions = {}): Promise<StartedLab> {
+  async up(source: string | ResolvedLab, options: UpOptions = {}): Promise<StartedLab> {
     const t = performance.now();
     let lab = typeof source === 'string' ? await loadLab(source) : source;
     if (options.name) {
@@ -192,34 +192,34 @@ export class Lab {
       await cleanupLab(lab.name).catch(() => undefined); // also releases the name claimed above
       throw err;
     }
-  }
+  },
 
   /** A lab brought up by another process (`mipshop-lab up`), for exec and down. */
-  static async open(name: string): Promise<StartedLab> {
+  async open(name: string): Promise<StartedLab> {
     const rec = readRecord(name);
     if (!rec) throw new Error(`no running lab named ${name} (see mipshop-lab ls)`);
     const runtime = await createRuntime(rec.runtime);
     const handles = new Map((await runtime.list(name)).map((h) => [h.node, h]));
     return new StartedLab(rec.lab, rec.runtime, rec.outDir, runtime, handles, null, []);
-  }
+  },
 
   /** A lab name from a name or a lab file. */
-  static async nameOf(nameOrFile: string): Promise<string> {
+  async nameOf(nameOrFile: string): Promise<string> {
     if (LAB_NAME_RE.test(nameOrFile) && !existsSync(nameOrFile)) return nameOrFile;
     return (await loadLab(nameOrFile)).name;
-  }
+  },
 
   /** Tears a lab down; false when this machine had nothing of it (no namespace, state or container). */
-  static async downByName(name: string): Promise<boolean> {
+  async downByName(name: string): Promise<boolean> {
     const known = (await listLabs()).includes(name);
     // Containers first, whatever the record says: a run killed before writing it may have made some.
     const containers = await removeContainers(name);
     await cleanupLab(name);
     return known || containers > 0;
-  }
+  },
 
   /** Every lab this machine holds, including leftovers of killed runs. */
-  static async list(): Promise<{ name: string; runtime?: RuntimeKind; file?: string; nodes: string[] }[]> {
+  async list(): Promise<{ name: string; runtime?: RuntimeKind; file?: string; nodes: string[] }[]> {
     const names = await listLabs();
     return names.map((name) => {
       const rec = readRecord(name);
@@ -227,16 +227,16 @@ export class Lab {
         ? { name, runtime: rec.runtime, file: rec.file, nodes: rec.lab.nodes.map((n) => n.name) }
         : { name, nodes: [] };
     });
-  }
+  },
 
   /** Removes every lab and leftover (namespaces, processes, containers, state). */
-  static async downAll(): Promise<string[]> {
+  async downAll(): Promise<string[]> {
     const names = await listLabs();
     await removeContainers();
     await cleanupAll();
     return names;
-  }
-}
+  },
+};
 
 function emitDone(options: UpOptions, step: string, since: number): void {
   options.onEvent?.({ step, phase: 'done', ms: performance.now() - since });

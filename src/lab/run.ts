@@ -85,7 +85,7 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
         f.kind === 'udp'
           ? [process.execPath, distEntry('traffic/main.js'), ...udpSinkArgs(f.port, path.join(logDir, `flow${f.id}-sink.jsonl`))]
           : ['iperf3', ...iperf3ServerArgs({ port: f.port, oneOff: true })];
-      procs.push({ name: `flow ${f.id} receiver`, proc: lab.node(f.to).spawn(argv, { stdoutFile, stderrFile: stdoutFile + '.err' }), stdoutFile });
+      procs.push({ name: `flow ${f.id} receiver`, proc: lab.node(f.to).spawn(argv, { stdoutFile, stderrFile: `${stdoutFile}.err` }), stdoutFile });
     }
     await new Promise((r) => setTimeout(r, 200));
     // A round-robin real-time priority keeps a loaded machine from starving the sender for tens of
@@ -103,7 +103,7 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
           f.kind === 'udp'
             ? [...realtime, process.execPath, distEntry('traffic/main.js'), ...udpSendArgs({ flowId: f.id, to: f.toAddress, port: f.port, ratePps: f.ratePps, sizeBytes: f.sizeBytes, durationMs: f.durationMs })]
             : ['iperf3', ...iperf3ClientArgsFor(f)];
-        procs.push({ name: `flow ${f.id} sender`, proc: lab.node(f.from).spawn(argv, { stdoutFile, stderrFile: stdoutFile + '.err' }), stdoutFile });
+        procs.push({ name: `flow ${f.id} sender`, proc: lab.node(f.from).spawn(argv, { stdoutFile, stderrFile: `${stdoutFile}.err` }), stdoutFile });
         say(`flow ${f.id} started: ${f.from} -> ${f.to} (${f.toAddress})`);
       }
     })();
@@ -136,7 +136,7 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
     summaries: readSummaries(procs),
   });
   const resultsFile = path.join(outDir, 'results.json');
-  writeFileSync(resultsFile, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   return { passed: results.expectations.every((e) => e.held), resultsFile, results };
 }
 
@@ -163,8 +163,14 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('timeout')), ms);
     p.then(
-      (v) => (clearTimeout(t), resolve(v)),
-      (e) => (clearTimeout(t), reject(e)),
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
     );
   });
 }

@@ -74,7 +74,7 @@ async function send(args: string[]): Promise<void> {
     const s = await sender.stop();
     if (printed) return;
     printed = true;
-    process.stdout.write(JSON.stringify({ kind: 'udp-sender', ...s }) + '\n');
+    process.stdout.write(`${JSON.stringify({ kind: 'udp-sender', ...s })}\n`);
   };
   onStop(finish);
   await sender.start();
@@ -90,7 +90,7 @@ async function sink(args: string[]): Promise<void> {
   const s = new UdpSink({ port: int('port', values.port, 1)!, bindAddress: values.bind, out: values.out });
   onStop(async () => {
     const summary = await s.stop();
-    process.stdout.write(JSON.stringify({ kind: 'udp-sink', ...summary }) + '\n');
+    process.stdout.write(`${JSON.stringify({ kind: 'udp-sink', ...summary })}\n`);
   });
   const port = await s.start();
   process.stderr.write(`traffic: sink listening on [${values.bind ?? '::'}]:${port}\n`);

@@ -69,7 +69,8 @@ export class UdpSink {
     }
     const p = d.value;
     this.received++;
-    const f = (this.perFlow[p.flowId] ??= { received: 0, minSeq: p.seq, maxSeq: p.seq });
+    this.perFlow[p.flowId] ??= { received: 0, minSeq: p.seq, maxSeq: p.seq };
+    const f = this.perFlow[p.flowId]!;
     f.received++;
     f.minSeq = Math.min(f.minSeq, p.seq);
     f.maxSeq = Math.max(f.maxSeq, p.seq);
@@ -82,7 +83,7 @@ export class UdpSink {
       size: p.size,
     };
     this.records?.push(rec);
-    this.stream?.write(JSON.stringify(rec) + '\n');
+    this.stream?.write(`${JSON.stringify(rec)}\n`);
   }
 
   async stop(): Promise<UdpSinkSummary> {

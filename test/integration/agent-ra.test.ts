@@ -97,7 +97,10 @@ async function capture(file: string, ns = NS_H, iface = IF_H): Promise<() => Pro
   const p = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '--immediate-mode', '-U', '-i', iface, '-w', file, 'icmp6'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   await new Promise<void>((res, rej) => {
-    p.stderr!.setEncoding('utf8').on('data', (d: string) => ((err += d), d.includes('listening on') && res()));
+    p.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+      if (d.includes('listening on')) res();
+    });
     p.once('exit', (c) => rej(new Error(`tcpdump exited ${c}`)));
   });
   return async () => {
@@ -169,7 +172,10 @@ describe.skipIf(skip)('mipshop-agent access router (RFC 4861 §6.2, RFC 6275 §7
         const s = createConnection(agent.socket);
         s.setEncoding('utf8');
         s.on('connect', () => s.write('{oops\n'));
-        s.on('data', (d: string) => (res(d), s.destroy()));
+        s.on('data', (d: string) => {
+          res(d);
+          s.destroy();
+        });
         s.on('error', rej);
       });
       expect(JSON.parse(bad)).toMatchObject({ ok: false, id: null });

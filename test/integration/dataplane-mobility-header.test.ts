@@ -76,7 +76,10 @@ async function capture(ns: string, ifname: string, file: string): Promise<{ stop
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('tcpdump did not start')), 5000);
     p.stderr.on('data', (d: Buffer) => {
-      if (d.toString().includes('listening on')) (clearTimeout(t), resolve());
+      if (d.toString().includes('listening on')) {
+        clearTimeout(t);
+        resolve();
+      }
     });
   });
   return {

@@ -41,7 +41,7 @@ describe.skipIf(missing)('fmipv6-predictive vs plain Mobile IPv6 on the same mov
       },
     });
     const side = { lab: LAB, fmipv6: summary(fmip), mipv6: summary(plain) };
-    writeFileSync(path.join(fmip.out, 'fmipv6-vs-mipv6.json'), JSON.stringify(side, null, 2) + '\n');
+    writeFileSync(path.join(fmip.out, 'fmipv6-vs-mipv6.json'), `${JSON.stringify(side, null, 2)}\n`);
     console.log(`fmipv6 vs mipv6 (${path.join(fmip.out, 'fmipv6-vs-mipv6.json')}):`, JSON.stringify({ fmipv6: { i: side.fmipv6.interruptionMs, lost: side.fmipv6.lost }, mipv6: { i: side.mipv6.interruptionMs, lost: side.mipv6.lost } }));
   }, 300_000);
 

@@ -23,13 +23,27 @@ export function tshark(pcap: string, filter: string, fields: string[]): string[]
     .map((l) => l.split('|'));
 }
 
+/** The parts of the agents' role state (as written to the status file) that the fmipv6 tests read. */
+export interface FmipRoleState {
+  'fmipv6-router': {
+    par: { counters: Record<string, number>; handovers: { pcoa: string }[] };
+    nar: { counters: Record<string, number>; routerAdvertisements: number; records: [{ prefix: string }, ...{ prefix: string }[]] };
+  };
+  'fmipv6-mobile-node': {
+    counters: Record<'predictive-handovers' | 'reactive-handovers', number> & Record<string, number>;
+    events: { name: string; reason?: string }[];
+    tunnel: { decapsulated: number; delivered: number };
+  };
+  'mobile-node': { homeAddressPlane: { tunnel: { notLocal: number }; rejectedFromTunnel: number } };
+}
+
 export interface LabRun {
   out: string;
   run: RunResult;
   pcap(name: string): string;
   pcaps(): string[];
   /** The agent's final status (logs/<node>-agent-status.json). */
-  status(node: string): { roles: string[]; counters: Record<string, Record<string, number>>; state: Record<string, any> };
+  status(node: string): { roles: string[]; counters: Record<string, Record<string, number>>; state: FmipRoleState };
   /** The flow sink's report: what the application on the mobile node received. */
   sink(flow?: number): { received: number; perFlow: Record<string, { received: number }> };
   /** Agent log events of a node, with their wall-clock time in ms. */

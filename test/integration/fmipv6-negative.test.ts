@@ -31,7 +31,7 @@ function ar2Settings(settings: string) {
     const i = text.indexOf('  ar2:');
     const j = text.indexOf(AR2_FMIPV6, i);
     if (i < 0 || j < 0) throw new Error('lab file changed: ar2 fmipv6 settings not found');
-    return text.slice(0, j) + `fmipv6: ${settings}` + text.slice(j + AR2_FMIPV6.length);
+    return `${text.slice(0, j)}fmipv6: ${settings}${text.slice(j + AR2_FMIPV6.length)}`;
   };
 }
 
@@ -48,7 +48,13 @@ async function ncoaInUse(lab: StartedLab): Promise<string> {
 describe.skipIf(missing)('fmipv6: the NAR does not take the proposed NCoA', () => {
   it('assigns another (HAck 1, FBack 1 + NCoA): mn uses it, the buffer reaches it, nothing is lost', async () => {
     let inUse = '';
-    const r = await runLabFile(LAB, { prefix: 'fasgn', edit: ar2Settings(`{ invalidNcoa: assign, buffer: { maxPackets: 1000, maxBytes: 1500000 } }`), beforeRun: async (lab) => void (inUse = await ncoaInUse(lab)) });
+    const r = await runLabFile(LAB, {
+      prefix: 'fasgn',
+      edit: ar2Settings(`{ invalidNcoa: assign, buffer: { maxPackets: 1000, maxBytes: 1500000 } }`),
+      beforeRun: async (lab) => {
+        inUse = await ncoaInUse(lab);
+      },
+    });
     const sig = signalling(r.pcaps());
     const hack = sig.find((s) => s.name === 'HAck')!;
     expect(hack.code).toBe('1');
@@ -105,7 +111,7 @@ describe.skipIf(missing)('fmipv6: a scan reports an AP the PAR has no NAR for', 
         const anchor = '  - { at: 2.5s, trigger: { node: mn, event: new-ap-detected, ap: ap2 } }\n';
         if (!t.includes(anchor)) throw new Error('lab file changed: new-ap-detected trigger not found');
         // "home" is the home agent's AP: its router is no NAR, so ar1's neighbour map does not list it.
-        return t.replace(anchor, '  - { at: 2.0s, trigger: { node: mn, event: new-ap-detected, ap: home } }\n' + anchor);
+        return t.replace(anchor, `  - { at: 2.0s, trigger: { node: mn, event: new-ap-detected, ap: home } }\n${anchor}`);
       },
     });
     const adv = tshark(r.pcap('mn-wlan0'), 'icmpv6.type == 154 && icmpv6.fmip6.subtype == 3', ['icmpv6.code']).map((x) => x[0]);

@@ -31,7 +31,7 @@ const ns = (net: LabNetwork, node: string) => net.nodes.get(node)!.netns;
 
 /** Smallest k with P(X <= k) >= p for X ~ Binomial(n, q). */
 function binomialQuantile(n: number, q: number, p: number): number {
-  let pmf = Math.pow(1 - q, n);
+  let pmf = (1 - q) ** n;
   let cdf = pmf;
   let k = 0;
   while (cdf < p && k < n) {
@@ -57,7 +57,7 @@ describe.skipIf(skip)('userspace impairment relay', () => {
     expect(median).toBeLessThan(40 * 1.2);
     expect(steady[0]).toBeGreaterThanOrEqual(39); // never early by more than the 0.5 ms send margin
     const c = await downNetworkCounters(net);
-    const l0 = c.links['l0']!;
+    const l0 = c.links.l0!;
     const late = (d: typeof l0.ab) => `mean ${(d.lateMsSum / d.timed).toFixed(2)} ms, max ${d.lateMsMax.toFixed(2)} ms`;
     console.log(`relay timing: a->b ${late(l0.ab)}; b->a ${late(l0.ba)}`);
     expect(l0.ab.timed).toBe(l0.ab.out);
@@ -84,7 +84,7 @@ describe.skipIf(skip)('userspace impairment relay', () => {
     expect(lost).toBeGreaterThanOrEqual(lo);
     expect(lost).toBeLessThanOrEqual(hi);
     const c = await downNetworkCounters(net);
-    const l0 = c.links['l0']!;
+    const l0 = c.links.l0!;
     expect(l0.ab.droppedLoss + l0.ba.droppedLoss).toBeGreaterThan(0);
     expect(l0.ab.in).toBe(l0.ab.out + l0.ab.droppedLoss);
   });
@@ -107,10 +107,10 @@ describe.skipIf(skip)('userspace impairment relay', () => {
   test('10 % duplication a->b: duplicated echo replies out of 300 fall in the binomial 99 % interval', async () => {
     const net = await twoNodes(impairment({ duplicatePct: 10 }), impairment({}));
     await nsExec(ns(net, 'a'), ['ping', '-c', '2', '-i', '0.1', '-W', '1', '2001:db8:0:1::2'], { reject: false });
-    const before = (await net.impairments.relay!.counters()).links['l0']!.ab.duplicated;
+    const before = (await net.impairments.relay!.counters()).links.l0!.ab.duplicated;
     const r = await nsExec(ns(net, 'a'), ['ping', '-c', '300', '-i', '0.005', '-W', '1', '2001:db8:0:1::2']);
     const dups = (r.stdout.match(/DUP!/g) ?? []).length;
-    const counted = (await net.impairments.relay!.counters()).links['l0']!.ab.duplicated - before;
+    const counted = (await net.impairments.relay!.counters()).links.l0!.ab.duplicated - before;
     const lo = binomialQuantile(300, 0.1, 0.005);
     const hi = binomialQuantile(300, 0.1, 0.995);
     console.log(`10 % duplication: ${dups} of 300 replies duplicated (99 % interval ${lo}..${hi}); relay counted ${counted}`);

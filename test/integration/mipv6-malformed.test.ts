@@ -18,7 +18,7 @@ import type { PacketSocket } from '../../src/native/types.js';
 import * as ethernet from '../../src/wire/ethernet.js';
 import { NextHeader } from '../../src/wire/ipv6.js';
 import { buildIpv6Packet, type ExtensionHeaderInput } from '../../src/wire/packet.js';
-import { CN_ADDRESS, HA_ADDRESS, MN_HOA, bindingOf, cnReachesMn, homeAgentStatus, moveAndRegister, upMipv6Lab, wait, waitFor, type HomeAgentView } from '../support/mipv6-attack.js';
+import { CN_ADDRESS, HA_ADDRESS, MN_HOA, bindingOf, cnReachesMn, homeAgentStatus, moveAndRegister, upMipv6Lab, wait, type HomeAgentView } from '../support/mipv6-attack.js';
 import { checkPrereqs } from '../support/prereq.js';
 import { seededRandom } from '../support/random.js';
 

@@ -69,7 +69,9 @@ function ipv6Bytes(s: string): Buffer {
   const t = tail ? tail.split(':') : [];
   const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
   const b = Buffer.alloc(16);
-  groups.forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), 2 * i));
+  groups.forEach((g, i) => {
+    b.writeUInt16BE(parseInt(g, 16), 2 * i);
+  });
   return b;
 }
 

@@ -92,7 +92,7 @@ describe.skipIf(skip)('captures written by tcpdump, tshark, editcap and text2pca
     sh('editcap', ['-F', 'nsecpcap', join(dir, 'eth.pcap'), join(dir, 'eth-editcap-ns.pcap')]);
     // text2pcap: a hex dump of one raw IPv6 flow packet.
     const pkt = flowIpv6({ flowId: 9, seq: 1, sendNs: 0x0102030405060708n });
-    const dump = (pkt.toString('hex').match(/.{1,32}/g) ?? []).map((l, i) => `${(i * 16).toString(16).padStart(6, '0')} ${l.match(/../g)!.join(' ')}`).join('\n') + '\n';
+    const dump = `${(pkt.toString('hex').match(/.{1,32}/g) ?? []).map((l, i) => `${(i * 16).toString(16).padStart(6, '0')} ${l.match(/../g)!.join(' ')}`).join('\n')}\n`;
     writeFileSync(join(dir, 'dump.txt'), dump);
     sh('text2pcap', ['-q', '-l', '101', '-F', 'pcapng', join(dir, 'dump.txt'), join(dir, 'text2pcap.pcapng')]);
     sh('text2pcap', ['-q', '-l', '229', '-F', 'pcap', join(dir, 'dump.txt'), join(dir, 'text2pcap.pcap')]);

@@ -9,6 +9,7 @@ import { readCapture } from '../../src/analysis/pcap/read.js';
 import { decodeFrames } from '../../src/analysis/frames.js';
 import { tcpdumpArgs } from '../../src/lab/capture/tcpdump.js';
 import { Lab, type StartedLab } from '../../src/lab/lab.js';
+import type { RunResult } from '../../src/lab/run.js';
 import { binomialInterval } from '../support/binomial.js';
 import { uniqueLabName } from '../support/lab-names.js';
 import { checkPrereqs } from '../support/prereq.js';
@@ -91,7 +92,7 @@ describe.skipIf(missing)('smoke lab run (netns)', () => {
   it('runs the scenario, writes results.json and pcaps that tshark reads with no malformed packet', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'mlab-smokerun-'));
     const lab = await Lab.up(SMOKE, { name: uniqueLabName('smr'), outDir: out });
-    let result;
+    let result: RunResult;
     try {
       result = await lab.run();
     } finally {

@@ -32,7 +32,6 @@ const A_R = '2001:db8:77::2';
 const dir = mkdtempSync(join(tmpdir(), `traffic-${id}-`));
 const MAIN = join(dir, 'build/traffic/main.js');
 const RATE = 200;
-const MS = 1_000_000n;
 
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8' });
 

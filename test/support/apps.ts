@@ -44,12 +44,15 @@ export class LineProcess {
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (d: string) => {
       rest += d;
-      let i: number;
-      while ((i = rest.indexOf('\n')) >= 0) {
+      for (let i = rest.indexOf('\n'); i >= 0; i = rest.indexOf('\n')) {
         const line = rest.slice(0, i);
         rest = rest.slice(i + 1);
         this.lines.push(line);
-        this.waiters = this.waiters.filter((w) => (w.pred(line) ? (w.resolve(line), false) : true));
+        this.waiters = this.waiters.filter((w) => {
+          if (!w.pred(line)) return true;
+          w.resolve(line);
+          return false;
+        });
       }
     });
     child.stderr.on('data', (d) => this.lines.push(`stderr ${d}`));
@@ -60,11 +63,17 @@ export class LineProcess {
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`no matching line within ${timeoutMs} ms; got ${JSON.stringify(this.lines)}`)), timeoutMs);
-      this.waiters.push({ pred, resolve: (l) => (clearTimeout(t), resolve(l)) });
+      this.waiters.push({
+        pred,
+        resolve: (l) => {
+          clearTimeout(t);
+          resolve(l);
+        },
+      });
     });
   }
   send(line: string): void {
-    this.child.stdin.write(line + '\n');
+    this.child.stdin.write(`${line}\n`);
   }
   kill(): void {
     if (this.child.exitCode === null) this.child.kill('SIGKILL');

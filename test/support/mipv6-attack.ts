@@ -98,7 +98,7 @@ export async function moveAndRegister(lab: StartedLab, ap: string): Promise<Omit
   await lab.l2.attach('mn', ap);
   return waitFor(`mn registered from ${ap}`, async () => {
     const b = bindingOf((await homeAgentStatus(lab)).view);
-    return b && b.careOfAddress.startsWith(prefix + ':') ? b : undefined;
+    return b?.careOfAddress.startsWith(`${prefix}:`) ? b : undefined;
   });
 }
 

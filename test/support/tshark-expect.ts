@@ -11,7 +11,8 @@ import type { FieldExpectations, Expected } from './tshark.js';
 class Fields {
   readonly f: FieldExpectations = {};
   add(name: string, ...v: Expected[]): this {
-    (this.f[name] ??= []).push(...v);
+    this.f[name] ??= [];
+    this.f[name]!.push(...v);
     return this;
   }
 }

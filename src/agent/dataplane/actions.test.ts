@@ -10,7 +10,12 @@ function recorder<T extends object>(extra: Partial<T> = {}): { obj: T; calls: un
   const calls: unknown[][] = [];
   const obj = new Proxy(extra as T, {
     get: (target, prop) =>
-      prop in target ? (target as Record<string | symbol, unknown>)[prop] : (...args: unknown[]) => (calls.push([prop, ...args]), Promise.resolve(true)),
+      prop in target
+        ? (target as Record<string | symbol, unknown>)[prop]
+        : (...args: unknown[]) => {
+            calls.push([prop, ...args]);
+            return Promise.resolve(true);
+          },
   });
   return { obj, calls };
 }
@@ -41,7 +46,12 @@ describe('performMobileNodeAction', () => {
 describe('sendMobilityHeaderAction', () => {
   it('HA routingType2 → type 2 routing header; MN homeAddressOption → Home Address option', () => {
     const sent: MobilityHeaderToSend[] = [];
-    const sender = { send: (m: MobilityHeaderToSend) => (sent.push(m), true) } as MobilitySender;
+    const sender = {
+      send: (m: MobilityHeaderToSend) => {
+        sent.push(m);
+        return true;
+      },
+    } as MobilitySender;
     const bytes = Buffer.alloc(16);
     const message = { type: 'BindingRefreshRequest' as const, options: [] };
     sendMobilityHeaderAction(sender, { kind: 'send-mh', src: 'ha', dst: 'coa', routingType2: 'hoa', message, bytes });

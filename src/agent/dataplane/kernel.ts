@@ -105,8 +105,7 @@ class IpStream {
 
   #onStderr(d: string): void {
     this.#partial += d;
-    let nl: number;
-    while ((nl = this.#partial.indexOf('\n')) >= 0) {
+    for (let nl = this.#partial.indexOf('\n'); nl >= 0; nl = this.#partial.indexOf('\n')) {
       const line = this.#partial.slice(0, nl);
       this.#partial = this.#partial.slice(nl + 1);
       const m = /^Command failed .*:(\d+)$/.exec(line);
@@ -131,7 +130,7 @@ class IpStream {
     return new Promise<void>((resolve, reject) => {
       if (this.#pending.length === 0) this.#hold(true);
       this.#pending.push({ marker, resolve, reject, input });
-      this.#proc.stdin.write(`${lines.length ? input + '\n' : ''}link show dev ${MARKER_DEVICE}\n`);
+      this.#proc.stdin.write(`${lines.length ? `${input}\n` : ''}link show dev ${MARKER_DEVICE}\n`);
     });
   }
 }
@@ -140,7 +139,7 @@ class IpStream {
 export function ipBatchForceSync(netns: string | undefined, lines: readonly string[]): void {
   if (lines.length === 0) return;
   try {
-    runSync(netns, 'ip', ['-6', '-force', '-batch', '-'], lines.join('\n') + '\n');
+    runSync(netns, 'ip', ['-6', '-force', '-batch', '-'], `${lines.join('\n')}\n`);
   } catch {
     // Whatever failed was already gone; teardown must not throw.
   }

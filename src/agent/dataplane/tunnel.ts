@@ -4,7 +4,7 @@
 // Send: the outer header is written here (src local, dst remote, hop limit 64, RFC 2473 §3.1) and the
 // whole packet goes out through a header-included raw socket (IPPROTO_RAW), routed by the kernel.
 // The endpoint never decides where a decapsulated packet goes: the role does (TUN write or forward).
-import type { NativeBinding, Raw6Packet, Raw6Socket } from '../../native/types.js';
+import type { NativeBinding, Raw6Packet, Raw6Socket, TunnelledSendResult } from '../../native/types.js';
 import { bytesToIpv6, ipv6ToBytes } from '../../wire/address.js';
 
 export const IPPROTO_IPV6 = 41;
@@ -177,7 +177,7 @@ export function openTunnelEndpoint(o: TunnelEndpointOptions): TunnelEndpoint {
     sendBatch(inners: Buffer[], remote: string | string[], vnetHeaders?: Buffer[]): number {
       if (inners.length === 0) return 0;
       const outerArg = typeof remote === 'string' ? outerHeader(remote) : remote.map(outerHeader);
-      let r;
+      let r: TunnelledSendResult;
       try {
         r = tx.sendTunnelled(outerArg, inners, vnetHeaders);
       } catch (err) {

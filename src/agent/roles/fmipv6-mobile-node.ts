@@ -38,7 +38,7 @@ const MAX_UNWRAP = 3;
 
 /** Whether this node runs the FMIPv6 machine: a mobile node with `agent.fmipv6` not disabled. */
 export function fmipv6Enabled(config: AgentConfig): boolean {
-  const s = config.agent['fmipv6'];
+  const s = config.agent.fmipv6;
   return config.roles.includes('mobile-node') && typeof s === 'object' && s !== null && (s as { enabled?: unknown }).enabled !== false;
 }
 

@@ -57,7 +57,7 @@ export function openIpStream(onError: (text: string) => void): IpStream {
   child.stdin!.on('error', () => {});
   return {
     write(line) {
-      child?.stdin!.write(line + '\n');
+      if (child) child.stdin!.write(`${line}\n`);
     },
     apply(line) {
       if (!child) return Promise.resolve();
@@ -68,7 +68,7 @@ export function openIpStream(onError: (text: string) => void): IpStream {
       });
     },
     close() {
-      child?.stdin!.end();
+      if (child) child.stdin!.end();
       child = null;
     },
   };
@@ -175,12 +175,12 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
   const tun: TunDevice = native.openTun({ name: DIVERT_TUN });
   ctx.own({ close: () => ipBatchForceSync(undefined, rules) });
   ctx.own(tun);
-  await run(undefined, 'ip', ['-6', '-batch', '-'], [
+  await run(undefined, 'ip', ['-6', '-batch', '-'], `${[
     `link set dev ${tun.name} addrgenmode none`,
     `link set dev ${tun.name} up`,
     `rule add iif lo lookup main priority ${RULE_LOCAL_PRIORITY}`,
     `rule add lookup ${table} priority ${RULE_DIVERT_PRIORITY}`,
-  ].join('\n') + '\n');
+  ].join('\n')}\n`);
   // Forwarded packets that still carry the PAR's own source must not loop: nothing else to do, the
   // TUN only gets what table `table` routes to it.
   tun.start(

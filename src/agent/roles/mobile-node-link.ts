@@ -218,7 +218,7 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
         if (keep.some((k) => r.dst === k || r.dst === `${k}/128`)) continue;
         lines.push(`route del ${r.dst} dev ${o.iface}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`);
       }
-      if (lines.length) await run(undefined, 'ip', ['-6', '-force', '-batch', '-'], lines.join('\n') + '\n').catch(() => undefined);
+      if (lines.length) await run(undefined, 'ip', ['-6', '-force', '-batch', '-'], `${lines.join('\n')}\n`).catch(() => undefined);
     },
     close(): void {
       monitor.kill();

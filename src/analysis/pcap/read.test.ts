@@ -42,7 +42,7 @@ describe('reading captures written by tcpdump and editcap', () => {
       decoded.forEach((d, i) => {
         expect(d.flow!.flowId).toBe(3);
         expect(d.flow!.size).toBe(64);
-        expect(d.flow!.sendNs).toBe(BigInt('0x' + rows[i]![3].slice(32, 48)));
+        expect(d.flow!.sendNs).toBe(BigInt(`0x${rows[i]![3].slice(32, 48)}`));
         // Sent just before it was captured (same clock).
         expect(Number(d.timestampNs - d.flow!.sendNs)).toBeGreaterThanOrEqual(0);
         expect(Number(d.timestampNs - d.flow!.sendNs)).toBeLessThan(100e6);
@@ -135,7 +135,9 @@ describe('pcap and pcapng variants', () => {
       expect(parseCapture(pcapng(frames, { be, tsresol: 9 })).map((f) => f.timestampNs)).toEqual(frames.map((f) => f.timestampNs));
       // 2^-30 s units: within one unit (< 1 ns) after the round trip through the unit.
       const bin = parseCapture(pcapng(frames, { be, tsresol: 0x80 | 30 }));
-      bin.forEach((f, i) => expect(Number(frames[i]!.timestampNs - f.timestampNs)).toBeLessThanOrEqual(1));
+      bin.forEach((f, i) => {
+        expect(Number(frames[i]!.timestampNs - f.timestampNs)).toBeLessThanOrEqual(1);
+      });
       const got = parseCapture(pcapng(frames, { be, tsresol: 9 }));
       expect(got.map((f) => [f.data, f.interfaceIndex, f.linkType])).toEqual(frames.map((f) => [f.data, 0, 101]));
     }

@@ -39,7 +39,9 @@ export async function inputsHash(files: readonly InputFile[], values: Record<str
       }),
     );
   }
-  sorted.forEach((f, i) => lines.push(`file ${f.target} ${digests[i]}`));
+  sorted.forEach((f, i) => {
+    lines.push(`file ${f.target} ${digests[i]}`);
+  });
   return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 

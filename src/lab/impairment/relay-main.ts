@@ -86,7 +86,10 @@ function enqueue(d: Direction, frame: Buffer, now: number): void {
     return;
   }
   // Nothing ahead and nothing to wait for: straight out, no timer.
-  if (d.queue.length === 0 && due <= now + EARLY_MS) return send(d, frame);
+  if (d.queue.length === 0 && due <= now + EARLY_MS) {
+    send(d, frame);
+    return;
+  }
   d.queue.push(frame, due);
   arm(due, now);
 }
@@ -121,7 +124,7 @@ function onFrames(d: Direction, frames: Frame[]): void {
 function writeCounters(): void {
   const report: RelayCounters = { pid: process.pid, seq: ++seq, links: perLink };
   const tmp = `${config.countersFile}.tmp`;
-  writeFileSync(tmp, JSON.stringify(report) + '\n');
+  writeFileSync(tmp, `${JSON.stringify(report)}\n`);
   renameSync(tmp, config.countersFile);
 }
 

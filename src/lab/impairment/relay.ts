@@ -96,7 +96,7 @@ export async function startRelay(lab: ResolvedLab, links: readonly ResolvedLink[
   const logFile = `${dir}/relay.log`;
   rmSync(cfg.readyFile, { force: true });
   rmSync(cfg.countersFile, { force: true });
-  writeFileSync(configFile, JSON.stringify(cfg, null, 2) + '\n');
+  writeFileSync(configFile, `${JSON.stringify(cfg, null, 2)}\n`);
   const proc = spawnInNetns(lab.name, airNetns(lab.name), [process.execPath, RELAY_MAIN, configFile], {
     stderrFile: logFile,
     stdoutFile: logFile,

@@ -59,8 +59,7 @@ class L2Channel {
     this.proc.stderr.on('data', (d: string) => (this.stderr += d));
     this.proc.stdout.on('data', (d: string) => {
       this.stdout += d;
-      let nl: number;
-      while ((nl = this.stdout.indexOf('\n')) >= 0) {
+      for (let nl = this.stdout.indexOf('\n'); nl >= 0; nl = this.stdout.indexOf('\n')) {
         this.stdout = this.stdout.slice(nl + 1);
         // Let stderr written before this marker (a failed line) arrive first: same poll phase.
         setImmediate(() => this.settle());

@@ -41,7 +41,10 @@ export function groupOps(ops: readonly NetOp[], dir: string): { host: string[]; 
   const per = new Map<string, { sys: [string, string][]; cmds: string[][]; ip: string[]; tc: string[] }>();
   const g = (ns: string) => {
     let x = per.get(ns);
-    if (!x) per.set(ns, (x = { sys: [], cmds: [], ip: [], tc: [] }));
+    if (!x) {
+      x = { sys: [], cmds: [], ip: [], tc: [] };
+      per.set(ns, x);
+    }
     return x;
   };
   for (const op of ops) {
@@ -64,7 +67,7 @@ export function groupOps(ops: readonly NetOp[], dir: string): { host: string[]; 
     } else if (x.ip.length > 0) {
       lines.push(`exec ip -batch ${quote(ipFile)}`);
     }
-    scripts.push({ ns, script: lines.join('\n') + '\n', ipLines: x.ip, tcLines: x.tc });
+    scripts.push({ ns, script: `${lines.join('\n')}\n`, ipLines: x.ip, tcLines: x.tc });
   }
   return { host, scripts };
 }
@@ -112,15 +115,15 @@ async function applyGrouped(ops: readonly NetOp[], dir: string): Promise<void> {
   const { host, scripts } = groupOps(ops, dir);
   if (host.length > 0) {
     const hostFile = path.join(dir, 'host.ip');
-    writeFileSync(hostFile, host.join('\n') + '\n');
+    writeFileSync(hostFile, `${host.join('\n')}\n`);
     await run(['ip', '-batch', hostFile]);
   }
   const lanes: string[][] = Array.from({ length: LANES }, () => []);
   scripts.forEach((s, i) => {
     const shFile = path.join(dir, `${s.ns}.sh`);
     writeFileSync(shFile, s.script);
-    if (s.ipLines.length > 0) writeFileSync(path.join(dir, `${s.ns}.ip`), s.ipLines.join('\n') + '\n');
-    if (s.tcLines.length > 0) writeFileSync(path.join(dir, `${s.ns}.tc`), s.tcLines.join('\n') + '\n');
+    if (s.ipLines.length > 0) writeFileSync(path.join(dir, `${s.ns}.ip`), `${s.ipLines.join('\n')}\n`);
+    if (s.tcLines.length > 0) writeFileSync(path.join(dir, `${s.ns}.tc`), `${s.tcLines.join('\n')}\n`);
     lanes[i % LANES]!.push(`netns exec ${s.ns} sh ${shFile}`);
   });
   await Promise.all(
@@ -128,7 +131,7 @@ async function applyGrouped(ops: readonly NetOp[], dir: string): Promise<void> {
       .filter((l) => l.length > 0)
       .map((l, i) => {
         const f = path.join(dir, `lane${i}.ip`);
-        writeFileSync(f, l.join('\n') + '\n');
+        writeFileSync(f, `${l.join('\n')}\n`);
         return run(['ip', '-batch', f]);
       }),
   );

@@ -59,14 +59,14 @@ export function recordNamespaces(lab: string, runtime: LabState['runtime'], name
   mkdirSync(`${labStateDir(lab)}/pids`, { recursive: true });
   const s = readLabState(lab) ?? { lab, runtime, createdAt: new Date().toISOString(), namespaces: [] };
   for (const ns of namespaces) if (!s.namespaces.includes(ns)) s.namespaces.push(ns);
-  writeAtomic(stateFile(lab), JSON.stringify(s, null, 2) + '\n');
+  writeAtomic(stateFile(lab), `${JSON.stringify(s, null, 2)}\n`);
 }
 
 export function forgetNamespaces(lab: string, namespaces: string[]): void {
   const s = readLabState(lab);
   if (!s) return;
   s.namespaces = s.namespaces.filter((n) => !namespaces.includes(n));
-  writeAtomic(stateFile(lab), JSON.stringify(s, null, 2) + '\n');
+  writeAtomic(stateFile(lab), `${JSON.stringify(s, null, 2)}\n`);
 }
 
 /** Start time of a live process, or null when there is none with that pid. */
@@ -85,7 +85,7 @@ export function recordProcess(lab: string, rec: Omit<ProcessRecord, 'startTime'>
   const dir = `${labStateDir(lab)}/pids`;
   mkdirSync(dir, { recursive: true });
   const full: ProcessRecord = { ...rec, startTime: processStartTime(rec.pid) ?? '' };
-  writeAtomic(`${dir}/${rec.pid}.json`, JSON.stringify(full) + '\n');
+  writeAtomic(`${dir}/${rec.pid}.json`, `${JSON.stringify(full)}\n`);
 }
 
 export function forgetProcess(lab: string, pid: number): void {

@@ -5,8 +5,14 @@ function recorder() {
   const calls: { what: string; at: number }[] = [];
   const t0 = performance.now();
   const exec: ScenarioExecutor = {
-    detach: async (n) => (calls.push({ what: `detach ${n}`, at: performance.now() - t0 }), 1n),
-    attach: async (n, ap) => (calls.push({ what: `attach ${n} ${ap}`, at: performance.now() - t0 }), 2n),
+    detach: async (n) => {
+      calls.push({ what: `detach ${n}`, at: performance.now() - t0 });
+      return 1n;
+    },
+    attach: async (n, ap) => {
+      calls.push({ what: `attach ${n} ${ap}`, at: performance.now() - t0 });
+      return 2n;
+    },
     trigger: async (n, t, ap) => {
       if (t === 'link-down') throw new Error('no such trigger here');
       calls.push({ what: `trigger ${n} ${t} ${ap ?? ''}`, at: performance.now() - t0 });
@@ -41,8 +47,14 @@ describe('runScenario', () => {
     const t0 = performance.now();
     const seen: Record<string, number> = {};
     const exec: ScenarioExecutor = {
-      detach: async () => ((seen.detach = performance.now() - t0), 1n),
-      attach: async () => ((seen.attach = performance.now() - t0), 2n),
+      detach: async () => {
+        seen.detach = performance.now() - t0;
+        return 1n;
+      },
+      attach: async () => {
+        seen.attach = performance.now() - t0;
+        return 2n;
+      },
       // The agent answers after 200 ms (it is busy sending its Fast Binding Update).
       trigger: async (_n, t) => {
         seen[t] = performance.now() - t0;

@@ -93,7 +93,7 @@ export function eui64InterfaceId(mac: string): bigint {
  */
 export function slaacAddress(prefix: string, mac: string): string {
   const p = parsePrefix(prefix);
-  if (!p || p.length !== 64) throw new RangeError(`SLAAC needs a /64 prefix, got "${prefix}"`);
+  if (p?.length !== 64) throw new RangeError(`SLAAC needs a /64 prefix, got "${prefix}"`);
   return formatIPv6(p.network | eui64InterfaceId(mac));
 }
 

@@ -92,7 +92,7 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
   });
 
   it('a missing key, an unknown role and an unknown traffic kind', () => {
-    const text = BASE.replace('duration: 6s\n', '').replace('roles: [host]', 'roles: [hots]') + 'traffic:\n  - { kind: tcp, from: cn, to: mn }\n';
+    const text = `${BASE.replace('duration: 6s\n', '').replace('roles: [host]', 'roles: [hots]')}traffic:\n  - { kind: tcp, from: cn, to: mn }\n`;
     expect(errorOf(text).message.split('\n')).toEqual([
       `${FILE}:1:1 duration: missing key "duration": expected a duration like "20ms"`,
       `${FILE}:3:17 nodes.cn.roles[0]: expected one of "host", "router", "mobile", "access-router", "home-agent", "mobile-node", "par", "nar", "map", "lma", "mag", got "hots"`,
@@ -131,7 +131,7 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
   });
 
   it('a link with one end, a negative number', () => {
-    const e = errorOf(BASE.replace('endpoints: [cn, r1]', 'endpoints: [cn]') + 'expectations:\n  - lost: { max: -1 }\n');
+    const e = errorOf(`${BASE.replace('endpoints: [cn, r1]', 'endpoints: [cn]')}expectations:\n  - lost: { max: -1 }\n`);
     expect(e.message.split('\n')).toEqual([
       `${FILE}:10:18 links[0].endpoints: expected at least 2 items, got a list of 1`,
       `${FILE}:15:18 expectations[0].lost.max: expected a number >= 0, got "-1"`,

@@ -23,7 +23,9 @@ const labArb: fc.Arbitrary<LabInput> = fc
     const nodes: NonNullable<LabInput['nodes']> = {};
     for (const n of fixed) nodes[n] = { roles: [n.startsWith('r') ? 'router' : 'host'] };
     const aps: NonNullable<LabInput['aps']> = {};
-    apRouters.forEach((r, i) => (aps[`ap${i + 1}`] = { router: `r${(r % routers) + 1}` }));
+    apRouters.forEach((r, i) => {
+      aps[`ap${i + 1}`] = { router: `r${(r % routers) + 1}` };
+    });
     for (let m = 0; m < mobiles; m++) {
       const ap = initialAps[m];
       nodes[`mn${m + 1}`] = { roles: ['mobile'], radio: ap === undefined || apRouters.length === 0 ? {} : { ap: `ap${(ap % apRouters.length) + 1}` } };
@@ -52,7 +54,11 @@ function resolve(input: LabInput): ResolvedLab {
 
 function duplicates<T>(xs: T[]): T[] {
   const seen = new Set<T>();
-  return xs.filter((x) => (seen.has(x) ? true : (seen.add(x), false)));
+  return xs.filter((x) => {
+    if (seen.has(x)) return true;
+    seen.add(x);
+    return false;
+  });
 }
 
 /** Independent of routes.ts: can `from` reach a router on `owners` (or is it on the prefix) through routers only? */

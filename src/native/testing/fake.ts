@@ -190,7 +190,7 @@ class FakeRaw6Socket extends FakeHandle implements N.Raw6Socket {
     packets.forEach((inner, i) => {
       const o = Array.isArray(outer) ? outer[i] : outer;
       const v = vnetHeaders?.[i];
-      if (!o || o.length !== 40) throw new TypeError('outer header must be a 40-byte Buffer');
+      if (o?.length !== 40) throw new TypeError('outer header must be a 40-byte Buffer');
       // The fake's TUNs have no offloads: a header that asks for GSO or checksum completion is refused.
       if ((v && (v[0] !== 0 || v[1] !== 0)) || inner.length < 40 || inner.length > 65_575) {
         dropped++;

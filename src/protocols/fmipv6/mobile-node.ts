@@ -428,7 +428,7 @@ export class FmipMobileNode {
   }
 
   #fallback(now: number, reason: FallbackReason, apId: string | null): FmipMobileNodeAction[] {
-    this.#counters['fallbacks']++;
+    this.#counters.fallbacks++;
     return [this.#event({ name: 'fallback-to-mipv6', at: now, reason, apId })];
   }
 

@@ -34,7 +34,7 @@ const una = (target: string, lla = MAC) => ({
 
 function hackOf(as: NarAction[]) {
   const a = as.find((x) => x.kind === 'send-mh');
-  if (!a || a.kind !== 'send-mh' || a.message.type !== 'HandoverAcknowledge') throw new Error('no HAck');
+  if (a?.kind !== 'send-mh' || a.message.type !== 'HandoverAcknowledge') throw new Error('no HAck');
   return { dst: a.dst, hack: a.message };
 }
 const pkt = (n: number, size = 100) => Buffer.alloc(size, n);

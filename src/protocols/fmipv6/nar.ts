@@ -233,7 +233,7 @@ export class NewAccessRouter {
 
   /** RFC 5568 §6.2.2: keep a valid proposal (code 0), else assign (code 2 when asked by S, 1 when the proposal was bad). */
   #chooseNcoa(
-    hi: HandoverInitiate,
+    _hi: HandoverInitiate,
     pcoa: string,
     proposed: string | null,
     mnLla: Buffer | undefined,
@@ -328,7 +328,7 @@ export class NewAccessRouter {
   #arrive(now: number, r: HandoverRecord, by: 'una' | 'fbu' | 'hi-code-1'): NarAction[] {
     r.arrived = true;
     r.expiresAt = now + this.#cfg.recordLifetimeMs;
-    this.#counters['arrivals']++;
+    this.#counters.arrivals++;
     const out: NarAction[] = [];
     const packets = r.buffer;
     r.buffer = [];

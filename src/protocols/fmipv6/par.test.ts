@@ -38,7 +38,7 @@ const kinds = (as: ParAction[]) => as.filter((a) => a.kind !== 'event').map((a) 
 
 function hiOf(as: ParAction[]) {
   const a = as.find((x) => x.kind === 'send-mh' && x.message.type === 'HandoverInitiate');
-  if (!a || a.kind !== 'send-mh' || a.message.type !== 'HandoverInitiate') throw new Error('no HI');
+  if (a?.kind !== 'send-mh' || a.message.type !== 'HandoverInitiate') throw new Error('no HI');
   return { dst: a.dst, hi: a.message };
 }
 

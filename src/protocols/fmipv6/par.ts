@@ -259,6 +259,7 @@ export class PreviousAccessRouter {
       return this.#sendFbacks(existing, [src]);
     }
     const out: ParAction[] = existing ? this.#end(existing) : [];
+    this.#hiSequence = (this.#hiSequence + 1) & 0xffff;
     const h: Handover = {
       pcoa,
       mode,
@@ -266,7 +267,7 @@ export class PreviousAccessRouter {
       proposedNcoa,
       mnLla: findMhLinkLayerAddress(fbu.options) ?? this.#served.get(pcoa),
       fbu,
-      hiSequence: (this.#hiSequence = (this.#hiSequence + 1) & 0xffff),
+      hiSequence: this.#hiSequence,
       hiTransmissions: 0,
       hiTimeoutMs: this.#cfg.hiTimeoutMs,
       hiRetransmitAt: null,

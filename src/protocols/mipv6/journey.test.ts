@@ -217,18 +217,18 @@ describe('home → AR1 → AR2 → home through a simulated network (RFC 6275 §
     expect(sim.trace.map((l) => `${l.t} ${l.what}`)).toEqual([
       // AR1: RA at +5 ms, optimistic CoA at once, BU; HA runs DAD (1 s) before the first BA (§10.3.1)
       `1105 MN→HA BU seq=1 life=60 from=${COA1}`,
-      '2115 HA→MN BA seq=1 status=0 life=60 to=' + COA1,
+      `2115 HA→MN BA seq=1 status=0 life=60 to=${COA1}`,
       '2115 HA proxy-nd-start',
       `2115 HA tunnel ${COA1}`,
       `2125 MN uplink tunnel ${COA1}`,
       // AR2: no DAD now, one round trip
       `10105 MN→HA BU seq=2 life=60 from=${COA2}`,
-      '10115 HA→MN BA seq=2 status=0 life=60 to=' + COA2,
+      `10115 HA→MN BA seq=2 status=0 life=60 to=${COA2}`,
       `10115 HA tunnel ${COA2}`,
       `10125 MN uplink tunnel ${COA2}`,
       // home: deregistration from the home address, then the unsolicited NA (§11.5.4)
       `20105 MN→HA BU seq=3 life=0 from=${canonical(HOA1)}`,
-      '20115 HA→MN BA seq=3 status=0 life=0 to=' + canonical(HOA1),
+      `20115 HA→MN BA seq=3 status=0 life=0 to=${canonical(HOA1)}`,
       '20115 HA tunnel down',
       '20115 HA proxy-nd-stop',
       '20125 MN NA for HoA',

@@ -45,7 +45,9 @@ export const homeAgentAddressDiscoveryReplyCodec = icmpBodyCodec<HomeAgentAddres
   write(m, b, o) {
     b.writeUInt16BE(m.identifier, o);
     b.writeUInt16BE(m.mobileRouterSupport ? 0x8000 : 0, o + 2);
-    m.homeAgentAddresses.forEach((a, i) => writeIpv6(a, b, o + 4 + 16 * i));
+    m.homeAgentAddresses.forEach((a, i) => {
+      writeIpv6(a, b, o + 4 + 16 * i);
+    });
   },
   read(b, o, end) {
     if (end - o < 4) return decodeFail('truncated', o, 'HAAD Reply needs 8 bytes');

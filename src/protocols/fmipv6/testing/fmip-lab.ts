@@ -186,14 +186,19 @@ export class FmipLab {
     const dst = p.value.walk.header.dst;
     const { airMs, parNarMs, cnMs } = this.#o;
     if (from === 'mn') {
-      if (this.#mnAp === null) return this.#dropData(frame, 'mn-detached');
+      if (this.#mnAp === null) {
+        this.#dropData(frame, 'mn-detached');
+        return;
+      }
       const router: Node = this.#mnAp === 'ap1' ? 'par' : 'nar';
-      return this.#air(router, 'mn', frame, airMs);
+      this.#air(router, 'mn', frame, airMs);
+      return;
     }
     const target: Node | 'air' = inPrefix(dst, ADDR.parPrefix, 48) ? 'par' : inPrefix(dst, ADDR.narPrefix, 48) ? 'nar' : dst === ADDR.cn ? 'cn' : from === 'par' || from === 'nar' ? 'air' : 'par';
     if (target === from || target === 'air') {
       // On-link for this router: out of its access link to the MN.
-      return this.#air('mn', from, frame, airMs);
+      this.#air('mn', from, frame, airMs);
+      return;
     }
     const delay = from === 'cn' || target === 'cn' ? cnMs : parNarMs;
     this.#send(from, target, frame, delay);
@@ -203,7 +208,10 @@ export class FmipLab {
   #air(to: Node, from: Node, frame: Buffer, delay: number): void {
     const router = to === 'mn' ? from : to;
     const ap = router === 'par' ? 'ap1' : 'ap2';
-    if (this.#mnAp !== ap) return this.#dropData(frame, `air-${ap}-detached`);
+    if (this.#mnAp !== ap) {
+      this.#dropData(frame, `air-${ap}-detached`);
+      return;
+    }
     this.net.after(delay, () => {
       if (this.#mnAp !== ap) return this.#dropData(frame, `air-${ap}-in-flight`);
       this.#receive(to, from, frame);
@@ -228,43 +236,69 @@ export class FmipLab {
       case 'cn':
         return;
       case 'mn':
-        if (upper.kind === 'Other' && upper.protocol === 41) return this.#receive('mn', from, upper.bytes); // decapsulate
+        if (upper.kind === 'Other' && upper.protocol === 41) {
+          this.#receive('mn', from, upper.bytes); // decapsulate
+          return;
+        }
         if (upper.kind === 'UDP') {
           this.received.push({ seq: upper.datagram.payload.readUInt32BE(0), t: this.net.now });
           return;
         }
-        if (upper.kind === 'MobilityHeader') return this.#feedMn({ kind: 'mh', src: header.src, dst: header.dst, message: upper.message });
-        if (upper.kind === 'ICMPv6') return this.#feedMn({ kind: 'icmp', src: header.src, dst: header.dst, hopLimit: header.hopLimit, message: upper.message });
+        if (upper.kind === 'MobilityHeader') {
+          this.#feedMn({ kind: 'mh', src: header.src, dst: header.dst, message: upper.message });
+          return;
+        }
+        if (upper.kind === 'ICMPv6') {
+          this.#feedMn({ kind: 'icmp', src: header.src, dst: header.dst, hopLimit: header.hopLimit, message: upper.message });
+          return;
+        }
         return;
       case 'par': {
         if (header.dst === ADDR.par) {
-          if (upper.kind === 'MobilityHeader') return this.#feedPar({ kind: 'mh', src: header.src, dst: header.dst, ...(hao ? { homeAddressOption: hao } : {}), message: upper.message });
-          if (upper.kind === 'ICMPv6') return this.#feedPar({ kind: 'icmp', src: header.src, dst: header.dst, hopLimit: header.hopLimit, message: upper.message });
+          if (upper.kind === 'MobilityHeader') {
+            this.#feedPar({ kind: 'mh', src: header.src, dst: header.dst, ...(hao ? { homeAddressOption: hao } : {}), message: upper.message });
+            return;
+          }
+          if (upper.kind === 'ICMPv6') {
+            this.#feedPar({ kind: 'icmp', src: header.src, dst: header.dst, hopLimit: header.hopLimit, message: upper.message });
+            return;
+          }
           return;
         }
         const ncoa = this.#tunnels.get(header.dst);
         if (ncoa) {
           // RFC 5568 §3.1 step 6: PCoA traffic goes IPv6-in-IPv6 to the NCoA.
           const outer = buildIpv6Packet({ src: ADDR.par, dst: ncoa, upper: { nextHeader: 41, encode: () => frame } });
-          return this.#route('par', outer);
+          this.#route('par', outer);
+          return;
         }
-        return this.#route('par', frame);
+        this.#route('par', frame);
+        return;
       }
       case 'nar': {
         if (header.dst === ADDR.nar) {
-          if (upper.kind === 'MobilityHeader') return this.#feedNar({ kind: 'mh', src: header.src, dst: header.dst, message: upper.message });
+          if (upper.kind === 'MobilityHeader') {
+            this.#feedNar({ kind: 'mh', src: header.src, dst: header.dst, message: upper.message });
+            return;
+          }
           return;
         }
         if (from === 'mn') {
           // The NAR sees what the MN sends on its link: the UNA, and a reactive FBU on its way to the PAR.
           if (upper.kind === 'ICMPv6' && upper.message.type === 'NeighborAdvertisement') {
-            return this.#feedNar({ kind: 'icmp', src: header.src, dst: header.dst, hopLimit: header.hopLimit, message: upper.message });
+            this.#feedNar({ kind: 'icmp', src: header.src, dst: header.dst, hopLimit: header.hopLimit, message: upper.message });
+            return;
           }
           if (upper.kind === 'MobilityHeader') this.#feedNar({ kind: 'mh', src: header.src, dst: header.dst, ...(hao ? { homeAddressOption: hao } : {}), message: upper.message });
-          return this.#route('nar', frame);
+          this.#route('nar', frame);
+          return;
         }
-        if (this.#diverted.has(header.dst)) return this.#feedNar({ kind: 'packet', dst: header.dst, packet: frame });
-        return this.#route('nar', frame);
+        if (this.#diverted.has(header.dst)) {
+          this.#feedNar({ kind: 'packet', dst: header.dst, packet: frame });
+          return;
+        }
+        this.#route('nar', frame);
+        return;
       }
     }
   }
@@ -273,9 +307,11 @@ export class FmipLab {
     this.parActions.push(a);
     switch (a.kind) {
       case 'send-mh':
-        return this.#sendMh('par', a.src, a.dst, a.message, a.homeAddressOption);
+        this.#sendMh('par', a.src, a.dst, a.message, a.homeAddressOption);
+        return;
       case 'send-icmp':
-        return this.#sendIcmp('par', a.src, a.dst, a.hopLimit, a.message);
+        this.#sendIcmp('par', a.src, a.dst, a.hopLimit, a.message);
+        return;
       case 'tunnel-start':
         this.#tunnels.set(a.pcoa, a.ncoa);
         return;
@@ -291,9 +327,11 @@ export class FmipLab {
     this.narActions.push(a);
     switch (a.kind) {
       case 'send-mh':
-        return this.#sendMh('nar', a.src, a.dst, a.message, a.homeAddressOption);
+        this.#sendMh('nar', a.src, a.dst, a.message, a.homeAddressOption);
+        return;
       case 'send-icmp':
-        return this.#sendIcmp('nar', a.src, a.dst, a.hopLimit, a.message);
+        this.#sendIcmp('nar', a.src, a.dst, a.hopLimit, a.message);
+        return;
       case 'buffer-start':
         this.#diverted.add(a.ncoa);
         return;
@@ -314,9 +352,11 @@ export class FmipLab {
   #mnPerform(a: FmipMobileNodeAction): void {
     switch (a.kind) {
       case 'send-mh':
-        return this.#sendMh('mn', a.src, a.dst, a.message, a.homeAddressOption);
+        this.#sendMh('mn', a.src, a.dst, a.message, a.homeAddressOption);
+        return;
       case 'send-icmp':
-        return this.#sendIcmp('mn', a.src, a.dst, a.hopLimit, a.message);
+        this.#sendIcmp('mn', a.src, a.dst, a.hopLimit, a.message);
+        return;
       case 'configure-address':
         return;
       case 'mipv6-handover':
