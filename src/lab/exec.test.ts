@@ -20,7 +20,9 @@ describe('run', () => {
 
   test('input goes to stdin, and is shown when the command fails', async () => {
     expect((await run(['cat'], { input: 'a\nb\n' })).stdout).toBe('a\nb\n');
-    await expect(run(['sh', '-c', 'cat >/dev/null; exit 1'], { input: 'line 1\n' })).rejects.toThrow(/--- input ---\nline 1/);
+    await expect(run(['sh', '-c', 'cat >/dev/null; exit 1'], { input: 'line 1\n' })).rejects.toThrow(
+      /--- input ---\nline 1/,
+    );
   });
 });
 
@@ -37,7 +39,11 @@ test('parallel runs every task with at most `limit` at once and reports failures
   });
   expect(peak).toBe(2);
   expect(done.sort()).toEqual([1, 2, 3, 4, 5, 6]);
-  await expect(parallel([1, 2], 2, async (n) => { if (n === 2) throw new Error('two'); })).rejects.toThrow('two');
+  await expect(
+    parallel([1, 2], 2, async (n) => {
+      if (n === 2) throw new Error('two');
+    }),
+  ).rejects.toThrow('two');
 });
 
 test('wallClockNs follows Date.now with sub-millisecond resolution', () => {

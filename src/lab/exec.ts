@@ -35,7 +35,8 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
   const exitCode = typeof r.exitCode === 'number' ? r.exitCode : -1;
   const stdout = String(r.stdout ?? '');
   // No exit code: the command did not run (not found, killed by the timeout): say why.
-  const stderr = exitCode === -1 ? `${String(r.stderr ?? '')}${r.shortMessage ?? r.message ?? ''}` : String(r.stderr ?? '');
+  const stderr =
+    exitCode === -1 ? `${String(r.stderr ?? '')}${r.shortMessage ?? r.message ?? ''}` : String(r.stderr ?? '');
   if (exitCode !== 0 && options.reject !== false) {
     throw new CommandError(argv, r.exitCode, stderr || String(r.message ?? ''), options.input);
   }

@@ -119,7 +119,8 @@ export class StartedLab implements AsyncDisposable {
     return new Promise((_, reject) => {
       for (const a of this.agents) {
         void a.process.exited.then((code) => {
-          if (!this.downed) reject(new Error(`agent of ${a.node} exited (code ${code}) during the run; see ${a.logFile}`));
+          if (!this.downed)
+            reject(new Error(`agent of ${a.node} exited (code ${code}) during the run; see ${a.logFile}`));
         });
       }
     });
@@ -247,7 +248,14 @@ async function bringUp(lab: ResolvedLab, options: UpOptions): Promise<StartedLab
     throw err;
   }
   emitDone(options, `network (${lab.nodes.length} nodes, ${lab.links.length} links, ${lab.aps.length} APs)`, t);
-  const record: LabRecord = { name: lab.name, file: lab.file, runtime: kind, outDir, createdAt: new Date().toISOString(), lab };
+  const record: LabRecord = {
+    name: lab.name,
+    file: lab.file,
+    runtime: kind,
+    outDir,
+    createdAt: new Date().toISOString(),
+    lab,
+  };
   try {
     writeFileSync(recordFile(lab.name), JSON.stringify(record));
     options.signal?.throwIfAborted();

@@ -7,4 +7,10 @@ import { mobileNodeRole } from './mobile-node.js';
 import type { RoleDefinition } from './role.js';
 
 // fmipv6-mobile-node before mobile-node: its carrier monitor starts first, which helps its UNA go out first at attach.
-export const ALL_ROLES: readonly RoleDefinition[] = [accessRouter, fmipv6RouterRole, homeAgentRole, fmipv6MobileNodeRole, mobileNodeRole];
+export const ALL_ROLES: readonly RoleDefinition[] = [
+  accessRouter,
+  fmipv6RouterRole,
+  homeAgentRole,
+  fmipv6MobileNodeRole,
+  mobileNodeRole,
+];
