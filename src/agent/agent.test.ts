@@ -30,7 +30,9 @@ function config(over: Partial<AgentConfig> = {}): AgentConfig {
     node: 'ar1',
     roles: ['access-router'],
     interfaces: [{ name: 'ap1', kind: 'ap', mac: AR_MAC, addresses: [], ap: 'ap1' }],
-    routerAdvertisements: [{ iface: 'ap1', prefix: '2001:db8:10:a1::/64', minIntervalMs: 30, maxIntervalMs: 70, routerLifetimeS: 1800 }],
+    routerAdvertisements: [
+      { iface: 'ap1', prefix: '2001:db8:10:a1::/64', minIntervalMs: 30, maxIntervalMs: 70, routerLifetimeS: 1800 },
+    ],
     agent: {},
     controlSocket: join(dir, 'ar1.sock'),
     statusFile: join(dir, 'ar1.status.json'),
@@ -50,7 +52,13 @@ const until = async (what: string, fn: () => boolean, timeoutMs = 2_000): Promis
 function routerSolicitation(opts: { code?: number; withSlla?: boolean } = {}): Buffer {
   const head = Buffer.from([133, opts.code ?? 0, 0, 0, 0, 0, 0, 0]);
   if (opts.withSlla === false) return head;
-  return Buffer.concat([head, ndOptions.encode({ type: 'SourceLinkLayerAddress', linkLayerAddress: Buffer.from(MN_MAC.split(':').map((x) => parseInt(x, 16))) })]);
+  return Buffer.concat([
+    head,
+    ndOptions.encode({
+      type: 'SourceLinkLayerAddress',
+      linkLayerAddress: Buffer.from(MN_MAC.split(':').map((x) => parseInt(x, 16))),
+    }),
+  ]);
 }
 
 beforeEach(() => {
@@ -59,7 +67,13 @@ beforeEach(() => {
   hub.addInterface({ name: 'ap1', link: 'cell1', mac: AR_MAC, addresses: ['fe80::1', '2001:db8:10:a1::1'] });
   hub.addInterface({ name: 'wlan0', netns: 'mn', link: 'cell1', mac: MN_MAC, addresses: ['fe80::2'] });
   // The mobile node's side: RAs only, as a host's kernel would take them.
-  mnSock = native.openRaw6Socket({ protocol: 58, netns: 'mn', bindDevice: 'wlan0', icmp6Types: [134], multicastHops: 255 });
+  mnSock = native.openRaw6Socket({
+    protocol: 58,
+    netns: 'mn',
+    bindDevice: 'wlan0',
+    icmp6Types: [134],
+    multicastHops: 255,
+  });
   received = [];
   mnSock.start((p) => received.push(...p));
   agent = null;
@@ -99,7 +113,21 @@ describe('agent with the access-router role over the fake binding', () => {
   });
 
   it('answers a Router Solicitation sent to all-routers (it joined ff02::2)', async () => {
-    agent = await startAgent(config({ routerAdvertisements: [{ iface: 'ap1', prefix: '2001:db8:10:a1::/64', minIntervalMs: 3_000, maxIntervalMs: 4_000, routerLifetimeS: 1800 }], agent: { 'access-router': { minDelayBetweenRasMs: 30 } } }), { native, log: silentLogger });
+    agent = await startAgent(
+      config({
+        routerAdvertisements: [
+          {
+            iface: 'ap1',
+            prefix: '2001:db8:10:a1::/64',
+            minIntervalMs: 3_000,
+            maxIntervalMs: 4_000,
+            routerLifetimeS: 1800,
+          },
+        ],
+        agent: { 'access-router': { minDelayBetweenRasMs: 30 } },
+      }),
+      { native, log: silentLogger },
+    );
     await until('the first RA', () => received.length === 1);
     await new Promise((r) => setTimeout(r, 40)); // past MinDelayBetweenRAs
     const rsSock = native.openRaw6Socket({ protocol: 58, netns: 'mn', bindDevice: 'wlan0', multicastHops: 255 });
@@ -110,22 +138,43 @@ describe('agent with the access-router role over the fake binding', () => {
     rsSock.close();
     expect(ms).toBeLessThan(100); // random delay 0-10 ms by default
     const st = agent.status();
-    expect(st.counters['access-router']).toMatchObject({ 'rs.received': 1, 'ra.sent.solicited': 1, 'ra.sent.unsolicited': 1 });
+    expect(st.counters['access-router']).toMatchObject({
+      'rs.received': 1,
+      'ra.sent.solicited': 1,
+      'ra.sent.unsolicited': 1,
+    });
   });
 
   it('counts and drops malformed and invalid solicitations without crashing', async () => {
     agent = await startAgent(
-      config({ routerAdvertisements: [{ iface: 'ap1', prefix: '2001:db8:10:a1::/64', minIntervalMs: 3_000, maxIntervalMs: 4_000, routerLifetimeS: 1800 }] }),
+      config({
+        routerAdvertisements: [
+          {
+            iface: 'ap1',
+            prefix: '2001:db8:10:a1::/64',
+            minIntervalMs: 3_000,
+            maxIntervalMs: 4_000,
+            routerLifetimeS: 1800,
+          },
+        ],
+      }),
       { native, log: silentLogger },
     );
     const rsSock = native.openRaw6Socket({ protocol: 58, netns: 'mn', bindDevice: 'wlan0', multicastHops: 255 });
     rsSock.send(Buffer.from([133, 0, 0, 0, 0]), 'ff02::2'); // shorter than the 8-byte RS
-    rsSock.send(Buffer.concat([routerSolicitation({ withSlla: false }), Buffer.from([1, 0, 0, 0, 0, 0, 0, 0])]), 'ff02::2'); // option Length 0
+    rsSock.send(
+      Buffer.concat([routerSolicitation({ withSlla: false }), Buffer.from([1, 0, 0, 0, 0, 0, 0, 0])]),
+      'ff02::2',
+    ); // option Length 0
     rsSock.send(routerSolicitation(), 'ff02::2', { hopLimit: 64 }); // not 255: maybe forwarded from off-link
     rsSock.send(routerSolicitation({ code: 3 }), 'ff02::2');
     await until('four solicitations handled', () => {
       const c = agent!.status().counters['access-router']!;
-      return Object.entries(c).filter(([k]) => k.startsWith('rs.')).reduce((a, [, v]) => a + v, 0) >= 4;
+      return (
+        Object.entries(c)
+          .filter(([k]) => k.startsWith('rs.'))
+          .reduce((a, [, v]) => a + v, 0) >= 4
+      );
     });
     rsSock.close();
     const c = agent.status().counters['access-router']!;
@@ -141,17 +190,31 @@ describe('agent with the access-router role over the fake binding', () => {
     const watcher: RoleDefinition = {
       name: 'watcher',
       wanted: () => true,
-      start: () => ({ name: 'watcher', state: () => ({ triggers: triggers.length }), onL2Trigger: (e) => triggers.push(e) }),
+      start: () => ({
+        name: 'watcher',
+        state: () => ({ triggers: triggers.length }),
+        onL2Trigger: (e) => triggers.push(e),
+      }),
     };
     const { accessRouter } = await import('./roles/access-router.js');
     const before = hub.openHandles;
     const lines: string[] = [];
-    agent = await startAgent(config(), { native, log: createLogger({ write: (l) => lines.push(l) }), roles: [accessRouter, watcher] });
+    agent = await startAgent(config(), {
+      native,
+      log: createLogger({ write: (l) => lines.push(l) }),
+      roles: [accessRouter, watcher],
+    });
     expect(hub.openHandles).toBe(before + 1);
-    expect(await sendControl(config().controlSocket, { id: 1, op: 'l2', event: 'new-ap-detected', ap: 'ap2' })).toEqual({ id: 1, ok: true });
+    expect(await sendControl(config().controlSocket, { id: 1, op: 'l2', event: 'new-ap-detected', ap: 'ap2' })).toEqual(
+      { id: 1, ok: true },
+    );
     expect(triggers).toEqual([{ event: 'new-ap-detected', ap: 'ap2' }]);
     const st = await sendControl(config().controlSocket, { id: 2, op: 'status' });
-    expect(st).toMatchObject({ id: 2, ok: true, status: { lab: 'tunit', node: 'ar1', roles: ['access-router', 'watcher'], state: { watcher: { triggers: 1 } } } });
+    expect(st).toMatchObject({
+      id: 2,
+      ok: true,
+      status: { lab: 'tunit', node: 'ar1', roles: ['access-router', 'watcher'], state: { watcher: { triggers: 1 } } },
+    });
     expect(st.ok && st.status!.counters.watcher).toEqual({ 'l2.new-ap-detected': 1 });
 
     await agent.stop('test');
@@ -161,7 +224,17 @@ describe('agent with the access-router role over the fake binding', () => {
     const status = JSON.parse(readFileSync(config().statusFile!, 'utf8')) as { roles: string[] };
     expect(status.roles).toEqual(['access-router', 'watcher']);
     const events = lines.map((l) => (JSON.parse(l) as { event: string }).event);
-    expect(events).toEqual(expect.arrayContaining(['agent.starting', 'ra.started', 'control.listening', 'agent.ready', 'l2.trigger', 'agent.stopping', 'agent.stopped']));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        'agent.starting',
+        'ra.started',
+        'control.listening',
+        'agent.ready',
+        'l2.trigger',
+        'agent.stopping',
+        'agent.stopped',
+      ]),
+    );
     agent = null;
   });
 
@@ -185,9 +258,13 @@ describe('agent with the access-router role over the fake binding', () => {
   });
 
   it('a bad role setting names the file and the path', async () => {
-    await expect(startAgent(config({ agent: { 'access-router': { maxResponseDelayMs: 900 } } }), { native, log: silentLogger, configFile: 'ar1.json' })).rejects.toThrow(
-      /ar1\.json: agent\.access-router\.maxResponseDelayMs/,
-    );
+    await expect(
+      startAgent(config({ agent: { 'access-router': { maxResponseDelayMs: 900 } } }), {
+        native,
+        log: silentLogger,
+        configFile: 'ar1.json',
+      }),
+    ).rejects.toThrow(/ar1\.json: agent\.access-router\.maxResponseDelayMs/);
     expect(existsSync(config().controlSocket)).toBe(false);
   });
 });

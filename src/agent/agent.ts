@@ -55,7 +55,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     pid: process.pid,
     uptimeS: Math.round(clock.now() - started) / 1000,
     roles: roles.map((r) => r.role.name),
-    counters: Object.fromEntries([...roles.map((r) => [r.role.name, r.counters.toJSON()]), ['control', controlCounters.toJSON()]]),
+    counters: Object.fromEntries([
+      ...roles.map((r) => [r.role.name, r.counters.toJSON()]),
+      ['control', controlCounters.toJSON()],
+    ]),
     state: Object.fromEntries(roles.map((r) => [r.role.name, safeState(r.role)])),
   });
 
@@ -91,7 +94,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   }
 
   const chosen = (deps.roles ?? ALL_ROLES).filter((d) => d.wanted(config));
-  log.info('agent.starting', { lab: config.lab, node: config.node, nodeRoles: config.roles, agentRoles: chosen.map((d) => d.name) });
+  log.info('agent.starting', {
+    lab: config.lab,
+    node: config.node,
+    nodeRoles: config.roles,
+    agentRoles: chosen.map((d) => d.name),
+  });
   try {
     for (const def of chosen) {
       const counters = new Counters();
@@ -116,7 +124,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       };
       roles.push({ role: await def.start(ctx), counters });
     }
-    control = await startControlServer(config.controlSocket, { status, l2, shutdown: () => void stop('control shutdown') }, log, controlCounters);
+    control = await startControlServer(
+      config.controlSocket,
+      { status, l2, shutdown: () => void stop('control shutdown') },
+      log,
+      controlCounters,
+    );
   } catch (err) {
     // Starting failed: release what was opened, then let the caller report it.
     await stop('start failed', 1);

@@ -6,7 +6,11 @@ import type { ControlRequest, ControlRequestId, ControlResponse } from './contro
 export type { AgentStatus, ControlRequest, ControlResponse } from './control.js';
 
 /** A request without an id gets a fresh one. */
-export type ControlRequestInput = ControlRequest extends infer R ? (R extends { id: ControlRequestId } ? Omit<R, 'id'> & { id?: ControlRequestId } : never) : never;
+export type ControlRequestInput = ControlRequest extends infer R
+  ? R extends { id: ControlRequestId }
+    ? Omit<R, 'id'> & { id?: ControlRequestId }
+    : never
+  : never;
 
 let nextId = 1;
 
@@ -15,7 +19,11 @@ let nextId = 1;
  * `ok` is false). Rejects when the socket cannot be reached, the agent closes without answering, or
  * no answer comes within `timeoutMs`.
  */
-export function sendControl(socketPath: string, request: ControlRequestInput, timeoutMs = 2_000): Promise<ControlResponse> {
+export function sendControl(
+  socketPath: string,
+  request: ControlRequestInput,
+  timeoutMs = 2_000,
+): Promise<ControlResponse> {
   const id = request.id ?? `${process.pid}-${nextId++}`;
   const line = `${JSON.stringify({ ...request, id })}\n`;
   return new Promise<ControlResponse>((resolve, reject) => {

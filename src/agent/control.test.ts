@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sendControl } from './control-client.js';
-import { MAX_LINE_BYTES, startControlServer, type AgentStatus, type ControlServer, type ControlTarget } from './control.js';
+import {
+  MAX_LINE_BYTES,
+  startControlServer,
+  type AgentStatus,
+  type ControlServer,
+  type ControlTarget,
+} from './control.js';
 import { Counters } from './counters.js';
 import { silentLogger } from './log.js';
 import type { L2TriggerEvent } from './roles/role.js';
@@ -70,9 +76,25 @@ describe('control channel', () => {
   });
 
   it('delivers an l2 trigger with its fields', async () => {
-    const res = await sendControl(path, { id: 'a', op: 'l2', event: 'link-going-down', ap: 'ap2', bssid: '02:aa:00:00:00:02', routerAddress: 'fe80::1', prefix: '2001:db8:10:a2::/64' });
+    const res = await sendControl(path, {
+      id: 'a',
+      op: 'l2',
+      event: 'link-going-down',
+      ap: 'ap2',
+      bssid: '02:aa:00:00:00:02',
+      routerAddress: 'fe80::1',
+      prefix: '2001:db8:10:a2::/64',
+    });
     expect(res).toEqual({ id: 'a', ok: true });
-    expect(l2).toEqual([{ event: 'link-going-down', ap: 'ap2', bssid: '02:aa:00:00:00:02', routerAddress: 'fe80::1', prefix: '2001:db8:10:a2::/64' }]);
+    expect(l2).toEqual([
+      {
+        event: 'link-going-down',
+        ap: 'ap2',
+        bssid: '02:aa:00:00:00:02',
+        routerAddress: 'fe80::1',
+        prefix: '2001:db8:10:a2::/64',
+      },
+    ]);
   });
 
   it('refuses an unknown trigger name, counts it and delivers nothing', async () => {
@@ -84,7 +106,10 @@ describe('control channel', () => {
   });
 
   it('answers malformed lines with ok:false, counts them, and keeps the connection usable', async () => {
-    const lines = await exchange('this is not json\n{"op":"status"}\n{"id":1,"op":"fly"}\n\n{"id":2,"op":"status"}\n', 4);
+    const lines = await exchange(
+      'this is not json\n{"op":"status"}\n{"id":1,"op":"fly"}\n\n{"id":2,"op":"status"}\n',
+      4,
+    );
     expect(lines[0]).toEqual({ id: null, ok: false, error: 'not a JSON line' });
     expect(lines[1]).toMatchObject({ id: null, ok: false }); // no id
     expect(lines[2]).toMatchObject({ id: 1, ok: false });
@@ -137,13 +162,21 @@ describe('control channel', () => {
     const stale = join(dir, 'stale.sock');
     // A process that listens and is then SIGKILLed leaves its socket file behind.
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(stale)}, () => console.log('up'))`]);
+    const child = spawn(process.execPath, [
+      '-e',
+      `require('net').createServer().listen(${JSON.stringify(stale)}, () => console.log('up'))`,
+    ]);
     await new Promise<void>((r) => child.stdout.once('data', () => r()));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     expect(existsSync(stale)).toBe(true);
     await expect(sendControl(stale, { op: 'status' }, 500)).rejects.toThrow(/ECONNREFUSED/);
-    const s2 = await startControlServer(stale, { status: () => STATUS, l2() {}, shutdown() {} }, silentLogger, new Counters());
+    const s2 = await startControlServer(
+      stale,
+      { status: () => STATUS, l2() {}, shutdown() {} },
+      silentLogger,
+      new Counters(),
+    );
     expect((await sendControl(stale, { op: 'status' })).ok).toBe(true);
     await s2.close();
   });

@@ -66,7 +66,12 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-export async function startControlServer(path: string, target: ControlTarget, log: Logger, counters: Counters): Promise<ControlServer> {
+export async function startControlServer(
+  path: string,
+  target: ControlTarget,
+  log: Logger,
+  counters: Counters,
+): Promise<ControlServer> {
   mkdirSync(dirname(path), { recursive: true });
   removeStaleSocket(path);
   const sockets = new Set<Socket>();
@@ -137,7 +142,8 @@ function handleLine(line: string, target: ControlTarget, log: Logger, counters: 
   const parsed = controlRequestSchema.safeParse(json);
   if (!parsed.success) {
     counters.add('malformed');
-    const id = json && typeof json === 'object' && 'id' in json ? idSchema.safeParse((json as { id: unknown }).id) : null;
+    const id =
+      json && typeof json === 'object' && 'id' in json ? idSchema.safeParse((json as { id: unknown }).id) : null;
     const error = parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ');
     return { id: id?.success ? id.data : null, ok: false, error };
   }

@@ -23,7 +23,9 @@ class Metronome implements Machine<{ kind: 'ping'; n: number }, string> {
   }
 }
 
-function recordingIo<I>(performed: string[]): MachineIo<I, string> & { feed?: (i: readonly I[]) => void; closed: boolean } {
+function recordingIo<I>(
+  performed: string[],
+): MachineIo<I, string> & { feed?: (i: readonly I[]) => void; closed: boolean } {
   const io = {
     closed: false,
     feed: undefined as ((i: readonly I[]) => void) | undefined,

@@ -36,7 +36,9 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const level = (['debug', 'info', 'warn', 'error'] as const).find((l) => l === config.agent.logLevel) as LogLevel | undefined;
+  const level = (['debug', 'info', 'warn', 'error'] as const).find((l) => l === config.agent.logLevel) as
+    | LogLevel
+    | undefined;
   const log = createLogger({ level: level ?? 'info', file: config.logFile, context: { node: config.node } });
 
   let agent: Agent | null = null;

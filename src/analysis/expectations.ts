@@ -34,11 +34,20 @@ export interface ExpectationContext {
   apPrefixes: Record<string, string>;
 }
 
-const ICMPV6_NAMES: Record<number, string> = { 1: 'Destination Unreachable', 2: 'Packet Too Big', 3: 'Time Exceeded', 4: 'Parameter Problem' };
+const ICMPV6_NAMES: Record<number, string> = {
+  1: 'Destination Unreachable',
+  2: 'Packet Too Big',
+  3: 'Time Exceeded',
+  4: 'Parameter Problem',
+};
 
 export function describeExpectation(e: Expectation): string {
   const sel = (s: HandoverSelector & { flow?: number }) =>
-    [s.node ? `node ${s.node}` : '', s.handover !== undefined ? `handover ${s.handover}` : '', s.flow !== undefined ? `flow ${s.flow}` : '']
+    [
+      s.node ? `node ${s.node}` : '',
+      s.handover !== undefined ? `handover ${s.handover}` : '',
+      s.flow !== undefined ? `flow ${s.flow}` : '',
+    ]
       .filter(Boolean)
       .join(', ');
   switch (e.kind) {
@@ -60,7 +69,9 @@ export function describeExpectation(e: Expectation): string {
 }
 
 function selectHandovers(r: ExpectationContext['results'], s: HandoverSelector) {
-  return r.handovers.filter((h) => (s.node === undefined || h.node === s.node) && (s.handover === undefined || h.index === s.handover));
+  return r.handovers.filter(
+    (h) => (s.node === undefined || h.node === s.node) && (s.handover === undefined || h.index === s.handover),
+  );
 }
 
 function perHandover<T>(
@@ -75,11 +86,18 @@ function perHandover<T>(
   const values: T[] = [];
   for (const h of hs) {
     const flows = h.flows.filter((f) => e.flow === undefined || f.flow === e.flow);
-    if (flows.length === 0) return { expectation: name, held: false, measured: null, detail: `handover ${h.index} has no flow toward ${h.node}` };
+    if (flows.length === 0)
+      return {
+        expectation: name,
+        held: false,
+        measured: null,
+        detail: `handover ${h.index} has no flow toward ${h.node}`,
+      };
     for (const f of flows) values.push(measure(f));
   }
   const bad = values.filter((v) => !ok(v));
-  const worst = bad[0] ?? values.reduce((a, b) => ((typeof a === 'number' && typeof b === 'number' ? (Math.max(b , a)) : a) as T));
+  const worst =
+    bad[0] ?? values.reduce((a, b) => (typeof a === 'number' && typeof b === 'number' ? Math.max(b, a) : a) as T);
   return {
     expectation: name,
     held: bad.length === 0,
@@ -92,43 +110,83 @@ export function judge(e: Expectation, ctx: ExpectationContext): ExpectationResul
   const name = describeExpectation(e);
   switch (e.kind) {
     case 'interruption':
-      return perHandover(e, ctx, (f) => f.interruptionMs, (v) => v !== null && v <= e.maxMs);
+      return perHandover(
+        e,
+        ctx,
+        (f) => f.interruptionMs,
+        (v) => v !== null && v <= e.maxMs,
+      );
     case 'lost': {
       if (e.flow !== undefined && e.node === undefined && e.handover === undefined) {
         const f = ctx.results.flows.find((x) => x.id === e.flow);
         if (!f) return { expectation: name, held: false, measured: null, detail: `no flow ${e.flow}` };
         return { expectation: name, held: f.lost <= e.max, measured: f.lost, detail: `${f.lost} of ${f.sent} sent` };
       }
-      return perHandover(e, ctx, (f) => f.lost, (v) => v <= e.max);
+      return perHandover(
+        e,
+        ctx,
+        (f) => f.lost,
+        (v) => v <= e.max,
+      );
     }
     case 'loss-rate': {
       const f = ctx.results.flows.find((x) => x.id === e.flow);
-      if (!f || f.sent === 0) return { expectation: name, held: false, measured: null, detail: f ? 'nothing was sent' : `no flow ${e.flow}` };
+      if (!f || f.sent === 0)
+        return { expectation: name, held: false, measured: null, detail: f ? 'nothing was sent' : `no flow ${e.flow}` };
       const pct = (100 * f.lost) / f.sent;
-      return { expectation: name, held: pct <= e.maxPct, measured: Math.round(pct * 1000) / 1000, detail: `${f.lost} of ${f.sent} lost` };
+      return {
+        expectation: name,
+        held: pct <= e.maxPct,
+        measured: Math.round(pct * 1000) / 1000,
+        detail: `${f.lost} of ${f.sent} lost`,
+      };
     }
     case 'resumed':
-      return perHandover(e, ctx, (f) => f.resumed, (v) => v === true);
+      return perHandover(
+        e,
+        ctx,
+        (f) => f.resumed,
+        (v) => v === true,
+      );
     case 'address': {
       const prefix = ctx.apPrefixes[e.ap];
       if (!prefix) return { expectation: name, held: false, measured: null, detail: `no AP ${e.ap}` };
       const match = prefixMatcher(prefix);
       for (const c of ctx.captures.filter((x) => x.node === e.node)) {
         for (const f of c.frames) {
-          if (match(f.ipv6.header.src)) return { expectation: name, held: true, measured: f.ipv6.header.src, detail: `first seen in ${c.node}-${c.iface}` };
+          if (match(f.ipv6.header.src))
+            return {
+              expectation: name,
+              held: true,
+              measured: f.ipv6.header.src,
+              detail: `first seen in ${c.node}-${c.iface}`,
+            };
           // Duplicate Address Detection announces the new address before any use (RFC 4862 §5.4.2):
           // a Neighbor Solicitation from :: whose target is the address.
           if (f.upper.kind === 'icmpv6' && f.upper.type === 135 && f.ipv6.header.src === '::') {
             const target = bytesToIpv6(f.data, f.inner.upperOffset + 8);
-            if (match(target)) return { expectation: name, held: true, measured: target, detail: `DAD for it seen in ${c.node}-${c.iface}` };
+            if (match(target))
+              return {
+                expectation: name,
+                held: true,
+                measured: target,
+                detail: `DAD for it seen in ${c.node}-${c.iface}`,
+              };
           }
         }
       }
-      return { expectation: name, held: false, measured: null, detail: `no packet from ${e.node} with a source in ${prefix}` };
+      return {
+        expectation: name,
+        held: false,
+        measured: null,
+        detail: `no packet from ${e.node} with a source in ${prefix}`,
+      };
     }
     case 'no-malformed': {
       const n = ctx.captures.reduce((s, c) => s + c.stats.malformed, 0);
-      const where = ctx.captures.filter((c) => c.stats.malformed > 0).map((c) => `${c.node}-${c.iface}: ${JSON.stringify(c.stats.reasons)}`);
+      const where = ctx.captures
+        .filter((c) => c.stats.malformed > 0)
+        .map((c) => `${c.node}-${c.iface}: ${JSON.stringify(c.stats.reasons)}`);
       return { expectation: name, held: n === 0, measured: n, detail: where.join('; ') || 'none' };
     }
     case 'no-icmpv6-error': {

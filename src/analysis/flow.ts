@@ -38,7 +38,9 @@ export function flowArrivals(frames: Iterable<DecodedFrame>, f: FlowFilter): Flo
  * send time), or the range from the sender's summary. Without either, the received range is
  * used, which cannot see loss before the first or after the last received packet.
  */
-export type SentInfo = { kind: 'captured'; packets: FlowArrival[] } | { kind: 'range'; firstSeq: number; lastSeq: number };
+export type SentInfo =
+  | { kind: 'captured'; packets: FlowArrival[] }
+  | { kind: 'range'; firstSeq: number; lastSeq: number };
 
 export interface FlowStats {
   flowId: number;

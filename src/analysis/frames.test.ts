@@ -7,7 +7,10 @@ describe('frame decoding', () => {
   it('finds the flow packet in a plain UDP frame on every link type', () => {
     const ip = flowIpv6({ flowId: 9, seq: 42, sendNs: 123n });
     const sll = Buffer.concat([Buffer.from('0000000100060200000000010000' + '86dd', 'hex'), ip]);
-    const sll2 = Buffer.concat([Buffer.from('86dd0000' + '00000002' + '0001' + '04' + '06' + '0200000000010000', 'hex'), ip]);
+    const sll2 = Buffer.concat([
+      Buffer.from('86dd0000' + '00000002' + '0001' + '04' + '06' + '0200000000010000', 'hex'),
+      ip,
+    ]);
     const vlan = Buffer.concat([Buffer.from('020000000002020000000001' + '8100' + '0064' + '86dd', 'hex'), ip]);
     const cases: [Buffer, number, string | undefined][] = [
       [ether(ip), 1, undefined],
@@ -43,13 +46,20 @@ describe('frame decoding', () => {
     const rs = decodeFrame(frame(ether(upperPacket(58, Buffer.from('8500000000000000', 'hex'))), 1n), 0)!;
     expect(rs.upper).toEqual({ kind: 'icmpv6', type: 133, code: 0 });
     // A Binding Update: Payload Proto 59, Header Len 1 (16 bytes), MH Type 5.
-    const bu = decodeFrame(frame(ether(upperPacket(135, Buffer.from('3b01050000000000' + '0001000000000000', 'hex'))), 1n), 0)!;
+    const bu = decodeFrame(
+      frame(ether(upperPacket(135, Buffer.from('3b01050000000000' + '0001000000000000', 'hex'))), 1n),
+      0,
+    )!;
     expect(bu.upper).toEqual({ kind: 'mh', mhType: 5, length: 16 });
     const tcp = Buffer.alloc(20);
     tcp.writeUInt16BE(5201, 0);
     tcp.writeUInt16BE(40000, 2);
     tcp[12] = 0x50;
-    expect(decodeFrame(frame(upperPacket(6, tcp), 1n, 101), 0)!.upper).toEqual({ kind: 'tcp', srcPort: 5201, dstPort: 40000 });
+    expect(decodeFrame(frame(upperPacket(6, tcp), 1n, 101), 0)!.upper).toEqual({
+      kind: 'tcp',
+      srcPort: 5201,
+      dstPort: 40000,
+    });
   });
 
   it('counts what it cannot use instead of throwing', () => {

@@ -113,7 +113,11 @@ function count(stats: FrameStats, reason: string): void {
 }
 
 /** Decodes one frame; returns undefined (and counts why in `stats`) when it holds no usable IPv6 packet. */
-export function decodeFrame(f: CapturedFrame, index: number, stats: FrameStats = emptyStats()): DecodedFrame | undefined {
+export function decodeFrame(
+  f: CapturedFrame,
+  index: number,
+  stats: FrameStats = emptyStats(),
+): DecodedFrame | undefined {
   stats.frames++;
   const l3 = l3Offset(f);
   if ('unknownLink' in l3) {
@@ -156,7 +160,10 @@ export function decodeFrame(f: CapturedFrame, index: number, stats: FrameStats =
   };
   const dir = l3.direction ?? (f.direction === 1 ? 'in' : f.direction === 2 ? 'out' : undefined);
   if (dir) frame.direction = dir;
-  if (frame.upper.kind === 'udp' && looksLikeFlowPacket(data, frame.upper.payloadOffset, frame.upper.payloadOffset + frame.upper.payloadLength)) {
+  if (
+    frame.upper.kind === 'udp' &&
+    looksLikeFlowPacket(data, frame.upper.payloadOffset, frame.upper.payloadOffset + frame.upper.payloadLength)
+  ) {
     const fp = decodeFlow(data, frame.upper.payloadOffset, frame.upper.payloadOffset + frame.upper.payloadLength);
     if (fp.ok) frame.flow = fp.value;
     else count(stats, `flow-${fp.error.code}`);
@@ -180,7 +187,13 @@ function upperOf(data: Buffer, w: Ipv6Walk, stats: FrameStats): Upper {
         count(stats, `udp-${u.error.code}`);
         return { kind: 'other', nextHeader: w.upperLayer };
       }
-      return { kind: 'udp', srcPort: u.value.srcPort, dstPort: u.value.dstPort, payloadOffset: o + 8, payloadLength: u.bytes - 8 };
+      return {
+        kind: 'udp',
+        srcPort: u.value.srcPort,
+        dstPort: u.value.dstPort,
+        payloadOffset: o + 8,
+        payloadLength: u.bytes - 8,
+      };
     }
     case NextHeader.ICMPv6:
       if (end - o < 4) break;

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { flowStats, SendTimes, type FlowArrival } from './flow.js';
 import { decodeFrames } from './frames.js';
-import { countSignalling, handoversFromScenario, interruption, measureHandoverFlow, type Handover } from './handover.js';
+import {
+  countSignalling,
+  handoversFromScenario,
+  interruption,
+  measureHandoverFlow,
+  type Handover,
+} from './handover.js';
 import { ether, flowIpv6, frame, tunnel, udpPacket, upperPacket } from './testing/packets.js';
 
 const MS = 1_000_000n;
@@ -28,7 +34,11 @@ function timeline(): { sent: FlowArrival[]; rx: FlowArrival[]; h: Handover } {
     if (s === 265 || s === 50) rx.push({ seq: s, sendNs: send, recvNs: recv + 1n * MS });
   }
   rx.sort((x, y) => (x.recvNs < y.recvNs ? -1 : 1));
-  return { sent, rx, h: { node: 'mn', fromAp: 'ap1', toAp: 'ap2', l2StartNs: at(1001), detachNs: at(1001), attachNs: at(1301) } };
+  return {
+    sent,
+    rx,
+    h: { node: 'mn', fromAp: 'ap1', toAp: 'ap2', l2StartNs: at(1001), detachNs: at(1001), attachNs: at(1301) },
+  };
 }
 
 describe('interruption', () => {
@@ -69,7 +79,9 @@ describe('per-handover measures', () => {
     const stats = flowStats(1, rx, { kind: 'captured', packets: sent });
     expect(stats.lost.length).toBe(20);
     expect(stats.duplicates).toBe(2);
-    const m = measureHandoverFlow(h, rx, stats.lost, new SendTimes(sent, IV), stats.minDelayNs!, { nominalIntervalNs: IV });
+    const m = measureHandoverFlow(h, rx, stats.lost, new SendTimes(sent, IV), stats.minDelayNs!, {
+      nominalIntervalNs: IV,
+    });
     expect(m.lostSeqs).toEqual(Array.from({ length: 20 }, (_, i) => 200 + i));
     expect(m.buffered).toBe(40);
     expect(m.duplicated).toBe(1); // seq 265; seq 50 was long before
@@ -82,14 +94,17 @@ describe('per-handover measures', () => {
     const rx2 = rx.filter((x) => x.seq !== 10);
     const stats = flowStats(1, rx2, { kind: 'range', firstSeq: 0, lastSeq: 399 });
     expect(stats.lost.length).toBe(21);
-    const m = measureHandoverFlow(h, rx2, stats.lost, new SendTimes(rx2, IV), stats.minDelayNs!, { nominalIntervalNs: IV });
+    const m = measureHandoverFlow(h, rx2, stats.lost, new SendTimes(rx2, IV), stats.minDelayNs!, {
+      nominalIntervalNs: IV,
+    });
     expect(m.lostSeqs.length).toBe(20);
   });
 });
 
 describe('handovers from the recorded scenario', () => {
   it('pairs detach and attach per node, starting at an earlier trigger', () => {
-    const r = (ms: number, action: object, error?: string) => ({ action, appliedNs: at(ms).toString(), ...(error ? { error } : {}) }) as never;
+    const r = (ms: number, action: object, error?: string) =>
+      ({ action, appliedNs: at(ms).toString(), ...(error ? { error } : {}) }) as never;
     const hs = handoversFromScenario(
       [
         r(0, { kind: 'attach', node: 'mn2', ap: 'ap1' }),
@@ -113,8 +128,18 @@ describe('handovers from the recorded scenario', () => {
 });
 
 describe('signalling', () => {
-  const bu = upperPacket(135, Buffer.from('3b01050000000000' + '0001000000000000', 'hex'), '2001:db8:a::5', '2001:db8:4a::1');
-  const ba = upperPacket(135, Buffer.from('3b01060000000000' + '0001000000000000', 'hex'), '2001:db8:4a::1', '2001:db8:a::5');
+  const bu = upperPacket(
+    135,
+    Buffer.from('3b01050000000000' + '0001000000000000', 'hex'),
+    '2001:db8:a::5',
+    '2001:db8:4a::1',
+  );
+  const ba = upperPacket(
+    135,
+    Buffer.from('3b01060000000000' + '0001000000000000', 'hex'),
+    '2001:db8:4a::1',
+    '2001:db8:a::5',
+  );
   const rs = upperPacket(58, Buffer.from('8500000000000000', 'hex'), 'fe80::5', 'ff02::2');
   const ra = upperPacket(58, Buffer.from('86000000400000000000000000000000', 'hex'), 'fe80::1', 'ff02::1');
   const rtsolpr = upperPacket(58, Buffer.from('9a00000002000001', 'hex'), '2001:db8:a::5', '2001:db8:a::1');
@@ -133,7 +158,14 @@ describe('signalling', () => {
     ]).frames;
     // The access router's capture sees the same BU (tunnelled onward) and RS.
     const ar = decodeFrames([frame(ether(tunnel(bu)), at(1316)), frame(ether(rs), at(1310.5))]).frames;
-    const s = countSignalling([{ point: 'mn-wlan0', frames: mn }, { point: 'ar-eth1', frames: ar }], at(900), at(2000));
+    const s = countSignalling(
+      [
+        { point: 'mn-wlan0', frames: mn },
+        { point: 'ar-eth1', frames: ar },
+      ],
+      at(900),
+      at(2000),
+    );
     expect(s.messages).toBe(3); // BU, RtSolPr, MIH
     expect(s.bytes).toBe(bu.length + rtsolpr.length + mih.length);
     expect(s.rs).toBe(1);

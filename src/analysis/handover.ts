@@ -58,12 +58,24 @@ export function handoversFromScenario(records: RecordedAction[], initialAp: Reco
     const s = get(a.node);
     if (a.kind === 'trigger') {
       // link-up/link-down are reports of what already happened, not the start of a handover.
-      if ((a.trigger === 'link-going-down' || a.trigger === 'new-ap-detected') && s.detach === null && s.trigger === null) s.trigger = at;
+      if (
+        (a.trigger === 'link-going-down' || a.trigger === 'new-ap-detected') &&
+        s.detach === null &&
+        s.trigger === null
+      )
+        s.trigger = at;
     } else if (a.kind === 'detach') {
       if (s.detach === null) s.detach = at;
     } else if (a.kind === 'attach') {
       if (s.detach !== null) {
-        out.push({ node: a.node, fromAp: s.ap, toAp: a.ap, l2StartNs: s.trigger ?? s.detach, detachNs: s.detach, attachNs: at });
+        out.push({
+          node: a.node,
+          fromAp: s.ap,
+          toAp: a.ap,
+          l2StartNs: s.trigger ?? s.detach,
+          detachNs: s.detach,
+          attachNs: at,
+        });
       }
       s.ap = a.ap;
       s.trigger = null;
@@ -102,7 +114,7 @@ export function interruption(
   endNs?: bigint,
 ): InterruptionResult {
   const sorted = [...arrivals].sort((a, b) => (a.recvNs < b.recvNs ? -1 : a.recvNs > b.recvNs ? 1 : 0));
-  const limit = endNs ?? (sorted.at(-1)?.recvNs ?? h.attachNs);
+  const limit = endNs ?? sorted.at(-1)?.recvNs ?? h.attachNs;
   const fresh = sorted.find((a) => a.recvNs >= h.attachNs && a.sendNs >= h.attachNs && a.recvNs <= limit);
   const resumeNs = fresh ? fresh.recvNs : limit;
   let best: { gap: bigint; from: FlowArrival; to: FlowArrival | null } | null = null;
@@ -117,7 +129,16 @@ export function interruption(
     if (!best || gap > best.gap) best = { gap, from: a, to: b && b.recvNs <= resumeNs ? b : null };
   }
   if (!best) {
-    return { gapNs: null, interruptionNs: null, gapFromNs: null, gapToNs: null, beforeSeq: null, afterSeq: null, resumed: !!fresh, resumeNs };
+    return {
+      gapNs: null,
+      interruptionNs: null,
+      gapFromNs: null,
+      gapToNs: null,
+      beforeSeq: null,
+      afterSeq: null,
+      resumed: !!fresh,
+      resumeNs,
+    };
   }
   const over = best.gap - nominalIntervalNs;
   return {
@@ -140,8 +161,25 @@ export const ICMPV6_RA = 134;
 export const MIH_PORT = 4551;
 
 const MH_NAMES: Record<number, string> = {
-  0: 'BRR', 1: 'HoTI', 2: 'CoTI', 3: 'HoT', 4: 'CoT', 5: 'BU', 6: 'BA', 7: 'BE', 8: 'FBU', 9: 'FBack', 10: 'FNA',
-  11: 'Experimental', 12: 'HAS', 13: 'Heartbeat', 14: 'HI', 15: 'HAck', 16: 'BRI', 17: 'LRI', 18: 'LRA',
+  0: 'BRR',
+  1: 'HoTI',
+  2: 'CoTI',
+  3: 'HoT',
+  4: 'CoT',
+  5: 'BU',
+  6: 'BA',
+  7: 'BE',
+  8: 'FBU',
+  9: 'FBack',
+  10: 'FNA',
+  11: 'Experimental',
+  12: 'HAS',
+  13: 'Heartbeat',
+  14: 'HI',
+  15: 'HAck',
+  16: 'BRI',
+  17: 'LRI',
+  18: 'LRA',
 };
 
 /** How a frame counts for signalling: 'mh', 'icmpv6' (mobility types), 'mih', 'rs', 'ra', or not at all. */
@@ -151,7 +189,10 @@ export function signallingKind(f: DecodedFrame): { group: 'mobility' | 'rs' | 'r
   if (u.kind === 'icmpv6') {
     if (ICMPV6_MOBILITY_TYPES.has(u.type)) {
       // Type 154 messages are told apart by the Subtype byte after the checksum (RFC 5568 §6.1).
-      return { group: 'mobility', name: u.type === 154 ? `ICMPv6 154/${f.data[f.inner.upperOffset + 4] ?? '?'}` : `ICMPv6 ${u.type}` };
+      return {
+        group: 'mobility',
+        name: u.type === 154 ? `ICMPv6 154/${f.data[f.inner.upperOffset + 4] ?? '?'}` : `ICMPv6 ${u.type}`,
+      };
     }
     if (u.type === ICMPV6_RS) return { group: 'rs', name: 'RS' };
     if (u.type === ICMPV6_RA) return { group: 'ra', name: 'RA' };
@@ -191,7 +232,11 @@ export function emptySignalling(): SignallingCount {
  * points (the MN's radio and its access router) is counted once: same source, destination and
  * upper-layer bytes within 500 ms at a different point.
  */
-export function countSignalling(captures: { point: string; frames: DecodedFrame[] }[], fromNs: bigint, toNs: bigint): SignallingCount {
+export function countSignalling(
+  captures: { point: string; frames: DecodedFrame[] }[],
+  fromNs: bigint,
+  toNs: bigint,
+): SignallingCount {
   const out = emptySignalling();
   const seen = new Map<string, { point: string; at: bigint }[]>();
   const items: { point: string; f: DecodedFrame; kind: NonNullable<ReturnType<typeof signallingKind>> }[] = [];

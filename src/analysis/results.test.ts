@@ -29,11 +29,26 @@ function captures(): DecodedCapture[] {
     if (s >= 200 && s < 260) continue;
     mnFrames.push(frame(ether(s >= 260 ? tunnel(p, '2001:db8:4a::1', '2001:db8:a2::5') : p), send + 2n * MS));
   }
-  const bu = upperPacket(135, Buffer.from('3b01050000000000' + '0001000000000000', 'hex'), '2001:db8:a2::5', '2001:db8:4a::1');
-  const ba = upperPacket(135, Buffer.from('3b01060000000000' + '0001000000000000', 'hex'), '2001:db8:4a::1', '2001:db8:a2::5');
+  const bu = upperPacket(
+    135,
+    Buffer.from('3b01050000000000' + '0001000000000000', 'hex'),
+    '2001:db8:a2::5',
+    '2001:db8:4a::1',
+  );
+  const ba = upperPacket(
+    135,
+    Buffer.from('3b01060000000000' + '0001000000000000', 'hex'),
+    '2001:db8:4a::1',
+    '2001:db8:a2::5',
+  );
   mnFrames.push(frame(ether(bu), at(1303)), frame(ether(ba), at(1305)));
   mnFrames.sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : 1));
-  const mk = (node: string, iface: string, fr: ReturnType<typeof frame>[]): DecodedCapture => ({ node, iface, file: `pcap/${node}-${iface}.pcap`, ...decodeFrames(fr) });
+  const mk = (node: string, iface: string, fr: ReturnType<typeof frame>[]): DecodedCapture => ({
+    node,
+    iface,
+    file: `pcap/${node}-${iface}.pcap`,
+    ...decodeFrames(fr),
+  });
   return [mk('cn', 'eth0', cnFrames), mk('mn', 'wlan0', mnFrames)];
 }
 
@@ -55,24 +70,68 @@ describe('results.json', () => {
       protocols: { mn: { protocol: 'mipv6' } },
       expectations: [{ expectation: 'handover[0].lost <= 100', held: true, measured: 60 }],
     });
-    expect(r).toMatchObject({ version: 1, lab: 'mipv6-basic', runtime: 'netns', durationMs: 3000, startedAt: new Date(Number(T0 / MS)).toISOString() });
+    expect(r).toMatchObject({
+      version: 1,
+      lab: 'mipv6-basic',
+      runtime: 'netns',
+      durationMs: 3000,
+      startedAt: new Date(Number(T0 / MS)).toISOString(),
+    });
     expect(r.flows).toEqual([
       {
-        id: 1, from: 'cn', to: 'mn', ratePps: 200, sizeBytes: 64, receiverCapture: 'mn-wlan0', senderCapture: 'cn-eth0',
-        sent: 400, sentSource: 'captured', received: 340, lost: 60, lostSeqs: Array.from({ length: 60 }, (_, i) => 200 + i),
-        duplicated: 0, reordered: 0, minDelayMs: 2,
+        id: 1,
+        from: 'cn',
+        to: 'mn',
+        ratePps: 200,
+        sizeBytes: 64,
+        receiverCapture: 'mn-wlan0',
+        senderCapture: 'cn-eth0',
+        sent: 400,
+        sentSource: 'captured',
+        received: 340,
+        lost: 60,
+        lostSeqs: Array.from({ length: 60 }, (_, i) => 200 + i),
+        duplicated: 0,
+        reordered: 0,
+        minDelayMs: 2,
       },
     ]);
     expect(r.handovers.length).toBe(1);
     const h = r.handovers[0]!;
     expect(h).toMatchObject({
-      index: 0, node: 'mn', fromAp: 'ap1', toAp: 'ap2', protocol: 'mipv6', mode: null,
-      detachAtMs: 1001, l2GapMs: 300,
+      index: 0,
+      node: 'mn',
+      fromAp: 'ap1',
+      toAp: 'ap2',
+      protocol: 'mipv6',
+      mode: null,
+      detachAtMs: 1001,
+      l2GapMs: 300,
       // 997 ms (seq 199) -> 1302 ms (seq 260) = 305 ms, minus 5; the flow resumed with seq 261 (sent after the attach) at 1307 ms.
-      interruptionMs: 300, lost: 60, buffered: 0, duplicated: 0, resumed: true,
+      interruptionMs: 300,
+      lost: 60,
+      buffered: 0,
+      duplicated: 0,
+      resumed: true,
     });
-    expect(h.signalling).toMatchObject({ messages: 2, rs: 0, ra: 0, byName: { 'MH BU': { count: 1 }, 'MH BA': { count: 1 } } });
-    expect(h.flows).toEqual([{ flow: 1, interruptionMs: 300, gapMs: 305, resumed: true, resumeAfterMs: 306, lost: 60, buffered: 0, duplicated: 0 }]);
+    expect(h.signalling).toMatchObject({
+      messages: 2,
+      rs: 0,
+      ra: 0,
+      byName: { 'MH BU': { count: 1 }, 'MH BA': { count: 1 } },
+    });
+    expect(h.flows).toEqual([
+      {
+        flow: 1,
+        interruptionMs: 300,
+        gapMs: 305,
+        resumed: true,
+        resumeAfterMs: 306,
+        lost: 60,
+        buffered: 0,
+        duplicated: 0,
+      },
+    ]);
     expect(r.captures.map((c) => [c.file, c.frames, c.malformed])).toEqual([
       ['pcap/cn-eth0.pcap', 400, 0],
       ['pcap/mn-wlan0.pcap', 342, 0],
@@ -95,7 +154,15 @@ describe('results.json', () => {
     expect(caps[0]!.error).toMatch(/cut\.pcap: at byte \d+: file ends inside a record/);
     expect(caps[1]!.frames.length).toBe(0);
     expect(caps[1]!.error).toMatch(/ENOENT/);
-    const r = buildResults({ lab: 'x', runtime: 'netns', startedNs: T0, durationMs: 10, captures: caps, flows: [FLOW], scenario: [] });
+    const r = buildResults({
+      lab: 'x',
+      runtime: 'netns',
+      startedNs: T0,
+      durationMs: 10,
+      captures: caps,
+      flows: [FLOW],
+      scenario: [],
+    });
     expect(r.captures.map((c) => c.error !== undefined)).toEqual([true, true]);
     expect(r.flows[0]).toMatchObject({ received: 1, senderCapture: null, sentSource: 'received-range' });
     expect(r.handovers).toEqual([]);

@@ -3,7 +3,14 @@
 
 import { flowArrivals, flowStats, nominalIntervalNs, SendTimes, type FlowArrival, type FlowStats } from './flow.js';
 import { decodeFrames, type DecodedFrame, type FrameStats } from './frames.js';
-import { countSignalling, handoversFromScenario, measureHandoverFlow, type Handover, type RecordedAction, type SignallingCount } from './handover.js';
+import {
+  countSignalling,
+  handoversFromScenario,
+  measureHandoverFlow,
+  type Handover,
+  type RecordedAction,
+  type SignallingCount,
+} from './handover.js';
 import { readCapture } from './pcap/read.js';
 
 export const RESULTS_VERSION = 1;
@@ -172,7 +179,11 @@ export async function decodeCaptures(dir: string, captures: CaptureInput[]): Pro
 }
 
 /** The capture on `node` that saw most of the flow, with its arrivals. */
-function bestCapture(captures: DecodedCapture[], node: string, flowId: number): { capture: DecodedCapture; arrivals: FlowArrival[] } | null {
+function bestCapture(
+  captures: DecodedCapture[],
+  node: string,
+  flowId: number,
+): { capture: DecodedCapture; arrivals: FlowArrival[] } | null {
   let best: { capture: DecodedCapture; arrivals: FlowArrival[]; distinct: number } | null = null;
   for (const c of captures) {
     if (c.node !== node) continue;
@@ -186,7 +197,10 @@ function bestCapture(captures: DecodedCapture[], node: string, flowId: number): 
 /** Builds results.json from decoded captures, the flows, the recorded scenario and the expectations' verdicts. */
 export function buildResults(input: ResultsInput): Results {
   const flows: FlowResult[] = [];
-  const perFlow = new Map<number, { spec: MeasuredFlow; arrivals: FlowArrival[]; stats: FlowStats; sendTimes: SendTimes }>();
+  const perFlow = new Map<
+    number,
+    { spec: MeasuredFlow; arrivals: FlowArrival[]; stats: FlowStats; sendTimes: SendTimes }
+  >();
   for (const spec of [...input.flows].sort((a, b) => a.id - b.id)) {
     const rx = bestCapture(input.captures, spec.to, spec.id);
     const tx = bestCapture(input.captures, spec.from, spec.id);
@@ -199,7 +213,12 @@ export function buildResults(input: ResultsInput): Results {
     const arrivals = rx?.arrivals ?? [];
     const stats = flowStats(spec.id, arrivals, sent);
     const interval = nominalIntervalNs(spec.ratePps);
-    perFlow.set(spec.id, { spec, arrivals, stats, sendTimes: new SendTimes([...(tx?.arrivals ?? []), ...arrivals], interval) });
+    perFlow.set(spec.id, {
+      spec,
+      arrivals,
+      stats,
+      sendTimes: new SendTimes([...(tx?.arrivals ?? []), ...arrivals], interval),
+    });
     const f: FlowResult = {
       id: spec.id,
       from: spec.from,

@@ -44,7 +44,9 @@ export async function run(): Promise<void> {
     const m = medianOf([...args]);
     console.log(`  ${label.padEnd(22)} ${m.toFixed(3)} s  ${target(m, 0.12)}`);
   }
-  console.log(`  mipshop-agent --help   ${medianOf([distEntry('agent/main.js'), '--help']).toFixed(3)} s (an agent's start-up before its roles)`);
+  console.log(
+    `  mipshop-agent --help   ${medianOf([distEntry('agent/main.js'), '--help']).toFixed(3)} s (an agent's start-up before its roles)`,
+  );
 
   const dir = mkdtempSync(path.join(tmpdir(), 'mlab-bench-cli-'));
   try {
@@ -52,11 +54,15 @@ export async function run(): Promise<void> {
     const file = path.join(dir, 'chain10.yaml');
     writeFileSync(file, stringify(chainLabInput(10, name)));
     const runs: number[] = [];
-    for (let i = 0; i < 5; i++) runs.push(timed([CLI, 'up', file, '--out', path.join(dir, 'out')]) + timed([CLI, 'down', name]));
+    for (let i = 0; i < 5; i++)
+      runs.push(timed([CLI, 'up', file, '--out', path.join(dir, 'out')]) + timed([CLI, 'down', name]));
     const ours = median(runs);
     const mn = await mininetMedian(3);
     let line = `  up + down, chain 10+10 ${ours.toFixed(3)} s (median of 5, CLI)`;
-    line += typeof mn === 'string' ? `  mininet: ${mn}` : `  mininet linear,10: ${mn.toFixed(2)} s (median of 3), ${target(ours, 0.3 * mn)} (0.3 x mininet)`;
+    line +=
+      typeof mn === 'string'
+        ? `  mininet: ${mn}`
+        : `  mininet linear,10: ${mn.toFixed(2)} s (median of 3), ${target(ours, 0.3 * mn)} (0.3 x mininet)`;
     console.log(line);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -75,5 +81,7 @@ async function mininetMedian(runs: number): Promise<number | string> {
 }
 
 function loadAverage(): string {
-  return loadavg().map((l) => l.toFixed(2)).join(' ');
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }

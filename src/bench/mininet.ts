@@ -10,7 +10,10 @@ export async function mininetUpDownSeconds(n: number): Promise<number | string> 
   }
   const t0 = performance.now();
   try {
-    execFileSync('mn', ['--topo', `linear,${n}`, '--switch', 'lxbr', '--controller', 'none', '--test', 'none'], { stdio: 'ignore', timeout: 120_000 });
+    execFileSync('mn', ['--topo', `linear,${n}`, '--switch', 'lxbr', '--controller', 'none', '--test', 'none'], {
+      stdio: 'ignore',
+      timeout: 120_000,
+    });
   } catch (err) {
     execFileSync('mn', ['-c'], { stdio: 'ignore' });
     return `failed: ${(err as Error).message.split('\n')[0]}`;

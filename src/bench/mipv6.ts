@@ -28,23 +28,48 @@ async function binding(lab: StartedLab, hoa: string): Promise<Binding | undefine
 }
 
 /** iperf3 from cn to `dst` (server on mn): bits per second the receiver got. */
-async function iperf3(lab: StartedLab, server: string, dst: string, udpBps?: number): Promise<{ bps: number; retransmits?: number }> {
+async function iperf3(
+  lab: StartedLab,
+  server: string,
+  dst: string,
+  udpBps?: number,
+): Promise<{ bps: number; retransmits?: number }> {
   const udp = udpBps !== undefined;
-    // Bound to the address under test: an unbound UDP server on mn would answer from its care-of
+  // Bound to the address under test: an unbound UDP server on mn would answer from its care-of
   // address (no RFC 6724 rule 4 "prefer home address" without the kernel's MIP6), which iperf3's
   // client, connected to the home address, refuses.
   const srv = lab.node(server).spawn(['iperf3', '-s', '-1', '-p', '5299', '-B', dst]);
   try {
     for (let attempt = 0; ; attempt++) {
       await new Promise((r) => setTimeout(r, 300));
-      const args = ['iperf3', '-c', dst, '-p', '5299', '-t', String(SECONDS), '-J', ...(udp ? ['-u', '-b', String(Math.round(udpBps)), '-l', '1200'] : [])];
+      const args = [
+        'iperf3',
+        '-c',
+        dst,
+        '-p',
+        '5299',
+        '-t',
+        String(SECONDS),
+        '-J',
+        ...(udp ? ['-u', '-b', String(Math.round(udpBps)), '-l', '1200'] : []),
+      ];
       const r = await lab.node('cn').exec(args, { reject: false, timeoutMs: (SECONDS + 20) * 1000 });
-      const j = JSON.parse(r.stdout || '{}') as { error?: string; end?: { sum_received?: { bits_per_second: number }; sum_sent?: { retransmits?: number }; sum?: { bits_per_second: number; lost_percent?: number } } };
+      const j = JSON.parse(r.stdout || '{}') as {
+        error?: string;
+        end?: {
+          sum_received?: { bits_per_second: number };
+          sum_sent?: { retransmits?: number };
+          sum?: { bits_per_second: number; lost_percent?: number };
+        };
+      };
       if (j.error && /connect|refused/i.test(j.error) && attempt < 5) continue;
       if (j.error || !j.end) throw new Error(`iperf3 ${udp ? 'UDP' : 'TCP'} to ${dst}: ${j.error ?? r.stderr}`);
       // TCP: what the server received; UDP: the server's rate of datagrams that arrived.
       if (udp) return { bps: j.end.sum!.bits_per_second * (1 - (j.end.sum!.lost_percent ?? 0) / 100) };
-      return { bps: j.end.sum_received!.bits_per_second, ...(j.end.sum_sent?.retransmits !== undefined ? { retransmits: j.end.sum_sent.retransmits } : {}) };
+      return {
+        bps: j.end.sum_received!.bits_per_second,
+        ...(j.end.sum_sent?.retransmits !== undefined ? { retransmits: j.end.sum_sent.retransmits } : {}),
+      };
     }
   } finally {
     srv.kill('SIGTERM');
@@ -56,10 +81,17 @@ const mbit = (bps: number) => `${(bps / 1e6).toFixed(0).padStart(5)} Mbit/s`;
 
 export async function run(): Promise<void> {
   const resolved = await Lab.load(path.join(PROJECT_ROOT, 'topologies/mipv6.yaml'));
-  const hoa = (resolved.nodes.find((n) => n.name === 'mn')!.agent['mobile-node'] as { homeAddress: string }).homeAddress;
-  const haAddress = resolved.nodes.find((n) => n.name === 'ha')!.interfaces.find((i) => i.kind === 'link')!.addresses[0]!.split('/')[0]!;
+  const hoa = (resolved.nodes.find((n) => n.name === 'mn')!.agent['mobile-node'] as { homeAddress: string })
+    .homeAddress;
+  const haAddress = resolved.nodes
+    .find((n) => n.name === 'ha')!
+    .interfaces.find((i) => i.kind === 'link')!
+    .addresses[0]!.split('/')[0]!;
   const name = `bm${randomBytes(3).toString('hex')}`;
-  const lab = await Lab.up({ ...resolved, scenario: [], traffic: [], expectations: [] }, { name, outDir: mkdtempSync(path.join(tmpdir(), 'mlab-bench-mipv6-')) });
+  const lab = await Lab.up(
+    { ...resolved, scenario: [], traffic: [], expectations: [] },
+    { name, outDir: mkdtempSync(path.join(tmpdir(), 'mlab-bench-mipv6-')) },
+  );
   try {
     await lab.l2.detach('mn');
     await lab.l2.attach('mn', 'ap1');
@@ -70,7 +102,9 @@ export async function run(): Promise<void> {
       await new Promise((r) => setTimeout(r, 50));
     }
     if (!b) throw new Error('mn did not register from ap1 within 10 s');
-    console.log(`mipv6.yaml, mn away on ap1 (care-of ${b.careOfAddress}); iperf3 cn → mn ${SECONDS} s each, receiver's rate`);
+    console.log(
+      `mipv6.yaml, mn away on ap1 (care-of ${b.careOfAddress}); iperf3 cn → mn ${SECONDS} s each, receiver's rate`,
+    );
     const paths = [
       ['home address (HA tunnel)', 'mn', hoa],
       ['care-of address (routed)', 'mn', b.careOfAddress],
@@ -83,13 +117,24 @@ export async function run(): Promise<void> {
     // path) starves and the run aborts.
     const offered = Math.max(20e6, tcp[1]!.bps * 1.5);
     const rows: { label: string; tcp: number; retransmits?: number; udp: number }[] = [];
-    for (const [i, [label, server, dst]] of paths.entries()) rows.push({ label, tcp: tcp[i]!.bps, retransmits: tcp[i]!.retransmits, udp: (await iperf3(lab, server, dst, offered)).bps });
+    for (const [i, [label, server, dst]] of paths.entries())
+      rows.push({
+        label,
+        tcp: tcp[i]!.bps,
+        retransmits: tcp[i]!.retransmits,
+        udp: (await iperf3(lab, server, dst, offered)).bps,
+      });
     console.log(`  (UDP offered at ${mbit(offered).trim()}, 1200-byte datagrams)`);
-    for (const r of rows) console.log(`  ${r.label.padEnd(28)} TCP ${mbit(r.tcp)} (${r.retransmits ?? '?'} retransmits)   UDP ${mbit(r.udp)}`);
+    for (const r of rows)
+      console.log(
+        `  ${r.label.padEnd(28)} TCP ${mbit(r.tcp)} (${r.retransmits ?? '?'} retransmits)   UDP ${mbit(r.udp)}`,
+      );
     const [tunnel, routed] = rows;
     for (const kind of ['tcp', 'udp'] as const) {
       const ratio = tunnel![kind] / routed![kind];
-      console.log(`  ${kind.toUpperCase()} tunnelled / routed (care-of): ${ratio.toFixed(2)}  target ≥ ${TARGET_RATIO}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}`);
+      console.log(
+        `  ${kind.toUpperCase()} tunnelled / routed (care-of): ${ratio.toFixed(2)}  target ≥ ${TARGET_RATIO}: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}`,
+      );
     }
   } finally {
     await lab.down();

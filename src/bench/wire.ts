@@ -25,8 +25,19 @@ function icmpSubject(name: string, m: Icmpv6Message): Subject {
 }
 
 export const SUBJECTS: Subject[] = [
-  mhSubject('BU', bindingUpdate({ sequenceNumber: 1000, acknowledge: true, homeRegistration: true, lifetime: 100, options: [] })),
-  mhSubject('BA', bindingAcknowledgement({ status: 0, sequenceNumber: 1000, lifetime: 100, options: [{ type: 'BindingRefreshAdvice', refreshInterval: 90 }] })),
+  mhSubject(
+    'BU',
+    bindingUpdate({ sequenceNumber: 1000, acknowledge: true, homeRegistration: true, lifetime: 100, options: [] }),
+  ),
+  mhSubject(
+    'BA',
+    bindingAcknowledgement({
+      status: 0,
+      sequenceNumber: 1000,
+      lifetime: 100,
+      options: [{ type: 'BindingRefreshAdvice', refreshInterval: 90 }],
+    }),
+  ),
   mhSubject('FBU', {
     type: 'FastBindingUpdate',
     sequenceNumber: 77,
@@ -69,7 +80,16 @@ export const SUBJECTS: Subject[] = [
       { type: 'Map', distance: 1, preference: 10, rcoa: true, validLifetime: 3600, globalAddress: '2001:db8:5::1' },
       { type: 'HomeAgentInformation', homeAgentPreference: 10, homeAgentLifetime: 1800 },
       { type: 'AdvertisementInterval', advertisementInterval: 1000 },
-      { type: 'PrefixInformation', prefixLength: 64, onLink: true, autonomous: true, routerAddress: true, validLifetime: 86400, preferredLifetime: 14400, prefix: '2001:db8:1::1' },
+      {
+        type: 'PrefixInformation',
+        prefixLength: 64,
+        onLink: true,
+        autonomous: true,
+        routerAddress: true,
+        validLifetime: 86400,
+        preferredLifetime: 14400,
+        prefix: '2001:db8:1::1',
+      },
     ],
   }),
 ];
@@ -103,7 +123,12 @@ export function measure(ms = 400): WireFigures[] {
     const bytes = s.encode();
     const into = Buffer.alloc(bytes.length);
     if (!s.decode(bytes)) throw new Error(`bench subject ${s.name} does not decode`);
-    return { name: s.name, decode: rate(() => s.decode(bytes), ms), encode: rate(() => s.encode(), ms), encodeInto: rate(() => s.encode(into), ms) };
+    return {
+      name: s.name,
+      decode: rate(() => s.decode(bytes), ms),
+      encode: rate(() => s.encode(), ms),
+      encodeInto: rate(() => s.encode(into), ms),
+    };
   });
 }
 

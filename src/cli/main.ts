@@ -12,8 +12,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const [{ Command }, { registerDoctor, registerDown, registerExec, registerImages, registerLs, registerRun, registerUp }] =
-    await Promise.all([import('commander'), import('./commands/index.js')]);
+  const [
+    { Command },
+    { registerDoctor, registerDown, registerExec, registerImages, registerLs, registerRun, registerUp },
+  ] = await Promise.all([import('commander'), import('./commands/index.js')]);
   let pending: Promise<number> | undefined;
   const setOutcome: SetOutcome = (p) => {
     pending = p;

@@ -14,7 +14,11 @@ export const nameOption = () => new Option('--name <lab>', 'run the lab under an
 export const outOption = () => new Option('--out <dir>', 'where pcaps, logs and results.json go').default(OUT_DEFAULT);
 
 /** Lab.up's options from the flags up and run share; progress lines as each step is done. */
-export function upOptions(o: { runtime: 'netns' | 'docker'; name?: string; out: string }, out: Output, signal: AbortSignal): UpOptions {
+export function upOptions(
+  o: { runtime: 'netns' | 'docker'; name?: string; out: string },
+  out: Output,
+  signal: AbortSignal,
+): UpOptions {
   return {
     runtime: o.runtime,
     name: o.name,

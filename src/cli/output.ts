@@ -27,7 +27,8 @@ export function makeOutput(json: boolean, quiet = false): Output {
       process.stdout.write(json ? `${JSON.stringify(machine, null, 2)}\n` : `${human}\n`);
     },
     error(message, machine) {
-      if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: message, ...(machine as object) }, null, 2)}\n`);
+      if (json)
+        process.stdout.write(`${JSON.stringify({ ok: false, error: message, ...(machine as object) }, null, 2)}\n`);
       else process.stderr.write(`error: ${message}\n`);
     },
   };

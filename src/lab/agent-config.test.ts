@@ -8,10 +8,25 @@ describe('the agent config the lab writes', () => {
   it('agentAccessPoints takes each AP router interface address and MAC', () => {
     const lab = {
       aps: [{ name: 'ap1', router: 'ar1', routerIface: 'ap1', prefix: 'fd00:f:1:a1::/64', bssid: '02:aa:00:00:00:01' }],
-      nodes: [{ name: 'ar1', roles: ['par', 'router'], interfaces: [{ name: 'ap1', kind: 'ap', mac: '02:00:00:00:01:01', addresses: ['fd00:f:1:a1::1/64'] }] }],
+      nodes: [
+        {
+          name: 'ar1',
+          roles: ['par', 'router'],
+          interfaces: [{ name: 'ap1', kind: 'ap', mac: '02:00:00:00:01:01', addresses: ['fd00:f:1:a1::1/64'] }],
+        },
+      ],
     };
     expect(agentAccessPoints(lab as never)).toEqual([
-      { name: 'ap1', bssid: '02:aa:00:00:00:01', router: 'ar1', routerIface: 'ap1', prefix: 'fd00:f:1:a1::/64', routerAddress: 'fd00:f:1:a1::1', routerMac: '02:00:00:00:01:01', routerRoles: ['par', 'router'] },
+      {
+        name: 'ap1',
+        bssid: '02:aa:00:00:00:01',
+        router: 'ar1',
+        routerIface: 'ap1',
+        prefix: 'fd00:f:1:a1::/64',
+        routerAddress: 'fd00:f:1:a1::1',
+        routerMac: '02:00:00:00:01:01',
+        routerRoles: ['par', 'router'],
+      },
     ]);
   });
 
@@ -22,7 +37,9 @@ describe('the agent config the lab writes', () => {
       interfaces: [{ name: 'ap1', kind: 'ap', mac: '02:00:00:00:01:01', addresses: ['fd00:f:1:a1::1/64'], ap: 'ap1' }],
       routes: [],
       sysctls: {},
-      routerAdvertisements: [{ iface: 'ap1', prefix: 'fd00:f:1:a1::/64', minIntervalMs: 30, maxIntervalMs: 70, routerLifetimeS: 1800 }],
+      routerAdvertisements: [
+        { iface: 'ap1', prefix: 'fd00:f:1:a1::/64', minIntervalMs: 30, maxIntervalMs: 70, routerLifetimeS: 1800 },
+      ],
       agent: { 'access-router': { maxResponseDelayMs: 5 } },
     };
     const cfg = agentConfigFromNode('l1', node, { statusFile: '/tmp/s.json' });

@@ -33,7 +33,16 @@ export function agentAccessPoints(lab: Pick<ResolvedLab, 'aps' | 'nodes'>): Agen
     const iface = router?.interfaces.find((i) => i.name === ap.routerIface);
     const address = iface?.addresses[0]?.split('/')[0];
     if (!iface || !address) continue;
-    out.push({ name: ap.name, bssid: ap.bssid, router: ap.router, routerIface: ap.routerIface, prefix: ap.prefix, routerAddress: address, routerMac: iface.mac, routerRoles: [...router!.roles] });
+    out.push({
+      name: ap.name,
+      bssid: ap.bssid,
+      router: ap.router,
+      routerIface: ap.routerIface,
+      prefix: ap.prefix,
+      routerAddress: address,
+      routerMac: iface.mac,
+      routerRoles: [...router!.roles],
+    });
   }
   return out;
 }

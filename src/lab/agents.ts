@@ -70,7 +70,9 @@ async function waitForControl(agent: RunningAgent, timeoutMs = 10_000): Promise<
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`agent of ${agent.node} did not answer on ${agent.controlSocket} within ${timeoutMs} ms (${last}); see ${agent.logFile}`);
+  throw new Error(
+    `agent of ${agent.node} did not answer on ${agent.controlSocket} within ${timeoutMs} ms (${last}); see ${agent.logFile}`,
+  );
 }
 
 export async function stopAgents(agents: RunningAgent[]): Promise<void> {

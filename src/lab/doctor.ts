@@ -32,7 +32,10 @@ const FEATURE_NOTES: Record<string, [string, string]> = {
   mip6: ['IPv6 mobility (CONFIG_IPV6_MIP6)', 'no IPv6 mobility: agents read HAO/RH2 packets from AF_PACKET'],
   tun: ['TUN devices', 'no TUN: home addresses cannot be given to applications'],
   nftables: ['nftables', 'no nftables: the kernel will answer HAO packets with Parameter Problem'],
-  docker: ['Docker engine answering', 'no Docker engine: start dockerd (scripts/start-dockerd.sh) for --runtime docker'],
+  docker: [
+    'Docker engine answering',
+    'no Docker engine: start dockerd (scripts/start-dockerd.sh) for --runtime docker',
+  ],
 };
 
 function which(tool: string): string | undefined {
@@ -56,9 +59,18 @@ export async function doctorReport(): Promise<DoctorReport> {
     return path ? { name, found: true, path, neededFor } : { name, found: false, neededFor };
   });
   const paths = [
-    { feature: 'link impairments', path: caps.netem ? 'sch_netem on each end' : 'userspace relay in the air namespace' },
-    { feature: 'IPv6-in-IPv6 tunnels', path: `agent (raw sockets of protocol 41 + TUN); kernel ip6tnl ${caps.ip6tnl ? 'present but unused' : 'absent'}` },
-    { feature: 'HAO / type 2 RH', path: caps.mip6 ? 'kernel MIP6 present; agents still read AF_PACKET' : 'AF_PACKET + nftables drop rule' },
+    {
+      feature: 'link impairments',
+      path: caps.netem ? 'sch_netem on each end' : 'userspace relay in the air namespace',
+    },
+    {
+      feature: 'IPv6-in-IPv6 tunnels',
+      path: `agent (raw sockets of protocol 41 + TUN); kernel ip6tnl ${caps.ip6tnl ? 'present but unused' : 'absent'}`,
+    },
+    {
+      feature: 'HAO / type 2 RH',
+      path: caps.mip6 ? 'kernel MIP6 present; agents still read AF_PACKET' : 'AF_PACKET + nftables drop rule',
+    },
     { feature: 'home address', path: caps.tun ? 'TUN device in the mobile node' : 'unavailable (no TUN)' },
     { feature: 'docker runtime', path: caps.docker ? 'available' : 'unavailable until dockerd runs' },
   ];

@@ -59,7 +59,10 @@ function spawnCollect(
   }
   return new Promise((resolve) => {
     const shown = [file, ...args].join(' ');
-    const child = spawn(file, args, { env: options.env ? { ...process.env, ...options.env } : process.env, stdio: 'pipe' });
+    const child = spawn(file, args, {
+      env: options.env ? { ...process.env, ...options.env } : process.env,
+      stdio: 'pipe',
+    });
     live.add(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -83,11 +86,23 @@ function spawnCollect(
       clearTimeout(timer);
       clearTimeout(force);
       live.delete(child);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), why: why || failure });
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        why: why || failure,
+      });
     };
-    child.once('error', (e: NodeJS.ErrnoException) => finish(null, `Command failed with ${e.code ?? 'an error'}: ${shown}\n${e.message}`));
+    child.once('error', (e: NodeJS.ErrnoException) =>
+      finish(null, `Command failed with ${e.code ?? 'an error'}: ${shown}\n${e.message}`),
+    );
     child.once('close', (code, signal) =>
-      finish(code, code === null ? `Command was killed with ${signal ?? 'a signal'}: ${shown}` : `Command failed with exit code ${code}: ${shown}`),
+      finish(
+        code,
+        code === null
+          ? `Command was killed with ${signal ?? 'a signal'}: ${shown}`
+          : `Command failed with exit code ${code}: ${shown}`,
+      ),
     );
   });
 }

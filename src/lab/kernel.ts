@@ -96,12 +96,74 @@ async function probe(): Promise<ProbeResult> {
   await run(['ip', 'netns', 'add', ns]);
   try {
     await run(['ip', '-n', ns, 'link', 'add', 'p0', 'type', 'veth', 'peer', 'name', 'p1']);
-    const netem = await feature('netem', ['tc', '-n', ns, 'qdisc', 'add', 'dev', 'p0', 'root', 'netem', 'delay', '1ms']);
-    const tbf = await feature('tbf', ['tc', '-n', ns, 'qdisc', 'replace', 'dev', 'p1', 'root', 'tbf', 'rate', '1mbit', 'burst', '32kbit', 'latency', '400ms']);
-    const ip6tnl = await feature('ip6tnl', ['ip', '-n', ns, 'link', 'add', 't0', 'type', 'ip6tnl', 'mode', 'ip6ip6', 'local', '2001:db8::1', 'remote', '2001:db8::2']);
+    const netem = await feature('netem', [
+      'tc',
+      '-n',
+      ns,
+      'qdisc',
+      'add',
+      'dev',
+      'p0',
+      'root',
+      'netem',
+      'delay',
+      '1ms',
+    ]);
+    const tbf = await feature('tbf', [
+      'tc',
+      '-n',
+      ns,
+      'qdisc',
+      'replace',
+      'dev',
+      'p1',
+      'root',
+      'tbf',
+      'rate',
+      '1mbit',
+      'burst',
+      '32kbit',
+      'latency',
+      '400ms',
+    ]);
+    const ip6tnl = await feature('ip6tnl', [
+      'ip',
+      '-n',
+      ns,
+      'link',
+      'add',
+      't0',
+      'type',
+      'ip6tnl',
+      'mode',
+      'ip6ip6',
+      'local',
+      '2001:db8::1',
+      'remote',
+      '2001:db8::2',
+    ]);
     // MIP6 registers the xfrm types for the type 2 routing header and the Home Address option.
-    const mip6 = await feature('mip6', ['ip', '-n', ns, 'xfrm', 'state', 'add', 'src', '2001:db8::1', 'dst', '2001:db8::2', 'proto', 'route2', 'mode', 'ro', 'coa', '2001:db8::3']);
-    const tun = existsSync('/dev/net/tun') && (await feature('tun', ['ip', '-n', ns, 'tuntap', 'add', 'dev', 'tn0', 'mode', 'tun']));
+    const mip6 = await feature('mip6', [
+      'ip',
+      '-n',
+      ns,
+      'xfrm',
+      'state',
+      'add',
+      'src',
+      '2001:db8::1',
+      'dst',
+      '2001:db8::2',
+      'proto',
+      'route2',
+      'mode',
+      'ro',
+      'coa',
+      '2001:db8::3',
+    ]);
+    const tun =
+      existsSync('/dev/net/tun') &&
+      (await feature('tun', ['ip', '-n', ns, 'tuntap', 'add', 'dev', 'tn0', 'mode', 'tun']));
     if (!existsSync('/dev/net/tun')) notes.tun = '/dev/net/tun missing';
     let nftables = false;
     try {

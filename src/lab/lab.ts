@@ -123,7 +123,8 @@ export class StartedLab implements AsyncDisposable {
     return new Promise((_, reject) => {
       for (const a of this.agents) {
         void a.process.exited.then((code) => {
-          if (!this.downed) reject(new Error(`agent of ${a.node} exited (code ${code}) during the run; see ${a.logFile}`));
+          if (!this.downed)
+            reject(new Error(`agent of ${a.node} exited (code ${code}) during the run; see ${a.logFile}`));
         });
       }
     });
@@ -248,7 +249,10 @@ async function bringUp(lab: ResolvedLab, options: UpOptions): Promise<StartedLab
   const outDir = path.resolve(options.outDir ?? path.join('out', lab.name));
   mkdirSync(path.join(outDir, 'logs'), { recursive: true });
   let t = performance.now();
-  const [{ startAgents, stopAgents }, { downNetwork, upNetwork }] = await Promise.all([agentsModule(), networkModule()]);
+  const [{ startAgents, stopAgents }, { downNetwork, upNetwork }] = await Promise.all([
+    agentsModule(),
+    networkModule(),
+  ]);
   const runtime = await createRuntime(kind, { sharedDirs: [outDir] });
   let network: LabNetwork;
   try {
@@ -259,7 +263,14 @@ async function bringUp(lab: ResolvedLab, options: UpOptions): Promise<StartedLab
     throw err;
   }
   emitDone(options, `network (${lab.nodes.length} nodes, ${lab.links.length} links, ${lab.aps.length} APs)`, t);
-  const record: LabRecord = { name: lab.name, file: lab.file, runtime: kind, outDir, createdAt: new Date().toISOString(), lab };
+  const record: LabRecord = {
+    name: lab.name,
+    file: lab.file,
+    runtime: kind,
+    outDir,
+    createdAt: new Date().toISOString(),
+    lab,
+  };
   try {
     writeFileSync(recordFile(lab.name), JSON.stringify(record));
     options.signal?.throwIfAborted();

@@ -19,14 +19,16 @@ export interface AddonCheck {
 }
 
 // A child process loads it: a build for another Node ABI or a missing library fails there, not here.
-const LOAD = "try { require(process.argv[1]); } catch (e) { process.stderr.write(String(e?.message ?? e).split('\\n')[0]); process.exit(1); }";
+const LOAD =
+  "try { require(process.argv[1]); } catch (e) { process.stderr.write(String(e?.message ?? e).split('\\n')[0]); process.exit(1); }";
 
 export async function checkNativeAddon(file = NATIVE_ADDON_PATH): Promise<AddonCheck> {
   if (!existsSync(file)) return { path: file, ok: false, problem: 'is missing' };
   return new Promise((resolve) => {
     execFile(process.execPath, ['-e', LOAD, file], { timeout: 20_000 }, (err, _stdout, stderr) => {
       if (!err) resolve({ path: file, ok: true });
-      else resolve({ path: file, ok: false, problem: `cannot be loaded: ${stderr.trim() || err.message.split('\n')[0]}` });
+      else
+        resolve({ path: file, ok: false, problem: `cannot be loaded: ${stderr.trim() || err.message.split('\n')[0]}` });
     });
   });
 }

@@ -7,7 +7,13 @@ import { analyzeRun } from './analyze.js';
 import type { Results } from '../analysis/results.js';
 import { startCaptures, stopCaptures } from './capture/tcpdump.js';
 import { distEntry } from './paths.js';
-import { runScenario, sleepUntil, monotonicClock, type ScenarioExecutor, type ScenarioRecord } from './scenario/timeline.js';
+import {
+  runScenario,
+  sleepUntil,
+  monotonicClock,
+  type ScenarioExecutor,
+  type ScenarioRecord,
+} from './scenario/timeline.js';
 import type { ExecOptions, ExecResult, Runtime, SpawnOptions, Subprocess } from './runtime/runtime.js';
 import type { ResolvedLab } from './topology/types.js';
 import { udpSendArgs, udpSinkArgs } from '../traffic/argv.js';
@@ -83,9 +89,17 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
       const stdoutFile = path.join(logDir, `flow${f.id}-${f.kind === 'udp' ? 'sink' : 'iperf3-server'}.json`);
       const argv =
         f.kind === 'udp'
-          ? [process.execPath, distEntry('traffic/main.js'), ...udpSinkArgs(f.port, path.join(logDir, `flow${f.id}-sink.jsonl`))]
+          ? [
+              process.execPath,
+              distEntry('traffic/main.js'),
+              ...udpSinkArgs(f.port, path.join(logDir, `flow${f.id}-sink.jsonl`)),
+            ]
           : ['iperf3', ...iperf3ServerArgs({ port: f.port, oneOff: true })];
-      procs.push({ name: `flow ${f.id} receiver`, proc: lab.node(f.to).spawn(argv, { stdoutFile, stderrFile: `${stdoutFile}.err` }), stdoutFile });
+      procs.push({
+        name: `flow ${f.id} receiver`,
+        proc: lab.node(f.to).spawn(argv, { stdoutFile, stderrFile: `${stdoutFile}.err` }),
+        stdoutFile,
+      });
     }
     await new Promise((r) => setTimeout(r, 200));
     // A round-robin real-time priority keeps a loaded machine from starving the sender for tens of
@@ -101,15 +115,32 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
         const stdoutFile = path.join(logDir, `flow${f.id}-${f.kind === 'udp' ? 'sender' : 'iperf3-client'}.json`);
         const argv =
           f.kind === 'udp'
-            ? [...realtime, process.execPath, distEntry('traffic/main.js'), ...udpSendArgs({ flowId: f.id, to: f.toAddress, port: f.port, ratePps: f.ratePps, sizeBytes: f.sizeBytes, durationMs: f.durationMs })]
+            ? [
+                ...realtime,
+                process.execPath,
+                distEntry('traffic/main.js'),
+                ...udpSendArgs({
+                  flowId: f.id,
+                  to: f.toAddress,
+                  port: f.port,
+                  ratePps: f.ratePps,
+                  sizeBytes: f.sizeBytes,
+                  durationMs: f.durationMs,
+                }),
+              ]
             : ['iperf3', ...iperf3ClientArgsFor(f)];
-        procs.push({ name: `flow ${f.id} sender`, proc: lab.node(f.from).spawn(argv, { stdoutFile, stderrFile: `${stdoutFile}.err` }), stdoutFile });
+        procs.push({
+          name: `flow ${f.id} sender`,
+          proc: lab.node(f.from).spawn(argv, { stdoutFile, stderrFile: `${stdoutFile}.err` }),
+          stdoutFile,
+        });
         say(`flow ${f.id} started: ${f.from} -> ${f.to} (${f.toAddress})`);
       }
     })();
     const scenario = runScenario(lab.lab.scenario, lab.l2, t0, clock, signal).then((r) => {
       records = r;
-      for (const rec of r) say(`${(rec.startedMs / 1000).toFixed(3)} s ${describe(rec)}${rec.error ? ` FAILED: ${rec.error}` : ''}`);
+      for (const rec of r)
+        say(`${(rec.startedMs / 1000).toFixed(3)} s ${describe(rec)}${rec.error ? ` FAILED: ${rec.error}` : ''}`);
     });
     const crashed = lab.agentFailure();
     crashed.catch(() => undefined);
@@ -142,7 +173,11 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
 
 function describe(rec: ScenarioRecord): string {
   const a = rec.action;
-  return a.kind === 'attach' ? `attach ${a.node} to ${a.ap}` : a.kind === 'detach' ? `detach ${a.node}` : `trigger ${a.trigger} on ${a.node}${a.ap ? ` toward ${a.ap}` : ''}`;
+  return a.kind === 'attach'
+    ? `attach ${a.node} to ${a.ap}`
+    : a.kind === 'detach'
+      ? `detach ${a.node}`
+      : `trigger ${a.trigger} on ${a.node}${a.ap ? ` toward ${a.ap}` : ''}`;
 }
 
 function readSummaries(procs: Started[]): unknown[] {

@@ -22,6 +22,8 @@ describe('native binding (no root needed)', () => {
   it('rejects bad options with a TypeError before any syscall', () => {
     expect(() => native.openPacketSocket({} as never)).toThrow(TypeError);
     expect(() => native.openRaw6Socket({ protocol: 300 })).toThrow(/protocol must be 0\.\.255/);
-    expect(() => native.openRaw6Socket({ protocol: 58, bindDevice: 7 as never })).toThrow(/bindDevice must be a string/);
+    expect(() => native.openRaw6Socket({ protocol: 58, bindDevice: 7 as never })).toThrow(
+      /bindDevice must be a string/,
+    );
   });
 });

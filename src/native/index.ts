@@ -41,7 +41,12 @@ interface Addon {
   send(h: Handle, data: Buffer, vnetHeader?: Buffer): boolean;
   sendMany(h: Handle, frames: Buffer[], vnetHeaders?: (Buffer | undefined)[]): number;
   raw6Send(h: Handle, data: Buffer, dst: string, ifindex?: number, src?: string, hopLimit?: number): boolean;
-  raw6SendTunnelled(h: Handle, outer: Buffer | Buffer[], packets: Buffer[], vnetHeaders?: (Buffer | undefined)[]): [number, number, number];
+  raw6SendTunnelled(
+    h: Handle,
+    outer: Buffer | Buffer[],
+    packets: Buffer[],
+    vnetHeaders?: (Buffer | undefined)[],
+  ): [number, number, number];
   tunWriteMany(h: Handle, packets: Buffer[]): number;
   stats(h: Handle): SocketStats;
 }
@@ -168,7 +173,11 @@ class NativeRaw6Socket extends NativeHandle implements Raw6Socket {
   send(data: Buffer, dst: string, options?: Raw6SendOptions): boolean {
     return this.addon.raw6Send(this.handle, data, dst, options?.ifindex, options?.src, options?.hopLimit);
   }
-  sendTunnelled(outer: Buffer | Buffer[], packets: Buffer[], vnetHeaders?: (Buffer | undefined)[]): TunnelledSendResult {
+  sendTunnelled(
+    outer: Buffer | Buffer[],
+    packets: Buffer[],
+    vnetHeaders?: (Buffer | undefined)[],
+  ): TunnelledSendResult {
     const [sent, dropped, errno] = this.addon.raw6SendTunnelled(this.handle, outer, packets, vnetHeaders);
     return errno ? { sent, dropped, lastError: getSystemErrorName(errno) } : { sent, dropped };
   }

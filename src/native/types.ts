@@ -168,7 +168,10 @@ export interface TunDevice extends Refable {
   readonly ifindex: number;
   /** Each packet is a whole IPv6 (or IPv4) packet, no packet-information header (IFF_NO_PI). */
   /** With `vnetHeader`, `vnetHeaders[i]` is packets[i]'s 10-byte virtio_net_hdr (a view: copy to keep). */
-  start(onPackets: (packets: Buffer[], vnetHeaders?: Buffer[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void;
+  start(
+    onPackets: (packets: Buffer[], vnetHeaders?: Buffer[]) => void,
+    onError?: (err: NodeJS.ErrnoException) => void,
+  ): void;
   /** One packet; with `vnetHeader`, `vnetHeader` describes it (all zeros when absent). */
   write(packet: Buffer, vnetHeader?: Buffer): boolean;
   /**

@@ -12,7 +12,19 @@ export interface UdpSendArgs {
 }
 
 export function udpSendArgs(f: UdpSendArgs): string[] {
-  const a = ['send', '--flow', String(f.flowId), '--to', f.to, '--port', String(f.port), '--rate', String(f.ratePps), '--size', String(f.sizeBytes)];
+  const a = [
+    'send',
+    '--flow',
+    String(f.flowId),
+    '--to',
+    f.to,
+    '--port',
+    String(f.port),
+    '--rate',
+    String(f.ratePps),
+    '--size',
+    String(f.sizeBytes),
+  ];
   if (f.durationMs) a.push('--duration', String(f.durationMs));
   return a;
 }

@@ -9,13 +9,52 @@ const DATA = join(import.meta.dirname, 'testdata');
 describe('iperf3', () => {
   it('builds server and client argv', () => {
     expect(iperf3ServerArgs({ port: 5201 })).toEqual(['-s', '-p', '5201', '-J', '-1']);
-    expect(iperf3ServerArgs({ port: 5201, bindAddress: '2001:db8::1', oneOff: false })).toEqual(['-s', '-p', '5201', '-J', '-B', '2001:db8::1']);
-    expect(iperf3ClientArgs({ to: '2001:db8::1', port: 5201, durationMs: 2500, rateBps: 1e6, bindAddress: '2001:db8:aa::5', reverse: true })).toEqual([
-      '-c', '2001:db8::1', '-6', '-p', '5201', '-t', '3', '-J', '-i', '0.2', '-b', '1000000', '-B', '2001:db8:aa::5', '-R',
+    expect(iperf3ServerArgs({ port: 5201, bindAddress: '2001:db8::1', oneOff: false })).toEqual([
+      '-s',
+      '-p',
+      '5201',
+      '-J',
+      '-B',
+      '2001:db8::1',
     ]);
     expect(
-      iperf3ClientArgsFor({ toAddress: '2001:db8::9', port: 5202, durationMs: 10_000, rateBps: 0 }),
-    ).toEqual(['-c', '2001:db8::9', '-6', '-p', '5202', '-t', '10', '-J', '-i', '0.2']);
+      iperf3ClientArgs({
+        to: '2001:db8::1',
+        port: 5201,
+        durationMs: 2500,
+        rateBps: 1e6,
+        bindAddress: '2001:db8:aa::5',
+        reverse: true,
+      }),
+    ).toEqual([
+      '-c',
+      '2001:db8::1',
+      '-6',
+      '-p',
+      '5201',
+      '-t',
+      '3',
+      '-J',
+      '-i',
+      '0.2',
+      '-b',
+      '1000000',
+      '-B',
+      '2001:db8:aa::5',
+      '-R',
+    ]);
+    expect(iperf3ClientArgsFor({ toAddress: '2001:db8::9', port: 5202, durationMs: 10_000, rateBps: 0 })).toEqual([
+      '-c',
+      '2001:db8::9',
+      '-6',
+      '-p',
+      '5202',
+      '-t',
+      '10',
+      '-J',
+      '-i',
+      '0.2',
+    ]);
   });
 
   it('parses intervals, totals and retransmits of a real run', () => {
@@ -37,7 +76,11 @@ describe('iperf3', () => {
     });
     expect(parseIperf3Json('not json').error).toMatch(/^iperf3 output is not JSON/);
     expect(parseIperf3Json('[1]').error).toBe('iperf3 output is not a JSON object');
-    expect(parseIperf3Json('{"intervals":[{"sum":"x"},{"sum":{"start":0,"end":0.5,"bytes":0}},{"sum":{"start":0.5,"end":1,"bytes":0}}]}')).toMatchObject({
+    expect(
+      parseIperf3Json(
+        '{"intervals":[{"sum":"x"},{"sum":{"start":0,"end":0.5,"bytes":0}},{"sum":{"start":0.5,"end":1,"bytes":0}}]}',
+      ),
+    ).toMatchObject({
       intervals: [{ bytes: 0 }, { bytes: 0 }],
       longestStallS: 1,
     });

@@ -2,7 +2,6 @@
 // iperf3 runs unmodified inside a node; a mobile node's client binds its home address so the TCP
 // session survives moves.
 
-
 export interface Iperf3ServerOptions {
   port: number;
   bindAddress?: string;
@@ -45,7 +44,13 @@ export function iperf3ClientArgsFor(
   spec: { toAddress: string; port: number; durationMs: number; rateBps: number },
   bindAddress?: string,
 ): string[] {
-  return iperf3ClientArgs({ to: spec.toAddress, port: spec.port, durationMs: spec.durationMs, rateBps: spec.rateBps, bindAddress });
+  return iperf3ClientArgs({
+    to: spec.toAddress,
+    port: spec.port,
+    durationMs: spec.durationMs,
+    rateBps: spec.rateBps,
+    bindAddress,
+  });
 }
 
 export interface Iperf3Interval {
@@ -68,7 +73,8 @@ export interface Iperf3Result {
 }
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined);
+const obj = (v: unknown): Json | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 /** Parses iperf3 -J output. Never throws: bad JSON becomes { error }. */

@@ -93,7 +93,12 @@ export class UdpSink {
   }
 
   summary(): UdpSinkSummary {
-    return { received: this.received, notFlow: this.notFlow, socketErrors: this.socketErrors, perFlow: structuredClone(this.perFlow) };
+    return {
+      received: this.received,
+      notFlow: this.notFlow,
+      socketErrors: this.socketErrors,
+      perFlow: structuredClone(this.perFlow),
+    };
   }
 }
 

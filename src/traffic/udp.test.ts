@@ -20,7 +20,15 @@ describe('UDP sender and sink on ::1', () => {
     const s = await sender.stop();
     await new Promise((r) => setTimeout(r, 50));
     const k = await sink.stop();
-    expect(s).toMatchObject({ flowId: 4, sent: 50, firstSeq: 0, lastSeq: 49, errorCount: 0, ratePps: 100, sizeBytes: 200 });
+    expect(s).toMatchObject({
+      flowId: 4,
+      sent: 50,
+      firstSeq: 0,
+      lastSeq: 49,
+      errorCount: 0,
+      ratePps: 100,
+      sizeBytes: 200,
+    });
     expect(elapsed).toBeGreaterThan(480);
     expect(elapsed).toBeLessThan(800);
     expect(k.received).toBe(50);
@@ -37,7 +45,15 @@ describe('UDP sender and sink on ::1', () => {
 
   it('counts send errors and keeps going', async () => {
     // An IPv4-mapped destination from a socket bound to ::1 fails each send with ENETUNREACH, as on a detached node.
-    const sender = new UdpSender({ flowId: 1, to: '::ffff:192.0.2.1', port: 9, ratePps: 200, sizeBytes: 24, durationMs: 100, bindAddress: '::1' });
+    const sender = new UdpSender({
+      flowId: 1,
+      to: '::ffff:192.0.2.1',
+      port: 9,
+      ratePps: 200,
+      sizeBytes: 24,
+      durationMs: 100,
+      bindAddress: '::1',
+    });
     await sender.start();
     await sender.done;
     const s = await sender.stop();

@@ -7,7 +7,7 @@ describe('flow packet', () => {
     const p: FlowPacket = { flowId: 7, seq: 0x01020304, sendNs: 1_700_000_000_123_456_789n, size: 32 };
     const b = encode(p);
     expect(b.toString('hex')).toBe(
-      `4d4c4650010000180000000701020304${(1_700_000_000_123_456_789n).toString(16).padStart(16, '0')}${'00'.repeat(8)}`,
+      `4d4c4650010000180000000701020304${1_700_000_000_123_456_789n.toString(16).padStart(16, '0')}${'00'.repeat(8)}`,
     );
     expect(b.readUInt32BE(0)).toBe(FLOW_MAGIC);
   });

@@ -33,7 +33,20 @@ describe('address', () => {
     expect(bytesToIpv6(b)).toBe(canonical);
   });
   test('rejects bad text', () => {
-    for (const s of ['', '1::2::3', '2001:db8', 'g::1', '1:2:3:4:5:6:7:8:9', ':1', '1:', '1:::2', '12345::', '::1.2.3', '1.2.3.4::', '1:2:3:4:5:6:7:8::']) {
+    for (const s of [
+      '',
+      '1::2::3',
+      '2001:db8',
+      'g::1',
+      '1:2:3:4:5:6:7:8:9',
+      ':1',
+      '1:',
+      '1:::2',
+      '12345::',
+      '::1.2.3',
+      '1.2.3.4::',
+      '1:2:3:4:5:6:7:8::',
+    ]) {
       expect(() => ipv6ToBytes(s), s).toThrow();
     }
   });
@@ -59,16 +72,36 @@ describe('address', () => {
 
 describe('ethernet', () => {
   test('codec', () => {
-    checkCodec(ethernet, { dst: '33:33:00:00:00:01', src: '02:00:00:aa:bb:cc', ethertype: 0x86dd }, hex('333300000001020000aabbcc86dd'));
+    checkCodec(
+      ethernet,
+      { dst: '33:33:00:00:00:01', src: '02:00:00:aa:bb:cc', ethertype: 0x86dd },
+      hex('333300000001020000aabbcc86dd'),
+    );
   });
 });
 
 describe('ipv6 header', () => {
   test('codec', () => {
-    checkCodec(ipv6, { trafficClass: 0xb8, flowLabel: 0x12345, payloadLength: 8, nextHeader: 135, hopLimit: 64, src: '2001:db8:9::9', dst: '2001:db8:2::100' });
+    checkCodec(ipv6, {
+      trafficClass: 0xb8,
+      flowLabel: 0x12345,
+      payloadLength: 8,
+      nextHeader: 135,
+      hopLimit: 64,
+      src: '2001:db8:9::9',
+      dst: '2001:db8:2::100',
+    });
   });
   test('version other than 6 is bad-value at offset 0', () => {
-    const b = ipv6.encode({ trafficClass: 0, flowLabel: 0, payloadLength: 0, nextHeader: 59, hopLimit: 1, src: '::', dst: '::' });
+    const b = ipv6.encode({
+      trafficClass: 0,
+      flowLabel: 0,
+      payloadLength: 0,
+      nextHeader: 59,
+      hopLimit: 1,
+      src: '::',
+      dst: '::',
+    });
     b[0] = 0x45;
     const r = ipv6.decode(b);
     expect(r.ok).toBe(false);
@@ -80,7 +113,13 @@ describe('walkIpv6', () => {
   test('vector 1: HAO destination options then MH', () => {
     const r = ipv6.walkIpv6(hex(V1));
     if (!r.ok) throw new Error(r.error.message);
-    expect(r.value.extensions).toEqual([{ kind: 'DestinationOptions', nextHeader: 135, options: [{ type: 'HomeAddress', homeAddress: '2001:db8:1::100' }] }]);
+    expect(r.value.extensions).toEqual([
+      {
+        kind: 'DestinationOptions',
+        nextHeader: 135,
+        options: [{ type: 'HomeAddress', homeAddress: '2001:db8:1::100' }],
+      },
+    ]);
     expect(r.value.upperLayer).toBe(135);
     expect(r.value.upperOffset).toBe(64);
     expect(r.value.upperLength).toBe(32);
@@ -93,9 +132,13 @@ describe('walkIpv6', () => {
   test('vector 2: RH2 then MH; destination is the home address', () => {
     const r = ipv6.walkIpv6(hex(V2));
     if (!r.ok) throw new Error(r.error.message);
-    expect(r.value.extensions).toEqual([{ kind: 'Routing', nextHeader: 135, routingType: 2, segmentsLeft: 1, homeAddress: '2001:db8:1::100' }]);
+    expect(r.value.extensions).toEqual([
+      { kind: 'Routing', nextHeader: 135, routingType: 2, segmentsLeft: 1, homeAddress: '2001:db8:1::100' },
+    ]);
     expect(ipv6.pseudoHeaderAddresses(r.value)).toEqual({ src: '2001:db8:1::1', dst: '2001:db8:1::100' });
-    expect(pseudoHeaderChecksum('2001:db8:1::1', '2001:db8:1::100', 135, hex(V2).subarray(r.value.upperOffset))).toBe(0);
+    expect(pseudoHeaderChecksum('2001:db8:1::1', '2001:db8:1::100', 135, hex(V2).subarray(r.value.upperOffset))).toBe(
+      0,
+    );
   });
   test('every prefix fails with an offset, never throws', () => {
     const b = hex(V1);
@@ -115,7 +158,10 @@ describe('walkIpv6', () => {
     const pkt = buildIpv6Packet({
       src: '2001:db8::1',
       dst: '2001:db8::2',
-      extensions: [{ kind: 'HopByHop', options: [] }, { kind: 'Fragment', fragmentOffset: 3, moreFragments: true, identification: 0xdeadbeef }],
+      extensions: [
+        { kind: 'HopByHop', options: [] },
+        { kind: 'Fragment', fragmentOffset: 3, moreFragments: true, identification: 0xdeadbeef },
+      ],
       upper: { nextHeader: 59, encode: () => Buffer.alloc(0) },
     });
     const r = ipv6.walkIpv6(pkt);
@@ -129,7 +175,13 @@ describe('walkIpv6', () => {
 describe('destination options', () => {
   test('the Home Address option lands on 8n+6 after any preceding option (RFC 6275 §6.3)', () => {
     for (let n = 0; n < 12; n++) {
-      const h = { nextHeader: 135, options: [{ type: 'Unknown' as const, optionType: 0x1e, data: Buffer.alloc(n, 0xaa) }, { type: 'HomeAddress' as const, homeAddress: '2001:db8::1' }] };
+      const h = {
+        nextHeader: 135,
+        options: [
+          { type: 'Unknown' as const, optionType: 0x1e, data: Buffer.alloc(n, 0xaa) },
+          { type: 'HomeAddress' as const, homeAddress: '2001:db8::1' },
+        ],
+      };
       const b = optionsHeader.encode(h);
       const at = b.indexOf(0xc9);
       expect(at % 8, `after ${n} data bytes`).toBe(6);
@@ -166,7 +218,12 @@ describe('buildIpv6Packet', () => {
   test('keepChecksum leaves a wrong checksum in place', () => {
     const mh = Buffer.from(hex(V2).subarray(64));
     mh.writeUInt16BE(0x1234, 4);
-    const pkt = buildIpv6Packet({ src: '2001:db8:1::1', dst: '2001:db8:2::100', upper: { nextHeader: 135, encode: () => mh }, keepChecksum: true });
+    const pkt = buildIpv6Packet({
+      src: '2001:db8:1::1',
+      dst: '2001:db8:2::100',
+      upper: { nextHeader: 135, encode: () => mh },
+      keepChecksum: true,
+    });
     expect(pkt.readUInt16BE(44)).toBe(0x1234);
   });
 });

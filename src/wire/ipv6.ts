@@ -97,7 +97,12 @@ export function walkIpv6(buf: Buffer, offset = 0, opts: WalkOptions = {}): Decod
   if (!h.ok) return h;
   const header = h.value;
   const end = offset + IPV6_HEADER_LENGTH + header.payloadLength;
-  if (end > buf.length) return decodeFail('truncated', offset + 4, `Payload Length ${header.payloadLength} exceeds the ${buf.length - offset - 40} bytes present`);
+  if (end > buf.length)
+    return decodeFail(
+      'truncated',
+      offset + 4,
+      `Payload Length ${header.payloadLength} exceeds the ${buf.length - offset - 40} bytes present`,
+    );
   // Extension headers must stay inside the payload: decode them from a view that ends there.
   const view = end === buf.length ? buf : buf.subarray(0, end);
   const extensions: ExtensionHeader[] = [];

@@ -7,7 +7,13 @@ import { internetChecksum, pseudoHeaderSum } from './checksum.js';
 import * as fragment from './ext/fragment.js';
 import * as optionsHeader from './ext/hop-by-hop-dest-options.js';
 import * as routing from './ext/routing-type2.js';
-import { encode as encodeIpv6Header, IPV6_HEADER_LENGTH, NextHeader, pseudoHeaderAddresses, type ExtensionHeader } from './ipv6.js';
+import {
+  encode as encodeIpv6Header,
+  IPV6_HEADER_LENGTH,
+  NextHeader,
+  pseudoHeaderAddresses,
+  type ExtensionHeader,
+} from './ipv6.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** An extension header without its Next Header field: the builder chains them. */

@@ -24,11 +24,19 @@ describe('parseIpv6Packet', () => {
     expect(parseIpv6Packet(p, 0, { verifyChecksum: false }).ok).toBe(true);
   });
   test('UDP and other protocols', () => {
-    const pkt = buildIpv6Packet({ src: '2001:db8::1', dst: '2001:db8::2', upper: { nextHeader: 17, encode: () => udp.encode({ srcPort: 9, dstPort: 10, payload: Buffer.from('x') }) } });
+    const pkt = buildIpv6Packet({
+      src: '2001:db8::1',
+      dst: '2001:db8::2',
+      upper: { nextHeader: 17, encode: () => udp.encode({ srcPort: 9, dstPort: 10, payload: Buffer.from('x') }) },
+    });
     const r = parseIpv6Packet(pkt);
     if (!r.ok) throw new Error(r.error.message);
     expect(r.value.upper).toMatchObject({ kind: 'UDP', datagram: { srcPort: 9, dstPort: 10 } });
-    const tun = buildIpv6Packet({ src: '2001:db8::1', dst: '2001:db8::2', upper: { nextHeader: 41, encode: () => pkt } });
+    const tun = buildIpv6Packet({
+      src: '2001:db8::1',
+      dst: '2001:db8::2',
+      upper: { nextHeader: 41, encode: () => pkt },
+    });
     const t = parseIpv6Packet(tun);
     if (!t.ok) throw new Error(t.error.message);
     expect(t.value.upper).toMatchObject({ kind: 'Other', protocol: 41 });

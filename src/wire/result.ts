@@ -16,7 +16,7 @@ export interface DecodeError {
 }
 
 export type Decoded<T> =
-  | { ok: true; value: T; /** bytes consumed */ bytes: number }
+  | { ok: true; value: T /** bytes consumed */; bytes: number }
   | { ok: false; error: DecodeError };
 
 export function decodeOk<T>(value: T, bytes: number): Decoded<T> {

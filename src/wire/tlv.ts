@@ -81,7 +81,13 @@ export function writeOptions<O>(opts: readonly O[], buf: Buffer, offset: number,
 }
 
 /** Reads options in [offset, end). Padding is dropped unless `keepPadding`. */
-export function readOptions<O>(buf: Buffer, offset: number, end: number, c: TlvCodec<O>, keepPadding = false): Decoded<O[]> {
+export function readOptions<O>(
+  buf: Buffer,
+  offset: number,
+  end: number,
+  c: TlvCodec<O>,
+  keepPadding = false,
+): Decoded<O[]> {
   const out: O[] = [];
   let o = offset;
   while (o < end) {
@@ -93,7 +99,8 @@ export function readOptions<O>(buf: Buffer, offset: number, end: number, c: TlvC
     }
     if (o + 2 > end) return decodeFail('truncated', o, `option type ${type} has no Length byte`);
     const len = buf[o + 1]!;
-    if (o + 2 + len > end) return decodeFail('bad-length', o + 1, `option type ${type} length ${len} runs past the header end`);
+    if (o + 2 + len > end)
+      return decodeFail('bad-length', o + 1, `option type ${type} length ${len} runs past the header end`);
     if (type === PADN) {
       if (keepPadding) out.push(c.padN(len));
     } else {

@@ -50,15 +50,24 @@ export function decode(buf: Buffer, offset = 0, opts: UdpDecodeOptions = {}): De
   if (buf.length - offset < UDP_HEADER_LENGTH) return decodeFail('truncated', offset, 'UDP header needs 8 bytes');
   const len = buf.readUInt16BE(offset + 4);
   if (len < UDP_HEADER_LENGTH) return decodeFail('bad-length', offset + 4, `UDP Length ${len} is below 8`);
-  if (buf.length - offset < len) return decodeFail('truncated', offset + 4, `UDP Length ${len} exceeds the ${buf.length - offset} bytes present`);
+  if (buf.length - offset < len)
+    return decodeFail('truncated', offset + 4, `UDP Length ${len} exceeds the ${buf.length - offset} bytes present`);
   const checksum = buf.readUInt16BE(offset + 6);
   if (opts.verify) {
-    if (checksum === 0 || pseudoHeaderChecksum(opts.verify.src, opts.verify.dst, 17, buf.subarray(offset, offset + len)) !== 0) {
+    if (
+      checksum === 0 ||
+      pseudoHeaderChecksum(opts.verify.src, opts.verify.dst, 17, buf.subarray(offset, offset + len)) !== 0
+    ) {
       return decodeFail('bad-checksum', offset + 6, `UDP checksum 0x${checksum.toString(16)} does not verify`);
     }
   }
   return decodeOk(
-    { srcPort: buf.readUInt16BE(offset), dstPort: buf.readUInt16BE(offset + 2), checksum, payload: Buffer.from(buf.subarray(offset + 8, offset + len)) },
+    {
+      srcPort: buf.readUInt16BE(offset),
+      dstPort: buf.readUInt16BE(offset + 2),
+      checksum,
+      payload: Buffer.from(buf.subarray(offset + 8, offset + len)),
+    },
     len,
   );
 }

@@ -12,7 +12,15 @@ describe('mipshop-lab with a wrong lab file', () => {
     const file = path.join(dir, 'bad-delay.yaml');
     writeFileSync(
       file,
-      ['name: bad', 'nodes:', '  a: { roles: [host] }', '  b: { roles: [host] }', 'links:', '  - { endpoints: [a, b], delay: 20 }', ''].join('\n'),
+      [
+        'name: bad',
+        'nodes:',
+        '  a: { roles: [host] }',
+        '  b: { roles: [host] }',
+        'links:',
+        '  - { endpoints: [a, b], delay: 20 }',
+        '',
+      ].join('\n'),
     );
     const r = await cli(['run', file]);
     expect(r.code).toBe(2);
@@ -35,13 +43,38 @@ describe('mipshop-lab with a wrong lab file', () => {
   // Broken copies of the smoke lab: each must exit 2 with lines `file:line:col path: what was expected`.
   const SMOKE = readFileSync(path.resolve('topologies/smoke.yaml'), 'utf8');
   const broken: [string, string, string, RegExp][] = [
-    ['delay: 20ms, loss: 1%', 'delay: 20 parsecs, loss: 1%', 'links[0].delay', /expected a duration like "20ms", got "20 parsecs"/],
-    ['ap1: { router: r1 }', 'ap1: { router: r9 }', 'aps.ap1.router', /expected one of the nodes \(h1, cn, r1, mn\), got "r9"/],
+    [
+      'delay: 20ms, loss: 1%',
+      'delay: 20 parsecs, loss: 1%',
+      'links[0].delay',
+      /expected a duration like "20ms", got "20 parsecs"/,
+    ],
+    [
+      'ap1: { router: r1 }',
+      'ap1: { router: r9 }',
+      'aps.ap1.router',
+      /expected one of the nodes \(h1, cn, r1, mn\), got "r9"/,
+    ],
     ['rate: 50pps', 'rate: fast', 'traffic[0].rate', /expected a packet rate/],
     ['endpoints: [h1, r1]', 'endpoints: [h1]', 'links[0].endpoints', /expected at least 2 items/],
-    ['attach: { node: mn, ap: ap2 }', 'attach: { node: mn, ap: ap7 }', 'scenario[1].attach.ap', /expected one of the APs \(ap1, ap2\), got "ap7"/],
-    ['address: { node: mn, ap: ap2 }', 'address: { node: mx, ap: ap2 }', 'expectations[0].address.node', /expected a mobile node \(mn\), got "mx"/],
-    ['r1: { roles: [router] }', 'r1: { roles: [router, mag] }', 'nodes.r1.roles[1]', /role "mag" \(Proxy Mobile IPv6 Mobile Access Gateway, RFC 5213\) has no agent yet/],
+    [
+      'attach: { node: mn, ap: ap2 }',
+      'attach: { node: mn, ap: ap7 }',
+      'scenario[1].attach.ap',
+      /expected one of the APs \(ap1, ap2\), got "ap7"/,
+    ],
+    [
+      'address: { node: mn, ap: ap2 }',
+      'address: { node: mx, ap: ap2 }',
+      'expectations[0].address.node',
+      /expected a mobile node \(mn\), got "mx"/,
+    ],
+    [
+      'r1: { roles: [router] }',
+      'r1: { roles: [router, mag] }',
+      'nodes.r1.roles[1]',
+      /role "mag" \(Proxy Mobile IPv6 Mobile Access Gateway, RFC 5213\) has no agent yet/,
+    ],
     ['- no-malformed: {}', '- malformed: {}', 'expectations[1].malformed', /expected one of "interruption", "lost"/],
   ];
   for (const [from, to, where, what] of broken) {
@@ -52,7 +85,9 @@ describe('mipshop-lab with a wrong lab file', () => {
       const r = await cli(['run', file, '--name', 'never-up']);
       expect(r.code).toBe(2);
       const line = r.stderr.split('\n').find((l) => l.includes(` ${where}: `));
-      expect(line, r.stderr).toMatch(new RegExp(`^(error: )?${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+ `));
+      expect(line, r.stderr).toMatch(
+        new RegExp(`^(error: )?${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+ `),
+      );
       expect(line).toMatch(what);
     });
   }
@@ -66,7 +101,8 @@ describe('mipshop-lab with a wrong lab file', () => {
   it('--help lists every command', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
-    for (const c of ['up', 'run', 'down', 'ls', 'exec', 'doctor', 'images']) expect(r.stdout).toMatch(new RegExp(`\\n  ${c}\\b`));
+    for (const c of ['up', 'run', 'down', 'ls', 'exec', 'doctor', 'images'])
+      expect(r.stdout).toMatch(new RegExp(`\\n  ${c}\\b`));
     // What runs and what does not yet (README's table says the same).
     expect(r.stdout).toMatch(/Available: Mobile IPv6 .* FMIPv6/s);
     expect(r.stdout).toMatch(/Not yet: HMIPv6 .* Proxy Mobile IPv6/s);

@@ -20,7 +20,10 @@ describe.skipIf(missing)('mipshop-lab on the smoke lab', () => {
     const doc = JSON.parse(r.stdout) as { ok: boolean; handovers: { node: string; toAp: string; l2GapMs: number }[] };
     expect(doc.ok).toBe(true);
     expect(doc.handovers.map((h) => [h.node, h.toAp])).toEqual([['mn', 'ap2']]);
-    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as { lab: string; captures: { file: string }[] };
+    const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as {
+      lab: string;
+      captures: { file: string }[];
+    };
     expect(results.lab).toBe(name);
     const pcaps = readdirSync(path.join(out, 'pcap'));
     for (const c of results.captures) expect(pcaps).toContain(path.basename(c.file));
@@ -41,13 +44,24 @@ describe.skipIf(missing)('mipshop-lab on the smoke lab', () => {
     expect(r.code, r.stderr).toBe(1);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^FAIL /);
-    expect(lines.filter((l) => l.includes('✗')).map((l) => l.trim().split(':')[0])).toEqual(['✗ interruption <= 1 ms', '✗ lost <= 0 (flow 1)']);
+    expect(lines.filter((l) => l.includes('✗')).map((l) => l.trim().split(':')[0])).toEqual([
+      '✗ interruption <= 1 ms',
+      '✗ lost <= 0 (flow 1)',
+    ]);
     expect(lines.filter((l) => l.includes('✓')).length).toBe(3);
   });
 
   it('up, ls, exec and down work on a lab left running', async () => {
     const name = uniqueLabName('e2u');
-    const up = await cli(['up', SMOKE, '--name', name, '--out', mkdtempSync(path.join(tmpdir(), 'mlab-e2e-up-')), '--json']);
+    const up = await cli([
+      'up',
+      SMOKE,
+      '--name',
+      name,
+      '--out',
+      mkdtempSync(path.join(tmpdir(), 'mlab-e2e-up-')),
+      '--json',
+    ]);
     expect(up.code, up.stderr).toBe(0);
     try {
       const ls = await cli(['ls', '--json']);

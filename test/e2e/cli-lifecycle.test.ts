@@ -35,10 +35,15 @@ describe('mipshop-lab on a lab that is not there', () => {
 
 describe.skipIf(missing)('mipshop-lab lifecycle from the command line', () => {
   // After "load" the namespaces are being made; after "network" the agents are starting.
-  for (const [when, step] of [['namespaces are being made', '✓ load'], ['agents are starting', '✓ network']] as const) {
+  for (const [when, step] of [
+    ['namespaces are being made', '✓ load'],
+    ['agents are starting', '✓ network'],
+  ] as const) {
     it(`Ctrl-C while the ${when} tears down what was made and exits 2`, async () => {
       const name = uniqueLabName('e2c');
-      const child = spawn(process.execPath, [CLI, 'up', SMOKE, '--name', name, '--out', outDir()], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [CLI, 'up', SMOKE, '--name', name, '--out', outDir()], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stderr = '';
       const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
       await new Promise<void>((resolve) =>
@@ -75,7 +80,9 @@ describe.skipIf(missing)('mipshop-lab lifecycle from the command line', () => {
 
   it('a reader that closes the pipe early does not stop the teardown', async () => {
     const name = uniqueLabName('e2p');
-    const child = spawn(process.execPath, [CLI, 'run', SMOKE, '--name', name, '--out', outDir()], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'run', SMOKE, '--name', name, '--out', outDir()], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     // Like `| head -1`: read the first line, then close both pipes.
     await new Promise<void>((resolve) => child.stderr.once('data', () => resolve()));

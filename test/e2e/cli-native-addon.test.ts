@@ -42,22 +42,33 @@ describe.skipIf(missing)('mipshop-lab without a usable native addon', () => {
     const doc = JSON.parse(r.stdout) as { ready: boolean; addon: { ok: boolean; path: string; advice: string } };
     expect(doc.ready).toBe(false);
     expect(doc.addon).toMatchObject({ ok: false, path: addon });
-    expect(doc.addon.advice).toBe(`native addon ${addon} is missing: rebuild it in ${root} with "npm rebuild" or "npx node-gyp rebuild"`);
+    expect(doc.addon.advice).toBe(
+      `native addon ${addon} is missing: rebuild it in ${root} with "npm rebuild" or "npx node-gyp rebuild"`,
+    );
     const text = await cliIn(root, ['doctor']);
     expect(text.stdout).toContain(`✗ ${doc.addon.advice}`);
   });
 
   for (const command of ['up', 'run']) {
     it(`${command} exits 2 with the same one line, no stack trace`, async () => {
-      const r = await cliIn(root, [command, path.join(PROJECT_ROOT, 'topologies/smoke.yaml'), '--name', uniqueLabName()]);
+      const r = await cliIn(root, [
+        command,
+        path.join(PROJECT_ROOT, 'topologies/smoke.yaml'),
+        '--name',
+        uniqueLabName(),
+      ]);
       expect(r.code).toBe(2);
       const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
-      expect(errors, r.stderr).toEqual([expect.stringMatching(/^error: native addon .* is missing: rebuild it in .* with "npm rebuild" or "npx node-gyp rebuild"$/)]);
+      expect(errors, r.stderr).toEqual([
+        expect.stringMatching(
+          /^error: native addon .* is missing: rebuild it in .* with "npm rebuild" or "npx node-gyp rebuild"$/,
+        ),
+      ]);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     });
   }
 
-  it('doctor reports an addon that does not load, with the loader\'s reason', async () => {
+  it("doctor reports an addon that does not load, with the loader's reason", async () => {
     mkdirSync(path.dirname(addon), { recursive: true });
     writeFileSync(addon, 'not a shared object');
     try {

@@ -60,7 +60,12 @@ const work = mkdtempSync(path.join(tmpdir(), 'mlab-e2e-package-'));
 const name = uniqueLabName('e2k');
 
 /** Runs a command to its end; the test reads its exit code and output. */
-async function sh(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string }> {
+async function sh(
+  file: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; out: string }> {
   try {
     // The outer vitest's own variables would tell the consumer's vitest it runs inside a worker.
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST')));
@@ -68,7 +73,10 @@ async function sh(file: string, args: string[], cwd: string, env: NodeJS.Process
     return { code: 0, out: r.stdout + r.stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string; message: string };
-    return { code: typeof err.code === 'number' ? err.code : -1, out: `${err.stdout ?? ''}${err.stderr ?? ''}${err.message}` };
+    return {
+      code: typeof err.code === 'number' ? err.code : -1,
+      out: `${err.stdout ?? ''}${err.stderr ?? ''}${err.message}`,
+    };
   }
 }
 
@@ -82,7 +90,10 @@ describe.skipIf(missing)('the npm package', () => {
     expect(existsSync(distEntry('index.js')), 'the package is packed from dist/: npm run build first').toBe(true);
     const packed = await sh('npm', ['pack', '--json', '--pack-destination', work], PROJECT_ROOT);
     expect(packed.code, packed.out).toBe(0);
-    const tarball = path.join(work, (JSON.parse(packed.out.slice(packed.out.indexOf('['))) as { filename: string }[])[0]!.filename);
+    const tarball = path.join(
+      work,
+      (JSON.parse(packed.out.slice(packed.out.indexOf('['))) as { filename: string }[])[0]!.filename,
+    );
 
     const proj = path.join(work, 'consumer');
     mkdirSync(proj);
@@ -90,7 +101,10 @@ describe.skipIf(missing)('the npm package', () => {
     writeFileSync(path.join(proj, 'tsconfig.json'), JSON.stringify(TSCONFIG));
     writeFileSync(path.join(proj, 'smoke.test.ts'), CONSUMER_TEST);
     // The addon builds against the installed Node's headers, as scripts/install-deps.sh does.
-    const gyp = existsSync('/usr/include/node/node_api.h') && !process.env.npm_config_nodedir ? { npm_config_nodedir: '/usr' } : {};
+    const gyp =
+      existsSync('/usr/include/node/node_api.h') && !process.env.npm_config_nodedir
+        ? { npm_config_nodedir: '/usr' }
+        : {};
     // Dependencies' own install scripts (dockerode's optional ssh2 and cpu-features compile native
     // code for a quarter of a minute) are not what is under test: the package's own runs on its own.
     const quiet = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
@@ -111,7 +125,10 @@ describe.skipIf(missing)('the npm package', () => {
     expect(tsc.code, tsc.out).toBe(0);
 
     const vitest = path.join(proj, 'node_modules/vitest/vitest.mjs');
-    const tested = await sh(process.execPath, [vitest, 'run', '--root', proj], proj, { MLAB_NAME: name, MLAB_OUT: path.join(work, 'out') });
+    const tested = await sh(process.execPath, [vitest, 'run', '--root', proj], proj, {
+      MLAB_NAME: name,
+      MLAB_OUT: path.join(work, 'out'),
+    });
     expect(tested.code, tested.out).toBe(0);
     expect(tested.out).toMatch(/1 passed/);
     expect(leftovers(name)).toEqual([]);

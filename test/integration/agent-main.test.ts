@@ -12,7 +12,13 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const MAIN = join(ROOT, 'dist/agent/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'agent-main-'));
 
-function run(config: unknown): { child: ReturnType<typeof spawn>; out: () => string; err: () => string; exit: Promise<number | null>; file: string } {
+function run(config: unknown): {
+  child: ReturnType<typeof spawn>;
+  out: () => string;
+  err: () => string;
+  exit: Promise<number | null>;
+  file: string;
+} {
   const file = join(dir, `c${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, typeof config === 'string' ? config : JSON.stringify(config));
   const child = spawn(process.execPath, [MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -58,16 +64,34 @@ describe('mipshop-agent process', () => {
     const cfg = mobileConfig('mn');
     const a = run(cfg);
     await until(() => existsSync(cfg.controlSocket), 10_000);
-    expect(await sendControl(cfg.controlSocket, { op: 'l2', event: 'link-going-down', ap: 'ap2' })).toMatchObject({ ok: true });
+    expect(await sendControl(cfg.controlSocket, { op: 'l2', event: 'link-going-down', ap: 'ap2' })).toMatchObject({
+      ok: true,
+    });
     const st = await sendControl(cfg.controlSocket, { op: 'status' });
-    expect(st).toMatchObject({ ok: true, status: { lab: 'tmain', node: 'mn', roles: [], counters: { control: { 'requests.l2': 1, 'requests.status': 1 } } } });
+    expect(st).toMatchObject({
+      ok: true,
+      status: {
+        lab: 'tmain',
+        node: 'mn',
+        roles: [],
+        counters: { control: { 'requests.l2': 1, 'requests.status': 1 } },
+      },
+    });
     expect(await sendControl(cfg.controlSocket, { id: 'bye', op: 'shutdown' })).toEqual({ id: 'bye', ok: true });
     expect(await a.exit).toBe(0);
     expect(existsSync(cfg.controlSocket)).toBe(false);
-    const status = JSON.parse(readFileSync(cfg.statusFile!, 'utf8')) as { counters: { control: Record<string, number> } };
+    const status = JSON.parse(readFileSync(cfg.statusFile!, 'utf8')) as {
+      counters: { control: Record<string, number> };
+    };
     expect(status.counters.control['requests.shutdown']).toBe(1);
-    const events = a.out().trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event);
-    expect(events).toEqual(expect.arrayContaining(['agent.starting', 'agent.ready', 'l2.trigger', 'agent.stopping', 'agent.stopped']));
+    const events = a
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { event: string }).event);
+    expect(events).toEqual(
+      expect.arrayContaining(['agent.starting', 'agent.ready', 'l2.trigger', 'agent.stopping', 'agent.stopped']),
+    );
   });
 
   it('exits 0 on SIGTERM and SIGINT and removes its socket', async () => {
@@ -82,7 +106,12 @@ describe('mipshop-agent process', () => {
   });
 
   it('exits 2 for a config that is not valid, naming the file and the path', async () => {
-    const bad = { ...mobileConfig('bad'), routerAdvertisements: [{ iface: 'ap1', prefix: 'nonsense', minIntervalMs: 30, maxIntervalMs: 70, routerLifetimeS: 1 }] };
+    const bad = {
+      ...mobileConfig('bad'),
+      routerAdvertisements: [
+        { iface: 'ap1', prefix: 'nonsense', minIntervalMs: 30, maxIntervalMs: 70, routerLifetimeS: 1 },
+      ],
+    };
     const a = run(bad);
     expect(await a.exit).toBe(2);
     expect(a.err()).toContain(`${a.file}: routerAdvertisements[0].prefix: an IPv6 prefix like 2001:db8:10:a1::/64`);
@@ -102,7 +131,9 @@ describe('mipshop-agent process', () => {
       ...mobileConfig('noif'),
       roles: ['access-router'],
       interfaces: [{ name: 'nosuch0', kind: 'ap', mac: '02:00:00:00:00:01', addresses: [] }],
-      routerAdvertisements: [{ iface: 'nosuch0', prefix: '2001:db8:1::/64', minIntervalMs: 30, maxIntervalMs: 70, routerLifetimeS: 1800 }],
+      routerAdvertisements: [
+        { iface: 'nosuch0', prefix: '2001:db8:1::/64', minIntervalMs: 30, maxIntervalMs: 70, routerLifetimeS: 1800 },
+      ],
     };
     const a = run(cfg);
     expect(await a.exit).toBe(1);

@@ -40,21 +40,29 @@ interface RunningAgent {
   socket: string;
 }
 
-function startAgent(name: string, ra: Partial<AgentConfig['routerAdvertisements'][number]>, agent: Record<string, unknown> = {}): RunningAgent {
+function startAgent(
+  name: string,
+  ra: Partial<AgentConfig['routerAdvertisements'][number]>,
+  agent: Record<string, unknown> = {},
+): RunningAgent {
   const socket = join(dir, `${name}.sock`);
   const config: AgentConfig = {
     lab: `t${id}`,
     node: 'ar1',
     roles: ['access-router'],
     interfaces: [{ name: IF_R, kind: 'ap', mac: MAC_R, addresses: [], ap: 'ap1' }],
-    routerAdvertisements: [{ iface: IF_R, prefix: `${PREFIX}/64`, minIntervalMs: 30, maxIntervalMs: 70, routerLifetimeS: 1800, ...ra }],
+    routerAdvertisements: [
+      { iface: IF_R, prefix: `${PREFIX}/64`, minIntervalMs: 30, maxIntervalMs: 70, routerLifetimeS: 1800, ...ra },
+    ],
     agent,
     controlSocket: socket,
     statusFile: join(dir, `${name}.status.json`),
   };
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const child = spawn('ip', ['netns', 'exec', NS_R, process.execPath, MAIN, '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('ip', ['netns', 'exec', NS_R, process.execPath, MAIN, '--config', file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: Record<string, unknown>[] = [];
   let buf = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -74,7 +82,12 @@ function startAgent(name: string, ra: Partial<AgentConfig['routerAdvertisements'
   return { child, lines, exit, socket };
 }
 
-async function until<T>(what: string, fn: () => T | undefined | null | false, timeoutMs: number, stepMs = 5): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => T | undefined | null | false,
+  timeoutMs: number,
+  stepMs = 5,
+): Promise<T> {
   const end = performance.now() + timeoutMs;
   for (;;) {
     const v = fn();
@@ -94,7 +107,9 @@ function globalAddrs(): { addr: string; tentative: boolean }[] {
 /** tcpdump (in the host namespace by default); resolves once it listens. Immediate mode: otherwise
  * frames still in a TPACKET_V3 block are lost when it is stopped. */
 async function capture(file: string, ns = NS_H, iface = IF_H): Promise<() => Promise<void>> {
-  const p = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '--immediate-mode', '-U', '-i', iface, '-w', file, 'icmp6'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '--immediate-mode', '-U', '-i', iface, '-w', file, 'icmp6'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   await new Promise<void>((res, rej) => {
     p.stderr!.setEncoding('utf8').on('data', (d: string) => {
@@ -112,7 +127,17 @@ async function capture(file: string, ns = NS_H, iface = IF_H): Promise<() => Pro
 }
 
 function tsharkFields(file: string, filter: string, fields: string[]): string[][] {
-  const out = sh('tshark', ['-r', file, '-Y', filter, '-T', 'fields', '-E', 'separator=|', ...fields.flatMap((f) => ['-e', f])]);
+  const out = sh('tshark', [
+    '-r',
+    file,
+    '-Y',
+    filter,
+    '-T',
+    'fields',
+    '-E',
+    'separator=|',
+    ...fields.flatMap((f) => ['-e', f]),
+  ]);
   return out
     .split('\n')
     .filter((l) => l !== '')
@@ -127,7 +152,22 @@ describe.skipIf(skip)('mipshop-agent access router (RFC 4861 §6.2, RFC 6275 §7
     if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < built - 1_000) throw new Error(`${MAIN} was not built`);
     sh('ip', ['netns', 'add', NS_R]);
     sh('ip', ['netns', 'add', NS_H]);
-    sh('ip', ['link', 'add', IF_R, 'netns', NS_R, 'address', MAC_R, 'type', 'veth', 'peer', 'name', IF_H, 'netns', NS_H]);
+    sh('ip', [
+      'link',
+      'add',
+      IF_R,
+      'netns',
+      NS_R,
+      'address',
+      MAC_R,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      IF_H,
+      'netns',
+      NS_H,
+    ]);
     // The router's link-local address is usable at once (no DAD), as the orchestrator sets up APs.
     sysctl(NS_R, `net.ipv6.conf.${IF_R}.accept_dad=0`);
     sysctl(NS_R, 'net.ipv6.conf.all.forwarding=1');
@@ -160,9 +200,16 @@ describe.skipIf(skip)('mipshop-agent access router (RFC 4861 §6.2, RFC 6275 §7
       // for "within 1 s" starts when the agent has opened its socket and begun advertising.
       await until('ra.started', () => agent.lines.some((l) => l.event === 'ra.started'), 10_000, 1);
       const tStarted = performance.now();
-      const slaac = await until('a SLAAC address from the prefix', () => globalAddrs().find((a) => a.addr.startsWith('2001:db8:10:a1:')), 1_000, 2);
+      const slaac = await until(
+        'a SLAAC address from the prefix',
+        () => globalAddrs().find((a) => a.addr.startsWith('2001:db8:10:a1:')),
+        1_000,
+        2,
+      );
       const now = performance.now();
-      console.log(`SLAAC address ${slaac.addr}: ${(now - tStarted).toFixed(0)} ms after ra.started was seen, ${(now - t0).toFixed(0)} ms after spawning the agent`);
+      console.log(
+        `SLAAC address ${slaac.addr}: ${(now - tStarted).toFixed(0)} ms after ra.started was seen, ${(now - t0).toFixed(0)} ms after spawning the agent`,
+      );
       // EUI-64 interface identifier from the host's MAC (RFC 4291 App. A) under the advertised /64.
       expect(slaac.addr).toMatch(/^2001:db8:10:a1:[0-9a-f:]+$/);
 
@@ -231,7 +278,9 @@ describe.skipIf(skip)('mipshop-agent access router (RFC 4861 §6.2, RFC 6275 §7
     }
     const times = ras.map((r) => Number(r[0]) * 1000);
     const gaps = times.slice(1).map((t, i) => t - times[i]!);
-    console.log(`RA gaps over ${gaps.length}: min ${Math.min(...gaps).toFixed(1)} ms, max ${Math.max(...gaps).toFixed(1)} ms, mean ${(gaps.reduce((a, b) => a + b, 0) / gaps.length).toFixed(1)} ms`);
+    console.log(
+      `RA gaps over ${gaps.length}: min ${Math.min(...gaps).toFixed(1)} ms, max ${Math.max(...gaps).toFixed(1)} ms, mean ${(gaps.reduce((a, b) => a + b, 0) / gaps.length).toFixed(1)} ms`,
+    );
     // Periodic gaps in [30, 70] ms; a solicited RA (the host's RS) may come sooner, and timers late by a little.
     expect(gaps.filter((g) => g < 29).length).toBeLessThanOrEqual(2);
     // A loaded machine fires a timer late now and then; the schedule itself must keep to MaxRtrAdvInterval.
@@ -244,7 +293,11 @@ describe.skipIf(skip)('mipshop-agent access router (RFC 4861 §6.2, RFC 6275 §7
   it('answers a Router Solicitation promptly with an RA (RFC 4861 §6.2.6)', async () => {
     const pcap = join(dir, 'slow.pcap');
     // Slow periodic RAs so a solicited one stands out; MinDelayBetweenRAs at its RFC 6275 minimum.
-    const agent = startAgent('slow', { minIntervalMs: 3_000, maxIntervalMs: 4_000 }, { logLevel: 'debug', 'access-router': { minDelayBetweenRasMs: 30 } });
+    const agent = startAgent(
+      'slow',
+      { minIntervalMs: 3_000, maxIntervalMs: 4_000 },
+      { logLevel: 'debug', 'access-router': { minDelayBetweenRasMs: 30 } },
+    );
     let stopCapture: (() => Promise<void>) | null = null;
     try {
       await until('the control socket', () => existsSync(agent.socket), 3_000);
@@ -254,10 +307,19 @@ describe.skipIf(skip)('mipshop-agent access router (RFC 4861 §6.2, RFC 6275 §7
       // A link flap makes the host's kernel solicit (RFC 4861 §6.3.7).
       ipH('link', 'set', IF_H, 'down');
       ipH('link', 'set', IF_H, 'up');
-      await until('a solicited RA', () => agent.lines.find((l) => l.event === 'ra.sent' && l.cause === 'solicited'), 2_000);
+      await until(
+        'a solicited RA',
+        () => agent.lines.find((l) => l.event === 'ra.sent' && l.cause === 'solicited'),
+        2_000,
+      );
       // Bytes the kernel passes but the codec refuses, and an RS that may have crossed a router:
       // counted and dropped, the agent carries on (sent from the host namespace by the native addon).
-      const sock = native.openRaw6Socket({ protocol: 58, netns: `/run/netns/${NS_H}`, bindDevice: IF_H, multicastHops: 255 });
+      const sock = native.openRaw6Socket({
+        protocol: 58,
+        netns: `/run/netns/${NS_H}`,
+        bindDevice: IF_H,
+        multicastHops: 255,
+      });
       try {
         sock.send(Buffer.from([133, 0, 0, 0, 0]), 'ff02::2'); // shorter than the 8-byte RS
         sock.send(Buffer.from([133, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]), 'ff02::2'); // option Length 0
@@ -282,7 +344,12 @@ describe.skipIf(skip)('mipshop-agent access router (RFC 4861 §6.2, RFC 6275 §7
       agent.child.kill('SIGTERM');
       expect(await agent.exit).toBe(0);
     }
-    const rows = tsharkFields(pcap, 'icmpv6.type == 133 || icmpv6.type == 134', ['frame.time_relative', 'icmpv6.type', 'ipv6.src', 'ipv6.hlim']);
+    const rows = tsharkFields(pcap, 'icmpv6.type == 133 || icmpv6.type == 134', [
+      'frame.time_relative',
+      'icmpv6.type',
+      'ipv6.src',
+      'ipv6.hlim',
+    ]);
     const rs = rows.findIndex((r) => r[1] === '133');
     expect(rs).toBeGreaterThanOrEqual(0);
     const answer = rows.slice(rs + 1).find((r) => r[1] === '134');

@@ -36,10 +36,19 @@ describe.skipIf(skip)('capture', () => {
     dirs.push(out);
     const net = await upNetwork(lab, new NetnsRuntime());
     try {
-      const caps = await startCaptures(lab.name, [{ node: 'cn', iface: 'eth1' }, { node: 'mn', iface: 'wlan0' }], out);
+      const caps = await startCaptures(
+        lab.name,
+        [
+          { node: 'cn', iface: 'eth1' },
+          { node: 'mn', iface: 'wlan0' },
+        ],
+        out,
+      );
       // Listening already: the very first packets are in the files.
       await nsExec(net.nodes.get('cn')!.netns, ['ping', '-c', '3', '-i', '0.1', '-W', '2', '2001:db8:0:1::2']);
-      const ll = (await run(['ip', '-n', net.nodes.get('ar1')!.netns, '-6', '-o', 'addr', 'show', 'dev', 'ap1', 'scope', 'link'])).stdout;
+      const ll = (
+        await run(['ip', '-n', net.nodes.get('ar1')!.netns, '-6', '-o', 'addr', 'show', 'dev', 'ap1', 'scope', 'link'])
+      ).stdout;
       const ar1ll = /inet6 (fe80::[0-9a-f:]+)/.exec(ll)![1]!;
       const mnNs = net.nodes.get('mn')!.netns;
       const received = (r: { stdout: string }) => Number(/(\d+) received/.exec(r.stdout)?.[1] ?? 0);
@@ -54,10 +63,30 @@ describe.skipIf(skip)('capture', () => {
       expect(results.map((r) => path.basename(r.file)).sort()).toEqual(['cn-eth1.pcap', 'mn-wlan0.pcap']);
       for (const r of results) expect(statSync(r.file).size).toBeGreaterThan(24);
 
-      const echo = await run(['tshark', '-r', path.join(out, 'pcap', 'cn-eth1.pcap'), '-Y', 'icmpv6.type == 128', '-T', 'fields', '-e', 'ipv6.dst']);
+      const echo = await run([
+        'tshark',
+        '-r',
+        path.join(out, 'pcap', 'cn-eth1.pcap'),
+        '-Y',
+        'icmpv6.type == 128',
+        '-T',
+        'fields',
+        '-e',
+        'ipv6.dst',
+      ]);
       expect(echo.stdout.trim().split('\n')).toEqual(Array(3).fill('2001:db8:0:1::2'));
       // The radio's capture went on through the detach: every echo reply ping saw, before and after.
-      const radio = await run(['tshark', '-r', path.join(out, 'pcap', 'mn-wlan0.pcap'), '-Y', 'icmpv6.type == 129', '-T', 'fields', '-e', 'frame.time_epoch']);
+      const radio = await run([
+        'tshark',
+        '-r',
+        path.join(out, 'pcap', 'mn-wlan0.pcap'),
+        '-Y',
+        'icmpv6.type == 129',
+        '-T',
+        'fields',
+        '-e',
+        'frame.time_epoch',
+      ]);
       expect(radio.stdout.trim().split('\n')).toHaveLength(before + after);
       // Nanosecond timestamps (pcap magic 0xa1b23c4d).
       const capinfos = await run(['capinfos', '-M', path.join(out, 'pcap', 'cn-eth1.pcap')]);
@@ -67,7 +96,7 @@ describe.skipIf(skip)('capture', () => {
     }
   });
 
-  test('a capture on a missing interface fails with tcpdump\'s reason, and leaves nothing running', async () => {
+  test("a capture on a missing interface fails with tcpdump's reason, and leaves nothing running", async () => {
     const lab = emptyLab(uniqueLabName());
     labs.push(lab.name);
     addNode(lab, 'a');

@@ -42,8 +42,12 @@ function smallLab(name: string): ResolvedLab {
 /** Everything of the lab visible on the machine: namespaces, mounts, processes, host links, state. */
 async function traces(lab: string) {
   const ns = (await listNetns()).filter((n) => n.startsWith(`mlab-${lab}-`));
-  const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(`/run/netns/mlab-${lab}-`));
-  const procs = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`mlab-${lab}-`) || l.includes(`${labStateDir(lab)}/`));
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(`/run/netns/mlab-${lab}-`));
+  const procs = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(`mlab-${lab}-`) || l.includes(`${labStateDir(lab)}/`));
   return { ns, mounts, procs, state: existsSync(labStateDir(lab)) };
 }
 
@@ -122,7 +126,9 @@ describe.skipIf(skip)('a failure half way', () => {
     const lab = smallLab(name);
     // A gateway on no link of the node: the kernel refuses the route, after namespaces and links exist.
     lab.nodes.find((n) => n.name === 'cn')!.routes.push({ dst: '2001:db8:99::/64', via: '2001:db8:77::1' });
-    const err = await upNetwork(lab, new NetnsRuntime(), { caps: { ...(await kernelCaps()).caps, netem: false } }).catch((e: Error) => e);
+    const err = await upNetwork(lab, new NetnsRuntime(), {
+      caps: { ...(await kernelCaps()).caps, netem: false },
+    }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/route replace 2001:db8:99::\/64 via 2001:db8:77::1/);
     expect((err as Error).message).toContain(`network setup failed in namespace mlab-${name}-cn`);

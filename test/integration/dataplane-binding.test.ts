@@ -7,8 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { native } from '../../src/native/index.js';
 import { openHomeAddress, type HomeAddress } from '../../src/agent/dataplane/home-address.js';
 import { openHomeAgentForwarding, type HomeAgentForwarding } from '../../src/agent/dataplane/home-agent-forwarding.js';
-import { filterTableName, openMobilityHeaderIo, type MobilityHeaderIo, type ReceivedMobilityHeader } from '../../src/agent/dataplane/mobility-header-io.js';
-import { performHomeAgentAction, performMobileNodeAction, sendMobilityHeaderAction } from '../../src/agent/dataplane/actions.js';
+import {
+  filterTableName,
+  openMobilityHeaderIo,
+  type MobilityHeaderIo,
+  type ReceivedMobilityHeader,
+} from '../../src/agent/dataplane/mobility-header-io.js';
+import {
+  performHomeAgentAction,
+  performMobileNodeAction,
+  sendMobilityHeaderAction,
+} from '../../src/agent/dataplane/actions.js';
 import { HomeAgent, type HomeAgentAction } from '../../src/protocols/mipv6/home-agent.js';
 import { verifyMnHa } from '../../src/protocols/mipv6/auth.js';
 import { buInput, COA_AR1, HA, haConfig, HOA1, MN1 } from '../../src/protocols/mipv6/testing/fixtures.js';
@@ -63,16 +72,37 @@ describe.skipIf(skip)('home registration through the data plane, driven by the H
     const onBu = async (m: ReceivedMobilityHeader) => {
       const d = mh.decode(m.mh);
       if (!d.ok) return;
-      const actions: HomeAgentAction[] = ha.handle(0, { kind: 'mh', src: m.src, dst: m.dst, homeAddressOption: m.homeAddress, message: d.value, bytes: m.mh });
+      const actions: HomeAgentAction[] = ha.handle(0, {
+        kind: 'mh',
+        src: m.src,
+        dst: m.dst,
+        homeAddressOption: m.homeAddress,
+        message: d.value,
+        bytes: m.mh,
+      });
       for (const a of actions) {
         if (await performHomeAgentAction(fwd!, a)) performed.push(a.kind);
         else if (a.kind === 'send-mh' && sendMobilityHeaderAction(haIo!, a)) performed.push(a.kind);
       }
     };
-    haIo = await openMobilityHeaderIo({ native, netns: nsPath(HA_NS), table: filterTableName(`ha${id}`), interfaces: [f], addresses: [HA], onMessage: (m) => void onBu(m).catch((e) => failures.push(e)) });
+    haIo = await openMobilityHeaderIo({
+      native,
+      netns: nsPath(HA_NS),
+      table: filterTableName(`ha${id}`),
+      interfaces: [f],
+      addresses: [HA],
+      onMessage: (m) => void onBu(m).catch((e) => failures.push(e)),
+    });
 
     const acks: ReceivedMobilityHeader[] = [];
-    mnIo = await openMobilityHeaderIo({ native, netns: nsPath(MN), table: filterTableName(`mn${id}`), interfaces: [r], addresses: [COA], onMessage: (m) => acks.push(m) });
+    mnIo = await openMobilityHeaderIo({
+      native,
+      netns: nsPath(MN),
+      table: filterTableName(`mn${id}`),
+      interfaces: [r],
+      addresses: [COA],
+      onMessage: (m) => acks.push(m),
+    });
     home = await openHomeAddress({ native, netns: nsPath(MN), homeAddress: HOA1, homeAgent: HA });
 
     // The MN's BU as its machine would build it (fixtures: NAI, timestamp, MN-HA authenticator).
@@ -92,7 +122,9 @@ describe.skipIf(skip)('home registration through the data plane, driven by the H
     expect(verifyMnHa(MN1, COA, HOA1, ack.mh)).toEqual({ ok: true, spi: MN1.spi });
 
     // The MN machine's reverse-tunnel action, then an application on the home address.
-    expect(await performMobileNodeAction(home, { kind: 'reverse-tunnel', careOfAddress: COA, homeAgent: HA, iface: r })).toBe(true);
+    expect(
+      await performMobileNodeAction(home, { kind: 'reverse-tunnel', careOfAddress: COA, homeAgent: HA, iface: r }),
+    ).toBe(true);
     const server = echoServer(CN, CN_ADDR, PORT);
     procs.push(server);
     await server.waitFor((l) => l === 'listening');

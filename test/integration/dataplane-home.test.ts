@@ -35,7 +35,9 @@ describe.skipIf(skip)('home address on a TUN, reverse tunnel to the home agent, 
   let home: HomeAddress | undefined;
   let fwd: HomeAgentForwarding | undefined;
   const procs: LineProcess[] = [];
-  const [r1, f1, r2, f2, h, c, hm, k, br] = ['r1', 'f1', 'r2', 'f2', 'h', 'c', 'hm', 'k', 'br'].map((p) => `d${p}${id}`) as [string, string, string, string, string, string, string, string, string];
+  const [r1, f1, r2, f2, h, c, hm, k, br] = ['r1', 'f1', 'r2', 'f2', 'h', 'c', 'hm', 'k', 'br'].map(
+    (p) => `d${p}${id}`,
+  ) as [string, string, string, string, string, string, string, string, string];
 
   beforeAll(async () => {
     for (const n of [MN, HA_NS, CN]) spaces.add(n);
@@ -56,7 +58,13 @@ describe.skipIf(skip)('home address on a TUN, reverse tunnel to the home agent, 
     ipNs(MN, 'addr', 'add', `${COA1}/64`, 'dev', r1, 'nodad');
     ipNs(MN, '-6', 'route', 'add', 'default', 'via', '2001:db8:2::1', 'dev', r1);
 
-    fwd = await openHomeAgentForwarding({ native, netns: nsPath(HA_NS), homeAgentAddress: HA, homeLink: h, unsolicitedNaIntervalMs: 100 });
+    fwd = await openHomeAgentForwarding({
+      native,
+      netns: nsPath(HA_NS),
+      homeAgentAddress: HA,
+      homeLink: h,
+      unsolicitedNaIntervalMs: 100,
+    });
     home = await openHomeAddress({ native, netns: nsPath(MN), homeAddress: HOA, homeAgent: HA, homeLink: hm });
     // What the HomeAgent machine's actions after an accepted BU do (tunnel-up, proxy-nd-start), and the MN's reverse-tunnel.
     await fwd.proxyNdStart(HOA);
@@ -147,19 +155,35 @@ describe.skipIf(skip)('home address on a TUN, reverse tunnel to the home agent, 
     ipNs(MN, 'addr', 'add', `${COA1}/64`, 'dev', r1, 'nodad');
     const rogue = openTunnelEndpoint({ native, netns: nsPath(MN), local: COA1, onPacket: () => {} });
     try {
-      const inner = buildIpv6Packet({ src: HOA, dst: CN_ADDR, upper: { nextHeader: 17, encode: () => udpWire.encode({ srcPort: 1, dstPort: PORT, payload: Buffer.from('x') }) } });
+      const inner = buildIpv6Packet({
+        src: HOA,
+        dst: CN_ADDR,
+        upper: {
+          nextHeader: 17,
+          encode: () => udpWire.encode({ srcPort: 1, dstPort: PORT, payload: Buffer.from('x') }),
+        },
+      });
       const rejectedBefore = fwd!.stats().rejectedFromTunnel;
       expect(rogue.send(inner, HA)).toBe(true);
-      for (let i = 0; i < 50 && fwd!.stats().rejectedFromTunnel === rejectedBefore; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 50 && fwd!.stats().rejectedFromTunnel === rejectedBefore; i++)
+        await new Promise((r) => setTimeout(r, 20));
       expect(fwd!.stats().rejectedFromTunnel).toBe(rejectedBefore + 1);
       // And the MN accepts tunnelled packets only from its home agent (RFC 6275 §11.3.1): one from the CN is refused.
       const fromCn = openTunnelEndpoint({ native, netns: nsPath(CN), local: CN_ADDR, onPacket: () => {} });
       ipNs(CN, '-6', 'route', 'add', '2001:db8:3::/64', 'via', HA);
       try {
-        const toHome = buildIpv6Packet({ src: CN_ADDR, dst: HOA, upper: { nextHeader: 17, encode: () => udpWire.encode({ srcPort: PORT, dstPort: 1, payload: Buffer.from('y') }) } });
+        const toHome = buildIpv6Packet({
+          src: CN_ADDR,
+          dst: HOA,
+          upper: {
+            nextHeader: 17,
+            encode: () => udpWire.encode({ srcPort: PORT, dstPort: 1, payload: Buffer.from('y') }),
+          },
+        });
         const mnRejected = home!.stats().rejectedFromTunnel;
         expect(fromCn.send(toHome, COA2)).toBe(true);
-        for (let i = 0; i < 50 && home!.stats().rejectedFromTunnel === mnRejected; i++) await new Promise((r) => setTimeout(r, 20));
+        for (let i = 0; i < 50 && home!.stats().rejectedFromTunnel === mnRejected; i++)
+          await new Promise((r) => setTimeout(r, 20));
         expect(home!.stats().rejectedFromTunnel).toBe(mnRejected + 1);
       } finally {
         fromCn.close();
@@ -185,7 +209,8 @@ describe.skipIf(skip)('home address on a TUN, reverse tunnel to the home agent, 
     const na = openUnsolicitedAdvertiser({ native, netns: nsPath(MN), ifname: hm, linkLayerAddress: mnMac, count: 1 });
     na.announce(HOA);
     na.close();
-    for (let i = 0; i < 50 && !ipNs(CN, '-6', 'neigh', 'show', HOA).includes(mnMac); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && !ipNs(CN, '-6', 'neigh', 'show', HOA).includes(mnMac); i++)
+      await new Promise((r) => setTimeout(r, 20));
     expect(ipNs(CN, '-6', 'neigh', 'show', HOA)).toContain(mnMac);
 
     const tunnelledBefore = home!.stats().reverseTunnelled;

@@ -5,7 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { native } from '../../src/native/index.js';
 import { openTunnelEndpoint, type TunnelEndpoint } from '../../src/agent/dataplane/tunnel.js';
-import { filterTableName, installMobilityFilters, openMobilityReceiver, type MobilityFilters, type MobilityReceiver, type ReceivedMobilityHeader } from '../../src/agent/dataplane/mobility-header-io.js';
+import {
+  filterTableName,
+  installMobilityFilters,
+  openMobilityReceiver,
+  type MobilityFilters,
+  type MobilityReceiver,
+  type ReceivedMobilityHeader,
+} from '../../src/agent/dataplane/mobility-header-io.js';
 import { buildIpv6Packet } from '../../src/wire/packet.js';
 import * as ipv6 from '../../src/wire/ipv6.js';
 import { NamespaceSet, ipNs, nsPath, uniqueId } from '../support/namespaces.js';
@@ -21,7 +28,15 @@ const ADDR_B = '2001:db8:5::2';
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function outer(nextHeader: number, payload: Buffer): Buffer {
-  const h = ipv6.encode({ trafficClass: 0, flowLabel: 0, payloadLength: payload.length, nextHeader, hopLimit: 64, src: ADDR_A, dst: ADDR_B });
+  const h = ipv6.encode({
+    trafficClass: 0,
+    flowLabel: 0,
+    payloadLength: payload.length,
+    nextHeader,
+    hopLimit: 64,
+    src: ADDR_A,
+    dst: ADDR_B,
+  });
   return Buffer.concat([h, payload]);
 }
 
@@ -34,7 +49,11 @@ describe.skipIf(skip)('10,000 malformed packets at the receivers', () => {
     spaces.veth(A, `dfa${id}`, B, `dfb${id}`);
     ipNs(A, 'addr', 'add', `${ADDR_A}/64`, 'dev', `dfa${id}`, 'nodad');
     ipNs(B, 'addr', 'add', `${ADDR_B}/64`, 'dev', `dfb${id}`, 'nodad');
-    filters = await installMobilityFilters({ netns: nsPath(B), table: filterTableName(`fz${id}`), addresses: [ADDR_B] });
+    filters = await installMobilityFilters({
+      netns: nsPath(B),
+      table: filterTableName(`fz${id}`),
+      addresses: [ADDR_B],
+    });
   });
   afterAll(() => {
     filters?.remove();
@@ -52,8 +71,20 @@ describe.skipIf(skip)('10,000 malformed packets at the receivers', () => {
     const mhTx = native.openRaw6Socket({ protocol: 135, checksumOffset: 4, netns: nsPath(A) });
     const messages: ReceivedMobilityHeader[] = [];
     try {
-      tunnel = openTunnelEndpoint({ native, netns: nsPath(B), local: ADDR_B, receiveBuffer: 8 << 20, onPacket: (p) => inner.push(Buffer.from(p)) });
-      rx = openMobilityReceiver({ native, netns: nsPath(B), interfaces: [`dfb${id}`], addresses: [ADDR_B], onMessage: (m) => messages.push(m) });
+      tunnel = openTunnelEndpoint({
+        native,
+        netns: nsPath(B),
+        local: ADDR_B,
+        receiveBuffer: 8 << 20,
+        onPacket: (p) => inner.push(Buffer.from(p)),
+      });
+      rx = openMobilityReceiver({
+        native,
+        netns: nsPath(B),
+        interfaces: [`dfb${id}`],
+        addresses: [ADDR_B],
+        onMessage: (m) => messages.push(m),
+      });
 
       const N_TUNNEL = 3400;
       const N_EXT = 3300;
@@ -114,7 +145,11 @@ describe.skipIf(skip)('10,000 malformed packets at the receivers', () => {
       console.log(`malformed flood: tunnel ${JSON.stringify(t)}; mh receiver ${JSON.stringify(r)}`);
 
       // Still alive: a good tunnelled packet and a good BU with an HAO go through.
-      const good = buildIpv6Packet({ src: '2001:db8:99::1', dst: '2001:db8:99::2', upper: { nextHeader: 59, encode: () => Buffer.alloc(0) } });
+      const good = buildIpv6Packet({
+        src: '2001:db8:99::1',
+        dst: '2001:db8:99::2',
+        upper: { nextHeader: 59, encode: () => Buffer.alloc(0) },
+      });
       inner.length = 0;
       raw.send(outer(41, good), ADDR_B);
       const bu = buildIpv6Packet({

@@ -72,7 +72,9 @@ function bindingAck(sequenceNumber: number): Buffer {
 
 /** tcpdump in a namespace writing a pcap; stop() resolves once the file is complete. */
 async function capture(ns: string, ifname: string, file: string): Promise<{ stop(): Promise<void> }> {
-  const p = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-i', ifname, '-U', '--immediate-mode', '-w', file, 'ip6'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const p = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-i', ifname, '-U', '--immediate-mode', '-w', file, 'ip6'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('tcpdump did not start')), 5000);
     p.stderr.on('data', (d: Buffer) => {
@@ -94,7 +96,17 @@ async function capture(ns: string, ifname: string, file: string): Promise<{ stop
 
 /** tshark's reading of a pcap: one line per packet matching `filter` with the given fields. */
 function tshark(file: string, filter: string, fields: string[]): string[] {
-  const out = sh('tshark', ['-r', file, '-Y', filter, '-T', 'fields', '-E', 'occurrence=f', ...fields.flatMap((f) => ['-e', f])]);
+  const out = sh('tshark', [
+    '-r',
+    file,
+    '-Y',
+    filter,
+    '-T',
+    'fields',
+    '-E',
+    'occurrence=f',
+    ...fields.flatMap((f) => ['-e', f]),
+  ]);
   return out.split('\n').filter((l) => l.trim() !== '');
 }
 
@@ -120,8 +132,20 @@ describe.skipIf(skip)('Mobility Header with HAO / RH2 on a kernel without MIP6',
     spaces.veth(MN, vM, HA_NS, vH);
     ipNs(MN, 'addr', 'add', `${COA}/64`, 'dev', vM, 'nodad');
     ipNs(HA_NS, 'addr', 'add', `${HA}/64`, 'dev', vH, 'nodad');
-    haRx = openMobilityReceiver({ native, netns: nsPath(HA_NS), interfaces: [vH], addresses: [HA], onMessage: (m) => atHa.push(m) });
-    mnRx = openMobilityReceiver({ native, netns: nsPath(MN), interfaces: [vM], addresses: [COA], onMessage: (m) => atMn.push(m) });
+    haRx = openMobilityReceiver({
+      native,
+      netns: nsPath(HA_NS),
+      interfaces: [vH],
+      addresses: [HA],
+      onMessage: (m) => atHa.push(m),
+    });
+    mnRx = openMobilityReceiver({
+      native,
+      netns: nsPath(MN),
+      interfaces: [vM],
+      addresses: [COA],
+      onMessage: (m) => atMn.push(m),
+    });
     haTx = openMobilitySender({ native, netns: nsPath(HA_NS) });
     mnTx = openMobilitySender({ native, netns: nsPath(MN) });
   });
@@ -134,7 +158,10 @@ describe.skipIf(skip)('Mobility Header with HAO / RH2 on a kernel without MIP6',
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function exchange(pcap: string, seq: number): Promise<{ bu: ReceivedMobilityHeader; ba: ReceivedMobilityHeader }> {
+  async function exchange(
+    pcap: string,
+    seq: number,
+  ): Promise<{ bu: ReceivedMobilityHeader; ba: ReceivedMobilityHeader }> {
     atHa = [];
     atMn = [];
     const cap = await capture(HA_NS, vH, pcap);
@@ -149,8 +176,16 @@ describe.skipIf(skip)('Mobility Header with HAO / RH2 on a kernel without MIP6',
   }
 
   it('with the nft table: BU (HAO) and BA (RH2) are received with their home address, checksums verify, no Parameter Problem', async () => {
-    haFilters = await installMobilityFilters({ netns: nsPath(HA_NS), table: filterTableName(`ha${id}`), addresses: [HA] });
-    mnFilters = await installMobilityFilters({ netns: nsPath(MN), table: filterTableName(`mn${id}`), addresses: [COA] });
+    haFilters = await installMobilityFilters({
+      netns: nsPath(HA_NS),
+      table: filterTableName(`ha${id}`),
+      addresses: [HA],
+    });
+    mnFilters = await installMobilityFilters({
+      netns: nsPath(MN),
+      table: filterTableName(`mn${id}`),
+      addresses: [COA],
+    });
     const pcap = path.join(dir, 'filtered.pcap');
     const { bu, ba } = await exchange(pcap, 7);
 
@@ -168,12 +203,20 @@ describe.skipIf(skip)('Mobility Header with HAO / RH2 on a kernel without MIP6',
     expect(a.ok && a.value.type === 'BindingAcknowledgement' && a.value.sequenceNumber).toBe(7);
 
     // tshark: both messages on the wire with the HAO / RH2, and no ICMPv6 Parameter Problem at all.
-    expect(tshark(pcap, 'mip6.mhtype == 5', ['ipv6.src', 'ipv6.dst', 'ipv6.opt.mipv6.home_address'])).toEqual([`${COA}\t${HA}\t${HOA}`]);
-    expect(tshark(pcap, 'mip6.mhtype == 6', ['ipv6.src', 'ipv6.dst', 'ipv6.routing.mipv6.home_address'])).toEqual([`${HA}\t${COA}\t${HOA}`]);
+    expect(tshark(pcap, 'mip6.mhtype == 5', ['ipv6.src', 'ipv6.dst', 'ipv6.opt.mipv6.home_address'])).toEqual([
+      `${COA}\t${HA}\t${HOA}`,
+    ]);
+    expect(tshark(pcap, 'mip6.mhtype == 6', ['ipv6.src', 'ipv6.dst', 'ipv6.routing.mipv6.home_address'])).toEqual([
+      `${HA}\t${COA}\t${HOA}`,
+    ]);
     expect(tshark(pcap, 'icmpv6.type == 4', ['frame.number'])).toHaveLength(0);
     // The rules did the dropping (their counters moved).
-    expect(sh('nsenter', [`--net=${nsPath(HA_NS)}`, 'nft', 'list', 'table', 'ip6', filterTableName(`ha${id}`)])).toMatch(/exthdr dst exists counter packets 1 /);
-    expect(sh('nsenter', [`--net=${nsPath(MN)}`, 'nft', 'list', 'table', 'ip6', filterTableName(`mn${id}`)])).toMatch(/rt type 2 counter packets 1 /);
+    expect(
+      sh('nsenter', [`--net=${nsPath(HA_NS)}`, 'nft', 'list', 'table', 'ip6', filterTableName(`ha${id}`)]),
+    ).toMatch(/exthdr dst exists counter packets 1 /);
+    expect(sh('nsenter', [`--net=${nsPath(MN)}`, 'nft', 'list', 'table', 'ip6', filterTableName(`mn${id}`)])).toMatch(
+      /rt type 2 counter packets 1 /,
+    );
   });
 
   it('without the nft table the kernel answers both with Parameter Problem (HAO: code 2, RH2: code 0)', async () => {
@@ -190,7 +233,15 @@ describe.skipIf(skip)('Mobility Header with HAO / RH2 on a kernel without MIP6',
     const NEW_COA = '2001:db8:2::11';
     ipNs(MN, 'addr', 'add', `${NEW_COA}/64`, 'dev', vM, 'nodad');
     const got: ReceivedMobilityHeader[] = [];
-    const io = await openMobilityHeaderIo({ native, netns: nsPath(MN), table: filterTableName(`io${id}`), interfaces: [vM], addresses: [COA], onMessage: (m) => got.push(m), plainMobilityHeader: false });
+    const io = await openMobilityHeaderIo({
+      native,
+      netns: nsPath(MN),
+      table: filterTableName(`io${id}`),
+      interfaces: [vM],
+      addresses: [COA],
+      onMessage: (m) => got.push(m),
+      plainMobilityHeader: false,
+    });
     try {
       atHa = [];
       // A BU without HAO (e.g. a PBU, RFC 5213): the kernel hands it to the raw socket; checksum over on-wire addresses.
@@ -203,7 +254,15 @@ describe.skipIf(skip)('Mobility Header with HAO / RH2 on a kernel without MIP6',
       expect(haTx.send({ src: HA, dst: NEW_COA, routingHomeAddress: HOA, mh: bindingAck(9) })).toBe(true);
       await until(() => got.length > 0);
       expect(got).toMatchObject([{ dst: NEW_COA, routingHomeAddress: HOA }]);
-      const listing = sh('nsenter', [`--net=${nsPath(MN)}`, 'nft', 'list', 'set', 'ip6', filterTableName(`io${id}`), 'mobility_addresses']);
+      const listing = sh('nsenter', [
+        `--net=${nsPath(MN)}`,
+        'nft',
+        'list',
+        'set',
+        'ip6',
+        filterTableName(`io${id}`),
+        'mobility_addresses',
+      ]);
       expect(listing).toContain(NEW_COA);
       expect(listing).not.toContain(`${COA} `);
     } finally {

@@ -115,7 +115,12 @@ describe.skipIf(skip)('tunnel endpoint (RFC 2473) between two namespaces', () =>
     ipNs(nsB, 'addr', 'add', `${NEW_B}/64`, 'dev', vB, 'nodad');
     const got: string[] = [];
     const a = openTunnelEndpoint({ native, netns: nsPath(nsA), local: OUTER_A, onPacket: () => {} });
-    const b = openTunnelEndpoint({ native, netns: nsPath(nsB), local: OUTER_B, onPacket: (_i, _s, dst) => got.push(dst) });
+    const b = openTunnelEndpoint({
+      native,
+      netns: nsPath(nsB),
+      local: OUTER_B,
+      onPacket: (_i, _s, dst) => got.push(dst),
+    });
     try {
       b.setLocal(NEW_B);
       a.send(udpPacket(INNER_A, INNER_B, 'to old'), OUTER_B);
@@ -130,4 +135,3 @@ describe.skipIf(skip)('tunnel endpoint (RFC 2473) between two namespaces', () =>
     }
   });
 });
-

@@ -30,26 +30,29 @@ describe.skipIf(missing)('shipped labs on --runtime docker', () => {
   for (const file of ['smoke.yaml', 'mipv6.yaml']) {
     const yaml = path.resolve('topologies', file);
     // A lab another issue has not shipped yet: CI must have it, a local run says what is missing.
-    test.skipIf(!IN_CI && !existsSync(yaml))(`${file} passes its expectations, then leaves nothing behind`, async () => {
-      const name = uniqueLabName('dk');
-      const out = mkdtempSync(path.join(tmpdir(), 'mlab-docker-lab-'));
-      const lab = await Lab.up(yaml, { runtime: 'docker', name, outDir: out });
-      let passed = false;
-      try {
-        expect(await containersOf(name)).toBe(lab.lab.nodes.length);
-        const r = await lab.run();
-        const failed = r.results.expectations.filter((e) => !e.held);
-        expect(failed, JSON.stringify(failed, null, 2)).toEqual([]);
-        passed = r.passed;
-        // Judged from real captures taken in the containers' namespaces.
-        expect(readdirSync(path.join(out, 'pcap')).length).toBeGreaterThan(0);
-      } finally {
-        await lab.down();
-      }
-      expect(passed).toBe(true);
-      expect(await containersOf(name)).toBe(0);
-      expect(netnsLinksOf(name)).toEqual([]);
-    });
+    test.skipIf(!IN_CI && !existsSync(yaml))(
+      `${file} passes its expectations, then leaves nothing behind`,
+      async () => {
+        const name = uniqueLabName('dk');
+        const out = mkdtempSync(path.join(tmpdir(), 'mlab-docker-lab-'));
+        const lab = await Lab.up(yaml, { runtime: 'docker', name, outDir: out });
+        let passed = false;
+        try {
+          expect(await containersOf(name)).toBe(lab.lab.nodes.length);
+          const r = await lab.run();
+          const failed = r.results.expectations.filter((e) => !e.held);
+          expect(failed, JSON.stringify(failed, null, 2)).toEqual([]);
+          passed = r.passed;
+          // Judged from real captures taken in the containers' namespaces.
+          expect(readdirSync(path.join(out, 'pcap')).length).toBeGreaterThan(0);
+        } finally {
+          await lab.down();
+        }
+        expect(passed).toBe(true);
+        expect(await containersOf(name)).toBe(0);
+        expect(netnsLinksOf(name)).toEqual([]);
+      },
+    );
   }
 
   test('a node on its own image (plain Debian running busybox httpd) is wired like any other node', async () => {
@@ -103,9 +106,13 @@ describe.skipIf(missing)('shipped labs on --runtime docker', () => {
     expect(existsSync(CLI), 'npm run build first').toBe(true);
     const name = uniqueLabName('dkk');
     const out = mkdtempSync(path.join(tmpdir(), 'mlab-docker-kill-'));
-    const child = spawn(process.execPath, [CLI, 'run', 'topologies/smoke.yaml', '--runtime', 'docker', '--name', name, '--out', out], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'run', 'topologies/smoke.yaml', '--runtime', 'docker', '--name', name, '--out', out],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let log = '';
     try {
       // Killed while the scenario runs: nodes, agents and captures are all up.

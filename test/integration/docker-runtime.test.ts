@@ -21,7 +21,16 @@ const lab = `t${randomBytes(4).toString('hex')}`;
 const docker = new Docker();
 
 function node(name: string, extra: Partial<ResolvedNode> = {}): ResolvedNode {
-  return { name, roles: ['host'], interfaces: [], routes: [], sysctls: {}, routerAdvertisements: [], agent: {}, ...extra };
+  return {
+    name,
+    roles: ['host'],
+    interfaces: [],
+    routes: [],
+    sysctls: {},
+    routerAdvertisements: [],
+    agent: {},
+    ...extra,
+  };
 }
 
 const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
@@ -66,7 +75,9 @@ describe.skipIf(!!reason)('docker runtime', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/2 received/);
     // ... and from the host through `ip netns exec`, as capture and impairments do.
-    const host = execFileSync('ip', ['netns', 'exec', b!.netns, 'ping', '-6', '-c', '1', '-W', '2', 'fd00:6::1'], { encoding: 'utf8' });
+    const host = execFileSync('ip', ['netns', 'exec', b!.netns, 'ping', '-6', '-c', '1', '-W', '2', 'fd00:6::1'], {
+      encoding: 'utf8',
+    });
     expect(host).toMatch(/1 received/);
     // The container sees the veth the host made: one namespace, not two.
     expect((await rt.exec(b!, ['ip', '-6', 'addr', 'show', 'dev', 'eth1'])).stdout).toContain('fd00:6::2/64');
@@ -84,7 +95,9 @@ describe.skipIf(!!reason)('docker runtime', () => {
     expect((await rt.exec(a, ['sysctl', '-n', 'net.ipv6.conf.all.disable_ipv6'])).stdout.trim()).toBe('0');
     await rt.exec(a, ['sysctl', '-w', 'net.ipv6.conf.all.forwarding=1']);
     // Read from the host through the namespace: the kernel's value, not the container's view of it.
-    const fwd = execFileSync('ip', ['netns', 'exec', a.netns, 'cat', '/proc/sys/net/ipv6/conf/all/forwarding'], { encoding: 'utf8' });
+    const fwd = execFileSync('ip', ['netns', 'exec', a.netns, 'cat', '/proc/sys/net/ipv6/conf/all/forwarding'], {
+      encoding: 'utf8',
+    });
     expect(fwd.trim()).toBe('1');
   });
 
@@ -110,7 +123,11 @@ describe.skipIf(!!reason)('docker runtime', () => {
       lab,
       node('srv', {
         image: images.base.tag,
-        command: ['sh', '-c', 'mkdir -p /srv && echo hello-from-srv > /srv/index.html && exec busybox httpd -f -p 8080 -h /srv'],
+        command: [
+          'sh',
+          '-c',
+          'mkdir -p /srv && echo hello-from-srv > /srv/index.html && exec busybox httpd -f -p 8080 -h /srv',
+        ],
       }),
     );
     handles.push(srv);
@@ -137,7 +154,8 @@ describe.skipIf(!!reason)('docker runtime', () => {
     expect(listed.every((h) => h.pid && h.pid > 0)).toBe(true);
     await Promise.all(handles.map((h) => rt.destroyNode(h)));
     expect(await labContainers(lab)).toEqual([]);
-    for (const h of handles) expect(existsSync(h.netnsPath) || lstatSync(h.netnsPath, { throwIfNoEntry: false })).toBeFalsy();
+    for (const h of handles)
+      expect(existsSync(h.netnsPath) || lstatSync(h.netnsPath, { throwIfNoEntry: false })).toBeFalsy();
     expect(await rt.list(lab)).toEqual([]);
   });
 
@@ -159,11 +177,16 @@ describe.skipIf(!!reason)('docker runtime', () => {
 
   test('createNodes makes nodes in order, and removes them all when one fails', async () => {
     const bulk = createDockerRuntime({ docker, image: images.agent.tag, concurrency: 3 });
-    const made = await bulk.createNodes(`${lab}b`, ['p', 'q', 'r', 's'].map((n) => node(n)));
+    const made = await bulk.createNodes(
+      `${lab}b`,
+      ['p', 'q', 'r', 's'].map((n) => node(n)),
+    );
     expect(made.map((h) => h.node)).toEqual(['p', 'q', 'r', 's']);
     await Promise.all(made.map((h) => bulk.destroyNode(h)));
     const nodes = [node('u'), node('v', { image: 'mipshop-lab/no-such-image:0' }), node('w')];
-    await expect(bulk.createNodes(`${lab}b`, nodes)).rejects.toThrow(/image mipshop-lab\/no-such-image:0 of node v not found/);
+    await expect(bulk.createNodes(`${lab}b`, nodes)).rejects.toThrow(
+      /image mipshop-lab\/no-such-image:0 of node v not found/,
+    );
     expect(await labContainers(`${lab}b`)).toEqual([]);
     expect(readdirSync('/run/netns').filter((n) => n.startsWith(`mlab-${lab}b-`))).toEqual([]);
   });
@@ -179,7 +202,9 @@ describe.skipIf(!!reason)('docker runtime', () => {
       await rt.createNode(${JSON.stringify(killed)}, n);
       console.log('up');
       setInterval(() => {}, 1e6);`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => d.toString().includes('up') && resolve());
       child.once('exit', (c) => reject(new Error(`child exited ${c} before its node was up`)));

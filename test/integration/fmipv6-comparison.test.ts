@@ -24,7 +24,11 @@ function summary(r: LabRun) {
     flowSent: flow.sent,
     flowLost: flow.lost,
     signalling: h.signalling,
-    expectations: r.run.results.expectations.map((e) => ({ expectation: e.expectation, held: e.held, measured: e.measured })),
+    expectations: r.run.results.expectations.map((e) => ({
+      expectation: e.expectation,
+      held: e.held,
+      measured: e.measured,
+    })),
   };
 }
 
@@ -42,7 +46,13 @@ describe.skipIf(missing)('fmipv6-predictive vs plain Mobile IPv6 on the same mov
     });
     const side = { lab: LAB, fmipv6: summary(fmip), mipv6: summary(plain) };
     writeFileSync(path.join(fmip.out, 'fmipv6-vs-mipv6.json'), `${JSON.stringify(side, null, 2)}\n`);
-    console.log(`fmipv6 vs mipv6 (${path.join(fmip.out, 'fmipv6-vs-mipv6.json')}):`, JSON.stringify({ fmipv6: { i: side.fmipv6.interruptionMs, lost: side.fmipv6.lost }, mipv6: { i: side.mipv6.interruptionMs, lost: side.mipv6.lost } }));
+    console.log(
+      `fmipv6 vs mipv6 (${path.join(fmip.out, 'fmipv6-vs-mipv6.json')}):`,
+      JSON.stringify({
+        fmipv6: { i: side.fmipv6.interruptionMs, lost: side.fmipv6.lost },
+        mipv6: { i: side.mipv6.interruptionMs, lost: side.mipv6.lost },
+      }),
+    );
   }, 300_000);
 
   it('the plain run really is plain Mobile IPv6: no FMIPv6 message in any capture, a BU from ap2', () => {

@@ -12,11 +12,15 @@ export const TOOLS = ['ip', 'nft', 'tcpdump', 'tshark'];
 
 /** tshark fields of matching frames: one array of field values per frame. */
 export function tshark(pcap: string, filter: string, fields: string[]): string[][] {
-  const out = execFileSync('tshark', ['-r', pcap, '-Y', filter, '-T', 'fields', '-E', 'separator=|', ...fields.flatMap((f) => ['-e', f])], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-    maxBuffer: 64 << 20,
-  });
+  const out = execFileSync(
+    'tshark',
+    ['-r', pcap, '-Y', filter, '-T', 'fields', '-E', 'separator=|', ...fields.flatMap((f) => ['-e', f])],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 64 << 20,
+    },
+  );
   return out
     .split('\n')
     .filter(Boolean)
@@ -27,7 +31,11 @@ export function tshark(pcap: string, filter: string, fields: string[]): string[]
 export interface FmipRoleState {
   'fmipv6-router': {
     par: { counters: Record<string, number>; handovers: { pcoa: string }[] };
-    nar: { counters: Record<string, number>; routerAdvertisements: number; records: [{ prefix: string }, ...{ prefix: string }[]] };
+    nar: {
+      counters: Record<string, number>;
+      routerAdvertisements: number;
+      records: [{ prefix: string }, ...{ prefix: string }[]];
+    };
   };
   'fmipv6-mobile-node': {
     counters: Record<'predictive-handovers' | 'reactive-handovers', number> & Record<string, number>;
@@ -89,7 +97,10 @@ export async function runLabFile(
     out,
     run,
     pcap: (name) => path.join(pcapDir, `${name}.pcap`),
-    pcaps: () => readdirSync(pcapDir).filter((f) => f.endsWith('.pcap')).map((f) => path.join(pcapDir, f)),
+    pcaps: () =>
+      readdirSync(pcapDir)
+        .filter((f) => f.endsWith('.pcap'))
+        .map((f) => path.join(pcapDir, f)),
     status: (node) => JSON.parse(readFileSync(path.join(out, 'logs', `${node}-agent-status.json`), 'utf8')),
     sink: (flow = 1) => JSON.parse(readFileSync(path.join(out, 'logs', `flow${flow}-sink.json`), 'utf8')),
     events: (node, event) =>
@@ -102,7 +113,10 @@ export async function runLabFile(
 }
 
 /** Flow sequence numbers seen in a capture (also inside tunnels), with their capture time in ms. */
-export function flowPackets(pcap: string, flowId = 1): { seq: number; at: number; outerSrc: string; outerDst: string }[] {
+export function flowPackets(
+  pcap: string,
+  flowId = 1,
+): { seq: number; at: number; outerSrc: string; outerDst: string }[] {
   // Flow packet (src/wire/flow.ts): magic "MLFP" at 0, flow id at 8, seq at 12.
   return tshark(pcap, 'udp.payload[0:4] == 4d:4c:46:50', ['frame.time_epoch', 'udp.payload', 'ipv6.src', 'ipv6.dst'])
     .map((r) => ({ at: Number(r[0]) * 1000, payload: r[1]!, src: r[2]!.split(',')[0]!, dst: r[3]!.split(',')[0]! }))
@@ -111,28 +125,62 @@ export function flowPackets(pcap: string, flowId = 1): { seq: number; at: number
 }
 
 /** FMIPv6 / Mobile IPv6 signalling as tshark decodes it, from every capture: name, time (ms), addresses. */
-export function signalling(pcaps: string[]): { name: string; at: number; src: string; dst: string; pcap: string; hao: string; status: string; code: string }[] {
+export function signalling(
+  pcaps: string[],
+): { name: string; at: number; src: string; dst: string; pcap: string; hao: string; status: string; code: string }[] {
   const names: Record<string, string> = { '5': 'BU', '6': 'BA', '8': 'FBU', '9': 'FBack', '14': 'HI', '15': 'HAck' };
-  const out: { name: string; at: number; src: string; dst: string; pcap: string; hao: string; status: string; code: string }[] = [];
+  const out: {
+    name: string;
+    at: number;
+    src: string;
+    dst: string;
+    pcap: string;
+    hao: string;
+    status: string;
+    code: string;
+  }[] = [];
   for (const p of pcaps) {
-    const rows = tshark(p, 'mipv6 || icmpv6.type == 154 || (icmpv6.type == 136 && icmpv6.nd.na.flag.s == 0 && ipv6.dst == ff02::1)', [
-      'frame.time_epoch',
-      'mip6.mhtype',
-      'icmpv6.type',
-      'icmpv6.fmip6.subtype',
-      'ipv6.src',
-      'ipv6.dst',
-      'ipv6.opt.mipv6.home_address',
-      'mip6.fback.status',
-      'mip6.hack.code',
-      'icmpv6.nd.na.target_address',
-    ]);
+    const rows = tshark(
+      p,
+      'mipv6 || icmpv6.type == 154 || (icmpv6.type == 136 && icmpv6.nd.na.flag.s == 0 && ipv6.dst == ff02::1)',
+      [
+        'frame.time_epoch',
+        'mip6.mhtype',
+        'icmpv6.type',
+        'icmpv6.fmip6.subtype',
+        'ipv6.src',
+        'ipv6.dst',
+        'ipv6.opt.mipv6.home_address',
+        'mip6.fback.status',
+        'mip6.hack.code',
+        'icmpv6.nd.na.target_address',
+      ],
+    );
     for (const r of rows) {
       // A UNA (RFC 5568 §6.4) announces the sender's own new address; a proxy NA (a home agent's) does not.
       const una = r[2] === '136' && r[9] === r[4];
-      const name = r[1] ? names[r[1]] : r[2] === '154' ? (r[3] === '2' ? 'RtSolPr' : r[3] === '3' ? 'PrRtAdv' : undefined) : una ? 'UNA' : undefined;
+      const name = r[1]
+        ? names[r[1]]
+        : r[2] === '154'
+          ? r[3] === '2'
+            ? 'RtSolPr'
+            : r[3] === '3'
+              ? 'PrRtAdv'
+              : undefined
+          : una
+            ? 'UNA'
+            : undefined;
       if (!name) continue;
-      out.push({ name, at: Number(r[0]) * 1000, src: r[4]!, dst: r[5]!, pcap: path.basename(p, '.pcap'), hao: r[6] ?? '', status: r[7] ?? '', code: r[8] ?? '' });
+      out.push({
+        name,
+        at: Number(r[0]) * 1000,
+        src: r[4]!,
+        dst: r[5]!,
+        pcap: path.basename(p, '.pcap'),
+        hao: r[6] ?? '',
+        status: r[7] ?? '',
+        code: r[8] ?? '',
+      });
     }
   }
   return out.sort((a, b) => a.at - b.at);

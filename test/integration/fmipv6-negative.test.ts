@@ -40,7 +40,9 @@ async function ncoaInUse(lab: StartedLab): Promise<string> {
   const radio = lab.lab.nodes.find((n) => n.name === 'mn')!.interfaces.find((i) => i.kind === 'radio')!;
   const ncoa = eui64Address('fd00:f:1:a2::', radio.mac);
   // mn's own MAC: the address is "in use" for the NAR's check, and Mobile IPv6 may still use it later.
-  const r = await lab.node('ar2').exec(['ip', '-6', 'neigh', 'replace', ncoa, 'lladdr', radio.mac, 'dev', 'ap2', 'nud', 'permanent']);
+  const r = await lab
+    .node('ar2')
+    .exec(['ip', '-6', 'neigh', 'replace', ncoa, 'lladdr', radio.mac, 'dev', 'ap2', 'nud', 'permanent']);
   expect(r.exitCode).toBe(0);
   return ncoa;
 }
@@ -68,7 +70,9 @@ describe.skipIf(missing)('fmipv6: the NAR does not take the proposed NCoA', () =
     expect(nar.counters['ncoa-assigned']).toBe(1);
     expect(nar.counters['packets-delivered']).toBeGreaterThan(1);
     // The PAR tunnelled to the assigned NCoA; mn got those packets there.
-    expect(flowPackets(r.pcap('mn-wlan0')).filter((p) => p.outerSrc === PAR && p.outerDst === una.src).length).toBeGreaterThan(0);
+    expect(
+      flowPackets(r.pcap('mn-wlan0')).filter((p) => p.outerSrc === PAR && p.outerDst === una.src).length,
+    ).toBeGreaterThan(0);
     const h = r.run.results.handovers[0]!;
     expect(h.flows.find((f) => f.flow === 1)!.resumed).toBe(true);
     expect(h.lost).toBe(0);
@@ -111,15 +115,24 @@ describe.skipIf(missing)('fmipv6: a scan reports an AP the PAR has no NAR for', 
         const anchor = '  - { at: 2.5s, trigger: { node: mn, event: new-ap-detected, ap: ap2 } }\n';
         if (!t.includes(anchor)) throw new Error('lab file changed: new-ap-detected trigger not found');
         // "home" is the home agent's AP: its router is no NAR, so ar1's neighbour map does not list it.
-        return t.replace(anchor, `  - { at: 2.0s, trigger: { node: mn, event: new-ap-detected, ap: home } }\n${anchor}`);
+        return t.replace(
+          anchor,
+          `  - { at: 2.0s, trigger: { node: mn, event: new-ap-detected, ap: home } }\n${anchor}`,
+        );
       },
     });
-    const adv = tshark(r.pcap('mn-wlan0'), 'icmpv6.type == 154 && icmpv6.fmip6.subtype == 3', ['icmpv6.code']).map((x) => x[0]);
+    const adv = tshark(r.pcap('mn-wlan0'), 'icmpv6.type == 154 && icmpv6.fmip6.subtype == 3', ['icmpv6.code']).map(
+      (x) => x[0],
+    );
     expect(adv).toEqual(['2', '0']); // home: unknown; ap2: the [AP-ID, AR-Info] tuple
     expect(r.status('ar1').state['fmipv6-router'].par.counters['prrtadv-unknown-ap']).toBe(1);
     const mn = r.status('mn');
     expect(mn.counters['fmipv6-mobile-node']!['event.fallback-to-mipv6']).toBe(1);
-    expect(mn.state['fmipv6-mobile-node'].events.some((e: { name: string; reason?: string }) => e.name === 'fallback-to-mipv6' && e.reason === 'unknown-ap')).toBe(true);
+    expect(
+      mn.state['fmipv6-mobile-node'].events.some(
+        (e: { name: string; reason?: string }) => e.name === 'fallback-to-mipv6' && e.reason === 'unknown-ap',
+      ),
+    ).toBe(true);
     expect(signalling(r.pcaps()).some((s) => s.name === 'HI')).toBe(true);
     expect(r.run.results.handovers[0]!.flows.find((f) => f.flow === 1)!.resumed).toBe(true);
   }, 180_000);
@@ -127,7 +140,10 @@ describe.skipIf(missing)('fmipv6: a scan reports an AP the PAR has no NAR for', 
 
 describe.skipIf(missing)('fmipv6: a NAR buffer smaller than the gap', () => {
   it('drops exactly the overflow, and results.json counts it as the handover loss', async () => {
-    const r = await runLabFile(LAB, { prefix: 'fovfl', edit: ar2Settings('{ buffer: { maxPackets: 6, maxBytes: 1500000 } }') });
+    const r = await runLabFile(LAB, {
+      prefix: 'fovfl',
+      edit: ar2Settings('{ buffer: { maxPackets: 6, maxBytes: 1500000 } }'),
+    });
     const nar = r.status('ar2').state['fmipv6-router'].nar;
     const overflow = nar.counters['buffer-overflow'];
     expect(overflow).toBeGreaterThan(0);
@@ -137,10 +153,16 @@ describe.skipIf(missing)('fmipv6: a NAR buffer smaller than the gap', () => {
     expect(flow.lost).toBe(overflow);
     expect(r.run.results.handovers[0]!.lost).toBe(overflow);
     // Each lost packet did reach the NAR inside the PAR's tunnel (it was dropped there, nowhere else).
-    const atNar = new Set(flowPackets(r.pcap('ar2-eth2')).filter((p) => p.outerSrc === PAR).map((p) => p.seq));
+    const atNar = new Set(
+      flowPackets(r.pcap('ar2-eth2'))
+        .filter((p) => p.outerSrc === PAR)
+        .map((p) => p.seq),
+    );
     for (const seq of flow.lostSeqs) expect(atNar.has(seq), `lost ${seq} reached the NAR`).toBe(true);
     // Tail drop (RFC 5568 leaves the policy open): the lost ones come after the kept ones.
-    const kept = flowPackets(r.pcap('mn-wlan0')).filter((p) => p.outerSrc === PAR).map((p) => p.seq);
+    const kept = flowPackets(r.pcap('mn-wlan0'))
+      .filter((p) => p.outerSrc === PAR)
+      .map((p) => p.seq);
     expect(Math.min(...flow.lostSeqs)).toBeGreaterThan(Math.min(...kept));
   }, 180_000);
 });

@@ -34,7 +34,11 @@ describe.skipIf(missing)('fmipv6: network-initiated handover (unsolicited PrRtAd
   it('the PAR sends PrRtAdv code 1 to mn unasked; mn sends the FBU; FBack before the detach; the flow resumes', () => {
     const sig = signalling(r.pcaps());
     expect(sig.filter((s) => s.name === 'RtSolPr')).toEqual([]);
-    const prrtadv = tshark(r.pcap('mn-wlan0'), 'icmpv6.type == 154 && icmpv6.fmip6.subtype == 3', ['frame.time_epoch', 'icmpv6.code', 'ipv6.dst']);
+    const prrtadv = tshark(r.pcap('mn-wlan0'), 'icmpv6.type == 154 && icmpv6.fmip6.subtype == 3', [
+      'frame.time_epoch',
+      'icmpv6.code',
+      'ipv6.dst',
+    ]);
     expect(prrtadv).toHaveLength(1);
     expect(prrtadv[0]![1]).toBe('1');
     expect(prrtadv[0]![2]).toMatch(/^fd00:f:1:a1:/);
@@ -48,6 +52,9 @@ describe.skipIf(missing)('fmipv6: network-initiated handover (unsolicited PrRtAd
     expect(r.status('ar1').state['fmipv6-router'].par.counters['network-initiated']).toBe(1);
     const h = r.run.results.handovers[0]!;
     expect(h.flows.find((f) => f.flow === 1)!.resumed).toBe(true);
-    expect(r.status('mn').state['fmipv6-mobile-node'].counters['predictive-handovers'] + r.status('mn').state['fmipv6-mobile-node'].counters['reactive-handovers']).toBe(1);
+    expect(
+      r.status('mn').state['fmipv6-mobile-node'].counters['predictive-handovers'] +
+        r.status('mn').state['fmipv6-mobile-node'].counters['reactive-handovers'],
+    ).toBe(1);
   });
 });

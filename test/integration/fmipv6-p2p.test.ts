@@ -37,7 +37,9 @@ describe.skipIf(missing)('fmipv6-p2p lab: a prefix per mobile node', () => {
     expect(bu.src).toBe(una.src);
     const prefix = `${una.src.split(':').slice(0, 4).join(':')}::`;
     // The RA on ap2 carries mn's own prefix, and only it (no shared prefix is advertised there).
-    const ras = tshark(r.pcap('mn-wlan0'), `icmpv6.type == 134 && frame.time_epoch >= ${(una.at / 1000).toFixed(6)}`, ['icmpv6.opt.prefix']);
+    const ras = tshark(r.pcap('mn-wlan0'), `icmpv6.type == 134 && frame.time_epoch >= ${(una.at / 1000).toFixed(6)}`, [
+      'icmpv6.opt.prefix',
+    ]);
     expect(ras.length).toBeGreaterThan(0);
     expect(ras[0]![0]).toBe(prefix);
     const nar = r.status('ar2').state['fmipv6-router'].nar;

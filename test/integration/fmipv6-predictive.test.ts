@@ -37,7 +37,8 @@ function forgedFbu(src: string, ncoa: string): string {
   return buildMobilityPacket({ src, dst: PAR, mh: fbu }).toString('hex');
 }
 
-const SEND_RAW = 'import socket,sys; s=socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW); s.sendto(bytes.fromhex(sys.argv[1]), (sys.argv[2], 0))';
+const SEND_RAW =
+  'import socket,sys; s=socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW); s.sendto(bytes.fromhex(sys.argv[1]), (sys.argv[2], 0))';
 
 describe.skipIf(missing)('fmipv6-predictive lab: ap1 -> ap2, predictive fast handover', () => {
   let r: LabRun;
@@ -71,7 +72,8 @@ describe.skipIf(missing)('fmipv6-predictive lab: ap1 -> ap2, predictive fast han
 
   it('the pcaps show RtSolPr, PrRtAdv, FBU, HI, HAck, FBack, UNA, then BU and BA, in that order', () => {
     const sig = signalling(r.pcaps());
-    const first = (name: string, after = 0, where?: (s: (typeof sig)[number]) => boolean) => sig.find((s) => s.name === name && s.at >= after && (!where || where(s)));
+    const first = (name: string, after = 0, where?: (s: (typeof sig)[number]) => boolean) =>
+      sig.find((s) => s.name === name && s.at >= after && (!where || where(s)));
     const rtsolpr = first('RtSolPr')!;
     expect(rtsolpr, 'RtSolPr').toBeDefined();
     const prrtadv = first('PrRtAdv', rtsolpr.at)!;
@@ -82,7 +84,8 @@ describe.skipIf(missing)('fmipv6-predictive lab: ap1 -> ap2, predictive fast han
     const una = first('UNA', fback.at, (s) => s.pcap === 'mn-wlan0')!;
     const bu = first('BU', una.at, (s) => s.pcap === 'mn-wlan0')!;
     const ba = first('BA', bu.at, (s) => s.pcap === 'mn-wlan0')!;
-    for (const [name, s] of Object.entries({ prrtadv, fbu, hi, hack, fback, una, bu, ba })) expect(s, name).toBeDefined();
+    for (const [name, s] of Object.entries({ prrtadv, fbu, hi, hack, fback, una, bu, ba }))
+      expect(s, name).toBeDefined();
     // Predictive: the FBU from the PCoA on the old link, accepted (status 0) before the detach.
     expect(fbu.src).toMatch(/^fd00:f:1:a1:/);
     expect(fbu.hao).toBe('');
@@ -94,7 +97,9 @@ describe.skipIf(missing)('fmipv6-predictive lab: ap1 -> ap2, predictive fast han
     // The UNA and the BU come from the NCoA on ap2's prefix.
     expect(una.src).toMatch(/^fd00:f:1:a2:/);
     // The FBack's copy to the NCoA waited in the NAR's buffer and reached mn on the new link.
-    expect(sig.find((s) => s.name === 'FBack' && s.pcap === 'mn-wlan0' && s.dst === una.src && s.at >= una.at)).toBeDefined();
+    expect(
+      sig.find((s) => s.name === 'FBack' && s.pcap === 'mn-wlan0' && s.dst === una.src && s.at >= una.at),
+    ).toBeDefined();
     expect(bu.src).toBe(una.src);
   });
 
@@ -130,9 +135,13 @@ describe.skipIf(missing)('fmipv6-predictive lab: ap1 -> ap2, predictive fast han
     expect(par.handovers.map((h: { pcoa: string }) => h.pcoa)).toEqual([expect.stringMatching(/^fd00:f:1:a1:/)]);
     const sig = signalling(r.pcaps());
     // The forged FBUs reached the PAR (they are in the captures) ...
-    expect(sig.filter((s) => s.name === 'FBU' && (s.src === 'fd00:f:1:1::2' || s.src === 'fd00:f:1:a1::dead')).length).toBeGreaterThanOrEqual(2);
+    expect(
+      sig.filter((s) => s.name === 'FBU' && (s.src === 'fd00:f:1:1::2' || s.src === 'fd00:f:1:a1::dead')).length,
+    ).toBeGreaterThanOrEqual(2);
     // ... and got no FBack, no HI for their NCoA, no tunnel.
-    expect(sig.filter((s) => s.name === 'FBack' && (s.dst === 'fd00:f:1:1::2' || s.dst === 'fd00:f:1:a1::dead'))).toEqual([]);
+    expect(
+      sig.filter((s) => s.name === 'FBack' && (s.dst === 'fd00:f:1:1::2' || s.dst === 'fd00:f:1:a1::dead')),
+    ).toEqual([]);
     expect(sig.filter((s) => s.name === 'HI' && s.pcap.startsWith('ar1-'))).toHaveLength(1);
     expect(flowPackets(r.pcap('ar1-eth2')).filter((p) => p.outerDst === 'fd00:f:1:a2::bad')).toEqual([]);
   });

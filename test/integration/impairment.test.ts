@@ -113,7 +113,9 @@ describe.skipIf(skip)('userspace impairment relay', () => {
     const counted = (await net.impairments.relay!.counters()).links.l0!.ab.duplicated - before;
     const lo = binomialQuantile(300, 0.1, 0.005);
     const hi = binomialQuantile(300, 0.1, 0.995);
-    console.log(`10 % duplication: ${dups} of 300 replies duplicated (99 % interval ${lo}..${hi}); relay counted ${counted}`);
+    console.log(
+      `10 % duplication: ${dups} of 300 replies duplicated (99 % interval ${lo}..${hi}); relay counted ${counted}`,
+    );
     expect(dups).toBeGreaterThanOrEqual(lo);
     expect(dups).toBeLessThanOrEqual(hi);
     // Every request the relay doubled came back twice (nothing else on the link is doubled here).
@@ -144,12 +146,29 @@ describe.skipIf(skip)('userspace impairment relay', () => {
     const server = net.runtime.spawn(net.nodes.get('b')!, ['iperf3', '-s', '-B', '2001:db8:0:1::2']);
     try {
       await waitForListen(ns(net, 'b'), 5201);
-      const r = await nsExec(ns(net, 'a'), ['iperf3', '-c', '2001:db8:0:1::2', '-u', '-b', '0', '-l', '64', '-t', '3', '-J']);
-      const end = (JSON.parse(r.stdout) as { end: { sum: { packets: number; lost_packets: number; seconds: number } } }).end.sum;
+      const r = await nsExec(ns(net, 'a'), [
+        'iperf3',
+        '-c',
+        '2001:db8:0:1::2',
+        '-u',
+        '-b',
+        '0',
+        '-l',
+        '64',
+        '-t',
+        '3',
+        '-J',
+      ]);
+      const end = (JSON.parse(r.stdout) as { end: { sum: { packets: number; lost_packets: number; seconds: number } } })
+        .end.sum;
       const delivered = (end.packets - end.lost_packets) / end.seconds;
       const tcp = await nsExec(ns(net, 'a'), ['iperf3', '-c', '2001:db8:0:1::2', '-t', '3', '-J'], { reject: false });
-      const tcpBps = (JSON.parse(tcp.stdout) as { end?: { sum_received?: { bits_per_second: number } } }).end?.sum_received?.bits_per_second ?? 0;
-      console.log(`relay throughput: ${Math.round(delivered)} frames/s delivered (UDP 64 B), offered ${Math.round(end.packets / end.seconds)}/s; TCP ${(tcpBps / 1e6).toFixed(0)} Mbit/s`);
+      const tcpBps =
+        (JSON.parse(tcp.stdout) as { end?: { sum_received?: { bits_per_second: number } } }).end?.sum_received
+          ?.bits_per_second ?? 0;
+      console.log(
+        `relay throughput: ${Math.round(delivered)} frames/s delivered (UDP 64 B), offered ${Math.round(end.packets / end.seconds)}/s; TCP ${(tcpBps / 1e6).toFixed(0)} Mbit/s`,
+      );
       expect(delivered).toBeGreaterThan(1000);
       expect(tcpBps).toBeGreaterThan(10e6);
     } finally {

@@ -45,10 +45,19 @@ describe.skipIf(skip)('air: APs and radios', () => {
       expect(await linkFlags(mnNs, 'wlan0')).toContain('LOWER_UP');
       expect(await linkFlags(air, 'wmn')).toContain('master ap1');
       // The radio's sysctls: SLAAC from RAs with EUI-64, optimistic DAD.
-      const sys = await nsExec(mnNs, ['sysctl', '-n', 'net.ipv6.conf.wlan0.accept_ra', 'net.ipv6.conf.wlan0.autoconf', 'net.ipv6.conf.wlan0.addr_gen_mode', 'net.ipv6.conf.wlan0.optimistic_dad']);
+      const sys = await nsExec(mnNs, [
+        'sysctl',
+        '-n',
+        'net.ipv6.conf.wlan0.accept_ra',
+        'net.ipv6.conf.wlan0.autoconf',
+        'net.ipv6.conf.wlan0.addr_gen_mode',
+        'net.ipv6.conf.wlan0.optimistic_dad',
+      ]);
       expect(sys.stdout.trim().split('\n')).toEqual(['1', '1', '0', '1']);
       // Layer 2 reaches the access router on ap1 (link-local: the radio has no global address yet).
-      const ll = (await run(['ip', '-n', net.nodes.get('ar1')!.netns, '-6', '-o', 'addr', 'show', 'dev', 'ap1', 'scope', 'link'])).stdout;
+      const ll = (
+        await run(['ip', '-n', net.nodes.get('ar1')!.netns, '-6', '-o', 'addr', 'show', 'dev', 'ap1', 'scope', 'link'])
+      ).stdout;
       const ar1ll = /inet6 (fe80::[0-9a-f:]+)/.exec(ll)![1]!;
       await nsExec(mnNs, ['ping', '-c', '1', '-W', '3', `${ar1ll}%wlan0`]);
 
@@ -64,7 +73,9 @@ describe.skipIf(skip)('air: APs and radios', () => {
       expect(await linkFlags(air, 'wmn')).toContain('master ap2');
       expect(await linkFlags(mnNs, 'wlan0')).toContain('LOWER_UP');
       expect(await linkFlags(mnNs, 'wlan0')).not.toContain('NO-CARRIER');
-      const ll2 = (await run(['ip', '-n', net.nodes.get('ar2')!.netns, '-6', '-o', 'addr', 'show', 'dev', 'ap2', 'scope', 'link'])).stdout;
+      const ll2 = (
+        await run(['ip', '-n', net.nodes.get('ar2')!.netns, '-6', '-o', 'addr', 'show', 'dev', 'ap2', 'scope', 'link'])
+      ).stdout;
       const ar2ll = /inet6 (fe80::[0-9a-f:]+)/.exec(ll2)![1]!;
       await nsExec(mnNs, ['ping', '-c', '1', '-W', '3', `${ar2ll}%wlan0`]);
       // ...and ar1 is out of reach now (another cell).
@@ -81,7 +92,9 @@ describe.skipIf(skip)('air: APs and radios', () => {
       times.sort((p, q) => p - q);
       console.log(`detach/attach: median ${times[10]!.toFixed(2)} ms, max ${times.at(-1)!.toFixed(2)} ms`);
       expect(times[10]).toBeLessThan(20);
-      console.log(`detach took ${Number(d.appliedNs - d.startedNs) / 1e6} ms, attach ${Number(a.appliedNs - a.startedNs) / 1e6} ms`);
+      console.log(
+        `detach took ${Number(d.appliedNs - d.startedNs) / 1e6} ms, attach ${Number(a.appliedNs - a.startedNs) / 1e6} ms`,
+      );
     } finally {
       await downNetwork(net);
     }

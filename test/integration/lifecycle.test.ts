@@ -34,10 +34,13 @@ describe.skipIf(missing)('lab lifecycle', () => {
   it('a run killed with SIGKILL is fully removed by `down <lab>`', async () => {
     const name = uniqueLabName('kil');
     const out = mkdtempSync(path.join(tmpdir(), 'mlab-kill-'));
-    const child = spawn(process.execPath, [distEntry('cli/main.js'), 'run', SMOKE, '--name', name, '--out', out], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [distEntry('cli/main.js'), 'run', SMOKE, '--name', name, '--out', out], {
+      stdio: 'ignore',
+    });
     // Wait until the lab is up and its agents run, then kill the orchestrator outright.
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && !existsSync(path.join(labStateDir(name), 'lab.json'))) await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() < deadline && !existsSync(path.join(labStateDir(name), 'lab.json')))
+      await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 1500));
     expect(leftovers(name).length).toBeGreaterThan(0);
     child.kill('SIGKILL');
@@ -49,7 +52,9 @@ describe.skipIf(missing)('lab lifecycle', () => {
 
 describe.skipIf(missing)('teardown on interruption and crashes', () => {
   async function runUntilUp(name: string, out: string) {
-    const child = spawn(process.execPath, [distEntry('cli/main.js'), 'run', SMOKE, '--name', name, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [distEntry('cli/main.js'), 'run', SMOKE, '--name', name, '--out', out], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += String(d)));
     const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
@@ -73,7 +78,10 @@ describe.skipIf(missing)('teardown on interruption and crashes', () => {
     const name = uniqueLabName('crs');
     const { exited, stderr } = await runUntilUp(name, mkdtempSync(path.join(tmpdir(), 'mlab-crash-')));
     // The router's agent (it sends the RAs) dies hard.
-    const pids = execFileSync('ip', ['netns', 'pids', `mlab-${name}-r1`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    const pids = execFileSync('ip', ['netns', 'pids', `mlab-${name}-r1`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
     for (const p of pids) {
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
       if (cmd.includes('agent/main.js')) process.kill(Number(p), 'SIGKILL');

@@ -53,7 +53,9 @@ describe.skipIf(skip)('links', () => {
       const t1 = performance.now();
       await downNetwork(net);
       const down = performance.now() - t1;
-      console.log(`chain ${routers}+${routers}: up ${up.toFixed(0)} ms ${JSON.stringify(net.timings)}, down ${down.toFixed(0)} ms`);
+      console.log(
+        `chain ${routers}+${routers}: up ${up.toFixed(0)} ms ${JSON.stringify(net.timings)}, down ${down.toFixed(0)} ms`,
+      );
       expect(ping.stdout).toContain('1 received');
       expect((await listNetns()).filter((n) => n.startsWith(`mlab-${lab.name}-`))).toEqual([]);
     });

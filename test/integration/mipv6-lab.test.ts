@@ -19,10 +19,14 @@ const MIPV6 = path.resolve('topologies/mipv6.yaml');
 
 /** tshark fields of matching frames: one array of field values per frame. */
 function tshark(pcap: string, filter: string, fields: string[]): string[][] {
-  const out = execFileSync('tshark', ['-r', pcap, '-Y', filter, '-T', 'fields', '-E', 'separator=|', ...fields.flatMap((f) => ['-e', f])], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const out = execFileSync(
+    'tshark',
+    ['-r', pcap, '-Y', filter, '-T', 'fields', '-E', 'separator=|', ...fields.flatMap((f) => ['-e', f])],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   return out
     .split('\n')
     .filter(Boolean)
@@ -100,9 +104,14 @@ describe.skipIf(missing)('mipv6 lab: home -> ap1 -> ap2 -> home', () => {
     const t0 = client.start.timestamp.timesecs * 1000;
     for (const h of run.results.handovers) {
       const attachMs = Number(BigInt(h.attachNs) / 1_000_000n) - t0;
-      const after = client.intervals.filter((i) => i.sum.start * 1000 > attachMs + 500 && i.sum.start * 1000 < attachMs + 2500);
+      const after = client.intervals.filter(
+        (i) => i.sum.start * 1000 > attachMs + 500 && i.sum.start * 1000 < attachMs + 2500,
+      );
       expect(after.length, `intervals after handover ${h.index}`).toBeGreaterThan(0);
-      expect(after.reduce((n, i) => n + i.sum.bytes, 0), `bytes after handover ${h.index}`).toBeGreaterThan(0);
+      expect(
+        after.reduce((n, i) => n + i.sum.bytes, 0),
+        `bytes after handover ${h.index}`,
+      ).toBeGreaterThan(0);
     }
     expect(client.end.sum_sent.bytes).toBeGreaterThan(1_000_000);
   });
@@ -110,13 +119,22 @@ describe.skipIf(missing)('mipv6 lab: home -> ap1 -> ap2 -> home', () => {
   it('tshark reads the BU with its Home Address option and the BA with its type 2 routing header', () => {
     const mn = lab.lab.nodes.find((n) => n.name === 'mn')!;
     const hoa = (mn.agent['mobile-node'] as { homeAddress: string }).homeAddress;
-    const bu = tshark(pcap('ha-eth1'), 'mip6.mhtype == 5 && ipv6.dstopts', ['ipv6.src', 'ipv6.opt.mipv6.home_address', 'mip6.bu.a_flag', 'mip6.bu.h_flag']);
+    const bu = tshark(pcap('ha-eth1'), 'mip6.mhtype == 5 && ipv6.dstopts', [
+      'ipv6.src',
+      'ipv6.opt.mipv6.home_address',
+      'mip6.bu.a_flag',
+      'mip6.bu.h_flag',
+    ]);
     expect(bu.length).toBeGreaterThanOrEqual(2); // one per registration away from home
     for (const [, home, a, h] of bu) {
       expect(home).toBe(hoa);
       expect([a, h]).toEqual(['1', '1']);
     }
-    const ba = tshark(pcap('ha-eth1'), 'mip6.mhtype == 6 && ipv6.routing.type == 2', ['ipv6.routing.type', 'ipv6.routing.mipv6.home_address', 'mip6.ba.status']);
+    const ba = tshark(pcap('ha-eth1'), 'mip6.mhtype == 6 && ipv6.routing.type == 2', [
+      'ipv6.routing.type',
+      'ipv6.routing.mipv6.home_address',
+      'mip6.ba.status',
+    ]);
     expect(ba.length).toBeGreaterThanOrEqual(2);
     for (const [type, home, status] of ba) {
       expect(type).toBe('2');
@@ -128,6 +146,7 @@ describe.skipIf(missing)('mipv6 lab: home -> ap1 -> ap2 -> home', () => {
   it('no capture on any link holds an ICMPv6 Parameter Problem (or any ICMPv6 error from our headers)', () => {
     const files = readdirSync(path.join(out, 'pcap')).filter((f) => f.endsWith('.pcap'));
     expect(files.length).toBeGreaterThanOrEqual(10);
-    for (const f of files) expect(tshark(path.join(out, 'pcap', f), 'icmpv6.type == 4', ['frame.number']), f).toEqual([]);
+    for (const f of files)
+      expect(tshark(path.join(out, 'pcap', f), 'icmpv6.type == 4', ['frame.number']), f).toEqual([]);
   });
 });

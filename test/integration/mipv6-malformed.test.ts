@@ -18,7 +18,18 @@ import type { PacketSocket } from '../../src/native/types.js';
 import * as ethernet from '../../src/wire/ethernet.js';
 import { NextHeader } from '../../src/wire/ipv6.js';
 import { buildIpv6Packet, type ExtensionHeaderInput } from '../../src/wire/packet.js';
-import { CN_ADDRESS, HA_ADDRESS, MN_HOA, bindingOf, cnReachesMn, homeAgentStatus, moveAndRegister, upMipv6Lab, wait, type HomeAgentView } from '../support/mipv6-attack.js';
+import {
+  CN_ADDRESS,
+  HA_ADDRESS,
+  MN_HOA,
+  bindingOf,
+  cnReachesMn,
+  homeAgentStatus,
+  moveAndRegister,
+  upMipv6Lab,
+  wait,
+  type HomeAgentView,
+} from '../support/mipv6-attack.js';
 import { checkPrereqs } from '../support/prereq.js';
 import { seededRandom } from '../support/random.js';
 
@@ -69,7 +80,9 @@ function makePackets(seed: number): Malformed[] {
   const int = (n: number) => Math.floor(rand() * n);
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
   const kinds = Object.keys(KINDS) as Kind[];
-  const hao = (homeAddress: string): ExtensionHeaderInput[] => [{ kind: 'DestinationOptions', options: [{ type: 'HomeAddress', homeAddress }] }];
+  const hao = (homeAddress: string): ExtensionHeaderInput[] => [
+    { kind: 'DestinationOptions', options: [{ type: 'HomeAddress', homeAddress }] },
+  ];
   /** A Mobility Header that passes RFC 6275 §9.2's checks: Payload Proto 59, Header Len right, 8–64 bytes. */
   const wellFormedMh = () => {
     const len = 8 * (1 + int(8));
@@ -79,8 +92,21 @@ function makePackets(seed: number): Malformed[] {
     m[2] = int(24);
     return m;
   };
-  const packet = (o: { mh: Buffer; extensions?: ExtensionHeaderInput[]; upper?: number; corruptChecksum?: boolean; payloadLength?: number }) => {
-    const p = buildIpv6Packet({ src: CN_ADDRESS, dst: HA_ADDRESS, flowLabel: MARK, extensions: o.extensions ?? [], upper: { nextHeader: o.upper ?? NextHeader.MobilityHeader, encode: () => o.mh }, ...(o.payloadLength !== undefined ? { payloadLength: o.payloadLength } : {}) });
+  const packet = (o: {
+    mh: Buffer;
+    extensions?: ExtensionHeaderInput[];
+    upper?: number;
+    corruptChecksum?: boolean;
+    payloadLength?: number;
+  }) => {
+    const p = buildIpv6Packet({
+      src: CN_ADDRESS,
+      dst: HA_ADDRESS,
+      flowLabel: MARK,
+      extensions: o.extensions ?? [],
+      upper: { nextHeader: o.upper ?? NextHeader.MobilityHeader, encode: () => o.mh },
+      ...(o.payloadLength !== undefined ? { payloadLength: o.payloadLength } : {}),
+    });
     if (o.corruptChecksum) p[p.length - o.mh.length + 4]! ^= 1 + int(255);
     return p;
   };
@@ -121,7 +147,10 @@ function makePackets(seed: number): Malformed[] {
         p = packet({ mh: wellFormedMh(), extensions: hao(MN_HOA), corruptChecksum: true });
         break;
       case 'haoWrongLength':
-        p = packet({ mh: wellFormedMh(), extensions: [{ kind: 'DestinationOptions', options: [{ type: 'Unknown', optionType: 201, data: bytes(8) }] }] });
+        p = packet({
+          mh: wellFormedMh(),
+          extensions: [{ kind: 'DestinationOptions', options: [{ type: 'Unknown', optionType: 201, data: bytes(8) }] }],
+        });
         break;
       case 'payloadLengthPastEnd': {
         const m = wellFormedMh();
@@ -151,10 +180,20 @@ async function rawMhDrops(lab: StartedLab): Promise<number> {
   return Number(rows[0]!.trim().split(/\s+/).at(-1));
 }
 
-const RECEIVER_FIELDS = ['malformed', 'badChecksum', 'badMobilityHeader', 'fromRawSocket', 'fromPacketSocket', 'other'] as const;
+const RECEIVER_FIELDS = [
+  'malformed',
+  'badChecksum',
+  'badMobilityHeader',
+  'fromRawSocket',
+  'fromPacketSocket',
+  'other',
+] as const;
 
 function receiver(v: HomeAgentView): Record<(typeof RECEIVER_FIELDS)[number], number> {
-  return Object.fromEntries(RECEIVER_FIELDS.map((f) => [f, v.mobilityHeaders[f] ?? 0])) as Record<(typeof RECEIVER_FIELDS)[number], number>;
+  return Object.fromEntries(RECEIVER_FIELDS.map((f) => [f, v.mobilityHeaders[f] ?? 0])) as Record<
+    (typeof RECEIVER_FIELDS)[number],
+    number
+  >;
 }
 
 /** What the agent did with the MH it was handed: decoded (mh.received.*) or counted malformed (mh.malformed.*). */
@@ -169,117 +208,146 @@ function agentMh(counters: Record<string, Record<string, number>>): { received: 
   return { received, malformed };
 }
 
-describe.skipIf(missing)(`mipv6: ${TOTAL.toLocaleString('en')} malformed Mobility Header packets at the home agent`, () => {
-  let lab: StartedLab;
-  let inject: PacketSocket;
-  let tap: PacketSocket;
-  const arrived = new Map<Kind, number>();
-  const packets = makePackets(0x4a11);
-  const kindOf = new Map<string, Kind>();
+describe.skipIf(missing)(
+  `mipv6: ${TOTAL.toLocaleString('en')} malformed Mobility Header packets at the home agent`,
+  () => {
+    let lab: StartedLab;
+    let inject: PacketSocket;
+    let tap: PacketSocket;
+    const arrived = new Map<Kind, number>();
+    const packets = makePackets(0x4a11);
+    const kindOf = new Map<string, Kind>();
 
-  beforeAll(async () => {
-    ({ lab } = await upMipv6Lab('mmal'));
-    const ns = (node: string) => `/run/netns/${nodeNetns(lab.name, node)}`;
-    const crIf = lab.lab.nodes.find((n) => n.name === 'cr')!.interfaces.find((i) => i.addresses.some((a) => a.startsWith('fd00:6:6:2::')))!;
-    inject = native.openPacketSocket({ ifname: crIf.name, protocol: 0x86dd, netns: ns('cr') });
-    // Count arrivals on the HA's side per kind: the frame bytes name the kind (every frame is unique
-    // enough for this map; duplicates are of the same kind anyway).
-    for (const m of packets) kindOf.set(m.packet.toString('base64'), m.kind);
-    tap = native.openPacketSocket({ ifname: 'eth1', protocol: 0x86dd, netns: ns('ha') });
-    tap.start((frames) => {
-      for (const f of frames) {
-        if (f.data.length < 54 || (f.data.readUInt32BE(14) & 0xfffff) !== MARK) continue;
-        const k = kindOf.get(f.data.subarray(14).toString('base64'));
-        if (k) arrived.set(k, (arrived.get(k) ?? 0) + 1);
-      }
+    beforeAll(async () => {
+      ({ lab } = await upMipv6Lab('mmal'));
+      const ns = (node: string) => `/run/netns/${nodeNetns(lab.name, node)}`;
+      const crIf = lab.lab.nodes
+        .find((n) => n.name === 'cr')!
+        .interfaces.find((i) => i.addresses.some((a) => a.startsWith('fd00:6:6:2::')))!;
+      inject = native.openPacketSocket({ ifname: crIf.name, protocol: 0x86dd, netns: ns('cr') });
+      // Count arrivals on the HA's side per kind: the frame bytes name the kind (every frame is unique
+      // enough for this map; duplicates are of the same kind anyway).
+      for (const m of packets) kindOf.set(m.packet.toString('base64'), m.kind);
+      tap = native.openPacketSocket({ ifname: 'eth1', protocol: 0x86dd, netns: ns('ha') });
+      tap.start((frames) => {
+        for (const f of frames) {
+          if (f.data.length < 54 || (f.data.readUInt32BE(14) & 0xfffff) !== MARK) continue;
+          const k = kindOf.get(f.data.subarray(14).toString('base64'));
+          if (k) arrived.set(k, (arrived.get(k) ?? 0) + 1);
+        }
+      });
+      await moveAndRegister(lab, 'ap1');
+    }, 120_000);
+    afterAll(async () => {
+      inject?.close();
+      tap?.close();
+      await lab?.down();
     });
-    await moveAndRegister(lab, 'ap1');
-  }, 120_000);
-  afterAll(async () => {
-    inject?.close();
-    tap?.close();
-    await lab?.down();
-  });
 
-  it('every arrival is counted and dropped in its place, the agent lives, mn’s binding is unchanged, a real move still registers', async () => {
-    const haIf = lab.lab.nodes.find((n) => n.name === 'ha')!.interfaces.find((i) => i.name === 'eth1')!;
-    const crIf = lab.lab.nodes.find((n) => n.name === 'cr')!.interfaces.find((i) => i.addresses.some((a) => a.startsWith('fd00:6:6:2::')))!;
-    const eth = ethernet.encode({ dst: haIf.mac, src: crIf.mac, ethertype: ethernet.ETHERTYPE_IPV6 });
+    it('every arrival is counted and dropped in its place, the agent lives, mn’s binding is unchanged, a real move still registers', async () => {
+      const haIf = lab.lab.nodes.find((n) => n.name === 'ha')!.interfaces.find((i) => i.name === 'eth1')!;
+      const crIf = lab.lab.nodes
+        .find((n) => n.name === 'cr')!
+        .interfaces.find((i) => i.addresses.some((a) => a.startsWith('fd00:6:6:2::')))!;
+      const eth = ethernet.encode({ dst: haIf.mac, src: crIf.mac, ethertype: ethernet.ETHERTYPE_IPV6 });
 
-    const before = await homeAgentStatus(lab);
-    const drops0 = await rawMhDrops(lab);
-    const binding = bindingOf(before.view)!;
-    expect(binding).toBeDefined();
+      const before = await homeAgentStatus(lab);
+      const drops0 = await rawMhDrops(lab);
+      const binding = bindingOf(before.view)!;
+      expect(binding).toBeDefined();
 
-    // Paced: 100 frames every 20 ms (5,000 per second), under every queue on the path.
-    let sent = 0;
-    for (let i = 0; i < packets.length; i += 100) {
-      const frames = packets.slice(i, i + 100).map((m) => Buffer.concat([eth, m.packet]));
-      let off = 0;
-      while (off < frames.length) {
-        const n = inject.sendMany(frames.slice(off));
-        off += n;
-        if (n === 0) await wait(2);
+      // Paced: 100 frames every 20 ms (5,000 per second), under every queue on the path.
+      let sent = 0;
+      for (let i = 0; i < packets.length; i += 100) {
+        const frames = packets.slice(i, i + 100).map((m) => Buffer.concat([eth, m.packet]));
+        let off = 0;
+        while (off < frames.length) {
+          const n = inject.sendMany(frames.slice(off));
+          off += n;
+          if (n === 0) await wait(2);
+        }
+        sent += frames.length;
+        await wait(20);
       }
-      sent += frames.length;
-      await wait(20);
-    }
-    expect(sent).toBe(TOTAL);
+      expect(sent).toBe(TOTAL);
 
-    // Settle: the agent has looked at every arrival when its counters stop moving.
-    const total = () => [...arrived.values()].reduce((a, b) => a + b, 0);
-    let last = -1;
-    let after = before;
-    let drops = drops0;
-    for (let i = 0; i < 40; i++) {
-      await wait(250);
-      after = await homeAgentStatus(lab);
-      drops = await rawMhDrops(lab);
-      const now = RECEIVER_FIELDS.reduce((n, f) => n + receiver(after.view)[f], 0) + drops;
-      if (now === last && total() > 0) break;
-      last = now;
-    }
+      // Settle: the agent has looked at every arrival when its counters stop moving.
+      const total = () => [...arrived.values()].reduce((a, b) => a + b, 0);
+      let last = -1;
+      let after = before;
+      let drops = drops0;
+      for (let i = 0; i < 40; i++) {
+        await wait(250);
+        after = await homeAgentStatus(lab);
+        drops = await rawMhDrops(lab);
+        const now = RECEIVER_FIELDS.reduce((n, f) => n + receiver(after.view)[f], 0) + drops;
+        if (now === last && total() > 0) break;
+        last = now;
+      }
 
-    const arrivedTotal = total();
-    console.log(`malformed MH: ${sent} sent, ${arrivedTotal} arrived at ha; per kind ${JSON.stringify(Object.fromEntries(arrived))}`);
-    expect(arrivedTotal, 'arrived at the HA (the link has a bounded relay queue)').toBeGreaterThanOrEqual(TOTAL * 0.99);
+      const arrivedTotal = total();
+      console.log(
+        `malformed MH: ${sent} sent, ${arrivedTotal} arrived at ha; per kind ${JSON.stringify(Object.fromEntries(arrived))}`,
+      );
+      expect(arrivedTotal, 'arrived at the HA (the link has a bounded relay queue)').toBeGreaterThanOrEqual(
+        TOTAL * 0.99,
+      );
 
-    // Per outcome: what arrived of each kind is exactly what the HA counted there.
-    const expected: Record<Outcome, number> = { rawDrops: 0, badMobilityHeader: 0, fromRawSocket: 0, badChecksum: 0, malformed: 0, fromPacketSocket: 0, other: 0 };
-    for (const [k, n] of arrived) expected[KINDS[k]] += n;
-    const r0 = receiver(before.view);
-    const r1 = receiver(after.view);
-    const counted: Record<Outcome, number> = {
-      rawDrops: drops - drops0,
-      badMobilityHeader: r1.badMobilityHeader - r0.badMobilityHeader,
-      fromRawSocket: r1.fromRawSocket - r0.fromRawSocket,
-      badChecksum: r1.badChecksum - r0.badChecksum,
-      malformed: r1.malformed - r0.malformed,
-      fromPacketSocket: r1.fromPacketSocket - r0.fromPacketSocket,
-      other: r1.other - r0.other,
-    };
-    console.log(`counted at ha: ${JSON.stringify(counted)}`);
-    expect(counted).toEqual(expected);
+      // Per outcome: what arrived of each kind is exactly what the HA counted there.
+      const expected: Record<Outcome, number> = {
+        rawDrops: 0,
+        badMobilityHeader: 0,
+        fromRawSocket: 0,
+        badChecksum: 0,
+        malformed: 0,
+        fromPacketSocket: 0,
+        other: 0,
+      };
+      for (const [k, n] of arrived) expected[KINDS[k]] += n;
+      const r0 = receiver(before.view);
+      const r1 = receiver(after.view);
+      const counted: Record<Outcome, number> = {
+        rawDrops: drops - drops0,
+        badMobilityHeader: r1.badMobilityHeader - r0.badMobilityHeader,
+        fromRawSocket: r1.fromRawSocket - r0.fromRawSocket,
+        badChecksum: r1.badChecksum - r0.badChecksum,
+        malformed: r1.malformed - r0.malformed,
+        fromPacketSocket: r1.fromPacketSocket - r0.fromPacketSocket,
+        other: r1.other - r0.other,
+      };
+      console.log(`counted at ha: ${JSON.stringify(counted)}`);
+      expect(counted).toEqual(expected);
 
-    // What reached the agent's decoder was decoded or counted malformed, one or the other, once.
-    const a0 = agentMh(before.counters);
-    const a1 = agentMh(after.counters);
-    expect(a1.received - a0.received + (a1.malformed - a0.malformed)).toBe(expected.fromRawSocket + expected.fromPacketSocket);
-    expect(a1.malformed - a0.malformed).toBeGreaterThan(0);
-    console.log(`agent: ${a1.received - a0.received} decoded, ${a1.malformed - a0.malformed} malformed; machine ${JSON.stringify(Object.fromEntries(Object.entries(after.view.machine).filter(([k, v]) => v !== before.view.machine[k]).map(([k, v]) => [k, v - before.view.machine[k]!])))}`);
+      // What reached the agent's decoder was decoded or counted malformed, one or the other, once.
+      const a0 = agentMh(before.counters);
+      const a1 = agentMh(after.counters);
+      expect(a1.received - a0.received + (a1.malformed - a0.malformed)).toBe(
+        expected.fromRawSocket + expected.fromPacketSocket,
+      );
+      expect(a1.malformed - a0.malformed).toBeGreaterThan(0);
+      console.log(
+        `agent: ${a1.received - a0.received} decoded, ${a1.malformed - a0.malformed} malformed; machine ${JSON.stringify(
+          Object.fromEntries(
+            Object.entries(after.view.machine)
+              .filter(([k, v]) => v !== before.view.machine[k])
+              .map(([k, v]) => [k, v - before.view.machine[k]!]),
+          ),
+        )}`,
+      );
 
-    // Nothing changed for mn, nothing was accepted, and the agent is alive and idle.
-    expect(bindingOf(after.view), 'mn’s binding (coa, sequence, lifetime)').toEqual(binding);
-    expect(after.view.machine['bu-accepted']).toBe(before.view.machine['bu-accepted']);
-    expect(after.view.bindingCache).toHaveLength(1);
-    expect(after.view.pendingKernelActions).toBe(0);
-    const reach = await cnReachesMn(lab);
-    expect(reach.ok, `cn still reaches mn:\n${reach.output}`).toBe(true);
+      // Nothing changed for mn, nothing was accepted, and the agent is alive and idle.
+      expect(bindingOf(after.view), 'mn’s binding (coa, sequence, lifetime)').toEqual(binding);
+      expect(after.view.machine['bu-accepted']).toBe(before.view.machine['bu-accepted']);
+      expect(after.view.bindingCache).toHaveLength(1);
+      expect(after.view.pendingKernelActions).toBe(0);
+      const reach = await cnReachesMn(lab);
+      expect(reach.ok, `cn still reaches mn:\n${reach.output}`).toBe(true);
 
-    // A fresh real move still registers: newer sequence number, care-of address on ap2.
-    const moved = await moveAndRegister(lab, 'ap2');
-    expect(moved.careOfAddress.startsWith('fd00:6:6:a2:')).toBe(true);
-    expect(moved.sequenceNumber).not.toBe(binding.sequenceNumber);
-    expect((await cnReachesMn(lab)).ok).toBe(true);
-  });
-});
+      // A fresh real move still registers: newer sequence number, care-of address on ap2.
+      const moved = await moveAndRegister(lab, 'ap2');
+      expect(moved.careOfAddress.startsWith('fd00:6:6:a2:')).toBe(true);
+      expect(moved.sequenceNumber).not.toBe(binding.sequenceNumber);
+      expect((await cnReachesMn(lab)).ok).toBe(true);
+    });
+  },
+);

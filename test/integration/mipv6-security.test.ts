@@ -44,7 +44,13 @@ describe.skipIf(missing)('mipv6: forged Binding Updates are refused and change n
     tap = tapHomeAgent(lab);
     sender = packetSender(lab, 'cn');
     const b = await moveAndRegister(lab, 'ap1');
-    realBu = tap.seen.find((s) => s.direction === 'in' && s.message.type === 'BindingUpdate' && s.homeAddress === MN_HOA && s.src === b.careOfAddress)!;
+    realBu = tap.seen.find(
+      (s) =>
+        s.direction === 'in' &&
+        s.message.type === 'BindingUpdate' &&
+        s.homeAddress === MN_HOA &&
+        s.src === b.careOfAddress,
+    )!;
     expect(realBu, 'mn’s BU seen on the HA’s core link').toBeDefined();
     expect((await cnReachesMn(lab)).ok, 'cn reaches mn before any attack').toBe(true);
   }, 120_000);
@@ -82,7 +88,15 @@ describe.skipIf(missing)('mipv6: forged Binding Updates are refused and change n
     const wrongKey = Buffer.from(MN_KEY);
     wrongKey[0]! ^= 0xff;
     // A sequence number the HA would take (newer than mn's): only the authenticator is wrong.
-    const packet = buildBindingUpdatePacket({ src: CN_ADDRESS, homeAddress: MN_HOA, nai: MN_NAI, spi: MN_SPI, key: wrongKey, sequenceNumber: (seq + 1) & 0xffff, lifetimeS: 600 });
+    const packet = buildBindingUpdatePacket({
+      src: CN_ADDRESS,
+      homeAddress: MN_HOA,
+      nai: MN_NAI,
+      spi: MN_SPI,
+      key: wrongKey,
+      sequenceNumber: (seq + 1) & 0xffff,
+      lifetimeS: 600,
+    });
     await attack(packet, CN_ADDRESS, BaStatus.MipV6AuthFail, 'bu-auth-failed');
   });
 
@@ -92,14 +106,30 @@ describe.skipIf(missing)('mipv6: forged Binding Updates are refused and change n
 
   it('(c) a BU authenticated as mn2 naming mn’s home address: BA 129, bu-unauthorized-home-address', async () => {
     const seq = bindingOf((await homeAgentStatus(lab)).view)!.sequenceNumber;
-    const packet = buildBindingUpdatePacket({ src: CN_ADDRESS, homeAddress: MN_HOA, nai: MN2.nai, spi: MN2.spi, key: MN2.key, sequenceNumber: (seq + 1) & 0xffff, lifetimeS: 600 });
+    const packet = buildBindingUpdatePacket({
+      src: CN_ADDRESS,
+      homeAddress: MN_HOA,
+      nai: MN2.nai,
+      spi: MN2.spi,
+      key: MN2.key,
+      sequenceNumber: (seq + 1) & 0xffff,
+      lifetimeS: 600,
+    });
     await attack(packet, CN_ADDRESS, BaStatus.AdministrativelyProhibited, 'bu-unauthorized-home-address');
   });
 
   it('mn2’s own, correctly sealed BU is accepted (the forgeries failed for their faults, not for the path)', async () => {
     // Without this, (a)–(c) could pass because nothing sent from cn reaches the HA's machine at all.
     const from = tap.seen.length;
-    const packet = buildBindingUpdatePacket({ src: CN_ADDRESS, homeAddress: MN2.homeAddress, nai: MN2.nai, spi: MN2.spi, key: MN2.key, sequenceNumber: 7, lifetimeS: 8 });
+    const packet = buildBindingUpdatePacket({
+      src: CN_ADDRESS,
+      homeAddress: MN2.homeAddress,
+      nai: MN2.nai,
+      spi: MN2.spi,
+      key: MN2.key,
+      sequenceNumber: 7,
+      lifetimeS: 8,
+    });
     expect(sender.send(packet, HA_ADDRESS)).toBe(true);
     const acks = await waitFor('a BA to cn', async () => {
       const a = acksTo(tap.seen, from, CN_ADDRESS);
@@ -107,7 +137,11 @@ describe.skipIf(missing)('mipv6: forged Binding Updates are refused and change n
     });
     expect(acks.map((a) => a.status)).toEqual([BaStatus.Accepted]);
     const { view } = await homeAgentStatus(lab);
-    expect(bindingOf(view, MN2.homeAddress)).toMatchObject({ careOfAddress: CN_ADDRESS, sequenceNumber: 7, nai: MN2.nai });
+    expect(bindingOf(view, MN2.homeAddress)).toMatchObject({
+      careOfAddress: CN_ADDRESS,
+      sequenceNumber: 7,
+      nai: MN2.nai,
+    });
     expect(bindingOf(view)!.careOfAddress.startsWith('fd00:6:6:a1:')).toBe(true);
   });
 });

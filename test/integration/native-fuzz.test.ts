@@ -44,12 +44,16 @@ describe.skipIf(skip)('native offload fuzzing (AddressSanitizer, UBSan)', () => 
     expect(r.stderr).toMatch(/AddressSanitizer: heap-buffer-overflow/);
   });
 
-  it(`survives ${RUNS} random, truncated and lying super-packets with every property holding`, (ctx) => {
-    if (missing) ctx.skip(`missing ${missing}`);
-    const r = spawnSync(HARNESS, [String(RUNS), SEED], { env: ENV, encoding: 'utf8', maxBuffer: 1 << 24 });
-    const output = `${r.stdout}${r.stderr}`;
-    expect(output).not.toMatch(SANITIZER_REPORT);
-    expect(r.status, output).toBe(0);
-    expect(r.stdout).toMatch(/: ok$/m);
-  }, Math.max(300_000, RUNS / 10));
+  it(
+    `survives ${RUNS} random, truncated and lying super-packets with every property holding`,
+    (ctx) => {
+      if (missing) ctx.skip(`missing ${missing}`);
+      const r = spawnSync(HARNESS, [String(RUNS), SEED], { env: ENV, encoding: 'utf8', maxBuffer: 1 << 24 });
+      const output = `${r.stdout}${r.stderr}`;
+      expect(output).not.toMatch(SANITIZER_REPORT);
+      expect(r.status, output).toBe(0);
+      expect(r.stdout).toMatch(/: ok$/m);
+    },
+    Math.max(300_000, RUNS / 10),
+  );
 });

@@ -44,7 +44,10 @@ function waitFor<T>(
   seen: T[] = [],
 ): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`nothing matching within ${timeoutMs} ms (saw ${seen.length})`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`nothing matching within ${timeoutMs} ms (saw ${seen.length})`)),
+      timeoutMs,
+    );
     start(
       (items) => {
         for (const it of items) {
@@ -89,7 +92,14 @@ function pseudoChecksum(src: string, dst: string, nextHeader: number, upper: Buf
   return ~sum & 0xffff;
 }
 
-function ipv6Packet(o: { src: string; dst: string; nextHeader: number; hopLimit: number; flowLabel?: number; payload: Buffer }): Buffer {
+function ipv6Packet(o: {
+  src: string;
+  dst: string;
+  nextHeader: number;
+  hopLimit: number;
+  flowLabel?: number;
+  payload: Buffer;
+}): Buffer {
   const h = Buffer.alloc(40);
   h.writeUInt32BE((6 << 28) | (o.flowLabel ?? 0), 0);
   h.writeUInt16BE(o.payload.length, 4);
@@ -131,7 +141,9 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
   it('ifNameToIndex resolves inside the namespace, and fails with ENODEV outside it', () => {
     expect(ifA).toBeGreaterThan(0);
     expect(ifB).toBeGreaterThan(0);
-    expect(() => native.ifNameToIndex(vethA)).toThrow(expect.objectContaining({ code: 'ENODEV', syscall: 'if_nametoindex' }));
+    expect(() => native.ifNameToIndex(vethA)).toThrow(
+      expect.objectContaining({ code: 'ENODEV', syscall: 'if_nametoindex' }),
+    );
   });
 
   it('AF_PACKET: a frame sent in one namespace arrives in the other with a sane kernel timestamp', async () => {
@@ -147,8 +159,14 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
       randomBytes(50).copy(frame, 14);
       const txSelf: Frame[] = [];
       tx.start((fs) => txSelf.push(...fs.filter((f) => f.data.equals(frame))));
-      const outgoing = waitFor<Frame>((on, err) => txSeesOwn.start(on, err), (f) => f.data.equals(frame));
-      const got = waitFor<Frame>((on, err) => rx.start(on, err), (f) => f.data.equals(frame));
+      const outgoing = waitFor<Frame>(
+        (on, err) => txSeesOwn.start(on, err),
+        (f) => f.data.equals(frame),
+      );
+      const got = waitFor<Frame>(
+        (on, err) => rx.start(on, err),
+        (f) => f.data.equals(frame),
+      );
       expect(tx.send(frame)).toBe(true);
       const f = await got;
       expect(f.ifindex).toBe(ifB);
@@ -181,7 +199,12 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
         return f;
       });
       const seen: Frame[] = [];
-      const last = waitFor<Frame>((on, err) => rx.start(on, err), (f) => f.data.readUInt32BE(14) === 199, 3000, seen);
+      const last = waitFor<Frame>(
+        (on, err) => rx.start(on, err),
+        (f) => f.data.readUInt32BE(14) === 199,
+        3000,
+        seen,
+      );
       expect(tx.sendMany(frames)).toBe(200);
       await last;
       expect(seen.map((f) => f.data.readUInt32BE(14))).toEqual(frames.map((_, i) => i));
@@ -198,7 +221,10 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
       // RFC 6275 §6.1.1: payload proto 59, header length 1 (16 bytes), MH type 5 (Binding Update),
       // reserved, checksum (filled by the kernel), then a message body.
       const mh = Buffer.from([59, 1, 5, 0, 0, 0, 0x12, 0x34, 0x80, 0, 0, 10, 1, 2, 0, 0]);
-      const got = waitFor<Raw6Packet>((on, err) => rx.start(on, err), (p) => p.data.length === 16);
+      const got = waitFor<Raw6Packet>(
+        (on, err) => rx.start(on, err),
+        (p) => p.data.length === 16,
+      );
       expect(tx.send(mh, ADDR_B, { src: ADDR_A, ifindex: ifA, hopLimit: 7 })).toBe(true);
       const p = await got;
       expect(p.src).toBe(ADDR_A);
@@ -220,7 +246,12 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
     const tx = native.openRaw6Socket({ protocol: 58, netns: NS_A });
     try {
       const seen: Raw6Packet[] = [];
-      const echo = waitFor<Raw6Packet>((on, err) => rx.start(on, err), (p) => p.data[0] === 128, 3000, seen);
+      const echo = waitFor<Raw6Packet>(
+        (on, err) => rx.start(on, err),
+        (p) => p.data[0] === 128,
+        3000,
+        seen,
+      );
       for (const type of [200, 201, 129, 128]) {
         const msg = Buffer.from([type, 0, 0, 0, 0, 1, 0, 1, 0xde, 0xad]);
         expect(tx.send(msg, ADDR_B)).toBe(true);
@@ -244,7 +275,10 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
       try {
         const payload = randomBytes(24);
         const pkt = ipv6Packet({ src: ADDR_A, dst: ADDR_B, nextHeader: 253, hopLimit: 9, flowLabel: 0xbeef5, payload });
-        const got = waitFor<Frame>((on, err) => rx.start(on, err), (f) => f.data[14 + 6] === 253);
+        const got = waitFor<Frame>(
+          (on, err) => rx.start(on, err),
+          (f) => f.data[14 + 6] === 253,
+        );
         expect(tx.send(pkt, ADDR_B, { ifindex: ifA })).toBe(true);
         const f = await got;
         expect(f.data.subarray(14)).toEqual(pkt);
@@ -267,7 +301,10 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
     });
     const tx = native.openRaw6Socket({ protocol: 253, netns: NS_A, multicastHops: 255 });
     try {
-      const got = waitFor<Raw6Packet>((on, err) => rx.start(on, err), (p) => p.dst === 'ff02::1:ff00:99');
+      const got = waitFor<Raw6Packet>(
+        (on, err) => rx.start(on, err),
+        (p) => p.dst === 'ff02::1:ff00:99',
+      );
       // A link-local multicast destination goes out of the ifindex given with IPV6_PKTINFO.
       expect(tx.send(Buffer.from('hello'), 'ff02::1:ff00:99', { ifindex: ifA })).toBe(true);
       const p = await got;
@@ -303,7 +340,9 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
         (on, err) => tun.start(on, err),
         (p) => p[6] === 58 && p[40] === 129, // ICMPv6 Echo Reply (RFC 4443 §4.2)
       );
-      expect(tun.write(ipv6Packet({ src: peer, dst: '2001:db8:99::1', nextHeader: 58, hopLimit: 64, payload: echo }))).toBe(true);
+      expect(
+        tun.write(ipv6Packet({ src: peer, dst: '2001:db8:99::1', nextHeader: 58, hopLimit: 64, payload: echo })),
+      ).toBe(true);
       const r = await reply;
       expect(r.subarray(24, 40)).toEqual(ipv6Bytes(peer));
       expect(r.subarray(44)).toEqual(echo.subarray(4));
@@ -316,7 +355,10 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
       udp.writeUInt16BE(udp.length, 4);
       udp.write('tunnl', 8);
       udp.writeUInt16BE(pseudoChecksum(src, ADDR_B, 17, udp), 6);
-      const fwd = waitFor<Raw6Packet>((on, err) => rx.start(on, err), (p) => p.src === src);
+      const fwd = waitFor<Raw6Packet>(
+        (on, err) => rx.start(on, err),
+        (p) => p.src === src,
+      );
       expect(tun.write(ipv6Packet({ src, dst: ADDR_B, nextHeader: 17, hopLimit: 10, payload: udp }))).toBe(true);
       const p = await fwd;
       expect(p.data).toEqual(udp);
@@ -330,7 +372,15 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
   });
 
   /** A TCP segment (doff 8: NOP NOP timestamps, RFC 7323) inside IPv6, checksum valid unless `badChecksum`. */
-  function tcpSegment(o: { src: string; dst: string; seq: number; flags: number; payload: Buffer; tsVal?: number; badChecksum?: boolean }): Buffer {
+  function tcpSegment(o: {
+    src: string;
+    dst: string;
+    seq: number;
+    flags: number;
+    payload: Buffer;
+    tsVal?: number;
+    badChecksum?: boolean;
+  }): Buffer {
     const th = Buffer.alloc(32);
     th.writeUInt16BE(40000, 0);
     th.writeUInt16BE(5201, 2);
@@ -350,7 +400,14 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
   const PSH = 0x08;
   const CWR = 0x80;
   /** struct virtio_net_hdr, host (little-endian) order. */
-  function vnetHeader(o: { flags: number; gsoType: number; hdrLen: number; gsoSize: number; csumStart: number; csumOffset: number }): Buffer {
+  function vnetHeader(o: {
+    flags: number;
+    gsoType: number;
+    hdrLen: number;
+    gsoSize: number;
+    csumStart: number;
+    csumOffset: number;
+  }): Buffer {
     const b = Buffer.alloc(10);
     b[0] = o.flags;
     b[1] = o.gsoType;
@@ -384,7 +441,12 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
       const broken = vnetHeader({ flags: 1, gsoType: 4, hdrLen: 72, gsoSize: 1400, csumStart: 4000, csumOffset: 16 });
 
       const seen: Raw6Packet[] = [];
-      const got = waitFor<Raw6Packet>((on, err) => rx.start(on, err), (p) => p.data[6] === 17, 3000, seen);
+      const got = waitFor<Raw6Packet>(
+        (on, err) => rx.start(on, err),
+        (p) => p.data[6] === 17,
+        3000,
+        seen,
+      );
       const r = tx.sendTunnelled(outer, [superPacket, superPacket, udpPacket], [gso, broken, csumOnly]);
       expect(r).toEqual({ sent: 5, dropped: 1, lastError: 'EINVAL' });
       await got;
@@ -418,7 +480,8 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
       try {
         const [src, dst] = ['2001:db8:97::2', '2001:db8:97::1'];
         const chunks = Array.from({ length: 9 }, () => randomBytes(1000));
-        const seg = (k: number, extra: Partial<Parameters<typeof tcpSegment>[0]> = {}) => tcpSegment({ src, dst, seq: 5000 + 1000 * k, flags: ACK, payload: chunks[k]!, ...extra });
+        const seg = (k: number, extra: Partial<Parameters<typeof tcpSegment>[0]> = {}) =>
+          tcpSegment({ src, dst, seq: 5000 + 1000 * k, flags: ACK, payload: chunks[k]!, ...extra });
         const udp = ipv6Packet({ src, dst, nextHeader: 17, hopLimit: 64, payload: Buffer.alloc(8) }); // checksum 0: not allowed in IPv6
         const datagram = (payload: Buffer) => {
           const u = Buffer.concat([Buffer.alloc(8), payload]);
@@ -430,18 +493,32 @@ describe.skipIf(skip)('native addon between two namespaces', () => {
         };
         const dgrams = [randomBytes(1000), randomBytes(1000), randomBytes(500)];
         const packets = [
-          seg(0), seg(1), seg(2), seg(3), seg(4, { flags: ACK | PSH }), // one run, ended by PSH
+          seg(0),
+          seg(1),
+          seg(2),
+          seg(3),
+          seg(4, { flags: ACK | PSH }), // one run, ended by PSH
           seg(5, { badChecksum: true }), // alone, unchanged: the kernel will drop it
-          seg(6), seg(7, { tsVal: 1235 }), // new timestamp: GRO would not merge these either
+          seg(6),
+          seg(7, { tsVal: 1235 }), // new timestamp: GRO would not merge these either
           udp,
           tcpSegment({ src, dst, seq: 1, flags: ACK, payload: Buffer.alloc(0) }), // a pure ACK: alone
           ...dgrams.map(datagram), // UDP of one flow, the last shorter: one GSO_UDP_L4 super-packet
         ];
         const frames: Frame[] = [];
-        const done = waitFor<Frame>((on, err) => tap.start(on, err), (f) => f.data[6] === 17 && f.data.length > 48, 3000, frames);
+        const done = waitFor<Frame>(
+          (on, err) => tap.start(on, err),
+          (f) => f.data[6] === 17 && f.data.length > 48,
+          3000,
+          frames,
+        );
         expect(tun.writeMany(packets)).toBe(packets.length);
         await done;
-        const hdr = (f: Frame) => ({ gsoType: f.vnetHeader![1], gsoSize: f.vnetHeader!.readUInt16LE(4), len: f.data.length });
+        const hdr = (f: Frame) => ({
+          gsoType: f.vnetHeader![1],
+          gsoSize: f.vnetHeader!.readUInt16LE(4),
+          len: f.data.length,
+        });
         expect(frames.map(hdr)).toEqual([
           { gsoType: 4, gsoSize: 1000, len: 72 + 5000 },
           { gsoType: 0, gsoSize: 0, len: 1072 },
@@ -581,7 +658,13 @@ describe.skipIf(skipIperf)('a packet-socket relay with vnetHeader carries TCP', 
     ip('link', 'add', v2, 'netns', ns2, 'type', 'veth', 'peer', 'name', r2, 'netns', nsR);
     ipNs(ns1, 'addr', 'add', '2001:db8:7::1/64', 'dev', v1, 'nodad');
     ipNs(ns2, 'addr', 'add', '2001:db8:7::2/64', 'dev', v2, 'nodad');
-    for (const [ns, dev] of [[ns1, v1], [nsR, r1], [nsR, r2], [ns2, v2]] as const) ipNs(ns, 'link', 'set', dev, 'up');
+    for (const [ns, dev] of [
+      [ns1, v1],
+      [nsR, r1],
+      [nsR, r2],
+      [ns2, v2],
+    ] as const)
+      ipNs(ns, 'link', 'set', dev, 'up');
   });
   afterAll(() => {
     for (const ns of [ns1, nsR, ns2]) spawnSync('ip', ['netns', 'del', ns]);
@@ -589,14 +672,29 @@ describe.skipIf(skipIperf)('a packet-socket relay with vnetHeader carries TCP', 
 
   it('forwards GSO super-frames with their virtio_net_hdr and an iperf3 TCP run succeeds', async () => {
     const netns = `/run/netns/${nsR}`;
-    const a = native.openPacketSocket({ ifname: r1, netns, promiscuous: true, vnetHeader: true, receiveBuffer: 4 << 20 });
-    const b = native.openPacketSocket({ ifname: r2, netns, promiscuous: true, vnetHeader: true, receiveBuffer: 4 << 20 });
+    const a = native.openPacketSocket({
+      ifname: r1,
+      netns,
+      promiscuous: true,
+      vnetHeader: true,
+      receiveBuffer: 4 << 20,
+    });
+    const b = native.openPacketSocket({
+      ifname: r2,
+      netns,
+      promiscuous: true,
+      vnetHeader: true,
+      receiveBuffer: 4 << 20,
+    });
     let largest = 0;
     let sendErrors = 0;
     const forward = (to: typeof a) => (frames: Frame[]) => {
       for (const f of frames) largest = Math.max(largest, f.data.length);
       try {
-        to.sendMany(frames.map((f) => f.data), frames.map((f) => f.vnetHeader));
+        to.sendMany(
+          frames.map((f) => f.data),
+          frames.map((f) => f.vnetHeader),
+        );
       } catch {
         sendErrors++;
       }
@@ -606,9 +704,13 @@ describe.skipIf(skipIperf)('a packet-socket relay with vnetHeader carries TCP', 
     const server = execFile('ip', ['netns', 'exec', ns2, 'iperf3', '-s', '-1']);
     try {
       await new Promise((r) => setTimeout(r, 300));
-      const { stdout } = await promisify(execFile)('ip', ['netns', 'exec', ns1, 'iperf3', '-c', '2001:db8:7::2', '-t', '1', '-J'], {
-        timeout: 20_000,
-      });
+      const { stdout } = await promisify(execFile)(
+        'ip',
+        ['netns', 'exec', ns1, 'iperf3', '-c', '2001:db8:7::2', '-t', '1', '-J'],
+        {
+          timeout: 20_000,
+        },
+      );
       const bytes = JSON.parse(stdout).end.sum_received.bytes as number;
       expect(bytes).toBeGreaterThan(10_000_000);
       expect(largest).toBeGreaterThan(1514); // GSO super-frames did go through the relay

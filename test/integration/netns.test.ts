@@ -26,7 +26,12 @@ describe.skipIf(skip)('netns runtime', () => {
     expect(lo.stdout).toMatch(/UP|UNKNOWN/);
     const fwd = await rt.exec(hr!, ['sysctl', '-n', 'net.ipv6.conf.all.forwarding']);
     expect(fwd.stdout.trim()).toBe('1');
-    const hostFwd = await rt.exec(hh!, ['sysctl', '-n', 'net.ipv6.conf.all.forwarding', 'net.ipv6.conf.default.accept_dad']);
+    const hostFwd = await rt.exec(hh!, [
+      'sysctl',
+      '-n',
+      'net.ipv6.conf.all.forwarding',
+      'net.ipv6.conf.default.accept_dad',
+    ]);
     expect(hostFwd.stdout.trim().split('\n')).toEqual(['0', '0']);
 
     // A process started in the node sees the node's namespace, not the host's.
@@ -67,7 +72,8 @@ describe.skipIf(skip)('kernel probe', () => {
     const { kernelCaps } = await import('../../src/lab/kernel.js');
     const { run } = await import('../../src/lab/exec.js');
     const { caps, notes } = await kernelCaps({ refresh: true });
-    for (const k of ['netem', 'tbf', 'ip6tnl', 'mip6', 'tun', 'nftables', 'docker'] as const) expect(typeof caps[k]).toBe('boolean');
+    for (const k of ['netem', 'tbf', 'ip6tnl', 'mip6', 'tun', 'nftables', 'docker'] as const)
+      expect(typeof caps[k]).toBe('boolean');
     expect(caps.release).toBe((await run(['uname', '-r'])).stdout.trim());
     // Absent features say why.
     for (const [k, v] of Object.entries(caps)) if (v === false) expect(notes[k as keyof typeof notes]).toBeTruthy();
@@ -76,7 +82,9 @@ describe.skipIf(skip)('kernel probe', () => {
     await run(['ip', 'netns', 'add', ns]);
     try {
       await run(['ip', '-n', ns, 'link', 'add', 'p0', 'type', 'veth', 'peer', 'name', 'p1']);
-      const r = await run(['tc', '-n', ns, 'qdisc', 'add', 'dev', 'p0', 'root', 'netem', 'delay', '1ms'], { reject: false });
+      const r = await run(['tc', '-n', ns, 'qdisc', 'add', 'dev', 'p0', 'root', 'netem', 'delay', '1ms'], {
+        reject: false,
+      });
       expect(caps.netem).toBe(r.exitCode === 0);
     } finally {
       await run(['ip', 'netns', 'del', ns]);

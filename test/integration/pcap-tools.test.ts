@@ -17,7 +17,8 @@ const skip = skipReason({ root: true, tools: ['ip', 'tcpdump', 'tshark', 'editca
 const id = randomBytes(3).toString('hex');
 const NS = `tpc${id}`;
 const dir = mkdtempSync(join(tmpdir(), `pcap-tools-${id}-`));
-const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const sh = (cmd: string, args: string[]): string =>
+  execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 function epochNs(s: string): bigint {
   const [sec, frac = ''] = s.split('.');
@@ -26,7 +27,20 @@ function epochNs(s: string): bigint {
 
 /** tshark's reading: per frame [time ns, cap_len, len, udp payload hex or ''] */
 function tsharkRows(file: string): [bigint, number, number, string][] {
-  return sh('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.cap_len', '-e', 'frame.len', '-e', 'udp.payload'])
+  return sh('tshark', [
+    '-r',
+    file,
+    '-T',
+    'fields',
+    '-e',
+    'frame.time_epoch',
+    '-e',
+    'frame.cap_len',
+    '-e',
+    'frame.len',
+    '-e',
+    'udp.payload',
+  ])
     .split('\n')
     .filter(Boolean)
     .map((l) => {
@@ -58,8 +72,35 @@ describe.skipIf(skip)('captures written by tcpdump, tshark, editcap and text2pca
     sh('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
     const caps = [
       ['tcpdump', '-i', 'lo', '--immediate-mode', '-U', '-w', join(dir, 'eth.pcap'), 'udp', 'port', '9000'],
-      ['tcpdump', '-i', 'any', '-y', 'LINUX_SLL', '--immediate-mode', '-U', '-w', join(dir, 'sll.pcap'), 'udp', 'port', '9000'],
-      ['tcpdump', '-i', 'any', '-y', 'LINUX_SLL2', '--time-stamp-precision=nano', '--immediate-mode', '-U', '-w', join(dir, 'sll2.pcap'), 'udp', 'port', '9000'],
+      [
+        'tcpdump',
+        '-i',
+        'any',
+        '-y',
+        'LINUX_SLL',
+        '--immediate-mode',
+        '-U',
+        '-w',
+        join(dir, 'sll.pcap'),
+        'udp',
+        'port',
+        '9000',
+      ],
+      [
+        'tcpdump',
+        '-i',
+        'any',
+        '-y',
+        'LINUX_SLL2',
+        '--time-stamp-precision=nano',
+        '--immediate-mode',
+        '-U',
+        '-w',
+        join(dir, 'sll2.pcap'),
+        'udp',
+        'port',
+        '9000',
+      ],
       ['tshark', '-i', 'lo', '-F', 'pcapng', '-w', join(dir, 'tshark.pcapng'), '-f', 'udp port 9000'],
     ].map((args) => {
       const c = spawn('ip', ['netns', 'exec', NS, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -125,11 +166,43 @@ describe.skipIf(skip)('captures written by tcpdump, tshark, editcap and text2pca
 
   it('decodes tunnels, Mobility Header and ICMPv6 as tshark does', async () => {
     const inner = flowIpv6({ flowId: 3, seq: 77, sendNs: 5n }, '2001:db8:c::1', '2001:db8:b::5');
-    const bu = upperPacket(135, Buffer.from('3b01050000000000' + '0001000000000000', 'hex'), '2001:db8:a2::5', '2001:db8:4a::1');
+    const bu = upperPacket(
+      135,
+      Buffer.from('3b01050000000000' + '0001000000000000', 'hex'),
+      '2001:db8:a2::5',
+      '2001:db8:4a::1',
+    );
     const rtsolpr = upperPacket(58, Buffer.from('9a00000002000001', 'hex'), '2001:db8:a2::5', '2001:db8:a2::1');
     const file = join(dir, 'built.pcap');
-    writeFileSync(file, writePcap([frame(ether(tunnel(inner, '2001:db8:4a::1', '2001:db8:a2::5')), 1n), frame(ether(bu), 2n), frame(ether(rtsolpr), 3n)], { linkType: 1 }));
-    const ts = sh('tshark', ['-r', file, '-T', 'fields', '-E', 'occurrence=l', '-e', 'ipv6.src', '-e', 'ipv6.dst', '-e', 'udp.dstport', '-e', 'mip6.mhtype', '-e', 'icmpv6.type'])
+    writeFileSync(
+      file,
+      writePcap(
+        [
+          frame(ether(tunnel(inner, '2001:db8:4a::1', '2001:db8:a2::5')), 1n),
+          frame(ether(bu), 2n),
+          frame(ether(rtsolpr), 3n),
+        ],
+        { linkType: 1 },
+      ),
+    );
+    const ts = sh('tshark', [
+      '-r',
+      file,
+      '-T',
+      'fields',
+      '-E',
+      'occurrence=l',
+      '-e',
+      'ipv6.src',
+      '-e',
+      'ipv6.dst',
+      '-e',
+      'udp.dstport',
+      '-e',
+      'mip6.mhtype',
+      '-e',
+      'icmpv6.type',
+    ])
       .trim()
       .split('\n')
       .map((l) => l.split('\t'));

@@ -51,10 +51,16 @@ describe.skipIf(missing)('smoke lab (netns)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mlab-loss-'));
     const filter = 'icmp6 and ip6[40] == 128';
     // tcpdumpArgs has --immediate-mode: without it the last packets wait in a kernel block at SIGINT.
-    const capA = lab.node('cn').spawn([...tcpdumpArgs(cnEnd.iface, `${dir}/tx.pcap`), filter], { stderrFile: `${dir}/tx.err` });
-    const capB = lab.node('r1').spawn([...tcpdumpArgs(routerEnd.iface, `${dir}/rx.pcap`), filter], { stderrFile: `${dir}/rx.err` });
+    const capA = lab
+      .node('cn')
+      .spawn([...tcpdumpArgs(cnEnd.iface, `${dir}/tx.pcap`), filter], { stderrFile: `${dir}/tx.err` });
+    const capB = lab
+      .node('r1')
+      .spawn([...tcpdumpArgs(routerEnd.iface, `${dir}/rx.pcap`), filter], { stderrFile: `${dir}/rx.err` });
     await new Promise((r) => setTimeout(r, 1000));
-    await lab.node('cn').exec(['ping', '-6', '-c', '1000', '-i', '0.005', '-q', addr], { reject: false, timeoutMs: 60_000 });
+    await lab
+      .node('cn')
+      .exec(['ping', '-6', '-c', '1000', '-i', '0.005', '-q', addr], { reject: false, timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 500));
     capA.kill('SIGINT');
     capB.kill('SIGINT');
@@ -70,7 +76,8 @@ describe.skipIf(missing)('smoke lab (netns)', () => {
   it('detach is a carrier loss; attach to ap2 brings a new address from ap2 by SLAAC', async () => {
     const ap2 = lab.lab.aps.find((a) => a.name === 'ap2')!;
     const prefix = ap2.prefix.split('::/')[0]!;
-    const carrier = async () => (await lab.node('mn').exec(['cat', '/sys/class/net/wlan0/carrier'], { reject: false })).stdout.trim();
+    const carrier = async () =>
+      (await lab.node('mn').exec(['cat', '/sys/class/net/wlan0/carrier'], { reject: false })).stdout.trim();
     expect(await carrier()).toBe('1');
     await lab.l2.detach('mn');
     expect(await carrier()).not.toBe('1');
@@ -116,10 +123,14 @@ describe.skipIf(missing)('smoke lab run (netns)', () => {
     expect(pcaps.length).toBe(lab.lab.capture.length);
     for (const f of pcaps) {
       const file = path.join(out, 'pcap', f);
-      const bad = execFileSync('tshark', ['-r', file, '-Y', '_ws.malformed || _ws.expert.severity == error', '-T', 'fields', '-e', 'frame.number'], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const bad = execFileSync(
+        'tshark',
+        ['-r', file, '-Y', '_ws.malformed || _ws.expert.severity == error', '-T', 'fields', '-e', 'frame.number'],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       expect(bad.trim(), `${f}: malformed or error frames`).toBe('');
       const d = decodeFrames(await readCapture(file));
       expect(d.stats.malformed, f).toBe(0);

@@ -35,13 +35,18 @@ const RATE = 200;
 
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8' });
 
-function start(ns: string, args: string[]): { child: ChildProcess; out: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+function start(
+  ns: string,
+  args: string[],
+): { child: ChildProcess; out: Promise<{ code: number | null; stdout: string; stderr: string }> } {
   const child = spawn('ip', ['netns', 'exec', ns, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d));
   child.stderr!.on('data', (d: Buffer) => (stderr += d));
-  const out = new Promise<{ code: number | null; stdout: string; stderr: string }>((r) => child.on('exit', (code) => r({ code, stdout, stderr })));
+  const out = new Promise<{ code: number | null; stdout: string; stderr: string }>((r) =>
+    child.on('exit', (code) => r({ code, stdout, stderr })),
+  );
   return { child, out };
 }
 
@@ -70,7 +75,14 @@ async function run(name: string, during: (t0: bigint) => Promise<void>) {
   const t0 = realtimeNs();
   // Real-time round-robin priority keeps other work on a busy machine (CI, parallel tests) from
   // starving the sender for tens of ms; it sleeps between packets, so it cannot hog a core.
-  const sender = start(NS_S, ['chrt', '-r', '10', 'node', MAIN, ...udpSendArgs({ flowId: 1, to: A_R, port: 9000, ratePps: RATE, sizeBytes: 100, durationMs: 2000 })]);
+  const sender = start(NS_S, [
+    'chrt',
+    '-r',
+    '10',
+    'node',
+    MAIN,
+    ...udpSendArgs({ flowId: 1, to: A_R, port: 9000, ratePps: RATE, sizeBytes: 100, durationMs: 2000 }),
+  ]);
   await during(t0);
   const s = await sender.out;
   expect(s.code, s.stderr).toBe(0);
@@ -91,13 +103,37 @@ async function run(name: string, during: (t0: bigint) => Promise<void>) {
 describe.skipIf(skip)('traffic over a veth, measured from the pcap', () => {
   beforeAll(() => {
     // Compile the traffic tool alone (what `npm run build` puts in dist/traffic/), independent of others' work in progress.
-    execFileSync('npx', ['tsc', '--outDir', join(dir, 'build'), '--rootDir', join(ROOT, 'src'), '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--strict', '--skipLibCheck', '--types', 'node', join(ROOT, 'src/traffic/main.ts')], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(
+      'npx',
+      [
+        'tsc',
+        '--outDir',
+        join(dir, 'build'),
+        '--rootDir',
+        join(ROOT, 'src'),
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--strict',
+        '--skipLibCheck',
+        '--types',
+        'node',
+        join(ROOT, 'src/traffic/main.ts'),
+      ],
+      { cwd: ROOT, stdio: 'pipe' },
+    );
     sh('ip', ['netns', 'add', NS_S]);
     sh('ip', ['netns', 'add', NS_R]);
     sh('ip', ['-n', NS_S, 'link', 'add', IF_S, 'type', 'veth', 'peer', 'name', IF_R, 'netns', NS_R]);
     sh('ip', ['-n', NS_S, 'addr', 'add', `${A_S}/64`, 'dev', IF_S, 'nodad']);
     sh('ip', ['-n', NS_R, 'addr', 'add', `${A_R}/64`, 'dev', IF_R, 'nodad']);
-    for (const [ns, i] of [[NS_S, IF_S], [NS_R, IF_R]] as const) {
+    for (const [ns, i] of [
+      [NS_S, IF_S],
+      [NS_R, IF_R],
+    ] as const) {
       sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
       sh('ip', ['-n', ns, 'link', 'set', i, 'up']);
     }
@@ -132,7 +168,9 @@ describe.skipIf(skip)('traffic over a veth, measured from the pcap', () => {
     const last = r.arrivals.at(-1)!.recvNs;
     const intr = interruption(r.arrivals, { l2StartNs: first, attachNs: last }, nominalIntervalNs(RATE), last);
     expect(intr.beforeSeq).not.toBeNull();
-    console.log(`clean: sent ${r.summary.sent}, received ${r.stats.received}, largest gap ${Number(intr.gapNs) / 1e6} ms after seq ${intr.beforeSeq}`);
+    console.log(
+      `clean: sent ${r.summary.sent}, received ${r.stats.received}, largest gap ${Number(intr.gapNs) / 1e6} ms after seq ${intr.beforeSeq}`,
+    );
     // A few ms on an idle machine; the bound leaves room for a loaded CI runner's scheduling, and is
     // still an order of magnitude below the 300 ms outage the next test must find.
     expect(Number(intr.interruptionNs) / 1e6).toBeLessThan(30);
@@ -163,7 +201,14 @@ describe.skipIf(skip)('traffic over a veth, measured from the pcap', () => {
     expect(tcDone.code, tcDone.stderr).toBe(0);
     const h = { node: 'r', fromAp: null, toAp: 'r', l2StartNs: downNs, detachNs: downNs, attachNs: upNs };
     const interval = nominalIntervalNs(RATE);
-    const m = measureHandoverFlow(h, r.arrivals, r.stats.lost, new SendTimes(r.arrivals, interval), r.stats.minDelayNs!, { nominalIntervalNs: interval });
+    const m = measureHandoverFlow(
+      h,
+      r.arrivals,
+      r.stats.lost,
+      new SendTimes(r.arrivals, interval),
+      r.stats.minDelayNs!,
+      { nominalIntervalNs: interval },
+    );
     const intrMs = Number(m.interruption.interruptionNs) / 1e6;
     console.log(
       `outage of ${Number(upNs - downNs) / 1e6} ms: interruption ${intrMs} ms, lost ${r.stats.lost.length} (${m.lostSeqs.length} in the window), send errors ${JSON.stringify(r.summary.errors)}`,
@@ -198,8 +243,20 @@ describe.skipIf(skip)('traffic over a veth, measured from the pcap', () => {
         { action: { kind: 'attach', node: 'r', ap: 'ap' }, appliedNs: upNs.toString() },
       ],
     });
-    expect(res.flows[0]).toMatchObject({ sent: r.summary.sent, sentSource: 'summary', lost: r.stats.lost.length, receiverCapture: `r-${IF_R}` });
-    expect(res.handovers[0]).toMatchObject({ node: 'r', lost: r.stats.lost.length, buffered: 0, duplicated: 0, resumed: true, signalling: { messages: 0 } });
+    expect(res.flows[0]).toMatchObject({
+      sent: r.summary.sent,
+      sentSource: 'summary',
+      lost: r.stats.lost.length,
+      receiverCapture: `r-${IF_R}`,
+    });
+    expect(res.handovers[0]).toMatchObject({
+      node: 'r',
+      lost: r.stats.lost.length,
+      buffered: 0,
+      duplicated: 0,
+      resumed: true,
+      signalling: { messages: 0 },
+    });
     expect(res.handovers[0]!.interruptionMs).toBeCloseTo(intrMs, 2);
   });
 });

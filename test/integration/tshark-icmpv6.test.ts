@@ -40,7 +40,13 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { name: 'Router Solicitation + SLLA', m: { type: 'RouterSolicitation', options: [{ type: 'SourceLinkLayerAddress', linkLayerAddress: MAC }] }, src: 'fe80::100', dst: 'ff02::2', hopLimit: 255 },
+  {
+    name: 'Router Solicitation + SLLA',
+    m: { type: 'RouterSolicitation', options: [{ type: 'SourceLinkLayerAddress', linkLayerAddress: MAC }] },
+    src: 'fe80::100',
+    dst: 'ff02::2',
+    hopLimit: 255,
+  },
   {
     name: 'Router Advertisement: H flag, MAP (HMIPv6), HA Information, Advertisement Interval, PIO with R, MTU, SLLA',
     m: {
@@ -67,7 +73,17 @@ const CASES: Case[] = [
     dst: 'ff02::1',
     hopLimit: 255,
   },
-  { name: 'Neighbor Solicitation + SLLA', m: { type: 'NeighborSolicitation', targetAddress: COA, options: [{ type: 'SourceLinkLayerAddress', linkLayerAddress: MAC }] }, src: 'fe80::100', dst: 'ff02::1:ff00:100', hopLimit: 255 },
+  {
+    name: 'Neighbor Solicitation + SLLA',
+    m: {
+      type: 'NeighborSolicitation',
+      targetAddress: COA,
+      options: [{ type: 'SourceLinkLayerAddress', linkLayerAddress: MAC }],
+    },
+    src: 'fe80::100',
+    dst: 'ff02::1:ff00:100',
+    hopLimit: 255,
+  },
   {
     name: 'Unsolicited NA (FMIPv6 UNA) + TLLA + LLA option code 2',
     m: {
@@ -85,12 +101,39 @@ const CASES: Case[] = [
     dst: 'ff02::1',
     hopLimit: 255,
   },
-  { name: 'HAAD Request', m: { type: 'HomeAgentAddressDiscoveryRequest', identifier: 0xabcd, mobileRouterSupport: false }, src: COA, dst: '2001:db8:1:0:fdff:ffff:ffff:fffe' },
-  { name: 'HAAD Reply', m: { type: 'HomeAgentAddressDiscoveryReply', identifier: 0xabcd, mobileRouterSupport: false, homeAgentAddresses: [HA, '2001:db8:1::2'] }, src: HA, dst: COA },
-  { name: 'Mobile Prefix Solicitation with HAO', m: { type: 'MobilePrefixSolicitation', identifier: 0x4242 }, src: COA, dst: HA, hao: HOA },
+  {
+    name: 'HAAD Request',
+    m: { type: 'HomeAgentAddressDiscoveryRequest', identifier: 0xabcd, mobileRouterSupport: false },
+    src: COA,
+    dst: '2001:db8:1:0:fdff:ffff:ffff:fffe',
+  },
+  {
+    name: 'HAAD Reply',
+    m: {
+      type: 'HomeAgentAddressDiscoveryReply',
+      identifier: 0xabcd,
+      mobileRouterSupport: false,
+      homeAgentAddresses: [HA, '2001:db8:1::2'],
+    },
+    src: HA,
+    dst: COA,
+  },
+  {
+    name: 'Mobile Prefix Solicitation with HAO',
+    m: { type: 'MobilePrefixSolicitation', identifier: 0x4242 },
+    src: COA,
+    dst: HA,
+    hao: HOA,
+  },
   {
     name: 'Mobile Prefix Advertisement with RH2',
-    m: { type: 'MobilePrefixAdvertisement', identifier: 0x4242, managedAddressConfiguration: true, otherConfiguration: false, options: [PIO] },
+    m: {
+      type: 'MobilePrefixAdvertisement',
+      identifier: 0x4242,
+      managedAddressConfiguration: true,
+      otherConfiguration: false,
+      options: [PIO],
+    },
     src: HA,
     dst: COA,
     rh2: HOA,
@@ -128,11 +171,23 @@ const CASES: Case[] = [
   },
   {
     name: 'Parameter Problem code 2 (unrecognized option: a kernel without MIPv6 answering an HAO)',
-    m: { type: 'ParameterProblem', code: 2, pointer: 46, invokingPacket: b('6000000000203c4020010db800020000000000000000010020010db80001000000000000000000013a0201020000c91020010db8000100000000000000000100') },
+    m: {
+      type: 'ParameterProblem',
+      code: 2,
+      pointer: 46,
+      invokingPacket: b(
+        '6000000000203c4020010db800020000000000000000010020010db80001000000000000000000013a0201020000c91020010db8000100000000000000000100',
+      ),
+    },
     src: HA,
     dst: COA,
   },
-  { name: 'Echo Request', m: { type: 'EchoRequest', identifier: 7, sequenceNumber: 1, data: b('0102030405') }, src: COA, dst: HA },
+  {
+    name: 'Echo Request',
+    m: { type: 'EchoRequest', identifier: 7, sequenceNumber: 1, data: b('0102030405') },
+    src: COA,
+    dst: HA,
+  },
 ];
 
 const reason = skipReason({ tools: ['tshark'] });
@@ -142,13 +197,22 @@ describe.skipIf(reason)('tshark 4.0 reads every ICMPv6 message we encode', () =>
     const extensions: ExtensionHeaderInput[] = [];
     if (c.rh2) extensions.push({ kind: 'Routing', routingType: 2, segmentsLeft: 1, homeAddress: c.rh2 });
     if (c.hao) extensions.push({ kind: 'DestinationOptions', options: [{ type: 'HomeAddress', homeAddress: c.hao }] });
-    const packet = buildIpv6Packet({ src: c.src, dst: c.dst, hopLimit: c.hopLimit ?? 64, extensions, upper: { nextHeader: 58, encode: () => icmpv6.encode(c.m) } });
+    const packet = buildIpv6Packet({
+      src: c.src,
+      dst: c.dst,
+      hopLimit: c.hopLimit ?? 64,
+      extensions,
+      upper: { nextHeader: 58, encode: () => icmpv6.encode(c.m) },
+    });
     return { c, packet };
   });
   let frames: Record<string, string[]>[] = [];
 
   test('tshark decodes one frame per packet', () => {
-    frames = tsharkFields(built.map((x) => x.packet), [...ICMPV6_FIELDS, ...FRAME_CHECK_FIELDS]);
+    frames = tsharkFields(
+      built.map((x) => x.packet),
+      [...ICMPV6_FIELDS, ...FRAME_CHECK_FIELDS],
+    );
     expect(frames.length).toBe(CASES.length);
   });
 
@@ -166,8 +230,10 @@ describe.skipIf(reason)('tshark 4.0 reads every ICMPv6 message we encode', () =>
       if (c.m.type === 'ParameterProblem') {
         // tshark dissects the invoking packet too; only the outer message is compared here.
         for (const k of Object.keys(expected)) if (k.startsWith('icmpv6.opt')) delete expected[k];
-        for (const k of ['icmpv6.type', 'icmpv6.code', 'icmpv6.checksum', 'icmpv6.checksum.status']) expected[k] = [expected[k]![0]!];
-        for (const k of ['icmpv6.type', 'icmpv6.code', 'icmpv6.checksum', 'icmpv6.checksum.status']) frame[k] = frame[k]!.slice(0, 1);
+        for (const k of ['icmpv6.type', 'icmpv6.code', 'icmpv6.checksum', 'icmpv6.checksum.status'])
+          expected[k] = [expected[k]![0]!];
+        for (const k of ['icmpv6.type', 'icmpv6.code', 'icmpv6.checksum', 'icmpv6.checksum.status'])
+          frame[k] = frame[k]!.slice(0, 1);
       }
       expect(compareFields(frame, expected)).toEqual([]);
       expect(frameErrors(frame)).toEqual([]);

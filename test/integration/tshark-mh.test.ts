@@ -45,18 +45,60 @@ const RH2 = { dst: COA, rh2: HOA };
 const CASES: Case[] = [
   { name: 'BRR', m: { type: 'BindingRefreshRequest', options: [] }, src: CN, ...RH2 },
   { name: 'HoTI', m: { type: 'HomeTestInit', homeInitCookie: b('1122334455667788'), options: [] }, src: HOA, dst: CN },
-  { name: 'CoTI', m: { type: 'CareOfTestInit', careOfInitCookie: b('8877665544332211'), options: [] }, src: COA, dst: CN },
-  { name: 'HoT', m: { type: 'HomeTest', homeNonceIndex: 7, homeInitCookie: b('1122334455667788'), homeKeygenToken: b('a1a2a3a4a5a6a7a8'), options: [] }, src: CN, dst: HOA },
-  { name: 'CoT', m: { type: 'CareOfTest', careOfNonceIndex: 9, careOfInitCookie: b('8877665544332211'), careOfKeygenToken: b('b1b2b3b4b5b6b7b8'), options: [] }, src: CN, dst: COA },
+  {
+    name: 'CoTI',
+    m: { type: 'CareOfTestInit', careOfInitCookie: b('8877665544332211'), options: [] },
+    src: COA,
+    dst: CN,
+  },
+  {
+    name: 'HoT',
+    m: {
+      type: 'HomeTest',
+      homeNonceIndex: 7,
+      homeInitCookie: b('1122334455667788'),
+      homeKeygenToken: b('a1a2a3a4a5a6a7a8'),
+      options: [],
+    },
+    src: CN,
+    dst: HOA,
+  },
+  {
+    name: 'CoT',
+    m: {
+      type: 'CareOfTest',
+      careOfNonceIndex: 9,
+      careOfInitCookie: b('8877665544332211'),
+      careOfKeygenToken: b('b1b2b3b4b5b6b7b8'),
+      options: [],
+    },
+    src: CN,
+    dst: COA,
+  },
   {
     name: 'BU home registration + ACoA',
-    m: bindingUpdate({ sequenceNumber: 1000, acknowledge: true, homeRegistration: true, keyManagementCompatibility: true, lifetime: 100, options: [{ type: 'AlternateCareOfAddress', alternateCareOfAddress: COA }] }),
+    m: bindingUpdate({
+      sequenceNumber: 1000,
+      acknowledge: true,
+      homeRegistration: true,
+      keyManagementCompatibility: true,
+      lifetime: 100,
+      options: [{ type: 'AlternateCareOfAddress', alternateCareOfAddress: COA }],
+    }),
     dst: HA,
     ...HAO,
   },
   {
     name: 'BU to CN + Nonce Indices + BAD',
-    m: bindingUpdate({ sequenceNumber: 1001, acknowledge: true, lifetime: 105, options: [{ type: 'NonceIndices', homeNonceIndex: 7, careOfNonceIndex: 9 }, { type: 'BindingAuthorizationData', authenticator: b('c0c1c2c3c4c5c6c7c8c9cacb') }] }),
+    m: bindingUpdate({
+      sequenceNumber: 1001,
+      acknowledge: true,
+      lifetime: 105,
+      options: [
+        { type: 'NonceIndices', homeNonceIndex: 7, careOfNonceIndex: 9 },
+        { type: 'BindingAuthorizationData', authenticator: b('c0c1c2c3c4c5c6c7c8c9cacb') },
+      ],
+    }),
     dst: CN,
     ...HAO,
   },
@@ -77,7 +119,12 @@ const CASES: Case[] = [
       options: [
         naiIdentifier('mn1@example.com'),
         { type: 'MobilityMessageReplayProtection', timestamp: 0x6553f10080000000n },
-        { type: 'MobilityMessageAuthentication', subtype: 1, mobilitySpi: 0x1234, authenticationData: b('d0d1d2d3d4d5d6d7d8d9dadb') },
+        {
+          type: 'MobilityMessageAuthentication',
+          subtype: 1,
+          mobilitySpi: 0x1234,
+          authenticationData: b('d0d1d2d3d4d5d6d7d8d9dadb'),
+        },
       ],
     }),
     dst: HA,
@@ -85,13 +132,27 @@ const CASES: Case[] = [
   },
   {
     name: 'BA + BRA (RH2)',
-    m: bindingAcknowledgement({ status: 0, keyManagementCompatibility: true, sequenceNumber: 1000, lifetime: 100, options: [{ type: 'BindingRefreshAdvice', refreshInterval: 90 }] }),
+    m: bindingAcknowledgement({
+      status: 0,
+      keyManagementCompatibility: true,
+      sequenceNumber: 1000,
+      lifetime: 100,
+      options: [{ type: 'BindingRefreshAdvice', refreshInterval: 90 }],
+    }),
     src: HA,
     ...RH2,
   },
   {
     name: 'BA rejected 135, R T B flags + BAD',
-    m: bindingAcknowledgement({ status: 135, mobileRouter: true, tlvHeaderFormat: true, bulkBindingUpdate: true, sequenceNumber: 17, lifetime: 0, options: [{ type: 'BindingAuthorizationData', authenticator: b('000102030405060708090a0b') }] }),
+    m: bindingAcknowledgement({
+      status: 135,
+      mobileRouter: true,
+      tlvHeaderFormat: true,
+      bulkBindingUpdate: true,
+      sequenceNumber: 17,
+      lifetime: 0,
+      options: [{ type: 'BindingAuthorizationData', authenticator: b('000102030405060708090a0b') }],
+    }),
     src: CN,
     ...RH2,
   },
@@ -116,19 +177,44 @@ const CASES: Case[] = [
   },
   {
     name: 'PBA accepted',
-    m: proxyBindingAcknowledgement({ status: 0, sequenceNumber: 42, lifetime: 900, options: [naiIdentifier('mn@lma.example'), HNP, { type: 'HandoffIndicator', handoffIndicator: 1 }, { type: 'AccessTechnologyType', accessTechnologyType: 4 }] }),
+    m: proxyBindingAcknowledgement({
+      status: 0,
+      sequenceNumber: 42,
+      lifetime: 900,
+      options: [
+        naiIdentifier('mn@lma.example'),
+        HNP,
+        { type: 'HandoffIndicator', handoffIndicator: 1 },
+        { type: 'AccessTechnologyType', accessTechnologyType: 4 },
+      ],
+    }),
     src: LMA,
     dst: MAG,
   },
   {
     name: 'PBA rejected 157 with Timestamp',
-    m: proxyBindingAcknowledgement({ status: 157, sequenceNumber: 43, lifetime: 0, options: [naiIdentifier('mn@lma.example'), { type: 'Timestamp', timestamp: 0x00006553f1008000n }] }),
+    m: proxyBindingAcknowledgement({
+      status: 157,
+      sequenceNumber: 43,
+      lifetime: 0,
+      options: [naiIdentifier('mn@lma.example'), { type: 'Timestamp', timestamp: 0x00006553f1008000n }],
+    }),
     src: LMA,
     dst: MAG,
   },
   {
     name: 'PBU + Transient Binding (RFC 6058; undecoded by Wireshark 4.0)',
-    m: proxyBindingUpdate({ sequenceNumber: 44, lifetime: 900, options: [naiIdentifier('mn@tb'), HNP, { type: 'HandoffIndicator', handoffIndicator: 3 }, { type: 'AccessTechnologyType', accessTechnologyType: 4 }, { type: 'TransientBinding', latePathSwitch: true, lifetime: 20 }] }),
+    m: proxyBindingUpdate({
+      sequenceNumber: 44,
+      lifetime: 900,
+      options: [
+        naiIdentifier('mn@tb'),
+        HNP,
+        { type: 'HandoffIndicator', handoffIndicator: 3 },
+        { type: 'AccessTechnologyType', accessTechnologyType: 4 },
+        { type: 'TransientBinding', latePathSwitch: true, lifetime: 20 },
+      ],
+    }),
     src: MAG,
     dst: LMA,
   },
@@ -151,7 +237,19 @@ const CASES: Case[] = [
     src: COA,
     dst: PAR,
   },
-  { name: 'FBack', m: { type: 'FastBindingAcknowledgement', status: 1, keyManagementCompatibility: true, sequenceNumber: 77, lifetime: 10, options: [] }, src: PAR, dst: COA },
+  {
+    name: 'FBack',
+    m: {
+      type: 'FastBindingAcknowledgement',
+      status: 1,
+      keyManagementCompatibility: true,
+      sequenceNumber: 77,
+      lifetime: 10,
+      options: [],
+    },
+    src: PAR,
+    dst: COA,
+  },
   {
     name: 'HI predictive (S=1, U=1)',
     m: {
@@ -186,13 +284,32 @@ const CASES: Case[] = [
         { type: 'LocalMobilityAnchorAddress', optionCode: 1, address: LMA },
         { type: 'LocalMobilityAnchorAddress', optionCode: 2, address: '192.0.2.1' },
         { type: 'MobileNodeLinkLocalAddressInterfaceIdentifier', interfaceIdentifier: b('00000000000000ab') },
-        { type: 'ContextRequest', requests: [{ requestType: 22, requestOption: Buffer.alloc(0) }, { requestType: 24, requestOption: Buffer.alloc(0) }] },
+        {
+          type: 'ContextRequest',
+          requests: [
+            { requestType: 22, requestOption: Buffer.alloc(0) },
+            { requestType: 24, requestOption: Buffer.alloc(0) },
+          ],
+        },
       ],
     },
     src: MAG,
     dst: '2001:db8:c::1',
   },
-  { name: 'HAck code 2', m: { type: 'HandoverAcknowledge', sequenceNumber: 555, flags: 0, code: 2, options: [{ type: 'MobilityHeaderIpv6AddressPrefix', optionCode: 2, prefixLength: 128, address: '2001:db8:3::200' }] }, src: NAR, dst: PAR },
+  {
+    name: 'HAck code 2',
+    m: {
+      type: 'HandoverAcknowledge',
+      sequenceNumber: 555,
+      flags: 0,
+      code: 2,
+      options: [
+        { type: 'MobilityHeaderIpv6AddressPrefix', optionCode: 2, prefixLength: 128, address: '2001:db8:3::200' },
+      ],
+    },
+    src: NAR,
+    dst: PAR,
+  },
 ];
 
 const reason = skipReason({ tools: ['tshark'] });
@@ -202,14 +319,28 @@ describe.skipIf(reason)('tshark 4.0 reads every Mobility Header we encode', () =
     const extensions: ExtensionHeaderInput[] = [];
     if (c.rh2) extensions.push({ kind: 'Routing', routingType: 2, segmentsLeft: 1, homeAddress: c.rh2 });
     if (c.hao) extensions.push({ kind: 'DestinationOptions', options: [{ type: 'HomeAddress', homeAddress: c.hao }] });
-    const packet = buildIpv6Packet({ src: c.src, dst: c.dst, extensions, upper: { nextHeader: 135, encode: () => mh.encode(c.m) } });
+    const packet = buildIpv6Packet({
+      src: c.src,
+      dst: c.dst,
+      extensions,
+      upper: { nextHeader: 135, encode: () => mh.encode(c.m) },
+    });
     return { c, packet };
   });
-  const fields = [...MH_FIELDS, ...FRAME_CHECK_FIELDS, 'ipv6.opt.mipv6.home_address', 'ipv6.routing.mipv6.home_address', 'ipv6.routing.segleft'];
+  const fields = [
+    ...MH_FIELDS,
+    ...FRAME_CHECK_FIELDS,
+    'ipv6.opt.mipv6.home_address',
+    'ipv6.routing.mipv6.home_address',
+    'ipv6.routing.segleft',
+  ];
   let frames: Record<string, string[]>[] = [];
 
   test('tshark decodes one frame per packet', () => {
-    frames = tsharkFields(built.map((x) => x.packet), fields);
+    frames = tsharkFields(
+      built.map((x) => x.packet),
+      fields,
+    );
     expect(frames.length).toBe(CASES.length);
   });
 

@@ -62,7 +62,10 @@ export class LineProcess {
     const seen = this.lines.find(pred);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no matching line within ${timeoutMs} ms; got ${JSON.stringify(this.lines)}`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`no matching line within ${timeoutMs} ms; got ${JSON.stringify(this.lines)}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         pred,
         resolve: (l) => {
@@ -81,9 +84,13 @@ export class LineProcess {
 }
 
 function inNs(ns: string, script: string, args: string[]): LineProcess {
-  return new LineProcess(spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script, '--', ...args]) as ChildProcessWithoutNullStreams);
+  return new LineProcess(
+    spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', script, '--', ...args]) as ChildProcessWithoutNullStreams,
+  );
 }
 
 export const echoServer = (ns: string, addr: string, port: number) => inNs(ns, ECHO_SERVER, [addr, String(port)]);
-export const lineClient = (ns: string, local: string, addr: string, port: number) => inNs(ns, LINE_CLIENT, [local, addr, String(port)]);
-export const udpOneShot = (ns: string, local: string, addr: string, port: number, text: string) => inNs(ns, UDP_ONESHOT, [local, addr, String(port), text]);
+export const lineClient = (ns: string, local: string, addr: string, port: number) =>
+  inNs(ns, LINE_CLIENT, [local, addr, String(port)]);
+export const udpOneShot = (ns: string, local: string, addr: string, port: number, text: string) =>
+  inNs(ns, UDP_ONESHOT, [local, addr, String(port), text]);

@@ -11,7 +11,8 @@ export function leftovers(lab: string): string[] {
   const mounts = readFileSync('/proc/self/mounts', 'utf8');
   for (const l of mounts.split('\n')) if (l.includes(`/run/netns/mlab-${lab}-`)) out.push(`mount ${l.split(' ')[1]}`);
   const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  for (const l of ps.split('\n')) if (l.includes(`/${lab}/`) || l.includes(`mlab-${lab}-`)) out.push(`process ${l.trim()}`);
+  for (const l of ps.split('\n'))
+    if (l.includes(`/${lab}/`) || l.includes(`mlab-${lab}-`)) out.push(`process ${l.trim()}`);
   if (existsSync(labStateDir(lab))) out.push(`state ${labStateDir(lab)}`);
   // Links: every interface of ours lives in a lab namespace; the host namespace must hold none.
   const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });

@@ -26,7 +26,12 @@ export const MN_NAI = 'mn@mipv6.lab';
 export const MN_SPI = 1000;
 export const MN_KEY = Buffer.from('6d6970763620686f6d65206b65792031', 'hex');
 /** The victim-less second node: known to the HA, never attached. */
-export const MN2 = { nai: 'mn2@mipv6.lab', homeAddress: 'fd00:6:6:100::200', spi: 1001, key: Buffer.from('6d6970763620686f6d65206b65792032', 'hex') };
+export const MN2 = {
+  nai: 'mn2@mipv6.lab',
+  homeAddress: 'fd00:6:6:100::200',
+  spi: 1001,
+  key: Buffer.from('6d6970763620686f6d65206b65792032', 'hex'),
+};
 
 export const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -42,11 +47,15 @@ export async function upMipv6Lab(prefix: string): Promise<{ lab: StartedLab; out
       ha.mobileNodes.push({ ...MN2, key: MN2.key.toString('hex') });
       return { ...n, agent: { ...n.agent, 'home-agent': ha } };
     }
-    if (n.name === 'mn') return { ...n, agent: { ...n.agent, 'mobile-node': { ...(n.agent['mobile-node'] as object), lifetimeS: 600 } } };
+    if (n.name === 'mn')
+      return { ...n, agent: { ...n.agent, 'mobile-node': { ...(n.agent['mobile-node'] as object), lifetimeS: 600 } } };
     return n;
   });
   const outDir = mkdtempSync(path.join(tmpdir(), `mlab-${prefix}-`));
-  const lab = await Lab.up({ ...resolved, nodes, scenario: [], traffic: [], expectations: [] }, { name: uniqueLabName(prefix), outDir });
+  const lab = await Lab.up(
+    { ...resolved, nodes, scenario: [], traffic: [], expectations: [] },
+    { name: uniqueLabName(prefix), outDir },
+  );
   return { lab, outDir };
 }
 
@@ -67,7 +76,9 @@ export interface HomeAgentView {
 }
 
 /** The home agent role's state; rejects when the agent does not answer (it died). */
-export async function homeAgentStatus(lab: StartedLab): Promise<{ view: HomeAgentView; counters: Record<string, Record<string, number>> }> {
+export async function homeAgentStatus(
+  lab: StartedLab,
+): Promise<{ view: HomeAgentView; counters: Record<string, Record<string, number>> }> {
   const r = await sendControl(controlSocketPath(lab.name, 'ha'), { op: 'status' });
   if (!r.ok || !('status' in r) || !r.status) throw new Error(`ha status: ${JSON.stringify(r)}`);
   return { view: r.status.state['home-agent'] as HomeAgentView, counters: r.status.counters };
@@ -81,7 +92,11 @@ export function bindingOf(v: HomeAgentView, hoa = MN_HOA): Omit<BindingCacheView
   return rest;
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe().catch(() => undefined);
@@ -122,15 +137,28 @@ export function buildBindingUpdatePacket(s: BuSpec): Buffer {
     lifetime: Math.floor(s.lifetimeS / 4),
     acknowledge: true,
     homeRegistration: true,
-    options: [mh.naiIdentifier(s.nai), { type: 'MobilityMessageReplayProtection', timestamp: ntpTimestampFromUnixMs(s.timestampMs ?? Date.now()) }],
+    options: [
+      mh.naiIdentifier(s.nai),
+      { type: 'MobilityMessageReplayProtection', timestamp: ntpTimestampFromUnixMs(s.timestampMs ?? Date.now()) },
+    ],
   });
-  const sealed = sealWithMnHa(bu, { spi: s.spi, key: s.key }, s.src, s.homeAddress, { src: s.homeAddress, dst: HA_ADDRESS });
+  const sealed = sealWithMnHa(bu, { spi: s.spi, key: s.key }, s.src, s.homeAddress, {
+    src: s.homeAddress,
+    dst: HA_ADDRESS,
+  });
   return buildMobilityPacket({ src: s.src, dst: HA_ADDRESS, homeAddress: s.homeAddress, mh: sealed.bytes });
 }
 
 /** Sends whole IPv6 packets from inside a lab node (header-included raw socket in its namespace). */
-export function packetSender(lab: StartedLab, node: string): { send(packet: Buffer, dst: string): boolean; close(): void } {
-  const sock = native.openRaw6Socket({ protocol: 255, headerIncluded: true, netns: `/run/netns/${nodeNetns(lab.name, node)}` });
+export function packetSender(
+  lab: StartedLab,
+  node: string,
+): { send(packet: Buffer, dst: string): boolean; close(): void } {
+  const sock = native.openRaw6Socket({
+    protocol: 255,
+    headerIncluded: true,
+    netns: `/run/netns/${nodeNetns(lab.name, node)}`,
+  });
   return {
     send: (packet, dst) => {
       try {
@@ -159,7 +187,12 @@ const PACKET_OUTGOING = 4;
 /** AF_PACKET on the HA's core interface: every Mobility Header going in or out, decoded. */
 export function tapHomeAgent(lab: StartedLab, ifname = 'eth1'): { seen: SeenMobilityHeader[]; close(): void } {
   const seen: SeenMobilityHeader[] = [];
-  const sock: PacketSocket = native.openPacketSocket({ ifname, protocol: 0x0003 /* ETH_P_ALL: only these taps see frames sent (packet(7)) */, ignoreOutgoing: false, netns: `/run/netns/${nodeNetns(lab.name, 'ha')}` });
+  const sock: PacketSocket = native.openPacketSocket({
+    ifname,
+    protocol: 0x0003 /* ETH_P_ALL: only these taps see frames sent (packet(7)) */,
+    ignoreOutgoing: false,
+    netns: `/run/netns/${nodeNetns(lab.name, 'ha')}`,
+  });
   const onFrame = (f: Frame) => {
     if (f.data.length < 54 || f.data.readUInt16BE(12) !== 0x86dd) return;
     const w = walkIpv6(f.data, 14);
@@ -179,12 +212,19 @@ export function tapHomeAgent(lab: StartedLab, ifname = 'eth1'): { seen: SeenMobi
       atMs: Date.now(),
     });
   };
-  sock.start((frames) => frames.forEach(onFrame), () => {});
+  sock.start(
+    (frames) => frames.forEach(onFrame),
+    () => {},
+  );
   return { seen, close: () => sock.close() };
 }
 
 /** BA statuses the HA sent since `from` (index into seen), to `dst`. */
-export function acksTo(seen: SeenMobilityHeader[], from: number, dst: string): { status: number; sequenceNumber: number }[] {
+export function acksTo(
+  seen: SeenMobilityHeader[],
+  from: number,
+  dst: string,
+): { status: number; sequenceNumber: number }[] {
   return seen
     .slice(from)
     .filter((s) => s.direction === 'out' && s.dst === dst && s.message.type === 'BindingAcknowledgement')
@@ -196,6 +236,8 @@ export function acksTo(seen: SeenMobilityHeader[], from: number, dst: string): {
 
 /** cn pings mn's home address: true when every echo comes back (through the HA's tunnel both ways). */
 export async function cnReachesMn(lab: StartedLab, count = 5): Promise<{ ok: boolean; output: string }> {
-  const r = await lab.node('cn').exec(['ping', '-6', '-n', '-c', String(count), '-i', '0.2', '-W', '2', MN_HOA], { reject: false });
+  const r = await lab
+    .node('cn')
+    .exec(['ping', '-6', '-n', '-c', String(count), '-i', '0.2', '-W', '2', MN_HOA], { reject: false });
   return { ok: r.exitCode === 0, output: r.stdout + r.stderr };
 }

@@ -67,7 +67,9 @@ function mobilityOption(x: Fields, o: MobilityOption): void {
       break;
     case 'MobilityMessageAuthentication':
       // Wireshark 4.0 shows Authentication Data 2 bytes short.
-      x.add('mip6.auth.subtype', o.subtype).add('mip6.auth.mobility_spi', o.mobilitySpi).add('mip6.auth.auth_data', hex(o.authenticationData.subarray(0, -2)));
+      x.add('mip6.auth.subtype', o.subtype)
+        .add('mip6.auth.mobility_spi', o.mobilitySpi)
+        .add('mip6.auth.auth_data', hex(o.authenticationData.subarray(0, -2)));
       break;
     case 'BindingAuthorizationDataForFmipv6':
       // Observed with tshark 4.0.17 (as for AUTH): the authenticator is shown 2 bytes short,
@@ -91,13 +93,19 @@ function mobilityOption(x: Fields, o: MobilityOption): void {
       x.add('mip6.lila_lla', o.linkLocalAddress);
       break;
     case 'MobilityHeaderIpv6AddressPrefix':
-      x.add('mip6.mhipv6ap.opt_code', o.optionCode).add('mip6.mhipv6ap.len', o.prefixLength).add('mip6.mhipv6ap.ipv6_address', o.address);
+      x.add('mip6.mhipv6ap.opt_code', o.optionCode)
+        .add('mip6.mhipv6ap.len', o.prefixLength)
+        .add('mip6.mhipv6ap.ipv6_address', o.address);
       break;
     case 'ContextRequest':
-      for (const r of o.requests) x.add('mip6.cr.req_type', r.requestType).add('mip6.cr.req_length', r.requestOption.length);
+      for (const r of o.requests)
+        x.add('mip6.cr.req_type', r.requestType).add('mip6.cr.req_length', r.requestOption.length);
       break;
     case 'LocalMobilityAnchorAddress':
-      x.add('mip6.lmaa.opt_code', o.optionCode).add(o.optionCode === 1 ? 'mip6.lmaa.ipv6' : 'mip6.lmaa.ipv4', o.address);
+      x.add('mip6.lmaa.opt_code', o.optionCode).add(
+        o.optionCode === 1 ? 'mip6.lmaa.ipv6' : 'mip6.lmaa.ipv4',
+        o.address,
+      );
       break;
     case 'MobileNodeLinkLocalAddressInterfaceIdentifier':
     case 'TransientBinding':
@@ -110,7 +118,11 @@ function mobilityOption(x: Fields, o: MobilityOption): void {
 
 /** Fields tshark should show for a Mobility Header we encoded with checksum `checksum` and `length` bytes. */
 export function mobilityHeaderFields(m: MobilityMessage, checksum: number, length: number): FieldExpectations {
-  const x = new Fields().add('mip6.proto', 59).add('mip6.hlen', length / 8 - 1).add('mip6.mhtype', mhTypeOf(m)).add('mip6.csum', checksum);
+  const x = new Fields()
+    .add('mip6.proto', 59)
+    .add('mip6.hlen', length / 8 - 1)
+    .add('mip6.mhtype', mhTypeOf(m))
+    .add('mip6.csum', checksum);
   switch (m.type) {
     case 'HomeTestInit':
       x.add('mip6.hoti.cookie', u64(m.homeInitCookie));
@@ -119,11 +131,15 @@ export function mobilityHeaderFields(m: MobilityMessage, checksum: number, lengt
       x.add('mip6.coti.cookie', u64(m.careOfInitCookie));
       break;
     case 'HomeTest':
-      x.add('mip6.hot.nindex', m.homeNonceIndex).add('mip6.hot.cookie', u64(m.homeInitCookie)).add('mip6.hot.token', u64(m.homeKeygenToken));
+      x.add('mip6.hot.nindex', m.homeNonceIndex)
+        .add('mip6.hot.cookie', u64(m.homeInitCookie))
+        .add('mip6.hot.token', u64(m.homeKeygenToken));
       break;
     case 'CareOfTest':
       // Wireshark 4.0 shows the CoT keygen token is shown under mip6.hot.token.
-      x.add('mip6.cot.nindex', m.careOfNonceIndex).add('mip6.cot.cookie', u64(m.careOfInitCookie)).add('mip6.hot.token', u64(m.careOfKeygenToken));
+      x.add('mip6.cot.nindex', m.careOfNonceIndex)
+        .add('mip6.cot.cookie', u64(m.careOfInitCookie))
+        .add('mip6.hot.token', u64(m.careOfKeygenToken));
       break;
     case 'BindingUpdate':
       x.add('mip6.bu.seqnr', m.sequenceNumber)
@@ -161,11 +177,17 @@ export function mobilityHeaderFields(m: MobilityMessage, checksum: number, lengt
         .add('mip6.fbu.lifetime', m.lifetime);
       break;
     case 'FastBindingAcknowledgement':
-      x.add('mip6.fback.status', m.status).add('mip6.fback.k_flag', m.keyManagementCompatibility).add('mip6.fback.seqnr', m.sequenceNumber).add('mip6.fback.lifetime', m.lifetime);
+      x.add('mip6.fback.status', m.status)
+        .add('mip6.fback.k_flag', m.keyManagementCompatibility)
+        .add('mip6.fback.seqnr', m.sequenceNumber)
+        .add('mip6.fback.lifetime', m.lifetime);
       break;
     case 'HandoverInitiate':
       // Wireshark 4.0 decodes only S and U are decoded; RFC 5949 P/F are not shown.
-      x.add('mip6.hi.seqnr', m.sequenceNumber).add('mip6.hi.s_flag', m.assignedAddressConfiguration).add('mip6.hi.u_flag', m.buffer).add('mip6.hi.code', m.code);
+      x.add('mip6.hi.seqnr', m.sequenceNumber)
+        .add('mip6.hi.s_flag', m.assignedAddressConfiguration)
+        .add('mip6.hi.u_flag', m.buffer)
+        .add('mip6.hi.code', m.code);
       break;
     case 'HandoverAcknowledge':
       x.add('mip6.hack.seqnr', m.sequenceNumber).add('mip6.hack.code', m.code);
@@ -176,20 +198,85 @@ export function mobilityHeaderFields(m: MobilityMessage, checksum: number, lengt
 }
 
 export const MH_FIELDS = [
-  'mip6.proto', 'mip6.hlen', 'mip6.mhtype', 'mip6.csum',
-  'mip6.hoti.cookie', 'mip6.coti.cookie', 'mip6.hot.nindex', 'mip6.hot.cookie', 'mip6.hot.token', 'mip6.cot.nindex', 'mip6.cot.cookie',
-  'mip6.bu.seqnr', 'mip6.bu.a_flag', 'mip6.bu.h_flag', 'mip6.bu.l_flag', 'mip6.bu.k_flag', 'mip6.bu.m_flag', 'mip6.nemo.bu.r_flag', 'mip6.bu.p_flag',
-  'mip6.bu.f_flag', 'mip6.bu.t_flag', 'mip6.bu.b_flag', 'mip6.bu.lifetime',
-  'mip6.ba.status', 'mip6.ba.k_flag', 'mip6.nemo.ba.r_flag', 'mip6.ba.p_flag', 'mip6.ba.t_flag', 'mip6.ba.b_flag', 'mip6.ba.seqnr', 'mip6.ba.lifetime',
-  'mip6.be.status', 'mip6.be.haddr',
-  'mip6.fbu.seqnr', 'mip6.fbu.a_flag', 'mip6.fbu.h_flag', 'mip6.fbu.l_flag', 'mip6.fbu.k_flag', 'mip6.fbu.lifetime',
-  'mip6.fback.status', 'mip6.fback.k_flag', 'mip6.fback.seqnr', 'mip6.fback.lifetime',
-  'mip6.hi.seqnr', 'mip6.hi.s_flag', 'mip6.hi.u_flag', 'mip6.hi.code', 'mip6.hack.seqnr', 'mip6.hack.code',
+  'mip6.proto',
+  'mip6.hlen',
+  'mip6.mhtype',
+  'mip6.csum',
+  'mip6.hoti.cookie',
+  'mip6.coti.cookie',
+  'mip6.hot.nindex',
+  'mip6.hot.cookie',
+  'mip6.hot.token',
+  'mip6.cot.nindex',
+  'mip6.cot.cookie',
+  'mip6.bu.seqnr',
+  'mip6.bu.a_flag',
+  'mip6.bu.h_flag',
+  'mip6.bu.l_flag',
+  'mip6.bu.k_flag',
+  'mip6.bu.m_flag',
+  'mip6.nemo.bu.r_flag',
+  'mip6.bu.p_flag',
+  'mip6.bu.f_flag',
+  'mip6.bu.t_flag',
+  'mip6.bu.b_flag',
+  'mip6.bu.lifetime',
+  'mip6.ba.status',
+  'mip6.ba.k_flag',
+  'mip6.nemo.ba.r_flag',
+  'mip6.ba.p_flag',
+  'mip6.ba.t_flag',
+  'mip6.ba.b_flag',
+  'mip6.ba.seqnr',
+  'mip6.ba.lifetime',
+  'mip6.be.status',
+  'mip6.be.haddr',
+  'mip6.fbu.seqnr',
+  'mip6.fbu.a_flag',
+  'mip6.fbu.h_flag',
+  'mip6.fbu.l_flag',
+  'mip6.fbu.k_flag',
+  'mip6.fbu.lifetime',
+  'mip6.fback.status',
+  'mip6.fback.k_flag',
+  'mip6.fback.seqnr',
+  'mip6.fback.lifetime',
+  'mip6.hi.seqnr',
+  'mip6.hi.s_flag',
+  'mip6.hi.u_flag',
+  'mip6.hi.code',
+  'mip6.hack.seqnr',
+  'mip6.hack.code',
   ...Object.values(OPTION_PROTOCOL).map((p) => `mip6.options.${p}`),
-  'mip6.bra.interval', 'mip6.acoa.acoa', 'mip6.ni.hni', 'mip6.ni.cni', 'mip6.bad.auth', 'mip6.lla.optcode', 'mip6.lla', 'mip6.mnid.subtype',
-  'mip6.mnid.identifier', 'mip6.auth.subtype', 'mip6.auth.mobility_spi', 'mip6.auth.auth_data', 'mip6.badff.spi', 'mip6.badff.auth',
-  'mip6.nemo.mnp.pfl', 'mip6.nemo.mnp.mnp', 'mip6.hi', 'mip6.att', 'mip6.mnlli.lli', 'mip6.lila_lla', 'mip6.mhipv6ap.opt_code', 'mip6.mhipv6ap.len',
-  'mip6.mhipv6ap.ipv6_address', 'mip6.cr.req_type', 'mip6.cr.req_length', 'mip6.lmaa.opt_code', 'mip6.lmaa.ipv6', 'mip6.lmaa.ipv4', 'mip6.mobility_opt',
+  'mip6.bra.interval',
+  'mip6.acoa.acoa',
+  'mip6.ni.hni',
+  'mip6.ni.cni',
+  'mip6.bad.auth',
+  'mip6.lla.optcode',
+  'mip6.lla',
+  'mip6.mnid.subtype',
+  'mip6.mnid.identifier',
+  'mip6.auth.subtype',
+  'mip6.auth.mobility_spi',
+  'mip6.auth.auth_data',
+  'mip6.badff.spi',
+  'mip6.badff.auth',
+  'mip6.nemo.mnp.pfl',
+  'mip6.nemo.mnp.mnp',
+  'mip6.hi',
+  'mip6.att',
+  'mip6.mnlli.lli',
+  'mip6.lila_lla',
+  'mip6.mhipv6ap.opt_code',
+  'mip6.mhipv6ap.len',
+  'mip6.mhipv6ap.ipv6_address',
+  'mip6.cr.req_type',
+  'mip6.cr.req_length',
+  'mip6.lmaa.opt_code',
+  'mip6.lmaa.ipv6',
+  'mip6.lmaa.ipv4',
+  'mip6.mobility_opt',
 ];
 
 function ndOption(x: Fields, o: NdOption): void {
@@ -218,10 +305,15 @@ function ndOption(x: Fields, o: NdOption): void {
       x.add('icmpv6.opt.advertisement_interval', o.advertisementInterval);
       break;
     case 'HomeAgentInformation':
-      x.add('icmpv6.opt.home_agent_preference', o.homeAgentPreference).add('icmpv6.opt.home_agent_lifetime', o.homeAgentLifetime);
+      x.add('icmpv6.opt.home_agent_preference', o.homeAgentPreference).add(
+        'icmpv6.opt.home_agent_lifetime',
+        o.homeAgentLifetime,
+      );
       break;
     case 'IpAddressPrefix':
-      x.add('icmpv6.opt.ipa.option_code', o.optionCode).add('icmpv6.opt.ipa.prefix_len', o.prefixLength).add('icmpv6.opt.ipa.ipv6_address', o.address);
+      x.add('icmpv6.opt.ipa.option_code', o.optionCode)
+        .add('icmpv6.opt.ipa.prefix_len', o.prefixLength)
+        .add('icmpv6.opt.ipa.ipv6_address', o.address);
       break;
     case 'LinkLayerAddress':
       // Wireshark 4.0's lla.bytes includes the trailing padding.
@@ -243,7 +335,11 @@ function ndOption(x: Fields, o: NdOption): void {
 }
 
 export function icmpv6Fields(m: Icmpv6Message, bytes: Buffer): FieldExpectations {
-  const x = new Fields().add('icmpv6.type', bytes[0]!).add('icmpv6.code', bytes[1]!).add('icmpv6.checksum', bytes.readUInt16BE(2)).add('icmpv6.checksum.status', 1);
+  const x = new Fields()
+    .add('icmpv6.type', bytes[0]!)
+    .add('icmpv6.code', bytes[1]!)
+    .add('icmpv6.checksum', bytes.readUInt16BE(2))
+    .add('icmpv6.checksum.status', 1);
   switch (m.type) {
     case 'ParameterProblem':
       x.add('icmpv6.pointer', m.pointer);
@@ -267,7 +363,10 @@ export function icmpv6Fields(m: Icmpv6Message, bytes: Buffer): FieldExpectations
       x.add('icmpv6.nd.ns.target_address', m.targetAddress);
       break;
     case 'NeighborAdvertisement':
-      x.add('icmpv6.nd.na.flag.r', m.router).add('icmpv6.nd.na.flag.s', m.solicited).add('icmpv6.nd.na.flag.o', m.override).add('icmpv6.nd.na.target_address', m.targetAddress);
+      x.add('icmpv6.nd.na.flag.r', m.router)
+        .add('icmpv6.nd.na.flag.s', m.solicited)
+        .add('icmpv6.nd.na.flag.o', m.override)
+        .add('icmpv6.nd.na.target_address', m.targetAddress);
       break;
     case 'HomeAgentAddressDiscoveryRequest':
       x.add('icmpv6.mip6.identifier', m.identifier);
@@ -279,7 +378,9 @@ export function icmpv6Fields(m: Icmpv6Message, bytes: Buffer): FieldExpectations
       x.add('icmpv6.mip6.identifier', m.identifier);
       break;
     case 'MobilePrefixAdvertisement':
-      x.add('icmpv6.mip6.identifier', m.identifier).add('icmpv6.mip6.flag.m', m.managedAddressConfiguration).add('icmpv6.mip6.flag.o', m.otherConfiguration);
+      x.add('icmpv6.mip6.identifier', m.identifier)
+        .add('icmpv6.mip6.flag.m', m.managedAddressConfiguration)
+        .add('icmpv6.mip6.flag.o', m.otherConfiguration);
       break;
     case 'RouterSolicitationForProxyAdvertisement':
       x.add('icmpv6.fmip6.subtype', 2).add('icmpv6.fmip6.identifier', m.identifier);
@@ -295,15 +396,58 @@ export function icmpv6Fields(m: Icmpv6Message, bytes: Buffer): FieldExpectations
 }
 
 export const ICMPV6_FIELDS = [
-  'icmpv6.type', 'icmpv6.code', 'icmpv6.checksum', 'icmpv6.checksum.status', 'icmpv6.pointer', 'icmpv6.echo.identifier', 'icmpv6.echo.sequence_number',
-  'icmpv6.nd.ra.cur_hop_limit', 'icmpv6.nd.ra.flag.m', 'icmpv6.nd.ra.flag.o', 'icmpv6.nd.ra.flag.h', 'icmpv6.nd.ra.flag.prf', 'icmpv6.nd.ra.flag.p',
-  'icmpv6.nd.ra.router_lifetime', 'icmpv6.nd.ra.reachable_time', 'icmpv6.nd.ra.retrans_timer', 'icmpv6.nd.ns.target_address',
-  'icmpv6.nd.na.flag.r', 'icmpv6.nd.na.flag.s', 'icmpv6.nd.na.flag.o', 'icmpv6.nd.na.target_address',
-  'icmpv6.mip6.identifier', 'icmpv6.mip6.home_agent_address', 'icmpv6.mip6.flag.m', 'icmpv6.mip6.flag.o', 'icmpv6.fmip6.subtype', 'icmpv6.fmip6.identifier',
-  'icmpv6.opt.type', 'icmpv6.opt.length', 'icmpv6.opt.src_linkaddr', 'icmpv6.opt.target_linkaddr',
-  'icmpv6.opt.prefix.length', 'icmpv6.opt.prefix.flag.l', 'icmpv6.opt.prefix.flag.a', 'icmpv6.opt.prefix.flag.r', 'icmpv6.opt.prefix.valid_lifetime',
-  'icmpv6.opt.prefix.preferred_lifetime', 'icmpv6.opt.prefix', 'icmpv6.opt.mtu', 'icmpv6.opt.advertisement_interval', 'icmpv6.opt.home_agent_preference',
-  'icmpv6.opt.home_agent_lifetime', 'icmpv6.opt.ipa.option_code', 'icmpv6.opt.ipa.prefix_len', 'icmpv6.opt.ipa.ipv6_address', 'icmpv6.opt.lla.option_code',
-  'icmpv6.opt.lla.bytes', 'icmpv6.opt.map.distance', 'icmpv6.opt.map.preference', 'icmpv6.opt.map.flag.r', 'icmpv6.opt.map.valid_lifetime',
-  'icmpv6.opt.map.global_address', 'icmpv6.opt.hkr.at', 'icmpv6.opt.hkr.encryption_public_key',
+  'icmpv6.type',
+  'icmpv6.code',
+  'icmpv6.checksum',
+  'icmpv6.checksum.status',
+  'icmpv6.pointer',
+  'icmpv6.echo.identifier',
+  'icmpv6.echo.sequence_number',
+  'icmpv6.nd.ra.cur_hop_limit',
+  'icmpv6.nd.ra.flag.m',
+  'icmpv6.nd.ra.flag.o',
+  'icmpv6.nd.ra.flag.h',
+  'icmpv6.nd.ra.flag.prf',
+  'icmpv6.nd.ra.flag.p',
+  'icmpv6.nd.ra.router_lifetime',
+  'icmpv6.nd.ra.reachable_time',
+  'icmpv6.nd.ra.retrans_timer',
+  'icmpv6.nd.ns.target_address',
+  'icmpv6.nd.na.flag.r',
+  'icmpv6.nd.na.flag.s',
+  'icmpv6.nd.na.flag.o',
+  'icmpv6.nd.na.target_address',
+  'icmpv6.mip6.identifier',
+  'icmpv6.mip6.home_agent_address',
+  'icmpv6.mip6.flag.m',
+  'icmpv6.mip6.flag.o',
+  'icmpv6.fmip6.subtype',
+  'icmpv6.fmip6.identifier',
+  'icmpv6.opt.type',
+  'icmpv6.opt.length',
+  'icmpv6.opt.src_linkaddr',
+  'icmpv6.opt.target_linkaddr',
+  'icmpv6.opt.prefix.length',
+  'icmpv6.opt.prefix.flag.l',
+  'icmpv6.opt.prefix.flag.a',
+  'icmpv6.opt.prefix.flag.r',
+  'icmpv6.opt.prefix.valid_lifetime',
+  'icmpv6.opt.prefix.preferred_lifetime',
+  'icmpv6.opt.prefix',
+  'icmpv6.opt.mtu',
+  'icmpv6.opt.advertisement_interval',
+  'icmpv6.opt.home_agent_preference',
+  'icmpv6.opt.home_agent_lifetime',
+  'icmpv6.opt.ipa.option_code',
+  'icmpv6.opt.ipa.prefix_len',
+  'icmpv6.opt.ipa.ipv6_address',
+  'icmpv6.opt.lla.option_code',
+  'icmpv6.opt.lla.bytes',
+  'icmpv6.opt.map.distance',
+  'icmpv6.opt.map.preference',
+  'icmpv6.opt.map.flag.r',
+  'icmpv6.opt.map.valid_lifetime',
+  'icmpv6.opt.map.global_address',
+  'icmpv6.opt.hkr.at',
+  'icmpv6.opt.hkr.encryption_public_key',
 ];

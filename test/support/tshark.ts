@@ -20,9 +20,25 @@ export function tsharkFields(packets: Buffer[], fields: string[], linktype = LIN
   try {
     const file = join(dir, 'frames.pcap');
     writeFileSync(file, writePcap(packets, linktype));
-    const args = ['-n', '-r', file, '-T', 'fields', '-E', 'occurrence=a', '-E', `aggregator=${AGG}`, '-E', 'separator=\t'];
+    const args = [
+      '-n',
+      '-r',
+      file,
+      '-T',
+      'fields',
+      '-E',
+      'occurrence=a',
+      '-E',
+      `aggregator=${AGG}`,
+      '-E',
+      'separator=\t',
+    ];
     for (const f of fields) args.push('-e', f);
-    const out = execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync('tshark', args, {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const lines = out.split('\n').filter((l, i, a) => !(l === '' && i === a.length - 1));
     return lines.map((line) => {
       const cols = line.split('\t');
@@ -53,7 +69,8 @@ export const BYTE_FIELDS = new Set([
 ]);
 
 function matches(field: string, actual: string, expected: Expected): boolean {
-  if (typeof expected === 'boolean') return expected ? actual === '1' || actual === 'True' : actual === '0' || actual === 'False';
+  if (typeof expected === 'boolean')
+    return expected ? actual === '1' || actual === 'True' : actual === '0' || actual === 'False';
   if (typeof expected === 'number' || typeof expected === 'bigint') {
     try {
       return BigInt(actual) === BigInt(expected);
@@ -61,7 +78,8 @@ function matches(field: string, actual: string, expected: Expected): boolean {
       return false;
     }
   }
-  if (BYTE_FIELDS.has(field) || field.startsWith('mip6.options.')) return actual.replace(/:/g, '').toLowerCase() === expected.toLowerCase();
+  if (BYTE_FIELDS.has(field) || field.startsWith('mip6.options.'))
+    return actual.replace(/:/g, '').toLowerCase() === expected.toLowerCase();
   return actual === expected;
 }
 

@@ -28,18 +28,35 @@ describe('performHomeAgentAction', () => {
     expect(await performHomeAgentAction(obj, { kind: 'tunnel-down', homeAddress: 'h' })).toBe(true);
     expect(await performHomeAgentAction(obj, { kind: 'proxy-nd-stop', homeAddress: 'h' })).toBe(true);
     expect(await performHomeAgentAction(obj, { kind: 'dad-start', homeAddress: 'h' })).toBe(false);
-    expect(calls).toEqual([['proxyNdStart', 'h'], ['tunnelUp', 'h', 'c'], ['tunnelDown', 'h'], ['proxyNdStop', 'h']]);
+    expect(calls).toEqual([
+      ['proxyNdStart', 'h'],
+      ['tunnelUp', 'h', 'c'],
+      ['tunnelDown', 'h'],
+      ['proxyNdStop', 'h'],
+    ]);
   });
 });
 
 describe('performMobileNodeAction', () => {
   it('reverse-tunnel leaves home first when at home; at-home names the interface', async () => {
     const { obj, calls } = recorder<HomeAddress>({ atHome: true } as Partial<HomeAddress>);
-    expect(await performMobileNodeAction(obj, { kind: 'reverse-tunnel', careOfAddress: 'c', homeAgent: 'ha', iface: 'eth0' })).toBe(true);
+    expect(
+      await performMobileNodeAction(obj, {
+        kind: 'reverse-tunnel',
+        careOfAddress: 'c',
+        homeAgent: 'ha',
+        iface: 'eth0',
+      }),
+    ).toBe(true);
     expect(await performMobileNodeAction(obj, { kind: 'reverse-tunnel-off' })).toBe(true);
     expect(await performMobileNodeAction(obj, { kind: 'at-home', iface: 'eth1', homeAddress: 'h' })).toBe(true);
     expect(await performMobileNodeAction(obj, { kind: 'send-router-solicitation', iface: 'eth0' })).toBe(false);
-    expect(calls).toEqual([['setAtHome', false], ['setCareOf', 'c', 'ha'], ['reverseTunnelOff'], ['setAtHome', true, 'eth1']]);
+    expect(calls).toEqual([
+      ['setAtHome', false],
+      ['setCareOf', 'c', 'ha'],
+      ['reverseTunnelOff'],
+      ['setAtHome', true, 'eth1'],
+    ]);
   });
 });
 
@@ -55,7 +72,14 @@ describe('sendMobilityHeaderAction', () => {
     const bytes = Buffer.alloc(16);
     const message = { type: 'BindingRefreshRequest' as const, options: [] };
     sendMobilityHeaderAction(sender, { kind: 'send-mh', src: 'ha', dst: 'coa', routingType2: 'hoa', message, bytes });
-    sendMobilityHeaderAction(sender, { kind: 'send-mh', src: 'coa', dst: 'ha', homeAddressOption: 'hoa', message, bytes });
+    sendMobilityHeaderAction(sender, {
+      kind: 'send-mh',
+      src: 'coa',
+      dst: 'ha',
+      homeAddressOption: 'hoa',
+      message,
+      bytes,
+    });
     expect(sent).toEqual([
       { src: 'ha', dst: 'coa', routingHomeAddress: 'hoa', mh: bytes },
       { src: 'coa', dst: 'ha', homeAddress: 'hoa', mh: bytes },

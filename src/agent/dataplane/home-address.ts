@@ -11,7 +11,16 @@
 import type { NativeBinding, TunDevice } from '../../native/types.js';
 import { ipv6ToBytes } from '../../wire/address.js';
 import { ipBatch, ipBatchForceSync } from './kernel.js';
-import { canonicalIpv6, IPV6_HEADER_LENGTH, openTunnelEndpoint, TUN_TX_QUEUE, TUNNEL_OVERHEAD, TUNNEL_RECEIVE_BUFFER, type TunnelEndpoint, type TunnelStats } from './tunnel.js';
+import {
+  canonicalIpv6,
+  IPV6_HEADER_LENGTH,
+  openTunnelEndpoint,
+  TUN_TX_QUEUE,
+  TUNNEL_OVERHEAD,
+  TUNNEL_RECEIVE_BUFFER,
+  type TunnelEndpoint,
+  type TunnelStats,
+} from './tunnel.js';
 
 export const DEFAULT_HOME_TUN = 'hoa0';
 /** Policy routing table and rule priority for traffic from the home address (below main's 32766). */
@@ -93,25 +102,42 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
   // A previous run killed before close() may have left its rule (the TUN went with its fd).
   ipBatchForceSync(o.netns, [`rule del from ${homeAddress} table ${table} priority ${priority}`]);
   const offload = o.offload ?? true;
-  const tun: TunDevice = o.native.openTun({ name: o.tunName ?? DEFAULT_HOME_TUN, netns: o.netns, vnetHeader: offload, ...(o.batch ? { batch: o.batch } : {}) });
+  const tun: TunDevice = o.native.openTun({
+    name: o.tunName ?? DEFAULT_HOME_TUN,
+    netns: o.netns,
+    vnetHeader: offload,
+    ...(o.batch ? { batch: o.batch } : {}),
+  });
   const name = tun.name;
   const onTun = [
     `addr add ${homeAddress}/${plen} dev ${name} nodad`,
     `route replace default dev ${name} table ${table}`,
     `rule add from ${homeAddress} table ${table} priority ${priority}`,
   ];
-  const offTun = [`rule del from ${homeAddress} table ${table} priority ${priority}`, `route flush table ${table}`, `addr del ${homeAddress}/${plen} dev ${name}`];
+  const offTun = [
+    `rule del from ${homeAddress} table ${table} priority ${priority}`,
+    `route flush table ${table}`,
+    `addr del ${homeAddress}/${plen} dev ${name}`,
+  ];
   try {
     // addrgenmode none: no link-local, so no router solicitations or MLD reports leak into the tunnel.
-    await ipBatch(o.netns, [`link set dev ${name} addrgenmode none`, `link set dev ${name} mtu ${mtu} txqueuelen ${TUN_TX_QUEUE} up`, ...onTun]);
+    await ipBatch(o.netns, [
+      `link set dev ${name} addrgenmode none`,
+      `link set dev ${name} mtu ${mtu} txqueuelen ${TUN_TX_QUEUE} up`,
+      ...onTun,
+    ]);
   } catch (err) {
     tun.close();
-    ipBatchForceSync(o.netns, [`rule del from ${homeAddress} table ${table} priority ${priority}`, `route flush table ${table}`]);
+    ipBatchForceSync(o.netns, [
+      `rule del from ${homeAddress} table ${table} priority ${priority}`,
+      `route flush table ${table}`,
+    ]);
     throw err;
   }
 
   // Buffer#compare with offsets: no view allocated per packet.
-  const isFromHome = (p: Buffer) => p.length >= IPV6_HEADER_LENGTH && p[0]! >>> 4 === 6 && hoaBytes.compare(p, 8, 24) === 0;
+  const isFromHome = (p: Buffer) =>
+    p.length >= IPV6_HEADER_LENGTH && p[0]! >>> 4 === 6 && hoaBytes.compare(p, 8, 24) === 0;
   const isToHome = (p: Buffer) => hoaBytes.compare(p, 24, 40) === 0;
 
   // Reused per batch: what goes into the tunnel, and what goes into the TUN.
@@ -159,7 +185,15 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
   // lets it), and a moment with no protocol-41 socket open makes the kernel answer those packets with
   // Parameter Problem, code 1 (RFC 8200 §4). Until setCareOf, '::' matches no packet: all are dropped.
   try {
-    tunnel = openTunnelEndpoint({ native: o.native, netns: o.netns, local: '::', onPacket: onTunnelled, onBatchEnd: flushTunnelled, ...(o.batch ? { batch: o.batch } : {}), receiveBuffer: o.receiveBuffer ?? TUNNEL_RECEIVE_BUFFER });
+    tunnel = openTunnelEndpoint({
+      native: o.native,
+      netns: o.netns,
+      local: '::',
+      onPacket: onTunnelled,
+      onBatchEnd: flushTunnelled,
+      ...(o.batch ? { batch: o.batch } : {}),
+      receiveBuffer: o.receiveBuffer ?? TUNNEL_RECEIVE_BUFFER,
+    });
   } catch (err) {
     tun.close();
     ipBatchForceSync(o.netns, offTun.slice(0, 2));
@@ -197,7 +231,10 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
         atHome = false;
         const hl = homeLinkInUse;
         homeLinkInUse = null;
-        await ipBatch(o.netns, [...(hl ? [`addr del ${homeAddress}/${o.homePrefixLength ?? 64} dev ${hl}`] : []), ...onTun]);
+        await ipBatch(o.netns, [
+          ...(hl ? [`addr del ${homeAddress}/${o.homePrefixLength ?? 64} dev ${hl}`] : []),
+          ...onTun,
+        ]);
       }
     },
     stats: () => ({ ...st, tunnel: tunnel?.stats() ?? null }),

@@ -13,7 +13,15 @@ import type { NativeBinding, TunDevice } from '../../native/types.js';
 import { ipv6ToBytes } from '../../wire/address.js';
 import { ipBatch, ipBatchForceSync, linkLayerAddress, sysctl } from './kernel.js';
 import { openUnsolicitedAdvertiser, type UnsolicitedAdvertiser } from './neighbor-advertisement.js';
-import { canonicalIpv6, IPV6_HEADER_LENGTH, openTunnelEndpoint, TUN_TX_QUEUE, TUNNEL_RECEIVE_BUFFER, type TunnelEndpoint, type TunnelStats } from './tunnel.js';
+import {
+  canonicalIpv6,
+  IPV6_HEADER_LENGTH,
+  openTunnelEndpoint,
+  TUN_TX_QUEUE,
+  TUNNEL_RECEIVE_BUFFER,
+  type TunnelEndpoint,
+  type TunnelStats,
+} from './tunnel.js';
 import { DEFAULT_TUNNEL_MTU } from './home-address.js';
 
 export const DEFAULT_HA_TUN = 'mipha0';
@@ -83,13 +91,21 @@ export async function openHomeAgentForwarding(o: HomeAgentForwardingOptions): Pr
   await sysctl(o.netns, { 'net/ipv6/conf/all/forwarding': 1, [`net/ipv6/conf/${o.homeLink}/proxy_ndp`]: 1 });
   const mac = o.linkLayerAddress ?? (await linkLayerAddress(o.netns, o.homeLink));
 
-  const tun: TunDevice = o.native.openTun({ name: o.tunName ?? DEFAULT_HA_TUN, netns: o.netns, vnetHeader: o.offload ?? true, ...(o.batch ? { batch: o.batch } : {}) });
+  const tun: TunDevice = o.native.openTun({
+    name: o.tunName ?? DEFAULT_HA_TUN,
+    netns: o.netns,
+    vnetHeader: o.offload ?? true,
+    ...(o.batch ? { batch: o.batch } : {}),
+  });
   const pending: Buffer[] = [];
   const name = tun.name;
   let tunnel: TunnelEndpoint | undefined;
   let na: UnsolicitedAdvertiser | undefined;
   try {
-    await ipBatch(o.netns, [`link set dev ${name} addrgenmode none`, `link set dev ${name} mtu ${mtu} txqueuelen ${TUN_TX_QUEUE} up`]);
+    await ipBatch(o.netns, [
+      `link set dev ${name} addrgenmode none`,
+      `link set dev ${name} mtu ${mtu} txqueuelen ${TUN_TX_QUEUE} up`,
+    ]);
     na = openUnsolicitedAdvertiser({
       native: o.native,
       netns: o.netns,
@@ -102,7 +118,8 @@ export async function openHomeAgentForwarding(o: HomeAgentForwardingOptions): Pr
       native: o.native,
       netns: o.netns,
       local: ha,
-      ...(o.batch ? { batch: o.batch } : {}), receiveBuffer: o.receiveBuffer ?? TUNNEL_RECEIVE_BUFFER,
+      ...(o.batch ? { batch: o.batch } : {}),
+      receiveBuffer: o.receiveBuffer ?? TUNNEL_RECEIVE_BUFFER,
       onPacket: (inner, outerSrc) => {
         // §10.4.5: accept only packets whose inner source is a home address bound to this CoA.
         const b = byHome.get(key16(inner, 8));
@@ -190,7 +207,10 @@ export async function openHomeAgentForwarding(o: HomeAgentForwardingOptions): Pr
       na!.close();
       t.close();
       tun.close(); // its routes go with the device
-      ipBatchForceSync(o.netns, [...proxied].map((h) => `neigh del proxy ${h} dev ${o.homeLink}`));
+      ipBatchForceSync(
+        o.netns,
+        [...proxied].map((h) => `neigh del proxy ${h} dev ${o.homeLink}`),
+      );
       proxied.clear();
       byHome.clear();
     },

@@ -97,7 +97,10 @@ class IpStream {
   }
 
   #hold(on: boolean): void {
-    for (const h of [this.#proc, this.#proc.stdin, this.#proc.stdout, this.#proc.stderr] as unknown as { ref?: () => void; unref?: () => void }[]) {
+    for (const h of [this.#proc, this.#proc.stdin, this.#proc.stdout, this.#proc.stderr] as unknown as {
+      ref?: () => void;
+      unref?: () => void;
+    }[]) {
       if (on) h.ref?.();
       else h.unref?.();
     }
@@ -155,6 +158,7 @@ export async function linkLayerAddress(netns: string | undefined, ifname: string
   const out = await run(netns, 'ip', ['-j', 'link', 'show', 'dev', ifname]);
   const links = JSON.parse(out) as { address?: string }[];
   const mac = links[0]?.address;
-  if (!mac || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac)) throw new Error(`${ifname}: no Ethernet address (ip link shows ${JSON.stringify(mac)})`);
+  if (!mac || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(mac))
+    throw new Error(`${ifname}: no Ethernet address (ip link shows ${JSON.stringify(mac)})`);
   return mac;
 }

@@ -7,7 +7,13 @@ import { createFakeNative } from '../../native/testing/fake.js';
 import { macToBytes } from '../../wire/address.js';
 import { verifyPseudoHeaderChecksum } from '../../wire/checksum.js';
 import { walkIpv6 } from '../../wire/ipv6.js';
-import { buildMobilityPacket, filterTableName, mobilityFilterRuleset, openMobilityReceiver, type ReceivedMobilityHeader } from './mobility-header-io.js';
+import {
+  buildMobilityPacket,
+  filterTableName,
+  mobilityFilterRuleset,
+  openMobilityReceiver,
+  type ReceivedMobilityHeader,
+} from './mobility-header-io.js';
 
 const COA = '2001:db8:2::10';
 const HA = '2001:db8:2::1';
@@ -38,7 +44,13 @@ describe('buildMobilityPacket', () => {
   });
 
   it('both: the routing header comes before the Destination Options header (RFC 8200 §4.1)', () => {
-    const p = buildMobilityPacket({ src: COA, dst: HA, homeAddress: HOA, routingHomeAddress: '2001:db8:1::66', mh: BU });
+    const p = buildMobilityPacket({
+      src: COA,
+      dst: HA,
+      homeAddress: HOA,
+      routingHomeAddress: '2001:db8:1::66',
+      mh: BU,
+    });
     const w = walkIpv6(p);
     expect(w.ok && w.value.extensions.map((e) => e.kind)).toEqual(['Routing', 'DestinationOptions']);
   });
@@ -60,13 +72,21 @@ describe('nft filters', () => {
 });
 
 describe('openMobilityReceiver over the fake binding', () => {
-  const ETH = (p: Buffer) => Buffer.concat([macToBytes('02:00:00:00:00:02'), macToBytes('02:00:00:00:00:01'), Buffer.from([0x86, 0xdd]), p]);
+  const ETH = (p: Buffer) =>
+    Buffer.concat([macToBytes('02:00:00:00:00:02'), macToBytes('02:00:00:00:00:01'), Buffer.from([0x86, 0xdd]), p]);
   function setup() {
     const { hub, native } = createFakeNative();
     hub.addInterface({ name: 'eth0', netns: 'mn', link: 'l', mac: '02:00:00:00:00:01', addresses: [COA] });
     hub.addInterface({ name: 'eth0', netns: 'ha', link: 'l', mac: '02:00:00:00:00:02', addresses: [HA] });
     const got: ReceivedMobilityHeader[] = [];
-    const rx = openMobilityReceiver({ native, netns: 'ha', interfaces: ['eth0'], addresses: [HA], onMessage: (m) => got.push(m), plainMobilityHeader: false });
+    const rx = openMobilityReceiver({
+      native,
+      netns: 'ha',
+      interfaces: ['eth0'],
+      addresses: [HA],
+      onMessage: (m) => got.push(m),
+      plainMobilityHeader: false,
+    });
     const tx = native.openPacketSocket({ ifname: 'eth0', netns: 'mn' });
     return { hub, rx, tx, got };
   }
@@ -98,17 +118,22 @@ describe('openMobilityReceiver over the fake binding', () => {
     const { rx, tx } = setup();
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(60, 43, 0), fc.uint8Array({ maxLength: 300 }), fc.integer({ min: 0, max: 400 }), async (nh, body, plen) => {
-        const h = Buffer.alloc(40);
-        h.writeUInt32BE(0x60000000, 0);
-        h.writeUInt16BE(plen, 4);
-        h[6] = nh;
-        h[7] = 64;
-        Buffer.from([0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10]).copy(h, 8);
-        Buffer.from([0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01]).copy(h, 24);
-        tx.send(ETH(Buffer.concat([h, Buffer.from(body)])));
-        n++;
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(60, 43, 0),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.integer({ min: 0, max: 400 }),
+        async (nh, body, plen) => {
+          const h = Buffer.alloc(40);
+          h.writeUInt32BE(0x60000000, 0);
+          h.writeUInt16BE(plen, 4);
+          h[6] = nh;
+          h[7] = 64;
+          Buffer.from([0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10]).copy(h, 8);
+          Buffer.from([0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01]).copy(h, 24);
+          tx.send(ETH(Buffer.concat([h, Buffer.from(body)])));
+          n++;
+        },
+      ),
       { numRuns: 2000 },
     );
     await tick();

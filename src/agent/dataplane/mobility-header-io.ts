@@ -38,7 +38,9 @@ export interface MobilityFilters {
 
 /** The nft ruleset text: table `ip6 <table>` with a set of our addresses and two drop rules. */
 export function mobilityFilterRuleset(table: string, addresses: readonly string[]): string {
-  const elements = addresses.length ? `\nadd element ip6 ${table} ${FILTER_SET} { ${addresses.map(canonicalIpv6).join(', ')} }` : '';
+  const elements = addresses.length
+    ? `\nadd element ip6 ${table} ${FILTER_SET} { ${addresses.map(canonicalIpv6).join(', ')} }`
+    : '';
   // "table …" then "delete table …" makes the script idempotent (an old table of the same name goes).
   return `table ip6 ${table}
 delete table ip6 ${table}
@@ -58,14 +60,21 @@ export function filterTableName(agent: string): string {
   return `mipshop_${agent.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 60);
 }
 
-export async function installMobilityFilters(o: { netns?: string; table: string; addresses: readonly string[] }): Promise<MobilityFilters> {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.table)) throw new Error(`nft table name ${JSON.stringify(o.table)}: letters, digits and _ only`);
+export async function installMobilityFilters(o: {
+  netns?: string;
+  table: string;
+  addresses: readonly string[];
+}): Promise<MobilityFilters> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.table))
+    throw new Error(`nft table name ${JSON.stringify(o.table)}: letters, digits and _ only`);
   await run(o.netns, 'nft', ['-f', '-'], mobilityFilterRuleset(o.table, o.addresses));
   let removed = false;
   return {
     table: o.table,
     async setAddresses(addresses: readonly string[]): Promise<void> {
-      const add = addresses.length ? `\nadd element ip6 ${o.table} ${FILTER_SET} { ${addresses.map(canonicalIpv6).join(', ')} }` : '';
+      const add = addresses.length
+        ? `\nadd element ip6 ${o.table} ${FILTER_SET} { ${addresses.map(canonicalIpv6).join(', ')} }`
+        : '';
       await run(o.netns, 'nft', ['-f', '-'], `flush set ip6 ${o.table} ${FILTER_SET}${add}\n`);
     },
     remove(): void {
@@ -152,7 +161,15 @@ function mobilityHeaderOk(mh: Buffer): boolean {
 export function openMobilityReceiver(o: MobilityReceiverOptions): MobilityReceiver {
   let ours = new Set(o.addresses.map(canonicalIpv6));
   const link = o.linkHeaderLength ?? ETHERNET_HEADER_LENGTH;
-  const st: MobilityReceiverStats = { fromPacketSocket: 0, fromRawSocket: 0, other: 0, ignored: 0, malformed: 0, badChecksum: 0, badMobilityHeader: 0 };
+  const st: MobilityReceiverStats = {
+    fromPacketSocket: 0,
+    fromRawSocket: 0,
+    other: 0,
+    ignored: 0,
+    malformed: 0,
+    badChecksum: 0,
+    badMobilityHeader: 0,
+  };
   const sockets: (PacketSocket | Raw6Socket)[] = [];
 
   const onFrame = (f: Frame) => {
@@ -204,7 +221,14 @@ export function openMobilityReceiver(o: MobilityReceiverOptions): MobilityReceiv
       return;
     }
     st.fromPacketSocket++;
-    const m: ReceivedMobilityHeader = { src: header.src, dst: header.dst, mh: Buffer.from(mh), ifindex: f.ifindex, timestampNs: f.timestampNs, via: 'packet-socket' };
+    const m: ReceivedMobilityHeader = {
+      src: header.src,
+      dst: header.dst,
+      mh: Buffer.from(mh),
+      ifindex: f.ifindex,
+      timestampNs: f.timestampNs,
+      via: 'packet-socket',
+    };
     if (homeAddress !== undefined) m.homeAddress = homeAddress;
     if (routingHomeAddress !== undefined) m.routingHomeAddress = routingHomeAddress;
     o.onMessage(m);
@@ -217,28 +241,41 @@ export function openMobilityReceiver(o: MobilityReceiverOptions): MobilityReceiv
       return;
     }
     st.fromRawSocket++;
-    o.onMessage({ src: p.src, dst: p.dst, mh: Buffer.from(p.data), ifindex: p.ifindex, timestampNs: p.timestampNs, via: 'raw-socket' });
+    o.onMessage({
+      src: p.src,
+      dst: p.dst,
+      mh: Buffer.from(p.data),
+      ifindex: p.ifindex,
+      timestampNs: p.timestampNs,
+      via: 'raw-socket',
+    });
   };
 
   try {
     for (const ifname of o.interfaces) {
       const s = o.native.openPacketSocket({ ifname, protocol: ETH_P_IPV6, netns: o.netns });
       sockets.push(s);
-      s.start((frames) => {
-        for (const f of frames) {
-          try {
-            onFrame(f);
-          } catch {
-            // A decoder bug must not take the agent down on hostile bytes; count it as malformed.
-            st.malformed++;
+      s.start(
+        (frames) => {
+          for (const f of frames) {
+            try {
+              onFrame(f);
+            } catch {
+              // A decoder bug must not take the agent down on hostile bytes; count it as malformed.
+              st.malformed++;
+            }
           }
-        }
-      }, () => {});
+        },
+        () => {},
+      );
     }
     if (o.plainMobilityHeader ?? true) {
       const raw = o.native.openRaw6Socket({ protocol: NextHeader.MobilityHeader, checksumOffset: 4, netns: o.netns });
       sockets.push(raw);
-      raw.start((ps) => ps.forEach(onRaw), () => {});
+      raw.start(
+        (ps) => ps.forEach(onRaw),
+        () => {},
+      );
     }
   } catch (err) {
     for (const s of sockets) s.close();
@@ -275,8 +312,10 @@ export interface MobilityHeaderToSend {
 export function buildMobilityPacket(m: MobilityHeaderToSend): Buffer {
   const extensions: ExtensionHeaderInput[] = [];
   // RFC 8200 §4.1: the Routing header precedes Destination Options carried for the final destination.
-  if (m.routingHomeAddress !== undefined) extensions.push({ kind: 'Routing', routingType: 2, segmentsLeft: 1, homeAddress: m.routingHomeAddress });
-  if (m.homeAddress !== undefined) extensions.push({ kind: 'DestinationOptions', options: [{ type: 'HomeAddress', homeAddress: m.homeAddress }] });
+  if (m.routingHomeAddress !== undefined)
+    extensions.push({ kind: 'Routing', routingType: 2, segmentsLeft: 1, homeAddress: m.routingHomeAddress });
+  if (m.homeAddress !== undefined)
+    extensions.push({ kind: 'DestinationOptions', options: [{ type: 'HomeAddress', homeAddress: m.homeAddress }] });
   return buildIpv6Packet({
     src: m.src,
     dst: m.dst,

@@ -29,7 +29,13 @@ export function mobilityHeaderInputs(o: MobilityHeaderInputOptions): (m: Receive
       o.counters.malformed('mh', r.error);
       return;
     }
-    const input: MobilityHeaderInput & { bytes: Buffer } = { kind: 'mh', src: m.src, dst: m.dst, message: r.value, bytes: m.mh };
+    const input: MobilityHeaderInput & { bytes: Buffer } = {
+      kind: 'mh',
+      src: m.src,
+      dst: m.dst,
+      message: r.value,
+      bytes: m.mh,
+    };
     if (m.homeAddress !== undefined) input.homeAddressOption = m.homeAddress;
     const reason = o.screen?.(input) ?? null;
     if (reason !== null) {
@@ -78,6 +84,10 @@ export function countSent(counters: Counters, what: string, ok: boolean): boolea
 }
 
 /** Performs a send-mh action through `sender` (checksum recomputed there over the right pseudo-header). */
-export function sendMobilityHeader(sender: Pick<MobilitySender, 'send'>, counters: Counters, a: SendMobilityHeader): boolean {
+export function sendMobilityHeader(
+  sender: Pick<MobilitySender, 'send'>,
+  counters: Counters,
+  a: SendMobilityHeader,
+): boolean {
   return countSent(counters, a.message.type, sender.send(toMobilityHeaderToSend(a)));
 }

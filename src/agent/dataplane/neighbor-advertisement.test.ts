@@ -8,7 +8,13 @@ describe('neighborAdvertisementBytes', () => {
     const d = decode(neighborAdvertisementBytes('2001:db8:1::55', '02:aa:bb:cc:dd:ee'));
     expect(d.ok).toBe(true);
     if (!d.ok) return;
-    expect(d.value).toMatchObject({ type: 'NeighborAdvertisement', router: false, solicited: false, override: true, targetAddress: '2001:db8:1::55' });
+    expect(d.value).toMatchObject({
+      type: 'NeighborAdvertisement',
+      router: false,
+      solicited: false,
+      override: true,
+      targetAddress: '2001:db8:1::55',
+    });
     const opt = (d.value as { options: { type: string; linkLayerAddress?: Buffer }[] }).options[0]!;
     expect(opt.type).toBe('TargetLinkLayerAddress');
     expect(opt.linkLayerAddress).toEqual(Buffer.from([2, 0xaa, 0xbb, 0xcc, 0xdd, 0xee]));

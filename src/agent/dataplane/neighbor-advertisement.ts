@@ -65,7 +65,13 @@ export function openUnsolicitedAdvertiser(o: UnsolicitedAdvertiserOptions): Unso
   let sent = 0;
   const sendOne = (target: string) => {
     try {
-      if (sock.send(neighborAdvertisementBytes(target, o.linkLayerAddress, o.router), ALL_NODES, { ifindex, hopLimit: ND_HOP_LIMIT })) sent++;
+      if (
+        sock.send(neighborAdvertisementBytes(target, o.linkLayerAddress, o.router), ALL_NODES, {
+          ifindex,
+          hopLimit: ND_HOP_LIMIT,
+        })
+      )
+        sent++;
     } catch {
       // The link may be down right now (ENETDOWN); the next repeat or the NS/NA exchange recovers.
     }

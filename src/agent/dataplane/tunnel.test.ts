@@ -10,7 +10,13 @@ import { encapsulate, isWholeIpv6Packet, openTunnelEndpoint } from './tunnel.js'
 
 const A = '2001:db8:10::1';
 const B = '2001:db8:10::2';
-const inner = () => buildIpv6Packet({ src: '2001:db8:a::1', dst: '2001:db8:b::1', hopLimit: 9, upper: { nextHeader: 59, encode: () => Buffer.from('payload!') } });
+const inner = () =>
+  buildIpv6Packet({
+    src: '2001:db8:a::1',
+    dst: '2001:db8:b::1',
+    hopLimit: 9,
+    upper: { nextHeader: 59, encode: () => Buffer.from('payload!') },
+  });
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe('encapsulate (RFC 2473 §3)', () => {
@@ -34,7 +40,9 @@ describe('encapsulate (RFC 2473 §3)', () => {
     const v4 = Buffer.from(p);
     v4[0] = 0x45;
     expect(isWholeIpv6Packet(v4)).toBe(false);
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), (b) => typeof isWholeIpv6Packet(Buffer.from(b)) === 'boolean'));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 120 }), (b) => typeof isWholeIpv6Packet(Buffer.from(b)) === 'boolean'),
+    );
   });
 });
 
@@ -50,7 +58,12 @@ describe('openTunnelEndpoint over the fake binding', () => {
     const { hub, native } = setup();
     const got: { inner: Buffer; src: string }[] = [];
     const a = openTunnelEndpoint({ native, netns: 'a', local: A, onPacket: () => {} });
-    const b = openTunnelEndpoint({ native, netns: 'b', local: B, onPacket: (p, src) => got.push({ inner: Buffer.from(p), src }) });
+    const b = openTunnelEndpoint({
+      native,
+      netns: 'b',
+      local: B,
+      onPacket: (p, src) => got.push({ inner: Buffer.from(p), src }),
+    });
     expect(a.send(inner(), B)).toBe(true);
     // garbage inner packets, sent raw
     const raw = native.openRaw6Socket({ protocol: 255, netns: 'a' });

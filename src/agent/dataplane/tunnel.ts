@@ -139,7 +139,10 @@ export function openTunnelEndpoint(o: TunnelEndpointOptions): TunnelEndpoint {
       }
       s.decapsulated++;
       // Trailing bytes beyond the inner Payload Length are not part of the inner packet.
-      const inner = p.data.length === IPV6_HEADER_LENGTH + p.data.readUInt16BE(4) ? p.data : p.data.subarray(0, IPV6_HEADER_LENGTH + p.data.readUInt16BE(4));
+      const inner =
+        p.data.length === IPV6_HEADER_LENGTH + p.data.readUInt16BE(4)
+          ? p.data
+          : p.data.subarray(0, IPV6_HEADER_LENGTH + p.data.readUInt16BE(4));
       o.onPacket(inner, p.src, p.dst);
     }
     o.onBatchEnd?.();

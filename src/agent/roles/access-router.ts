@@ -40,7 +40,8 @@ export const accessRouter: RoleDefinition = {
     const cells: Advertising[] = ctx.config.routerAdvertisements.map((ra) => {
       const iface = ctx.config.interfaces.find((i) => i.name === ra.iface);
       const mac = iface?.mac ?? networkInterfaces()[ra.iface]?.[0]?.mac;
-      if (!mac) throw new Error(`${ctx.configFile}: routerAdvertisements: no interface ${ra.iface} (and no MAC for it)`);
+      if (!mac)
+        throw new Error(`${ctx.configFile}: routerAdvertisements: no interface ${ra.iface} (and no MAC for it)`);
       const cfg: RouterAdvertiserConfig = {
         ...parsePrefix(ra.prefix),
         minIntervalMs: ra.minIntervalMs,
@@ -52,9 +53,23 @@ export const accessRouter: RoleDefinition = {
       for (const problem of configProblems(cfg)) ctx.log.warn('ra.config', { iface: ra.iface, problem });
       const machine = new RouterAdvertiser(cfg, ctx.random);
       const ifindex = ctx.native.ifNameToIndex(ra.iface);
-      const cell: Advertising = { iface: ra.iface, ifindex, prefix: ra.prefix, machine, running: null!, sent: 0, lastSentAt: null };
+      const cell: Advertising = {
+        iface: ra.iface,
+        ifindex,
+        prefix: ra.prefix,
+        machine,
+        running: null!,
+        sent: 0,
+        lastSentAt: null,
+      };
       cell.running = ctx.run(machine, advertiserIo(ctx, cell));
-      ctx.log.info('ra.started', { iface: ra.iface, ifindex, prefix: ra.prefix, minIntervalMs: ra.minIntervalMs, maxIntervalMs: ra.maxIntervalMs });
+      ctx.log.info('ra.started', {
+        iface: ra.iface,
+        ifindex,
+        prefix: ra.prefix,
+        minIntervalMs: ra.minIntervalMs,
+        maxIntervalMs: ra.maxIntervalMs,
+      });
       return cell;
     });
     return {
@@ -130,7 +145,8 @@ function advertiserIo(ctx: RoleContext, cell: Advertising): MachineIo<RouterAdve
         // E.g. EADDRNOTAVAIL while the link-local address is still tentative (DAD): count, go on.
         const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
         counters.add(`ra.send-error.${code}`);
-        if (sendErrors++ % 100 === 0) log.warn('ra.send-error', { iface: cell.iface, dst: action.dst, err, count: sendErrors });
+        if (sendErrors++ % 100 === 0)
+          log.warn('ra.send-error', { iface: cell.iface, dst: action.dst, err, count: sendErrors });
         return;
       }
       cell.sent++;

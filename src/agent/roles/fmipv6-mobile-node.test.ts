@@ -9,18 +9,62 @@ import { neighbourMapFromLab } from './par.js';
 import type { RoleContext } from './role.js';
 
 const APS: AgentAccessPoint[] = [
-  { name: 'home', bssid: '02:aa:00:00:00:00', router: 'ha', routerIface: 'home', prefix: 'fd00:f:1:100::/64', routerAddress: 'fd00:f:1:100::1', routerMac: '02:00:00:00:00:01', routerRoles: ['home-agent', 'router'] },
-  { name: 'ap1', bssid: '02:aa:00:00:00:01', router: 'ar1', routerIface: 'ap1', prefix: 'fd00:f:1:a1::/64', routerAddress: 'fd00:f:1:a1::1', routerMac: '02:00:00:00:01:01', routerRoles: ['par', 'nar', 'router'] },
-  { name: 'ap2', bssid: '02:aa:00:00:00:02', router: 'ar2', routerIface: 'ap2', prefix: 'fd00:f:1:a2::/64', routerAddress: 'fd00:f:1:a2::1', routerMac: '02:00:00:00:02:01', routerRoles: ['par', 'nar', 'router'] },
+  {
+    name: 'home',
+    bssid: '02:aa:00:00:00:00',
+    router: 'ha',
+    routerIface: 'home',
+    prefix: 'fd00:f:1:100::/64',
+    routerAddress: 'fd00:f:1:100::1',
+    routerMac: '02:00:00:00:00:01',
+    routerRoles: ['home-agent', 'router'],
+  },
+  {
+    name: 'ap1',
+    bssid: '02:aa:00:00:00:01',
+    router: 'ar1',
+    routerIface: 'ap1',
+    prefix: 'fd00:f:1:a1::/64',
+    routerAddress: 'fd00:f:1:a1::1',
+    routerMac: '02:00:00:00:01:01',
+    routerRoles: ['par', 'nar', 'router'],
+  },
+  {
+    name: 'ap2',
+    bssid: '02:aa:00:00:00:02',
+    router: 'ar2',
+    routerIface: 'ap2',
+    prefix: 'fd00:f:1:a2::/64',
+    routerAddress: 'fd00:f:1:a2::1',
+    routerMac: '02:00:00:00:02:01',
+    routerRoles: ['par', 'nar', 'router'],
+  },
 ];
 
 function config(over: Partial<AgentConfig>): AgentConfig {
-  return { lab: 'l', node: 'mn', roles: ['mobile-node', 'mobile'], interfaces: [], routerAdvertisements: [], agent: {}, controlSocket: '/x', ...over };
+  return {
+    lab: 'l',
+    node: 'mn',
+    roles: ['mobile-node', 'mobile'],
+    interfaces: [],
+    routerAdvertisements: [],
+    agent: {},
+    controlSocket: '/x',
+    ...over,
+  };
 }
 
 const udpPacket = (src: string, dst: string, payload = Buffer.from('hello')) =>
-  buildIpv6Packet({ src, dst, upper: { nextHeader: 17, encode: () => udp.encode({ srcPort: 1, dstPort: 2, payload }, undefined, 0, { addresses: { src, dst } }) } });
-const tunnel = (src: string, dst: string, inner: Buffer) => buildIpv6Packet({ src, dst, upper: { nextHeader: 41, encode: () => inner } });
+  buildIpv6Packet({
+    src,
+    dst,
+    upper: {
+      nextHeader: 17,
+      encode: () => udp.encode({ srcPort: 1, dstPort: 2, payload }, undefined, 0, { addresses: { src, dst } }),
+    },
+  });
+const tunnel = (src: string, dst: string, inner: Buffer) =>
+  buildIpv6Packet({ src, dst, upper: { nextHeader: 41, encode: () => inner } });
 
 describe('nextHopMac', () => {
   it('maps multicast per RFC 2464 §7 and unicast to the router of the link the source address is on', () => {
@@ -75,9 +119,20 @@ describe('the PAR neighbour map from the lab AP table', () => {
   it('lists the other NARs APs as neighbours, its own as own, and leaves out routers that are no NAR', () => {
     const ctx = { config: config({ node: 'ar1', roles: ['par', 'nar', 'router'], aps: APS }) } as RoleContext;
     const map = neighbourMapFromLab(ctx, {});
-    expect(map.lookup('02:aa:00:00:00:02')).toMatchObject({ kind: 'neighbour', ap: { narAddress: 'fd00:f:1:a2::1', narPrefix: 'fd00:f:1:a2::', narPrefixLength: 64, narLinkLayerAddress: '02:00:00:00:02:01' } });
+    expect(map.lookup('02:aa:00:00:00:02')).toMatchObject({
+      kind: 'neighbour',
+      ap: {
+        narAddress: 'fd00:f:1:a2::1',
+        narPrefix: 'fd00:f:1:a2::',
+        narPrefixLength: 64,
+        narLinkLayerAddress: '02:00:00:00:02:01',
+      },
+    });
     expect(map.lookup('02:aa:00:00:00:01').kind).toBe('own');
     expect(map.lookup('02:aa:00:00:00:00').kind).toBe('unknown'); // the home agent's AP
-    expect(neighbourMapFromLab(ctx, { pointToPoint: { pool: 'fd00::', poolLength: 56, prefixLength: 64 } }).neighbours()[0]!.pointToPoint).toBe(true);
+    expect(
+      neighbourMapFromLab(ctx, { pointToPoint: { pool: 'fd00::', poolLength: 56, prefixLength: 64 } }).neighbours()[0]!
+        .pointToPoint,
+    ).toBe(true);
   });
 });

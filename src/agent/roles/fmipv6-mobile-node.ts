@@ -23,7 +23,12 @@ import { roleSettings, type AgentAccessPoint, type AgentConfig } from '../config
 import { toMobilityHeaderToSend } from '../dataplane/actions.js';
 import { run } from '../dataplane/kernel.js';
 import { onLines } from '../dataplane/lines.js';
-import { buildMobilityPacket, filterTableName, installMobilityFilters, openMobilityReceiver } from '../dataplane/mobility-header-io.js';
+import {
+  buildMobilityPacket,
+  filterTableName,
+  installMobilityFilters,
+  openMobilityReceiver,
+} from '../dataplane/mobility-header-io.js';
 import { countSent, mobilityHeaderInputs, receiveIcmpv6 } from '../dataplane/mobility-io.js';
 import { openTunnelEndpoint } from '../dataplane/tunnel.js';
 import { Inbox, type MachineIo } from '../loop.js';
@@ -39,7 +44,12 @@ const MAX_UNWRAP = 3;
 /** Whether this node runs the FMIPv6 machine: a mobile node with `agent.fmipv6` not disabled. */
 export function fmipv6Enabled(config: AgentConfig): boolean {
   const s = config.agent.fmipv6;
-  return config.roles.includes('mobile-node') && typeof s === 'object' && s !== null && (s as { enabled?: unknown }).enabled !== false;
+  return (
+    config.roles.includes('mobile-node') &&
+    typeof s === 'object' &&
+    s !== null &&
+    (s as { enabled?: unknown }).enabled !== false
+  );
 }
 
 /** Destination MAC of a frame we send: multicast mapping (RFC 2464 §7), else the router of the link our source is on. */
@@ -74,11 +84,16 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
     const { config, counters, log, native } = ctx;
     const s = roleSettings(config, 'fmipv6', fmipv6MobileNodeSettingsSchema, ctx.configFile);
     const mnSettings = (config.agent['mobile-node'] ?? {}) as { iface?: string };
-    const radio = mnSettings.iface ? config.interfaces.find((i) => i.name === mnSettings.iface) : config.interfaces.find((i) => i.kind === 'radio');
+    const radio = mnSettings.iface
+      ? config.interfaces.find((i) => i.name === mnSettings.iface)
+      : config.interfaces.find((i) => i.kind === 'radio');
     if (!radio) throw new Error(`${ctx.configFile}: agent.fmipv6: no radio interface on this node`);
     const aps = config.aps ?? [];
     const first = aps.find((a) => a.name === radio.ap);
-    if (!first) throw new Error(`${ctx.configFile}: agent.fmipv6: the radio must start on an AP the lab lists (radio.ap), got ${radio.ap ?? 'none'}`);
+    if (!first)
+      throw new Error(
+        `${ctx.configFile}: agent.fmipv6: the radio must start on an AP the lab lists (radio.ap), got ${radio.ap ?? 'none'}`,
+      );
     const firstPrefix = first.prefix.split('/')[0]!;
     const machine = new FmipMobileNode({
       linkLayerAddress: radio.mac,
@@ -97,7 +112,9 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
     // Access routers that may tunnel to us as PAR: every AP's router but our home agent (its tunnel is
     // the Mobile IPv6 role's business; taking its packets here too would deliver them twice).
     const homeAgent = (config.agent['mobile-node'] as { homeAgent?: string } | undefined)?.homeAgent;
-    const routers = new Set(aps.map((a) => canonical(a.routerAddress)).filter((r) => !homeAgent || r !== canonical(homeAgent)));
+    const routers = new Set(
+      aps.map((a) => canonical(a.routerAddress)).filter((r) => !homeAgent || r !== canonical(homeAgent)),
+    );
 
     const inbox = new Inbox<FmipMobileNodeInput>();
 
@@ -178,7 +195,16 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
       void filters.setAddresses([address]).catch(() => counters.add('nft.error'));
       // nodad: the NAR vouched for it (HAck) or chose it; noprefixroute: the new link's routes come
       // from its RAs (the Mobile IPv6 role). An address the kernel's SLAAC formed already is fine.
-      void run(undefined, 'ip', ['-6', 'addr', 'add', `${address}/128`, 'dev', radio.name, 'nodad', 'noprefixroute']).then(
+      void run(undefined, 'ip', [
+        '-6',
+        'addr',
+        'add',
+        `${address}/128`,
+        'dev',
+        radio.name,
+        'nodad',
+        'noprefixroute',
+      ]).then(
         () => counters.add(`address.${why}`),
         () => counters.add(`address.exists.${why}`),
       );
@@ -191,7 +217,12 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
       perform(a) {
         switch (a.kind) {
           case 'send-icmp': {
-            const pkt = buildIpv6Packet({ src: a.src, dst: a.dst, hopLimit: a.hopLimit, upper: { nextHeader: 58, encode: () => icmpv6.encode(a.message) } });
+            const pkt = buildIpv6Packet({
+              src: a.src,
+              dst: a.dst,
+              hopLimit: a.hopLimit,
+              upper: { nextHeader: 58, encode: () => icmpv6.encode(a.message) },
+            });
             sendFrame(pkt, a.src, a.dst, a.message.type);
             return;
           }
@@ -215,7 +246,8 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
             if (events.length > 50) events.shift();
             log.info(`fmn.${a.event.name}`, { ...a.event });
             // Predictive: the NCoA is confirmed before the detach; put it on the radio now.
-            if (a.event.name === 'fback-received' && a.event.status < 128 && a.event.ncoa && !a.event.onNewLink) configure(a.event.ncoa, 'fback');
+            if (a.event.name === 'fback-received' && a.event.status < 128 && a.event.ncoa && !a.event.onNewLink)
+              configure(a.event.ncoa, 'fback');
             return;
         }
       },
@@ -233,13 +265,30 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
       carrier = up;
       counters.add(up ? 'carrier.up' : 'carrier.down');
       running.feed([up ? { kind: 'link-up' } : { kind: 'link-down' }]);
-      if (up && machine.state.handover === null && lastTarget && canonical(machine.state.router) !== canonical(lastTarget.routerAddress)) {
+      if (
+        up &&
+        machine.state.handover === null &&
+        lastTarget &&
+        canonical(machine.state.router) !== canonical(lastTarget.routerAddress)
+      ) {
         // FMIPv6 had no part in this move (fallback): Mobile IPv6 handles it; tell the machine where we are.
         const t = lastTarget;
-        running.feed([{ kind: 'attached', router: t.routerAddress, careOfAddress: eui64Address(t.prefix.split('/')[0]!, radio.mac), apId: t.bssid }]);
+        running.feed([
+          {
+            kind: 'attached',
+            router: t.routerAddress,
+            careOfAddress: eui64Address(t.prefix.split('/')[0]!, radio.mac),
+            apId: t.bssid,
+          },
+        ]);
       }
     });
-    log.info('fmn.started', { iface: radio.name, router: first.routerAddress, careOfAddress: machine.state.careOfAddress, ap: first.name });
+    log.info('fmn.started', {
+      iface: radio.name,
+      router: first.routerAddress,
+      careOfAddress: machine.state.careOfAddress,
+      ap: first.name,
+    });
 
     return {
       name: 'fmipv6-mobile-node',
@@ -260,7 +309,13 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
             counters.add(`l2.carrier-trigger-ignored.${e.event}`);
         }
       },
-      state: () => ({ ...machine.state, counters: { ...machine.counters }, tunnel: { local: tunnel.local, ...st }, mobilityHeaders: mhIn.stats(), events: events.slice(-12) }),
+      state: () => ({
+        ...machine.state,
+        counters: { ...machine.counters },
+        tunnel: { local: tunnel.local, ...st },
+        mobilityHeaders: mhIn.stats(),
+        events: events.slice(-12),
+      }),
     };
   },
 };

@@ -98,7 +98,13 @@ export interface RouterIo {
   readonly cells: readonly AccessCell[];
   /** The router's address: the first AP cell's (PAR and NAR messages leave from it). */
   readonly address: string;
-  sendIcmp(cell: AccessCell | undefined, src: string | undefined, dst: string, hopLimit: number, message: Icmpv6Message): boolean;
+  sendIcmp(
+    cell: AccessCell | undefined,
+    src: string | undefined,
+    dst: string,
+    hopLimit: number,
+    message: Icmpv6Message,
+  ): boolean;
   /** Performs a machine's send action, counted `sent.<Type>` or `send-failed.<Type>`. */
   send(a: SendIcmpv6 | SendMobilityHeader): boolean;
   /** Route `address` into the TUN (true) or normally again (false); settles once the kernel has it. */
@@ -120,30 +126,46 @@ function splitPrefix(p: string): { prefix: string; length: number } {
   return { prefix: canonical(a!), length: Number(l ?? 128) };
 }
 
-
 export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers, table: number): Promise<RouterIo> {
   const { config, counters, log, native } = ctx;
   const apIfaces = config.interfaces.filter((i) => i.kind === 'ap');
-  if (apIfaces.length === 0) throw new Error(`${ctx.configFile}: roles par/nar need an AP interface on this node (aps.<name>.router)`);
+  if (apIfaces.length === 0)
+    throw new Error(`${ctx.configFile}: roles par/nar need an AP interface on this node (aps.<name>.router)`);
   const cells: AccessCell[] = apIfaces.map((i) => {
     const addr = i.addresses[0];
     if (!addr) throw new Error(`${ctx.configFile}: interface ${i.name} has no address`);
     const a = splitPrefix(addr);
     const ap = config.aps?.find((x) => x.router === config.node && x.routerIface === i.name);
     const pfx = ap ? splitPrefix(ap.prefix) : { prefix: a.prefix, length: a.length };
-    return { iface: i.name, ifindex: native.ifNameToIndex(i.name), mac: i.mac, address: a.prefix, prefix: pfx.prefix, prefixLength: pfx.length, ap };
+    return {
+      iface: i.name,
+      ifindex: native.ifNameToIndex(i.name),
+      mac: i.mac,
+      address: a.prefix,
+      prefix: pfx.prefix,
+      prefixLength: pfx.length,
+      ap,
+    };
   });
   const address = cells[0]!.address;
-  const ip = ctx.own(openIpStream((t) => {
-    counters.add('ip.error');
-    log.warn('fmip.ip-error', { text: t });
-  }));
+  const ip = ctx.own(
+    openIpStream((t) => {
+      counters.add('ip.error');
+      log.warn('fmip.ip-error', { text: t });
+    }),
+  );
 
   // ICMPv6: one socket per cell, RtSolPr/PrRtAdv and NAs only (ICMP6_FILTER).
   const icmpSockets = new Map<string, Raw6Socket>();
   for (const cell of cells) {
     const sock = ctx.own(
-      native.openRaw6Socket({ protocol: 58, bindDevice: cell.iface, icmp6Types: [ICMPV6_FMIPV6, ICMPV6_NEIGHBOR_ADVERTISEMENT], unicastHops: ND_HOP_LIMIT, multicastHops: ND_HOP_LIMIT }),
+      native.openRaw6Socket({
+        protocol: 58,
+        bindDevice: cell.iface,
+        icmp6Types: [ICMPV6_FMIPV6, ICMPV6_NEIGHBOR_ADVERTISEMENT],
+        unicastHops: ND_HOP_LIMIT,
+        multicastHops: ND_HOP_LIMIT,
+      }),
     );
     icmpSockets.set(cell.iface, sock);
     receiveIcmpv6(sock, { counters, onInput: (input) => handlers.onIcmp(input, cell) });
@@ -170,17 +192,26 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
   );
 
   // The diversion: TUN + table + rules (a stale set from a killed run goes first).
-  const rules = [`rule del priority ${RULE_LOCAL_PRIORITY}`, `rule del priority ${RULE_DIVERT_PRIORITY}`, `route flush table ${table}`];
+  const rules = [
+    `rule del priority ${RULE_LOCAL_PRIORITY}`,
+    `rule del priority ${RULE_DIVERT_PRIORITY}`,
+    `route flush table ${table}`,
+  ];
   ipBatchForceSync(undefined, rules);
   const tun: TunDevice = native.openTun({ name: DIVERT_TUN });
   ctx.own({ close: () => ipBatchForceSync(undefined, rules) });
   ctx.own(tun);
-  await run(undefined, 'ip', ['-6', '-batch', '-'], `${[
-    `link set dev ${tun.name} addrgenmode none`,
-    `link set dev ${tun.name} up`,
-    `rule add iif lo lookup main priority ${RULE_LOCAL_PRIORITY}`,
-    `rule add lookup ${table} priority ${RULE_DIVERT_PRIORITY}`,
-  ].join('\n')}\n`);
+  await run(
+    undefined,
+    'ip',
+    ['-6', '-batch', '-'],
+    `${[
+      `link set dev ${tun.name} addrgenmode none`,
+      `link set dev ${tun.name} up`,
+      `rule add iif lo lookup main priority ${RULE_LOCAL_PRIORITY}`,
+      `rule add lookup ${table} priority ${RULE_DIVERT_PRIORITY}`,
+    ].join('\n')}\n`,
+  );
   // Forwarded packets that still carry the PAR's own source must not loop: nothing else to do, the
   // TUN only gets what table `table` routes to it.
   tun.start(
@@ -199,7 +230,8 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
 
   // Delivery onto the cells; protocol 0: send only (no frame is queued for us).
   const packetSockets = new Map<string, PacketSocket>();
-  for (const cell of cells) packetSockets.set(cell.iface, ctx.own(native.openPacketSocket({ ifname: cell.iface, protocol: 0 })));
+  for (const cell of cells)
+    packetSockets.set(cell.iface, ctx.own(native.openPacketSocket({ ifname: cell.iface, protocol: 0 })));
   const headerIncluded = ctx.own(native.openRaw6Socket({ protocol: 255, headerIncluded: true }));
 
   // Neighbour cache of the AP interfaces.
@@ -213,7 +245,8 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
     const deleted = !!m[1];
     const state = m[5]!;
     if (deleted) handlers.onNeighbour(canonical(addr), null, false, cell);
-    else if (m[4] && state !== 'FAILED' && state !== 'INCOMPLETE') handlers.onNeighbour(canonical(addr), m[4], true, cell);
+    else if (m[4] && state !== 'FAILED' && state !== 'INCOMPLETE')
+      handlers.onNeighbour(canonical(addr), m[4], true, cell);
   };
   const monitor = spawn('ip', ['-6', '-o', 'monitor', 'neigh'], { stdio: ['ignore', 'pipe', 'ignore'] });
   monitor.on('error', () => counters.add('neigh.monitor-error'));
@@ -249,7 +282,11 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
     },
     divert(a, on) {
       st.diversions++;
-      return ip.apply(on ? `route replace ${a}/128 dev ${tun.name} table ${table}` : `route del ${a}/128 dev ${tun.name} table ${table}`);
+      return ip.apply(
+        on
+          ? `route replace ${a}/128 dev ${tun.name} table ${table}`
+          : `route del ${a}/128 dev ${tun.name} table ${table}`,
+      );
     },
     deliver(dst, mac, packets) {
       const cell = cellOf(dst) ?? cells[0]!;

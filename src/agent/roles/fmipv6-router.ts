@@ -22,51 +22,60 @@ export const fmipv6RouterRole: RoleDefinition = {
     /** Global addresses on our AP cells (the served nodes, RFC 5568 §7). */
     const served = new Set<string>();
     const handlers: RouterIoHandlers = {
-        onMobilityHeader(input) {
-          const t = input.message.type;
-          if (t === 'FastBindingUpdate' || t === 'HandoverAcknowledge') {
-            if (par) par.running.feed([input]);
-            else counters.add(`mh.no-par.${t}`);
-          } else if (t === 'HandoverInitiate') {
-            if (nar) nar.running.feed([input]);
-            else counters.add('mh.no-nar.HandoverInitiate');
-          } else counters.add(`mh.ignored.${t}`);
-        },
-        onIcmp(input, cell) {
-          const t = input.message.type;
-          if (t === 'RouterSolicitationForProxyAdvertisement') {
-            if (par) par.running.feed([input]);
-          } else if (t === 'NeighborAdvertisement') {
-            nar?.neighborAdvertisement(input, cell);
-          }
-        },
-        onDiverted(dst, packet) {
-          if (par?.diverted(dst, packet)) return;
-          if (nar?.diverted(dst, packet)) return;
-          // Multicast the kernel sends on the TUN itself (MLD) is not ours to forward.
-          counters.add(dst.startsWith('ff') ? 'divert.multicast' : 'divert.unclaimed');
-          ctx.log.debug('fmip.divert-unclaimed', { dst, bytes: packet.length });
-        },
-        onNeighbour(address, mac, present, cell) {
-          if (present) served.add(address);
-          else served.delete(address);
-          if (!par && !nar) {
-            early.push([address, mac, present, cell]); // the cache dump comes before the machines exist
-            return;
-          }
-          // RFC 5568 §7: the PAR's served nodes are the ones its access links know.
-          par?.running.feed([present ? { kind: 'served-node', address, ...(mac ? { linkLayerAddress: mac } : {}) } : { kind: 'served-node-gone', address }]);
-          // The entry a UNA created is the arriving MN's own (reactive: the UNA comes before the HI), not
-          // another node holding its NCoA (RFC 5568 §6.2.2's duplicate check).
-          if (!(present && nar?.announced(address))) nar?.running.feed([{ kind: 'neighbour', address, present }]);
-          if (mac) nar?.learn(address, mac);
-        },
-      };
+      onMobilityHeader(input) {
+        const t = input.message.type;
+        if (t === 'FastBindingUpdate' || t === 'HandoverAcknowledge') {
+          if (par) par.running.feed([input]);
+          else counters.add(`mh.no-par.${t}`);
+        } else if (t === 'HandoverInitiate') {
+          if (nar) nar.running.feed([input]);
+          else counters.add('mh.no-nar.HandoverInitiate');
+        } else counters.add(`mh.ignored.${t}`);
+      },
+      onIcmp(input, cell) {
+        const t = input.message.type;
+        if (t === 'RouterSolicitationForProxyAdvertisement') {
+          if (par) par.running.feed([input]);
+        } else if (t === 'NeighborAdvertisement') {
+          nar?.neighborAdvertisement(input, cell);
+        }
+      },
+      onDiverted(dst, packet) {
+        if (par?.diverted(dst, packet)) return;
+        if (nar?.diverted(dst, packet)) return;
+        // Multicast the kernel sends on the TUN itself (MLD) is not ours to forward.
+        counters.add(dst.startsWith('ff') ? 'divert.multicast' : 'divert.unclaimed');
+        ctx.log.debug('fmip.divert-unclaimed', { dst, bytes: packet.length });
+      },
+      onNeighbour(address, mac, present, cell) {
+        if (present) served.add(address);
+        else served.delete(address);
+        if (!par && !nar) {
+          early.push([address, mac, present, cell]); // the cache dump comes before the machines exist
+          return;
+        }
+        // RFC 5568 §7: the PAR's served nodes are the ones its access links know.
+        par?.running.feed([
+          present
+            ? { kind: 'served-node', address, ...(mac ? { linkLayerAddress: mac } : {}) }
+            : { kind: 'served-node-gone', address },
+        ]);
+        // The entry a UNA created is the arriving MN's own (reactive: the UNA comes before the HI), not
+        // another node holding its NCoA (RFC 5568 §6.2.2's duplicate check).
+        if (!(present && nar?.announced(address))) nar?.running.feed([{ kind: 'neighbour', address, present }]);
+        if (mac) nar?.learn(address, mac);
+      },
+    };
     const io = await openRouterIo(ctx, handlers, s.table ?? DEFAULT_DIVERT_TABLE);
     if (config.roles.includes('par')) par = bindPar(ctx, io, s);
     if (config.roles.includes('nar')) nar = bindNar(ctx, io, s);
     for (const e of early.splice(0)) handlers.onNeighbour(...e);
-    ctx.log.info('fmip.router-started', { address: io.address, par: !!par, nar: !!nar, cells: io.cells.map((c) => ({ iface: c.iface, prefix: `${c.prefix}/${c.prefixLength}`, ap: c.ap?.name })) });
+    ctx.log.info('fmip.router-started', {
+      address: io.address,
+      par: !!par,
+      nar: !!nar,
+      cells: io.cells.map((c) => ({ iface: c.iface, prefix: `${c.prefix}/${c.prefixLength}`, ap: c.ap?.name })),
+    });
     return {
       name: 'fmipv6-router',
       // A network-side handover decision (RFC 5568 §3.3), e.g. `lab.l2.trigger('ar1', 'link-going-down', 'ap2')`:
@@ -76,7 +85,8 @@ export const fmipv6RouterRole: RoleDefinition = {
           counters.add(`l2.ignored.${e.event}`);
           return;
         }
-        for (const mobileNode of served) par.running.feed([{ kind: 'network-initiated-handover', mobileNode, apId: e.bssid }]);
+        for (const mobileNode of served)
+          par.running.feed([{ kind: 'network-initiated-handover', mobileNode, apId: e.bssid }]);
       },
       state: () => ({ address: io.address, par: par?.state() ?? null, nar: nar?.state() ?? null, io: io.stats() }),
     };

@@ -8,7 +8,10 @@ import { z } from 'zod';
 export const fmipv6RouterSettingsSchema = z
   .object({
     /** NAR buffer bounds per NCoA (RFC 5568 §6.2.1 U flag); what does not fit is dropped and counted. */
-    buffer: z.object({ maxPackets: z.number().int().min(0), maxBytes: z.number().int().min(0) }).strict().optional(),
+    buffer: z
+      .object({ maxPackets: z.number().int().min(0), maxBytes: z.number().int().min(0) })
+      .strict()
+      .optional(),
     /** A proposed NCoA that is off-prefix or in use: assign another (HAck 1) or refuse (HAck 128). */
     invalidNcoa: z.enum(['assign', 'refuse']).optional(),
     /** false: every HI is answered 129 "administratively prohibited" (a NAR that refuses fast handovers). */
@@ -20,7 +23,14 @@ export const fmipv6RouterSettingsSchema = z
     hiTimeoutMs: z.number().int().min(10).optional(),
     hiRetries: z.number().int().min(0).max(10).optional(),
     /** Point-to-point links (MIPSHOP prefix management): per-MN prefixes of `prefixLength` out of `pool`. */
-    pointToPoint: z.object({ pool: z.string(), poolLength: z.number().int().min(1).max(127), prefixLength: z.number().int().min(1).max(128) }).strict().optional(),
+    pointToPoint: z
+      .object({
+        pool: z.string(),
+        poolLength: z.number().int().min(1).max(127),
+        prefixLength: z.number().int().min(1).max(128),
+      })
+      .strict()
+      .optional(),
     /** Routing table the PAR tunnel / NAR buffer diversion routes go to. Default 4242. */
     table: z.number().int().min(1).max(0xfffffff0).optional(),
   })

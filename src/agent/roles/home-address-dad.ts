@@ -28,7 +28,13 @@ export interface HomeAddressDad {
   close(): void;
 }
 
-export function openHomeAddressDad(o: { native: NativeBinding; netns?: string; ifname: string; mac: string; timeoutMs?: number }): HomeAddressDad {
+export function openHomeAddressDad(o: {
+  native: NativeBinding;
+  netns?: string;
+  ifname: string;
+  mac: string;
+  timeoutMs?: number;
+}): HomeAddressDad {
   const ifindex = o.native.ifNameToIndex(o.ifname, o.netns);
   const timeoutMs = o.timeoutMs ?? DEFAULT_DAD_TIMEOUT_MS;
   const sock: Raw6Socket = o.native.openRaw6Socket({

@@ -32,16 +32,25 @@ export const homeAgentRole: RoleDefinition = {
   async start(ctx: RoleContext): Promise<Role> {
     const { config, counters, log } = ctx;
     const s = roleSettings(config, 'home-agent', homeAgentSettingsSchema, ctx.configFile);
-    const homeIface = s.homeLink ? config.interfaces.find((i) => i.name === s.homeLink) : config.interfaces.find((i) => i.kind === 'ap');
+    const homeIface = s.homeLink
+      ? config.interfaces.find((i) => i.name === s.homeLink)
+      : config.interfaces.find((i) => i.kind === 'ap');
     if (!homeIface || homeIface.addresses.length === 0) {
-      throw new Error(`${ctx.configFile}: agent.home-agent.homeLink: no interface ${s.homeLink ?? '(an AP interface)'} with an address on this node`);
+      throw new Error(
+        `${ctx.configFile}: agent.home-agent.homeLink: no interface ${s.homeLink ?? '(an AP interface)'} with an address on this node`,
+      );
     }
     const home = splitAddress(homeIface.addresses[0]!);
     const machine = new HomeAgent({
       address: home.address,
       homePrefix: home.prefix,
       homePrefixLength: home.prefixLength,
-      mobileNodes: s.mobileNodes.map((m) => ({ nai: m.nai, homeAddress: m.homeAddress, spi: m.spi, key: Buffer.from(m.key, 'hex') })),
+      mobileNodes: s.mobileNodes.map((m) => ({
+        nai: m.nai,
+        homeAddress: m.homeAddress,
+        spi: m.spi,
+        key: Buffer.from(m.key, 'hex'),
+      })),
       // RFC 4285 timestamps are wall-clock; the machine gets monotonic time plus this offset.
       epochOffsetMs: Date.now() - ctx.clock.now(),
       ...(s.maxLifetimeS !== undefined ? { maxLifetimeS: s.maxLifetimeS } : {}),
@@ -52,9 +61,25 @@ export const homeAgentRole: RoleDefinition = {
       ...(s.bindingErrorIntervalMs !== undefined ? { bindingErrorIntervalMs: s.bindingErrorIntervalMs } : {}),
     });
 
-    const forwarding = ctx.own(await openHomeAgentForwarding({ native: ctx.native, homeAgentAddress: home.address, homeLink: homeIface.name, linkLayerAddress: homeIface.mac }));
+    const forwarding = ctx.own(
+      await openHomeAgentForwarding({
+        native: ctx.native,
+        homeAgentAddress: home.address,
+        homeLink: homeIface.name,
+        linkLayerAddress: homeIface.mac,
+      }),
+    );
     const dad: HomeAddressDad | null =
-      s.performDad === false ? null : ctx.own(openHomeAddressDad({ native: ctx.native, ifname: homeIface.name, mac: homeIface.mac, timeoutMs: s.dadTimeoutMs }));
+      s.performDad === false
+        ? null
+        : ctx.own(
+            openHomeAddressDad({
+              native: ctx.native,
+              ifname: homeIface.name,
+              mac: homeIface.mac,
+              timeoutMs: s.dadTimeoutMs,
+            }),
+          );
 
     /** Care-of address of the last BU seen per home address (for the route prepared during DAD). */
     const lastCareOf = new Map<string, string>();
@@ -66,7 +91,10 @@ export const homeAgentRole: RoleDefinition = {
       onInput: (i) => {
         if (i.message.type === 'BindingUpdate') {
           const acoa = i.message.options.find((o) => o.type === 'AlternateCareOfAddress');
-          lastCareOf.set(canonical(i.homeAddressOption ?? i.src), canonical(acoa ? acoa.alternateCareOfAddress : i.src));
+          lastCareOf.set(
+            canonical(i.homeAddressOption ?? i.src),
+            canonical(acoa ? acoa.alternateCareOfAddress : i.src),
+          );
         }
         input(i);
       },
@@ -81,7 +109,8 @@ export const homeAgentRole: RoleDefinition = {
         onMessage,
         onOtherPacket: (p) => {
           // RFC 6275 §9.3.1: data with a Home Address option for which we hold no binding gets a BE 1.
-          if (p.homeAddress !== undefined) input({ kind: 'home-address-option', src: p.src, dst: p.dst, homeAddress: p.homeAddress });
+          if (p.homeAddress !== undefined)
+            input({ kind: 'home-address-option', src: p.src, dst: p.dst, homeAddress: p.homeAddress });
         },
       }),
     );
@@ -102,7 +131,10 @@ export const homeAgentRole: RoleDefinition = {
       const late: Extract<HomeAgentAction, { kind: 'send-mh' }>[] = [];
       // The route into the tunnel first: data for the home address is lost until it exists, while
       // proxy ND only serves other nodes on the home link (§10.4.1).
-      const ordered = [...actions.filter((a) => a.kind === 'tunnel-up'), ...actions.filter((a) => a.kind !== 'tunnel-up')];
+      const ordered = [
+        ...actions.filter((a) => a.kind === 'tunnel-up'),
+        ...actions.filter((a) => a.kind !== 'tunnel-up'),
+      ];
       for (const a of ordered) {
         switch (a.kind) {
           case 'send-mh':
@@ -151,7 +183,12 @@ export const homeAgentRole: RoleDefinition = {
       },
     };
     ctx.run(machine, io);
-    log.info('ha.started', { address: home.address, homePrefix: `${home.prefix}/${home.prefixLength}`, homeLink: homeIface.name, mobileNodes: s.mobileNodes.map((m) => m.nai) });
+    log.info('ha.started', {
+      address: home.address,
+      homePrefix: `${home.prefix}/${home.prefixLength}`,
+      homeLink: homeIface.name,
+      mobileNodes: s.mobileNodes.map((m) => m.nai),
+    });
 
     return {
       name: 'home-agent',

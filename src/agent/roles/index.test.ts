@@ -13,12 +13,25 @@ const MODULES = [accessRouter, fmipv6RouterRole, homeAgentRole, fmipv6MobileNode
 
 /** Every combination that a `wanted` reads: roles, router advertisements, agent.fmipv6. */
 function configs(): Config[] {
-  const roleSets = [[], ['router'], ['router', 'access-router'], ['router', 'par'], ['router', 'nar', 'home-agent'], ['mobile'], ['mobile', 'mobile-node']];
+  const roleSets = [
+    [],
+    ['router'],
+    ['router', 'access-router'],
+    ['router', 'par'],
+    ['router', 'nar', 'home-agent'],
+    ['mobile'],
+    ['mobile', 'mobile-node'],
+  ];
   const fmipv6 = [undefined, {}, { enabled: true }, { enabled: false }, 'yes'];
   const out: Config[] = [];
   for (const roles of roleSets)
     for (const ras of [[], [{ iface: 'ap1' }]])
-      for (const f of fmipv6) out.push({ roles, routerAdvertisements: ras, agent: f === undefined ? {} : { fmipv6: f } } as unknown as Config);
+      for (const f of fmipv6)
+        out.push({
+          roles,
+          routerAdvertisements: ras,
+          agent: f === undefined ? {} : { fmipv6: f },
+        } as unknown as Config);
   return out;
 }
 
@@ -26,7 +39,8 @@ describe('ALL_ROLES', () => {
   test('lists the roles in start order, each wanted exactly when its module wants it', () => {
     expect(ALL_ROLES.map((d) => d.name)).toEqual(MODULES.map((d) => d.name));
     for (const [i, lazy] of ALL_ROLES.entries()) {
-      for (const c of configs()) expect(lazy.wanted(c), `${lazy.name} ${JSON.stringify(c)}`).toBe(MODULES[i]!.wanted(c));
+      for (const c of configs())
+        expect(lazy.wanted(c), `${lazy.name} ${JSON.stringify(c)}`).toBe(MODULES[i]!.wanted(c));
     }
   });
 });

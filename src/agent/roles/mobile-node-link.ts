@@ -70,7 +70,10 @@ export interface Radio {
    * link's prefix route, default route and SLAAC address gone (RFC 6275 §11.5.1: after movement the
    * old prefixes are not on-link), so the BU does not go looking for the home agent on a link we left.
    */
-  enterLink(router: string, leaving: { prefix: string; prefixLength: number; router: string; address: string } | null): Promise<void>;
+  enterLink(
+    router: string,
+    leaving: { prefix: string; prefixLength: number; router: string; address: string } | null,
+  ): Promise<void>;
   /**
    * After a move (RFC 6275 §11.5.1): the old link's prefixes are no longer on-link and its router is
    * gone. Removes global addresses outside `prefix` (except `keep`) and routes learned on the radio
@@ -82,7 +85,9 @@ export interface Radio {
 
 export async function openRadio(o: RadioOptions): Promise<Radio> {
   const ifindex = o.native.ifNameToIndex(o.iface);
-  const linkJson = JSON.parse(await run(undefined, 'ip', ['-j', 'link', 'show', 'dev', o.iface])) as { flags?: string[] }[];
+  const linkJson = JSON.parse(await run(undefined, 'ip', ['-j', 'link', 'show', 'dev', o.iface])) as {
+    flags?: string[];
+  }[];
   const flags = linkJson[0]?.flags ?? [];
   let carrier = flags.includes('LOWER_UP') && !flags.includes('NO-CARRIER');
 
@@ -113,11 +118,18 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
         const prefixes: PrefixInformation[] = [];
         let routerMac: string | undefined;
         for (const opt of r.value.options) {
-          if (opt.type === 'PrefixInformation') prefixes.push({ prefix: opt.prefix, prefixLength: opt.prefixLength, autonomous: opt.autonomous });
-          else if (opt.type === 'SourceLinkLayerAddress' && opt.linkLayerAddress.length === 6) routerMac = bytesToMac(opt.linkLayerAddress);
+          if (opt.type === 'PrefixInformation')
+            prefixes.push({ prefix: opt.prefix, prefixLength: opt.prefixLength, autonomous: opt.autonomous });
+          else if (opt.type === 'SourceLinkLayerAddress' && opt.linkLayerAddress.length === 6)
+            routerMac = bytesToMac(opt.linkLayerAddress);
         }
         if (routerMac) routerMacs.set(p.src, routerMac);
-        o.onRouterAdvertisement({ router: p.src, prefixes, homeAgent: r.value.homeAgent, ...(routerMac ? { routerMac } : {}) });
+        o.onRouterAdvertisement({
+          router: p.src,
+          prefixes,
+          homeAgent: r.value.homeAgent,
+          ...(routerMac ? { routerMac } : {}),
+        });
       }
     },
     () => {},
@@ -133,7 +145,10 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
   });
   monitor.on('error', () => {});
 
-  const rs = encodeIcmpv6({ type: 'RouterSolicitation', options: [{ type: 'SourceLinkLayerAddress', linkLayerAddress: macToBytes(o.mac) }] });
+  const rs = encodeIcmpv6({
+    type: 'RouterSolicitation',
+    options: [{ type: 'SourceLinkLayerAddress', linkLayerAddress: macToBytes(o.mac) }],
+  });
   let defaultRouter: string | null = null;
   return {
     ifindex,
@@ -164,7 +179,9 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
     async configureAddress(address, prefixLength, optimistic) {
       try {
         // Through the agent's long-lived `ip -batch` (kernel.ts): no process start on a move.
-        await ipBatch(undefined, [`addr add ${address}/${prefixLength} dev ${o.iface}${optimistic ? ' optimistic' : ''}`]);
+        await ipBatch(undefined, [
+          `addr add ${address}/${prefixLength} dev ${o.iface}${optimistic ? ' optimistic' : ''}`,
+        ]);
       } catch (err) {
         // The kernel's SLAAC (accept_ra, autoconf) may have formed the same EUI-64 address first.
         if (!/File exists|already assigned/.test(String((err as Error).message))) throw err;
@@ -172,7 +189,9 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
       if (optimistic) return;
       // RFC 4862 §5.4: usable when DAD is over (no longer tentative).
       for (let i = 0; i < 100; i++) {
-        const out = JSON.parse(await run(undefined, 'ip', ['-j', '-6', 'addr', 'show', 'dev', o.iface])) as { addr_info?: { local: string; tentative?: boolean; dadfailed?: boolean }[] }[];
+        const out = JSON.parse(await run(undefined, 'ip', ['-j', '-6', 'addr', 'show', 'dev', o.iface])) as {
+          addr_info?: { local: string; tentative?: boolean; dadfailed?: boolean }[];
+        }[];
         const a = out[0]?.addr_info?.find((x) => x.local === address);
         if (a && !a.tentative) return;
         await new Promise((r) => setTimeout(r, 50));
@@ -180,7 +199,9 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
       throw new Error(`${address}: still tentative after 5 s`);
     },
     async removeAddress(address, prefixLength) {
-      await run(undefined, 'ip', ['-6', 'addr', 'del', `${address}/${prefixLength}`, 'dev', o.iface]).catch(() => undefined);
+      await run(undefined, 'ip', ['-6', 'addr', 'del', `${address}/${prefixLength}`, 'dev', o.iface]).catch(
+        () => undefined,
+      );
     },
     async setDefaultRouter(router) {
       if (router === defaultRouter) return;
@@ -201,24 +222,41 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
     },
     async forgetOtherLinks(prefix, prefixLength, router, keep) {
       const lines: string[] = [];
-      const addrs = JSON.parse(await run(undefined, 'ip', ['-j', '-6', 'addr', 'show', 'dev', o.iface, 'scope', 'global'])) as { addr_info?: { local?: string; prefixlen?: number }[] }[];
+      const addrs = JSON.parse(
+        await run(undefined, 'ip', ['-j', '-6', 'addr', 'show', 'dev', o.iface, 'scope', 'global']),
+      ) as { addr_info?: { local?: string; prefixlen?: number }[] }[];
       for (const a of addrs[0]?.addr_info ?? []) {
         // addr_info also holds entries without an address (lifetimes of the previous one, per iproute2 version).
-        if (typeof a.local !== 'string' || keep.includes(canonical(a.local)) || inPrefix(a.local, prefix, prefixLength)) continue;
+        if (typeof a.local !== 'string' || keep.includes(canonical(a.local)) || inPrefix(a.local, prefix, prefixLength))
+          continue;
         lines.push(`addr del ${a.local}/${a.prefixlen} dev ${o.iface}`);
       }
-      const routes = JSON.parse(await run(undefined, 'ip', ['-j', '-6', 'route', 'show', 'dev', o.iface])) as { dst: string; gateway?: string; metric?: number }[];
+      const routes = JSON.parse(await run(undefined, 'ip', ['-j', '-6', 'route', 'show', 'dev', o.iface])) as {
+        dst: string;
+        gateway?: string;
+        metric?: number;
+      }[];
       for (const r of routes) {
         if (r.dst === 'default') {
-          if (r.gateway && r.gateway !== router) lines.push(`route del default via ${r.gateway} dev ${o.iface}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`);
+          if (r.gateway && r.gateway !== router)
+            lines.push(
+              `route del default via ${r.gateway} dev ${o.iface}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`,
+            );
           continue;
         }
         const [p, l] = r.dst.split('/');
-        if (!p || p.startsWith('fe80:') || p.startsWith('ff') || (Number(l) === prefixLength && inPrefix(p, prefix, prefixLength))) continue;
+        if (
+          !p ||
+          p.startsWith('fe80:') ||
+          p.startsWith('ff') ||
+          (Number(l) === prefixLength && inPrefix(p, prefix, prefixLength))
+        )
+          continue;
         if (keep.some((k) => r.dst === k || r.dst === `${k}/128`)) continue;
         lines.push(`route del ${r.dst} dev ${o.iface}${r.metric !== undefined ? ` metric ${r.metric}` : ''}`);
       }
-      if (lines.length) await run(undefined, 'ip', ['-6', '-force', '-batch', '-'], `${lines.join('\n')}\n`).catch(() => undefined);
+      if (lines.length)
+        await run(undefined, 'ip', ['-6', '-force', '-batch', '-'], `${lines.join('\n')}\n`).catch(() => undefined);
     },
     close(): void {
       monitor.kill();
@@ -226,7 +264,19 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
       frames.close();
       try {
         // The route would outlive us otherwise (the address and RA routes belong to the kernel's SLAAC).
-        if (defaultRouter) void run(undefined, 'ip', ['-6', 'route', 'del', 'default', 'via', defaultRouter, 'dev', o.iface, 'metric', '1']).catch(() => undefined);
+        if (defaultRouter)
+          void run(undefined, 'ip', [
+            '-6',
+            'route',
+            'del',
+            'default',
+            'via',
+            defaultRouter,
+            'dev',
+            o.iface,
+            'metric',
+            '1',
+          ]).catch(() => undefined);
       } catch {
         // teardown
       }

@@ -27,8 +27,11 @@ export const mobileNodeRole: RoleDefinition = {
   async start(ctx: RoleContext): Promise<Role> {
     const { config, counters, log } = ctx;
     const s = roleSettings(config, 'mobile-node', mobileNodeSettingsSchema, ctx.configFile);
-    const radioIface = s.iface ? config.interfaces.find((i) => i.name === s.iface) : config.interfaces.find((i) => i.kind === 'radio');
-    if (!radioIface) throw new Error(`${ctx.configFile}: agent.mobile-node.iface: no radio interface ${s.iface ?? ''} on this node`);
+    const radioIface = s.iface
+      ? config.interfaces.find((i) => i.name === s.iface)
+      : config.interfaces.find((i) => i.kind === 'radio');
+    if (!radioIface)
+      throw new Error(`${ctx.configFile}: agent.mobile-node.iface: no radio interface ${s.iface ?? ''} on this node`);
     const homePrefixLength = s.homePrefixLength ?? 64;
     const homeAddress = canonical(s.homeAddress);
     const homeAgent = canonical(s.homeAgent);
@@ -50,7 +53,9 @@ export const mobileNodeRole: RoleDefinition = {
       initialSequence: Math.floor(ctx.random() * 0x10000),
       ...(s.lifetimeS !== undefined ? { lifetimeS: s.lifetimeS } : {}),
       ...(s.refreshFraction !== undefined ? { refreshFraction: s.refreshFraction } : {}),
-      ...(s.initialBindackTimeoutFirstRegMs !== undefined ? { initialBindackTimeoutFirstRegMs: s.initialBindackTimeoutFirstRegMs } : {}),
+      ...(s.initialBindackTimeoutFirstRegMs !== undefined
+        ? { initialBindackTimeoutFirstRegMs: s.initialBindackTimeoutFirstRegMs }
+        : {}),
     });
 
     const inbox = new Inbox<MobileNodeInput>();
@@ -95,7 +100,10 @@ export const mobileNodeRole: RoleDefinition = {
     // §D.3). This receive-only socket absorbs them until the home address plane exists, whose tunnel
     // endpoint then stays open for the role's lifetime (home-address.ts).
     let tunnelGuard: { close(): void } | null = ctx.native.openRaw6Socket({ protocol: 41, receiveBuffer: 1 << 16 });
-    (tunnelGuard as ReturnType<typeof ctx.native.openRaw6Socket>).start(() => counters.add('tunnel.before-registration'), () => {});
+    (tunnelGuard as ReturnType<typeof ctx.native.openRaw6Socket>).start(
+      () => counters.add('tunnel.before-registration'),
+      () => {},
+    );
     ctx.own({ close: () => tunnelGuard?.close() });
     let advertiser: UnsolicitedAdvertiser | null = null;
     /** at-home steps queued and not yet started (the home address is about to leave the TUN). */
@@ -115,12 +123,24 @@ export const mobileNodeRole: RoleDefinition = {
     const io: MachineIo<MobileNodeInput, MobileNodeAction> = {
       // `start` first (the home address goes on the TUN before anything may move it), then the
       // carrier as it is now, then whatever the radio heard while the role was starting.
-      start: (f) => inbox.start(f, [{ kind: 'start' }, ...(radio.carrier ? [{ kind: 'link-up' as const, iface: radioIface.name }] : [])]),
+      start: (f) =>
+        inbox.start(f, [
+          { kind: 'start' },
+          ...(radio.carrier ? [{ kind: 'link-up' as const, iface: radioIface.name }] : []),
+        ]),
       perform(a) {
         switch (a.kind) {
           case 'home-address-on-tun':
             queue.push('home-address-on-tun', async () => {
-              hoa = ctx.own(await openHomeAddress({ native: ctx.native, homeAddress: a.homeAddress, homeAgent, homeLink: radioIface.name, homePrefixLength }));
+              hoa = ctx.own(
+                await openHomeAddress({
+                  native: ctx.native,
+                  homeAddress: a.homeAddress,
+                  homeAgent,
+                  homeLink: radioIface.name,
+                  homePrefixLength,
+                }),
+              );
               tunnelGuard?.close();
               tunnelGuard = null;
             });
@@ -140,8 +160,15 @@ export const mobileNodeRole: RoleDefinition = {
             // spawned: each spawn holds the event loop for a few ms, and the BU (sent straight to the
             // router's MAC) needs none of them.
             if (a.optimistic) input({ kind: 'address-configured', iface: a.iface, address: a.address });
-            ready = Promise.all([setFilterAddresses([a.address]), radio.configureAddress(a.address, a.prefixLength, a.optimistic)]);
-            if (!a.optimistic) void ready.then(() => input({ kind: 'address-configured', iface: a.iface, address: a.address }), () => undefined);
+            ready = Promise.all([
+              setFilterAddresses([a.address]),
+              radio.configureAddress(a.address, a.prefixLength, a.optimistic),
+            ]);
+            if (!a.optimistic)
+              void ready.then(
+                () => input({ kind: 'address-configured', iface: a.iface, address: a.address }),
+                () => undefined,
+              );
             return;
           }
           case 'remove-address':
@@ -156,8 +183,7 @@ export const mobileNodeRole: RoleDefinition = {
               const packet = buildMobilityPacket(toMobilityHeaderToSend(a));
               if (link && radio.sendToRouter(link.router, packet)) countSent(counters, a.message.type, true);
               else void linkReady.then(() => send(a));
-            }
-            else if (queue.pending > 0) queue.push('send-mh', () => send(a));
+            } else if (queue.pending > 0) queue.push('send-mh', () => send(a));
             else send(a);
             return;
           case 'reverse-tunnel':
@@ -197,7 +223,9 @@ export const mobileNodeRole: RoleDefinition = {
             return;
           case 'advertise-home-address':
             // RFC 6275 §11.5.4 / §11.5.5: neighbours (the HA) switch back to our link-layer address.
-            advertiser ??= ctx.own(openUnsolicitedAdvertiser({ native: ctx.native, ifname: a.iface, linkLayerAddress: radioIface.mac }));
+            advertiser ??= ctx.own(
+              openUnsolicitedAdvertiser({ native: ctx.native, ifname: a.iface, linkLayerAddress: radioIface.mac }),
+            );
             advertiser.announce(a.homeAddress);
             return;
           case 'event':
@@ -221,7 +249,10 @@ export const mobileNodeRole: RoleDefinition = {
             if (a.event.name === 'registered' || a.event.name === 'deregistered') {
               // Off the critical path: sweep anything else the old links left (addresses, routes).
               const l = link;
-              if (l) queue.push('forget-other-links', () => radio.forgetOtherLinks(l.prefix, l.prefixLength, l.router, [homeAddress]));
+              if (l)
+                queue.push('forget-other-links', () =>
+                  radio.forgetOtherLinks(l.prefix, l.prefixLength, l.router, [homeAddress]),
+                );
             }
             return;
         }
@@ -241,7 +272,9 @@ export const mobileNodeRole: RoleDefinition = {
           ...st,
           machine: { ...machine.counters },
           mobilityHeaders: mhIo.stats(),
-          homeAddressPlane: hoa ? { tun: hoa.tunName, atHome: hoa.atHome, careOfAddress: hoa.careOfAddress, ...hoa.stats() } : null,
+          homeAddressPlane: hoa
+            ? { tun: hoa.tunName, atHome: hoa.atHome, careOfAddress: hoa.careOfAddress, ...hoa.stats() }
+            : null,
           pendingKernelActions: queue.pending,
         };
       },

@@ -97,7 +97,14 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
             reachableTimeMs: 0,
             retransTimerMs: 0,
             sourceLinkLayerAddress: c.mac,
-            prefixInformation: { prefix: a.prefix, prefixLength: a.prefixLength, onLink: true, autonomous: true, validLifetimeS: 86400, preferredLifetimeS: 14400 },
+            prefixInformation: {
+              prefix: a.prefix,
+              prefixLength: a.prefixLength,
+              onLink: true,
+              autonomous: true,
+              validLifetimeS: 86400,
+              preferredLifetimeS: 14400,
+            },
             advertisementIntervalMs: 1000,
           });
           // To all-nodes from the link-local address the kernel picks (RFC 4861 §6.1.2 wants one).
@@ -137,7 +144,9 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
     neighborAdvertisement(input, c) {
       const m = input.message;
       if (m.type !== 'NeighborAdvertisement' || m.solicited) return;
-      const tlla = m.options.find((o) => o.type === 'TargetLinkLayerAddress') as { linkLayerAddress?: Buffer } | undefined;
+      const tlla = m.options.find((o) => o.type === 'TargetLinkLayerAddress') as
+        | { linkLayerAddress?: Buffer }
+        | undefined;
       if (tlla?.linkLayerAddress) {
         const mac = bytesToMac(tlla.linkLayerAddress);
         macs.set(m.targetAddress, mac);
@@ -150,6 +159,12 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
       macs.set(address, mac);
     },
     announced: (address) => announcedBy.has(address),
-    state: () => ({ address: io.address, prefix: `${cell.prefix}/${cell.prefixLength}`, counters: { ...machine.counters }, records: machine.records, ...st }),
+    state: () => ({
+      address: io.address,
+      prefix: `${cell.prefix}/${cell.prefixLength}`,
+      counters: { ...machine.counters },
+      records: machine.records,
+      ...st,
+    }),
   };
 }

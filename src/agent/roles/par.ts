@@ -7,7 +7,13 @@
 //   IPv6-in-IPv6 (RFC 2473) from the PAR to the NCoA (tunnel.ts), until tunnel-stop.
 // Served nodes (§7): the neighbour cache of the AP interfaces; an FBU from any other source is
 // refused by the machine and counted (`fbu-unauthorised`), nothing else happens.
-import { NeighbourMap, PreviousAccessRouter, type NeighbourAccessPoint, type ParAction, type ParInput } from '../../protocols/fmipv6/index.js';
+import {
+  NeighbourMap,
+  PreviousAccessRouter,
+  type NeighbourAccessPoint,
+  type ParAction,
+  type ParInput,
+} from '../../protocols/fmipv6/index.js';
 import { openTunnelEndpoint } from '../dataplane/tunnel.js';
 import type { MachineIo, RunningMachine } from '../loop.js';
 import type { Fmipv6RouterSettings } from './fmipv6-settings.js';
@@ -57,7 +63,13 @@ export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
   });
   /** PCoA -> NCoA while the machine asks for the tunnel. */
   const tunnels = new Map<string, string>();
-  const tunnel = ctx.own(openTunnelEndpoint({ native: ctx.native, local: io.address, onPacket: () => counters.add('tunnel.unexpected-inbound') }));
+  const tunnel = ctx.own(
+    openTunnelEndpoint({
+      native: ctx.native,
+      local: io.address,
+      onPacket: () => counters.add('tunnel.unexpected-inbound'),
+    }),
+  );
   let tunnelled = 0;
   const io2: MachineIo<ParInput, ParAction> = {
     perform(a) {
@@ -88,7 +100,13 @@ export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
   // Resolve the NARs' link-layer addresses now (an Echo Request each): otherwise the first HI and the
   // HAck back each wait for neighbour discovery on the PAR-NAR link, in the handover's critical path.
   const warm = () => {
-    for (const n of neighbours.neighbours()) io.sendIcmp(undefined, io.address, n.narAddress, 64, { type: 'Unknown', icmpType: 128, code: 0, body: Buffer.from([0, 0, 0, 1]) });
+    for (const n of neighbours.neighbours())
+      io.sendIcmp(undefined, io.address, n.narAddress, 64, {
+        type: 'Unknown',
+        icmpType: 128,
+        code: 0,
+        body: Buffer.from([0, 0, 0, 1]),
+      });
   };
   warm();
   const warmTimer = setInterval(warm, 1000);
@@ -104,6 +122,13 @@ export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
       else counters.add('tunnel.send-dropped');
       return true;
     },
-    state: () => ({ address: io.address, counters: { ...machine.counters }, handovers: machine.handovers, tunnels: Object.fromEntries(tunnels), tunnelled, neighbours: neighbours.neighbours().map((n) => ({ ap: n.apName, apId: n.apId, nar: n.narAddress })) }),
+    state: () => ({
+      address: io.address,
+      counters: { ...machine.counters },
+      handovers: machine.handovers,
+      tunnels: Object.fromEntries(tunnels),
+      tunnelled,
+      neighbours: neighbours.neighbours().map((n) => ({ ap: n.apName, apId: n.apId, nar: n.narAddress })),
+    }),
   };
 }

@@ -26,7 +26,11 @@ describe('router-discovery-wire', () => {
 
   it('decodes a Router Solicitation with and without SLLA', () => {
     const bare = Buffer.from([133, 0, 0, 0, 0, 0, 0, 0]);
-    expect(decodeRouterSolicitation(bare)).toEqual({ ok: true, value: { code: 0, hasSourceLinkLayerAddress: false }, bytes: 8 });
+    expect(decodeRouterSolicitation(bare)).toEqual({
+      ok: true,
+      value: { code: 0, hasSourceLinkLayerAddress: false },
+      bytes: 8,
+    });
     const withSlla = Buffer.concat([bare, Buffer.from([1, 1, 2, 0, 0, 0, 0, 2])]);
     expect(decodeRouterSolicitation(withSlla)).toMatchObject({ ok: true, value: { hasSourceLinkLayerAddress: true } });
   });

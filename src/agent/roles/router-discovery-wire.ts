@@ -56,7 +56,11 @@ export function encodeRouterAdvertisement(ra: RouterAdvertisementContent): Buffe
 export function decodeRouterSolicitation(data: Buffer): Decoded<SolicitationFields> {
   const r = decodeIcmpv6(data);
   if (!r.ok) return r;
-  if (r.value.type !== 'RouterSolicitation') return decodeFail('bad-value', 0, `ICMPv6 type ${data[0]} is not a Router Solicitation`);
+  if (r.value.type !== 'RouterSolicitation')
+    return decodeFail('bad-value', 0, `ICMPv6 type ${data[0]} is not a Router Solicitation`);
   // The codec refuses a non-zero code (RFC 4861 §6.1.1), so a decoded RS has code 0.
-  return decodeOk({ code: data[1]!, hasSourceLinkLayerAddress: r.value.options.some((o) => o.type === 'SourceLinkLayerAddress') }, r.bytes);
+  return decodeOk(
+    { code: data[1]!, hasSourceLinkLayerAddress: r.value.options.some((o) => o.type === 'SourceLinkLayerAddress') },
+    r.bytes,
+  );
 }

@@ -90,8 +90,10 @@ export class PcapParser implements CaptureParser {
   }
 
   end(): void {
-    if (this.linkType < 0) this.fail(this.q.offset, `file ends inside the pcap file header (${this.q.available} of ${FILE_HEADER} bytes)`);
-    if (this.q.available > 0) this.fail(this.q.offset, `file ends inside a record (${this.q.available} bytes left over)`);
+    if (this.linkType < 0)
+      this.fail(this.q.offset, `file ends inside the pcap file header (${this.q.available} of ${FILE_HEADER} bytes)`);
+    if (this.q.available > 0)
+      this.fail(this.q.offset, `file ends inside a record (${this.q.available} bytes left over)`);
   }
 }
 
@@ -104,7 +106,10 @@ export interface PcapWriteOptions {
 }
 
 /** Writes a classic pcap file image. Frames' own linkType is ignored (one link type per file). */
-export function writePcap(frames: Pick<CapturedFrame, 'timestampNs' | 'data' | 'originalLength'>[], o: PcapWriteOptions): Buffer {
+export function writePcap(
+  frames: Pick<CapturedFrame, 'timestampNs' | 'data' | 'originalLength'>[],
+  o: PcapWriteOptions,
+): Buffer {
   const le = !o.bigEndian;
   const total = FILE_HEADER + frames.reduce((n, f) => n + RECORD_HEADER + f.data.length, 0);
   const b = Buffer.alloc(total);

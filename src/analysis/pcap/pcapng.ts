@@ -68,7 +68,8 @@ export class PcapngParser implements CaptureParser {
       if (this.q.available < len) break;
       const block = this.q.peek(len);
       const trailer = this.le ? block.readUInt32LE(len - 4) : block.readUInt32BE(len - 4);
-      if (trailer !== len) this.fail(this.q.offset + len - 4, `block total length ${len} does not match trailing copy ${trailer}`);
+      if (trailer !== len)
+        this.fail(this.q.offset + len - 4, `block total length ${len} does not match trailing copy ${trailer}`);
       const frame = this.block(type, block, this.q.offset);
       if (frame) out.push(frame);
       this.q.consume(len);
@@ -112,7 +113,12 @@ export class PcapngParser implements CaptureParser {
       case BLOCK_IDB: {
         if (b.length < 20) this.fail(at, 'Interface Description Block too short');
         const opts = this.options(b, 16, bodyEnd, at);
-        const iface: Iface = { linkType: this.u16(b, 8), snaplen: this.u32(b, 12), resol: { base: 10, exp: 6 }, offsetS: 0n };
+        const iface: Iface = {
+          linkType: this.u16(b, 8),
+          snaplen: this.u32(b, 12),
+          resol: { base: 10, exp: 6 },
+          offsetS: 0n,
+        };
         const r = opts.get(OPT_IF_TSRESOL);
         if (r && r.length >= 1) {
           const v = r[0]!;
@@ -129,7 +135,8 @@ export class PcapngParser implements CaptureParser {
         if (b.length < 32) this.fail(at, `packet block of ${b.length} bytes is too short`);
         const ifIndex = type === BLOCK_EPB ? this.u32(b, 8) : this.u16(b, 8);
         const iface = this.ifaces[ifIndex];
-        if (!iface) this.fail(at + 8, `packet refers to interface ${ifIndex}, but the section describes ${this.ifaces.length}`);
+        if (!iface)
+          this.fail(at + 8, `packet refers to interface ${ifIndex}, but the section describes ${this.ifaces.length}`);
         const ts = (BigInt(this.u32(b, 12)) << 32n) | BigInt(this.u32(b, 16));
         const cap = this.u32(b, 20);
         const orig = this.u32(b, 24);
@@ -174,7 +181,8 @@ export class PcapngParser implements CaptureParser {
 
   end(): void {
     if (!this.inSection) this.fail(this.q.offset, 'file ends before a complete Section Header Block');
-    if (this.q.available > 0) this.fail(this.q.offset, `file ends inside a block (${this.q.available} bytes left over)`);
+    if (this.q.available > 0)
+      this.fail(this.q.offset, `file ends inside a block (${this.q.available} bytes left over)`);
   }
 }
 

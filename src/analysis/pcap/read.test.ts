@@ -9,7 +9,10 @@ import { CaptureError, iterateCapture, parseCapture, readCapture, writePcap, typ
 
 const DATA = join(import.meta.dirname, 'testdata');
 // tshark's reading of each fixture: [time_epoch, cap_len, len, udp payload hex] per frame.
-const expected = JSON.parse(readFileSync(join(DATA, 'expected.json'), 'utf8')) as Record<string, [string, number, number, string][]>;
+const expected = JSON.parse(readFileSync(join(DATA, 'expected.json'), 'utf8')) as Record<
+  string,
+  [string, number, number, string][]
+>;
 
 function epochToNs(s: string): bigint {
   const [sec, frac = ''] = s.split('.');
@@ -65,10 +68,15 @@ const sample = (n: number): CapturedFrame[] =>
   }));
 
 /** A minimal pcapng writer for tests: SHB, one IDB (with if_tsresol), EPBs, in either byte order. */
-function pcapng(frames: CapturedFrame[], o: { be?: boolean; tsresol?: number; linkType?: number; spb?: boolean }): Buffer {
+function pcapng(
+  frames: CapturedFrame[],
+  o: { be?: boolean; tsresol?: number; linkType?: number; spb?: boolean },
+): Buffer {
   const parts: Buffer[] = [];
-  const w32 = (b: Buffer, v: number, off: number): void => void (o.be ? b.writeUInt32BE(v >>> 0, off) : b.writeUInt32LE(v >>> 0, off));
-  const w16 = (b: Buffer, v: number, off: number): void => void (o.be ? b.writeUInt16BE(v, off) : b.writeUInt16LE(v, off));
+  const w32 = (b: Buffer, v: number, off: number): void =>
+    void (o.be ? b.writeUInt32BE(v >>> 0, off) : b.writeUInt32LE(v >>> 0, off));
+  const w16 = (b: Buffer, v: number, off: number): void =>
+    void (o.be ? b.writeUInt16BE(v, off) : b.writeUInt16LE(v, off));
   const block = (type: number, body: Buffer): void => {
     const len = 12 + body.length;
     const b = Buffer.alloc(len);
@@ -93,7 +101,8 @@ function pcapng(frames: CapturedFrame[], o: { be?: boolean; tsresol?: number; li
     idb[12] = o.tsresol;
   }
   block(1, idb);
-  const resol = o.tsresol === undefined ? 1_000_000n : o.tsresol & 0x80 ? 1n << BigInt(o.tsresol & 0x7f) : 10n ** BigInt(o.tsresol);
+  const resol =
+    o.tsresol === undefined ? 1_000_000n : o.tsresol & 0x80 ? 1n << BigInt(o.tsresol & 0x7f) : 10n ** BigInt(o.tsresol);
   for (const f of frames) {
     const padded = Math.ceil(f.data.length / 4) * 4;
     if (o.spb) {
@@ -131,8 +140,12 @@ describe('pcap and pcapng variants', () => {
 
   it('reads pcapng in both byte orders with decimal and binary if_tsresol', () => {
     for (const be of [false, true]) {
-      expect(parseCapture(pcapng(frames, { be })).map((f) => f.timestampNs)).toEqual(frames.map((f) => (f.timestampNs / 1000n) * 1000n));
-      expect(parseCapture(pcapng(frames, { be, tsresol: 9 })).map((f) => f.timestampNs)).toEqual(frames.map((f) => f.timestampNs));
+      expect(parseCapture(pcapng(frames, { be })).map((f) => f.timestampNs)).toEqual(
+        frames.map((f) => (f.timestampNs / 1000n) * 1000n),
+      );
+      expect(parseCapture(pcapng(frames, { be, tsresol: 9 })).map((f) => f.timestampNs)).toEqual(
+        frames.map((f) => f.timestampNs),
+      );
       // 2^-30 s units: within one unit (< 1 ns) after the round trip through the unit.
       const bin = parseCapture(pcapng(frames, { be, tsresol: 0x80 | 30 }));
       bin.forEach((f, i) => {
@@ -154,7 +167,9 @@ describe('pcap and pcapng variants', () => {
     const cut = join(dir, 'cut.pcap');
     writeFileSync(cut, whole.subarray(0, whole.length - 3));
     await expect(readCapture(cut)).rejects.toThrow(CaptureError);
-    await expect(readCapture(cut)).rejects.toThrow(`${cut}: at byte ${whole.length - 16 - 24}: file ends inside a record`);
+    await expect(readCapture(cut)).rejects.toThrow(
+      `${cut}: at byte ${whole.length - 16 - 24}: file ends inside a record`,
+    );
     // Tolerant mode keeps the complete frames and reports where the cut is.
     const seen: CaptureError[] = [];
     const kept = await readCapture(cut, { allowTruncated: true, onTruncated: (e) => seen.push(e) });
@@ -167,12 +182,21 @@ describe('pcap and pcapng variants', () => {
     const ng = pcapng(frames, {});
     const badTrailer = Buffer.from(ng);
     badTrailer.writeUInt32LE(999, badTrailer.length - 4);
-    expect(() => parseCapture(badTrailer, 'y.pcapng')).toThrow(/y\.pcapng: at byte \d+: block total length .* does not match trailing copy 999/);
-    expect(() => parseCapture(Buffer.from('hello world, not a capture'), 'z')).toThrow('z: at byte 0: neither pcap nor pcapng');
+    expect(() => parseCapture(badTrailer, 'y.pcapng')).toThrow(
+      /y\.pcapng: at byte \d+: block total length .* does not match trailing copy 999/,
+    );
+    expect(() => parseCapture(Buffer.from('hello world, not a capture'), 'z')).toThrow(
+      'z: at byte 0: neither pcap nor pcapng',
+    );
   });
 
   it('never fails with anything but CaptureError on damaged bytes', () => {
-    const seeds = [writePcap(frames, { linkType: 1 }), writePcap(frames, { linkType: 1, nanos: true, bigEndian: true }), pcapng(frames, {}), pcapng(frames, { be: true, tsresol: 9 })];
+    const seeds = [
+      writePcap(frames, { linkType: 1 }),
+      writePcap(frames, { linkType: 1, nanos: true, bigEndian: true }),
+      pcapng(frames, {}),
+      pcapng(frames, { be: true, tsresol: 9 }),
+    ];
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: seeds.length - 1 }),

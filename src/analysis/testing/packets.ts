@@ -6,10 +6,18 @@ import * as udp from '../../wire/udp.js';
 import type { CapturedFrame } from '../pcap/frame.js';
 
 export function udpPacket(src: string, dst: string, srcPort: number, dstPort: number, payload: Buffer): Buffer {
-  return buildIpv6Packet({ src, dst, upper: { nextHeader: 17, encode: () => udp.encode({ srcPort, dstPort, payload }) } });
+  return buildIpv6Packet({
+    src,
+    dst,
+    upper: { nextHeader: 17, encode: () => udp.encode({ srcPort, dstPort, payload }) },
+  });
 }
 
-export function flowIpv6(p: Omit<FlowPacket, 'size'> & { size?: number }, src = '2001:db8:1::10', dst = '2001:db8:2::20'): Buffer {
+export function flowIpv6(
+  p: Omit<FlowPacket, 'size'> & { size?: number },
+  src = '2001:db8:1::10',
+  dst = '2001:db8:2::20',
+): Buffer {
   return udpPacket(src, dst, 40000, 9000, encodeFlow({ size: 64, ...p }));
 }
 

@@ -14,7 +14,9 @@ export function registerImages(program: Command, setOutcome: SetOutcome): void {
     .action((o: { force?: boolean; json?: boolean }) => setOutcome(build(o)));
   images
     .command('prune')
-    .description('remove images of ours that the current inputs no longer use (kept: the current base, node and agent images)')
+    .description(
+      'remove images of ours that the current inputs no longer use (kept: the current base, node and agent images)',
+    )
     .addOption(jsonOption())
     .action((o: { json?: boolean }) => setOutcome(prune(o)));
 }

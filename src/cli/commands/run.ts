@@ -46,7 +46,10 @@ async function runLab(file: string, o: RunOpts): Promise<number> {
         `  handover ${h.node} ${h.fromAp ?? '-'} -> ${h.toAp}: L2 gap ${fmt(h.l2GapMs)} ms, interruption ${fmt(h.interruptionMs)} ms, lost ${h.lost ?? '-'}`,
       );
     }
-    for (const e of r.results.expectations) lines.push(`  ${e.held ? "✓" : "✗"} ${e.expectation}: measured ${String(e.measured)}${e.detail ? ` (${e.detail})` : ""}`);
+    for (const e of r.results.expectations)
+      lines.push(
+        `  ${e.held ? '✓' : '✗'} ${e.expectation}: measured ${String(e.measured)}${e.detail ? ` (${e.detail})` : ''}`,
+      );
     out.result(lines.join('\n'), { ok: r.passed, resultsFile: r.resultsFile, ...r.results });
     return r.passed ? EXIT_OK : EXIT_FAILED;
   } catch (err) {

@@ -19,7 +19,10 @@ export function registerUp(program: Command, setOutcome: SetOutcome): void {
     });
 }
 
-async function up(file: string, o: { runtime: 'netns' | 'docker'; name?: string; out: string; json?: boolean }): Promise<number> {
+async function up(
+  file: string,
+  o: { runtime: 'netns' | 'docker'; name?: string; out: string; json?: boolean },
+): Promise<number> {
   const out = makeOutput(!!o.json);
   const sig = abortOnSignals();
   try {

@@ -40,8 +40,21 @@ export function captureFile(outDir: string, point: CapturePoint): string {
  */
 export function tcpdumpArgs(iface: string, file: string): string[] {
   return [
-    'tcpdump', '-i', iface, '-w', file, '-U', '--immediate-mode', '-s', '0', '-n',
-    '--time-stamp-precision=nano', '-B', '4096', '-Z', 'root',
+    'tcpdump',
+    '-i',
+    iface,
+    '-w',
+    file,
+    '-U',
+    '--immediate-mode',
+    '-s',
+    '0',
+    '-n',
+    '--time-stamp-precision=nano',
+    '-B',
+    '4096',
+    '-Z',
+    'root',
   ];
 }
 
@@ -50,7 +63,12 @@ function count(stderr: string, what: RegExp): number | null {
   return m ? Number(m[1]) : null;
 }
 
-export async function startCapture(lab: string, point: CapturePoint, outDir: string, timeoutMs = 10_000): Promise<Capture> {
+export async function startCapture(
+  lab: string,
+  point: CapturePoint,
+  outDir: string,
+  timeoutMs = 10_000,
+): Promise<Capture> {
   const file = captureFile(outDir, point);
   mkdirSync(path.dirname(file), { recursive: true });
   const ns = point.node === AIR_NODE ? airNetns(lab) : nodeNetns(lab, point.node);
@@ -67,7 +85,9 @@ export async function startCapture(lab: string, point: CapturePoint, outDir: str
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`tcpdump on ${point.node}:${point.iface} did not start listening within ${timeoutMs} ms:\n${stderr}`));
+      reject(
+        new Error(`tcpdump on ${point.node}:${point.iface} did not start listening within ${timeoutMs} ms:\n${stderr}`),
+      );
     }, timeoutMs);
     child.stderr.on('data', (d: string) => {
       stderr += d;

@@ -28,8 +28,13 @@ export interface AgentSettings {
 async function productionPackages(appDir: string): Promise<string[]> {
   const r = await execa('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: appDir, reject: false });
   // npm exits 1 on extraneous or missing optional packages and still lists the tree.
-  const dirs = String(r.stdout).split('\n').filter((d) => d.startsWith(`${appDir}/node_modules/`));
-  if (dirs.length === 0) throw new Error(`npm ls found no production dependencies in ${appDir} (npm ci first): ${String(r.stderr).slice(0, 500)}`);
+  const dirs = String(r.stdout)
+    .split('\n')
+    .filter((d) => d.startsWith(`${appDir}/node_modules/`));
+  if (dirs.length === 0)
+    throw new Error(
+      `npm ls found no production dependencies in ${appDir} (npm ci first): ${String(r.stderr).slice(0, 500)}`,
+    );
   return dirs;
 }
 
@@ -89,7 +94,12 @@ interface LayerSpec {
 }
 
 /** One image over its parent: found by its input hash, or staged and built with Docker's builder. */
-async function ensureLayer(docker: Docker, spec: LayerSpec, log: (line: string) => void, force: boolean): Promise<EnsureResult> {
+async function ensureLayer(
+  docker: Docker,
+  spec: LayerSpec,
+  log: (line: string) => void,
+  force: boolean,
+): Promise<EnsureResult> {
   const t0 = performance.now();
   const hash = await inputsHash(spec.files, { ...spec.buildargs, BASE: spec.parentId });
   const tag = tagOf(spec.repo, hash);
@@ -117,7 +127,8 @@ async function ensureLayer(docker: Docker, spec: LayerSpec, log: (line: string) 
         stream,
         (err: Error | null, res: { error?: string }[]) => {
           const failed = err ?? res.find((r) => r.error)?.error;
-          if (failed) reject(new Error(`${spec.kind} image build failed: ${String(failed)}\n${output.slice(-20).join('')}`));
+          if (failed)
+            reject(new Error(`${spec.kind} image build failed: ${String(failed)}\n${output.slice(-20).join('')}`));
           else resolve();
         },
         (ev: { stream?: string }) => {
@@ -151,8 +162,18 @@ export async function ensureAgentImages(
   // Paths are build arguments and part of the hash: the image mirrors the host's layout.
   const buildargs = { APP_DIR: appDir, NODE_PATH: nodePath };
   const [nodeFiles, agentFiles] = await Promise.all([nodeInputs(appDir, nodePath), agentInputs(appDir)]);
-  const node = await ensureLayer(docker, { kind: 'node', repo: NODE_REPO, parentId: baseId, files: nodeFiles, buildargs }, log, force);
-  const agent = await ensureLayer(docker, { kind: 'agent', repo: AGENT_REPO, parentId: node.id, files: agentFiles, buildargs }, log, force);
+  const node = await ensureLayer(
+    docker,
+    { kind: 'node', repo: NODE_REPO, parentId: baseId, files: nodeFiles, buildargs },
+    log,
+    force,
+  );
+  const agent = await ensureLayer(
+    docker,
+    { kind: 'agent', repo: AGENT_REPO, parentId: node.id, files: agentFiles, buildargs },
+    log,
+    force,
+  );
   return { node, agent };
 }
 

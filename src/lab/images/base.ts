@@ -70,7 +70,9 @@ export async function ensureBaseImage(
     all: true,
   });
   if (r.exitCode !== 0) {
-    throw new Error(`base image bootstrap failed (exit ${r.exitCode}): ${BOOTSTRAP_SCRIPT} ${tag}\n${String(r.all).split('\n').slice(-20).join('\n')}`);
+    throw new Error(
+      `base image bootstrap failed (exit ${r.exitCode}): ${BOOTSTRAP_SCRIPT} ${tag}\n${String(r.all).split('\n').slice(-20).join('\n')}`,
+    );
   }
   const id = await imageExists(docker, tag);
   if (!id) throw new Error(`base image bootstrap finished but ${tag} is not in Docker`);

@@ -5,14 +5,42 @@ import { netemArgs, netemRemoveArgs, planNetem } from './netem.js';
 
 describe('netemArgs', () => {
   test('every clause, in tc order', () => {
-    expect(netemArgs('eth1', impairment({ delayMs: 20, jitterMs: 5, lossPct: 1, duplicatePct: 0.5, rateBps: 10e6 }))).toEqual([
-      'qdisc', 'replace', 'dev', 'eth1', 'root', 'netem', 'limit', '10000',
-      'delay', '20ms', '5ms', 'loss', '1%', 'duplicate', '0.5%', 'rate', '10000000bit',
+    expect(
+      netemArgs('eth1', impairment({ delayMs: 20, jitterMs: 5, lossPct: 1, duplicatePct: 0.5, rateBps: 10e6 })),
+    ).toEqual([
+      'qdisc',
+      'replace',
+      'dev',
+      'eth1',
+      'root',
+      'netem',
+      'limit',
+      '10000',
+      'delay',
+      '20ms',
+      '5ms',
+      'loss',
+      '1%',
+      'duplicate',
+      '0.5%',
+      'rate',
+      '10000000bit',
     ]);
   });
 
   test('only the clauses that are non-zero', () => {
-    expect(netemArgs('eth2', impairment({ lossPct: 2.5 }))).toEqual(['qdisc', 'replace', 'dev', 'eth2', 'root', 'netem', 'limit', '10000', 'loss', '2.5%']);
+    expect(netemArgs('eth2', impairment({ lossPct: 2.5 }))).toEqual([
+      'qdisc',
+      'replace',
+      'dev',
+      'eth2',
+      'root',
+      'netem',
+      'limit',
+      '10000',
+      'loss',
+      '2.5%',
+    ]);
     expect(netemArgs('eth2', impairment({ delayMs: 0.25 }))).toContain('0.25ms');
   });
 
@@ -33,7 +61,7 @@ test('an all-zero impairment is none', () => {
   expect(linkIsImpaired({ ab: null, ba: impairment({ jitterMs: 1 }) })).toBe(true);
 });
 
-test('planNetemImpairments: a->b on a\'s interface, b->a on b\'s; nothing without netem', async () => {
+test("planNetemImpairments: a->b on a's interface, b->a on b's; nothing without netem", async () => {
   const { planNetemImpairments } = await import('./index.js');
   const { addLink, addNode, emptyLab } = await import('../net/fixtures.js');
   const lab = emptyLab('x');

@@ -25,7 +25,18 @@ interface Direction {
 }
 
 function zero(): DirectionCounters {
-  return { in: 0, out: 0, droppedLoss: 0, droppedQueue: 0, duplicated: 0, sendFailed: 0, malformed: 0, timed: 0, lateMsSum: 0, lateMsMax: 0 };
+  return {
+    in: 0,
+    out: 0,
+    droppedLoss: 0,
+    droppedQueue: 0,
+    duplicated: 0,
+    sendFailed: 0,
+    malformed: 0,
+    timed: 0,
+    lateMsSum: 0,
+    lateMsMax: 0,
+  };
 }
 
 const config = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as RelayConfig;

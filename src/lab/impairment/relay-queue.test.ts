@@ -55,12 +55,21 @@ describe('DirectionShaper', () => {
   test('property: departures never go backwards and never precede arrival + delay - jitter', () => {
     fc.assert(
       fc.property(
-        fc.record({ delay: fc.integer({ min: 0, max: 50 }), jitter: fc.integer({ min: 0, max: 20 }), rate: fc.constantFrom(0, 1e6, 1e8) }),
-        fc.array(fc.record({ gap: fc.double({ min: 0, max: 5, noNaN: true }), len: fc.integer({ min: 60, max: 1514 }) }), { maxLength: 200 }),
+        fc.record({
+          delay: fc.integer({ min: 0, max: 50 }),
+          jitter: fc.integer({ min: 0, max: 20 }),
+          rate: fc.constantFrom(0, 1e6, 1e8),
+        }),
+        fc.array(
+          fc.record({ gap: fc.double({ min: 0, max: 5, noNaN: true }), len: fc.integer({ min: 60, max: 1514 }) }),
+          { maxLength: 200 },
+        ),
         fc.integer(),
         (p, frames, seed) => {
           const rnd = xorshift32(seed);
-          const s = new DirectionShaper(impairment({ delayMs: p.delay, jitterMs: p.jitter, rateBps: p.rate }), { limitBytes: 1e9 });
+          const s = new DirectionShaper(impairment({ delayMs: p.delay, jitterMs: p.jitter, rateBps: p.rate }), {
+            limitBytes: 1e9,
+          });
           let now = 0;
           let last = -Infinity;
           for (const f of frames) {

@@ -88,7 +88,11 @@ export function readCounters(file: string): RelayCounters | null {
 /** The relay's entry point: the built JavaScript (nodes and the air run dist/, also under vitest). */
 export const RELAY_MAIN = distEntry('lab/impairment/relay-main.js');
 
-export async function startRelay(lab: ResolvedLab, links: readonly ResolvedLink[], seed?: number): Promise<RelayHandle> {
+export async function startRelay(
+  lab: ResolvedLab,
+  links: readonly ResolvedLink[],
+  seed?: number,
+): Promise<RelayHandle> {
   if (!existsSync(RELAY_MAIN)) throw new Error(`relay not built: ${RELAY_MAIN} is missing (npm run build)`);
   const cfg = relayConfig(lab, links, seed);
   const dir = labStateDir(lab.name);

@@ -25,7 +25,11 @@ export function planAirNamespace(lab: ResolvedLab): NetOp[] {
   return [
     { tool: 'ip', ns: null, line: `netns add ${air}` },
     // all.disable_ipv6 also applies to interfaces that exist already.
-    { tool: 'sysctl', ns: air, values: { 'net.ipv6.conf.default.disable_ipv6': '1', 'net.ipv6.conf.all.disable_ipv6': '1' } },
+    {
+      tool: 'sysctl',
+      ns: air,
+      values: { 'net.ipv6.conf.default.disable_ipv6': '1', 'net.ipv6.conf.all.disable_ipv6': '1' },
+    },
     { tool: 'ip', ns: air, line: 'link set dev lo up' },
   ];
 }
@@ -77,7 +81,8 @@ export function planAir(lab: ResolvedLab): NetOp[] {
         line: `link add ${validIfName(i.name)} netns ${nodeNetns(lab.name, node.name)} index ${idx.node} address ${i.mac} type veth peer name ${far} netns ${air} index ${idx.far}`,
       });
       if (i.ap) {
-        if (!lab.aps.some((a) => a.name === i.ap)) throw new Error(`lab ${lab.name}: radio of ${node.name} names unknown AP ${i.ap}`);
+        if (!lab.aps.some((a) => a.name === i.ap))
+          throw new Error(`lab ${lab.name}: radio of ${node.name} names unknown AP ${i.ap}`);
         ports.push(
           { tool: 'ip', ns: air, line: `link set dev ${far} master ${apBridge(i.ap)}` },
           { tool: 'ip', ns: air, line: `link set dev ${far} up` },

@@ -48,11 +48,29 @@ export function addLink(
   const id = `l${lab.links.length}`;
   const na = node(lab, a);
   const nb = node(lab, b);
-  const ia: ResolvedInterface = { name: `eth${na.interfaces.length + 1}`, kind: 'link', mac: testMac(), addresses: [`${prefix}::1/64`], link: id };
-  const ib: ResolvedInterface = { name: `eth${nb.interfaces.length + 1}`, kind: 'link', mac: testMac(), addresses: [`${prefix}::2/64`], link: id };
+  const ia: ResolvedInterface = {
+    name: `eth${na.interfaces.length + 1}`,
+    kind: 'link',
+    mac: testMac(),
+    addresses: [`${prefix}::1/64`],
+    link: id,
+  };
+  const ib: ResolvedInterface = {
+    name: `eth${nb.interfaces.length + 1}`,
+    kind: 'link',
+    mac: testMac(),
+    addresses: [`${prefix}::2/64`],
+    link: id,
+  };
   na.interfaces.push(ia);
   nb.interfaces.push(ib);
-  const link: ResolvedLink = { id, a: { node: a, iface: ia.name }, b: { node: b, iface: ib.name }, ab: imp.ab ?? null, ba: imp.ba ?? null };
+  const link: ResolvedLink = {
+    id,
+    a: { node: a, iface: ia.name },
+    b: { node: b, iface: ib.name },
+    ab: imp.ab ?? null,
+    ba: imp.ba ?? null,
+  };
   lab.links.push(link);
   return link;
 }

@@ -34,7 +34,12 @@ export interface LabNetwork {
 }
 
 interface BulkRuntime extends Runtime {
-  createNodes(lab: string, nodes: readonly ResolvedNode[], signal?: AbortSignal, options?: { bare?: boolean }): Promise<NodeHandle[]>;
+  createNodes(
+    lab: string,
+    nodes: readonly ResolvedNode[],
+    signal?: AbortSignal,
+    options?: { bare?: boolean },
+  ): Promise<NodeHandle[]>;
 }
 
 function isBulk(r: Runtime): r is BulkRuntime {
@@ -60,7 +65,10 @@ export async function upNetwork(lab: ResolvedLab, runtime: Runtime, options: UpO
   const mark = (k: string, since: number) => (timings[k] = Math.round((performance.now() - since) * 10) / 10);
   const caps = options.caps ?? (await kernelCaps()).caps;
   const air = needsAir(lab, caps) ? airNetns(lab.name) : null;
-  recordNamespaces(lab.name, runtime.kind, [...lab.nodes.map((n) => nodeNetns(lab.name, n.name)), ...(air ? [air] : [])]);
+  recordNamespaces(lab.name, runtime.kind, [
+    ...lab.nodes.map((n) => nodeNetns(lab.name, n.name)),
+    ...(air ? [air] : []),
+  ]);
   try {
     let t = performance.now();
     // netns: only the namespaces here (one batch); their sysctls come with the rest of their setup.

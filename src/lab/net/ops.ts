@@ -105,7 +105,9 @@ export function explainBatchFailure(e: CommandError): string {
     }
   }
   // Per-namespace files are named after the namespace (NS.ip, NS.tc); lane*.ip and host.ip are not.
-  const nsFile = [...e.stderr.matchAll(/Command failed \S*\/([^/\s]+)\.(?:ip|tc):\d+/g)].map((m) => m[1]!).find((n) => !/^(lane\d+|host)$/.test(n));
+  const nsFile = [...e.stderr.matchAll(/Command failed \S*\/([^/\s]+)\.(?:ip|tc):\d+/g)]
+    .map((m) => m[1]!)
+    .find((n) => !/^(lane\d+|host)$/.test(n));
   const where = nsFile ? ` in namespace ${nsFile}` : '';
   return `network setup failed${where}:\n${e.stderr.trim()}${quoted.length ? `\nfailing lines:\n${quoted.join('\n')}` : ''}`;
 }

@@ -40,9 +40,15 @@ describe('planLink', () => {
     const { lab, link } = twoNodeLab(true);
     expect(linkUsesRelay(link, { netem: false })).toBe(true);
     const ops = planLink(lab, link, { netem: false });
-    const lines = ops.map((o) => (o.tool === 'exec' ? `${o.ns}: ${o.argv.join(' ')}` : `${o.ns ?? 'host'}: ${'line' in o ? o.line : ''}`));
-    expect(lines[0]).toMatch(/^host: link add eth1 netns mlab-x1-a index 1000 address \S+ type veth peer name lx0 netns mlab-x1-_air index 1002$/);
-    expect(lines[1]).toMatch(/^host: link add ly0 netns mlab-x1-_air index 1003 type veth peer name eth1 netns mlab-x1-b index 1001 address \S+$/);
+    const lines = ops.map((o) =>
+      o.tool === 'exec' ? `${o.ns}: ${o.argv.join(' ')}` : `${o.ns ?? 'host'}: ${'line' in o ? o.line : ''}`,
+    );
+    expect(lines[0]).toMatch(
+      /^host: link add eth1 netns mlab-x1-a index 1000 address \S+ type veth peer name lx0 netns mlab-x1-_air index 1002$/,
+    );
+    expect(lines[1]).toMatch(
+      /^host: link add ly0 netns mlab-x1-_air index 1003 type veth peer name eth1 netns mlab-x1-b index 1001 address \S+$/,
+    );
     expect(lines).toContain('mlab-x1-a: ethtool -K eth1 tx off tso off gso off');
     expect(lines).toContain('mlab-x1-b: ethtool -K eth1 tx off tso off gso off');
     expect(lines).toContain('mlab-x1-_air: link set dev lx0 up');

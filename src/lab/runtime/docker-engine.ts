@@ -23,20 +23,23 @@ export function countLabContainers(lab?: string, timeoutMs = 2000): Promise<numb
   if (!sock) return Promise.resolve(null);
   const filters = encodeURIComponent(JSON.stringify({ label: [lab ? `${LABEL_LAB}=${lab}` : LABEL_LAB] }));
   return new Promise((resolve) => {
-    const req = request({ socketPath: sock, path: `/containers/json?all=1&filters=${filters}`, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('error', () => resolve(null));
-      res.on('end', () => {
-        try {
-          const list: unknown = JSON.parse(body);
-          resolve(res.statusCode === 200 && Array.isArray(list) ? list.length : null);
-        } catch {
-          resolve(null);
-        }
-      });
-    });
+    const req = request(
+      { socketPath: sock, path: `/containers/json?all=1&filters=${filters}`, timeout: timeoutMs },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('error', () => resolve(null));
+        res.on('end', () => {
+          try {
+            const list: unknown = JSON.parse(body);
+            resolve(res.statusCode === 200 && Array.isArray(list) ? list.length : null);
+          } catch {
+            resolve(null);
+          }
+        });
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(null));
     req.end();

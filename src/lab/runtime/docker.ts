@@ -2,7 +2,7 @@
 // network namespace linked to /run/netns/mlab-<lab>-<node>. From there links, APs, impairments and
 // capture work on the namespace exactly as with the netns backend.
 import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, readlink, symlink, unlink } from 'node:fs/promises';
+import { lstat, mkdir, symlink, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -46,7 +46,9 @@ export class DockerExecError extends Error {
     readonly stderr: string,
     readonly node: string,
   ) {
-    super(`command failed in container of ${node} (exit ${exitCode ?? 'signal'}): ${argv.join(' ')}\n${stderr.trimEnd()}`);
+    super(
+      `command failed in container of ${node} (exit ${exitCode ?? 'signal'}): ${argv.join(' ')}\n${stderr.trimEnd()}`,
+    );
     this.name = 'DockerExecError';
   }
 }
@@ -125,7 +127,8 @@ async function linkNetns(netns: string, pid: number): Promise<void> {
   const path = `${NETNS_DIR}/${netns}`;
   const st = await lstat(path).catch(() => null);
   if (st) {
-    if (!st.isSymbolicLink()) throw new Error(`${path} exists and is not a link: another lab or runtime uses this name`);
+    if (!st.isSymbolicLink())
+      throw new Error(`${path} exists and is not a link: another lab or runtime uses this name`);
     await unlink(path);
   }
   await symlink(`/proc/${pid}/ns/net`, path);
@@ -237,9 +240,14 @@ export function createDockerRuntime(options: DockerRuntimeOptions): BulkRuntime 
         c = await docker.createContainer({ ...spec, abortSignal: signal });
       } catch (e) {
         if ((e as { statusCode?: number }).statusCode === 409) {
-          throw new Error(`container ${spec.name} already exists: a run of lab ${lab} is up or was killed (mipshop-lab down ${lab})`);
+          throw new Error(
+            `container ${spec.name} already exists: a run of lab ${lab} is up or was killed (mipshop-lab down ${lab})`,
+          );
         }
-        if (isNotFound(e)) throw new Error(`image ${img} of node ${node.name} not found (mipshop-lab images build, or docker import/pull it)`);
+        if (isNotFound(e))
+          throw new Error(
+            `image ${img} of node ${node.name} not found (mipshop-lab images build, or docker import/pull it)`,
+          );
         throw e;
       }
       try {
@@ -247,7 +255,9 @@ export function createDockerRuntime(options: DockerRuntimeOptions): BulkRuntime 
         const info = await c.inspect();
         if (!info.State.Running || !info.State.Pid) {
           const logs = await c.logs({ stdout: true, stderr: true, tail: 20 }).catch(() => '');
-          throw new Error(`container of node ${node.name} exited at once (code ${info.State.ExitCode}): ${String(logs).trim()}`);
+          throw new Error(
+            `container of node ${node.name} exited at once (code ${info.State.ExitCode}): ${String(logs).trim()}`,
+          );
         }
         const h = handleOf(lab, node.name, c.id, info.State.Pid);
         await linkNetns(h.netns, info.State.Pid);
@@ -299,7 +309,8 @@ export function createDockerRuntime(options: DockerRuntimeOptions): BulkRuntime 
         stdout: Buffer.concat(out).toString(),
         stderr: Buffer.concat(err).toString() + (timedOut ? `\n(killed after ${opts.timeoutMs} ms)` : ''),
       };
-      if ((code !== 0 || timedOut) && opts.reject !== false) throw new DockerExecError(argv, code, result.stderr, h.node);
+      if ((code !== 0 || timedOut) && opts.reject !== false)
+        throw new DockerExecError(argv, code, result.stderr, h.node);
       return result;
     },
 
@@ -357,7 +368,15 @@ export function createDockerRuntime(options: DockerRuntimeOptions): BulkRuntime 
         const l = c.Labels[LABEL_LAB];
         const n = c.Labels[LABEL_NODE];
         if (!l || !n) continue;
-        const pid = c.State === 'running' ? (await docker.getContainer(c.Id).inspect().catch(() => null))?.State.Pid : undefined;
+        const pid =
+          c.State === 'running'
+            ? (
+                await docker
+                  .getContainer(c.Id)
+                  .inspect()
+                  .catch(() => null)
+              )?.State.Pid
+            : undefined;
         handles.push(handleOf(l, n, c.Id, pid));
       }
       return handles;

@@ -55,8 +55,15 @@ export class NetnsRuntime implements Runtime {
   ): Promise<NodeHandle[]> {
     signal?.throwIfAborted();
     const handles = nodes.map((n) => netnsHandle(lab, n.name));
-    recordNamespaces(lab, 'netns', handles.map((h) => h.netns));
-    await ipBatch(null, handles.map((h) => `netns add ${h.netns}`));
+    recordNamespaces(
+      lab,
+      'netns',
+      handles.map((h) => h.netns),
+    );
+    await ipBatch(
+      null,
+      handles.map((h) => `netns add ${h.netns}`),
+    );
     if (options.bare) return handles;
     signal?.throwIfAborted();
     const ops: NetOp[] = nodes.flatMap((n, i): NetOp[] => [

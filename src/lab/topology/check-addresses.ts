@@ -38,25 +38,39 @@ export function checkExplicitAddresses(spec: LabSpec): SpecIssue[] {
   };
 
   spec.links.forEach((link, i) => {
-    const addrs = Object.entries(link.addresses ?? {}).map(([n, t]): [YamlPath, string] => [['links', i, 'addresses', n], t]);
-    const prefix = declaredPrefix(link.prefix, addrs.map(([, t]) => t));
+    const addrs = Object.entries(link.addresses ?? {}).map(([n, t]): [YamlPath, string] => [
+      ['links', i, 'addresses', n],
+      t,
+    ]);
+    const prefix = declaredPrefix(
+      link.prefix,
+      addrs.map(([, t]) => t),
+    );
     place(addrs, prefix);
-    if (prefix) prefixes.push({ prefix, path: ['links', i, link.prefix ? 'prefix' : 'addresses'], where: `links[${i}]` });
+    if (prefix)
+      prefixes.push({ prefix, path: ['links', i, link.prefix ? 'prefix' : 'addresses'], where: `links[${i}]` });
   });
   for (const [name, ap] of Object.entries(spec.aps)) {
     const addrs: [YamlPath, string][] = ap.address ? [[['aps', name, 'address'], ap.address]] : [];
-    const prefix = declaredPrefix(ap.prefix, addrs.map(([, t]) => t));
+    const prefix = declaredPrefix(
+      ap.prefix,
+      addrs.map(([, t]) => t),
+    );
     place(addrs, prefix);
     if (!prefix) continue;
     const path = ['aps', name, ap.prefix ? 'prefix' : 'address'];
     // Stateless autoconfiguration on an Ethernet-like cell needs a /64 (RFC 4862 §5.5.3, RFC 2464 §4).
-    if (prefix.length !== 64) issues.push({ path, message: `expected a /64 on an AP cell (SLAAC), got /${prefix.length}` });
+    if (prefix.length !== 64)
+      issues.push({ path, message: `expected a /64 on an AP cell (SLAAC), got /${prefix.length}` });
     prefixes.push({ prefix, path, where: `aps.${name}` });
   }
   for (let i = 0; i < prefixes.length; i++) {
     for (let j = 0; j < i; j++) {
       if (prefixesOverlap(prefixes[i]!.prefix, prefixes[j]!.prefix)) {
-        issues.push({ path: prefixes[i]!.path, message: `prefix ${formatPrefix(prefixes[i]!.prefix)} overlaps ${formatPrefix(prefixes[j]!.prefix)} of ${prefixes[j]!.where}` });
+        issues.push({
+          path: prefixes[i]!.path,
+          message: `prefix ${formatPrefix(prefixes[i]!.prefix)} overlaps ${formatPrefix(prefixes[j]!.prefix)} of ${prefixes[j]!.where}`,
+        });
       }
     }
   }
@@ -64,5 +78,8 @@ export function checkExplicitAddresses(spec: LabSpec): SpecIssue[] {
 }
 
 function pathText(path: YamlPath): string {
-  return path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '');
+  return path
+    .map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`))
+    .join('')
+    .replace(/^\./, '');
 }

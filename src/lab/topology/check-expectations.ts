@@ -10,7 +10,9 @@ import type { TrafficSpec } from './types.js';
 /** `traffic` is the resolved list (flow ids filled in), so an expectation may name a default id. */
 export function checkExpectations(spec: LabSpec, traffic: readonly TrafficSpec[]): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  const mobiles = Object.entries(spec.nodes).filter(([, n]) => isMobile(n.roles)).map(([name]) => name);
+  const mobiles = Object.entries(spec.nodes)
+    .filter(([, n]) => isMobile(n.roles))
+    .map(([name]) => name);
   const udpFlows = traffic.filter((t) => t.kind === 'udp').map((t) => t.id);
   spec.expectations.forEach((e: Expectation, i) => {
     if (e.kind === 'no-malformed' || e.kind === 'no-icmpv6-error') return;
@@ -20,10 +22,16 @@ export function checkExpectations(spec: LabSpec, traffic: readonly TrafficSpec[]
       issues.push({ path: at('node'), message: `expected a mobile node (${listOf(mobiles)}), got "${e.node}"` });
     }
     if (e.kind === 'address' && !(e.ap in spec.aps)) {
-      issues.push({ path: at('ap'), message: `expected one of the APs (${listOf(Object.keys(spec.aps))}), got "${e.ap}"` });
+      issues.push({
+        path: at('ap'),
+        message: `expected one of the APs (${listOf(Object.keys(spec.aps))}), got "${e.ap}"`,
+      });
     }
     if ('flow' in e && e.flow !== undefined && !udpFlows.includes(e.flow)) {
-      issues.push({ path: at('flow'), message: `expected the id of a udp flow (${listOf(udpFlows.map(String))}), got ${e.flow}` });
+      issues.push({
+        path: at('flow'),
+        message: `expected the id of a udp flow (${listOf(udpFlows.map(String))}), got ${e.flow}`,
+      });
     }
   });
   return issues;

@@ -16,19 +16,28 @@ export function checkScenario(spec: LabSpec): SpecIssue[] {
   const mobile = (node: string, path: (string | number)[]): boolean => {
     if (attachedTo.has(node)) return true;
     const what = node in spec.nodes ? `"${node}" has no radio (role mobile)` : `unknown node "${node}"`;
-    issues.push({ path, message: `expected a mobile node (${[...attachedTo.keys()].join(', ') || 'none defined'}), got ${what}` });
+    issues.push({
+      path,
+      message: `expected a mobile node (${[...attachedTo.keys()].join(', ') || 'none defined'}), got ${what}`,
+    });
     return false;
   };
   const knownAp = (ap: string, path: (string | number)[]): boolean => {
     if (ap in spec.aps) return true;
-    issues.push({ path, message: `expected one of the APs (${Object.keys(spec.aps).join(', ') || 'none defined'}), got "${ap}"` });
+    issues.push({
+      path,
+      message: `expected one of the APs (${Object.keys(spec.aps).join(', ') || 'none defined'}), got "${ap}"`,
+    });
     return false;
   };
 
   for (const { e, i } of order) {
     const at = formatDuration(e.at);
     if (e.at > spec.duration) {
-      issues.push({ path: ['scenario', i, 'at'], message: `at ${at} is after the lab's duration ${formatDuration(spec.duration)}` });
+      issues.push({
+        path: ['scenario', i, 'at'],
+        message: `at ${at} is after the lab's duration ${formatDuration(spec.duration)}`,
+      });
     }
     if (e.detach !== undefined && mobile(e.detach, ['scenario', i, 'detach'])) {
       if (attachedTo.get(e.detach) === null) {
@@ -43,7 +52,10 @@ export function checkScenario(spec: LabSpec): SpecIssue[] {
       if (okNode && okAp) {
         const current = attachedTo.get(node);
         if (current != null) {
-          issues.push({ path: ['scenario', i, 'attach'], message: `"${node}" is still attached to ${current} at ${at}; detach it first` });
+          issues.push({
+            path: ['scenario', i, 'attach'],
+            message: `"${node}" is still attached to ${current} at ${at}; detach it first`,
+          });
         }
         attachedTo.set(node, ap);
       }
@@ -54,7 +66,10 @@ export function checkScenario(spec: LabSpec): SpecIssue[] {
       if (ap !== undefined) knownAp(ap, ['scenario', i, 'trigger', 'ap']);
       // New AP detected names the candidate AP (IEEE 802.21 Link_Detected; RFC 5568 §3.1 trigger).
       if (event === 'new-ap-detected' && ap === undefined) {
-        issues.push({ path: ['scenario', i, 'trigger'], message: 'missing key "ap": the AP that new-ap-detected reports' });
+        issues.push({
+          path: ['scenario', i, 'trigger'],
+          message: 'missing key "ap": the AP that new-ap-detected reports',
+        });
       }
     }
   }

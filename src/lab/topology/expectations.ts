@@ -10,7 +10,8 @@ const sel = {
   flow: z.number().int().min(0).optional().meta({ description: 'Only this flow.' }),
 };
 
-const one = <K extends string, S extends z.ZodType>(key: K, schema: S) => z.strictObject({ [key]: schema } as Record<K, S>);
+const one = <K extends string, S extends z.ZodType>(key: K, schema: S) =>
+  z.strictObject({ [key]: schema } as Record<K, S>);
 
 export const expectationSchema = z
   .union([
@@ -37,7 +38,11 @@ export const expectationSchema = z
       'One of: interruption {max, node?, handover?, flow?}, lost {max, ...}, loss-rate {flow, max}, resumed {...}, address {node, ap}, no-malformed {}, no-icmpv6-error {type}.',
   });
 
-function pick(v: { node?: string; handover?: number; flow?: number }): { node?: string; handover?: number; flow?: number } {
+function pick(v: { node?: string; handover?: number; flow?: number }): {
+  node?: string;
+  handover?: number;
+  flow?: number;
+} {
   const o: { node?: string; handover?: number; flow?: number } = {};
   if (v.node !== undefined) o.node = v.node;
   if (v.handover !== undefined) o.handover = v.handover;

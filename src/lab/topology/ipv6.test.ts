@@ -21,9 +21,7 @@ describe('IPv6 text', () => {
   });
 
   it('round-trips any 128-bit value', () => {
-    fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (v) => parseIPv6(formatIPv6(v)) === v),
-    );
+    fc.assert(fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (v) => parseIPv6(formatIPv6(v)) === v));
   });
 
   it('rejects prefixes with host bits set', () => {

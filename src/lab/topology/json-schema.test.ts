@@ -8,7 +8,11 @@ describe('schemas/lab.schema.json', () => {
   });
 
   it('describes lab YAML as written: durations are strings with a unit, unknown keys are refused', () => {
-    const s = labJsonSchema() as { properties: Record<string, { type?: string; pattern?: string }>; additionalProperties: boolean; required: string[] };
+    const s = labJsonSchema() as {
+      properties: Record<string, { type?: string; pattern?: string }>;
+      additionalProperties: boolean;
+      required: string[];
+    };
     expect(s.properties.duration).toMatchObject({ type: 'string' });
     expect(new RegExp(s.properties.duration!.pattern!).test('20ms')).toBe(true);
     expect(new RegExp(s.properties.duration!.pattern!).test('20')).toBe(false);

@@ -57,11 +57,18 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
 
   it('an AP whose router is not a router', () => {
     const e = errorOf(BASE.replace('ap2: { router: r1 }', 'ap2: { router: cn }'));
-    expect(e.message).toBe(`${FILE}:13:18 aps.ap2.router: expected a node with the role router, got "cn" (roles: host)`);
+    expect(e.message).toBe(
+      `${FILE}:13:18 aps.ap2.router: expected a node with the role router, got "cn" (roles: host)`,
+    );
   });
 
   it('a radio on an unknown AP, and a radio on a host', () => {
-    const e = errorOf(BASE.replace('radio: { ap: ap1 }', 'radio: { ap: ap7 }').replace('cn: { roles: [host] }', 'cn: { roles: [host], radio: {} }'));
+    const e = errorOf(
+      BASE.replace('radio: { ap: ap1 }', 'radio: { ap: ap7 }').replace(
+        'cn: { roles: [host] }',
+        'cn: { roles: [host], radio: {} }',
+      ),
+    );
     expect(e.issues.map((i) => `${i.line}:${i.col} ${i.path}: ${i.message}`)).toEqual([
       '4:24 nodes.cn.radio: a radio needs the role mobile (or mobile-node)',
       '8:18 nodes.mn.radio.ap: expected one of the APs (ap1, ap2), got "ap7"',
@@ -88,7 +95,9 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
       'ap2: { router: r1 }',
       'ap2: { router: r1, address: "2001:db8::1/64" }',
     );
-    expect(errorOf(text).issues.map((i) => i.message)).toContain('address 2001:db8::1/64 is already used at aps.ap1.address');
+    expect(errorOf(text).issues.map((i) => i.message)).toContain(
+      'address 2001:db8::1/64 is already used at aps.ap1.address',
+    );
   });
 
   it('a missing key, an unknown role and an unknown traffic kind', () => {
@@ -102,9 +111,13 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
 
   it('a role with no agent behind it (map, lma, mag) is refused, naming the role', () => {
     const e = errorOf(BASE.replace('r1: { roles: [router] }', 'r1: { roles: [router, lma] }'));
-    expect(e.message).toBe(`${FILE}:5:25 nodes.r1.roles[1]: role "lma" (Proxy Mobile IPv6 Local Mobility Anchor, RFC 5213) has no agent yet; a lab cannot use it`);
+    expect(e.message).toBe(
+      `${FILE}:5:25 nodes.r1.roles[1]: role "lma" (Proxy Mobile IPv6 Local Mobility Anchor, RFC 5213) has no agent yet; a lab cannot use it`,
+    );
     for (const role of ['map', 'mag']) {
-      expect(errorOf(BASE.replace('roles: [router]', `roles: [${role}]`)).issues.map((i) => i.path)).toEqual(['nodes.r1.roles[0]']);
+      expect(errorOf(BASE.replace('roles: [router]', `roles: [${role}]`)).issues.map((i) => i.path)).toEqual([
+        'nodes.r1.roles[0]',
+      ]);
     }
   });
 
@@ -121,17 +134,26 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
   });
 
   it('L2 triggers: new-ap-detected needs the AP; a trigger to a host is refused', () => {
-    const e = errorOf(`${BASE}scenario:\n  - { at: 1s, trigger: { node: mn, event: new-ap-detected } }\n  - { at: 2s, trigger: { node: cn, event: link-down } }\n`);
+    const e = errorOf(
+      `${BASE}scenario:\n  - { at: 1s, trigger: { node: mn, event: new-ap-detected } }\n  - { at: 2s, trigger: { node: cn, event: link-down } }\n`,
+    );
     expect(e.issues.map((i) => `${i.line}:${i.col} ${i.path}: ${i.message}`)).toEqual([
       '15:24 scenario[0].trigger: missing key "ap": the AP that new-ap-detected reports',
       '16:32 scenario[1].trigger.node: expected a mobile node (mn), got "cn" has no radio (role mobile)',
     ]);
-    const lab = loadLabText(`${BASE}scenario:\n  - { at: 1.25s, trigger: { node: mn, event: link-going-down, ap: ap2 } }\n`, FILE);
-    expect(lab.scenario).toEqual([{ atMs: 1250, action: { kind: 'trigger', node: 'mn', trigger: 'link-going-down', ap: 'ap2' } }]);
+    const lab = loadLabText(
+      `${BASE}scenario:\n  - { at: 1.25s, trigger: { node: mn, event: link-going-down, ap: ap2 } }\n`,
+      FILE,
+    );
+    expect(lab.scenario).toEqual([
+      { atMs: 1250, action: { kind: 'trigger', node: 'mn', trigger: 'link-going-down', ap: 'ap2' } },
+    ]);
   });
 
   it('a link with one end, a negative number', () => {
-    const e = errorOf(`${BASE.replace('endpoints: [cn, r1]', 'endpoints: [cn]')}expectations:\n  - lost: { max: -1 }\n`);
+    const e = errorOf(
+      `${BASE.replace('endpoints: [cn, r1]', 'endpoints: [cn]')}expectations:\n  - lost: { max: -1 }\n`,
+    );
     expect(e.message.split('\n')).toEqual([
       `${FILE}:10:18 links[0].endpoints: expected at least 2 items, got a list of 1`,
       `${FILE}:15:18 expectations[0].lost.max: expected a number >= 0, got "-1"`,
@@ -158,6 +180,8 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
   });
 
   it('a missing file', async () => {
-    await expect(loadLab('/nonexistent/lab.yaml')).rejects.toThrow('/nonexistent/lab.yaml cannot read the lab file: no such file');
+    await expect(loadLab('/nonexistent/lab.yaml')).rejects.toThrow(
+      '/nonexistent/lab.yaml cannot read the lab file: no such file',
+    );
   });
 });

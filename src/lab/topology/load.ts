@@ -37,10 +37,17 @@ export function loadLabText(text: string, file: string): ResolvedLab {
   }
   const parsed = labSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
-    throw new LabFileError(file, parsed.error.issues.flatMap((i) => zodIssues(i)).map((i) => locate(i, doc, lineCounter, file)));
+    throw new LabFileError(
+      file,
+      parsed.error.issues.flatMap((i) => zodIssues(i)).map((i) => locate(i, doc, lineCounter, file)),
+    );
   }
   const r = resolveSpec(parsed.data, file);
-  if (!r.ok) throw new LabFileError(file, r.issues.map((i) => locate(i, doc, lineCounter, file)));
+  if (!r.ok)
+    throw new LabFileError(
+      file,
+      r.issues.map((i) => locate(i, doc, lineCounter, file)),
+    );
   return r.lab;
 }
 
@@ -55,7 +62,12 @@ function zodIssues(issue: z.core.$ZodIssue): SpecIssue[] {
     case 'invalid_value':
       return [{ path, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
     case 'invalid_type':
-      return [{ path, message: issue.message.startsWith('Invalid input') ? `expected ${article(issue.expected)}` : issue.message }];
+      return [
+        {
+          path,
+          message: issue.message.startsWith('Invalid input') ? `expected ${article(issue.expected)}` : issue.message,
+        },
+      ];
     case 'too_small':
     case 'too_big':
       return [{ path, message: bound(issue) }];
@@ -63,8 +75,15 @@ function zodIssues(issue: z.core.$ZodIssue): SpecIssue[] {
       // A discriminated union whose discriminator is wrong: name the choices.
       if (issue.errors.length === 0) return [{ path, message: 'expected kind: udp or iperf3' }];
       const keys = oneKeyChoices(issue.errors);
-      if (keys) return keys.unknown.map((k) => ({ path: [...path, k], message: `expected one of ${keys.wanted.map((w) => `"${w}"`).join(', ')}`, onKey: true }));
-      const deepest = issue.errors.map((errs) => errs.flatMap((e) => zodIssues({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue)));
+      if (keys)
+        return keys.unknown.map((k) => ({
+          path: [...path, k],
+          message: `expected one of ${keys.wanted.map((w) => `"${w}"`).join(', ')}`,
+          onKey: true,
+        }));
+      const deepest = issue.errors.map((errs) =>
+        errs.flatMap((e) => zodIssues({ ...e, path: [...issue.path, ...e.path] } as z.core.$ZodIssue)),
+      );
       return deepest.sort((a, b) => depth(b) - depth(a))[0] ?? [{ path, message: issue.message }];
     }
     default:
@@ -94,7 +113,9 @@ function oneKeyChoices(branches: z.core.$ZodIssue[][]): { wanted: string[]; unkn
   const wanted: string[] = [];
   let unknown: string[] = [];
   for (const errs of branches) {
-    const missing = errs.find((e) => e.code === 'invalid_type' && e.path.length === 1 && e.message.endsWith('received undefined'));
+    const missing = errs.find(
+      (e) => e.code === 'invalid_type' && e.path.length === 1 && e.message.endsWith('received undefined'),
+    );
     const extra = errs.find((e) => e.code === 'unrecognized_keys' && e.path.length === 0);
     if (!missing || !extra || errs.length !== 2) return null;
     wanted.push(String(missing.path[0]));
@@ -108,7 +129,16 @@ function depth(issues: SpecIssue[]): number {
 }
 
 function article(expected: string): string {
-  const names: Record<string, string> = { object: 'a map', array: 'a list', string: 'a string', number: 'a number', int: 'a whole number', tuple: 'a list', boolean: 'true or false', record: 'a map' };
+  const names: Record<string, string> = {
+    object: 'a map',
+    array: 'a list',
+    string: 'a string',
+    number: 'a number',
+    int: 'a whole number',
+    tuple: 'a list',
+    boolean: 'true or false',
+    record: 'a map',
+  };
   return names[expected] ?? expected;
 }
 
@@ -140,7 +170,15 @@ function locate(issue: SpecIssue, doc: Document, lc: LineCounter, file: string):
     return { file, line, col, path: formatPath(issue.path), message };
   }
   const says = (prefix: string) => issue.message.startsWith(prefix) && !issue.message.includes(', got ');
-  const got = issue.onKey ? '' : isScalar(node) ? (says('expected') ? gotText(node) : '') : says('expected a') ? gotText(node) : '';
+  const got = issue.onKey
+    ? ''
+    : isScalar(node)
+      ? says('expected')
+        ? gotText(node)
+        : ''
+      : says('expected a')
+        ? gotText(node)
+        : '';
   return { file, line, col, path: formatPath(issue.path), message: `${issue.message}${got}` };
 }
 

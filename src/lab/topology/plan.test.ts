@@ -15,11 +15,16 @@ const labArb: fc.Arbitrary<LabInput> = fc
     hosts: fc.integer({ min: 0, max: 5 }),
     mobiles: fc.integer({ min: 0, max: 3 }),
     apRouters: fc.array(fc.nat(), { maxLength: 4 }),
-    links: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }), fc.boolean()), { maxLength: 14 }),
+    links: fc.array(
+      fc.tuple(fc.nat(), fc.nat(), fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }), fc.boolean()),
+      { maxLength: 14 },
+    ),
     initialAps: fc.array(fc.option(fc.nat(), { nil: undefined }), { minLength: 3, maxLength: 3 }),
   })
   .map(({ routers, hosts, mobiles, apRouters, links, initialAps }) => {
-    const fixed = [...Array(routers).keys()].map((i) => `r${i + 1}`).concat([...Array(hosts).keys()].map((i) => `h${i + 1}`));
+    const fixed = [...Array(routers).keys()]
+      .map((i) => `r${i + 1}`)
+      .concat([...Array(hosts).keys()].map((i) => `h${i + 1}`));
     const nodes: NonNullable<LabInput['nodes']> = {};
     for (const n of fixed) nodes[n] = { roles: [n.startsWith('r') ? 'router' : 'host'] };
     const aps: NonNullable<LabInput['aps']> = {};
@@ -28,7 +33,10 @@ const labArb: fc.Arbitrary<LabInput> = fc
     });
     for (let m = 0; m < mobiles; m++) {
       const ap = initialAps[m];
-      nodes[`mn${m + 1}`] = { roles: ['mobile'], radio: ap === undefined || apRouters.length === 0 ? {} : { ap: `ap${(ap % apRouters.length) + 1}` } };
+      nodes[`mn${m + 1}`] = {
+        roles: ['mobile'],
+        radio: ap === undefined || apRouters.length === 0 ? {} : { ap: `ap${(ap % apRouters.length) + 1}` },
+      };
     }
     const usedSubnets = new Set<number>();
     const linkList: NonNullable<LabInput['links']> = [];
@@ -40,7 +48,11 @@ const labArb: fc.Arbitrary<LabInput> = fc
       if (subnet !== undefined && !usedSubnets.has(subnet)) {
         usedSubnets.add(subnet);
         const prefix = `fd00:1:2:${subnet.toString(16)}::/64`;
-        linkList.push({ endpoints: [a, b], prefix, ...(explicitAddress ? { addresses: { [b]: `fd00:1:2:${subnet.toString(16)}::1/64` } } : {}) });
+        linkList.push({
+          endpoints: [a, b],
+          prefix,
+          ...(explicitAddress ? { addresses: { [b]: `fd00:1:2:${subnet.toString(16)}::1/64` } } : {}),
+        });
       } else {
         linkList.push({ endpoints: [a, b] });
       }
@@ -92,12 +104,14 @@ describe('the address plan never repeats', () => {
         for (const n of lab.nodes) expect(duplicates(n.interfaces.map((i) => i.name))).toEqual([]);
         const prefixes = lab.links
           .map((l) => {
-            const a = lab.nodes.find((n) => n.name === l.a.node)!.interfaces.find((i) => i.name === l.a.iface)!.addresses[0]!;
+            const a = lab.nodes.find((n) => n.name === l.a.node)!.interfaces.find((i) => i.name === l.a.iface)!
+              .addresses[0]!;
             const p = parseAddressWithLength(a)!;
             return { network: p.address & ~((1n << BigInt(128 - p.length)) - 1n), length: p.length };
           })
           .concat(lab.aps.map((a) => parsePrefix(a.prefix)!));
-        for (let i = 0; i < prefixes.length; i++) for (let j = 0; j < i; j++) expect(prefixesOverlap(prefixes[i]!, prefixes[j]!)).toBe(false);
+        for (let i = 0; i < prefixes.length; i++)
+          for (let j = 0; j < i; j++) expect(prefixesOverlap(prefixes[i]!, prefixes[j]!)).toBe(false);
       }),
       { numRuns: 300 },
     );
@@ -121,7 +135,9 @@ describe('automatic routes', () => {
             return { address: end.addresses[0]!.split('/')[0]!, owners: [l.a.node, l.b.node] };
           }),
           ...lab.aps.map((ap) => {
-            const iface = lab.nodes.find((n) => n.name === ap.router)!.interfaces.find((i) => i.name === ap.routerIface)!;
+            const iface = lab.nodes
+              .find((n) => n.name === ap.router)!
+              .interfaces.find((i) => i.name === ap.routerIface)!;
             return { address: iface.addresses[0]!.split('/')[0]!, owners: [ap.router] };
           }),
         ];

@@ -72,7 +72,8 @@ export function planLab(spec: LabSpec): Plan {
     const ends = link.endpoints.map((e, j) => ({ node: splitEndpoint(e).node, iface: ifaces.linkEnds[i]![j]! }));
     const addrs = Object.values(link.addresses ?? {});
     const prefix = declaredPrefix(link.prefix, addrs) ?? subnets.next(FIRST_LINK_SUBNET, FIRST_AP_SUBNET);
-    if (!prefix) issues.push({ path: ['links', i], message: `no /64 left for this link in ${formatPrefix(labPrefix)}` });
+    if (!prefix)
+      issues.push({ path: ['links', i], message: `no /64 left for this link in ${formatPrefix(labPrefix)}` });
     const p = prefix ?? labPrefix;
     // The router end of a router-host link takes ::1 whichever way the link is written.
     const routerFirst = !isRouter(spec.nodes[ends[0]!.node]!.roles) && isRouter(spec.nodes[ends[1]!.node]!.roles);
@@ -80,9 +81,17 @@ export function planLab(spec: LabSpec): Plan {
     const address: string[] = [];
     for (const j of order) {
       const given = link.addresses?.[ends[j]!.node];
-      address[j] = given ?? pickAddress(p, used, () => issues.push({ path: ['links', i], message: `no address left in ${formatPrefix(p)}` }));
+      address[j] =
+        given ??
+        pickAddress(p, used, () =>
+          issues.push({ path: ['links', i], message: `no address left in ${formatPrefix(p)}` }),
+        );
     }
-    const end = (j: number): PlannedEnd => ({ ...ends[j]!, mac: macs.take(`${ends[j]!.node}/${ends[j]!.iface}`), address: address[j]! });
+    const end = (j: number): PlannedEnd => ({
+      ...ends[j]!,
+      mac: macs.take(`${ends[j]!.node}/${ends[j]!.iface}`),
+      address: address[j]!,
+    });
     return { id: `link${i + 1}`, index: i, prefix: p, a: end(0), b: end(1) };
   });
 
@@ -91,19 +100,22 @@ export function planLab(spec: LabSpec): Plan {
     const prefix = declaredPrefix(ap.prefix, given) ?? subnets.next(FIRST_AP_SUBNET, 0x10000);
     if (!prefix) issues.push({ path: ['aps', name], message: `no /64 left for this AP in ${formatPrefix(labPrefix)}` });
     const p = prefix ?? labPrefix;
-    const address = ap.address ?? pickAddress(p, used, () => issues.push({ path: ['aps', name], message: 'no address left' }));
+    const address =
+      ap.address ?? pickAddress(p, used, () => issues.push({ path: ['aps', name], message: 'no address left' }));
     const router = { node: ap.router, iface: name, mac: macs.take(`${ap.router}/${name}`), address };
     return { name, router, prefix: p, bssid: macs.take(`ap/${name}`) };
   });
 
   const radios = Object.entries(spec.nodes)
     .filter(([, n]) => isMobile(n.roles))
-    .map(([node, n]): PlannedRadio => ({
-      node,
-      iface: RADIO_IFACE,
-      mac: macs.take(`${node}/${RADIO_IFACE}`),
-      ...(n.radio?.ap != null ? { initialAp: n.radio.ap } : {}),
-    }));
+    .map(
+      ([node, n]): PlannedRadio => ({
+        node,
+        iface: RADIO_IFACE,
+        mac: macs.take(`${node}/${RADIO_IFACE}`),
+        ...(n.radio?.ap != null ? { initialAp: n.radio.ap } : {}),
+      }),
+    );
 
   issues.push(...checkSlaacClashes(aps, radios, used));
   return { labPrefix, links, aps, radios, issues };
@@ -167,7 +179,10 @@ function checkSlaacClashes(aps: PlannedAp[], radios: PlannedRadio[], used: Set<b
     for (const r of radios) {
       const slaac = slaacAddress(formatPrefix(ap.prefix), r.mac);
       if (used.has(parseAddressWithLength(`${slaac}/128`)!.address)) {
-        issues.push({ path: ['aps', ap.name], message: `${slaac}, the SLAAC address of ${r.node} on this cell, is already used` });
+        issues.push({
+          path: ['aps', ap.name],
+          message: `${slaac}, the SLAAC address of ${r.node} on this cell, is already used`,
+        });
       }
     }
   }

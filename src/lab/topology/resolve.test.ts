@@ -16,13 +16,22 @@ describe('topologies/smoke.yaml', () => {
       expect([l.a.node, l.b.node]).toContain('r1');
       for (const dir of [l.ab, l.ba]) expect(dir).toMatchObject({ delayMs: 20, lossPct: 1 });
     }
-    expect(lab.aps.map((a) => [a.name, a.router, a.routerIface])).toEqual([['ap1', 'r1', 'ap1'], ['ap2', 'r1', 'ap2']]);
+    expect(lab.aps.map((a) => [a.name, a.router, a.routerIface])).toEqual([
+      ['ap1', 'r1', 'ap1'],
+      ['ap2', 'r1', 'ap2'],
+    ]);
     const r1 = lab.nodes.find((n) => n.name === 'r1')!;
     expect(r1.routerAdvertisements.map((ra) => [ra.iface, ra.prefix])).toEqual(lab.aps.map((a) => [a.name, a.prefix]));
     expect(r1.sysctls['net.ipv6.conf.all.forwarding']).toBe('1');
     const mn = lab.nodes.find((n) => n.name === 'mn')!;
-    expect(mn.interfaces).toEqual([expect.objectContaining({ name: 'wlan0', kind: 'radio', ap: 'ap1', addresses: [] })]);
-    expect(mn.sysctls).toMatchObject({ 'net.ipv6.conf.wlan0.accept_ra': '1', 'net.ipv6.conf.wlan0.autoconf': '1', 'net.ipv6.conf.wlan0.addr_gen_mode': '0' });
+    expect(mn.interfaces).toEqual([
+      expect.objectContaining({ name: 'wlan0', kind: 'radio', ap: 'ap1', addresses: [] }),
+    ]);
+    expect(mn.sysctls).toMatchObject({
+      'net.ipv6.conf.wlan0.accept_ra': '1',
+      'net.ipv6.conf.wlan0.autoconf': '1',
+      'net.ipv6.conf.wlan0.addr_gen_mode': '0',
+    });
     expect(lab.scenario).toEqual([
       { atMs: 3000, action: { kind: 'detach', node: 'mn' } },
       { atMs: 3100, action: { kind: 'attach', node: 'mn', ap: 'ap2' } },
@@ -52,7 +61,8 @@ aps: { cell: { router: s } }
 `,
       FILE,
     );
-    const addr = (n: string) => lab.nodes.find((x) => x.name === n)!.interfaces.map((i) => `${i.name}=${i.addresses.join(',')}`);
+    const addr = (n: string) =>
+      lab.nodes.find((x) => x.name === n)!.interfaces.map((i) => `${i.name}=${i.addresses.join(',')}`);
     expect(addr('h')).toEqual(['eth1=2001:db8:5:1::2/64']);
     expect(addr('r')).toEqual(['eth1=2001:db8:5:1::1/64', 'eth2=2001:db8:5:2::1/64']);
     expect(addr('s')).toEqual(['eth1=2001:db8:5:2::2/64', 'cell=2001:db8:5:a001::1/64']);
@@ -90,7 +100,10 @@ links: [{ endpoints: [a, b] }, { endpoints: ["a:eth1", c] }]
 `,
       FILE,
     );
-    expect(lab.links.map((l) => `${l.a.node}:${l.a.iface}-${l.b.node}:${l.b.iface}`)).toEqual(['a:eth2-b:eth1', 'a:eth1-c:eth1']);
+    expect(lab.links.map((l) => `${l.a.node}:${l.a.iface}-${l.b.node}:${l.b.iface}`)).toEqual([
+      'a:eth2-b:eth1',
+      'a:eth1-c:eth1',
+    ]);
   });
 });
 
@@ -165,18 +178,44 @@ traffic:
       FILE,
     );
     expect(lab.traffic).toEqual([
-      { kind: 'udp', id: 1, from: 'a', to: 'b', toAddress: lab.nodes[1]!.interfaces[0]!.addresses[0]!.split('/')[0], port: 9000, startMs: 0, durationMs: 10_000, ratePps: 10, sizeBytes: 100 },
-      { kind: 'iperf3', id: 2, from: 'b', to: 'a', toAddress: lab.nodes[0]!.interfaces[0]!.addresses[0]!.split('/')[0], port: 5202, startMs: 2000, durationMs: 3000, rateBps: 5_000_000 },
+      {
+        kind: 'udp',
+        id: 1,
+        from: 'a',
+        to: 'b',
+        toAddress: lab.nodes[1]!.interfaces[0]!.addresses[0]!.split('/')[0],
+        port: 9000,
+        startMs: 0,
+        durationMs: 10_000,
+        ratePps: 10,
+        sizeBytes: 100,
+      },
+      {
+        kind: 'iperf3',
+        id: 2,
+        from: 'b',
+        to: 'a',
+        toAddress: lab.nodes[0]!.interfaces[0]!.addresses[0]!.split('/')[0],
+        port: 5202,
+        startMs: 2000,
+        durationMs: 3000,
+        rateBps: 5_000_000,
+      },
     ]);
   });
 
   it('capture points: a node means all its interfaces; an empty list means none', () => {
-    const text = (capture: string) => `name: c1\nduration: 1s\nnodes: { a: {}, b: { roles: [router] } }\nlinks: [{ endpoints: [a, b] }, { endpoints: [a, b] }]\n${capture}`;
+    const text = (capture: string) =>
+      `name: c1\nduration: 1s\nnodes: { a: {}, b: { roles: [router] } }\nlinks: [{ endpoints: [a, b] }, { endpoints: [a, b] }]\n${capture}`;
     expect(loadLabText(text('capture: [b, "a:eth2"]'), FILE).capture).toEqual([
-      { node: 'b', iface: 'eth1' }, { node: 'b', iface: 'eth2' }, { node: 'a', iface: 'eth2' },
+      { node: 'b', iface: 'eth1' },
+      { node: 'b', iface: 'eth2' },
+      { node: 'a', iface: 'eth2' },
     ]);
     expect(loadLabText(text('capture: []'), FILE).capture).toEqual([]);
-    expect(() => loadLabText(text('capture: ["a:eth9"]'), FILE)).toThrow('test.yaml:5:11 capture[0]: expected an interface of a (eth1, eth2), got "eth9"');
+    expect(() => loadLabText(text('capture: ["a:eth9"]'), FILE)).toThrow(
+      'test.yaml:5:11 capture[0]: expected an interface of a (eth1, eth2), got "eth9"',
+    );
   });
 });
 
@@ -185,7 +224,9 @@ describe('routes over a chain (chainLab, Mininet linear,N)', () => {
     const lab = chainLab(10);
     expect(lab.nodes).toHaveLength(20);
     expect(lab.links).toHaveLength(19);
-    const prefixes = lab.links.map((l) => lab.nodes.find((n) => n.name === l.a.node)!.interfaces.find((i) => i.name === l.a.iface)!.addresses[0]!);
+    const prefixes = lab.links.map(
+      (l) => lab.nodes.find((n) => n.name === l.a.node)!.interfaces.find((i) => i.name === l.a.iface)!.addresses[0]!,
+    );
     for (const node of lab.nodes) {
       if (node.roles.includes('router')) {
         const own = node.interfaces.length;

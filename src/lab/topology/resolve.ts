@@ -46,13 +46,15 @@ export function resolveSpec(spec: LabSpec, file: string): ResolveResult {
       prefix: formatPrefix(plan.labPrefix),
       nodes,
       links: resolveLinks(spec, plan),
-      aps: plan.aps.map((ap): ResolvedAp => ({
-        name: ap.name,
-        router: ap.router.node,
-        routerIface: ap.router.iface,
-        prefix: formatPrefix(ap.prefix),
-        bssid: ap.bssid,
-      })),
+      aps: plan.aps.map(
+        (ap): ResolvedAp => ({
+          name: ap.name,
+          router: ap.router.node,
+          routerIface: ap.router.iface,
+          prefix: formatPrefix(ap.prefix),
+          bssid: ap.bssid,
+        }),
+      ),
       scenario: resolveScenario(spec),
       traffic: traffic.traffic,
       capture: capture.capture,
@@ -66,7 +68,10 @@ export function resolveSpec(spec: LabSpec, file: string): ResolveResult {
 export function resolveLab(spec: LabSpec, file: string): ResolvedLab {
   const r = resolveSpec(spec, file);
   if (r.ok) return r.lab;
-  throw new LabFileError(file, r.issues.map((i) => ({ file, path: formatPath(i.path), message: i.message })));
+  throw new LabFileError(
+    file,
+    r.issues.map((i) => ({ file, path: formatPath(i.path), message: i.message })),
+  );
 }
 
 function resolveNodes(spec: LabSpec, plan: Plan): ResolvedNode[] {
@@ -77,17 +82,34 @@ function resolveNodes(spec: LabSpec, plan: Plan): ResolvedNode[] {
   });
   const linkIfaces = new Map<string, ResolvedInterface[]>(entries.map(([name]) => [name, []]));
   for (const l of plan.links) {
-    for (const e of [l.a, l.b]) linkIfaces.get(e.node)!.push({ name: e.iface, kind: 'link', mac: e.mac, addresses: [e.address], link: l.id });
+    for (const e of [l.a, l.b])
+      linkIfaces.get(e.node)!.push({ name: e.iface, kind: 'link', mac: e.mac, addresses: [e.address], link: l.id });
   }
   return entries.map(([name, n]): ResolvedNode => {
     const interfaces: ResolvedInterface[] = [
       ...linkIfaces.get(name)!,
       ...plan.aps
         .filter((ap) => ap.router.node === name)
-        .map((ap): ResolvedInterface => ({ name: ap.router.iface, kind: 'ap', mac: ap.router.mac, addresses: [ap.router.address], ap: ap.name })),
+        .map(
+          (ap): ResolvedInterface => ({
+            name: ap.router.iface,
+            kind: 'ap',
+            mac: ap.router.mac,
+            addresses: [ap.router.address],
+            ap: ap.name,
+          }),
+        ),
       ...plan.radios
         .filter((r) => r.node === name)
-        .map((r): ResolvedInterface => ({ name: r.iface, kind: 'radio', mac: r.mac, addresses: [], ...(r.initialAp ? { ap: r.initialAp } : {}) })),
+        .map(
+          (r): ResolvedInterface => ({
+            name: r.iface,
+            kind: 'radio',
+            mac: r.mac,
+            addresses: [],
+            ...(r.initialAp ? { ap: r.initialAp } : {}),
+          }),
+        ),
     ];
     const node: ResolvedNode = {
       name,
@@ -106,7 +128,9 @@ function resolveNodes(spec: LabSpec, plan: Plan): ResolvedNode[] {
 
 /** Routes written in the YAML are added; one with the same destination as an automatic route replaces it. */
 function mergeRoutes(auto: ResolvedRoute[], user: LabSpec['nodes'][string]['routes']): ResolvedRoute[] {
-  const mine = user.map((r): ResolvedRoute => ({ dst: r.dst, ...(r.via ? { via: r.via } : {}), ...(r.dev ? { dev: r.dev } : {}) }));
+  const mine = user.map(
+    (r): ResolvedRoute => ({ dst: r.dst, ...(r.via ? { via: r.via } : {}), ...(r.dev ? { dev: r.dev } : {}) }),
+  );
   return [...auto.filter((a) => !mine.some((m) => m.dst === a.dst)), ...mine];
 }
 
@@ -143,8 +167,13 @@ function raFor(spec: LabSpec, plan: Plan, node: string): RouterAdvertisementConf
       const minIntervalMs = ra.minInterval ?? RA_DEFAULTS.minIntervalMs;
       const maxIntervalMs = ra.maxInterval ?? RA_DEFAULTS.maxIntervalMs;
       // AdvDefaultLifetime defaults to 3 x MaxRtrAdvInterval (RFC 4861 §6.2.1), in whole seconds, at least 1.
-      const routerLifetimeS = ra.routerLifetime !== undefined ? Math.round(ra.routerLifetime / 1000) : Math.max(1, Math.ceil((3 * maxIntervalMs) / 1000));
-      return [{ iface: ap.router.iface, prefix: formatPrefix(ap.prefix), minIntervalMs, maxIntervalMs, routerLifetimeS }];
+      const routerLifetimeS =
+        ra.routerLifetime !== undefined
+          ? Math.round(ra.routerLifetime / 1000)
+          : Math.max(1, Math.ceil((3 * maxIntervalMs) / 1000));
+      return [
+        { iface: ap.router.iface, prefix: formatPrefix(ap.prefix), minIntervalMs, maxIntervalMs, routerLifetimeS },
+      ];
     });
 }
 
@@ -164,7 +193,13 @@ function resolveLinks(spec: LabSpec, plan: Plan): ResolvedLink[] {
 /** One direction: its override, else the link's value, else defaults.link, else none; null when all are zero. */
 function impairment(...layers: (DirectionSpec | undefined)[]): Impairment | null {
   const pick = (k: keyof DirectionSpec): number => layers.map((l) => l?.[k]).find((v) => v !== undefined) ?? 0;
-  const i: Impairment = { delayMs: pick('delay'), jitterMs: pick('jitter'), lossPct: pick('loss'), duplicatePct: pick('duplicate'), rateBps: pick('rate') };
+  const i: Impairment = {
+    delayMs: pick('delay'),
+    jitterMs: pick('jitter'),
+    lossPct: pick('loss'),
+    duplicatePct: pick('duplicate'),
+    rateBps: pick('rate'),
+  };
   return Object.values(i).every((v) => v === 0) ? null : i;
 }
 
@@ -174,13 +209,17 @@ function resolveScenario(spec: LabSpec): ScenarioEvent[] {
     .sort((x, y) => x.e.at - y.e.at || x.i - y.i)
     .map(({ e }): ScenarioEvent => {
       if (e.detach !== undefined) return { atMs: e.at, action: { kind: 'detach', node: e.detach } };
-      if (e.attach !== undefined) return { atMs: e.at, action: { kind: 'attach', node: e.attach.node, ap: e.attach.ap } };
+      if (e.attach !== undefined)
+        return { atMs: e.at, action: { kind: 'attach', node: e.attach.node, ap: e.attach.ap } };
       const t = e.trigger!;
       return { atMs: e.at, action: { kind: 'trigger', node: t.node, trigger: t.event, ...(t.ap ? { ap: t.ap } : {}) } };
     });
 }
 
-function resolveCapture(spec: LabSpec, nodes: ResolvedNode[]): { ok: true; capture: CapturePoint[] } | { ok: false; issues: SpecIssue[] } {
+function resolveCapture(
+  spec: LabSpec,
+  nodes: ResolvedNode[],
+): { ok: true; capture: CapturePoint[] } | { ok: false; issues: SpecIssue[] } {
   const all = (n: ResolvedNode) => n.interfaces.map((i) => ({ node: n.name, iface: i.name }));
   if (spec.capture === undefined) return { ok: true, capture: nodes.flatMap(all) };
   const issues: SpecIssue[] = [];
@@ -188,9 +227,13 @@ function resolveCapture(spec: LabSpec, nodes: ResolvedNode[]): { ok: true; captu
   spec.capture.forEach((text, i) => {
     const { node, iface } = splitEndpoint(text);
     const n = nodes.find((x) => x.name === node)!;
-    const points = iface === undefined ? all(n) : n.interfaces.filter((x) => x.name === iface).map((x) => ({ node, iface: x.name }));
+    const points =
+      iface === undefined ? all(n) : n.interfaces.filter((x) => x.name === iface).map((x) => ({ node, iface: x.name }));
     if (iface !== undefined && points.length === 0) {
-      issues.push({ path: ['capture', i], message: `expected an interface of ${node} (${n.interfaces.map((x) => x.name).join(', ') || 'none'}), got "${iface}"` });
+      issues.push({
+        path: ['capture', i],
+        message: `expected an interface of ${node} (${n.interfaces.map((x) => x.name).join(', ') || 'none'}), got "${iface}"`,
+      });
     }
     for (const p of points) if (!out.some((o) => o.node === p.node && o.iface === p.iface)) out.push(p);
   });

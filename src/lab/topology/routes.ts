@@ -41,7 +41,12 @@ export function autoRoutes({ plan, nodes }: RouteInput): Map<string, ResolvedRou
   nodes.forEach((n, src) => {
     const routerHops = adj[src]!.filter((a) => router[a.neighbour]);
     // A radio's default route comes from Router Advertisements (RFC 4861 §6.3.4), never from the plan.
-    if (!n.router && !n.radio && routerHops.length > 0 && routerHops.every((a) => a.neighbour === routerHops[0]!.neighbour)) {
+    if (
+      !n.router &&
+      !n.radio &&
+      routerHops.length > 0 &&
+      routerHops.every((a) => a.neighbour === routerHops[0]!.neighbour)
+    ) {
       out.set(n.name, [{ dst: 'default', via: routerHops[0]!.via, dev: routerHops[0]!.dev }]);
       return;
     }

@@ -16,15 +16,18 @@ import {
 function quantity(re: RegExp, parse: (s: string) => number | undefined, expected: string, example: string) {
   const error = `expected ${expected} like "${example}"`;
   // A bare 0 needs no unit; any other bare number is ambiguous ("20": ms or s?) and rejected.
-  return z.preprocess((v) => (v === 0 ? '0' : v), z
-    .string({ error })
-    .regex(re, { error })
-    .transform((s, ctx) => {
-      const v = parse(s);
-      if (v === undefined) ctx.addIssue({ code: 'custom', message: error });
-      return v ?? 0;
-    })
-    .meta({ description: `${expected}, e.g. "${example}"` }));
+  return z.preprocess(
+    (v) => (v === 0 ? '0' : v),
+    z
+      .string({ error })
+      .regex(re, { error })
+      .transform((s, ctx) => {
+        const v = parse(s);
+        if (v === undefined) ctx.addIssue({ code: 'custom', message: error });
+        return v ?? 0;
+      })
+      .meta({ description: `${expected}, e.g. "${example}"` }),
+  );
 }
 
 export const duration = quantity(DURATION_RE, parseDuration, 'a duration', '20ms');

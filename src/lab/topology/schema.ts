@@ -10,8 +10,17 @@ import { isAddressWithLength, isIPv6Address, isPrefix } from './ipv6.js';
 import { bitRate, duration, packetRate, percent } from './schema-quantities.js';
 
 const NODE_ROLES = [
-  'host', 'router', 'mobile', 'access-router', 'home-agent', 'mobile-node',
-  'par', 'nar', 'map', 'lma', 'mag',
+  'host',
+  'router',
+  'mobile',
+  'access-router',
+  'home-agent',
+  'mobile-node',
+  'par',
+  'nar',
+  'map',
+  'lma',
+  'mag',
 ] as const satisfies readonly NodeRole[];
 
 export { bitRate, duration, packetRate, percent };
@@ -89,7 +98,9 @@ export const nodeSchema = z.strictObject({
   sysctls: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
   agent: z.record(z.string(), z.unknown()).default({}),
   radio: z
-    .strictObject({ ap: apName.nullable().optional().meta({ description: 'AP the radio starts on; none if left out.' }) })
+    .strictObject({
+      ap: apName.nullable().optional().meta({ description: 'AP the radio starts on; none if left out.' }),
+    })
     .optional(),
 });
 
@@ -119,7 +130,13 @@ export const udpFlowSchema = z.strictObject({
   kind: z.literal('udp'),
   ...flowCommon,
   rate: packetRate,
-  size: z.number().int().min(FLOW_HEADER_LENGTH).max(FLOW_MAX_SIZE).default(100).meta({ description: 'UDP payload bytes per packet.' }),
+  size: z
+    .number()
+    .int()
+    .min(FLOW_HEADER_LENGTH)
+    .max(FLOW_MAX_SIZE)
+    .default(100)
+    .meta({ description: 'UDP payload bytes per packet.' }),
 });
 
 export const iperf3Schema = z.strictObject({
@@ -132,9 +149,7 @@ export const labSchema = z.strictObject({
   name: labName,
   prefix: prefix48.optional().meta({ description: 'Address plan prefix; default a ULA /48 derived from the name.' }),
   duration,
-  defaults: z
-    .strictObject({ ra: raSchema.optional(), link: directionSchema.optional() })
-    .default({}),
+  defaults: z.strictObject({ ra: raSchema.optional(), link: directionSchema.optional() }).default({}),
   nodes: z.record(nodeName, nodeSchema),
   links: z.array(linkSchema).default([]),
   aps: z.record(apName, apSchema).default({}),
@@ -144,7 +159,10 @@ export const labSchema = z.strictObject({
     .array(z.string().regex(ENDPOINT_RE, { error: 'expected a capture point "node" or "node:iface"' }))
     .optional()
     .meta({ description: 'Capture points; every interface of every node when left out.' }),
-  expectations: z.array(expectationSchema).default([]).meta({ description: 'What the run must show; judged from the captures (docs/topology.md, expectations).' }),
+  expectations: z
+    .array(expectationSchema)
+    .default([])
+    .meta({ description: 'What the run must show; judged from the captures (docs/topology.md, expectations).' }),
 });
 
 /** The lab as written (input of the schema). */

@@ -29,11 +29,24 @@ export function resolveTraffic(
     const port = t.port ?? (t.kind === 'udp' ? UDP_BASE_PORT : IPERF3_BASE_PORT) + i;
     // iperf3 runs over TCP (and a TCP control connection); the flows over UDP: one listener per node and port.
     const key = `${t.to}/${t.kind === 'udp' ? 'udp' : 'tcp'}/${port}`;
-    if (ports.has(key)) issues.push({ path: ['traffic', i, 'port'], message: `port ${port} on ${t.to} is already used by traffic[${ports.get(key)}]` });
+    if (ports.has(key))
+      issues.push({
+        path: ['traffic', i, 'port'],
+        message: `port ${port} on ${t.to} is already used by traffic[${ports.get(key)}]`,
+      });
     else ports.set(key, i);
     const toAddress = t.toAddress ?? destinationAddress(t.to, plan, nodes);
-    if (toAddress === undefined) issues.push({ path: ['traffic', i, 'to'], message: `"${t.to}" has no address; give toAddress` });
-    const common = { id, from: t.from, to: t.to, toAddress: toAddress ?? '::', port, startMs: t.start, durationMs: t.duration ?? spec.duration - t.start };
+    if (toAddress === undefined)
+      issues.push({ path: ['traffic', i, 'to'], message: `"${t.to}" has no address; give toAddress` });
+    const common = {
+      id,
+      from: t.from,
+      to: t.to,
+      toAddress: toAddress ?? '::',
+      port,
+      startMs: t.start,
+      durationMs: t.duration ?? spec.duration - t.start,
+    };
     return t.kind === 'udp'
       ? { kind: 'udp', ...common, ratePps: t.rate, sizeBytes: t.size }
       : { kind: 'iperf3', ...common, rateBps: t.rate };

@@ -87,7 +87,12 @@ describe('fake native binding', () => {
 
   it('raw6: ICMPv6 filter, multicast joins and header-included sends', async () => {
     const { native, ifA, ifB } = twoHosts();
-    const icmp = native.openRaw6Socket({ protocol: 58, icmp6Types: [134], netns: NS_B, joinGroups: [{ group: 'ff02::2', ifindex: ifB }] });
+    const icmp = native.openRaw6Socket({
+      protocol: 58,
+      icmp6Types: [134],
+      netns: NS_B,
+      joinGroups: [{ group: 'ff02::2', ifindex: ifB }],
+    });
     const tx = native.openRaw6Socket({ protocol: 58, netns: NS_A });
     const got: Raw6Packet[] = [];
     icmp.start((p) => got.push(...p));
@@ -144,7 +149,9 @@ describe('fake native binding', () => {
 
   it('errors are errno-shaped like the real addon', () => {
     const { hub, native } = twoHosts();
-    expect(() => native.openPacketSocket({ ifname: 'nope', netns: NS_A })).toThrow(expect.objectContaining({ code: 'ENODEV', errno: -19 }));
+    expect(() => native.openPacketSocket({ ifname: 'nope', netns: NS_A })).toThrow(
+      expect.objectContaining({ code: 'ENODEV', errno: -19 }),
+    );
     expect(() => native.openRaw6Socket({ protocol: 58, netns: '/run/netns/none' })).toThrow(
       expect.objectContaining({ code: 'ENOENT', errno: -2, syscall: 'open' }),
     );
@@ -168,6 +175,8 @@ describe('fake native binding', () => {
     tx.send(Buffer.alloc(8), '2001:0DB8:0000::0002', { src: `2001:db8:0::1%${ifA}` });
     const [p] = await got;
     expect([p!.src, p!.dst]).toEqual(['2001:db8::1', '2001:db8::2']);
-    expect(() => tx.send(Buffer.alloc(8), '2001:db8::zz')).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'inet_pton' }));
+    expect(() => tx.send(Buffer.alloc(8), '2001:db8::zz')).toThrow(
+      expect.objectContaining({ code: 'EINVAL', syscall: 'inet_pton' }),
+    );
   });
 });

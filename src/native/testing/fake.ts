@@ -17,7 +17,15 @@ const PACKET_OTHERHOST = 3;
 const PACKET_OUTGOING = 4;
 const IPPROTO_ICMPV6 = 58;
 const IPPROTO_RAW = 255;
-const ERRNO: Record<string, number> = { ENOENT: 2, EBADF: 9, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22, EADDRNOTAVAIL: 99 };
+const ERRNO: Record<string, number> = {
+  ENOENT: 2,
+  EBADF: 9,
+  EBUSY: 16,
+  EEXIST: 17,
+  ENODEV: 19,
+  EINVAL: 22,
+  EADDRNOTAVAIL: 99,
+};
 
 /** An Error shaped like the addon's (and Node's fs) errors. */
 export function errnoError(code: string, syscall: string, path?: string): NodeJS.ErrnoException {
@@ -69,7 +77,15 @@ class Queue<T> {
 abstract class FakeHandle {
   closed = false;
   onError?: (err: NodeJS.ErrnoException) => void;
-  readonly counters: N.SocketStats = { received: 0, receivedBytes: 0, truncated: 0, errors: 0, sent: 0, sendDropped: 0, kernelDrops: 0 };
+  readonly counters: N.SocketStats = {
+    received: 0,
+    receivedBytes: 0,
+    truncated: 0,
+    errors: 0,
+    sent: 0,
+    sendDropped: 0,
+    kernelDrops: 0,
+  };
   constructor(protected readonly hub: FakeHub) {}
   ref(): void {}
   unref(): void {}
@@ -124,7 +140,13 @@ class FakePacketSocket extends FakeHandle implements N.PacketSocket {
     if (packetType === PACKET_OTHERHOST && !this.promiscuous) return;
     this.counters.received++;
     this.counters.receivedBytes += frame.length;
-    const f: N.Frame = { data: frame, timestampNs: this.hub.now(), ifindex: this.iface.ifindex, packetType, checksumNotReady: false };
+    const f: N.Frame = {
+      data: frame,
+      timestampNs: this.hub.now(),
+      ifindex: this.iface.ifindex,
+      packetType,
+      checksumNotReady: false,
+    };
     if (this.vnet) f.vnetHeader = Buffer.alloc(10); // the fake has no offloads: an all-zero header
     this.queue.push(f);
   }
@@ -167,7 +189,9 @@ class FakeRaw6Socket extends FakeHandle implements N.Raw6Socket {
     } else {
       const d = canon(dst);
       const multicast = d.startsWith('ff');
-      const src = options.src ? canon(options.src) : (this.bindAddress ?? this.hub.sourceFor(this.netns, options.ifindex ?? this.device?.ifindex));
+      const src = options.src
+        ? canon(options.src)
+        : (this.bindAddress ?? this.hub.sourceFor(this.netns, options.ifindex ?? this.device?.ifindex));
       const payload = Buffer.from(data);
       const offset = this.o.protocol === IPPROTO_ICMPV6 ? 2 : this.o.checksumOffset;
       if (offset !== undefined && offset >= 0 && offset + 2 <= payload.length) {
@@ -181,7 +205,11 @@ class FakeRaw6Socket extends FakeHandle implements N.Raw6Socket {
     this.hub.routePacket(this.netns, p, options.ifindex ?? this.device?.ifindex);
     return true;
   }
-  sendTunnelled(outer: Buffer | Buffer[], packets: Buffer[], vnetHeaders?: (Buffer | undefined)[]): N.TunnelledSendResult {
+  sendTunnelled(
+    outer: Buffer | Buffer[],
+    packets: Buffer[],
+    vnetHeaders?: (Buffer | undefined)[],
+  ): N.TunnelledSendResult {
     this.check('sendmmsg');
     if (!this.headerIncluded) throw errnoError('EINVAL', 'sendmmsg (not a header-included socket)');
     let sent = 0;
@@ -204,22 +232,40 @@ class FakeRaw6Socket extends FakeHandle implements N.Raw6Socket {
     });
     return lastError ? { sent, dropped, lastError } : { sent, dropped };
   }
-  offer(p: { src: string; dst: string; nextHeader: number; hopLimit: number; payload: Buffer }, iface: FakeInterface): void {
+  offer(
+    p: { src: string; dst: string; nextHeader: number; hopLimit: number; payload: Buffer },
+    iface: FakeInterface,
+  ): void {
     if (!this.queue || this.closed || this.o.protocol === IPPROTO_RAW) return; // send-only, as in raw(7)
     if (p.nextHeader !== this.o.protocol) return;
     if (this.device && this.device !== iface) return;
     if (this.bindAddress && this.bindAddress !== p.dst) return;
-    if (p.dst.startsWith('ff') && p.dst !== 'ff02::1' && !this.groups.some((g) => g.group === p.dst && (g.ifindex === 0 || g.ifindex === iface.ifindex)))
+    if (
+      p.dst.startsWith('ff') &&
+      p.dst !== 'ff02::1' &&
+      !this.groups.some((g) => g.group === p.dst && (g.ifindex === 0 || g.ifindex === iface.ifindex))
+    )
       return;
     if (this.o.icmp6Types && (p.payload.length < 1 || !this.o.icmp6Types.includes(p.payload[0]!))) return;
     const offset = this.o.protocol === IPPROTO_ICMPV6 ? 2 : this.o.checksumOffset;
-    if (offset !== undefined && offset >= 0 && (offset + 2 > p.payload.length || pseudoHeaderChecksum(p.src, p.dst, p.nextHeader, p.payload) !== 0)) {
+    if (
+      offset !== undefined &&
+      offset >= 0 &&
+      (offset + 2 > p.payload.length || pseudoHeaderChecksum(p.src, p.dst, p.nextHeader, p.payload) !== 0)
+    ) {
       this.counters.errors++; // the kernel drops it silently; counted here for tests
       return;
     }
     this.counters.received++;
     this.counters.receivedBytes += p.payload.length;
-    this.queue.push({ data: Buffer.from(p.payload), src: p.src, dst: p.dst, ifindex: iface.ifindex, hopLimit: p.hopLimit, timestampNs: this.hub.now() });
+    this.queue.push({
+      data: Buffer.from(p.payload),
+      src: p.src,
+      dst: p.dst,
+      ifindex: iface.ifindex,
+      hopLimit: p.hopLimit,
+      timestampNs: this.hub.now(),
+    });
   }
 }
 
@@ -238,7 +284,10 @@ class FakeTunDevice extends FakeHandle implements N.TunDevice {
   get ifindex(): number {
     return this.iface.ifindex;
   }
-  start(onPackets: (packets: Buffer[], vnetHeaders?: Buffer[]) => void, onError?: (err: NodeJS.ErrnoException) => void): void {
+  start(
+    onPackets: (packets: Buffer[], vnetHeaders?: Buffer[]) => void,
+    onError?: (err: NodeJS.ErrnoException) => void,
+  ): void {
     this.check('start');
     // With vnetHeader, every packet comes with an all-zero header: the fake has no offloads.
     this.queue = new Queue((p) => !this.closed && onPackets(p, this.vnet ? p.map(() => Buffer.alloc(10)) : undefined));
@@ -294,10 +343,20 @@ export class FakeHub {
   addInterface(o: { name: string; netns?: string; link: string; mac?: string; addresses?: string[] }): number {
     const netns = o.netns ?? '';
     this.namespaces.add(netns);
-    if (this.interfaces.some((i) => i.netns === netns && i.name === o.name)) throw errnoError('EEXIST', 'addInterface', o.name);
+    if (this.interfaces.some((i) => i.netns === netns && i.name === o.name))
+      throw errnoError('EEXIST', 'addInterface', o.name);
     const ifindex = this.nextIfindex++;
-    const mac = o.mac ? Buffer.from(o.mac.split(':').map((x) => parseInt(x, 16))) : Buffer.from([0x02, 0, 0, 0, ifindex >> 8, ifindex & 0xff]);
-    this.interfaces.push({ name: o.name, ifindex, netns, link: o.link, mac, addresses: (o.addresses ?? []).map(canon) });
+    const mac = o.mac
+      ? Buffer.from(o.mac.split(':').map((x) => parseInt(x, 16)))
+      : Buffer.from([0x02, 0, 0, 0, ifindex >> 8, ifindex & 0xff]);
+    this.interfaces.push({
+      name: o.name,
+      ifindex,
+      netns,
+      link: o.link,
+      mac,
+      addresses: (o.addresses ?? []).map(canon),
+    });
     return ifindex;
   }
 
@@ -307,7 +366,8 @@ export class FakeHub {
 
   /** Hands a packet to a fake TUN's reader, as if the kernel had routed it into the device. */
   deliverToTun(name: string, packet: Buffer, netns = ''): void {
-    for (const h of this.handles) if (h instanceof FakeTunDevice && h.iface.name === name && h.iface.netns === netns) h.offer(packet);
+    for (const h of this.handles)
+      if (h instanceof FakeTunDevice && h.iface.name === name && h.iface.netns === netns) h.offer(packet);
   }
 
   /** The binding agents receive instead of src/native/index.ts's `native`. */
@@ -315,22 +375,38 @@ export class FakeHub {
     return {
       openPacketSocket: (o: N.PacketSocketOptions) => {
         const iface = this.iface(this.ns(o.netns), o.ifname, 'if_nametoindex');
-        return this.track(new FakePacketSocket(this, iface, o.protocol ?? ETH_P_ALL, !!o.promiscuous, o.ignoreOutgoing ?? true, !!o.vnetHeader));
+        return this.track(
+          new FakePacketSocket(
+            this,
+            iface,
+            o.protocol ?? ETH_P_ALL,
+            !!o.promiscuous,
+            o.ignoreOutgoing ?? true,
+            !!o.vnetHeader,
+          ),
+        );
       },
       openRaw6Socket: (o: N.Raw6SocketOptions) => {
         const netns = this.ns(o.netns);
-        if (!Number.isInteger(o.protocol) || o.protocol < 0 || o.protocol > 255) throw new RangeError('option protocol must be 0..255');
-        if (o.protocol === IPPROTO_ICMPV6 && o.checksumOffset !== undefined) throw errnoError('EINVAL', 'setsockopt IPV6_CHECKSUM');
+        if (!Number.isInteger(o.protocol) || o.protocol < 0 || o.protocol > 255)
+          throw new RangeError('option protocol must be 0..255');
+        if (o.protocol === IPPROTO_ICMPV6 && o.checksumOffset !== undefined)
+          throw errnoError('EINVAL', 'setsockopt IPV6_CHECKSUM');
         const device = o.bindDevice ? this.iface(netns, o.bindDevice, 'setsockopt SO_BINDTODEVICE') : undefined;
-        if (o.bindAddress && !this.interfaces.some((i) => i.netns === netns && i.addresses.includes(canon(o.bindAddress!))))
+        if (
+          o.bindAddress &&
+          !this.interfaces.some((i) => i.netns === netns && i.addresses.includes(canon(o.bindAddress!)))
+        )
           throw errnoError('EADDRNOTAVAIL', 'bind');
         return this.track(new FakeRaw6Socket(this, netns, o, device));
       },
       openTun: (o: N.TunOptions = {}) => {
         const netns = this.ns(o.netns);
         let name = o.name;
-        for (let n = 0; !name; n++) if (!this.interfaces.some((i) => i.netns === netns && i.name === `tun${n}`)) name = `tun${n}`;
-        if (this.interfaces.some((i) => i.netns === netns && i.name === name)) throw errnoError('EBUSY', 'ioctl TUNSETIFF', name);
+        for (let n = 0; !name; n++)
+          if (!this.interfaces.some((i) => i.netns === netns && i.name === `tun${n}`)) name = `tun${n}`;
+        if (this.interfaces.some((i) => i.netns === netns && i.name === name))
+          throw errnoError('EBUSY', 'ioctl TUNSETIFF', name);
         this.addInterface({ name, netns, link: `tun:${netns}:${name}` });
         return this.track(new FakeTunDevice(this, this.iface(netns, name, 'if_nametoindex'), !!o.vnetHeader));
       },
@@ -359,15 +435,23 @@ export class FakeHub {
   }
 
   sourceFor(netns: string, ifindex?: number): string {
-    const candidates = this.interfaces.filter((i) => i.netns === netns && (ifindex === undefined || i.ifindex === ifindex));
+    const candidates = this.interfaces.filter(
+      (i) => i.netns === netns && (ifindex === undefined || i.ifindex === ifindex),
+    );
     for (const i of candidates) if (i.addresses[0]) return i.addresses[0];
     throw errnoError('EADDRNOTAVAIL', 'sendmsg (no source address)');
   }
 
   /** Unicast: to the interface owning dst on a link this namespace reaches (or in this namespace).
    *  Multicast: to every other interface on the links of the outgoing interface. */
-  routePacket(fromNs: string, p: { src: string; dst: string; nextHeader: number; hopLimit: number; payload: Buffer }, outIfindex?: number): void {
-    const own = this.interfaces.filter((i) => i.netns === fromNs && (outIfindex === undefined || i.ifindex === outIfindex));
+  routePacket(
+    fromNs: string,
+    p: { src: string; dst: string; nextHeader: number; hopLimit: number; payload: Buffer },
+    outIfindex?: number,
+  ): void {
+    const own = this.interfaces.filter(
+      (i) => i.netns === fromNs && (outIfindex === undefined || i.ifindex === outIfindex),
+    );
     const links = new Set(own.map((i) => i.link));
     let targets: FakeInterface[];
     if (p.dst.startsWith('ff')) {
@@ -377,7 +461,9 @@ export class FakeHub {
       targets = local.length ? local : this.interfaces.filter((i) => links.has(i.link) && i.addresses.includes(p.dst));
       // A destination behind a TUN of the receiving namespace: hand the whole packet to the TUN reader.
       if (!targets.length) {
-        const tun = [...this.handles].find((h): h is FakeTunDevice => h instanceof FakeTunDevice && h.iface.netns === fromNs);
+        const tun = [...this.handles].find(
+          (h): h is FakeTunDevice => h instanceof FakeTunDevice && h.iface.netns === fromNs,
+        );
         if (tun && !(outIfindex && outIfindex !== tun.ifindex)) {
           tun.offer(buildIpv6(p));
           return;

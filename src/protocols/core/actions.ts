@@ -41,6 +41,15 @@ export function pseudoHeader(route: MobilityHeaderRoute): { src: string; dst: st
  * message itself (sealed with an authenticator); otherwise it is encoded here. Throws when an
  * address does not parse (text from the network: the caller decides what to answer).
  */
-export function sendMobilityHeader(route: MobilityHeaderRoute, message: MobilityMessage, bytes?: Buffer): SendMobilityHeader {
-  return { kind: 'send-mh', ...route, message, bytes: bytes ?? mh.encode(message, undefined, 0, { addresses: pseudoHeader(route) }) };
+export function sendMobilityHeader(
+  route: MobilityHeaderRoute,
+  message: MobilityMessage,
+  bytes?: Buffer,
+): SendMobilityHeader {
+  return {
+    kind: 'send-mh',
+    ...route,
+    message,
+    bytes: bytes ?? mh.encode(message, undefined, 0, { addresses: pseudoHeader(route) }),
+  };
 }

@@ -49,10 +49,13 @@ describe('FMIPv6 handover simulation (RFC 5568)', () => {
     // FBack to both links: the PCoA and, via the NAR, the NCoA.
     expect(lab.trace.filter((e) => e.kind === 'FBack').map((e) => e.dst)).toEqual([PCOA, NCOA]);
     const hi = lab.parActions.find((a) => a.kind === 'send-mh' && a.message.type === 'HandoverInitiate');
-    expect(hi && hi.kind === 'send-mh' && hi.message.type === 'HandoverInitiate' && [hi.message.code, hi.message.buffer]).toEqual([0, true]);
+    expect(
+      hi && hi.kind === 'send-mh' && hi.message.type === 'HandoverInitiate' && [hi.message.code, hi.message.buffer],
+    ).toEqual([0, true]);
     // The NAR hands its buffer over in arrival order on the UNA (one deliver action).
     const delivered = lab.narActions.filter((a) => a.kind === 'deliver');
-    const firstBatch = delivered[0]!.kind === 'deliver' ? delivered[0]!.packets.map(dataSeqOf).filter((s) => s !== null) : [];
+    const firstBatch =
+      delivered[0]!.kind === 'deliver' ? delivered[0]!.packets.map(dataSeqOf).filter((s) => s !== null) : [];
     expect(firstBatch.length).toBeGreaterThan(20);
     expect(firstBatch).toEqual([...firstBatch].sort((a, b) => a - b));
     // Everything before the CN switches to the NCoA arrives in order; the switch itself may reorder
@@ -63,7 +66,9 @@ describe('FMIPv6 handover simulation (RFC 5568)', () => {
     expect(lab.mn.counters['predictive-handovers']).toBe(1);
     // Interruption: the largest gap between packets received, around the handover.
     const gaps = lab.received.slice(1).map((r, i) => r.t - lab.received[i]!.t);
-    console.log(`predictive: buffered ${lab.nar.counters['packets-buffered']}, max inter-arrival ${Math.max(...gaps)} ms`);
+    console.log(
+      `predictive: buffered ${lab.nar.counters['packets-buffered']}, max inter-arrival ${Math.max(...gaps)} ms`,
+    );
   });
 
   it('reactive: only packets that hit the old link between detach and the tunnel are lost; FBU from the new link (RFC 5568 §3.2)', () => {
@@ -75,7 +80,9 @@ describe('FMIPv6 handover simulation (RFC 5568)', () => {
     // From the NCoA on the new link, PCoA in a Home Address option, after the attach.
     expect(fbu).toMatchObject({ from: 'mn', src: NCOA, dst: ADDR.par, homeAddressOption: PCOA, t: DETACH + GAP });
     const hi = lab.parActions.find((a) => a.kind === 'send-mh' && a.message.type === 'HandoverInitiate');
-    expect(hi && hi.kind === 'send-mh' && hi.message.type === 'HandoverInitiate' && [hi.message.code, hi.message.buffer]).toEqual([1, false]);
+    expect(
+      hi && hi.kind === 'send-mh' && hi.message.type === 'HandoverInitiate' && [hi.message.code, hi.message.buffer],
+    ).toEqual([1, false]);
     expect(lab.trace.filter((e) => e.kind === 'FBack').map((e) => e.dst)).toEqual([NCOA]);
     const tunnelAt = lab.trace.find((e) => e.kind === 'FBack')!.t;
     // Every lost packet was on the old link after the detach and before the PAR started tunnelling.
@@ -102,8 +109,14 @@ describe('FMIPv6 handover simulation (RFC 5568)', () => {
     const hack = lab.narActions.find((a) => a.kind === 'send-mh' && a.message.type === 'HandoverAcknowledge');
     expect(hack && hack.kind === 'send-mh' && hack.message.type === 'HandoverAcknowledge' && hack.message.code).toBe(1);
     const assigned = '2001:db8:3::1000';
-    const fbacks = lab.parActions.filter((a) => a.kind === 'send-mh' && a.message.type === 'FastBindingAcknowledgement');
-    expect(fbacks.map((a) => a.kind === 'send-mh' && a.message.type === 'FastBindingAcknowledgement' && [a.dst, a.message.status])).toEqual([
+    const fbacks = lab.parActions.filter(
+      (a) => a.kind === 'send-mh' && a.message.type === 'FastBindingAcknowledgement',
+    );
+    expect(
+      fbacks.map(
+        (a) => a.kind === 'send-mh' && a.message.type === 'FastBindingAcknowledgement' && [a.dst, a.message.status],
+      ),
+    ).toEqual([
       [PCOA, 1],
       [assigned, 1],
     ]);
@@ -139,11 +152,26 @@ describe('FMIPv6 handover simulation (RFC 5568)', () => {
       buildIpv6Packet({
         src,
         dst: ADDR.par,
-        ...(hao ? { extensions: [{ kind: 'DestinationOptions' as const, options: [{ type: 'HomeAddress' as const, homeAddress: hao }] }] } : {}),
+        ...(hao
+          ? {
+              extensions: [
+                { kind: 'DestinationOptions' as const, options: [{ type: 'HomeAddress' as const, homeAddress: hao }] },
+              ],
+            }
+          : {}),
         upper: {
           nextHeader: 135,
           encode: () =>
-            mh.encode({ type: 'FastBindingUpdate', sequenceNumber: 9, acknowledge: true, homeRegistration: true, linkLocalCompatibility: false, keyManagementCompatibility: false, lifetime: 60, options: [mhAddress(2, NCOA)] }),
+            mh.encode({
+              type: 'FastBindingUpdate',
+              sequenceNumber: 9,
+              acknowledge: true,
+              homeRegistration: true,
+              linkLocalCompatibility: false,
+              keyManagementCompatibility: false,
+              lifetime: 60,
+              options: [mhAddress(2, NCOA)],
+            }),
         },
       });
     lab.flow(0, 2500);
@@ -163,10 +191,18 @@ describe('FMIPv6 handover simulation (RFC 5568)', () => {
     scenario(lab, true);
     const ncoa = '2001:db8:3:100:0:ff:fe00:10';
     const hi = lab.parActions.find((a) => a.kind === 'send-mh' && a.message.type === 'HandoverInitiate');
-    expect(hi && hi.kind === 'send-mh' && hi.message.type === 'HandoverInitiate' && hi.message.assignedAddressConfiguration).toBe(true);
+    expect(
+      hi && hi.kind === 'send-mh' && hi.message.type === 'HandoverInitiate' && hi.message.assignedAddressConfiguration,
+    ).toBe(true);
     expect(lab.order()).toEqual(['RtSolPr', 'PrRtAdv', 'FBU', 'HI', 'HAck', 'FBack', 'UNA', 'bu', 'RA']);
     expect(lab.trace.find((e) => e.kind === 'UNA')).toMatchObject({ src: ncoa });
-    expect(lab.narActions).toContainEqual({ kind: 'advertise-prefix', ncoa, linkLayerAddress: ADDR.mnMac, prefix: '2001:db8:3:100::', prefixLength: 64 });
+    expect(lab.narActions).toContainEqual({
+      kind: 'advertise-prefix',
+      ncoa,
+      linkLayerAddress: ADDR.mnMac,
+      prefix: '2001:db8:3:100::',
+      prefixLength: 64,
+    });
     expect(lab.lostSeqs()).toEqual([]);
   });
 });

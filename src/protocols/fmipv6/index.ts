@@ -9,4 +9,11 @@ export type { NarConfig, NarInput, NarAction, NarEvent, NarCounter } from './nar
 export { FmipMobileNode, FMIP_MOBILE_NODE_COUNTERS } from './mobile-node.js';
 export { FMIP_MN_TRANSITIONS } from './mobile-node-state.js';
 export type { FmipMobileNodeState, FmipMobileNodeStateName, FmipMobileNodeTransition } from './mobile-node-state.js';
-export type { FmipMobileNodeConfig, FmipMobileNodeInput, FmipMobileNodeAction, FmipMobileNodeEvent, FmipMobileNodeCounter, FallbackReason } from './mobile-node.js';
+export type {
+  FmipMobileNodeConfig,
+  FmipMobileNodeInput,
+  FmipMobileNodeAction,
+  FmipMobileNodeEvent,
+  FmipMobileNodeCounter,
+  FallbackReason,
+} from './mobile-node.js';

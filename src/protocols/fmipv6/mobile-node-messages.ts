@@ -28,9 +28,16 @@ export function arInfoOf(m: ProxyRouterAdvertisement): ArInfo[] {
     if (o.type === 'LinkLayerAddress' && o.optionCode === LlaOptionCode.NewAccessPoint) {
       cur = { apId: bytesToMac(o.linkLayerAddress), kind: 'nar' };
       learned.push(cur);
-    } else if (o.type === 'LinkLayerAddress' && o.optionCode >= LlaOptionCode.ApOnThisRouter && o.optionCode <= LlaOptionCode.NoFastHandoverForAp) {
+    } else if (
+      o.type === 'LinkLayerAddress' &&
+      o.optionCode >= LlaOptionCode.ApOnThisRouter &&
+      o.optionCode <= LlaOptionCode.NoFastHandoverForAp
+    ) {
       cur = null;
-      learned.push({ apId: bytesToMac(o.linkLayerAddress), kind: o.optionCode === LlaOptionCode.ApOnThisRouter ? 'own' : 'none' });
+      learned.push({
+        apId: bytesToMac(o.linkLayerAddress),
+        kind: o.optionCode === LlaOptionCode.ApOnThisRouter ? 'own' : 'none',
+      });
     } else if (cur && o.type === 'IpAddressPrefix' && o.optionCode === AddressOptionCode.NewAccessRouterAddress) {
       cur.narAddress = canonical(o.address);
     } else if (cur && o.type === 'IpAddressPrefix' && o.optionCode === AddressOptionCode.NewAccessRouterPrefix) {
@@ -43,7 +50,12 @@ export function arInfoOf(m: ProxyRouterAdvertisement): ArInfo[] {
 
 // RFC 5568 §3.1: the predictive FBU carries the NCoA we formed (none on a point-to-point NAR, which
 // assigns one) and our link-layer address.
-export function predictiveFbu(sequenceNumber: number, lifetime: number, ncoa: string | null, mac: Buffer): FastBindingUpdate {
+export function predictiveFbu(
+  sequenceNumber: number,
+  lifetime: number,
+  ncoa: string | null,
+  mac: Buffer,
+): FastBindingUpdate {
   const options: MobilityOption[] = [];
   if (ncoa) options.push(mhAddress(AddressOptionCode.NewCareOfAddress, ncoa));
   options.push(mhLinkLayerAddress(mac));
@@ -57,11 +69,27 @@ export function reactiveFbu(sequenceNumber: number, lifetime: number, mac: Buffe
 
 function fastBindingUpdate(sequenceNumber: number, lifetime: number, options: MobilityOption[]): FastBindingUpdate {
   // RFC 5568 §6.3.1: A (ask for an FBack) and H set.
-  return { type: 'FastBindingUpdate', sequenceNumber, acknowledge: true, homeRegistration: true, linkLocalCompatibility: false, keyManagementCompatibility: false, lifetime, options };
+  return {
+    type: 'FastBindingUpdate',
+    sequenceNumber,
+    acknowledge: true,
+    homeRegistration: true,
+    linkLocalCompatibility: false,
+    keyManagementCompatibility: false,
+    lifetime,
+    options,
+  };
 }
 
 // RFC 4861 §7.2.6 unsolicited NA, as RFC 5568 §3.1 uses it on the new link: O set, S clear, target the
 // NCoA, with our link-layer address, so the NAR delivers what it buffered.
 export function unsolicitedNeighborAdvertisement(ncoa: string, mac: Buffer): Icmpv6Message {
-  return { type: 'NeighborAdvertisement', router: false, solicited: false, override: true, targetAddress: ncoa, options: [{ type: 'TargetLinkLayerAddress', linkLayerAddress: mac }] };
+  return {
+    type: 'NeighborAdvertisement',
+    router: false,
+    solicited: false,
+    override: true,
+    targetAddress: ncoa,
+    options: [{ type: 'TargetLinkLayerAddress', linkLayerAddress: mac }],
+  };
 }

@@ -10,13 +10,31 @@ const MAC = '02:00:00:00:00:10';
 const PCOA = '2001:db8:2::ff:fe00:10';
 const NCOA = '2001:db8:3::ff:fe00:10';
 const AP2 = '02:aa:00:00:00:02';
-const TUPLE: NdOption[] = [ndLla(1, AP2), ndLla(3, '02:00:00:00:03:01'), ndAddress(3, NAR, 128), ndAddress(4, '2001:db8:3::', 64)];
-const prrtadv = (identifier: number, code = 0, options = TUPLE): FmipMobileNodeInput => ({ kind: 'icmp', src: PAR, dst: PCOA, hopLimit: 255, message: { type: 'ProxyRouterAdvertisement', code, identifier, options } });
+const TUPLE: NdOption[] = [
+  ndLla(1, AP2),
+  ndLla(3, '02:00:00:00:03:01'),
+  ndAddress(3, NAR, 128),
+  ndAddress(4, '2001:db8:3::', 64),
+];
+const prrtadv = (identifier: number, code = 0, options = TUPLE): FmipMobileNodeInput => ({
+  kind: 'icmp',
+  src: PAR,
+  dst: PCOA,
+  hopLimit: 255,
+  message: { type: 'ProxyRouterAdvertisement', code, identifier, options },
+});
 const fback = (sequenceNumber: number, status = 0, dst = PCOA): FmipMobileNodeInput => ({
   kind: 'mh',
   src: PAR,
   dst,
-  message: { type: 'FastBindingAcknowledgement', status, keyManagementCompatibility: false, sequenceNumber, lifetime: 10, options: status === 1 ? [mhAddress(2, '2001:db8:3::1000')] : [] },
+  message: {
+    type: 'FastBindingAcknowledgement',
+    status,
+    keyManagementCompatibility: false,
+    sequenceNumber,
+    lifetime: 10,
+    options: status === 1 ? [mhAddress(2, '2001:db8:3::1000')] : [],
+  },
 });
 const scan: FmipMobileNodeInput = { kind: 'new-ap-detected', bssid: AP2 };
 const goingDown: FmipMobileNodeInput = { kind: 'link-going-down', target: AP2 };
@@ -55,11 +73,28 @@ function ticks(from: number, until: number, step = 250): [number, FmipMobileNode
 
 describe('FmipMobileNode states follow the transition table (RFC 5568 §3)', () => {
   it('predictive (§3.1): attached → fbu-sent → fback-received → attached at the NAR', () => {
-    expect(run([[0, scan], [5, prrtadv(1)], [100, goingDown], [110, fback(1)], [150, down], [250, up]])).toEqual(['attached', 'fbu-sent', 'fback-received', 'attached']);
+    expect(
+      run([
+        [0, scan],
+        [5, prrtadv(1)],
+        [100, goingDown],
+        [110, fback(1)],
+        [150, down],
+        [250, up],
+      ]),
+    ).toEqual(['attached', 'fbu-sent', 'fback-received', 'attached']);
   });
 
   it('link going down before the PrRtAdv: awaiting-prrtadv, then the FBU on its arrival (§3.1)', () => {
-    expect(run([[0, goingDown], [5, prrtadv(1)], [10, fback(1, 1)], [150, down], [250, up]])).toEqual(['attached', 'awaiting-prrtadv', 'fbu-sent', 'fback-received', 'attached']);
+    expect(
+      run([
+        [0, goingDown],
+        [5, prrtadv(1)],
+        [10, fback(1, 1)],
+        [150, down],
+        [250, up],
+      ]),
+    ).toEqual(['attached', 'awaiting-prrtadv', 'fbu-sent', 'fback-received', 'attached']);
   });
 
   it('no PrRtAdv after the retries: awaiting-prrtadv falls back to attached (§6.1.1)', () => {
@@ -67,25 +102,50 @@ describe('FmipMobileNode states follow the transition table (RFC 5568 §3)', () 
   });
 
   it('reactive without an FBU before the detach (§3.2): attached → disconnected → reactive-fbu-sent → attached', () => {
-    expect(run([[0, scan], [5, prrtadv(1)], [150, down], [250, up], [270, fback(1, 0, NCOA)]])).toEqual(['attached', 'disconnected', 'reactive-fbu-sent', 'attached']);
+    expect(
+      run([
+        [0, scan],
+        [5, prrtadv(1)],
+        [150, down],
+        [250, up],
+        [270, fback(1, 0, NCOA)],
+      ]),
+    ).toEqual(['attached', 'disconnected', 'reactive-fbu-sent', 'attached']);
   });
 
   it('reactive after an unanswered predictive FBU (§3.2): fbu-sent → disconnected → reactive-fbu-sent', () => {
-    expect(run([[0, scan], [5, prrtadv(1)], [100, goingDown], [150, down], [250, up], [270, fback(2, 0, NCOA)]])).toEqual([
+    expect(
+      run([
+        [0, scan],
+        [5, prrtadv(1)],
+        [100, goingDown],
+        [150, down],
+        [250, up],
+        [270, fback(2, 0, NCOA)],
+      ]),
+    ).toEqual(['attached', 'fbu-sent', 'disconnected', 'reactive-fbu-sent', 'attached']);
+  });
+
+  it('reactive FBU never answered: back to attached after the retries (§6.3.1)', () => {
+    expect(run([[0, scan], [5, prrtadv(1)], [150, down], [250, up], ...ticks(500, 10_000)])).toEqual([
       'attached',
-      'fbu-sent',
       'disconnected',
       'reactive-fbu-sent',
       'attached',
     ]);
   });
 
-  it('reactive FBU never answered: back to attached after the retries (§6.3.1)', () => {
-    expect(run([[0, scan], [5, prrtadv(1)], [150, down], [250, up], ...ticks(500, 10_000)])).toEqual(['attached', 'disconnected', 'reactive-fbu-sent', 'attached']);
-  });
-
   it('refused FBU (§6.3.2): fbu-refused until the link changes', () => {
-    expect(run([[0, scan], [5, prrtadv(1)], [100, goingDown], [110, fback(1, 128)], [150, down], [250, up]])).toEqual(['attached', 'fbu-sent', 'fbu-refused', 'attached']);
+    expect(
+      run([
+        [0, scan],
+        [5, prrtadv(1)],
+        [100, goingDown],
+        [110, fback(1, 128)],
+        [150, down],
+        [250, up],
+      ]),
+    ).toEqual(['attached', 'fbu-sent', 'fbu-refused', 'attached']);
   });
 
   it('network-initiated PrRtAdv (§3.3): FBU at once', () => {
@@ -93,18 +153,25 @@ describe('FmipMobileNode states follow the transition table (RFC 5568 §3)', () 
   });
 
   it('another AP than prepared, or Mobile IPv6 reporting the new link, ends the handover', () => {
-    expect(run([[0, scan], [5, prrtadv(1)], [100, goingDown], [110, fback(1)], [150, down], [250, { kind: 'link-up', bssid: '02:aa:00:00:00:09' }]])).toEqual([
-      'attached',
-      'fbu-sent',
-      'fback-received',
-      'attached',
-    ]);
-    expect(run([[0, scan], [5, prrtadv(1)], [100, goingDown], [150, down], [200, { kind: 'attached', router: NAR, careOfAddress: NCOA }]])).toEqual([
-      'attached',
-      'fbu-sent',
-      'disconnected',
-      'attached',
-    ]);
+    expect(
+      run([
+        [0, scan],
+        [5, prrtadv(1)],
+        [100, goingDown],
+        [110, fback(1)],
+        [150, down],
+        [250, { kind: 'link-up', bssid: '02:aa:00:00:00:09' }],
+      ]),
+    ).toEqual(['attached', 'fbu-sent', 'fback-received', 'attached']);
+    expect(
+      run([
+        [0, scan],
+        [5, prrtadv(1)],
+        [100, goingDown],
+        [150, down],
+        [200, { kind: 'attached', router: NAR, careOfAddress: NCOA }],
+      ]),
+    ).toEqual(['attached', 'fbu-sent', 'disconnected', 'attached']);
   });
 
   it('the RtSolPr runs beside the handover states (§6.1.1)', () => {

@@ -82,10 +82,26 @@ export type FmipMobileNodeStateName = FmipMobileNodeState['name'];
 /** An outstanding RtSolPr (RFC 5568 §6.1.1), with its retransmission timer. */
 export type ProxyRouterDiscovery =
   | { name: 'idle' }
-  | { name: 'rtsolpr-sent'; identifier: number; apId: string; transmissions: number; timeoutMs: number; retransmitAt: number };
+  | {
+      name: 'rtsolpr-sent';
+      identifier: number;
+      apId: string;
+      transmissions: number;
+      timeoutMs: number;
+      retransmitAt: number;
+    };
 
 /** The inputs as the table names them: the machine's input kinds, messages by type, timers by what they time. */
-export type FmipMobileNodeStimulus = 'new-ap-detected' | 'link-going-down' | 'link-down' | 'link-up' | 'attached' | 'PrRtAdv' | 'FBack' | 'RtSolPr timer' | 'FBU timer';
+export type FmipMobileNodeStimulus =
+  | 'new-ap-detected'
+  | 'link-going-down'
+  | 'link-down'
+  | 'link-up'
+  | 'attached'
+  | 'PrRtAdv'
+  | 'FBack'
+  | 'RtSolPr timer'
+  | 'FBU timer';
 
 export interface FmipMobileNodeTransition {
   from: readonly FmipMobileNodeStateName[];
@@ -95,31 +111,140 @@ export interface FmipMobileNodeTransition {
   rfc: string;
 }
 
-const LINK_UP_STATES = ['attached', 'awaiting-prrtadv', 'fbu-sent', 'fback-received', 'fbu-refused', 'reactive-fbu-sent'] as const;
+const LINK_UP_STATES = [
+  'attached',
+  'awaiting-prrtadv',
+  'fbu-sent',
+  'fback-received',
+  'fbu-refused',
+  'reactive-fbu-sent',
+] as const;
 const HANDOVER_STATES = ['fbu-sent', 'fback-received', 'fbu-refused', 'disconnected', 'reactive-fbu-sent'] as const;
 
 /** Every change of handover state (state × input → next state). */
 export const FMIP_MN_TRANSITIONS: readonly FmipMobileNodeTransition[] = [
   // Predictive (RFC 5568 §3.1)
-  { from: ['attached', 'awaiting-prrtadv'], on: 'link-going-down', to: 'fbu-sent', when: 'a PrRtAdv named a NAR for the target AP: FBU from the PCoA', rfc: 'RFC 5568 §3.1, RFC 4260' },
-  { from: ['attached', 'awaiting-prrtadv'], on: 'link-going-down', to: 'awaiting-prrtadv', when: 'no PrRtAdv for the target AP yet: RtSolPr now', rfc: 'RFC 5568 §3.1, §6.1.1' },
-  { from: ['awaiting-prrtadv'], on: 'PrRtAdv', to: 'fbu-sent', when: 'it names a NAR for the target AP', rfc: 'RFC 5568 §3.1' },
-  { from: ['awaiting-prrtadv'], on: 'PrRtAdv', to: 'attached', when: 'the target AP is on this router or has no NAR (same-router or fallback)', rfc: 'RFC 5568 §6.1.2' },
-  { from: LINK_UP_STATES, on: 'PrRtAdv', to: 'fbu-sent', when: 'network-initiated (code 1) naming a NAR: FBU at once', rfc: 'RFC 5568 §3.3' },
-  { from: ['awaiting-prrtadv'], on: 'RtSolPr timer', to: 'attached', when: 'no PrRtAdv after the retries: fallback', rfc: 'RFC 5568 §6.1.1' },
-  { from: ['fbu-sent', 'disconnected', 'reactive-fbu-sent'], on: 'FBack', to: 'fbu-refused', when: 'status ≥ 128: fallback', rfc: 'RFC 5568 §6.3.2' },
-  { from: ['fbu-sent', 'disconnected'], on: 'FBack', to: 'fback-received', when: 'status < 128, on the PAR\u2019s link', rfc: 'RFC 5568 §3.1, §6.3.2' },
-  { from: ['fbu-sent', 'fback-received'], on: 'link-up', to: 'attached', when: 'predictive: UNA from the NCoA, handover complete', rfc: 'RFC 5568 §3.1, RFC 4861 §7.2.6' },
+  {
+    from: ['attached', 'awaiting-prrtadv'],
+    on: 'link-going-down',
+    to: 'fbu-sent',
+    when: 'a PrRtAdv named a NAR for the target AP: FBU from the PCoA',
+    rfc: 'RFC 5568 §3.1, RFC 4260',
+  },
+  {
+    from: ['attached', 'awaiting-prrtadv'],
+    on: 'link-going-down',
+    to: 'awaiting-prrtadv',
+    when: 'no PrRtAdv for the target AP yet: RtSolPr now',
+    rfc: 'RFC 5568 §3.1, §6.1.1',
+  },
+  {
+    from: ['awaiting-prrtadv'],
+    on: 'PrRtAdv',
+    to: 'fbu-sent',
+    when: 'it names a NAR for the target AP',
+    rfc: 'RFC 5568 §3.1',
+  },
+  {
+    from: ['awaiting-prrtadv'],
+    on: 'PrRtAdv',
+    to: 'attached',
+    when: 'the target AP is on this router or has no NAR (same-router or fallback)',
+    rfc: 'RFC 5568 §6.1.2',
+  },
+  {
+    from: LINK_UP_STATES,
+    on: 'PrRtAdv',
+    to: 'fbu-sent',
+    when: 'network-initiated (code 1) naming a NAR: FBU at once',
+    rfc: 'RFC 5568 §3.3',
+  },
+  {
+    from: ['awaiting-prrtadv'],
+    on: 'RtSolPr timer',
+    to: 'attached',
+    when: 'no PrRtAdv after the retries: fallback',
+    rfc: 'RFC 5568 §6.1.1',
+  },
+  {
+    from: ['fbu-sent', 'disconnected', 'reactive-fbu-sent'],
+    on: 'FBack',
+    to: 'fbu-refused',
+    when: 'status ≥ 128: fallback',
+    rfc: 'RFC 5568 §6.3.2',
+  },
+  {
+    from: ['fbu-sent', 'disconnected'],
+    on: 'FBack',
+    to: 'fback-received',
+    when: 'status < 128, on the PAR\u2019s link',
+    rfc: 'RFC 5568 §3.1, §6.3.2',
+  },
+  {
+    from: ['fbu-sent', 'fback-received'],
+    on: 'link-up',
+    to: 'attached',
+    when: 'predictive: UNA from the NCoA, handover complete',
+    rfc: 'RFC 5568 §3.1, RFC 4861 §7.2.6',
+  },
   // Reactive (RFC 5568 §3.2)
-  { from: ['attached', 'fbu-sent', 'reactive-fbu-sent'], on: 'link-down', to: 'disconnected', when: 'no FBack yet (attached: a PrRtAdv named a NAR for the target AP)', rfc: 'RFC 5568 §3.2, RFC 4260' },
-  { from: ['awaiting-prrtadv'], on: 'link-down', to: 'disconnected', when: 'a PrRtAdv named a NAR for the target AP', rfc: 'RFC 5568 §3.2' },
-  { from: ['awaiting-prrtadv'], on: 'link-down', to: 'attached', when: 'nothing known of the target AP', rfc: 'RFC 5568 §3.2' },
-  { from: ['disconnected', 'reactive-fbu-sent', 'fback-received'], on: 'link-up', to: 'reactive-fbu-sent', when: 'reactive: UNA, then FBU from the NCoA with the PCoA in a Home Address option', rfc: 'RFC 5568 §3.2' },
-  { from: ['reactive-fbu-sent'], on: 'FBack', to: 'attached', when: 'status < 128, on the NAR\u2019s link: handover complete', rfc: 'RFC 5568 §3.2' },
-  { from: ['reactive-fbu-sent'], on: 'FBU timer', to: 'attached', when: 'no FBack after the retries: fallback', rfc: 'RFC 5568 §6.3.1' },
+  {
+    from: ['attached', 'fbu-sent', 'reactive-fbu-sent'],
+    on: 'link-down',
+    to: 'disconnected',
+    when: 'no FBack yet (attached: a PrRtAdv named a NAR for the target AP)',
+    rfc: 'RFC 5568 §3.2, RFC 4260',
+  },
+  {
+    from: ['awaiting-prrtadv'],
+    on: 'link-down',
+    to: 'disconnected',
+    when: 'a PrRtAdv named a NAR for the target AP',
+    rfc: 'RFC 5568 §3.2',
+  },
+  {
+    from: ['awaiting-prrtadv'],
+    on: 'link-down',
+    to: 'attached',
+    when: 'nothing known of the target AP',
+    rfc: 'RFC 5568 §3.2',
+  },
+  {
+    from: ['disconnected', 'reactive-fbu-sent', 'fback-received'],
+    on: 'link-up',
+    to: 'reactive-fbu-sent',
+    when: 'reactive: UNA, then FBU from the NCoA with the PCoA in a Home Address option',
+    rfc: 'RFC 5568 §3.2',
+  },
+  {
+    from: ['reactive-fbu-sent'],
+    on: 'FBack',
+    to: 'attached',
+    when: 'status < 128, on the NAR\u2019s link: handover complete',
+    rfc: 'RFC 5568 §3.2',
+  },
+  {
+    from: ['reactive-fbu-sent'],
+    on: 'FBU timer',
+    to: 'attached',
+    when: 'no FBack after the retries: fallback',
+    rfc: 'RFC 5568 §6.3.1',
+  },
   // Leaving FMIPv6 to Mobile IPv6
-  { from: HANDOVER_STATES, on: 'link-up', to: 'attached', when: 'refused before, another AP than prepared, or no NCoA: fallback', rfc: 'RFC 5568 §3' },
-  { from: HANDOVER_STATES, on: 'attached', to: 'attached', when: 'Mobile IPv6 found the new link after a fallback', rfc: 'RFC 6275 §11.5.1' },
+  {
+    from: HANDOVER_STATES,
+    on: 'link-up',
+    to: 'attached',
+    when: 'refused before, another AP than prepared, or no NCoA: fallback',
+    rfc: 'RFC 5568 §3',
+  },
+  {
+    from: HANDOVER_STATES,
+    on: 'attached',
+    to: 'attached',
+    when: 'Mobile IPv6 found the new link after a fallback',
+    rfc: 'RFC 6275 §11.5.1',
+  },
 ];
 
 export function hasHandover(s: FmipMobileNodeState): s is Extract<FmipMobileNodeState, { handover: Handover }> {

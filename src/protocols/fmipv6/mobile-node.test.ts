@@ -14,13 +14,31 @@ const AP2 = '02:aa:00:00:00:02';
 const t = (ms: number) => ms;
 
 const mn = () => new FmipMobileNode({ linkLayerAddress: MAC, router: PAR, careOfAddress: PCOA });
-const TUPLE: NdOption[] = [ndLla(1, AP2), ndLla(3, '02:00:00:00:03:01'), ndAddress(3, NAR, 128), ndAddress(4, '2001:db8:3::', 64)];
-const prrtadv = (identifier: number, code = 0, options = TUPLE) => ({ kind: 'icmp' as const, src: PAR, dst: PCOA, hopLimit: 255, message: { type: 'ProxyRouterAdvertisement' as const, code, identifier, options } });
+const TUPLE: NdOption[] = [
+  ndLla(1, AP2),
+  ndLla(3, '02:00:00:00:03:01'),
+  ndAddress(3, NAR, 128),
+  ndAddress(4, '2001:db8:3::', 64),
+];
+const prrtadv = (identifier: number, code = 0, options = TUPLE) => ({
+  kind: 'icmp' as const,
+  src: PAR,
+  dst: PCOA,
+  hopLimit: 255,
+  message: { type: 'ProxyRouterAdvertisement' as const, code, identifier, options },
+});
 const fback = (sequenceNumber: number, status = 0, options: ReturnType<typeof mhAddress>[] = []) => ({
   kind: 'mh' as const,
   src: PAR,
   dst: PCOA,
-  message: { type: 'FastBindingAcknowledgement' as const, status, keyManagementCompatibility: false, sequenceNumber, lifetime: 10, options },
+  message: {
+    type: 'FastBindingAcknowledgement' as const,
+    status,
+    keyManagementCompatibility: false,
+    sequenceNumber,
+    lifetime: 10,
+    options,
+  },
 });
 const sent = (as: FmipMobileNodeAction[]) => as.filter((a) => a.kind === 'send-mh' || a.kind === 'send-icmp');
 const events = (as: FmipMobileNodeAction[]) => as.flatMap((a) => (a.kind === 'event' ? [a.event.name] : []));
@@ -53,7 +71,11 @@ describe('FmipMobileNode (RFC 5568, RFC 4260 triggers)', () => {
         src: PCOA,
         dst: PAR,
         hopLimit: 255,
-        message: { type: 'RouterSolicitationForProxyAdvertisement', identifier: 1, options: [{ type: 'SourceLinkLayerAddress', linkLayerAddress: macToBytes(MAC) }, ndLla(1, AP2)] },
+        message: {
+          type: 'RouterSolicitationForProxyAdvertisement',
+          identifier: 1,
+          options: [{ type: 'SourceLinkLayerAddress', linkLayerAddress: macToBytes(MAC) }, ndLla(1, AP2)],
+        },
       },
     ]);
   });
@@ -70,7 +92,10 @@ describe('FmipMobileNode (RFC 5568, RFC 4260 triggers)', () => {
     }
     expect(times).toEqual([1000, 3000, 7000, 15000]);
     expect(m.counters['rtsolpr-retransmitted']).toBe(3);
-    expect(last).toContainEqual({ kind: 'event', event: { name: 'fallback-to-mipv6', at: 15000, reason: 'no-prrtadv', apId: AP2 } });
+    expect(last).toContainEqual({
+      kind: 'event',
+      event: { name: 'fallback-to-mipv6', at: 15000, reason: 'no-prrtadv', apId: AP2 },
+    });
     expect(m.nextDeadline()).toBeNull();
   });
 
@@ -96,7 +121,10 @@ describe('FmipMobileNode (RFC 5568, RFC 4260 triggers)', () => {
           linkLocalCompatibility: false,
           keyManagementCompatibility: false,
           lifetime: 10,
-          options: [mhAddress(2, NCOA), { type: 'MobilityHeaderLinkLayerAddress', optionCode: 2, linkLayerAddress: macToBytes(MAC) }],
+          options: [
+            mhAddress(2, NCOA),
+            { type: 'MobilityHeaderLinkLayerAddress', optionCode: 2, linkLayerAddress: macToBytes(MAC) },
+          ],
         },
         bytes: expect.any(Buffer),
       },
@@ -115,9 +143,23 @@ describe('FmipMobileNode (RFC 5568, RFC 4260 triggers)', () => {
       src: NCOA,
       dst: 'ff02::1',
       hopLimit: 255,
-      message: { type: 'NeighborAdvertisement', router: false, solicited: false, override: true, targetAddress: NCOA, options: [{ type: 'TargetLinkLayerAddress', linkLayerAddress: macToBytes(MAC) }] },
+      message: {
+        type: 'NeighborAdvertisement',
+        router: false,
+        solicited: false,
+        override: true,
+        targetAddress: NCOA,
+        options: [{ type: 'TargetLinkLayerAddress', linkLayerAddress: macToBytes(MAC) }],
+      },
     });
-    expect(out.at(-1)).toEqual({ kind: 'mipv6-handover', iface: 'radio', careOfAddress: NCOA, router: NAR, prefix: '2001:db8:3::', prefixLength: 64 });
+    expect(out.at(-1)).toEqual({
+      kind: 'mipv6-handover',
+      iface: 'radio',
+      careOfAddress: NCOA,
+      router: NAR,
+      prefix: '2001:db8:3::',
+      prefixLength: 64,
+    });
     expect(m.state).toMatchObject({ router: NAR, careOfAddress: NCOA, handover: null });
     expect(m.counters['predictive-handovers']).toBe(1);
   });
@@ -139,7 +181,12 @@ describe('FmipMobileNode (RFC 5568, RFC 4260 triggers)', () => {
     const out = m.handle(t(250), { kind: 'link-up', bssid: AP2 });
     const kinds = sent(out).map((a) => a.message.type);
     expect(kinds).toEqual(['NeighborAdvertisement', 'FastBindingUpdate']);
-    expect(sent(out)[1]).toMatchObject({ src: NCOA, dst: PAR, homeAddressOption: PCOA, message: { sequenceNumber: 2 } });
+    expect(sent(out)[1]).toMatchObject({
+      src: NCOA,
+      dst: PAR,
+      homeAddressOption: PCOA,
+      message: { sequenceNumber: 2 },
+    });
     expect(out.at(-1)).toMatchObject({ kind: 'mipv6-handover', careOfAddress: NCOA });
     expect(events(m.handle(t(270), { ...fback(2), dst: NCOA }))).toEqual(['fback-received', 'handover-complete']);
     expect(m.counters['reactive-handovers']).toBe(1);
@@ -149,7 +196,10 @@ describe('FmipMobileNode (RFC 5568, RFC 4260 triggers)', () => {
     const m = informed();
     m.handle(t(100), { kind: 'link-going-down', target: AP2 });
     const out = m.handle(t(110), fback(1, 128));
-    expect(out).toContainEqual({ kind: 'event', event: { name: 'fallback-to-mipv6', at: 110, reason: 'fbu-refused', apId: AP2 } });
+    expect(out).toContainEqual({
+      kind: 'event',
+      event: { name: 'fallback-to-mipv6', at: 110, reason: 'fbu-refused', apId: AP2 },
+    });
     m.handle(t(150), { kind: 'link-down' });
     expect(m.handle(t(250), { kind: 'link-up', bssid: AP2 })).toEqual([]);
   });
@@ -173,7 +223,9 @@ describe('FmipMobileNode (RFC 5568, RFC 4260 triggers)', () => {
     m.handle(t(0), { kind: 'new-ap-detected', bssid: AP2 });
     m.handle(t(5), prrtadv(1, 0, TUPLE.slice(0, 3)));
     const fbu = sent(m.handle(t(100), { kind: 'link-going-down', target: AP2 }))[0]!;
-    expect(fbu.kind === 'send-mh' && fbu.message.type === 'FastBindingUpdate' && fbu.message.options.map((o) => o.type)).toEqual(['MobilityHeaderLinkLayerAddress']);
+    expect(
+      fbu.kind === 'send-mh' && fbu.message.type === 'FastBindingUpdate' && fbu.message.options.map((o) => o.type),
+    ).toEqual(['MobilityHeaderLinkLayerAddress']);
     m.handle(t(110), fback(1, 1, [mhAddress(2, '2001:db8:3:100:0:ff:fe00:10'), mhAddress(4, '2001:db8:3:100::', 64)]));
     m.handle(t(150), { kind: 'link-down' });
     expect(m.handle(t(250), { kind: 'link-up', bssid: AP2 }).at(-1)).toEqual({

@@ -26,10 +26,31 @@ import {
   PrRtAdvCode,
   RTSOLPR_RETRIES,
 } from './constants.js';
-import { arInfoOf, predictiveFbu, reactiveFbu, routerSolicitationForProxyAdvertisement, unsolicitedNeighborAdvertisement } from './mobile-node-messages.js';
-import { hasHandover, type ArInfo, type FbuTransmission, type FmipMobileNodeState, type FmipMobileNodeStateName, type Handover, type ProxyRouterDiscovery } from './mobile-node-state.js';
+import {
+  arInfoOf,
+  predictiveFbu,
+  reactiveFbu,
+  routerSolicitationForProxyAdvertisement,
+  unsolicitedNeighborAdvertisement,
+} from './mobile-node-messages.js';
+import {
+  hasHandover,
+  type ArInfo,
+  type FbuTransmission,
+  type FmipMobileNodeState,
+  type FmipMobileNodeStateName,
+  type Handover,
+  type ProxyRouterDiscovery,
+} from './mobile-node-state.js';
 import { findMhAddress } from './options.js';
-import { sendMobilityHeader, type Icmpv6Input, type MobilityHeaderInput, type SendIcmpv6, type SendMobilityHeader, type Tick } from '../core/index.js';
+import {
+  sendMobilityHeader,
+  type Icmpv6Input,
+  type MobilityHeaderInput,
+  type SendIcmpv6,
+  type SendMobilityHeader,
+  type Tick,
+} from '../core/index.js';
 
 export interface FmipMobileNodeConfig {
   /** The radio's MAC: the NCoA's interface identifier (EUI-64) and the LLA in RtSolPr, FBU and UNA. */
@@ -72,7 +93,14 @@ export type FmipMobileNodeAction =
   /** Put the NCoA on the radio, usable at once (RFC 5568 §3.1: the NAR already vouched for it, or it is optimistic). */
   | { kind: 'configure-address'; iface: string; address: string; prefixLength: number }
   /** FMIPv6 is done on the new link: Mobile IPv6 should register `careOfAddress` with the home agent. */
-  | { kind: 'mipv6-handover'; iface: string; careOfAddress: string; router: string; prefix: string | null; prefixLength: number }
+  | {
+      kind: 'mipv6-handover';
+      iface: string;
+      careOfAddress: string;
+      router: string;
+      prefix: string | null;
+      prefixLength: number;
+    }
   | { kind: 'event'; event: FmipMobileNodeEvent };
 
 export type FallbackReason = 'no-prrtadv' | 'unknown-ap' | 'fbu-refused' | 'no-fback' | 'wrong-ap' | 'no-ncoa';
@@ -106,7 +134,6 @@ export const FMIP_MOBILE_NODE_COUNTERS = [
 ] as const;
 export type FmipMobileNodeCounter = (typeof FMIP_MOBILE_NODE_COUNTERS)[number];
 
-
 export class FmipMobileNode {
   readonly #cfg: Required<Omit<FmipMobileNodeConfig, 'apId'>>;
   readonly #mac: Buffer;
@@ -123,7 +150,10 @@ export class FmipMobileNode {
   #discovery: ProxyRouterDiscovery = { name: 'idle' };
   #identifier: number;
   #sequence: number;
-  readonly #counters = Object.fromEntries(FMIP_MOBILE_NODE_COUNTERS.map((c) => [c, 0])) as Record<FmipMobileNodeCounter, number>;
+  readonly #counters = Object.fromEntries(FMIP_MOBILE_NODE_COUNTERS.map((c) => [c, 0])) as Record<
+    FmipMobileNodeCounter,
+    number
+  >;
 
   constructor(config: FmipMobileNodeConfig) {
     this.#cfg = {
@@ -168,7 +198,9 @@ export class FmipMobileNode {
       careOfAddress: this.#pcoa,
       apId: this.#apId,
       linkUp: this.#linkUp,
-      handover: hasHandover(s) ? { apId: s.handover.apId, mode: s.handover.mode, ncoa: s.handover.ncoa, fback, attached } : null,
+      handover: hasHandover(s)
+        ? { apId: s.handover.apId, mode: s.handover.mode, ncoa: s.handover.ncoa, fback, attached }
+        : null,
     };
   }
 
@@ -176,7 +208,8 @@ export class FmipMobileNode {
     const ds: number[] = [];
     if (this.#discovery.name === 'rtsolpr-sent') ds.push(this.#discovery.retransmitAt);
     const s = this.#state;
-    if ((s.name === 'fbu-sent' || s.name === 'reactive-fbu-sent') && s.fbu.retransmitAt !== null) ds.push(s.fbu.retransmitAt);
+    if ((s.name === 'fbu-sent' || s.name === 'reactive-fbu-sent') && s.fbu.retransmitAt !== null)
+      ds.push(s.fbu.retransmitAt);
     return ds.length ? Math.min(...ds) : null;
   }
 
@@ -222,7 +255,14 @@ export class FmipMobileNode {
     if (this.#discovery.name === 'rtsolpr-sent' && this.#discovery.apId === apId) return [];
     this.#identifier = (this.#identifier + 1) & 0xffff;
     const timeoutMs = Math.max(this.#cfg.rtSolPrTimeoutMs, MIN_RTSOLPR_INTERVAL_MS);
-    this.#discovery = { name: 'rtsolpr-sent', identifier: this.#identifier, apId, transmissions: 0, timeoutMs, retransmitAt: now };
+    this.#discovery = {
+      name: 'rtsolpr-sent',
+      identifier: this.#identifier,
+      apId,
+      transmissions: 0,
+      timeoutMs,
+      retransmitAt: now,
+    };
     return this.#sendRtSolPr(now, this.#discovery);
   }
 
@@ -232,7 +272,13 @@ export class FmipMobileNode {
     r.retransmitAt = now + r.timeoutMs;
     r.timeoutMs *= 2;
     return [
-      { kind: 'send-icmp', src: this.#pcoa, dst: this.#router, hopLimit: ND_HOP_LIMIT, message: routerSolicitationForProxyAdvertisement(r.identifier, this.#mac, r.apId) },
+      {
+        kind: 'send-icmp',
+        src: this.#pcoa,
+        dst: this.#router,
+        hopLimit: ND_HOP_LIMIT,
+        message: routerSolicitationForProxyAdvertisement(r.identifier, this.#mac, r.apId),
+      },
       this.#event({ name: 'rtsolpr-sent', at: now, apId: r.apId, transmission: r.transmissions }),
     ];
   }
@@ -249,7 +295,9 @@ export class FmipMobileNode {
     this.#counters['prrtadv-received']++;
     const learned = arInfoOf(m);
     for (const i of learned) this.#arInfo.set(i.apId, i.kind === 'nar' && !i.narAddress ? { ...i, kind: 'none' } : i);
-    const out: FmipMobileNodeAction[] = [this.#event({ name: 'prrtadv-received', at: now, code: m.code, apIds: learned.map((i) => i.apId) })];
+    const out: FmipMobileNodeAction[] = [
+      this.#event({ name: 'prrtadv-received', at: now, code: m.code, apIds: learned.map((i) => i.apId) }),
+    ];
     if (solicited && this.#arInfo.has(d.apId)) this.#discovery = { name: 'idle' };
     let decided = this.#state.name === 'awaiting-prrtadv';
     if (m.code === PrRtAdvCode.NetworkInitiated && learned[0]) {
@@ -260,7 +308,11 @@ export class FmipMobileNode {
     const target = this.#target ? this.#arInfo.get(this.#target) : undefined;
     if (target && target.kind !== 'nar') {
       if (this.#state.name === 'awaiting-prrtadv') this.#state = { name: 'attached' };
-      out.push(...(target.kind === 'own' ? [this.#event({ name: 'same-router', at: now, apId: target.apId })] : this.#fallback(now, 'unknown-ap', target.apId)));
+      out.push(
+        ...(target.kind === 'own'
+          ? [this.#event({ name: 'same-router', at: now, apId: target.apId })]
+          : this.#fallback(now, 'unknown-ap', target.apId)),
+      );
     } else if (target && decided && this.#linkUp) {
       out.push(...this.#startPredictive(now, target));
     }
@@ -282,7 +334,9 @@ export class FmipMobileNode {
   #startPredictive(now: number, info: ArInfo): FmipMobileNodeAction[] {
     const handover = this.#newHandover(info, 'predictive');
     this.#sequence = (this.#sequence + 1) & 0xffff;
-    const fbu = this.#newFbuTransmission(predictiveFbu(this.#sequence, this.#cfg.fbuLifetimeS, handover.ncoa, this.#mac));
+    const fbu = this.#newFbuTransmission(
+      predictiveFbu(this.#sequence, this.#cfg.fbuLifetimeS, handover.ncoa, this.#mac),
+    );
     this.#state = { name: 'fbu-sent', handover, fbu };
     return this.#sendFbu(now, handover, fbu);
   }
@@ -290,7 +344,16 @@ export class FmipMobileNode {
   #newHandover(info: ArInfo, mode: Handover['mode']): Handover {
     // RFC 5568 §3.1: the NCoA is the NAR's /64 plus our modified EUI-64 (RFC 4291 Appendix A).
     const ncoa = info.prefix && info.prefixLength === 64 ? eui64Address(info.prefix, this.#mac) : null;
-    return { apId: info.apId, nar: info.narAddress!, par: this.#router, pcoa: this.#pcoa, ncoa, prefix: info.prefix ?? null, prefixLength: info.prefixLength ?? 64, mode };
+    return {
+      apId: info.apId,
+      nar: info.narAddress!,
+      par: this.#router,
+      pcoa: this.#pcoa,
+      ncoa,
+      prefix: info.prefix ?? null,
+      prefixLength: info.prefixLength ?? 64,
+      mode,
+    };
   }
 
   #newFbuTransmission(message: FastBindingUpdate): FbuTransmission {
@@ -313,7 +376,11 @@ export class FmipMobileNode {
 
   #onFback(now: number, m: FastBindingAcknowledgement): FmipMobileNodeAction[] {
     const s = this.#state;
-    const fbu = !hasHandover(s) ? null : s.name === 'fbu-sent' || s.name === 'reactive-fbu-sent' ? s.fbu.message : s.fbu;
+    const fbu = !hasHandover(s)
+      ? null
+      : s.name === 'fbu-sent' || s.name === 'reactive-fbu-sent'
+        ? s.fbu.message
+        : s.fbu;
     if (!hasHandover(s) || !fbu || m.sequenceNumber !== fbu.sequenceNumber) {
       this.#counters['fback-unexpected']++;
       return [];
@@ -324,7 +391,10 @@ export class FmipMobileNode {
     if (m.status >= 128) {
       this.#state = { name: 'fbu-refused', handover: h, fbu, onNewLink };
       this.#counters['fback-refused']++;
-      return [this.#event({ name: 'fback-received', at: now, status: m.status, ncoa: null, onNewLink }), ...this.#fallback(now, 'fbu-refused', h.apId)];
+      return [
+        this.#event({ name: 'fback-received', at: now, status: m.status, ncoa: null, onNewLink }),
+        ...this.#fallback(now, 'fbu-refused', h.apId),
+      ];
     }
     this.#counters['fback-accepted']++;
     // Status 1 (RFC 5568 §6.3.2): use the NCoA the NAR supplied; a point-to-point NAR adds our prefix.
@@ -335,7 +405,9 @@ export class FmipMobileNode {
       h.prefix = prefix.address;
       h.prefixLength = prefix.prefixLength;
     }
-    const out: FmipMobileNodeAction[] = [this.#event({ name: 'fback-received', at: now, status: m.status, ncoa: h.ncoa, onNewLink })];
+    const out: FmipMobileNodeAction[] = [
+      this.#event({ name: 'fback-received', at: now, status: m.status, ncoa: h.ncoa, onNewLink }),
+    ];
     if (onNewLink) {
       this.#counters['reactive-handovers']++;
       out.push(this.#event({ name: 'handover-complete', at: now, mode: 'reactive', ncoa: h.ncoa!, nar: h.nar }));
@@ -363,7 +435,8 @@ export class FmipMobileNode {
       this.#state = { name: 'attached' };
       // No FBU was sent (no "link going down" in time) but we know the NAR: go reactive on attach.
       const info = this.#target ? this.#arInfo.get(this.#target) : undefined;
-      if (info?.kind === 'nar') this.#state = { name: 'disconnected', handover: this.#newHandover(info, 'reactive'), fbu: null };
+      if (info?.kind === 'nar')
+        this.#state = { name: 'disconnected', handover: this.#newHandover(info, 'reactive'), fbu: null };
     }
     return out;
   }
@@ -388,7 +461,13 @@ export class FmipMobileNode {
     this.#counters['una-sent']++;
     const out: FmipMobileNodeAction[] = [
       { kind: 'configure-address', iface, address: ncoa, prefixLength: h.prefixLength },
-      { kind: 'send-icmp', src: ncoa, dst: ALL_NODES, hopLimit: ND_HOP_LIMIT, message: unsolicitedNeighborAdvertisement(ncoa, this.#mac) },
+      {
+        kind: 'send-icmp',
+        src: ncoa,
+        dst: ALL_NODES,
+        hopLimit: ND_HOP_LIMIT,
+        message: unsolicitedNeighborAdvertisement(ncoa, this.#mac),
+      },
       this.#event({ name: 'una-sent', at: now, ncoa }),
     ];
     if (h.mode === 'reactive') {
@@ -401,7 +480,14 @@ export class FmipMobileNode {
       this.#counters['predictive-handovers']++;
       out.push(this.#event({ name: 'handover-complete', at: now, mode: 'predictive', ncoa, nar: h.nar }));
     }
-    out.push({ kind: 'mipv6-handover', iface, careOfAddress: ncoa, router: h.nar, prefix: h.prefix, prefixLength: h.prefixLength });
+    out.push({
+      kind: 'mipv6-handover',
+      iface,
+      careOfAddress: ncoa,
+      router: h.nar,
+      prefix: h.prefix,
+      prefixLength: h.prefixLength,
+    });
     return out;
   }
 
@@ -418,7 +504,12 @@ export class FmipMobileNode {
   // RFC 5568 §6.3.1: FBU retransmitted with back-off until the FBack.
   #onFbuTimer(now: number): FmipMobileNodeAction[] {
     const s = this.#state;
-    if ((s.name !== 'fbu-sent' && s.name !== 'reactive-fbu-sent') || s.fbu.retransmitAt === null || s.fbu.retransmitAt > now) return [];
+    if (
+      (s.name !== 'fbu-sent' && s.name !== 'reactive-fbu-sent') ||
+      s.fbu.retransmitAt === null ||
+      s.fbu.retransmitAt > now
+    )
+      return [];
     if (s.fbu.transmissions <= this.#cfg.fbuRetries) return this.#sendFbu(now, s.handover, s.fbu);
     s.fbu.retransmitAt = null;
     // Predictive: keep waiting, the detach turns it reactive. Reactive: give up on the tunnel.

@@ -22,14 +22,22 @@ const HI = {
   options: [mhAddress(1, PCOA), mhAddress(2, NCOA), mhLinkLayerAddress(MAC)],
 } satisfies HandoverInitiate;
 
-const nar = (over: Partial<NarConfig> = {}) => new NewAccessRouter({ address: NAR, prefix: '2001:db8:3::', prefixLength: 64, ...over });
+const nar = (over: Partial<NarConfig> = {}) =>
+  new NewAccessRouter({ address: NAR, prefix: '2001:db8:3::', prefixLength: 64, ...over });
 const hiIn = (hi: HandoverInitiate) => ({ kind: 'mh' as const, src: PAR, dst: NAR, message: hi });
 const una = (target: string, lla = MAC) => ({
   kind: 'icmp' as const,
   src: target,
   dst: 'ff02::1',
   hopLimit: 255,
-  message: { type: 'NeighborAdvertisement' as const, router: false, solicited: false, override: true, targetAddress: target, options: [{ type: 'TargetLinkLayerAddress' as const, linkLayerAddress: lla }] },
+  message: {
+    type: 'NeighborAdvertisement' as const,
+    router: false,
+    solicited: false,
+    override: true,
+    targetAddress: target,
+    options: [{ type: 'TargetLinkLayerAddress' as const, linkLayerAddress: lla }],
+  },
 });
 
 function hackOf(as: NarAction[]) {
@@ -43,7 +51,10 @@ describe('NewAccessRouter (RFC 5568)', () => {
   it('accepts a valid proposed NCoA with HAck code 0, sequence copied, and opens a buffer for U (§6.2.2, §6.2.1)', () => {
     const out = nar().handle(t(0), hiIn(HI));
     expect(out[0]).toEqual({ kind: 'buffer-start', ncoa: NCOA, pcoa: PCOA });
-    expect(hackOf(out)).toEqual({ dst: PAR, hack: { type: 'HandoverAcknowledge', sequenceNumber: 5, flags: 0, code: 0, options: [] } });
+    expect(hackOf(out)).toEqual({
+      dst: PAR,
+      hack: { type: 'HandoverAcknowledge', sequenceNumber: 5, flags: 0, code: 0, options: [] },
+    });
   });
 
   it('assigns another NCoA when the proposed one is in use on the link: HAck code 1 with it (§6.2.2)', () => {
@@ -55,7 +66,12 @@ describe('NewAccessRouter (RFC 5568)', () => {
   });
 
   it('assigns another NCoA when the proposed one is off its prefix (§6.2.2)', () => {
-    const { hack } = hackOf(nar().handle(t(0), hiIn({ ...HI, options: [mhAddress(1, PCOA), mhAddress(2, '2001:db8:77::1'), mhLinkLayerAddress(MAC)] })));
+    const { hack } = hackOf(
+      nar().handle(
+        t(0),
+        hiIn({ ...HI, options: [mhAddress(1, PCOA), mhAddress(2, '2001:db8:77::1'), mhLinkLayerAddress(MAC)] }),
+      ),
+    );
     // The MN's EUI-64 address on our prefix is free, so that one is given.
     expect(hack).toMatchObject({ code: 1, options: [mhAddress(2, NCOA)] });
   });
@@ -69,7 +85,12 @@ describe('NewAccessRouter (RFC 5568)', () => {
   });
 
   it('assigns an NCoA when S asks for one: HAck code 2 (§6.2.1 S flag)', () => {
-    const { hack } = hackOf(nar().handle(t(0), hiIn({ ...HI, assignedAddressConfiguration: true, options: [mhAddress(1, PCOA), mhLinkLayerAddress(MAC)] })));
+    const { hack } = hackOf(
+      nar().handle(
+        t(0),
+        hiIn({ ...HI, assignedAddressConfiguration: true, options: [mhAddress(1, PCOA), mhLinkLayerAddress(MAC)] }),
+      ),
+    );
     expect(hack).toMatchObject({ code: 2, options: [mhAddress(2, NCOA)] });
   });
 
@@ -87,7 +108,15 @@ describe('NewAccessRouter (RFC 5568)', () => {
     const n = nar();
     n.handle(t(0), hiIn(HI));
     const again = n.handle(t(500), hiIn(HI));
-    expect(again).toEqual([{ kind: 'send-mh', src: NAR, dst: PAR, message: { type: 'HandoverAcknowledge', sequenceNumber: 5, flags: 0, code: 0, options: [] }, bytes: expect.any(Buffer) }]);
+    expect(again).toEqual([
+      {
+        kind: 'send-mh',
+        src: NAR,
+        dst: PAR,
+        message: { type: 'HandoverAcknowledge', sequenceNumber: 5, flags: 0, code: 0, options: [] },
+        bytes: expect.any(Buffer),
+      },
+    ]);
     expect(n.records).toHaveLength(1);
   });
 
@@ -101,7 +130,9 @@ describe('NewAccessRouter (RFC 5568)', () => {
       { kind: 'buffer-stop', ncoa: NCOA },
     ]);
     // After arrival, packets still reaching the machine pass straight through.
-    expect(n.handle(t(60), { kind: 'packet', dst: NCOA, packet: pkt(9) })).toEqual([{ kind: 'deliver', ncoa: NCOA, packets: [pkt(9)] }]);
+    expect(n.handle(t(60), { kind: 'packet', dst: NCOA, packet: pkt(9) })).toEqual([
+      { kind: 'deliver', ncoa: NCOA, packets: [pkt(9)] },
+    ]);
   });
 
   it('drops what exceeds the buffer bounds (packets, then bytes) and counts it (§6.2.1)', () => {
@@ -129,7 +160,22 @@ describe('NewAccessRouter (RFC 5568)', () => {
     const n = nar();
     n.handle(t(0), hiIn(HI));
     n.handle(t(1), { kind: 'packet', dst: NCOA, packet: pkt(1) });
-    const out = n.handle(t(2), { kind: 'mh', src: NCOA, dst: PAR, homeAddressOption: PCOA, message: { type: 'FastBindingUpdate', sequenceNumber: 1, acknowledge: true, homeRegistration: true, linkLocalCompatibility: false, keyManagementCompatibility: false, lifetime: 10, options: [] } });
+    const out = n.handle(t(2), {
+      kind: 'mh',
+      src: NCOA,
+      dst: PAR,
+      homeAddressOption: PCOA,
+      message: {
+        type: 'FastBindingUpdate',
+        sequenceNumber: 1,
+        acknowledge: true,
+        homeRegistration: true,
+        linkLocalCompatibility: false,
+        keyManagementCompatibility: false,
+        lifetime: 10,
+        options: [],
+      },
+    });
     expect(out[0]).toEqual({ kind: 'deliver', ncoa: NCOA, packets: [pkt(1)] });
   });
 
@@ -152,13 +198,37 @@ describe('NewAccessRouter (RFC 5568)', () => {
 
   it('point-to-point: reserves a per-MN prefix in the HAck (code 2, NCoA + prefix) and advertises it on arrival (draft-xia-mipshop-fmip-ptp)', () => {
     const n = nar({ pointToPoint: { pool: '2001:db8:3:100::', poolLength: 56, prefixLength: 64 } });
-    const { hack } = hackOf(n.handle(t(0), hiIn({ ...HI, assignedAddressConfiguration: true, options: [mhAddress(1, PCOA), mhLinkLayerAddress(MAC)] })));
-    expect(hack).toMatchObject({ code: 2, options: [mhAddress(2, '2001:db8:3:100:0:ff:fe00:10'), mhAddress(4, '2001:db8:3:100::', 64)] });
+    const { hack } = hackOf(
+      n.handle(
+        t(0),
+        hiIn({ ...HI, assignedAddressConfiguration: true, options: [mhAddress(1, PCOA), mhLinkLayerAddress(MAC)] }),
+      ),
+    );
+    expect(hack).toMatchObject({
+      code: 2,
+      options: [mhAddress(2, '2001:db8:3:100:0:ff:fe00:10'), mhAddress(4, '2001:db8:3:100::', 64)],
+    });
     // A second MN gets the next prefix.
     const other = macToBytes('02:00:00:00:00:11');
-    const { hack: h2 } = hackOf(n.handle(t(1), hiIn({ ...HI, sequenceNumber: 6, assignedAddressConfiguration: true, options: [mhAddress(1, '2001:db8:2::11'), mhLinkLayerAddress(other)] })));
+    const { hack: h2 } = hackOf(
+      n.handle(
+        t(1),
+        hiIn({
+          ...HI,
+          sequenceNumber: 6,
+          assignedAddressConfiguration: true,
+          options: [mhAddress(1, '2001:db8:2::11'), mhLinkLayerAddress(other)],
+        }),
+      ),
+    );
     expect(h2.options[1]).toEqual(mhAddress(4, '2001:db8:3:101::', 64));
     const out = n.handle(t(10), una('2001:db8:3:100:0:ff:fe00:10'));
-    expect(out).toContainEqual({ kind: 'advertise-prefix', ncoa: '2001:db8:3:100:0:ff:fe00:10', linkLayerAddress: '02:00:00:00:00:10', prefix: '2001:db8:3:100::', prefixLength: 64 });
+    expect(out).toContainEqual({
+      kind: 'advertise-prefix',
+      ncoa: '2001:db8:3:100:0:ff:fe00:10',
+      linkLayerAddress: '02:00:00:00:00:10',
+      prefix: '2001:db8:3:100::',
+      prefixLength: 64,
+    });
   });
 });

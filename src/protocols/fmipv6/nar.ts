@@ -13,10 +13,25 @@
 import type { HandoverAcknowledge, HandoverInitiate } from '../../wire/mh/fmipv6.js';
 import type { NeighborAdvertisement } from '../../wire/icmpv6/neighbor-discovery.js';
 import type { MobilityOption } from '../../wire/mh/options/types.js';
-import { addressFromPrefix, bytesToMac, canonical, eui64Address, inPrefix, nthPrefix, prefixOf } from '../../wire/address.js';
+import {
+  addressFromPrefix,
+  bytesToMac,
+  canonical,
+  eui64Address,
+  inPrefix,
+  nthPrefix,
+  prefixOf,
+} from '../../wire/address.js';
 import { AddressOptionCode, HandoverInitiateCode } from './constants.js';
 import { findMhAddress, findMhLinkLayerAddress, findMobileNodeLla, mhAddress } from './options.js';
-import { sendMobilityHeader, type Icmpv6Input, type MobilityHeaderInput, type SendIcmpv6, type SendMobilityHeader, type Tick } from '../core/index.js';
+import {
+  sendMobilityHeader,
+  type Icmpv6Input,
+  type MobilityHeaderInput,
+  type SendIcmpv6,
+  type SendMobilityHeader,
+  type Tick,
+} from '../core/index.js';
 
 export interface NarConfig {
   /** The NAR's address: HI comes to it, HAck leaves from it. */
@@ -135,8 +150,22 @@ export class NewAccessRouter {
     return this.#counters;
   }
 
-  get records(): { ncoa: string; pcoa: string; buffered: number; bufferedBytes: number; arrived: boolean; prefix: string | null }[] {
-    return [...this.#records.values()].map((r) => ({ ncoa: r.ncoa, pcoa: r.pcoa, buffered: r.buffer.length, bufferedBytes: r.bufferedBytes, arrived: r.arrived, prefix: r.p2p?.prefix ?? null }));
+  get records(): {
+    ncoa: string;
+    pcoa: string;
+    buffered: number;
+    bufferedBytes: number;
+    arrived: boolean;
+    prefix: string | null;
+  }[] {
+    return [...this.#records.values()].map((r) => ({
+      ncoa: r.ncoa,
+      pcoa: r.pcoa,
+      buffered: r.buffer.length,
+      bufferedBytes: r.bufferedBytes,
+      arrived: r.arrived,
+      prefix: r.p2p?.prefix ?? null,
+    }));
   }
 
   nextDeadline(): number | null {
@@ -180,7 +209,9 @@ export class NewAccessRouter {
     this.#counters['hi-received']++;
     const par = canonical(input.src);
     const pcoa = findMhAddress(hi.options, AddressOptionCode.OldCareOfAddress)?.address ?? null;
-    const dup = [...this.#records.values()].find((r) => r.par === par && r.hiSequence === hi.sequenceNumber && r.pcoa === pcoa);
+    const dup = [...this.#records.values()].find(
+      (r) => r.par === par && r.hiSequence === hi.sequenceNumber && r.pcoa === pcoa,
+    );
     if (dup) {
       // The PAR retransmitted (our HAck was lost or late): the same answer again, nothing new reserved.
       this.#counters['hi-duplicate']++;
@@ -200,8 +231,15 @@ export class NewAccessRouter {
     if (!choice) return [...out, ...this.#refuse(now, par, hi, pcoa, NOT_ACCEPTED)];
     const options: MobilityOption[] = [];
     if (choice.code !== ACCEPTED_NCOA_VALID) options.push(mhAddress(AddressOptionCode.NewCareOfAddress, choice.ncoa));
-    if (choice.p2p) options.push(mhAddress(AddressOptionCode.NewAccessRouterPrefix, choice.p2p.prefix, choice.p2p.prefixLength));
-    const hack: HandoverAcknowledge = { type: 'HandoverAcknowledge', sequenceNumber: hi.sequenceNumber, flags: 0, code: choice.code, options };
+    if (choice.p2p)
+      options.push(mhAddress(AddressOptionCode.NewAccessRouterPrefix, choice.p2p.prefix, choice.p2p.prefixLength));
+    const hack: HandoverAcknowledge = {
+      type: 'HandoverAcknowledge',
+      sequenceNumber: hi.sequenceNumber,
+      flags: 0,
+      code: choice.code,
+      options,
+    };
     // U asks for a buffer (RFC 5568 §6.2.1); with Code 1 the MN already sent its FBU from our link.
     const reactive = hi.code === HandoverInitiateCode.FbuNotFromPreviousCareOfAddress;
     const buffering = hi.buffer && !reactive;
@@ -226,7 +264,10 @@ export class NewAccessRouter {
       out.push({ kind: 'buffer-start', ncoa: r.ncoa, pcoa });
     }
     out.push(...this.#sendHack(par, hack));
-    out.push({ kind: 'event', event: { name: 'handover-accepted', at: now, pcoa, ncoa: r.ncoa, code: choice.code, buffering } });
+    out.push({
+      kind: 'event',
+      event: { name: 'handover-accepted', at: now, pcoa, ncoa: r.ncoa, code: choice.code, buffering },
+    });
     if (reactive) out.push(...this.#arrive(now, r, 'hi-code-1'));
     return out;
   }
@@ -250,11 +291,16 @@ export class NewAccessRouter {
       }
       const prefix = nthPrefix(p2pCfg.pool, p2pCfg.poolLength, p2pCfg.prefixLength, n);
       const p2p = { prefix, prefixLength: p2pCfg.prefixLength, key };
-      if (proposed && inPrefix(proposed, prefix, p2pCfg.prefixLength) && this.#usable(proposed)) return { ncoa: proposed, code: ACCEPTED_NCOA_VALID, p2p };
-      const ncoa = mnLla && mnLla.length === 6 ? eui64Address(prefix, mnLla) : addressFromPrefix(prefix, Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]));
+      if (proposed && inPrefix(proposed, prefix, p2pCfg.prefixLength) && this.#usable(proposed))
+        return { ncoa: proposed, code: ACCEPTED_NCOA_VALID, p2p };
+      const ncoa =
+        mnLla && mnLla.length === 6
+          ? eui64Address(prefix, mnLla)
+          : addressFromPrefix(prefix, Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]));
       return { ncoa, code: ACCEPTED_NCOA_ASSIGNED, p2p };
     }
-    if (proposed && inPrefix(proposed, this.#cfg.prefix, this.#cfg.prefixLength) && this.#usable(proposed)) return { ncoa: proposed, code: ACCEPTED_NCOA_VALID };
+    if (proposed && inPrefix(proposed, this.#cfg.prefix, this.#cfg.prefixLength) && this.#usable(proposed))
+      return { ncoa: proposed, code: ACCEPTED_NCOA_VALID };
     if (proposed && this.#cfg.invalidNcoa === 'refuse') return null;
     const ncoa = this.#assign(mnLla);
     return { ncoa, code: proposed ? ACCEPTED_NCOA_NOT_VALID : ACCEPTED_NCOA_ASSIGNED };
@@ -279,7 +325,13 @@ export class NewAccessRouter {
 
   #refuse(now: number, par: string, hi: HandoverInitiate, pcoa: string | null, code: number): NarAction[] {
     this.#counters['hack-refused']++;
-    const hack: HandoverAcknowledge = { type: 'HandoverAcknowledge', sequenceNumber: hi.sequenceNumber, flags: 0, code, options: [] };
+    const hack: HandoverAcknowledge = {
+      type: 'HandoverAcknowledge',
+      sequenceNumber: hi.sequenceNumber,
+      flags: 0,
+      code,
+      options: [],
+    };
     return [...this.#sendHack(par, hack), { kind: 'event', event: { name: 'handover-refused', at: now, pcoa, code } }];
   }
 
@@ -339,7 +391,13 @@ export class NewAccessRouter {
     }
     if (r.buffering) out.push({ kind: 'buffer-stop', ncoa: r.ncoa });
     if (r.p2p) {
-      out.push({ kind: 'advertise-prefix', ncoa: r.ncoa, linkLayerAddress: r.mnLla ? bytesToMac(r.mnLla) : null, prefix: r.p2p.prefix, prefixLength: r.p2p.prefixLength });
+      out.push({
+        kind: 'advertise-prefix',
+        ncoa: r.ncoa,
+        linkLayerAddress: r.mnLla ? bytesToMac(r.mnLla) : null,
+        prefix: r.p2p.prefix,
+        prefixLength: r.p2p.prefixLength,
+      });
     }
     out.push({ kind: 'event', event: { name: 'mn-arrived', at: now, ncoa: r.ncoa, by, delivered: packets.length } });
     return out;

@@ -33,7 +33,13 @@ export class NeighbourMap {
   constructor(neighbours: readonly NeighbourAccessPoint[], ownApIds: readonly string[] = []) {
     for (const n of neighbours) {
       const apId = canonicalMac(n.apId);
-      this.#byAp.set(apId, { ...n, apId, narAddress: canonical(n.narAddress), narPrefix: canonical(n.narPrefix), narLinkLayerAddress: canonicalMac(n.narLinkLayerAddress) });
+      this.#byAp.set(apId, {
+        ...n,
+        apId,
+        narAddress: canonical(n.narAddress),
+        narPrefix: canonical(n.narPrefix),
+        narLinkLayerAddress: canonicalMac(n.narLinkLayerAddress),
+      });
     }
     for (const a of ownApIds) this.#own.add(canonicalMac(a));
   }

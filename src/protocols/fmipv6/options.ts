@@ -1,7 +1,11 @@
 // Small readers and builders for the FMIPv6 options inside decoded messages (RFC 5568 §6.4).
 
 import type { IpAddressPrefix, LinkLayerAddress, NdOption } from '../../wire/icmpv6/nd-options.js';
-import type { MobilityHeaderIpv6AddressPrefix, MobilityHeaderLinkLayerAddress, MobilityOption } from '../../wire/mh/options/types.js';
+import type {
+  MobilityHeaderIpv6AddressPrefix,
+  MobilityHeaderLinkLayerAddress,
+  MobilityOption,
+} from '../../wire/mh/options/types.js';
 import { macToBytes } from '../../wire/address.js';
 import { canonical } from '../../wire/address.js';
 
@@ -14,15 +18,20 @@ export function mhLinkLayerAddress(lla: Buffer): MobilityHeaderLinkLayerAddress 
 }
 
 /** The first MH IPv6 Address/Prefix option with this Option-Code (RFC 5568 §6.4.2), canonical. */
-export function findMhAddress(options: readonly MobilityOption[], optionCode: number): { address: string; prefixLength: number } | undefined {
+export function findMhAddress(
+  options: readonly MobilityOption[],
+  optionCode: number,
+): { address: string; prefixLength: number } | undefined {
   for (const o of options) {
-    if (o.type === 'MobilityHeaderIpv6AddressPrefix' && o.optionCode === optionCode) return { address: canonical(o.address), prefixLength: o.prefixLength };
+    if (o.type === 'MobilityHeaderIpv6AddressPrefix' && o.optionCode === optionCode)
+      return { address: canonical(o.address), prefixLength: o.prefixLength };
   }
   return undefined;
 }
 
 export function findMhLinkLayerAddress(options: readonly MobilityOption[]): Buffer | undefined {
-  for (const o of options) if (o.type === 'MobilityHeaderLinkLayerAddress' && o.optionCode === 2) return o.linkLayerAddress;
+  for (const o of options)
+    if (o.type === 'MobilityHeaderLinkLayerAddress' && o.optionCode === 2) return o.linkLayerAddress;
   return undefined;
 }
 
@@ -36,12 +45,18 @@ export function ndAddress(optionCode: number, address: string, prefixLength: num
 
 export function findNdLlas(options: readonly NdOption[], optionCode: number): Buffer[] {
   const out: Buffer[] = [];
-  for (const o of options) if (o.type === 'LinkLayerAddress' && o.optionCode === optionCode) out.push(o.linkLayerAddress);
+  for (const o of options)
+    if (o.type === 'LinkLayerAddress' && o.optionCode === optionCode) out.push(o.linkLayerAddress);
   return out;
 }
 
-export function findNdAddress(options: readonly NdOption[], optionCode: number): { address: string; prefixLength: number } | undefined {
-  for (const o of options) if (o.type === 'IpAddressPrefix' && o.optionCode === optionCode) return { address: canonical(o.address), prefixLength: o.prefixLength };
+export function findNdAddress(
+  options: readonly NdOption[],
+  optionCode: number,
+): { address: string; prefixLength: number } | undefined {
+  for (const o of options)
+    if (o.type === 'IpAddressPrefix' && o.optionCode === optionCode)
+      return { address: canonical(o.address), prefixLength: o.prefixLength };
   return undefined;
 }
 

@@ -14,7 +14,19 @@ const MN_MAC = '02:00:00:00:00:10';
 const t = (ms: number) => ms;
 
 const neighbours = () =>
-  new NeighbourMap([{ apId: AP2, apName: 'ap2', narAddress: NAR, narPrefix: '2001:db8:3::', narPrefixLength: 64, narLinkLayerAddress: '02:00:00:00:03:01' }], ['02:aa:00:00:00:01']);
+  new NeighbourMap(
+    [
+      {
+        apId: AP2,
+        apName: 'ap2',
+        narAddress: NAR,
+        narPrefix: '2001:db8:3::',
+        narPrefixLength: 64,
+        narLinkLayerAddress: '02:00:00:00:03:01',
+      },
+    ],
+    ['02:aa:00:00:00:01'],
+  );
 
 function servingPar(over: Partial<ConstructorParameters<typeof PreviousAccessRouter>[0]> = {}): PreviousAccessRouter {
   const par = new PreviousAccessRouter({ address: PAR, neighbours: neighbours(), ...over });
@@ -34,7 +46,10 @@ const FBU = {
 } satisfies FastBindingUpdate;
 
 const sends = (as: ParAction[]) => as.filter((a) => a.kind === 'send-mh' || a.kind === 'send-icmp');
-const kinds = (as: ParAction[]) => as.filter((a) => a.kind !== 'event').map((a) => (a.kind === 'send-mh' || a.kind === 'send-icmp' ? a.message.type : a.kind));
+const kinds = (as: ParAction[]) =>
+  as
+    .filter((a) => a.kind !== 'event')
+    .map((a) => (a.kind === 'send-mh' || a.kind === 'send-icmp' ? a.message.type : a.kind));
 
 function hiOf(as: ParAction[]) {
   const a = as.find((x) => x.kind === 'send-mh' && x.message.type === 'HandoverInitiate');
@@ -42,12 +57,22 @@ function hiOf(as: ParAction[]) {
   return { dst: a.dst, hi: a.message };
 }
 
-const hack = (sequenceNumber: number, code: number, options: HandoverAcknowledge['options'] = []): HandoverAcknowledge => ({ type: 'HandoverAcknowledge', sequenceNumber, flags: 0, code, options });
+const hack = (
+  sequenceNumber: number,
+  code: number,
+  options: HandoverAcknowledge['options'] = [],
+): HandoverAcknowledge => ({ type: 'HandoverAcknowledge', sequenceNumber, flags: 0, code, options });
 
 describe('PreviousAccessRouter (RFC 5568)', () => {
   it('answers an RtSolPr for a known AP with PrRtAdv code 0 and the AP-ID, NAR LLA, NAR address and prefix, Identifier copied (§6.1.2)', () => {
     const par = servingPar();
-    const out = par.handle(t(10), { kind: 'icmp', src: PCOA, dst: PAR, hopLimit: 255, message: { type: 'RouterSolicitationForProxyAdvertisement', identifier: 0x1234, options: [ndLla(1, AP2)] } });
+    const out = par.handle(t(10), {
+      kind: 'icmp',
+      src: PCOA,
+      dst: PAR,
+      hopLimit: 255,
+      message: { type: 'RouterSolicitationForProxyAdvertisement', identifier: 0x1234, options: [ndLla(1, AP2)] },
+    });
     expect(sends(out)).toEqual([
       {
         kind: 'send-icmp',
@@ -58,7 +83,12 @@ describe('PreviousAccessRouter (RFC 5568)', () => {
           type: 'ProxyRouterAdvertisement',
           code: 0,
           identifier: 0x1234,
-          options: [ndLla(1, AP2), ndLla(3, '02:00:00:00:03:01'), { type: 'IpAddressPrefix', optionCode: 3, prefixLength: 128, address: NAR }, { type: 'IpAddressPrefix', optionCode: 4, prefixLength: 64, address: '2001:db8:3::' }],
+          options: [
+            ndLla(1, AP2),
+            ndLla(3, '02:00:00:00:03:01'),
+            { type: 'IpAddressPrefix', optionCode: 3, prefixLength: 128, address: NAR },
+            { type: 'IpAddressPrefix', optionCode: 4, prefixLength: 64, address: '2001:db8:3::' },
+          ],
         },
       },
     ]);
@@ -66,15 +96,40 @@ describe('PreviousAccessRouter (RFC 5568)', () => {
 
   it('answers an RtSolPr for an unknown AP with code 2 and the AP in an LLA option code 6 (RFC 5568 §6.1.2, §6.4.3)', () => {
     const par = servingPar();
-    const out = par.handle(t(10), { kind: 'icmp', src: PCOA, dst: PAR, hopLimit: 255, message: { type: 'RouterSolicitationForProxyAdvertisement', identifier: 1, options: [ndLla(1, '02:bb:00:00:00:09')] } });
+    const out = par.handle(t(10), {
+      kind: 'icmp',
+      src: PCOA,
+      dst: PAR,
+      hopLimit: 255,
+      message: {
+        type: 'RouterSolicitationForProxyAdvertisement',
+        identifier: 1,
+        options: [ndLla(1, '02:bb:00:00:00:09')],
+      },
+    });
     const m = sends(out)[0]!;
-    expect(m.kind === 'send-icmp' && m.message).toEqual({ type: 'ProxyRouterAdvertisement', code: 2, identifier: 1, options: [ndLla(6, '02:bb:00:00:00:09')] });
+    expect(m.kind === 'send-icmp' && m.message).toEqual({
+      type: 'ProxyRouterAdvertisement',
+      code: 2,
+      identifier: 1,
+      options: [ndLla(6, '02:bb:00:00:00:09')],
+    });
     expect(par.counters['prrtadv-unknown-ap']).toBe(1);
   });
 
   it('answers an AP on its own link with code 2 and LLA option code 5 (no new router, §6.1.2)', () => {
     const par = servingPar();
-    const out = par.handle(t(10), { kind: 'icmp', src: PCOA, dst: PAR, hopLimit: 255, message: { type: 'RouterSolicitationForProxyAdvertisement', identifier: 1, options: [ndLla(1, '02:aa:00:00:00:01')] } });
+    const out = par.handle(t(10), {
+      kind: 'icmp',
+      src: PCOA,
+      dst: PAR,
+      hopLimit: 255,
+      message: {
+        type: 'RouterSolicitationForProxyAdvertisement',
+        identifier: 1,
+        options: [ndLla(1, '02:aa:00:00:00:01')],
+      },
+    });
     const m = sends(out)[0]!;
     expect(m.kind === 'send-icmp' && m.message).toMatchObject({ code: 2, options: [ndLla(5, '02:aa:00:00:00:01')] });
   });
@@ -83,7 +138,11 @@ describe('PreviousAccessRouter (RFC 5568)', () => {
     const par = servingPar();
     const out = par.handle(t(10), { kind: 'network-initiated-handover', mobileNode: PCOA, apId: AP2 });
     const m = sends(out)[0]!;
-    expect(m).toMatchObject({ kind: 'send-icmp', dst: PCOA, message: { type: 'ProxyRouterAdvertisement', code: 1, identifier: 0 } });
+    expect(m).toMatchObject({
+      kind: 'send-icmp',
+      dst: PCOA,
+      message: { type: 'ProxyRouterAdvertisement', code: 1, identifier: 0 },
+    });
   });
 
   it('turns an FBU from the PCoA into an HI with Code 0, U set, PCoA, NCoA and the MN LLA (§6.2.1)', () => {
@@ -91,12 +150,22 @@ describe('PreviousAccessRouter (RFC 5568)', () => {
     const { dst, hi } = hiOf(par.handle(t(100), { kind: 'mh', src: PCOA, dst: PAR, message: FBU }));
     expect(dst).toBe(NAR);
     expect(hi).toMatchObject({ code: 0, buffer: true, assignedAddressConfiguration: false });
-    expect(hi.options).toEqual([mhAddress(1, PCOA), mhAddress(2, NCOA), { type: 'MobilityHeaderLinkLayerAddress', optionCode: 2, linkLayerAddress: macToBytes(MN_MAC) }]);
+    expect(hi.options).toEqual([
+      mhAddress(1, PCOA),
+      mhAddress(2, NCOA),
+      { type: 'MobilityHeaderLinkLayerAddress', optionCode: 2, linkLayerAddress: macToBytes(MN_MAC) },
+    ]);
   });
 
   it('sets S when the FBU proposes no NCoA and sends the HI to the NAR of the AP the MN asked about (§6.2.1)', () => {
     const par = servingPar();
-    par.handle(t(10), { kind: 'icmp', src: PCOA, dst: PAR, hopLimit: 255, message: { type: 'RouterSolicitationForProxyAdvertisement', identifier: 1, options: [ndLla(1, AP2)] } });
+    par.handle(t(10), {
+      kind: 'icmp',
+      src: PCOA,
+      dst: PAR,
+      hopLimit: 255,
+      message: { type: 'RouterSolicitationForProxyAdvertisement', identifier: 1, options: [ndLla(1, AP2)] },
+    });
     const { dst, hi } = hiOf(par.handle(t(100), { kind: 'mh', src: PCOA, dst: PAR, message: { ...FBU, options: [] } }));
     expect(dst).toBe(NAR);
     expect(hi).toMatchObject({ code: 0, assignedAddressConfiguration: true });
@@ -104,7 +173,15 @@ describe('PreviousAccessRouter (RFC 5568)', () => {
 
   it('turns an FBU from the NCoA with the PCoA in a Home Address option into an HI with Code 1 and no U (§3.2, §6.2.1)', () => {
     const par = servingPar();
-    const { hi } = hiOf(par.handle(t(100), { kind: 'mh', src: NCOA, dst: PAR, homeAddressOption: PCOA, message: { ...FBU, options: [] } }));
+    const { hi } = hiOf(
+      par.handle(t(100), {
+        kind: 'mh',
+        src: NCOA,
+        dst: PAR,
+        homeAddressOption: PCOA,
+        message: { ...FBU, options: [] },
+      }),
+    );
     expect(hi).toMatchObject({ code: 1, buffer: false, assignedAddressConfiguration: false });
     expect(hi.options.slice(0, 2)).toEqual([mhAddress(1, PCOA), mhAddress(2, NCOA)]);
   });
@@ -116,18 +193,48 @@ describe('PreviousAccessRouter (RFC 5568)', () => {
     expect(out[0]).toEqual({ kind: 'tunnel-start', pcoa: PCOA, ncoa: NCOA, nar: NAR, lifetimeMs: 10_000 });
     const fbacks = out.filter((a) => a.kind === 'send-mh');
     expect(fbacks.map((a) => a.kind === 'send-mh' && [a.dst, a.message])).toEqual([
-      [PCOA, { type: 'FastBindingAcknowledgement', status: 0, keyManagementCompatibility: false, sequenceNumber: 7, lifetime: 10, options: [] }],
-      [NCOA, { type: 'FastBindingAcknowledgement', status: 0, keyManagementCompatibility: false, sequenceNumber: 7, lifetime: 10, options: [] }],
+      [
+        PCOA,
+        {
+          type: 'FastBindingAcknowledgement',
+          status: 0,
+          keyManagementCompatibility: false,
+          sequenceNumber: 7,
+          lifetime: 10,
+          options: [],
+        },
+      ],
+      [
+        NCOA,
+        {
+          type: 'FastBindingAcknowledgement',
+          status: 0,
+          keyManagementCompatibility: false,
+          sequenceNumber: 7,
+          lifetime: 10,
+          options: [],
+        },
+      ],
     ]);
     expect(par.nextDeadline()).toBe(10_110);
-    expect(par.handle(t(10_110), { kind: 'tick' })).toContainEqual({ kind: 'tunnel-stop', pcoa: PCOA, ncoa: NCOA, nar: NAR });
+    expect(par.handle(t(10_110), { kind: 'tick' })).toContainEqual({
+      kind: 'tunnel-stop',
+      pcoa: PCOA,
+      ncoa: NCOA,
+      nar: NAR,
+    });
     expect(par.handovers).toEqual([]);
   });
 
   it('on HAck code 2 with an assigned NCoA: FBack status 1 carrying it, tunnel to it (§6.3.2)', () => {
     const par = servingPar();
     const { hi } = hiOf(par.handle(t(100), { kind: 'mh', src: PCOA, dst: PAR, message: FBU }));
-    const out = par.handle(t(110), { kind: 'mh', src: NAR, dst: PAR, message: hack(hi.sequenceNumber, 2, [mhAddress(2, '2001:db8:3::1000')]) });
+    const out = par.handle(t(110), {
+      kind: 'mh',
+      src: NAR,
+      dst: PAR,
+      message: hack(hi.sequenceNumber, 2, [mhAddress(2, '2001:db8:3::1000')]),
+    });
     expect(out[0]).toMatchObject({ kind: 'tunnel-start', ncoa: '2001:db8:3::1000' });
     const f = out.find((a) => a.kind === 'send-mh')!;
     expect(f.kind === 'send-mh' && f.message).toMatchObject({ status: 1, options: [mhAddress(2, '2001:db8:3::1000')] });
@@ -154,14 +261,19 @@ describe('PreviousAccessRouter (RFC 5568)', () => {
     }
     expect(times).toEqual([500, 1500, 3500, 7500]);
     expect(par.counters['hi-retransmitted']).toBe(3);
-    expect(out.find((a) => a.kind === 'send-mh')).toMatchObject({ dst: PCOA, message: { type: 'FastBindingAcknowledgement', status: 128 } });
+    expect(out.find((a) => a.kind === 'send-mh')).toMatchObject({
+      dst: PCOA,
+      message: { type: 'FastBindingAcknowledgement', status: 128 },
+    });
     expect(par.nextDeadline()).toBeNull();
   });
 
   it('ignores a HAck whose sequence number or sender does not match an HI (§6.2.2)', () => {
     const par = servingPar();
     const { hi } = hiOf(par.handle(t(100), { kind: 'mh', src: PCOA, dst: PAR, message: FBU }));
-    expect(par.handle(t(110), { kind: 'mh', src: '2001:db8:99::1', dst: PAR, message: hack(hi.sequenceNumber, 0) })).toEqual([]);
+    expect(
+      par.handle(t(110), { kind: 'mh', src: '2001:db8:99::1', dst: PAR, message: hack(hi.sequenceNumber, 0) }),
+    ).toEqual([]);
     expect(par.handle(t(110), { kind: 'mh', src: NAR, dst: PAR, message: hack(hi.sequenceNumber + 1, 0) })).toEqual([]);
     expect(par.counters['hack-unexpected']).toBe(2);
   });
@@ -171,14 +283,23 @@ describe('PreviousAccessRouter (RFC 5568)', () => {
     const { hi } = hiOf(par.handle(t(100), { kind: 'mh', src: PCOA, dst: PAR, message: FBU }));
     expect(par.handle(t(105), { kind: 'mh', src: PCOA, dst: PAR, message: FBU })).toEqual([]);
     par.handle(t(110), { kind: 'mh', src: NAR, dst: PAR, message: hack(hi.sequenceNumber, 0) });
-    expect(kinds(par.handle(t(120), { kind: 'mh', src: PCOA, dst: PAR, message: FBU }))).toEqual(['FastBindingAcknowledgement', 'FastBindingAcknowledgement']);
+    expect(kinds(par.handle(t(120), { kind: 'mh', src: PCOA, dst: PAR, message: FBU }))).toEqual([
+      'FastBindingAcknowledgement',
+      'FastBindingAcknowledgement',
+    ]);
     expect(par.counters['hi-sent']).toBe(1);
   });
 
   it('refuses an FBU whose source is not a PCoA it serves, and nothing changes (§7, RFC 5269 without SEND)', () => {
     const par = servingPar();
     const a = par.handle(t(100), { kind: 'mh', src: '2001:db8:2::666', dst: PAR, message: FBU });
-    const b = par.handle(t(100), { kind: 'mh', src: NCOA, dst: PAR, homeAddressOption: '2001:db8:2::777', message: FBU });
+    const b = par.handle(t(100), {
+      kind: 'mh',
+      src: NCOA,
+      dst: PAR,
+      homeAddressOption: '2001:db8:2::777',
+      message: FBU,
+    });
     expect([...a, ...b].every((x) => x.kind === 'event')).toBe(true);
     expect(par.counters['fbu-unauthorised']).toBe(2);
     expect(par.handovers).toEqual([]);
@@ -187,8 +308,23 @@ describe('PreviousAccessRouter (RFC 5568)', () => {
 
   it('never throws on a message it did not expect', () => {
     const par = servingPar();
-    expect(par.handle(t(1), { kind: 'mh', src: NAR, dst: PAR, message: { type: 'Unknown', mhType: 99, data: Buffer.alloc(2) } })).toEqual([]);
-    expect(par.handle(t(1), { kind: 'icmp', src: PCOA, dst: PAR, hopLimit: 255, message: { type: 'Unknown', icmpType: 200, code: 0, body: Buffer.alloc(0) } })).toEqual([]);
+    expect(
+      par.handle(t(1), {
+        kind: 'mh',
+        src: NAR,
+        dst: PAR,
+        message: { type: 'Unknown', mhType: 99, data: Buffer.alloc(2) },
+      }),
+    ).toEqual([]);
+    expect(
+      par.handle(t(1), {
+        kind: 'icmp',
+        src: PCOA,
+        dst: PAR,
+        hopLimit: 255,
+        message: { type: 'Unknown', icmpType: 200, code: 0, body: Buffer.alloc(0) },
+      }),
+    ).toEqual([]);
     expect(par.counters['mh-unexpected'] + par.counters['icmp-unexpected']).toBe(2);
   });
 });

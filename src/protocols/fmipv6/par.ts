@@ -11,15 +11,44 @@
 // Pure machine: `handle(now, input)` returns actions; after every `handle`, re-read `nextDeadline()`
 // and call `handle(deadline, { kind: 'tick' })` by then (src/agent/loop.ts).
 
-import type { FastBindingAcknowledgement, FastBindingUpdate, HandoverAcknowledge, HandoverInitiate } from '../../wire/mh/fmipv6.js';
+import type {
+  FastBindingAcknowledgement,
+  FastBindingUpdate,
+  HandoverAcknowledge,
+  HandoverInitiate,
+} from '../../wire/mh/fmipv6.js';
 import type { RouterSolicitationForProxyAdvertisement } from '../../wire/icmpv6/fmipv6.js';
 import type { NdOption } from '../../wire/icmpv6/nd-options.js';
 import type { MobilityOption } from '../../wire/mh/options/types.js';
 import { canonical, macToBytes } from '../../wire/address.js';
-import { AddressOptionCode, DEFAULT_HI_TIMEOUT_MS, HandoverInitiateCode, HI_RETRIES, LlaOptionCode, ND_HOP_LIMIT, PrRtAdvCode } from './constants.js';
+import {
+  AddressOptionCode,
+  DEFAULT_HI_TIMEOUT_MS,
+  HandoverInitiateCode,
+  HI_RETRIES,
+  LlaOptionCode,
+  ND_HOP_LIMIT,
+  PrRtAdvCode,
+} from './constants.js';
 import type { NeighbourAccessPoint, NeighbourMap } from './neighbour-map.js';
-import { findMhAddress, findMhLinkLayerAddress, findMobileNodeLla, findNdLlas, mhAddress, mhLinkLayerAddress, ndAddress, ndLla } from './options.js';
-import { sendMobilityHeader, type Icmpv6Input, type MobilityHeaderInput, type SendIcmpv6, type SendMobilityHeader, type Tick } from '../core/index.js';
+import {
+  findMhAddress,
+  findMhLinkLayerAddress,
+  findMobileNodeLla,
+  findNdLlas,
+  mhAddress,
+  mhLinkLayerAddress,
+  ndAddress,
+  ndLla,
+} from './options.js';
+import {
+  sendMobilityHeader,
+  type Icmpv6Input,
+  type MobilityHeaderInput,
+  type SendIcmpv6,
+  type SendMobilityHeader,
+  type Tick,
+} from '../core/index.js';
 
 export interface ParConfig {
   /** The PAR's address: RtSolPr and FBU come to it; PrRtAdv, HI and FBack leave from it. */
@@ -57,7 +86,15 @@ export type ParEvent =
   | { name: 'prrtadv-sent'; at: number; to: string; code: number; apId: string | null }
   | { name: 'fbu-refused'; at: number; src: string; reason: 'not-a-served-pcoa' | 'no-nar-for-ncoa' }
   | { name: 'hi-sent'; at: number; pcoa: string; nar: string; code: number; transmission: number }
-  | { name: 'handover-accepted'; at: number; pcoa: string; ncoa: string; nar: string; mode: HandoverMode; lifetimeS: number }
+  | {
+      name: 'handover-accepted';
+      at: number;
+      pcoa: string;
+      ncoa: string;
+      nar: string;
+      mode: HandoverMode;
+      lifetimeS: number;
+    }
   | { name: 'handover-refused'; at: number; pcoa: string; nar: string; status: number; reason: 'hack' | 'hi-timeout' }
   | { name: 'tunnel-expired'; at: number; pcoa: string; ncoa: string };
 
@@ -116,7 +153,14 @@ export class PreviousAccessRouter {
   readonly #counters = Object.fromEntries(PAR_COUNTERS.map((c) => [c, 0])) as Record<ParCounter, number>;
 
   constructor(config: ParConfig) {
-    this.#cfg = { bufferAtNar: true, maxLifetimeS: 60, hiTimeoutMs: DEFAULT_HI_TIMEOUT_MS, hiRetries: HI_RETRIES, ...config, address: canonical(config.address) };
+    this.#cfg = {
+      bufferAtNar: true,
+      maxLifetimeS: 60,
+      hiTimeoutMs: DEFAULT_HI_TIMEOUT_MS,
+      hiRetries: HI_RETRIES,
+      ...config,
+      address: canonical(config.address),
+    };
   }
 
   get counters(): Readonly<Record<ParCounter, number>> {
@@ -125,7 +169,13 @@ export class PreviousAccessRouter {
 
   /** Handovers in progress or tunnelling, for status reports and tests. */
   get handovers(): { pcoa: string; mode: HandoverMode; state: string; ncoa: string | null; nar: string }[] {
-    return [...this.#handovers.values()].map((h) => ({ pcoa: h.pcoa, mode: h.mode, state: h.state, ncoa: h.acceptedNcoa ?? h.proposedNcoa, nar: h.nar.narAddress }));
+    return [...this.#handovers.values()].map((h) => ({
+      pcoa: h.pcoa,
+      mode: h.mode,
+      state: h.state,
+      ncoa: h.acceptedNcoa ?? h.proposedNcoa,
+      nar: h.nar.narAddress,
+    }));
   }
 
   nextDeadline(): number | null {
@@ -143,7 +193,10 @@ export class PreviousAccessRouter {
         case 'tick':
           return this.#onTick(now);
         case 'served-node':
-          this.#served.set(canonical(input.address), input.linkLayerAddress ? macToBytes(input.linkLayerAddress) : undefined);
+          this.#served.set(
+            canonical(input.address),
+            input.linkLayerAddress ? macToBytes(input.linkLayerAddress) : undefined,
+          );
           return [];
         case 'served-node-gone':
           this.#served.delete(canonical(input.address));
@@ -151,7 +204,8 @@ export class PreviousAccessRouter {
         case 'network-initiated-handover':
           return this.#onNetworkInitiated(now, canonical(input.mobileNode), input.apId);
         case 'icmp':
-          if (input.message.type === 'RouterSolicitationForProxyAdvertisement') return this.#onRtSolPr(now, input, input.message);
+          if (input.message.type === 'RouterSolicitationForProxyAdvertisement')
+            return this.#onRtSolPr(now, input, input.message);
           this.#counters['icmp-unexpected']++;
           return [];
         case 'mh':
@@ -196,12 +250,21 @@ export class PreviousAccessRouter {
         if (aps.length === 1) code = PrRtAdvCode.NoNewRouterInformation;
       }
     }
-    if (aps.length > 1 && options.some((o) => o.type === 'LinkLayerAddress' && o.optionCode >= LlaOptionCode.ApOnThisRouter)) {
+    if (
+      aps.length > 1 &&
+      options.some((o) => o.type === 'LinkLayerAddress' && o.optionCode >= LlaOptionCode.ApOnThisRouter)
+    ) {
       code = PrRtAdvCode.LimitedNewRouterInformation;
     }
     this.#counters['prrtadv-sent']++;
     return [
-      { kind: 'send-icmp', src: this.#cfg.address, dst: mn, hopLimit: ND_HOP_LIMIT, message: { type: 'ProxyRouterAdvertisement', code, identifier: m.identifier, options } },
+      {
+        kind: 'send-icmp',
+        src: this.#cfg.address,
+        dst: mn,
+        hopLimit: ND_HOP_LIMIT,
+        message: { type: 'ProxyRouterAdvertisement', code, identifier: m.identifier, options },
+      },
       { kind: 'event', event: { name: 'prrtadv-sent', at: now, to: mn, code, apId: wildcard ? null : firstAp } },
     ];
   }
@@ -218,7 +281,13 @@ export class PreviousAccessRouter {
     this.#target.set(mn, found.ap);
     const code = PrRtAdvCode.NetworkInitiated;
     return [
-      { kind: 'send-icmp', src: this.#cfg.address, dst: mn, hopLimit: ND_HOP_LIMIT, message: { type: 'ProxyRouterAdvertisement', code, identifier: 0, options: tupleOptions(found.ap) } },
+      {
+        kind: 'send-icmp',
+        src: this.#cfg.address,
+        dst: mn,
+        hopLimit: ND_HOP_LIMIT,
+        message: { type: 'ProxyRouterAdvertisement', code, identifier: 0, options: tupleOptions(found.ap) },
+      },
       { kind: 'event', event: { name: 'prrtadv-sent', at: now, to: mn, code, apId: found.ap.apId } },
     ];
   }
@@ -234,7 +303,8 @@ export class PreviousAccessRouter {
       this.#counters['fbu-unauthorised']++;
       return [{ kind: 'event', event: { name: 'fbu-refused', at: now, src, reason: 'not-a-served-pcoa' } }];
     }
-    const proposedNcoa = mode === 'reactive' ? src : (findMhAddress(fbu.options, AddressOptionCode.NewCareOfAddress)?.address ?? null);
+    const proposedNcoa =
+      mode === 'reactive' ? src : (findMhAddress(fbu.options, AddressOptionCode.NewCareOfAddress)?.address ?? null);
     const nar = proposedNcoa ? this.#cfg.neighbours.byPrefixOf(proposedNcoa) : this.#target.get(pcoa);
     if (!nar) {
       this.#counters['fbu-no-nar']++;
@@ -247,10 +317,17 @@ export class PreviousAccessRouter {
       ];
     }
     const existing = this.#handovers.get(pcoa);
-    if (existing && existing.fbu.sequenceNumber === fbu.sequenceNumber && existing.proposedNcoa === proposedNcoa && existing.mode === mode) {
+    if (
+      existing &&
+      existing.fbu.sequenceNumber === fbu.sequenceNumber &&
+      existing.proposedNcoa === proposedNcoa &&
+      existing.mode === mode
+    ) {
       // A retransmitted FBU: answer again if we already know the outcome, else the HI is on its way.
       this.#counters['fbu-duplicate']++;
-      return existing.state === 'accepted' ? this.#sendFbacks(existing, fbackTo(mode, pcoa, existing.acceptedNcoa!)) : [];
+      return existing.state === 'accepted'
+        ? this.#sendFbacks(existing, fbackTo(mode, pcoa, existing.acceptedNcoa!))
+        : [];
     }
     if (existing?.state === 'accepted' && mode === 'reactive' && existing.acceptedNcoa === src) {
       // The MN left before our FBack reached it and asks again from the NCoA: the tunnel already runs.
@@ -283,7 +360,9 @@ export class PreviousAccessRouter {
     const options: MobilityOption[] = [mhAddress(AddressOptionCode.OldCareOfAddress, h.pcoa)];
     if (h.proposedNcoa) options.push(mhAddress(AddressOptionCode.NewCareOfAddress, h.proposedNcoa));
     if (h.mnLla) options.push(mhLinkLayerAddress(h.mnLla));
-    const code = predictive ? HandoverInitiateCode.FbuFromPreviousCareOfAddress : HandoverInitiateCode.FbuNotFromPreviousCareOfAddress;
+    const code = predictive
+      ? HandoverInitiateCode.FbuFromPreviousCareOfAddress
+      : HandoverInitiateCode.FbuNotFromPreviousCareOfAddress;
     const hi: HandoverInitiate = {
       type: 'HandoverInitiate',
       sequenceNumber: h.hiSequence,
@@ -301,7 +380,10 @@ export class PreviousAccessRouter {
     h.hiTimeoutMs *= 2;
     return [
       sendMobilityHeader({ src: this.#cfg.address, dst: h.nar.narAddress }, hi),
-      { kind: 'event', event: { name: 'hi-sent', at: now, pcoa: h.pcoa, nar: h.nar.narAddress, code, transmission: h.hiTransmissions } },
+      {
+        kind: 'event',
+        event: { name: 'hi-sent', at: now, pcoa: h.pcoa, nar: h.nar.narAddress, code, transmission: h.hiTransmissions },
+      },
     ];
   }
 
@@ -310,7 +392,9 @@ export class PreviousAccessRouter {
   #onHack(now: number, input: MobilityHeaderInput, hack: HandoverAcknowledge): ParAction[] {
     this.#counters['hack-received']++;
     const from = canonical(input.src);
-    const h = [...this.#handovers.values()].find((x) => x.state === 'awaiting-hack' && x.hiSequence === hack.sequenceNumber && x.nar.narAddress === from);
+    const h = [...this.#handovers.values()].find(
+      (x) => x.state === 'awaiting-hack' && x.hiSequence === hack.sequenceNumber && x.nar.narAddress === from,
+    );
     if (!h) {
       this.#counters['hack-unexpected']++;
       return [];
@@ -326,7 +410,10 @@ export class PreviousAccessRouter {
       this.#counters['fback-sent'] += dsts.length;
       return [
         ...dsts.map((dst): ParAction => sendMobilityHeader({ src: this.#cfg.address, dst }, fback)),
-        { kind: 'event', event: { name: 'handover-refused', at: now, pcoa: h.pcoa, nar: h.nar.narAddress, status, reason: 'hack' } },
+        {
+          kind: 'event',
+          event: { name: 'handover-refused', at: now, pcoa: h.pcoa, nar: h.nar.narAddress, status, reason: 'hack' },
+        },
       ];
     }
     const lifetimeS = Math.min(h.fbu.lifetime, this.#cfg.maxLifetimeS);
@@ -345,7 +432,18 @@ export class PreviousAccessRouter {
     return [
       { kind: 'tunnel-start', pcoa: h.pcoa, ncoa, nar: h.nar.narAddress, lifetimeMs: lifetimeS * 1000 },
       ...this.#sendFbacks(h, fbackTo(h.mode, h.pcoa, ncoa)),
-      { kind: 'event', event: { name: 'handover-accepted', at: now, pcoa: h.pcoa, ncoa, nar: h.nar.narAddress, mode: h.mode, lifetimeS } },
+      {
+        kind: 'event',
+        event: {
+          name: 'handover-accepted',
+          at: now,
+          pcoa: h.pcoa,
+          ncoa,
+          nar: h.nar.narAddress,
+          mode: h.mode,
+          lifetimeS,
+        },
+      },
     ];
   }
 
@@ -369,9 +467,22 @@ export class PreviousAccessRouter {
         const dsts = refusalTo(h);
         this.#counters['fback-sent'] += dsts.length;
         out.push(...dsts.map((dst): ParAction => sendMobilityHeader({ src: this.#cfg.address, dst }, fback)));
-        out.push({ kind: 'event', event: { name: 'handover-refused', at: now, pcoa: h.pcoa, nar: h.nar.narAddress, status: 128, reason: 'hi-timeout' } });
+        out.push({
+          kind: 'event',
+          event: {
+            name: 'handover-refused',
+            at: now,
+            pcoa: h.pcoa,
+            nar: h.nar.narAddress,
+            status: 128,
+            reason: 'hi-timeout',
+          },
+        });
       } else if (h.state === 'accepted' && h.expiresAt !== undefined && h.expiresAt <= now) {
-        out.push({ kind: 'event', event: { name: 'tunnel-expired', at: now, pcoa: h.pcoa, ncoa: h.acceptedNcoa! } }, ...this.#end(h));
+        out.push(
+          { kind: 'event', event: { name: 'tunnel-expired', at: now, pcoa: h.pcoa, ncoa: h.acceptedNcoa! } },
+          ...this.#end(h),
+        );
       }
     }
     return out;
@@ -388,7 +499,11 @@ export class PreviousAccessRouter {
 /** PrRtAdv options for one AP (RFC 5568 §6.1.2): AP-ID, NAR's LLA, NAR's address and prefix. A
  * point-to-point NAR has no shared prefix to announce: the MN's own prefix comes with HAck/FBack. */
 function tupleOptions(ap: NeighbourAccessPoint): NdOption[] {
-  const o: NdOption[] = [ndLla(LlaOptionCode.NewAccessPoint, ap.apId), ndLla(LlaOptionCode.NewAccessRouter, ap.narLinkLayerAddress), ndAddress(AddressOptionCode.NewAccessRouterAddress, ap.narAddress, 128)];
+  const o: NdOption[] = [
+    ndLla(LlaOptionCode.NewAccessPoint, ap.apId),
+    ndLla(LlaOptionCode.NewAccessRouter, ap.narLinkLayerAddress),
+    ndAddress(AddressOptionCode.NewAccessRouterAddress, ap.narAddress, 128),
+  ];
   if (!ap.pointToPoint) o.push(ndAddress(AddressOptionCode.NewAccessRouterPrefix, ap.narPrefix, ap.narPrefixLength));
   return o;
 }
@@ -408,6 +523,18 @@ function macText(b: Buffer): string {
   return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
-function fbackMessage(fbu: FastBindingUpdate, status: number, lifetime: number, options: MobilityOption[]): FastBindingAcknowledgement {
-  return { type: 'FastBindingAcknowledgement', status, keyManagementCompatibility: false, sequenceNumber: fbu.sequenceNumber, lifetime, options };
+function fbackMessage(
+  fbu: FastBindingUpdate,
+  status: number,
+  lifetime: number,
+  options: MobilityOption[],
+): FastBindingAcknowledgement {
+  return {
+    type: 'FastBindingAcknowledgement',
+    status,
+    keyManagementCompatibility: false,
+    sequenceNumber: fbu.sequenceNumber,
+    lifetime,
+    options,
+  };
 }

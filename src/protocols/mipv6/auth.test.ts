@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../test/support/random.js';
 import { ipv6ToBytes } from '../../wire/address.js';
 import * as mh from '../../wire/mh/index.js';
-import { checkReplay, locateAuthOption, ntpTimestampFromUnixMs, sealWithMnHa, unixMsFromNtpTimestamp, verifyMnHa } from './auth.js';
+import {
+  checkReplay,
+  locateAuthOption,
+  ntpTimestampFromUnixMs,
+  sealWithMnHa,
+  unixMsFromNtpTimestamp,
+  verifyMnHa,
+} from './auth.js';
 import { buInput, COA_AR1, EPOCH, HA, HOA1, MN1, MN2 } from './testing/fixtures.js';
 
 describe('MN-HA authentication option (RFC 4285 §5)', () => {
@@ -41,7 +48,10 @@ describe('MN-HA authentication option (RFC 4285 §5)', () => {
 
   it('fails with another key, another SPI, another CoA or HoA', () => {
     const { bytes } = buInput({ sequenceNumber: 7, lifetimeS: 60, at: 0 });
-    expect(verifyMnHa({ ...MN1, key: MN2.key }, COA_AR1, HOA1, bytes)).toEqual({ ok: false, reason: 'bad-authenticator' });
+    expect(verifyMnHa({ ...MN1, key: MN2.key }, COA_AR1, HOA1, bytes)).toEqual({
+      ok: false,
+      reason: 'bad-authenticator',
+    });
     expect(verifyMnHa({ ...MN1, spi: 999 }, COA_AR1, HOA1, bytes)).toEqual({ ok: false, reason: 'wrong-spi' });
     expect(verifyMnHa(MN1, '2001:db8:a9::1', HOA1, bytes).ok).toBe(false);
     expect(verifyMnHa(MN1, COA_AR1, '2001:db8:1::101', bytes).ok).toBe(false);
@@ -55,14 +65,18 @@ describe('MN-HA authentication option (RFC 4285 §5)', () => {
       b[i] = b[i]! ^ 0x01;
       const r = verifyMnHa(MN1, COA_AR1, HOA1, b);
       if (i === 4 || i === 5) expect(r.ok, `checksum byte ${i}`).toBe(true);
-      else if (i < loc.offset + 7 || (i >= loc.offset + 7 && i < loc.offset + 19)) expect(r.ok, `byte ${i}`).toBe(false);
+      else if (i < loc.offset + 7 || (i >= loc.offset + 7 && i < loc.offset + 19))
+        expect(r.ok, `byte ${i}`).toBe(false);
     }
   });
 
   it('rejects a message whose authentication option is not the last option', () => {
     const bu = mh.bindingUpdate({ sequenceNumber: 1, lifetime: 10, homeRegistration: true, acknowledge: true });
     const sealed = sealWithMnHa(bu, MN1, COA_AR1, HOA1, { src: HOA1, dst: HA });
-    const moved = { ...sealed.message, options: [...sealed.message.options, { type: 'BindingRefreshAdvice' as const, refreshInterval: 1 }] };
+    const moved = {
+      ...sealed.message,
+      options: [...sealed.message.options, { type: 'BindingRefreshAdvice' as const, refreshInterval: 1 }],
+    };
     expect(verifyMnHa(MN1, COA_AR1, HOA1, mh.encode(moved)).ok).toBe(false);
     expect(verifyMnHa(MN1, COA_AR1, HOA1, mh.encode(bu))).toEqual({ ok: false, reason: 'no-auth-option' });
   });

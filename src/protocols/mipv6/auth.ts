@@ -86,7 +86,13 @@ export function locateAuthOption(bytes: Buffer): AuthOptionLocation | null {
 }
 
 /** First(96, HMAC_SHA1(key, CoA | HoA | MH[0, spiEnd))) with the MH checksum taken as zero (RFC 4285 §5.2). */
-export function mnHaAuthenticator(key: Buffer, careOfAddress: string, homeAddress: string, bytes: Buffer, spiEnd: number): Buffer {
+export function mnHaAuthenticator(
+  key: Buffer,
+  careOfAddress: string,
+  homeAddress: string,
+  bytes: Buffer,
+  spiEnd: number,
+): Buffer {
   const data = Buffer.from(bytes.subarray(0, spiEnd));
   data[4] = 0;
   data[5] = 0;
@@ -102,7 +108,12 @@ export type AuthCheck =
   | { ok: false; reason: 'no-auth-option' | 'not-mn-ha' | 'wrong-spi' | 'bad-authenticator' };
 
 /** Verifies the MN-HA option of raw MH bytes against a security association. Never throws. */
-export function verifyMnHa(sa: MnHaSecurityAssociation, careOfAddress: string, homeAddress: string, bytes: Buffer): AuthCheck {
+export function verifyMnHa(
+  sa: MnHaSecurityAssociation,
+  careOfAddress: string,
+  homeAddress: string,
+  bytes: Buffer,
+): AuthCheck {
   const loc = locateAuthOption(bytes);
   if (!loc) return { ok: false, reason: 'no-auth-option' };
   if (loc.subtype !== AuthenticationSubtype.MnHa) return { ok: false, reason: 'not-mn-ha' };
@@ -114,7 +125,9 @@ export function verifyMnHa(sa: MnHaSecurityAssociation, careOfAddress: string, h
   } catch {
     return { ok: false, reason: 'bad-authenticator' }; // an address text that does not parse
   }
-  return timingSafeEqual(expected, loc.authenticationData) ? { ok: true, spi: loc.spi } : { ok: false, reason: 'bad-authenticator' };
+  return timingSafeEqual(expected, loc.authenticationData)
+    ? { ok: true, spi: loc.spi }
+    : { ok: false, reason: 'bad-authenticator' };
 }
 
 export interface SealedMessage {
@@ -143,7 +156,10 @@ export function sealWithMnHa(
     mobilitySpi: sa.spi,
     authenticationData: Buffer.alloc(MN_HA_AUTHENTICATOR_LENGTH),
   };
-  const draft = { ...message, options: [...message.options.filter((o) => o.type !== 'MobilityMessageAuthentication'), auth] };
+  const draft = {
+    ...message,
+    options: [...message.options.filter((o) => o.type !== 'MobilityMessageAuthentication'), auth],
+  };
   const zeroed = mh.encode(draft);
   const loc = locateAuthOption(zeroed);
   if (!loc) throw new Error('encoded message lost its authentication option'); // our own encoder: a bug
@@ -175,7 +191,12 @@ export type ReplayCheck = 'ok' | 'missing' | 'out-of-window' | 'not-newer';
  * RFC 4285 §6: the timestamp must lie within `windowMs` of the receiver's clock and be newer than
  * the last timestamp accepted from that node (an exact copy of an accepted BU fails the second test).
  */
-export function checkReplay(timestamp: bigint | undefined, wallClockMs: number, windowMs: number, lastAccepted: bigint | undefined): ReplayCheck {
+export function checkReplay(
+  timestamp: bigint | undefined,
+  wallClockMs: number,
+  windowMs: number,
+  lastAccepted: bigint | undefined,
+): ReplayCheck {
   if (timestamp === undefined) return 'missing';
   if (Math.abs(unixMsFromNtpTimestamp(timestamp) - wallClockMs) > windowMs) return 'out-of-window';
   if (lastAccepted !== undefined && timestamp <= lastAccepted) return 'not-newer';

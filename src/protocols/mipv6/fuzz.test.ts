@@ -32,7 +32,16 @@ describe('malformed Mobility Headers (robustness)', () => {
       const d = mh.decode(bytes);
       if (!d.ok) continue;
       decoded++;
-      expect(() => ha.handle(1000 + i, { kind: 'mh', src: COA_AR2, dst: HA, homeAddressOption: i % 3 ? HOA1 : undefined, message: d.value, bytes })).not.toThrow();
+      expect(() =>
+        ha.handle(1000 + i, {
+          kind: 'mh',
+          src: COA_AR2,
+          dst: HA,
+          homeAddressOption: i % 3 ? HOA1 : undefined,
+          message: d.value,
+          bytes,
+        }),
+      ).not.toThrow();
     }
     expect(decoded).toBeGreaterThan(1000);
     expect(ha.cache.entries()).toEqual(before);
@@ -72,7 +81,12 @@ describe('malformed Mobility Headers (robustness)', () => {
       interfaceId: '::10',
       epochOffsetMs: EPOCH,
     });
-    mn.handle(0, { kind: 'router-advertisement', iface: 'r0', router: 'fe80::1', prefixes: [{ prefix: '2001:db8:a1::', prefixLength: 64 }] });
+    mn.handle(0, {
+      kind: 'router-advertisement',
+      iface: 'r0',
+      router: 'fe80::1',
+      prefixes: [{ prefix: '2001:db8:a1::', prefixLength: 64 }],
+    });
     mn.handle(0, { kind: 'address-configured', iface: 'r0', address: '2001:db8:a1::10' });
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 8, maxLength: 64 }), fc.constantFrom(0, 6, 7), (arr, type) => {

@@ -11,7 +11,9 @@ const t = (ms: number) => ms;
 function sent(actions: HomeAgentAction[]) {
   return actions.filter((a): a is Extract<HomeAgentAction, { kind: 'send-mh' }> => a.kind === 'send-mh');
 }
-function ba(actions: HomeAgentAction[]): BindingAcknowledgement & { dst: string; routingType2?: string; bytes: Buffer } {
+function ba(
+  actions: HomeAgentAction[],
+): BindingAcknowledgement & { dst: string; routingType2?: string; bytes: Buffer } {
   const s = sent(actions);
   expect(s).toHaveLength(1);
   const m = s[0]!.message;
@@ -21,10 +23,15 @@ function ba(actions: HomeAgentAction[]): BindingAcknowledgement & { dst: string;
 const kinds = (actions: HomeAgentAction[]) => actions.filter((a) => a.kind !== 'event' && a.kind !== 'send-mh');
 
 /** smoltcp-style fixture: an HA that already holds a binding for MN1. */
-function haWithBinding(o: { coa?: string; sequence?: number; lifetimeS?: number; at?: number; cfg?: Partial<HomeAgentConfig> } = {}) {
+function haWithBinding(
+  o: { coa?: string; sequence?: number; lifetimeS?: number; at?: number; cfg?: Partial<HomeAgentConfig> } = {},
+) {
   const ha = new HomeAgent(haConfig(o.cfg));
   const at = o.at ?? 0;
-  const out = ha.handle(t(at), buInput({ sequenceNumber: o.sequence ?? 10, lifetimeS: o.lifetimeS ?? 60, at, coa: o.coa ?? COA_AR1 }));
+  const out = ha.handle(
+    t(at),
+    buInput({ sequenceNumber: o.sequence ?? 10, lifetimeS: o.lifetimeS ?? 60, at, coa: o.coa ?? COA_AR1 }),
+  );
   expect(ba(out).status).toBe(0);
   return ha;
 }
@@ -39,7 +46,13 @@ describe('HomeAgent — home registration (RFC 6275 §10.3.1)', () => {
       { kind: 'proxy-nd-start', homeAddress: HOA1 },
       { kind: 'tunnel-up', homeAddress: HOA1, careOfAddress: COA_AR1 },
     ]);
-    expect(ha.cache.get(HOA1)).toMatchObject({ careOfAddress: COA_AR1, sequenceNumber: 1, lifetimeS: 60, expiresAt: 61_000, nai: 'mn1@lab' });
+    expect(ha.cache.get(HOA1)).toMatchObject({
+      careOfAddress: COA_AR1,
+      sequenceNumber: 1,
+      lifetimeS: 60,
+      expiresAt: 61_000,
+      nai: 'mn1@lab',
+    });
     expect(ha.counters['bu-accepted']).toBe(1);
     expect(ha.nextDeadline()).toBe(61_000);
   });
@@ -190,12 +203,17 @@ describe('HomeAgent — RFC 4285 authentication and replay protection', () => {
   function refusedUnchanged(ha: HomeAgent, out: HomeAgentAction[], status: number) {
     expect(ba(out)).toMatchObject({ status, lifetime: 0 });
     expect(kinds(out)).toEqual([]);
-    expect(ha.cache.entries()).toEqual([expect.objectContaining({ homeAddress: HOA1, careOfAddress: COA_AR1, sequenceNumber: 10, expiresAt: 60_000 })]);
+    expect(ha.cache.entries()).toEqual([
+      expect.objectContaining({ homeAddress: HOA1, careOfAddress: COA_AR1, sequenceNumber: 10, expiresAt: 60_000 }),
+    ]);
   }
 
   it('forged BU (wrong key) → 146 MIPV6-AUTH-FAIL, binding unchanged, counted', () => {
     const ha = haWithBinding();
-    const out = ha.handle(t(1000), buInput({ sequenceNumber: 11, lifetimeS: 60, at: 1000, coa: COA_AR2, key: MN2.key }));
+    const out = ha.handle(
+      t(1000),
+      buInput({ sequenceNumber: 11, lifetimeS: 60, at: 1000, coa: COA_AR2, key: MN2.key }),
+    );
     refusedUnchanged(ha, out, BaStatus.MipV6AuthFail);
     expect(ha.counters['bu-auth-failed']).toBe(1);
   });
@@ -221,7 +239,9 @@ describe('HomeAgent — RFC 4285 authentication and replay protection', () => {
     const first = buInput({ sequenceNumber: 10, lifetimeS: 60, at: 0 });
     expect(ba(ha.handle(t(0), first)).status).toBe(0);
     // moved to AR2 and registered again
-    expect(ba(ha.handle(t(2000), buInput({ sequenceNumber: 11, lifetimeS: 60, at: 2000, coa: COA_AR2 }))).status).toBe(0);
+    expect(ba(ha.handle(t(2000), buInput({ sequenceNumber: 11, lifetimeS: 60, at: 2000, coa: COA_AR2 }))).status).toBe(
+      0,
+    );
     const before = ha.cache.entries();
     const out = ha.handle(t(3000), first);
     expect(ba(out).status).toBe(BaStatus.MipV6IdMismatch);
@@ -239,14 +259,21 @@ describe('HomeAgent — RFC 4285 authentication and replay protection', () => {
 
   it('a BU without the replay-protection option → 145 MIPV6-MESG-ID-REQD', () => {
     const ha = haWithBinding();
-    refusedUnchanged(ha, ha.handle(t(1000), buInput({ sequenceNumber: 11, lifetimeS: 60, at: 1000, coa: COA_AR2, noTimestamp: true })), 145);
+    refusedUnchanged(
+      ha,
+      ha.handle(t(1000), buInput({ sequenceNumber: 11, lifetimeS: 60, at: 1000, coa: COA_AR2, noTimestamp: true })),
+      145,
+    );
     expect(ha.counters['bu-replay-option-missing']).toBe(1);
   });
 
   it("BU for another node's home address refused with 129, binding unchanged", () => {
     const ha = haWithBinding();
     // MN2 signs correctly with its own key, but claims MN1's home address
-    const out = ha.handle(t(1000), buInput({ sequenceNumber: 50, lifetimeS: 60, at: 1000, sa: MN2, hoa: HOA1, coa: COA_AR2 }));
+    const out = ha.handle(
+      t(1000),
+      buInput({ sequenceNumber: 50, lifetimeS: 60, at: 1000, sa: MN2, hoa: HOA1, coa: COA_AR2 }),
+    );
     refusedUnchanged(ha, out, BaStatus.AdministrativelyProhibited);
     expect(ha.counters['bu-unauthorized-home-address']).toBe(1);
     expect(ha.cache.get(HOA2)).toBeUndefined();
@@ -270,10 +297,15 @@ describe('HomeAgent — Binding Error (RFC 6275 §9.2, §9.3.1)', () => {
   it('answers a Home Address option without a binding with BE status 1, rate limited', () => {
     const ha = new HomeAgent(haConfig());
     const out = ha.handle(t(0), { kind: 'home-address-option', src: COA_AR1, dst: HA, homeAddress: HOA1 });
-    expect(sent(out)[0]).toMatchObject({ dst: COA_AR1, message: { type: 'BindingError', status: 1, homeAddress: HOA1 } });
+    expect(sent(out)[0]).toMatchObject({
+      dst: COA_AR1,
+      message: { type: 'BindingError', status: 1, homeAddress: HOA1 },
+    });
     expect(ha.handle(t(500), { kind: 'home-address-option', src: COA_AR1, dst: HA, homeAddress: HOA1 })).toEqual([]);
     expect(ha.counters['be-rate-limited']).toBe(1);
-    expect(sent(ha.handle(t(1000), { kind: 'home-address-option', src: COA_AR1, dst: HA, homeAddress: HOA1 }))).toHaveLength(1);
+    expect(
+      sent(ha.handle(t(1000), { kind: 'home-address-option', src: COA_AR1, dst: HA, homeAddress: HOA1 })),
+    ).toHaveLength(1);
   });
 
   it('says nothing for a Home Address option that matches the binding', () => {
@@ -286,8 +318,18 @@ describe('HomeAgent — Binding Error (RFC 6275 §9.2, §9.3.1)', () => {
     const bytes = Buffer.from([59, 0, 77, 0, 0, 0, 0, 0]);
     const d = mh.decode(bytes);
     if (!d.ok) throw new Error('decode');
-    const out = ha.handle(t(0), { kind: 'mh', src: COA_AR1, dst: HA, homeAddressOption: HOA1, message: d.value, bytes });
-    expect(sent(out)[0]).toMatchObject({ dst: COA_AR1, message: { type: 'BindingError', status: 2, homeAddress: HOA1 } });
+    const out = ha.handle(t(0), {
+      kind: 'mh',
+      src: COA_AR1,
+      dst: HA,
+      homeAddressOption: HOA1,
+      message: d.value,
+      bytes,
+    });
+    expect(sent(out)[0]).toMatchObject({
+      dst: COA_AR1,
+      message: { type: 'BindingError', status: 2, homeAddress: HOA1 },
+    });
   });
 
   it('drops and counts Mobility Headers a home agent does not take (a BA, a BRR)', () => {

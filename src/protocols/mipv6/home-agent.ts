@@ -13,12 +13,25 @@ import * as mh from '../../wire/mh/index.js';
 import type { MobilityMessage } from '../../wire/mh/header.js';
 import type { BindingUpdate } from '../../wire/mh/binding.js';
 import type { MobilityOption } from '../../wire/mh/options/types.js';
-import { checkReplay, ntpTimestampFromUnixMs, sealWithMnHa, securityOptions, verifyMnHa, type MnHaSecurityAssociation } from './auth.js';
+import {
+  checkReplay,
+  ntpTimestampFromUnixMs,
+  sealWithMnHa,
+  securityOptions,
+  verifyMnHa,
+  type MnHaSecurityAssociation,
+} from './auth.js';
 import { BindingCache, type BindingCacheEntry } from './binding-cache.js';
 import { BaStatus, BeStatus, DEFAULT_REPLAY_WINDOW_MS, LIFETIME_UNIT_S, MAX_LIFETIME_UNITS } from './constants.js';
 import { canonical, inPrefix } from '../../wire/address.js';
 import { isNewerSequence } from './sequence.js';
-import { pseudoHeader, sendMobilityHeader, type AuthenticatedMobilityHeaderInput, type SendMobilityHeader, type Tick } from '../core/index.js';
+import {
+  pseudoHeader,
+  sendMobilityHeader,
+  type AuthenticatedMobilityHeaderInput,
+  type SendMobilityHeader,
+  type Tick,
+} from '../core/index.js';
 
 export interface HomeAgentConfig {
   /** The home agent's address on the home link: source of BAs and BEs, destination of BUs. */
@@ -68,7 +81,14 @@ export type HomeAgentAction =
   | { kind: 'event'; event: HomeAgentEvent };
 
 export type HomeAgentEvent =
-  | { name: 'bu-accepted'; at: number; homeAddress: string; careOfAddress: string; sequenceNumber: number; lifetimeS: number }
+  | {
+      name: 'bu-accepted';
+      at: number;
+      homeAddress: string;
+      careOfAddress: string;
+      sequenceNumber: number;
+      lifetimeS: number;
+    }
   | { name: 'bu-deregistered'; at: number; homeAddress: string; sequenceNumber: number }
   | { name: 'bu-refused'; at: number; homeAddress: string; status: number; reason: HomeAgentCounter }
   | { name: 'binding-expired'; at: number; homeAddress: string; careOfAddress: string }
@@ -175,7 +195,10 @@ export class HomeAgent {
       out.push(
         { kind: 'tunnel-down', homeAddress: e.homeAddress },
         { kind: 'proxy-nd-stop', homeAddress: e.homeAddress },
-        { kind: 'event', event: { name: 'binding-expired', at: now, homeAddress: e.homeAddress, careOfAddress: e.careOfAddress } },
+        {
+          kind: 'event',
+          event: { name: 'binding-expired', at: now, homeAddress: e.homeAddress, careOfAddress: e.careOfAddress },
+        },
       );
     }
     return out;
@@ -212,21 +235,34 @@ export class HomeAgent {
     if (!auth.ok) return this.#refuse({ ...ctx, sa: undefined }, BaStatus.MipV6AuthFail, 'bu-auth-failed');
 
     // RFC 4285 §6: replay protection by timestamp.
-    const replay = checkReplay(timestamp, now + this.#cfg.epochOffsetMs, this.#cfg.replayWindowMs, this.#lastTimestamp.get(sa.nai));
-    if (replay === 'missing' && this.#cfg.requireReplayProtection) return this.#refuse(ctx, BaStatus.MipV6MesgIdReqd, 'bu-replay-option-missing');
-    if (replay === 'out-of-window' || replay === 'not-newer') return this.#refuse({ ...ctx, resync: true }, BaStatus.MipV6IdMismatch, 'bu-replayed');
+    const replay = checkReplay(
+      timestamp,
+      now + this.#cfg.epochOffsetMs,
+      this.#cfg.replayWindowMs,
+      this.#lastTimestamp.get(sa.nai),
+    );
+    if (replay === 'missing' && this.#cfg.requireReplayProtection)
+      return this.#refuse(ctx, BaStatus.MipV6MesgIdReqd, 'bu-replay-option-missing');
+    if (replay === 'out-of-window' || replay === 'not-newer')
+      return this.#refuse({ ...ctx, resync: true }, BaStatus.MipV6IdMismatch, 'bu-replayed');
     if (timestamp !== undefined) this.#lastTimestamp.set(sa.nai, timestamp);
 
     // RFC 6275 §9.5.1 / §10.3.1: the home address must be on the home link (132) ...
-    if (!inPrefix(homeAddress, this.#cfg.homePrefix, this.#cfg.homePrefixLength)) return this.#refuse(ctx, BaStatus.NotHomeSubnet, 'bu-not-home-subnet');
+    if (!inPrefix(homeAddress, this.#cfg.homePrefix, this.#cfg.homePrefixLength))
+      return this.#refuse(ctx, BaStatus.NotHomeSubnet, 'bu-not-home-subnet');
     // ... and authorised for this node (§15.1: a node must not register another's home address).
-    if (sa.homeAddress !== homeAddress) return this.#refuse(ctx, BaStatus.AdministrativelyProhibited, 'bu-unauthorized-home-address');
+    if (sa.homeAddress !== homeAddress)
+      return this.#refuse(ctx, BaStatus.AdministrativelyProhibited, 'bu-unauthorized-home-address');
 
     // §9.5.1: with a Binding Cache entry, the Sequence Number must be newer modulo 2^16, else 135
     // with the last accepted number in the BA. Without one, any value is accepted.
     const existing = this.cache.get(homeAddress);
     if (existing && !isNewerSequence(bu.sequenceNumber, existing.sequenceNumber)) {
-      return this.#refuse({ ...ctx, sequenceNumber: existing.sequenceNumber }, BaStatus.SequenceNumberOutOfWindow, 'bu-sequence-out-of-window');
+      return this.#refuse(
+        { ...ctx, sequenceNumber: existing.sequenceNumber },
+        BaStatus.SequenceNumberOutOfWindow,
+        'bu-sequence-out-of-window',
+      );
     }
 
     // §10.3.2: lifetime 0, or CoA equal to the home address, is a deregistration.
@@ -246,8 +282,21 @@ export class HomeAgent {
       ];
     }
 
-    const lifetimeUnits = Math.min(bu.lifetime, Math.floor(this.#cfg.maxLifetimeS / LIFETIME_UNIT_S), MAX_LIFETIME_UNITS);
-    const pending: PendingDad = { sa, homeAddress, careOfAddress, replyTo, sequenceNumber: bu.sequenceNumber, lifetimeUnits, acknowledge: bu.acknowledge, timestamp };
+    const lifetimeUnits = Math.min(
+      bu.lifetime,
+      Math.floor(this.#cfg.maxLifetimeS / LIFETIME_UNIT_S),
+      MAX_LIFETIME_UNITS,
+    );
+    const pending: PendingDad = {
+      sa,
+      homeAddress,
+      careOfAddress,
+      replyTo,
+      sequenceNumber: bu.sequenceNumber,
+      lifetimeUnits,
+      acknowledge: bu.acknowledge,
+      timestamp,
+    };
     // §10.3.1: before the first binding for a home address, DAD on the home link; the BA waits.
     if (!existing && this.#cfg.performDad) {
       const already = this.#pendingDad.has(homeAddress);
@@ -259,7 +308,14 @@ export class HomeAgent {
 
   #accept(now: number, p: PendingDad, existing: BindingCacheEntry | undefined): HomeAgentAction[] {
     const lifetimeS = p.lifetimeUnits * LIFETIME_UNIT_S;
-    const ctx = { now, homeAddress: p.homeAddress, careOfAddress: p.careOfAddress, replyTo: p.replyTo, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp };
+    const ctx = {
+      now,
+      homeAddress: p.homeAddress,
+      careOfAddress: p.careOfAddress,
+      replyTo: p.replyTo,
+      sequenceNumber: p.sequenceNumber,
+      timestamp: p.timestamp,
+    };
     const out: HomeAgentAction[] = [];
     // §10.3.1: the BA is sent when A is set (always for a home registration from our mobile node).
     // It is built before the cache changes, so a failure cannot leave a half-made binding.
@@ -276,8 +332,19 @@ export class HomeAgent {
     });
     this.#count('bu-accepted');
     if (!existing) out.push({ kind: 'proxy-nd-start', homeAddress: p.homeAddress });
-    if (!existing || existing.careOfAddress !== p.careOfAddress) out.push({ kind: 'tunnel-up', homeAddress: p.homeAddress, careOfAddress: p.careOfAddress });
-    out.push({ kind: 'event', event: { name: 'bu-accepted', at: now, homeAddress: p.homeAddress, careOfAddress: p.careOfAddress, sequenceNumber: p.sequenceNumber, lifetimeS } });
+    if (!existing || existing.careOfAddress !== p.careOfAddress)
+      out.push({ kind: 'tunnel-up', homeAddress: p.homeAddress, careOfAddress: p.careOfAddress });
+    out.push({
+      kind: 'event',
+      event: {
+        name: 'bu-accepted',
+        at: now,
+        homeAddress: p.homeAddress,
+        careOfAddress: p.careOfAddress,
+        sequenceNumber: p.sequenceNumber,
+        lifetimeS,
+      },
+    });
     return out;
   }
 
@@ -287,7 +354,15 @@ export class HomeAgent {
     if (!p) return this.#drop(now, 'dad-result-unexpected');
     this.#pendingDad.delete(hoa);
     if (input.duplicate) {
-      const ctx = { now, homeAddress: hoa, careOfAddress: p.careOfAddress, replyTo: p.replyTo, sequenceNumber: p.sequenceNumber, timestamp: p.timestamp, sa: p.sa };
+      const ctx = {
+        now,
+        homeAddress: hoa,
+        careOfAddress: p.careOfAddress,
+        replyTo: p.replyTo,
+        sequenceNumber: p.sequenceNumber,
+        timestamp: p.timestamp,
+        sa: p.sa,
+      };
       return this.#refuse(ctx, BaStatus.DuplicateAddressDetectionFailed, 'bu-dad-failed');
     }
     return this.#accept(now, p, this.cache.get(hoa));
@@ -319,7 +394,16 @@ export class HomeAgent {
   }
 
   #refuse(
-    ctx: { now: number; homeAddress: string; careOfAddress: string; replyTo: string; sequenceNumber: number; timestamp?: bigint; sa?: MnHaSecurityAssociation; resync?: boolean },
+    ctx: {
+      now: number;
+      homeAddress: string;
+      careOfAddress: string;
+      replyTo: string;
+      sequenceNumber: number;
+      timestamp?: bigint;
+      sa?: MnHaSecurityAssociation;
+      resync?: boolean;
+    },
     status: number,
     reason: HomeAgentCounter,
   ): HomeAgentAction[] {
@@ -337,7 +421,15 @@ export class HomeAgent {
    * (RFC 4285 §6, mem), and is authenticated with the node's MN-HA key when one is known (§5).
    */
   #ack(
-    ctx: { now: number; homeAddress: string; careOfAddress: string; replyTo: string; sequenceNumber: number; timestamp?: bigint; resync?: boolean },
+    ctx: {
+      now: number;
+      homeAddress: string;
+      careOfAddress: string;
+      replyTo: string;
+      sequenceNumber: number;
+      timestamp?: bigint;
+      resync?: boolean;
+    },
     sa: MnHaSecurityAssociation | undefined,
     status: number,
     lifetimeUnits: number,
@@ -349,7 +441,12 @@ export class HomeAgent {
     }
     const ts = ctx.resync ? ntpTimestampFromUnixMs(ctx.now + this.#cfg.epochOffsetMs) : ctx.timestamp;
     if (ts !== undefined) options.push({ type: 'MobilityMessageReplayProtection', timestamp: ts });
-    const ba = mh.bindingAcknowledgement({ status, sequenceNumber: ctx.sequenceNumber, lifetime: lifetimeUnits, options });
+    const ba = mh.bindingAcknowledgement({
+      status,
+      sequenceNumber: ctx.sequenceNumber,
+      lifetime: lifetimeUnits,
+      options,
+    });
     const dst = ctx.replyTo;
     const routingType2 = dst === ctx.homeAddress ? undefined : ctx.homeAddress;
     const route = { src: this.#cfg.address, dst, routingType2 };

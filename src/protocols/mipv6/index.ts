@@ -4,8 +4,29 @@ export * from './sequence.js';
 export * from './binding-cache.js';
 export * from './auth.js';
 export { HomeAgent, HOME_AGENT_COUNTERS } from './home-agent.js';
-export type { HomeAgentAction, HomeAgentConfig, HomeAgentCounter, HomeAgentEvent, HomeAgentInput } from './home-agent.js';
+export type {
+  HomeAgentAction,
+  HomeAgentConfig,
+  HomeAgentCounter,
+  HomeAgentEvent,
+  HomeAgentInput,
+} from './home-agent.js';
 export { MobileNode, MOBILE_NODE_COUNTERS } from './mobile-node.js';
-export type { MobileNodeAction, MobileNodeConfig, MobileNodeCounter, MobileNodeEvent, MobileNodeInput, PrefixInformation } from './mobile-node.js';
+export type {
+  MobileNodeAction,
+  MobileNodeConfig,
+  MobileNodeCounter,
+  MobileNodeEvent,
+  MobileNodeInput,
+  PrefixInformation,
+} from './mobile-node.js';
 export { MovementDetection } from './movement-detection.js';
-export type { CareOfAddress, Location, Movement, MovementDetectionAction, MovementDetectionConfig, MovementEvent, RouterAdvertisementInput } from './movement-detection.js';
+export type {
+  CareOfAddress,
+  Location,
+  Movement,
+  MovementDetectionAction,
+  MovementDetectionConfig,
+  MovementEvent,
+  RouterAdvertisementInput,
+} from './movement-detection.js';

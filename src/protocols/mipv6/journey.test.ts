@@ -88,7 +88,10 @@ class Sim {
   run(until: number): void {
     for (;;) {
       const deadlines = [this.ha.nextDeadline(), this.mn.nextDeadline()].filter((d): d is number => d !== null);
-      const q = this.#queue.reduce<QueueEntry | null>((m, e) => (!m || e.at < m.at || (e.at === m.at && e.seq < m.seq) ? e : m), null);
+      const q = this.#queue.reduce<QueueEntry | null>(
+        (m, e) => (!m || e.at < m.at || (e.at === m.at && e.seq < m.seq) ? e : m),
+        null,
+      );
       const next = Math.min(q?.at ?? Infinity, ...deadlines);
       if (next > until) break;
       this.t = Math.max(this.t, next);
@@ -112,7 +115,18 @@ class Sim {
       switch (a.kind) {
         case 'send-router-solicitation': {
           const link = this.attached;
-          if (link) this.at(this.t + this.o.raDelayMs, () => this.attached === link && this.#toMn({ kind: 'router-advertisement', iface: IFACE, router: 'fe80::1', prefixes: [{ prefix: LINKS[link], prefixLength: 64 }] }));
+          if (link)
+            this.at(
+              this.t + this.o.raDelayMs,
+              () =>
+                this.attached === link &&
+                this.#toMn({
+                  kind: 'router-advertisement',
+                  iface: IFACE,
+                  router: 'fe80::1',
+                  prefixes: [{ prefix: LINKS[link], prefixLength: 64 }],
+                }),
+            );
           break;
         }
         case 'configure-address':
@@ -127,13 +141,25 @@ class Sim {
         case 'send-mh': {
           this.#mnSent++;
           const m = a.message.type === 'BindingUpdate' ? a.message : null;
-          this.trace.push({ t: this.t, what: `MN→HA BU seq=${m?.sequenceNumber} life=${(m?.lifetime ?? 0) * 4} from=${a.src}` });
+          this.trace.push({
+            t: this.t,
+            what: `MN→HA BU seq=${m?.sequenceNumber} life=${(m?.lifetime ?? 0) * 4} from=${a.src}`,
+          });
           if (this.o.dropMnMessages?.includes(this.#mnSent) || !this.attached) break;
           const bytes = Buffer.from(a.bytes);
           this.at(this.t + this.o.hopMs, () => {
             const d = mh.decode(bytes, 0, { verify: { src: a.homeAddressOption ?? a.src, dst: a.dst } });
             if (!d.ok) throw new Error(`HA got a bad MH: ${d.error.message}`);
-            this.#haActions(this.ha.handle(this.t, { kind: 'mh', src: a.src, dst: a.dst, homeAddressOption: a.homeAddressOption, message: d.value, bytes }));
+            this.#haActions(
+              this.ha.handle(this.t, {
+                kind: 'mh',
+                src: a.src,
+                dst: a.dst,
+                homeAddressOption: a.homeAddressOption,
+                message: d.value,
+                bytes,
+              }),
+            );
           });
           break;
         }
@@ -162,11 +188,20 @@ class Sim {
       switch (a.kind) {
         case 'send-mh': {
           const m = a.message;
-          if (m.type === 'BindingAcknowledgement') this.trace.push({ t: this.t, what: `HA→MN BA seq=${m.sequenceNumber} status=${m.status} life=${m.lifetime * 4} to=${a.dst}` });
+          if (m.type === 'BindingAcknowledgement')
+            this.trace.push({
+              t: this.t,
+              what: `HA→MN BA seq=${m.sequenceNumber} status=${m.status} life=${m.lifetime * 4} to=${a.dst}`,
+            });
           const bytes = Buffer.from(a.bytes);
           this.at(this.t + this.o.hopMs, () => {
             // Delivered only if the MN is on the link of the destination address now.
-            const onLink = this.attached === 'home' ? a.dst === canonical(HOA1) : this.#mnAddresses.has(a.dst) && this.attached !== null && a.dst.startsWith(canonical(LINKS[this.attached]).replace(/::$/, ':'));
+            const onLink =
+              this.attached === 'home'
+                ? a.dst === canonical(HOA1)
+                : this.#mnAddresses.has(a.dst) &&
+                  this.attached !== null &&
+                  a.dst.startsWith(canonical(LINKS[this.attached]).replace(/::$/, ':'));
             if (!onLink) return;
             const d = mh.decode(bytes, 0, { verify: { src: a.src, dst: a.routingType2 ?? a.dst } });
             if (!d.ok) throw new Error(`MN got a bad MH: ${d.error.message}`);
@@ -175,7 +210,11 @@ class Sim {
           break;
         }
         case 'dad-start':
-          this.at(this.t + this.o.haDadMs, () => this.#haActions(this.ha.handle(this.t, { kind: 'dad-result', homeAddress: a.homeAddress, duplicate: false })));
+          this.at(this.t + this.o.haDadMs, () =>
+            this.#haActions(
+              this.ha.handle(this.t, { kind: 'dad-result', homeAddress: a.homeAddress, duplicate: false }),
+            ),
+          );
           break;
         case 'tunnel-up':
           this.haTunnel = a.careOfAddress;

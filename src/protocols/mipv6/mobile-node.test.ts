@@ -30,14 +30,24 @@ type SendMh = Extract<MobileNodeAction, { kind: 'send-mh' }>;
 const sends = (a: MobileNodeAction[]) => a.filter((x): x is SendMh => x.kind === 'send-mh');
 const bus = (a: MobileNodeAction[]) => sends(a).map((s) => ({ ...s, bu: s.message as BindingUpdate }));
 const nonEvents = (a: MobileNodeAction[]) => a.filter((x) => x.kind !== 'event' && x.kind !== 'send-mh');
-const ra = (prefix: string) => ({ kind: 'router-advertisement' as const, iface: IFACE, router: 'fe80::1', prefixes: [{ prefix, prefixLength: 64 }] });
+const ra = (prefix: string) => ({
+  kind: 'router-advertisement' as const,
+  iface: IFACE,
+  router: 'fe80::1',
+  prefixes: [{ prefix, prefixLength: 64 }],
+});
 
 /** The HA's answer to a BU the MN sent: a BA sealed with the MN-HA key, echoing the timestamp. */
 function baFor(s: SendMh, status: number, lifetimeUnits: number, extra: MobilityOption[] = [], key = MN1.key) {
   const bu = s.message as BindingUpdate;
   const ts = securityOptions(bu.options).timestamp!;
   const coa = s.homeAddressOption ? s.src : HOA1;
-  const ba = mh.bindingAcknowledgement({ status, sequenceNumber: bu.sequenceNumber, lifetime: lifetimeUnits, options: [...extra, { type: 'MobilityMessageReplayProtection', timestamp: ts }] });
+  const ba = mh.bindingAcknowledgement({
+    status,
+    sequenceNumber: bu.sequenceNumber,
+    lifetime: lifetimeUnits,
+    options: [...extra, { type: 'MobilityMessageReplayProtection', timestamp: ts }],
+  });
   const sealed = sealWithMnHa(ba, { spi: MN1.spi, key }, coa, HOA1, { src: HA, dst: HOA1 });
   const d = mh.decode(sealed.bytes); // through the codec, as the agent hands it over
   if (!d.ok) throw new Error(d.error.message);
@@ -62,18 +72,27 @@ function registeredAtAr1(over: Partial<MobileNodeConfig> = {}) {
 
 describe('MobileNode — movement and care-of address (RFC 6275 §11.5)', () => {
   it('puts the home address on the TUN device at start', () => {
-    expect(new MobileNode(cfg()).handle(0, { kind: 'start' })).toEqual([{ kind: 'home-address-on-tun', homeAddress: HOA1 }]);
+    expect(new MobileNode(cfg()).handle(0, { kind: 'start' })).toEqual([
+      { kind: 'home-address-on-tun', homeAddress: HOA1 },
+    ]);
   });
 
   it('solicits a Router Advertisement on link-up (RFC 4861 §6.3.7, RFC 6275 §11.5.1)', () => {
-    expect(nonEvents(new MobileNode(cfg()).handle(0, { kind: 'link-up', iface: IFACE }))).toEqual([{ kind: 'send-router-solicitation', iface: IFACE }]);
+    expect(nonEvents(new MobileNode(cfg()).handle(0, { kind: 'link-up', iface: IFACE }))).toEqual([
+      { kind: 'send-router-solicitation', iface: IFACE },
+    ]);
   });
 
   it('a foreign prefix in an RA is movement: SLAAC care-of address from prefix + interface id (RFC 4862 §5.5.3)', () => {
     const mn = new MobileNode(cfg({ optimisticDad: true }));
     const out = mn.handle(10, ra(AR1_PREFIX));
-    expect(nonEvents(out)).toEqual([{ kind: 'configure-address', iface: IFACE, address: COA1, prefixLength: 64, optimistic: true }]);
-    expect(out).toContainEqual({ kind: 'event', event: { name: 'movement-detected', at: 10, to: 'foreign', prefix: AR1_PREFIX, router: 'fe80::1' } });
+    expect(nonEvents(out)).toEqual([
+      { kind: 'configure-address', iface: IFACE, address: COA1, prefixLength: 64, optimistic: true },
+    ]);
+    expect(out).toContainEqual({
+      kind: 'event',
+      event: { name: 'movement-detected', at: 10, to: 'foreign', prefix: AR1_PREFIX, router: 'fe80::1' },
+    });
     expect(sends(out)).toEqual([]); // the BU waits for the address
   });
 
@@ -94,13 +113,29 @@ describe('MobileNode — home registration (RFC 6275 §11.7.1)', () => {
     const { bu, out } = mnAtAr1(100);
     expect(bu).toMatchObject({ src: COA1, dst: HA, homeAddressOption: HOA1 });
     const m = bu.message as BindingUpdate;
-    expect(m).toMatchObject({ type: 'BindingUpdate', acknowledge: true, homeRegistration: true, lifetime: 15, sequenceNumber: 1 });
-    expect(m.options[0]).toMatchObject({ type: 'MobileNodeIdentifier', subtype: 1, identifier: Buffer.from('mn1@lab') });
-    expect(m.options[1]).toEqual({ type: 'MobilityMessageReplayProtection', timestamp: ntpTimestampFromUnixMs(EPOCH + 100) });
+    expect(m).toMatchObject({
+      type: 'BindingUpdate',
+      acknowledge: true,
+      homeRegistration: true,
+      lifetime: 15,
+      sequenceNumber: 1,
+    });
+    expect(m.options[0]).toMatchObject({
+      type: 'MobileNodeIdentifier',
+      subtype: 1,
+      identifier: Buffer.from('mn1@lab'),
+    });
+    expect(m.options[1]).toEqual({
+      type: 'MobilityMessageReplayProtection',
+      timestamp: ntpTimestampFromUnixMs(EPOCH + 100),
+    });
     expect(m.options.at(-1)).toMatchObject({ type: 'MobilityMessageAuthentication', subtype: 1, mobilitySpi: MN1.spi });
     expect(verifyMnHa(MN1, COA1, HOA1, bu.bytes).ok).toBe(true);
     expect(mh.decode(bu.bytes, 0, { verify: { src: HOA1, dst: HA } }).ok).toBe(true);
-    expect(out).toContainEqual({ kind: 'event', event: { name: 'bu-sent', at: 100, sequenceNumber: 1, careOfAddress: COA1, lifetimeS: 60, transmission: 1 } });
+    expect(out).toContainEqual({
+      kind: 'event',
+      event: { name: 'bu-sent', at: 100, sequenceNumber: 1, careOfAddress: COA1, lifetimeS: 60, transmission: 1 },
+    });
   });
 
   it('on an accepting BA: reverse tunnel through the HA from the CoA (§11.3.1, §11.7.3)', () => {
@@ -182,7 +217,8 @@ describe('MobileNode — home registration (RFC 6275 §11.7.1)', () => {
   it('if no refresh is acknowledged the binding expires and the reverse tunnel stops', () => {
     const mn = registeredAtAr1();
     let out: MobileNodeAction[] = [];
-    for (let d = mn.nextDeadline(); d !== null && d <= 60_000; d = mn.nextDeadline()) out = mn.handle(d, { kind: 'tick' });
+    for (let d = mn.nextDeadline(); d !== null && d <= 60_000; d = mn.nextDeadline())
+      out = mn.handle(d, { kind: 'tick' });
     expect(out).toContainEqual({ kind: 'reverse-tunnel-off' });
     expect(out).toContainEqual({ kind: 'event', event: { name: 'binding-expired', at: 60_000 } });
   });
@@ -211,7 +247,12 @@ describe('MobileNode — home registration (RFC 6275 §11.7.1)', () => {
       { kind: 'at-home', iface: IFACE, homeAddress: HOA1 },
     ]);
     const [d] = bus(out);
-    expect(d).toMatchObject({ src: HOA1, dst: HA, homeAddressOption: undefined, bu: { lifetime: 0, homeRegistration: true, acknowledge: true } });
+    expect(d).toMatchObject({
+      src: HOA1,
+      dst: HA,
+      homeAddressOption: undefined,
+      bu: { lifetime: 0, homeRegistration: true, acknowledge: true },
+    });
     expect(verifyMnHa(MN1, HOA1, HOA1, d!.bytes).ok).toBe(true);
     const done = mn.handle(20_010, baFor(d!, 0, 0));
     expect(nonEvents(done)).toEqual([{ kind: 'advertise-home-address', iface: IFACE, homeAddress: HOA1 }]);
@@ -246,7 +287,12 @@ describe('MobileNode — BA handling (RFC 6275 §11.7.3, RFC 4285)', () => {
     const { mn, bu } = mnAtAr1(0);
     const bu0 = bu.message as BindingUpdate;
     const ts = securityOptions(bu0.options).timestamp!;
-    const ba = mh.bindingAcknowledgement({ status: 135, sequenceNumber: 500, lifetime: 0, options: [{ type: 'MobilityMessageReplayProtection', timestamp: ts }] });
+    const ba = mh.bindingAcknowledgement({
+      status: 135,
+      sequenceNumber: 500,
+      lifetime: 0,
+      options: [{ type: 'MobilityMessageReplayProtection', timestamp: ts }],
+    });
     const sealed = sealWithMnHa(ba, MN1, COA1, HOA1, { src: HA, dst: HOA1 });
     const out = bus(mn.handle(30, { kind: 'mh', src: HA, dst: COA1, message: sealed.message, bytes: sealed.bytes }));
     expect(out).toHaveLength(1);
@@ -256,7 +302,12 @@ describe('MobileNode — BA handling (RFC 6275 §11.7.3, RFC 4285)', () => {
   it('status 144 with the HA clock: resends at once stamped on the HA clock (RFC 4285 §6)', () => {
     const { mn, bu } = mnAtAr1(0);
     const haNow = ntpTimestampFromUnixMs(EPOCH + 30 + 60_000); // HA clock one minute ahead
-    const ba = mh.bindingAcknowledgement({ status: 144, sequenceNumber: (bu.message as BindingUpdate).sequenceNumber, lifetime: 0, options: [{ type: 'MobilityMessageReplayProtection', timestamp: haNow }] });
+    const ba = mh.bindingAcknowledgement({
+      status: 144,
+      sequenceNumber: (bu.message as BindingUpdate).sequenceNumber,
+      lifetime: 0,
+      options: [{ type: 'MobilityMessageReplayProtection', timestamp: haNow }],
+    });
     const sealed = sealWithMnHa(ba, MN1, COA1, HOA1, { src: HA, dst: HOA1 });
     const out = bus(mn.handle(30, { kind: 'mh', src: HA, dst: COA1, message: sealed.message, bytes: sealed.bytes }));
     expect(out).toHaveLength(1);
@@ -281,7 +332,9 @@ describe('MobileNode — BA handling (RFC 6275 §11.7.3, RFC 4285)', () => {
   it('answers a Binding Refresh Request with a BU (§11.7.4)', () => {
     const mn = registeredAtAr1();
     const brr = { type: 'BindingRefreshRequest' as const, options: [] };
-    expect(bus(mn.handle(5000, { kind: 'mh', src: HA, dst: COA1, message: brr, bytes: mh.encode(brr) }))).toHaveLength(1);
+    expect(bus(mn.handle(5000, { kind: 'mh', src: HA, dst: COA1, message: brr, bytes: mh.encode(brr) }))).toHaveLength(
+      1,
+    );
   });
 
   it('passes L2 triggers through as events', () => {

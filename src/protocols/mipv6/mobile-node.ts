@@ -14,7 +14,14 @@ import type { MobilityMessage } from '../../wire/mh/header.js';
 import type { BindingAcknowledgement } from '../../wire/mh/binding.js';
 import { bindingUpdate } from '../../wire/mh/binding.js';
 import { naiIdentifier } from '../../wire/mh/options/types.js';
-import { ntpTimestampFromUnixMs, sealWithMnHa, securityOptions, unixMsFromNtpTimestamp, verifyMnHa, type MnHaSecurityAssociation } from './auth.js';
+import {
+  ntpTimestampFromUnixMs,
+  sealWithMnHa,
+  securityOptions,
+  unixMsFromNtpTimestamp,
+  verifyMnHa,
+  type MnHaSecurityAssociation,
+} from './auth.js';
 import {
   BaStatus,
   BeStatus,
@@ -24,10 +31,21 @@ import {
   MAX_BINDACK_TIMEOUT_MS,
   MAX_LIFETIME_UNITS,
 } from './constants.js';
-import { MovementDetection, type MovementDetectionAction, type MovementEvent, type PrefixInformation, type RouterAdvertisementInput } from './movement-detection.js';
+import {
+  MovementDetection,
+  type MovementDetectionAction,
+  type MovementEvent,
+  type PrefixInformation,
+  type RouterAdvertisementInput,
+} from './movement-detection.js';
 import { canonical } from '../../wire/address.js';
 import { nextSequence } from './sequence.js';
-import { sendMobilityHeader, type AuthenticatedMobilityHeaderInput, type SendMobilityHeader, type Tick } from '../core/index.js';
+import {
+  sendMobilityHeader,
+  type AuthenticatedMobilityHeaderInput,
+  type SendMobilityHeader,
+  type Tick,
+} from '../core/index.js';
 
 export interface MobileNodeConfig {
   homeAddress: string;
@@ -89,7 +107,14 @@ export type MobileNodeAction =
 
 export type MobileNodeEvent =
   | MovementEvent
-  | { name: 'bu-sent'; at: number; sequenceNumber: number; careOfAddress: string; lifetimeS: number; transmission: number }
+  | {
+      name: 'bu-sent';
+      at: number;
+      sequenceNumber: number;
+      careOfAddress: string;
+      lifetimeS: number;
+      transmission: number;
+    }
   | { name: 'ba-received'; at: number; sequenceNumber: number; status: number; lifetimeS: number }
   | { name: 'registered'; at: number; careOfAddress: string; lifetimeS: number }
   | { name: 'deregistered'; at: number }
@@ -175,7 +200,13 @@ export class MobileNode {
       linkUp: md.linkUp,
       careOfAddress: md.careOf?.ready ? md.careOf.address : null,
       registered: this.#binding ? { ...this.#binding } : null,
-      outstanding: this.#outstanding ? { deregister: this.#outstanding.deregister, careOfAddress: this.#outstanding.careOfAddress, transmissions: this.#outstanding.transmissions } : null,
+      outstanding: this.#outstanding
+        ? {
+            deregister: this.#outstanding.deregister,
+            careOfAddress: this.#outstanding.careOfAddress,
+            transmissions: this.#outstanding.transmissions,
+          }
+        : null,
       sequenceNumber: this.#sequence,
     };
   }
@@ -211,7 +242,9 @@ export class MobileNode {
           return this.#drop(now, 'mh-unexpected'); // network bytes never crash the node
         }
       case 'l2-trigger':
-        return [{ kind: 'event', event: { name: 'l2-trigger', at: now, trigger: input.trigger, detail: input.detail } }];
+        return [
+          { kind: 'event', event: { name: 'l2-trigger', at: now, trigger: input.trigger, detail: input.detail } },
+        ];
     }
   }
 
@@ -220,7 +253,9 @@ export class MobileNode {
     if (m.kind === 'none') return [];
     if (m.kind === 'same-link') {
       // Re-attached to the same router: the binding still holds; resume a BU the detach held back.
-      return this.#movement.careOf?.ready && this.#outstanding && this.#outstanding.retransmitAt === null ? this.#transmit(now) : [];
+      return this.#movement.careOf?.ready && this.#outstanding && this.#outstanding.retransmitAt === null
+        ? this.#transmit(now)
+        : [];
     }
     const out: MobileNodeAction[] = [];
     // Leaving the old CoA's link, or home (where TUN packets went out natively): hold the uplink.
@@ -261,12 +296,26 @@ export class MobileNode {
     const units = Math.min(Math.floor(this.#cfg.lifetimeS / LIFETIME_UNIT_S), MAX_LIFETIME_UNITS);
     // RFC 6275 §11.8: InitialBindackTimeoutFirstReg when the HA holds no binding for us (it may run DAD).
     const first = this.#binding === null;
-    this.#outstanding = this.#newOutstanding(false, c.address, units, first ? this.#cfg.initialBindackTimeoutFirstRegMs : INITIAL_BINDACK_TIMEOUT_MS);
+    this.#outstanding = this.#newOutstanding(
+      false,
+      c.address,
+      units,
+      first ? this.#cfg.initialBindackTimeoutFirstRegMs : INITIAL_BINDACK_TIMEOUT_MS,
+    );
     return this.#transmit(now);
   }
 
   #newOutstanding(deregister: boolean, careOfAddress: string, lifetimeUnits: number, timeoutMs: number): Outstanding {
-    return { deregister, careOfAddress, lifetimeUnits, sent: new Map(), transmissions: 0, timeoutMs, retransmitAt: null, resynced: false };
+    return {
+      deregister,
+      careOfAddress,
+      lifetimeUnits,
+      sent: new Map(),
+      transmissions: 0,
+      timeoutMs,
+      retransmitAt: null,
+      resynced: false,
+    };
   }
 
   /**
@@ -300,8 +349,26 @@ export class MobileNode {
     o.retransmitAt = now + o.timeoutMs;
     this.#counters['bu-sent']++;
     return [
-      sendMobilityHeader({ src: fromHome ? hoa : o.careOfAddress, dst: this.#cfg.homeAgent, homeAddressOption: fromHome ? undefined : hoa }, sealed.message, sealed.bytes),
-      { kind: 'event', event: { name: 'bu-sent', at: now, sequenceNumber: seq, careOfAddress: o.careOfAddress, lifetimeS: o.lifetimeUnits * LIFETIME_UNIT_S, transmission: o.transmissions } },
+      sendMobilityHeader(
+        {
+          src: fromHome ? hoa : o.careOfAddress,
+          dst: this.#cfg.homeAgent,
+          homeAddressOption: fromHome ? undefined : hoa,
+        },
+        sealed.message,
+        sealed.bytes,
+      ),
+      {
+        kind: 'event',
+        event: {
+          name: 'bu-sent',
+          at: now,
+          sequenceNumber: seq,
+          careOfAddress: o.careOfAddress,
+          lifetimeS: o.lifetimeUnits * LIFETIME_UNIT_S,
+          transmission: o.transmissions,
+        },
+      },
     ];
   }
 
@@ -329,7 +396,12 @@ export class MobileNode {
       // Refresh before expiry (§11.7.1), from the current CoA.
       const c = this.#movement.careOf;
       if (this.#movement.location === 'away' && c?.ready && c.address === this.#binding.careOfAddress) {
-        this.#outstanding = this.#newOutstanding(false, c.address, Math.min(Math.floor(this.#cfg.lifetimeS / LIFETIME_UNIT_S), MAX_LIFETIME_UNITS), INITIAL_BINDACK_TIMEOUT_MS);
+        this.#outstanding = this.#newOutstanding(
+          false,
+          c.address,
+          Math.min(Math.floor(this.#cfg.lifetimeS / LIFETIME_UNIT_S), MAX_LIFETIME_UNITS),
+          INITIAL_BINDACK_TIMEOUT_MS,
+        );
         out.push(...this.#transmit(now));
       } else {
         this.#binding.refreshAt = this.#binding.expiresAt; // nothing to refresh from; wait for expiry or a move
@@ -345,7 +417,11 @@ export class MobileNode {
     if (m.type === 'BindingError' && fromHa) {
       this.#counters['be-received']++;
       // §11.3.6: status 1 means the HA has no binding for our home address: register again.
-      if (m.status === BeStatus.UnknownBindingForHomeAddressOption && canonical(m.homeAddress) === this.#cfg.homeAddress && this.#movement.location === 'away') {
+      if (
+        m.status === BeStatus.UnknownBindingForHomeAddressOption &&
+        canonical(m.homeAddress) === this.#cfg.homeAddress &&
+        this.#movement.location === 'away'
+      ) {
         this.#binding = null;
         if (!this.#outstanding) return this.#register(now);
       }
@@ -369,10 +445,22 @@ export class MobileNode {
     // Status 135 carries the HA's last accepted number, not ours: match it by the echoed timestamp.
     if (!match && echoed !== undefined) for (const s of o.sent.values()) if (s.timestamp === echoed) match = s;
     if (!match) return this.#drop(now, 'ba-unexpected');
-    if (!verifyMnHa(this.#sa, o.careOfAddress, this.#cfg.homeAddress, bytes).ok) return this.#drop(now, 'ba-auth-failed');
+    if (!verifyMnHa(this.#sa, o.careOfAddress, this.#cfg.homeAddress, bytes).ok)
+      return this.#drop(now, 'ba-auth-failed');
 
     const granted = ba.lifetime * LIFETIME_UNIT_S;
-    const out: MobileNodeAction[] = [{ kind: 'event', event: { name: 'ba-received', at: now, sequenceNumber: ba.sequenceNumber, status: ba.status, lifetimeS: granted } }];
+    const out: MobileNodeAction[] = [
+      {
+        kind: 'event',
+        event: {
+          name: 'ba-received',
+          at: now,
+          sequenceNumber: ba.sequenceNumber,
+          status: ba.status,
+          lifetimeS: granted,
+        },
+      },
+    ];
     if (o.deregister) {
       // §11.5.4; a 133 means the HA had no binding: the outcome is the same.
       if (ba.status < 128 || ba.status === BaStatus.NotHomeAgentForThisMobileNode) {
@@ -381,21 +469,37 @@ export class MobileNode {
         this.#counters['ba-accepted']++;
         out.push({ kind: 'event', event: { name: 'deregistered', at: now } });
         const iface = this.#movement.iface;
-        if (iface !== null && this.#movement.location === 'home') out.push({ kind: 'advertise-home-address', iface, homeAddress: this.#cfg.homeAddress });
+        if (iface !== null && this.#movement.location === 'home')
+          out.push({ kind: 'advertise-home-address', iface, homeAddress: this.#cfg.homeAddress });
         return out;
       }
     } else if (ba.status < 128 && granted > 0) {
       // §11.7.3: the lifetime runs from when the BU was sent.
       const bra = ba.options.find((x) => x.type === 'BindingRefreshAdvice');
-      const refreshS = bra ? Math.min(bra.refreshInterval * LIFETIME_UNIT_S, granted) : granted * this.#cfg.refreshFraction;
-      this.#binding = { careOfAddress: o.careOfAddress, lifetimeS: granted, expiresAt: match.at + granted * 1000, refreshAt: match.at + refreshS * 1000 };
+      const refreshS = bra
+        ? Math.min(bra.refreshInterval * LIFETIME_UNIT_S, granted)
+        : granted * this.#cfg.refreshFraction;
+      this.#binding = {
+        careOfAddress: o.careOfAddress,
+        lifetimeS: granted,
+        expiresAt: match.at + granted * 1000,
+        refreshAt: match.at + refreshS * 1000,
+      };
       this.#outstanding = null;
       this.#counters['ba-accepted']++;
-      out.push({ kind: 'event', event: { name: 'registered', at: now, careOfAddress: o.careOfAddress, lifetimeS: granted } });
+      out.push({
+        kind: 'event',
+        event: { name: 'registered', at: now, careOfAddress: o.careOfAddress, lifetimeS: granted },
+      });
       const c = this.#movement.careOf;
       if (this.#tunnel !== o.careOfAddress && c && c.address === o.careOfAddress) {
         this.#tunnel = o.careOfAddress;
-        out.push({ kind: 'reverse-tunnel', careOfAddress: o.careOfAddress, homeAgent: this.#cfg.homeAgent, iface: c.iface });
+        out.push({
+          kind: 'reverse-tunnel',
+          careOfAddress: o.careOfAddress,
+          homeAgent: this.#cfg.homeAgent,
+          iface: c.iface,
+        });
       }
       return out;
     }

@@ -9,8 +9,19 @@ const COA2 = '2001:db8:a2:0:200:ff:fe00:10';
 const IFACE = 'radio0';
 
 const md = (over: Partial<MovementDetectionConfig> = {}) =>
-  new MovementDetection({ homeAddress: HOA1, homePrefix: HOME_PREFIX, homePrefixLength: 64, interfaceId: '::200:ff:fe00:10', optimisticDad: false, ...over });
-const ra = (prefix: string, more: Partial<PrefixInformation> = {}, iface = IFACE) => ({ iface, router: 'fe80::1', prefixes: [{ prefix, prefixLength: 64, ...more }] });
+  new MovementDetection({
+    homeAddress: HOA1,
+    homePrefix: HOME_PREFIX,
+    homePrefixLength: 64,
+    interfaceId: '::200:ff:fe00:10',
+    optimisticDad: false,
+    ...over,
+  });
+const ra = (prefix: string, more: Partial<PrefixInformation> = {}, iface = IFACE) => ({
+  iface,
+  router: 'fe80::1',
+  prefixes: [{ prefix, prefixLength: 64, ...more }],
+});
 
 describe('MovementDetection (RFC 6275 §11.5)', () => {
   it('link-up solicits a Router Advertisement (RFC 4861 §6.3.7, RFC 6275 §11.5.1)', () => {
@@ -38,7 +49,10 @@ describe('MovementDetection (RFC 6275 §11.5)', () => {
       to: 'foreign',
       from: 'unknown',
       actions: [
-        { kind: 'event', event: { name: 'movement-detected', at: 10, to: 'foreign', prefix: AR1_PREFIX, router: 'fe80::1' } },
+        {
+          kind: 'event',
+          event: { name: 'movement-detected', at: 10, to: 'foreign', prefix: AR1_PREFIX, router: 'fe80::1' },
+        },
         { kind: 'configure-address', iface: IFACE, address: COA1, prefixLength: 64, optimistic: true },
       ],
     });
@@ -68,7 +82,11 @@ describe('MovementDetection (RFC 6275 §11.5)', () => {
     m.onRouterAdvertisement(0, ra(AR1_PREFIX));
     const moved = m.onRouterAdvertisement(5, ra(AR2_PREFIX));
     expect(moved).toMatchObject({ kind: 'moved', to: 'foreign', from: 'away' });
-    expect(moved.kind === 'moved' && moved.actions.map((a) => a.kind)).toEqual(['remove-address', 'event', 'configure-address']);
+    expect(moved.kind === 'moved' && moved.actions.map((a) => a.kind)).toEqual([
+      'remove-address',
+      'event',
+      'configure-address',
+    ]);
     expect(moved.kind === 'moved' && moved.actions[0]).toEqual({ kind: 'remove-address', iface: IFACE, address: COA1 });
     expect(m.careOf?.address).toBe(COA2);
   });
@@ -89,7 +107,10 @@ describe('MovementDetection (RFC 6275 §11.5)', () => {
       from: 'away',
       actions: [
         { kind: 'remove-address', iface: IFACE, address: COA1 },
-        { kind: 'event', event: { name: 'movement-detected', at: 5, to: 'home', prefix: HOME_PREFIX, router: 'fe80::1' } },
+        {
+          kind: 'event',
+          event: { name: 'movement-detected', at: 5, to: 'home', prefix: HOME_PREFIX, router: 'fe80::1' },
+        },
         { kind: 'at-home', iface: IFACE, homeAddress: HOA1 },
       ],
     });

@@ -96,7 +96,10 @@ export class MovementDetection {
   onLinkUp(now: number, iface: string): MovementDetectionAction[] {
     this.#iface = iface;
     this.#linkUp = true;
-    return [{ kind: 'event', event: { name: 'link-up', at: now, iface } }, { kind: 'send-router-solicitation', iface }];
+    return [
+      { kind: 'event', event: { name: 'link-up', at: now, iface } },
+      { kind: 'send-router-solicitation', iface },
+    ];
   }
 
   onLinkDown(now: number, iface: string): MovementDetectionAction[] {
@@ -110,14 +113,19 @@ export class MovementDetection {
     this.#iface = ra.iface;
     this.#linkUp = true;
     const { homePrefix, homePrefixLength } = this.#cfg;
-    const home = ra.prefixes.find((p) => p.prefixLength === homePrefixLength && inPrefix(p.prefix, homePrefix, homePrefixLength));
+    const home = ra.prefixes.find(
+      (p) => p.prefixLength === homePrefixLength && inPrefix(p.prefix, homePrefix, homePrefixLength),
+    );
     if (home) {
       if (this.#location === 'home') return { kind: 'none' };
       const from = this.#location;
       const actions = this.#leaveCareOfAddress();
       this.#location = 'home';
       actions.push(
-        { kind: 'event', event: { name: 'movement-detected', at: now, to: 'home', prefix: canonical(homePrefix), router: ra.router } },
+        {
+          kind: 'event',
+          event: { name: 'movement-detected', at: now, to: 'home', prefix: canonical(homePrefix), router: ra.router },
+        },
         { kind: 'at-home', iface: ra.iface, homeAddress: this.#cfg.homeAddress },
       );
       return { kind: 'moved', to: 'home', from, actions };
@@ -135,7 +143,13 @@ export class MovementDetection {
     this.#careOf = { iface: ra.iface, address, prefix, prefixLength: SLAAC_PREFIX_LENGTH, ready: false };
     actions.push(
       { kind: 'event', event: { name: 'movement-detected', at: now, to: 'foreign', prefix, router: ra.router } },
-      { kind: 'configure-address', iface: ra.iface, address, prefixLength: SLAAC_PREFIX_LENGTH, optimistic: this.#cfg.optimisticDad },
+      {
+        kind: 'configure-address',
+        iface: ra.iface,
+        address,
+        prefixLength: SLAAC_PREFIX_LENGTH,
+        optimistic: this.#cfg.optimisticDad,
+      },
     );
     return { kind: 'moved', to: 'foreign', from, actions };
   }

@@ -33,8 +33,13 @@ const SLOW_CFG = {
   minDelayBetweenRasMs: 30,
 } satisfies RouterAdvertiserConfig;
 
-const RS = { kind: 'router-solicitation', src: 'fe80::2', hopLimit: 255, code: 0, hasSourceLinkLayerAddress: true } satisfies RouterSolicitationInput;
-
+const RS = {
+  kind: 'router-solicitation',
+  src: 'fe80::2',
+  hopLimit: 255,
+  code: 0,
+  hasSourceLinkLayerAddress: true,
+} satisfies RouterSolicitationInput;
 
 const sends = (actions: RouterAdvertiserAction[]) => actions.filter((a) => a.kind === 'send-router-advertisement');
 
@@ -111,7 +116,10 @@ describe('RouterAdvertiser, unsolicited RAs (RFC 4861 §6.2.4, RFC 6275 §7.5)',
   });
 
   it('caps the first intervals at MAX_INITIAL_RTR_ADVERT_INTERVAL (RFC 4861 §6.2.4)', () => {
-    const m = new RouterAdvertiser({ ...MIP_CFG, minIntervalMs: 100_000, maxIntervalMs: 200_000, routerLifetimeS: 600 }, () => 0.5);
+    const m = new RouterAdvertiser(
+      { ...MIP_CFG, minIntervalMs: 100_000, maxIntervalMs: 200_000, routerLifetimeS: 600 },
+      () => 0.5,
+    );
     m.handle(t(0), TICK);
     expect(m.nextDeadline()).toBe(t(MAX_INITIAL_RTR_ADVERT_INTERVAL_MS));
     m.handle(m.nextDeadline()!, TICK);
@@ -178,7 +186,9 @@ describe('RouterAdvertiser, solicited RAs (RFC 4861 §6.2.6)', () => {
     m.handle(t(0), TICK);
     m.handle(t(10), RS);
     expect(m.nextDeadline()).toBe(t(12));
-    expect(m.handle(t(12), TICK)).toMatchObject([{ kind: 'send-router-advertisement', dst: 'fe80::2', cause: 'solicited' }]);
+    expect(m.handle(t(12), TICK)).toMatchObject([
+      { kind: 'send-router-advertisement', dst: 'fe80::2', cause: 'solicited' },
+    ]);
     // A unicast answer leaves the periodic schedule alone.
     expect(m.nextDeadline()).toBe(t(0 + 3_000 + 0.2 * 1_000));
   });
@@ -201,7 +211,9 @@ describe('RouterAdvertiser, solicited RAs (RFC 4861 §6.2.6)', () => {
     const m = new RouterAdvertiser(SLOW_CFG, () => 0);
     m.handle(t(0), TICK);
     expect(m.handle(t(10), { ...RS, code: 1 })).toEqual([{ kind: 'discard-solicitation', reason: 'code' }]);
-    expect(m.handle(t(10), { ...RS, src: '::' })).toEqual([{ kind: 'discard-solicitation', reason: 'unspecified-source-with-sllao' }]);
+    expect(m.handle(t(10), { ...RS, src: '::' })).toEqual([
+      { kind: 'discard-solicitation', reason: 'unspecified-source-with-sllao' },
+    ]);
     expect(m.nextDeadline()).toBe(t(3_000));
   });
 });

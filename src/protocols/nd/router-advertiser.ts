@@ -97,10 +97,14 @@ export type RouterAdvertiserAction =
 /** Problems with a configuration measured against RFC 4861 §6.2.1 as relaxed by RFC 6275 §7.5. */
 export function configProblems(c: RouterAdvertiserConfig): string[] {
   const p: string[] = [];
-  if (c.minIntervalMs < MIPV6_MIN_RTR_ADV_INTERVAL_MS) p.push(`MinRtrAdvInterval ${c.minIntervalMs} ms is below 30 ms (RFC 6275 §7.5)`);
-  if (c.maxIntervalMs < MIPV6_MAX_RTR_ADV_INTERVAL_MS) p.push(`MaxRtrAdvInterval ${c.maxIntervalMs} ms is below 70 ms (RFC 6275 §7.5)`);
-  if (c.minIntervalMs > 0.75 * c.maxIntervalMs) p.push(`MinRtrAdvInterval ${c.minIntervalMs} ms exceeds 0.75 × MaxRtrAdvInterval (RFC 4861 §6.2.1)`);
-  if (c.routerLifetimeS !== 0 && c.routerLifetimeS * 1000 < c.maxIntervalMs) p.push(`AdvDefaultLifetime ${c.routerLifetimeS} s is below MaxRtrAdvInterval (RFC 4861 §6.2.1)`);
+  if (c.minIntervalMs < MIPV6_MIN_RTR_ADV_INTERVAL_MS)
+    p.push(`MinRtrAdvInterval ${c.minIntervalMs} ms is below 30 ms (RFC 6275 §7.5)`);
+  if (c.maxIntervalMs < MIPV6_MAX_RTR_ADV_INTERVAL_MS)
+    p.push(`MaxRtrAdvInterval ${c.maxIntervalMs} ms is below 70 ms (RFC 6275 §7.5)`);
+  if (c.minIntervalMs > 0.75 * c.maxIntervalMs)
+    p.push(`MinRtrAdvInterval ${c.minIntervalMs} ms exceeds 0.75 × MaxRtrAdvInterval (RFC 4861 §6.2.1)`);
+  if (c.routerLifetimeS !== 0 && c.routerLifetimeS * 1000 < c.maxIntervalMs)
+    p.push(`AdvDefaultLifetime ${c.routerLifetimeS} s is below MaxRtrAdvInterval (RFC 4861 §6.2.1)`);
   if (c.prefixLength !== 64) p.push(`prefix length /${c.prefixLength}: SLAAC on Ethernet needs /64 (RFC 4862 §5.5.3)`);
   return p;
 }
@@ -120,14 +124,17 @@ export class RouterAdvertiser {
     private readonly random: () => number = Math.random,
   ) {
     if (!(config.minIntervalMs > 0 && config.minIntervalMs <= config.maxIntervalMs)) {
-      throw new RangeError(`need 0 < minIntervalMs <= maxIntervalMs, got ${config.minIntervalMs}, ${config.maxIntervalMs}`);
+      throw new RangeError(
+        `need 0 < minIntervalMs <= maxIntervalMs, got ${config.minIntervalMs}, ${config.maxIntervalMs}`,
+      );
     }
     // `??` rather than a spread, so an explicit `undefined` still gets the default.
     this.cfg = {
       ...config,
       maxResponseDelayMs: config.maxResponseDelayMs ?? 10,
       minDelayBetweenRasMs:
-        config.minDelayBetweenRasMs ?? Math.max(MIPV6_MIN_DELAY_BETWEEN_RAS_MS, Math.min(config.minIntervalMs, MIN_DELAY_BETWEEN_RAS_MS)),
+        config.minDelayBetweenRasMs ??
+        Math.max(MIPV6_MIN_DELAY_BETWEEN_RAS_MS, Math.min(config.minIntervalMs, MIN_DELAY_BETWEEN_RAS_MS)),
       solicitedUnicast: config.solicitedUnicast ?? false,
       validLifetimeS: config.validLifetimeS ?? 2_592_000,
       preferredLifetimeS: config.preferredLifetimeS ?? 604_800,
@@ -192,7 +199,8 @@ export class RouterAdvertiser {
     const delay = this.random() * this.cfg.maxResponseDelayMs;
     if (this.cfg.solicitedUnicast && rs.src !== UNSPECIFIED) {
       // A unicast answer is not rate-limited by MIN_DELAY_BETWEEN_RAS (§6.2.6); one pending per solicitor.
-      if (!this.solicitedUnicast.has(rs.src) && this.solicitedUnicast.size < 64) this.solicitedUnicast.set(rs.src, now + delay);
+      if (!this.solicitedUnicast.has(rs.src) && this.solicitedUnicast.size < 64)
+        this.solicitedUnicast.set(rs.src, now + delay);
       return [];
     }
     // §6.2.6: within MinDelayBetweenRAs of the last multicast RA, answer at that floor plus the delay.
@@ -209,7 +217,8 @@ export class RouterAdvertiser {
   private randomInterval(): number {
     const { minIntervalMs: min, maxIntervalMs: max } = this.cfg;
     let interval = min + this.random() * (max - min);
-    if (this.initialSent < MAX_INITIAL_RTR_ADVERTISEMENTS) interval = Math.min(interval, MAX_INITIAL_RTR_ADVERT_INTERVAL_MS);
+    if (this.initialSent < MAX_INITIAL_RTR_ADVERTISEMENTS)
+      interval = Math.min(interval, MAX_INITIAL_RTR_ADVERT_INTERVAL_MS);
     return interval;
   }
 

@@ -28,7 +28,12 @@ export function decode(buf: Buffer, offset = 0): Decoded<FragmentHeader> {
   if (buf.length - offset < 8) return decodeFail('truncated', offset, 'fragment header needs 8 bytes');
   const w = buf.readUInt16BE(offset + 2);
   return decodeOk(
-    { nextHeader: buf[offset]!, fragmentOffset: w >> 3, moreFragments: (w & 1) === 1, identification: buf.readUInt32BE(offset + 4) },
+    {
+      nextHeader: buf[offset]!,
+      fragmentOffset: w >> 3,
+      moreFragments: (w & 1) === 1,
+      identification: buf.readUInt32BE(offset + 4),
+    },
     8,
   );
 }

@@ -55,10 +55,14 @@ export const ipv6OptionCodec: TlvCodec<Ipv6Option> = {
   },
   read(type, buf, dataOffset, dataLength): Decoded<Ipv6Option> {
     if (type === IPV6_OPT_HOME_ADDRESS) {
-      if (dataLength !== 16) return decodeFail('bad-length', dataOffset - 1, `Home Address option length ${dataLength}, expected 16`);
+      if (dataLength !== 16)
+        return decodeFail('bad-length', dataOffset - 1, `Home Address option length ${dataLength}, expected 16`);
       return decodeOk({ type: 'HomeAddress', homeAddress: bytesToIpv6(buf, dataOffset) }, 18);
     }
-    return decodeOk({ type: 'Unknown', optionType: type, data: Buffer.from(buf.subarray(dataOffset, dataOffset + dataLength)) }, 2 + dataLength);
+    return decodeOk(
+      { type: 'Unknown', optionType: type, data: Buffer.from(buf.subarray(dataOffset, dataOffset + dataLength)) },
+      2 + dataLength,
+    );
   },
   pad1: () => ({ type: 'Pad1' }),
   padN: (n) => ({ type: 'PadN', length: n }),
@@ -92,7 +96,8 @@ export function encode(h: OptionsHeader, buf?: Buffer, offset = 0): Buffer {
 export function decode(buf: Buffer, offset = 0, opts: DecodeOptionsHeaderOpts = {}): Decoded<OptionsHeader> {
   if (buf.length - offset < 2) return decodeFail('truncated', offset, 'options header needs 2 bytes');
   const len = (buf[offset + 1]! + 1) * 8;
-  if (buf.length - offset < len) return decodeFail('truncated', offset + 1, `options header of ${len} bytes does not fit`);
+  if (buf.length - offset < len)
+    return decodeFail('truncated', offset + 1, `options header of ${len} bytes does not fit`);
   const r = readOptions(buf, offset + 2, offset + len, ipv6OptionCodec, opts.keepPadding);
   if (!r.ok) return r;
   return decodeOk({ nextHeader: buf[offset]!, options: r.value }, len);

@@ -7,7 +7,7 @@ import { decodeFail, decodeOk, type Decoded } from '../result.js';
 
 export type RoutingHeader =
   | { nextHeader: number; routingType: 2; segmentsLeft: number; reserved?: number; homeAddress: string }
-  | { nextHeader: number; routingType: number; segmentsLeft: number; /** bytes after Segments Left */ data: Buffer };
+  | { nextHeader: number; routingType: number; segmentsLeft: number /** bytes after Segments Left */; data: Buffer };
 
 export type RoutingHeaderType2 = Extract<RoutingHeader, { homeAddress: string }>;
 
@@ -41,7 +41,8 @@ export function encode(h: RoutingHeader, buf?: Buffer, offset = 0): Buffer {
 export function decode(buf: Buffer, offset = 0): Decoded<RoutingHeader> {
   if (buf.length - offset < 4) return decodeFail('truncated', offset, 'routing header needs 4 bytes');
   const len = (buf[offset + 1]! + 1) * 8;
-  if (buf.length - offset < len) return decodeFail('truncated', offset + 1, `routing header of ${len} bytes does not fit`);
+  if (buf.length - offset < len)
+    return decodeFail('truncated', offset + 1, `routing header of ${len} bytes does not fit`);
   const nextHeader = buf[offset]!;
   const routingType = buf[offset + 2]!;
   const segmentsLeft = buf[offset + 3]!;
@@ -50,9 +51,17 @@ export function decode(buf: Buffer, offset = 0): Decoded<RoutingHeader> {
     // so a receiver can answer a bad one (RFC 6275 §9.3.2) instead of losing the packet silently.
     if (len !== 24) return decodeFail('bad-length', offset + 1, `type 2 routing header length ${len}, expected 24`);
     const reserved = buf.readUInt32BE(offset + 4);
-    const h: RoutingHeaderType2 = { nextHeader, routingType: 2, segmentsLeft, homeAddress: bytesToIpv6(buf, offset + 8) };
+    const h: RoutingHeaderType2 = {
+      nextHeader,
+      routingType: 2,
+      segmentsLeft,
+      homeAddress: bytesToIpv6(buf, offset + 8),
+    };
     if (reserved !== 0) h.reserved = reserved;
     return decodeOk(h, 24);
   }
-  return decodeOk({ nextHeader, routingType, segmentsLeft, data: Buffer.from(buf.subarray(offset + 4, offset + len)) }, len);
+  return decodeOk(
+    { nextHeader, routingType, segmentsLeft, data: Buffer.from(buf.subarray(offset + 4, offset + len)) },
+    len,
+  );
 }

@@ -31,7 +31,11 @@ export const homeAgentAddressDiscoveryRequestCodec = icmpBodyCodec<HomeAgentAddr
   read(b, o, end) {
     if (end - o < 4) return decodeFail('truncated', o, 'HAAD Request needs 8 bytes');
     return decodeOk(
-      { type: 'HomeAgentAddressDiscoveryRequest', identifier: b.readUInt16BE(o), mobileRouterSupport: (b[o + 2]! & 0x80) !== 0 },
+      {
+        type: 'HomeAgentAddressDiscoveryRequest',
+        identifier: b.readUInt16BE(o),
+        mobileRouterSupport: (b[o + 2]! & 0x80) !== 0,
+      },
       end - o,
     );
   },
@@ -51,11 +55,17 @@ export const homeAgentAddressDiscoveryReplyCodec = icmpBodyCodec<HomeAgentAddres
   },
   read(b, o, end) {
     if (end - o < 4) return decodeFail('truncated', o, 'HAAD Reply needs 8 bytes');
-    if ((end - o - 4) % 16 !== 0) return decodeFail('bad-length', o + 4, 'HAAD Reply addresses are not a multiple of 16 bytes');
+    if ((end - o - 4) % 16 !== 0)
+      return decodeFail('bad-length', o + 4, 'HAAD Reply addresses are not a multiple of 16 bytes');
     const homeAgentAddresses: string[] = [];
     for (let p = o + 4; p < end; p += 16) homeAgentAddresses.push(bytesToIpv6(b, p));
     return decodeOk(
-      { type: 'HomeAgentAddressDiscoveryReply', identifier: b.readUInt16BE(o), mobileRouterSupport: (b[o + 2]! & 0x80) !== 0, homeAgentAddresses },
+      {
+        type: 'HomeAgentAddressDiscoveryReply',
+        identifier: b.readUInt16BE(o),
+        mobileRouterSupport: (b[o + 2]! & 0x80) !== 0,
+        homeAgentAddresses,
+      },
       end - o,
     );
   },

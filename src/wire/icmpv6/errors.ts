@@ -41,7 +41,11 @@ export interface EchoReply {
   data: Buffer;
 }
 
-export const ParameterProblemCode = { ErroneousHeaderField: 0, UnrecognizedNextHeader: 1, UnrecognizedIpv6Option: 2 } as const;
+export const ParameterProblemCode = {
+  ErroneousHeaderField: 0,
+  UnrecognizedNextHeader: 1,
+  UnrecognizedIpv6Option: 2,
+} as const;
 
 function withWord<M extends { type: string; invokingPacket: Buffer }>(
   type: M['type'],
@@ -108,7 +112,15 @@ function echo<M extends EchoRequest | EchoReply>(type: M['type'], icmpType: numb
     },
     read(b, o, end) {
       if (end - o < 4) return decodeFail('truncated', o, `${type} needs 8 bytes`);
-      return decodeOk({ type, identifier: b.readUInt16BE(o), sequenceNumber: b.readUInt16BE(o + 2), data: Buffer.from(b.subarray(o + 4, end)) } as M, end - o);
+      return decodeOk(
+        {
+          type,
+          identifier: b.readUInt16BE(o),
+          sequenceNumber: b.readUInt16BE(o + 2),
+          data: Buffer.from(b.subarray(o + 4, end)),
+        } as M,
+        end - o,
+      );
     },
   });
 }

@@ -38,7 +38,12 @@ export const routerSolicitationForProxyAdvertisementCodec = icmpBodyCodec<Router
   read(b, o, end) {
     if (end - o < 4) return decodeFail('truncated', o, 'RtSolPr needs 8 bytes');
     const r = readOptions(b, o + 4, end);
-    return r.ok ? decodeOk({ type: 'RouterSolicitationForProxyAdvertisement', identifier: b.readUInt16BE(o + 2), options: r.value }, end - o) : r;
+    return r.ok
+      ? decodeOk(
+          { type: 'RouterSolicitationForProxyAdvertisement', identifier: b.readUInt16BE(o + 2), options: r.value },
+          end - o,
+        )
+      : r;
   },
 });
 
@@ -57,6 +62,11 @@ export const proxyRouterAdvertisementCodec = icmpBodyCodec<ProxyRouterAdvertisem
   read(b, o, end, code) {
     if (end - o < 4) return decodeFail('truncated', o, 'PrRtAdv needs 8 bytes');
     const r = readOptions(b, o + 4, end);
-    return r.ok ? decodeOk({ type: 'ProxyRouterAdvertisement', code, identifier: b.readUInt16BE(o + 2), options: r.value }, end - o) : r;
+    return r.ok
+      ? decodeOk(
+          { type: 'ProxyRouterAdvertisement', code, identifier: b.readUInt16BE(o + 2), options: r.value },
+          end - o,
+        )
+      : r;
   },
 });

@@ -67,13 +67,26 @@ const EXPECTED: Partial<Record<VectorName, Icmpv6Message>> = {
     ],
   },
   haadRequest: { type: 'HomeAgentAddressDiscoveryRequest', identifier: 0xabcd, mobileRouterSupport: false },
-  haadReply: { type: 'HomeAgentAddressDiscoveryReply', identifier: 0xabcd, mobileRouterSupport: false, homeAgentAddresses: ['2001:db8:1::1', '2001:db8:1::2'] },
+  haadReply: {
+    type: 'HomeAgentAddressDiscoveryReply',
+    identifier: 0xabcd,
+    mobileRouterSupport: false,
+    homeAgentAddresses: ['2001:db8:1::1', '2001:db8:1::2'],
+  },
   mobilePrefixSolicitation: { type: 'MobilePrefixSolicitation', identifier: 0x4242 },
-  mobilePrefixAdvertisement: { type: 'MobilePrefixAdvertisement', identifier: 0x4242, managedAddressConfiguration: true, otherConfiguration: false, options: [HOME_PIO] },
+  mobilePrefixAdvertisement: {
+    type: 'MobilePrefixAdvertisement',
+    identifier: 0x4242,
+    managedAddressConfiguration: true,
+    otherConfiguration: false,
+    options: [HOME_PIO],
+  },
   rtSolPrHandoverKeyRequest: {
     type: 'RouterSolicitationForProxyAdvertisement',
     identifier: 0x5555,
-    options: [{ type: 'HandoverKeyRequest', algorithmType: 1, publicKey: b('101112131415161718191a1b1c1d1e1f20212223') }],
+    options: [
+      { type: 'HandoverKeyRequest', algorithmType: 1, publicKey: b('101112131415161718191a1b1c1d1e1f20212223') },
+    ],
   },
 };
 
@@ -82,7 +95,10 @@ function icmpOf(name: VectorName): { bytes: Buffer; addrs: { src: string; dst: s
   const w = walkIpv6(pkt);
   if (!w.ok) throw new Error(w.error.message);
   expect(w.value.upperLayer).toBe(58);
-  return { bytes: pkt.subarray(w.value.upperOffset, w.value.upperOffset + w.value.upperLength), addrs: pseudoHeaderAddresses(w.value) };
+  return {
+    bytes: pkt.subarray(w.value.upperOffset, w.value.upperOffset + w.value.upperLength),
+    addrs: pseudoHeaderAddresses(w.value),
+  };
 }
 
 describe('ICMPv6 golden vectors (spec Appendix A)', () => {
@@ -100,7 +116,11 @@ describe('ICMPv6 golden vectors (spec Appendix A)', () => {
 
 // Messages without a spec vector: golden bytes written from the RFC layouts.
 const OWN: [string, Icmpv6Message, string][] = [
-  ['Router Solicitation + SLLA (RFC 4861 §4.1)', { type: 'RouterSolicitation', options: [{ type: 'SourceLinkLayerAddress', linkLayerAddress: b('020000aabbcc') }] }, '85000000000000000101020000aabbcc'],
+  [
+    'Router Solicitation + SLLA (RFC 4861 §4.1)',
+    { type: 'RouterSolicitation', options: [{ type: 'SourceLinkLayerAddress', linkLayerAddress: b('020000aabbcc') }] },
+    '85000000000000000101020000aabbcc',
+  ],
   [
     'Neighbor Solicitation (RFC 4861 §4.3)',
     { type: 'NeighborSolicitation', targetAddress: 'fe80::1', options: [] },
@@ -112,12 +132,29 @@ const OWN: [string, Icmpv6Message, string][] = [
     '040200000000002a6000000000083c40',
   ],
   ['Echo Request', { type: 'EchoRequest', identifier: 7, sequenceNumber: 1, data: b('abcd') }, '800000000007 0001abcd'],
-  ['RA with MTU', {
-    type: 'RouterAdvertisement', curHopLimit: 255, managedAddressConfiguration: true, otherConfiguration: true, homeAgent: false, routerPreference: 1, proxy: true,
-    routerLifetime: 0, reachableTime: 1, retransTimer: 2, options: [{ type: 'Mtu', mtu: 1500 }],
-  }, '86000000ffcc0000000000010000000205010000000005dc'],
+  [
+    'RA with MTU',
+    {
+      type: 'RouterAdvertisement',
+      curHopLimit: 255,
+      managedAddressConfiguration: true,
+      otherConfiguration: true,
+      homeAgent: false,
+      routerPreference: 1,
+      proxy: true,
+      routerLifetime: 0,
+      reachableTime: 1,
+      retransTimer: 2,
+      options: [{ type: 'Mtu', mtu: 1500 }],
+    },
+    '86000000ffcc0000000000010000000205010000000005dc',
+  ],
   ['unknown type 200 kept raw', { type: 'Unknown', icmpType: 200, code: 3, body: b('01020304') }, 'c803000001020304'],
-  ['unknown FMIPv6 subtype 4 kept raw', { type: 'Unknown', icmpType: 154, code: 0, body: b('04800001') }, '9a00000004800001'],
+  [
+    'unknown FMIPv6 subtype 4 kept raw',
+    { type: 'Unknown', icmpType: 154, code: 0, body: b('04800001') },
+    '9a00000004800001',
+  ],
 ];
 
 describe('ICMPv6 messages from RFC layouts', () => {
@@ -134,7 +171,10 @@ describe('ICMPv6 decoding rules', () => {
         if (r.ok) expect(r.bytes).toBe(n);
       }
     }
-    checkPrefixes({ decode: (buf: Buffer) => icmpv6.decode(buf) }, hex('8700000000000000fe800000000000000000000000000001'));
+    checkPrefixes(
+      { decode: (buf: Buffer) => icmpv6.decode(buf) },
+      hex('8700000000000000fe800000000000000000000000000001'),
+    );
   });
   test('bad checksum and wrong pseudo-header are reported at offset 2', () => {
     const { bytes, addrs } = icmpOf('mobilePrefixSolicitation');
@@ -153,7 +193,12 @@ describe('ICMPv6 decoding rules', () => {
     if (!r.ok) expect(r.error.code).toBe('bad-value');
   });
   test('NAACK: the supplied NCoA under both layouts', () => {
-    const rfc: NdOption = { type: 'NeighborAdvertisementAcknowledgement', optionCode: 0, status: 2, data: b('00000000' + '20010db8000300000000000000000200') };
+    const rfc: NdOption = {
+      type: 'NeighborAdvertisementAcknowledgement',
+      optionCode: 0,
+      status: 2,
+      data: b('00000000' + '20010db8000300000000000000000200'),
+    };
     const bytes = ndOption.encode(rfc);
     expect(bytes.length).toBe(24);
     const d = ndOption.decode(bytes);

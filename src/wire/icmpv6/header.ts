@@ -31,9 +31,24 @@ import {
   type ProxyRouterAdvertisement,
   type RouterSolicitationForProxyAdvertisement,
 } from './fmipv6.js';
-import { mobilePrefixAdvertisementCodec, mobilePrefixSolicitationCodec, type MobilePrefixAdvertisement, type MobilePrefixSolicitation } from './mobile-prefix.js';
-import { neighborAdvertisementCodec, neighborSolicitationCodec, type NeighborAdvertisement, type NeighborSolicitation } from './neighbor-discovery.js';
-import { routerAdvertisementCodec, routerSolicitationCodec, type RouterAdvertisement, type RouterSolicitation } from './router-discovery.js';
+import {
+  mobilePrefixAdvertisementCodec,
+  mobilePrefixSolicitationCodec,
+  type MobilePrefixAdvertisement,
+  type MobilePrefixSolicitation,
+} from './mobile-prefix.js';
+import {
+  neighborAdvertisementCodec,
+  neighborSolicitationCodec,
+  type NeighborAdvertisement,
+  type NeighborSolicitation,
+} from './neighbor-discovery.js';
+import {
+  routerAdvertisementCodec,
+  routerSolicitationCodec,
+  type RouterAdvertisement,
+  type RouterSolicitation,
+} from './router-discovery.js';
 
 export const IPPROTO_ICMPV6 = 58;
 
@@ -86,7 +101,8 @@ const CODECS = [
 ] as unknown as IcmpBodyCodec<Known>[];
 
 const BY_TYPE = new Map<string, IcmpBodyCodec<Known>>(CODECS.map((c) => [c.type, c]));
-const key = (icmpType: number, subtype?: number): number => (subtype === undefined ? icmpType : icmpType * 256 + subtype);
+const key = (icmpType: number, subtype?: number): number =>
+  subtype === undefined ? icmpType : icmpType * 256 + subtype;
 const BY_NUMBER = new Map<number, IcmpBodyCodec<Known>>(CODECS.map((c) => [key(c.icmpType, c.subtype), c]));
 const HAS_SUBTYPE = new Set(CODECS.filter((c) => c.subtype !== undefined).map((c) => c.icmpType));
 
@@ -118,7 +134,12 @@ export function encode(m: Icmpv6Message, buf?: Buffer, offset = 0, opts: Icmpv6E
   out.writeUInt16BE(0, offset + 2);
   let csum = opts.checksum ?? 0;
   if (opts.addresses && opts.checksum === undefined) {
-    csum = internetChecksum(out, offset, len, pseudoHeaderSum(opts.addresses.src, opts.addresses.dst, IPPROTO_ICMPV6, len));
+    csum = internetChecksum(
+      out,
+      offset,
+      len,
+      pseudoHeaderSum(opts.addresses.src, opts.addresses.dst, IPPROTO_ICMPV6, len),
+    );
   }
   out.writeUInt16BE(csum, offset + 2);
   return out;
@@ -137,8 +158,21 @@ export function decode(buf: Buffer, offset = 0, opts: Icmpv6DecodeOptions = {}):
   if (end - offset < 4) return decodeFail('truncated', offset, 'ICMPv6 header needs 4 bytes');
   const len = end - offset;
   if (opts.verify) {
-    const sum = internetChecksum(buf, offset, len, pseudoHeaderSum(opts.verify.src, opts.verify.dst, IPPROTO_ICMPV6, len));
-    if (sum !== 0) return decodeFail('bad-checksum', offset + 2, `ICMPv6 checksum 0x${buf.readUInt16BE(offset + 2).toString(16).padStart(4, '0')} does not verify`);
+    const sum = internetChecksum(
+      buf,
+      offset,
+      len,
+      pseudoHeaderSum(opts.verify.src, opts.verify.dst, IPPROTO_ICMPV6, len),
+    );
+    if (sum !== 0)
+      return decodeFail(
+        'bad-checksum',
+        offset + 2,
+        `ICMPv6 checksum 0x${buf
+          .readUInt16BE(offset + 2)
+          .toString(16)
+          .padStart(4, '0')} does not verify`,
+      );
   }
   const t = buf[offset]!;
   const code = buf[offset + 1]!;
@@ -149,7 +183,8 @@ export function decode(buf: Buffer, offset = 0, opts: Icmpv6DecodeOptions = {}):
   } else {
     c = BY_NUMBER.get(t);
   }
-  if (!c) return decodeOk({ type: 'Unknown', icmpType: t, code, body: Buffer.from(buf.subarray(offset + 4, end)) }, len);
+  if (!c)
+    return decodeOk({ type: 'Unknown', icmpType: t, code, body: Buffer.from(buf.subarray(offset + 4, end)) }, len);
   const r = c.read(buf, offset + 4, end, code);
   return r.ok ? decodeOk(r.value, len) : r;
 }

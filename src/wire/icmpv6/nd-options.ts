@@ -42,21 +42,42 @@ export type Mtu = { type: 'Mtu'; mtu: number };
 /** RFC 6275 §7.3: milliseconds between unsolicited RAs. */
 export type AdvertisementInterval = { type: 'AdvertisementInterval'; advertisementInterval: number };
 /** RFC 6275 §7.4: preference is signed; lifetime in seconds. */
-export type HomeAgentInformation = { type: 'HomeAgentInformation'; homeAgentPreference: number; homeAgentLifetime: number };
+export type HomeAgentInformation = {
+  type: 'HomeAgentInformation';
+  homeAgentPreference: number;
+  homeAgentLifetime: number;
+};
 /** RFC 5568 §6.4.1: Option-Code 1 old CoA, 2 new CoA, 3 NAR's IP address, 4 NAR's prefix. */
 export type IpAddressPrefix = { type: 'IpAddressPrefix'; optionCode: number; prefixLength: number; address: string };
 /** RFC 5568 §6.4.3: Option-Code 0 wildcard, 1 NAP, 2 MN, 3 NAR, 4 source, 5 current interface, 6 no prefix, 7 no fast handover. */
 export type LinkLayerAddress = { type: 'LinkLayerAddress'; optionCode: number; linkLayerAddress: Buffer };
 /** RFC 5568 §6.4.4: the bytes after Status are kept raw, since the position of a supplied NCoA differs
  * between RFC 5568 and Wireshark 4.0. See `suppliedNewCareOfAddress`. */
-export type NeighborAdvertisementAcknowledgement = { type: 'NeighborAdvertisementAcknowledgement'; optionCode: number; status: number; data: Buffer };
+export type NeighborAdvertisementAcknowledgement = {
+  type: 'NeighborAdvertisementAcknowledgement';
+  optionCode: number;
+  status: number;
+  data: Buffer;
+};
 /** RFC 5380 §4.2: Dist and Pref are 4 bits each; R: the MN forms its RCoA from the MAP's prefix. */
-export type Map = { type: 'Map'; distance: number; preference: number; rcoa: boolean; validLifetime: number; globalAddress: string };
+export type Map = {
+  type: 'Map';
+  distance: number;
+  preference: number;
+  rcoa: boolean;
+  validLifetime: number;
+  globalAddress: string;
+};
 /** RFC 5269 §5.2: AT is the 4-bit algorithm type; the public key is followed by Pad Length zero bytes. */
 export type HandoverKeyRequest = { type: 'HandoverKeyRequest'; algorithmType: number; publicKey: Buffer };
 /** RFC 5269 §5.3. */
-export type HandoverKeyReply = { type: 'HandoverKeyReply'; algorithmType: number; keyLifetime: number; encryptedHandoverKey: Buffer };
-export type UnknownNdOption = { type: 'Unknown'; optionType: number; /** bytes after Length */ data: Buffer };
+export type HandoverKeyReply = {
+  type: 'HandoverKeyReply';
+  algorithmType: number;
+  keyLifetime: number;
+  encryptedHandoverKey: Buffer;
+};
+export type UnknownNdOption = { type: 'Unknown'; optionType: number /** bytes after Length */; data: Buffer };
 
 export type NdOption =
   | SourceLinkLayerAddress
@@ -182,7 +203,8 @@ export function decode(buf: Buffer, offset = 0, end = buf.length): Decoded<NdOpt
   const t = buf[offset]!;
   const len = buf[offset + 1]! * 8;
   if (len === 0) return decodeFail('bad-length', offset + 1, `ND option type ${t} has Length 0 (RFC 4861 §4.6)`);
-  if (offset + len > end) return decodeFail('truncated', offset + 1, `ND option type ${t} of ${len} bytes runs past the message`);
+  if (offset + len > end)
+    return decodeFail('truncated', offset + 1, `ND option type ${t} of ${len} bytes runs past the message`);
   const d = offset + 2;
   const e = offset + len;
   const ok = (o: NdOption): Decoded<NdOption> => decodeOk(o, len);
@@ -213,13 +235,33 @@ export function decode(buf: Buffer, offset = 0, end = buf.length): Decoded<NdOpt
     case NdOptionType.AdvertisementInterval:
       return need(8) ?? ok({ type: 'AdvertisementInterval', advertisementInterval: buf.readUInt32BE(d + 2) });
     case NdOptionType.HomeAgentInformation:
-      return need(8) ?? ok({ type: 'HomeAgentInformation', homeAgentPreference: buf.readInt16BE(d + 2), homeAgentLifetime: buf.readUInt16BE(d + 4) });
+      return (
+        need(8) ??
+        ok({
+          type: 'HomeAgentInformation',
+          homeAgentPreference: buf.readInt16BE(d + 2),
+          homeAgentLifetime: buf.readUInt16BE(d + 4),
+        })
+      );
     case NdOptionType.IpAddressPrefix:
-      return need(24) ?? ok({ type: 'IpAddressPrefix', optionCode: buf[d]!, prefixLength: buf[d + 1]!, address: bytesToIpv6(buf, d + 6) });
+      return (
+        need(24) ??
+        ok({
+          type: 'IpAddressPrefix',
+          optionCode: buf[d]!,
+          prefixLength: buf[d + 1]!,
+          address: bytesToIpv6(buf, d + 6),
+        })
+      );
     case NdOptionType.LinkLayerAddress:
       return ok({ type: 'LinkLayerAddress', optionCode: buf[d]!, linkLayerAddress: linkAddress(buf, d + 1, e) });
     case NdOptionType.NeighborAdvertisementAcknowledgement:
-      return ok({ type: 'NeighborAdvertisementAcknowledgement', optionCode: buf[d]!, status: buf[d + 1]!, data: Buffer.from(buf.subarray(d + 2, e)) });
+      return ok({
+        type: 'NeighborAdvertisementAcknowledgement',
+        optionCode: buf[d]!,
+        status: buf[d + 1]!,
+        data: Buffer.from(buf.subarray(d + 2, e)),
+      });
     case NdOptionType.Map: {
       const bad = need(24);
       if (bad) return bad;
@@ -234,12 +276,18 @@ export function decode(buf: Buffer, offset = 0, end = buf.length): Decoded<NdOpt
     }
     case NdOptionType.HandoverKeyRequest: {
       const pad = buf[d]!;
-      if (4 + pad > len) return decodeFail('bad-length', d, `Handover Key Request Pad Length ${pad} exceeds the option`);
-      return ok({ type: 'HandoverKeyRequest', algorithmType: buf[d + 1]! >> 4, publicKey: Buffer.from(buf.subarray(d + 2, e - pad)) });
+      if (4 + pad > len)
+        return decodeFail('bad-length', d, `Handover Key Request Pad Length ${pad} exceeds the option`);
+      return ok({
+        type: 'HandoverKeyRequest',
+        algorithmType: buf[d + 1]! >> 4,
+        publicKey: Buffer.from(buf.subarray(d + 2, e - pad)),
+      });
     }
     case NdOptionType.HandoverKeyReply: {
       const pad = buf[d]!;
-      if (len < 8 || 6 + pad > len) return decodeFail('bad-length', d, `Handover Key Reply Pad Length ${pad} exceeds the option`);
+      if (len < 8 || 6 + pad > len)
+        return decodeFail('bad-length', d, `Handover Key Reply Pad Length ${pad} exceeds the option`);
       return ok({
         type: 'HandoverKeyReply',
         algorithmType: buf[d + 1]! >> 4,
@@ -282,7 +330,10 @@ export function readOptions(buf: Buffer, offset: number, end: number): Decoded<N
  * The NCoA a NAACK with status 2 supplies. This code assumes RFC 5568 §6.4.4 puts it after 4 reserved
  * bytes; Wireshark 4.0 reads it right after Status. Both layouts stay available: pick one explicitly.
  */
-export function suppliedNewCareOfAddress(o: NeighborAdvertisementAcknowledgement, layout: 'rfc5568' | 'wireshark' = 'rfc5568'): string | undefined {
+export function suppliedNewCareOfAddress(
+  o: NeighborAdvertisementAcknowledgement,
+  layout: 'rfc5568' | 'wireshark' = 'rfc5568',
+): string | undefined {
   const at = layout === 'rfc5568' ? 4 : 0;
   return o.data.length >= at + 16 ? bytesToIpv6(o.data, at) : undefined;
 }

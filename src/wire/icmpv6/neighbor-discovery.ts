@@ -35,10 +35,13 @@ export const neighborSolicitationCodec = icmpBodyCodec<NeighborSolicitation>({
     writeOptions(m.options, b, o + 20);
   },
   read(b, o, end, code) {
-    if (code !== 0) return decodeFail('bad-value', o - 3, `Neighbor Solicitation code ${code} (RFC 4861 §7.1.1 requires 0)`);
+    if (code !== 0)
+      return decodeFail('bad-value', o - 3, `Neighbor Solicitation code ${code} (RFC 4861 §7.1.1 requires 0)`);
     if (end - o < 20) return decodeFail('truncated', o, 'Neighbor Solicitation needs 24 bytes');
     const r = readOptions(b, o + 20, end);
-    return r.ok ? decodeOk({ type: 'NeighborSolicitation', targetAddress: bytesToIpv6(b, o + 4), options: r.value }, end - o) : r;
+    return r.ok
+      ? decodeOk({ type: 'NeighborSolicitation', targetAddress: bytesToIpv6(b, o + 4), options: r.value }, end - o)
+      : r;
   },
 });
 
@@ -54,7 +57,8 @@ export const neighborAdvertisementCodec = icmpBodyCodec<NeighborAdvertisement>({
     writeOptions(m.options, b, o + 20);
   },
   read(b, o, end, code) {
-    if (code !== 0) return decodeFail('bad-value', o - 3, `Neighbor Advertisement code ${code} (RFC 4861 §7.1.2 requires 0)`);
+    if (code !== 0)
+      return decodeFail('bad-value', o - 3, `Neighbor Advertisement code ${code} (RFC 4861 §7.1.2 requires 0)`);
     if (end - o < 20) return decodeFail('truncated', o, 'Neighbor Advertisement needs 24 bytes');
     const r = readOptions(b, o + 20, end);
     if (!r.ok) return r;

@@ -40,7 +40,8 @@ export const routerSolicitationCodec = icmpBodyCodec<RouterSolicitation>({
     writeOptions(m.options, b, o + 4);
   },
   read(b, o, end, code) {
-    if (code !== 0) return decodeFail('bad-value', o - 3, `Router Solicitation code ${code} (RFC 4861 §6.1.1 requires 0)`);
+    if (code !== 0)
+      return decodeFail('bad-value', o - 3, `Router Solicitation code ${code} (RFC 4861 §6.1.1 requires 0)`);
     if (end - o < 4) return decodeFail('truncated', o, 'Router Solicitation needs 8 bytes');
     const r = readOptions(b, o + 4, end);
     return r.ok ? decodeOk({ type: 'RouterSolicitation', options: r.value }, end - o) : r;
@@ -66,7 +67,8 @@ export const routerAdvertisementCodec = icmpBodyCodec<RouterAdvertisement>({
     writeOptions(m.options, b, o + 12);
   },
   read(b, o, end, code) {
-    if (code !== 0) return decodeFail('bad-value', o - 3, `Router Advertisement code ${code} (RFC 4861 §6.1.2 requires 0)`);
+    if (code !== 0)
+      return decodeFail('bad-value', o - 3, `Router Advertisement code ${code} (RFC 4861 §6.1.2 requires 0)`);
     if (end - o < 12) return decodeFail('truncated', o, 'Router Advertisement needs 16 bytes');
     const r = readOptions(b, o + 12, end);
     if (!r.ok) return r;

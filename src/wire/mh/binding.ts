@@ -79,7 +79,18 @@ export interface BindingError {
 
 export const BindingErrorStatus = { UnknownBindingForHomeAddress: 1, UnrecognizedMhType: 2 } as const;
 
-const BU = { A: 0x8000, H: 0x4000, L: 0x2000, K: 0x1000, M: 0x0800, R: 0x0400, P: 0x0200, F: 0x0100, T: 0x0080, B: 0x0040 };
+const BU = {
+  A: 0x8000,
+  H: 0x4000,
+  L: 0x2000,
+  K: 0x1000,
+  M: 0x0800,
+  R: 0x0400,
+  P: 0x0200,
+  F: 0x0100,
+  T: 0x0080,
+  B: 0x0040,
+};
 const BA = { K: 0x80, R: 0x40, P: 0x20, T: 0x10, B: 0x08 };
 
 export const bindingRefreshRequestCodec = bodyCodec<BindingRefreshRequest>({
@@ -190,13 +201,16 @@ const BU_DEFAULTS = {
 };
 
 /** A BU with every flag false unless given. */
-export function bindingUpdate(m: Partial<Omit<BindingUpdate, 'type'>> & Pick<BindingUpdate, 'sequenceNumber' | 'lifetime'>): BindingUpdate {
+export function bindingUpdate(
+  m: Partial<Omit<BindingUpdate, 'type'>> & Pick<BindingUpdate, 'sequenceNumber' | 'lifetime'>,
+): BindingUpdate {
   return { type: 'BindingUpdate', ...BU_DEFAULTS, options: [], ...m };
 }
 
 /** A BA with every flag false unless given. */
 export function bindingAcknowledgement(
-  m: Partial<Omit<BindingAcknowledgement, 'type'>> & Pick<BindingAcknowledgement, 'status' | 'sequenceNumber' | 'lifetime'>,
+  m: Partial<Omit<BindingAcknowledgement, 'type'>> &
+    Pick<BindingAcknowledgement, 'status' | 'sequenceNumber' | 'lifetime'>,
 ): BindingAcknowledgement {
   return {
     type: 'BindingAcknowledgement',

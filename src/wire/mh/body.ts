@@ -14,7 +14,9 @@ export interface MessageBodyCodec<M extends { type: string; options: MobilityOpt
 }
 
 /** Minimal typing helper so each family can declare its codec table. */
-export function bodyCodec<M extends { type: string; options: MobilityOption[] }>(c: MessageBodyCodec<M>): MessageBodyCodec<M> {
+export function bodyCodec<M extends { type: string; options: MobilityOption[] }>(
+  c: MessageBodyCodec<M>,
+): MessageBodyCodec<M> {
   return c;
 }
 

@@ -79,7 +79,11 @@ export const fastBindingUpdateCodec = bodyCodec<FastBindingUpdate>({
   fixedLength: 6,
   writeFixed(m, b, o) {
     b.writeUInt16BE(m.sequenceNumber, o);
-    b[o + 2] = flag(m.acknowledge, 0x80) | flag(m.homeRegistration, 0x40) | flag(m.linkLocalCompatibility, 0x20) | flag(m.keyManagementCompatibility, 0x10);
+    b[o + 2] =
+      flag(m.acknowledge, 0x80) |
+      flag(m.homeRegistration, 0x40) |
+      flag(m.linkLocalCompatibility, 0x20) |
+      flag(m.keyManagementCompatibility, 0x10);
     b[o + 3] = 0;
     b.writeUInt16BE(m.lifetime, o + 4);
   },
@@ -122,7 +126,11 @@ export const handoverInitiateCodec = bodyCodec<HandoverInitiate>({
   fixedLength: 4,
   writeFixed(m, b, o) {
     b.writeUInt16BE(m.sequenceNumber, o);
-    b[o + 2] = flag(m.assignedAddressConfiguration, 0x80) | flag(m.buffer, 0x40) | flag(m.proxy, 0x20) | flag(m.forwarding, 0x10);
+    b[o + 2] =
+      flag(m.assignedAddressConfiguration, 0x80) |
+      flag(m.buffer, 0x40) |
+      flag(m.proxy, 0x20) |
+      flag(m.forwarding, 0x10);
     b[o + 3] = m.code;
   },
   readFixed(b, o) {
@@ -148,5 +156,10 @@ export const handoverAcknowledgeCodec = bodyCodec<HandoverAcknowledge>({
     b[o + 2] = m.flags;
     b[o + 3] = m.code;
   },
-  readFixed: (b, o) => ({ type: 'HandoverAcknowledge', sequenceNumber: b.readUInt16BE(o), flags: b[o + 2]!, code: b[o + 3]! }),
+  readFixed: (b, o) => ({
+    type: 'HandoverAcknowledge',
+    sequenceNumber: b.readUInt16BE(o),
+    flags: b[o + 2]!,
+    code: b[o + 3]!,
+  }),
 });

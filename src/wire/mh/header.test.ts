@@ -33,7 +33,13 @@ const EXPECTED: Partial<Record<VectorName, MobilityMessage>> = {
   bindingError: { type: 'BindingError', status: 2, homeAddress: '2001:db8:1::100', options: [] },
   bindingRefreshRequest: { type: 'BindingRefreshRequest', options: [] },
   homeTestInit: { type: 'HomeTestInit', homeInitCookie: b('1122334455667788'), options: [] },
-  homeTest: { type: 'HomeTest', homeNonceIndex: 7, homeInitCookie: b('1122334455667788'), homeKeygenToken: b('a1a2a3a4a5a6a7a8'), options: [] },
+  homeTest: {
+    type: 'HomeTest',
+    homeNonceIndex: 7,
+    homeInitCookie: b('1122334455667788'),
+    homeKeygenToken: b('a1a2a3a4a5a6a7a8'),
+    options: [],
+  },
   buToCorrespondent: bindingUpdate({
     sequenceNumber: 1001,
     acknowledge: true,
@@ -51,7 +57,12 @@ const EXPECTED: Partial<Record<VectorName, MobilityMessage>> = {
     options: [
       naiIdentifier('mn1@example.com'),
       { type: 'MobilityMessageReplayProtection', timestamp: 0xe875470080000000n },
-      { type: 'MobilityMessageAuthentication', subtype: 1, mobilitySpi: 0x1234, authenticationData: b('d0d1d2d3d4d5d6d7d8d9dadb') },
+      {
+        type: 'MobilityMessageAuthentication',
+        subtype: 1,
+        mobilitySpi: 0x1234,
+        authenticationData: b('d0d1d2d3d4d5d6d7d8d9dadb'),
+      },
     ],
   }),
   localBuToMap: bindingUpdate({
@@ -80,9 +91,20 @@ const EXPECTED: Partial<Record<VectorName, MobilityMessage>> = {
     status: 0,
     sequenceNumber: 42,
     lifetime: 900,
-    options: [naiIdentifier('mn@lma.example'), HNP, { type: 'HandoffIndicator', handoffIndicator: 1 }, { type: 'AccessTechnologyType', accessTechnologyType: 4 }, TS],
+    options: [
+      naiIdentifier('mn@lma.example'),
+      HNP,
+      { type: 'HandoffIndicator', handoffIndicator: 1 },
+      { type: 'AccessTechnologyType', accessTechnologyType: 4 },
+      TS,
+    ],
   }),
-  proxyBindingAcknowledgementReject: proxyBindingAcknowledgement({ status: 157, sequenceNumber: 42, lifetime: 0, options: [naiIdentifier('mn@lma.example'), TS] }),
+  proxyBindingAcknowledgementReject: proxyBindingAcknowledgement({
+    status: 157,
+    sequenceNumber: 42,
+    lifetime: 0,
+    options: [naiIdentifier('mn@lma.example'), TS],
+  }),
   fastBindingUpdate: {
     type: 'FastBindingUpdate',
     sequenceNumber: 77,
@@ -96,7 +118,14 @@ const EXPECTED: Partial<Record<VectorName, MobilityMessage>> = {
       { type: 'MobilityHeaderLinkLayerAddress', optionCode: 2, linkLayerAddress: MAC },
     ],
   },
-  fastBindingAcknowledgement: { type: 'FastBindingAcknowledgement', status: 0, keyManagementCompatibility: false, sequenceNumber: 77, lifetime: 10, options: [] },
+  fastBindingAcknowledgement: {
+    type: 'FastBindingAcknowledgement',
+    status: 0,
+    keyManagementCompatibility: false,
+    sequenceNumber: 77,
+    lifetime: 10,
+    options: [],
+  },
   handoverInitiate: {
     type: 'HandoverInitiate',
     sequenceNumber: 555,
@@ -123,7 +152,13 @@ const EXPECTED: Partial<Record<VectorName, MobilityMessage>> = {
     options: [
       naiIdentifier('mn@pmip'),
       HNP,
-      { type: 'ContextRequest', requests: [{ requestType: 22, requestOption: Buffer.alloc(0) }, { requestType: 24, requestOption: Buffer.alloc(0) }] },
+      {
+        type: 'ContextRequest',
+        requests: [
+          { requestType: 22, requestOption: Buffer.alloc(0) },
+          { requestType: 24, requestOption: Buffer.alloc(0) },
+        ],
+      },
     ],
   },
   proxyBindingUpdateTransientBinding: proxyBindingUpdate({
@@ -144,7 +179,10 @@ function mhOf(name: VectorName): { bytes: Buffer; addrs: { src: string; dst: str
   const w = walkIpv6(pkt);
   if (!w.ok) throw new Error(w.error.message);
   expect(w.value.upperLayer).toBe(135);
-  return { bytes: pkt.subarray(w.value.upperOffset, w.value.upperOffset + w.value.upperLength), addrs: pseudoHeaderAddresses(w.value) };
+  return {
+    bytes: pkt.subarray(w.value.upperOffset, w.value.upperOffset + w.value.upperLength),
+    addrs: pseudoHeaderAddresses(w.value),
+  };
 }
 
 describe('Mobility Header golden vectors (spec Appendix A)', () => {
@@ -201,7 +239,11 @@ describe('receiver rules', () => {
     expect(mh.encode(r.value).toString('hex')).toBe(bytes.toString('hex'));
   });
   test('unknown options are kept and re-encoded; an option past the end is bad-length', () => {
-    const m = bindingUpdate({ sequenceNumber: 9, lifetime: 4, options: [{ type: 'Unknown', optionType: 200, data: hex('aabbcc') }] });
+    const m = bindingUpdate({
+      sequenceNumber: 9,
+      lifetime: 4,
+      options: [{ type: 'Unknown', optionType: 200, data: hex('aabbcc') }],
+    });
     const bytes = mh.encode(m);
     const r = mh.decode(bytes);
     if (!r.ok) throw new Error(r.error.message);
@@ -213,7 +255,14 @@ describe('receiver rules', () => {
     if (!r2.ok) expect(r2.error).toMatchObject({ code: 'bad-length', offset: 13 });
   });
   test('a known option with a wrong length is bad-length at its Length byte', () => {
-    const bytes = mh.encode(bindingAcknowledgement({ status: 0, sequenceNumber: 1, lifetime: 1, options: [{ type: 'BindingRefreshAdvice', refreshInterval: 3 }] }));
+    const bytes = mh.encode(
+      bindingAcknowledgement({
+        status: 0,
+        sequenceNumber: 1,
+        lifetime: 1,
+        options: [{ type: 'BindingRefreshAdvice', refreshInterval: 3 }],
+      }),
+    );
     bytes[13] = 1; // BRA Length must be 2
     const r = mh.decode(bytes);
     expect(r.ok).toBe(false);
@@ -228,10 +277,24 @@ describe('PMIPv6', () => {
   test('missing mandatory options map to RFC 5213 §5.3.1 status codes', () => {
     expect(missingMandatoryOptionStatus(EXPECTED.proxyBindingUpdate as never)).toBeUndefined();
     expect(missingMandatoryOptionStatus(proxyBindingUpdate({ sequenceNumber: 1, lifetime: 1, options: [] }))).toBe(160);
-    expect(missingMandatoryOptionStatus(proxyBindingUpdate({ sequenceNumber: 1, lifetime: 1, options: [naiIdentifier('a')] }))).toBe(158);
-    expect(missingMandatoryOptionStatus(proxyBindingUpdate({ sequenceNumber: 1, lifetime: 1, options: [naiIdentifier('a'), HNP] }))).toBe(161);
     expect(
-      missingMandatoryOptionStatus(proxyBindingUpdate({ sequenceNumber: 1, lifetime: 1, options: [naiIdentifier('a'), HNP, { type: 'HandoffIndicator', handoffIndicator: 1 }] })),
+      missingMandatoryOptionStatus(
+        proxyBindingUpdate({ sequenceNumber: 1, lifetime: 1, options: [naiIdentifier('a')] }),
+      ),
+    ).toBe(158);
+    expect(
+      missingMandatoryOptionStatus(
+        proxyBindingUpdate({ sequenceNumber: 1, lifetime: 1, options: [naiIdentifier('a'), HNP] }),
+      ),
+    ).toBe(161);
+    expect(
+      missingMandatoryOptionStatus(
+        proxyBindingUpdate({
+          sequenceNumber: 1,
+          lifetime: 1,
+          options: [naiIdentifier('a'), HNP, { type: 'HandoffIndicator', handoffIndicator: 1 }],
+        }),
+      ),
     ).toBe(162);
   });
 });
@@ -239,19 +302,38 @@ describe('PMIPv6', () => {
 // Messages without a spec vector: golden bytes written from the RFC 6275 layouts (checksum left 0).
 describe('Mobility Header messages from RFC layouts', () => {
   test('Care-of Test Init (RFC 6275 §6.1.4): Reserved, Care-of Init Cookie', () => {
-    checkCodec(mh, { type: 'CareOfTestInit', careOfInitCookie: b('8877665544332211'), options: [] }, hex('3b01 0200 0000 0000 8877665544332211'));
+    checkCodec(
+      mh,
+      { type: 'CareOfTestInit', careOfInitCookie: b('8877665544332211'), options: [] },
+      hex('3b01 0200 0000 0000 8877665544332211'),
+    );
   });
   test('Care-of Test (RFC 6275 §6.1.6): Care-of Nonce Index, cookie, keygen token', () => {
     checkCodec(
       mh,
-      { type: 'CareOfTest', careOfNonceIndex: 9, careOfInitCookie: b('8877665544332211'), careOfKeygenToken: b('b1b2b3b4b5b6b7b8'), options: [] },
+      {
+        type: 'CareOfTest',
+        careOfNonceIndex: 9,
+        careOfInitCookie: b('8877665544332211'),
+        careOfKeygenToken: b('b1b2b3b4b5b6b7b8'),
+        options: [],
+      },
       hex('3b02 0400 0000 0009 8877665544332211 b1b2b3b4b5b6b7b8'),
     );
   });
   test('HI with S, U, P, F all set (RFC 5568 §6.2.1 / RFC 5949 §6.2.1)', () => {
     checkCodec(
       mh,
-      { type: 'HandoverInitiate', sequenceNumber: 1, assignedAddressConfiguration: true, buffer: true, proxy: true, forwarding: true, code: 1, options: [] },
+      {
+        type: 'HandoverInitiate',
+        sequenceNumber: 1,
+        assignedAddressConfiguration: true,
+        buffer: true,
+        proxy: true,
+        forwarding: true,
+        code: 1,
+        options: [],
+      },
       hex('3b01 0e00 0000 0001 f001 010400000000'),
     );
   });

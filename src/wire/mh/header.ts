@@ -163,7 +163,13 @@ export interface MobilityHeaderFields {
 export function decodeHeader(buf: Buffer, offset = 0): Decoded<MobilityHeaderFields> {
   if (buf.length - offset < 6) return decodeFail('truncated', offset, 'Mobility Header needs 6 bytes');
   return decodeOk(
-    { payloadProto: buf[offset]!, headerLength: buf[offset + 1]!, mhType: buf[offset + 2]!, reserved: buf[offset + 3]!, checksum: buf.readUInt16BE(offset + 4) },
+    {
+      payloadProto: buf[offset]!,
+      headerLength: buf[offset + 1]!,
+      mhType: buf[offset + 2]!,
+      reserved: buf[offset + 3]!,
+      checksum: buf.readUInt16BE(offset + 4),
+    },
     6,
   );
 }
@@ -172,13 +178,27 @@ export function decodeHeader(buf: Buffer, offset = 0): Decoded<MobilityHeaderFie
 export function decode(buf: Buffer, offset = 0, opts: MhDecodeOptions = {}): Decoded<MobilityMessage> {
   if (buf.length - offset < 2) return decodeFail('truncated', offset, 'Mobility Header needs its Header Len byte');
   const len = (buf[offset + 1]! + 1) * 8;
-  if (buf.length - offset < len) return decodeFail('truncated', offset + 1, `Header Len says ${len} bytes, ${buf.length - offset} present`);
+  if (buf.length - offset < len)
+    return decodeFail('truncated', offset + 1, `Header Len says ${len} bytes, ${buf.length - offset} present`);
   const mhType = buf[offset + 2]!;
   const c = BY_NUMBER[mhType];
-  if (c && len < 6 + c.fixedLength) return decodeFail('bad-length', offset + 1, `Header Len ${buf[offset + 1]} is below the minimum for MH Type ${mhType}`);
+  if (c && len < 6 + c.fixedLength)
+    return decodeFail(
+      'bad-length',
+      offset + 1,
+      `Header Len ${buf[offset + 1]} is below the minimum for MH Type ${mhType}`,
+    );
   if (opts.verify) {
     const sum = internetChecksum(buf, offset, len, pseudoHeaderSum(opts.verify.src, opts.verify.dst, IPPROTO_MH, len));
-    if (sum !== 0) return decodeFail('bad-checksum', offset + 4, `MH checksum 0x${buf.readUInt16BE(offset + 4).toString(16).padStart(4, '0')} does not verify`);
+    if (sum !== 0)
+      return decodeFail(
+        'bad-checksum',
+        offset + 4,
+        `MH checksum 0x${buf
+          .readUInt16BE(offset + 4)
+          .toString(16)
+          .padStart(4, '0')} does not verify`,
+      );
   }
   if (!c) return decodeOk({ type: 'Unknown', mhType, data: Buffer.from(buf.subarray(offset + 6, offset + len)) }, len);
   const fixed = c.readFixed(buf, offset + 6);

@@ -42,7 +42,8 @@ export const ProxyBindingAcknowledgementStatus = {
 
 /** A PBU: A = 1 and P = 1 unless given (RFC 5213 §6.9.1.5). */
 export function proxyBindingUpdate(
-  m: Partial<Omit<BindingUpdate, 'type' | 'proxyRegistration'>> & Pick<BindingUpdate, 'sequenceNumber' | 'lifetime' | 'options'>,
+  m: Partial<Omit<BindingUpdate, 'type' | 'proxyRegistration'>> &
+    Pick<BindingUpdate, 'sequenceNumber' | 'lifetime' | 'options'>,
 ): ProxyBindingUpdate {
   return bindingUpdate({ acknowledge: true, ...m, proxyRegistration: true }) as ProxyBindingUpdate;
 }
@@ -63,7 +64,10 @@ export function isProxyBindingAcknowledgement(m: MobilityMessage): m is ProxyBin
 }
 
 /** The first option of a given type. */
-export function findOption<K extends MobilityOption['type']>(options: MobilityOption[], type: K): Extract<MobilityOption, { type: K }> | undefined {
+export function findOption<K extends MobilityOption['type']>(
+  options: MobilityOption[],
+  type: K,
+): Extract<MobilityOption, { type: K }> | undefined {
   return options.find((o) => o.type === type) as Extract<MobilityOption, { type: K }> | undefined;
 }
 

@@ -67,7 +67,12 @@ export const homeTestCodec = bodyCodec<HomeTest>({
     put64(m.homeInitCookie, b, o + 2);
     put64(m.homeKeygenToken, b, o + 10);
   },
-  readFixed: (b, o) => ({ type: 'HomeTest', homeNonceIndex: b.readUInt16BE(o), homeInitCookie: get64(b, o + 2), homeKeygenToken: get64(b, o + 10) }),
+  readFixed: (b, o) => ({
+    type: 'HomeTest',
+    homeNonceIndex: b.readUInt16BE(o),
+    homeInitCookie: get64(b, o + 2),
+    homeKeygenToken: get64(b, o + 10),
+  }),
 });
 
 export const careOfTestCodec = bodyCodec<CareOfTest>({

@@ -103,7 +103,9 @@ export function corpus(): Record<SeedKind, Buffer[]> {
     for (let i = 4; i < upper.length; i++) c.option.push(upper.subarray(i));
   }
   for (let n = 0; n < 64; n += 7) {
-    c.udp.push(udp.encode({ srcPort: 5000 + n, dstPort: 6000, payload: Buffer.alloc(n, n) }, undefined, 0, { addresses: ADDRS }));
+    c.udp.push(
+      udp.encode({ srcPort: 5000 + n, dstPort: 6000, payload: Buffer.alloc(n, n) }, undefined, 0, { addresses: ADDRS }),
+    );
   }
   return c;
 }
@@ -123,9 +125,12 @@ export function input(next: () => number, seeds: Buffer[]): Buffer {
     const kind = next() % 6;
     if (b.length === 0) break;
     const at = next() % b.length;
-    if (kind <= 2) b[at] = next() & 0xff; // overwrite a byte
-    else if (kind === 3) b[at] = b[at]! ^ (1 << (next() & 7)); // flip a bit
-    else if (kind === 4) b = b.subarray(0, at); // truncate
+    if (kind <= 2)
+      b[at] = next() & 0xff; // overwrite a byte
+    else if (kind === 3)
+      b[at] = b[at]! ^ (1 << (next() & 7)); // flip a bit
+    else if (kind === 4)
+      b = b.subarray(0, at); // truncate
     else b[at] = [0, 1, 0xff, 0x80, 8, 2][next() % 6]!; // interesting values (lengths, pads)
   }
   return b;
@@ -156,11 +161,13 @@ export function fuzzDecoder(name: string, count: number, seed = 1, all = corpus(
       throw new Error(`${name} threw on input #${i} (seed ${seed}) ${b.toString('hex')}: ${(e as Error).stack}`);
     }
     if (r.ok) {
-      if (!(r.bytes >= 0 && r.bytes <= b.length)) throw new Error(`${name}: consumed ${r.bytes} of ${b.length} bytes on ${b.toString('hex')}`);
+      if (!(r.bytes >= 0 && r.bytes <= b.length))
+        throw new Error(`${name}: consumed ${r.bytes} of ${b.length} bytes on ${b.toString('hex')}`);
       ok++;
     } else {
       const o = r.error.offset;
-      if (!(Number.isInteger(o) && o >= 0 && o <= b.length)) throw new Error(`${name}: error offset ${o} outside ${b.length} bytes on ${b.toString('hex')}`);
+      if (!(Number.isInteger(o) && o >= 0 && o <= b.length))
+        throw new Error(`${name}: error offset ${o} outside ${b.length} bytes on ${b.toString('hex')}`);
       failed++;
     }
   }

@@ -11,17 +11,33 @@ import { openHomeAgentForwarding } from '../home-agent-forwarding.js';
 
 type Config =
   | { role: 'mobile-node'; homeAddress: string; homeAgent: string; careOf: string; batch?: number }
-  | { role: 'home-agent'; homeAgentAddress: string; homeLink: string; bindings: { homeAddress: string; careOfAddress: string }[]; batch?: number };
+  | {
+      role: 'home-agent';
+      homeAgentAddress: string;
+      homeLink: string;
+      bindings: { homeAddress: string; careOfAddress: string }[];
+      batch?: number;
+    };
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as Config;
   let piece: { stats(): unknown; close(): void };
   if (cfg.role === 'mobile-node') {
-    const home = await openHomeAddress({ native, homeAddress: cfg.homeAddress, homeAgent: cfg.homeAgent, ...(cfg.batch ? { batch: cfg.batch } : {}) });
+    const home = await openHomeAddress({
+      native,
+      homeAddress: cfg.homeAddress,
+      homeAgent: cfg.homeAgent,
+      ...(cfg.batch ? { batch: cfg.batch } : {}),
+    });
     home.setCareOf(cfg.careOf);
     piece = home;
   } else {
-    const fwd = await openHomeAgentForwarding({ native, homeAgentAddress: cfg.homeAgentAddress, homeLink: cfg.homeLink, ...(cfg.batch ? { batch: cfg.batch } : {}) });
+    const fwd = await openHomeAgentForwarding({
+      native,
+      homeAgentAddress: cfg.homeAgentAddress,
+      homeLink: cfg.homeLink,
+      ...(cfg.batch ? { batch: cfg.batch } : {}),
+    });
     for (const b of cfg.bindings) {
       await fwd.proxyNdStart(b.homeAddress);
       await fwd.tunnelUp(b.homeAddress, b.careOfAddress);

@@ -12,7 +12,9 @@ export function forward(lab: ResolvedLab, from: string, dst: string): { delivere
     if (onLinkOf(node, target)) return { delivered: true, hops };
     const route = longestMatch(node, target);
     if (!route?.via) return { delivered: false, hops };
-    const next = lab.nodes.find((n) => n.interfaces.some((i) => i.addresses.some((a) => parseAddressWithLength(a)!.address === parseIPv6(route.via!))));
+    const next = lab.nodes.find((n) =>
+      n.interfaces.some((i) => i.addresses.some((a) => parseAddressWithLength(a)!.address === parseIPv6(route.via!))),
+    );
     if (!next) return { delivered: false, hops };
     node = next;
     if (hops > 0 && !node.roles.includes('router') && !onLinkOf(node, target)) return { delivered: false, hops };
@@ -21,10 +23,12 @@ export function forward(lab: ResolvedLab, from: string, dst: string): { delivere
 }
 
 function onLinkOf(node: ResolvedNode, target: bigint): boolean {
-  return node.interfaces.some((i) => i.addresses.some((a) => {
-    const p = parseAddressWithLength(a)!;
-    return prefixContains({ network: p.address & prefixMask(p.length), length: p.length }, target);
-  }));
+  return node.interfaces.some((i) =>
+    i.addresses.some((a) => {
+      const p = parseAddressWithLength(a)!;
+      return prefixContains({ network: p.address & prefixMask(p.length), length: p.length }, target);
+    }),
+  );
 }
 
 function longestMatch(node: ResolvedNode, target: bigint) {
@@ -40,7 +44,9 @@ function longestMatch(node: ResolvedNode, target: bigint) {
 
 /** Every address of the lab: interface addresses, and each mobile node's SLAAC address on every cell. */
 export function allAddresses(lab: ResolvedLab): string[] {
-  const out = lab.nodes.flatMap((n) => n.interfaces.flatMap((i) => i.addresses.map((a) => formatIPv6(parseAddressWithLength(a)!.address))));
+  const out = lab.nodes.flatMap((n) =>
+    n.interfaces.flatMap((i) => i.addresses.map((a) => formatIPv6(parseAddressWithLength(a)!.address))),
+  );
   for (const n of lab.nodes) {
     for (const radio of n.interfaces.filter((i) => i.kind === 'radio')) {
       for (const ap of lab.aps) out.push(slaacAddress(ap.prefix, radio.mac));
@@ -48,4 +54,3 @@ export function allAddresses(lab: ResolvedLab): string[] {
   }
   return out;
 }
-

@@ -16,7 +16,12 @@ import { eui64Address, inPrefix } from '../../../wire/address.js';
 import { NeighbourMap } from '../neighbour-map.js';
 import { PreviousAccessRouter, type ParAction, type ParConfig } from '../par.js';
 import { NewAccessRouter, type NarAction, type NarConfig } from '../nar.js';
-import { FmipMobileNode, type FmipMobileNodeAction, type FmipMobileNodeEvent, type FmipMobileNodeInput } from '../mobile-node.js';
+import {
+  FmipMobileNode,
+  type FmipMobileNodeAction,
+  type FmipMobileNodeEvent,
+  type FmipMobileNodeInput,
+} from '../mobile-node.js';
 import { SimNet } from './sim-net.js';
 
 export const ADDR = {
@@ -91,12 +96,27 @@ export class FmipLab {
   constructor(opts: LabOptions = {}) {
     this.#o = { airMs: 2, parNarMs: 5, cnMs: 10, buDelayMs: 30, rate: 200, payloadBytes: 100, ...opts };
     const neighbours = new NeighbourMap(
-      [{ apId: ADDR.ap2, apName: 'ap2', narAddress: ADDR.nar, narPrefix: ADDR.narPrefix, narPrefixLength: 64, narLinkLayerAddress: ADDR.narMac, pointToPoint: !!opts.nar?.pointToPoint }],
+      [
+        {
+          apId: ADDR.ap2,
+          apName: 'ap2',
+          narAddress: ADDR.nar,
+          narPrefix: ADDR.narPrefix,
+          narPrefixLength: 64,
+          narLinkLayerAddress: ADDR.narMac,
+          pointToPoint: !!opts.nar?.pointToPoint,
+        },
+      ],
       [ADDR.ap1],
     );
     this.par = new PreviousAccessRouter({ address: ADDR.par, neighbours, ...opts.par });
     this.nar = new NewAccessRouter({ address: ADDR.nar, prefix: ADDR.narPrefix, prefixLength: 64, ...opts.nar });
-    this.mn = new FmipMobileNode({ linkLayerAddress: ADDR.mnMac, router: ADDR.par, careOfAddress: PCOA, apId: ADDR.ap1 });
+    this.mn = new FmipMobileNode({
+      linkLayerAddress: ADDR.mnMac,
+      router: ADDR.par,
+      careOfAddress: PCOA,
+      apId: ADDR.ap1,
+    });
     this.#feedPar = this.net.host(this.par, (a) => this.#parPerform(a));
     this.#feedNar = this.net.host(this.nar, (a) => this.#narPerform(a));
     this.#feedMn = this.net.host(this.mn, (a) => this.#mnPerform(a));
@@ -114,7 +134,17 @@ export class FmipLab {
         const payload = Buffer.alloc(this.#o.payloadBytes);
         payload.writeUInt32BE(seq, 0);
         this.sent++;
-        const pkt = buildIpv6Packet({ src: ADDR.cn, dst: this.#cnTarget, upper: { nextHeader: 17, encode: () => udp.encode({ srcPort: 5000, dstPort: 5001, payload }, undefined, 0, { addresses: { src: ADDR.cn, dst: this.#cnTarget } }) } });
+        const pkt = buildIpv6Packet({
+          src: ADDR.cn,
+          dst: this.#cnTarget,
+          upper: {
+            nextHeader: 17,
+            encode: () =>
+              udp.encode({ srcPort: 5000, dstPort: 5001, payload }, undefined, 0, {
+                addresses: { src: ADDR.cn, dst: this.#cnTarget },
+              }),
+          },
+        });
         this.#route('cn', pkt);
       });
     }
@@ -194,7 +224,15 @@ export class FmipLab {
       this.#air(router, 'mn', frame, airMs);
       return;
     }
-    const target: Node | 'air' = inPrefix(dst, ADDR.parPrefix, 48) ? 'par' : inPrefix(dst, ADDR.narPrefix, 48) ? 'nar' : dst === ADDR.cn ? 'cn' : from === 'par' || from === 'nar' ? 'air' : 'par';
+    const target: Node | 'air' = inPrefix(dst, ADDR.parPrefix, 48)
+      ? 'par'
+      : inPrefix(dst, ADDR.narPrefix, 48)
+        ? 'nar'
+        : dst === ADDR.cn
+          ? 'cn'
+          : from === 'par' || from === 'nar'
+            ? 'air'
+            : 'par';
     if (target === from || target === 'air') {
       // On-link for this router: out of its access link to the MN.
       this.#air('mn', from, frame, airMs);
@@ -231,7 +269,7 @@ export class FmipLab {
     }
     const { header, extensions } = p.value.walk;
     const upper = p.value.upper;
-    const hao = homeAddressOf(extensions.find((e) => e.kind === 'DestinationOptions') as never ?? { options: [] });
+    const hao = homeAddressOf((extensions.find((e) => e.kind === 'DestinationOptions') as never) ?? { options: [] });
     switch (node) {
       case 'cn':
         return;
@@ -249,18 +287,36 @@ export class FmipLab {
           return;
         }
         if (upper.kind === 'ICMPv6') {
-          this.#feedMn({ kind: 'icmp', src: header.src, dst: header.dst, hopLimit: header.hopLimit, message: upper.message });
+          this.#feedMn({
+            kind: 'icmp',
+            src: header.src,
+            dst: header.dst,
+            hopLimit: header.hopLimit,
+            message: upper.message,
+          });
           return;
         }
         return;
       case 'par': {
         if (header.dst === ADDR.par) {
           if (upper.kind === 'MobilityHeader') {
-            this.#feedPar({ kind: 'mh', src: header.src, dst: header.dst, ...(hao ? { homeAddressOption: hao } : {}), message: upper.message });
+            this.#feedPar({
+              kind: 'mh',
+              src: header.src,
+              dst: header.dst,
+              ...(hao ? { homeAddressOption: hao } : {}),
+              message: upper.message,
+            });
             return;
           }
           if (upper.kind === 'ICMPv6') {
-            this.#feedPar({ kind: 'icmp', src: header.src, dst: header.dst, hopLimit: header.hopLimit, message: upper.message });
+            this.#feedPar({
+              kind: 'icmp',
+              src: header.src,
+              dst: header.dst,
+              hopLimit: header.hopLimit,
+              message: upper.message,
+            });
             return;
           }
           return;
@@ -286,10 +342,23 @@ export class FmipLab {
         if (from === 'mn') {
           // The NAR sees what the MN sends on its link: the UNA, and a reactive FBU on its way to the PAR.
           if (upper.kind === 'ICMPv6' && upper.message.type === 'NeighborAdvertisement') {
-            this.#feedNar({ kind: 'icmp', src: header.src, dst: header.dst, hopLimit: header.hopLimit, message: upper.message });
+            this.#feedNar({
+              kind: 'icmp',
+              src: header.src,
+              dst: header.dst,
+              hopLimit: header.hopLimit,
+              message: upper.message,
+            });
             return;
           }
-          if (upper.kind === 'MobilityHeader') this.#feedNar({ kind: 'mh', src: header.src, dst: header.dst, ...(hao ? { homeAddressOption: hao } : {}), message: upper.message });
+          if (upper.kind === 'MobilityHeader')
+            this.#feedNar({
+              kind: 'mh',
+              src: header.src,
+              dst: header.dst,
+              ...(hao ? { homeAddressOption: hao } : {}),
+              message: upper.message,
+            });
           this.#route('nar', frame);
           return;
         }
@@ -376,7 +445,9 @@ export class FmipLab {
     const frame = buildIpv6Packet({
       src,
       dst,
-      ...(hao ? { extensions: [{ kind: 'DestinationOptions', options: [{ type: 'HomeAddress', homeAddress: hao }] }] } : {}),
+      ...(hao
+        ? { extensions: [{ kind: 'DestinationOptions', options: [{ type: 'HomeAddress', homeAddress: hao }] }] }
+        : {}),
       upper: { nextHeader: 135, encode: () => mh.encode(message) },
     });
     this.#route(from, frame);
@@ -385,7 +456,12 @@ export class FmipLab {
   #sendIcmp(from: Node, src: string, dst: string, hopLimit: number, message: Icmpv6Message): void {
     const kind = message.type === 'NeighborAdvertisement' ? 'UNA' : (ICMP_NAMES[message.type] ?? message.type);
     this.trace.push({ t: this.net.now, from, to: dst, kind, src, dst });
-    const frame = buildIpv6Packet({ src, dst, hopLimit, upper: { nextHeader: 58, encode: () => icmpv6.encode(message) } });
+    const frame = buildIpv6Packet({
+      src,
+      dst,
+      hopLimit,
+      upper: { nextHeader: 58, encode: () => icmpv6.encode(message) },
+    });
     this.#route(from, frame);
   }
 }

@@ -28,7 +28,11 @@ export class SimNet {
     const e = { at: Math.max(at, this.#now), seq: ++this.#seq, run: fn };
     // Sorted insert from the back: most events are scheduled in time order.
     let i = this.#queue.length;
-    while (i > 0 && (this.#queue[i - 1]!.at > e.at || (this.#queue[i - 1]!.at === e.at && this.#queue[i - 1]!.seq > e.seq))) i--;
+    while (
+      i > 0 &&
+      (this.#queue[i - 1]!.at > e.at || (this.#queue[i - 1]!.at === e.at && this.#queue[i - 1]!.seq > e.seq))
+    )
+      i--;
     this.#queue.splice(i, 0, e);
   }
 
@@ -49,7 +53,10 @@ export class SimNet {
   }
 
   /** Hosts a machine the way runMachine does: perform every action, then re-arm one tick for nextDeadline(). */
-  host<I, A>(machine: SimMachine<I, A>, perform: (action: A, now: number) => void): (input: I | { kind: 'tick' }) => void {
+  host<I, A>(
+    machine: SimMachine<I, A>,
+    perform: (action: A, now: number) => void,
+  ): (input: I | { kind: 'tick' }) => void {
     let armed: number | null = null;
     let generation = 0;
     const step = (input: I | { kind: 'tick' }): void => {

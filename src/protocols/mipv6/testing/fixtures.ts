@@ -17,11 +17,29 @@ export const COA_AR2 = '2001:db8:a2::10';
 /** Wall clock at monotonic 0, as an agent would compute Date.now() - performance.now(). */
 export const EPOCH = 1_700_000_000_000;
 
-export const MN1: MnHaSecurityAssociation = { nai: 'mn1@lab', homeAddress: HOA1, spi: 300, key: Buffer.from('00112233445566778899aabbccddeeff', 'hex') };
-export const MN2: MnHaSecurityAssociation = { nai: 'mn2@lab', homeAddress: HOA2, spi: 301, key: Buffer.from('ffeeddccbbaa99887766554433221100', 'hex') };
+export const MN1: MnHaSecurityAssociation = {
+  nai: 'mn1@lab',
+  homeAddress: HOA1,
+  spi: 300,
+  key: Buffer.from('00112233445566778899aabbccddeeff', 'hex'),
+};
+export const MN2: MnHaSecurityAssociation = {
+  nai: 'mn2@lab',
+  homeAddress: HOA2,
+  spi: 301,
+  key: Buffer.from('ffeeddccbbaa99887766554433221100', 'hex'),
+};
 
 export function haConfig(over: Partial<HomeAgentConfig> = {}): HomeAgentConfig {
-  return { address: HA, homePrefix: HOME_PREFIX, homePrefixLength: 64, mobileNodes: [MN1, MN2], epochOffsetMs: EPOCH, performDad: false, ...over };
+  return {
+    address: HA,
+    homePrefix: HOME_PREFIX,
+    homePrefixLength: 64,
+    mobileNodes: [MN1, MN2],
+    epochOffsetMs: EPOCH,
+    performDad: false,
+    ...over,
+  };
 }
 
 export interface BuSpec {
@@ -52,7 +70,8 @@ export function buInput(s: BuSpec): AuthenticatedMobilityHeaderInput {
   const options: MobilityOption[] = [];
   const nai = s.nai === undefined ? sa.nai : s.nai;
   if (nai !== null) options.push(naiIdentifier(nai));
-  if (!s.noTimestamp) options.push({ type: 'MobilityMessageReplayProtection', timestamp: ntpTimestampFromUnixMs(EPOCH + s.at) });
+  if (!s.noTimestamp)
+    options.push({ type: 'MobilityMessageReplayProtection', timestamp: ntpTimestampFromUnixMs(EPOCH + s.at) });
   const bu = mh.bindingUpdate({
     sequenceNumber: s.sequenceNumber,
     lifetime: Math.floor(s.lifetimeS / 4),
@@ -64,5 +83,12 @@ export function buInput(s: BuSpec): AuthenticatedMobilityHeaderInput {
   // Through the codec, as the agent would: decode what goes on the wire.
   const decoded = mh.decode(sealed.bytes);
   if (!decoded.ok) throw new Error(decoded.error.message);
-  return { kind: 'mh', src: coa, dst: HA, homeAddressOption: s.fromHome ? undefined : hoa, message: decoded.value, bytes: sealed.bytes };
+  return {
+    kind: 'mh',
+    src: coa,
+    dst: HA,
+    homeAddressOption: s.fromHome ? undefined : hoa,
+    message: decoded.value,
+    bytes: sealed.bytes,
+  };
 }

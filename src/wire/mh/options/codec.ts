@@ -201,7 +201,13 @@ const copy = (b: Buffer, s: number, e: number): Buffer => Buffer.from(b.subarray
 
 function read(type: number, b: Buffer, d: number, len: number): Decoded<MobilityOption> {
   const need = (n: number, exact = true): Decoded<never> | null =>
-    (exact ? len !== n : len < n) ? decodeFail('bad-length', d - 1, `mobility option ${type} length ${len}, expected ${exact ? '' : 'at least '}${n}`) : null;
+    (exact ? len !== n : len < n)
+      ? decodeFail(
+          'bad-length',
+          d - 1,
+          `mobility option ${type} length ${len}, expected ${exact ? '' : 'at least '}${n}`,
+        )
+      : null;
   const ok = (o: MobilityOption): Decoded<MobilityOption> => decodeOk(o, 2 + len);
   switch (type) {
     case T.BindingRefreshAdvice:
@@ -209,22 +215,42 @@ function read(type: number, b: Buffer, d: number, len: number): Decoded<Mobility
     case T.AlternateCareOfAddress:
       return need(16) ?? ok({ type: 'AlternateCareOfAddress', alternateCareOfAddress: bytesToIpv6(b, d) });
     case T.NonceIndices:
-      return need(4) ?? ok({ type: 'NonceIndices', homeNonceIndex: b.readUInt16BE(d), careOfNonceIndex: b.readUInt16BE(d + 2) });
+      return (
+        need(4) ??
+        ok({ type: 'NonceIndices', homeNonceIndex: b.readUInt16BE(d), careOfNonceIndex: b.readUInt16BE(d + 2) })
+      );
     case T.BindingAuthorizationData:
       return ok({ type: 'BindingAuthorizationData', authenticator: copy(b, d, d + len) });
     case T.MobilityHeaderLinkLayerAddress:
-      return need(1, false) ?? ok({ type: 'MobilityHeaderLinkLayerAddress', optionCode: b[d]!, linkLayerAddress: copy(b, d + 1, d + len) });
+      return (
+        need(1, false) ??
+        ok({ type: 'MobilityHeaderLinkLayerAddress', optionCode: b[d]!, linkLayerAddress: copy(b, d + 1, d + len) })
+      );
     case T.MobileNodeIdentifier:
-      return need(1, false) ?? ok({ type: 'MobileNodeIdentifier', subtype: b[d]!, identifier: copy(b, d + 1, d + len) });
+      return (
+        need(1, false) ?? ok({ type: 'MobileNodeIdentifier', subtype: b[d]!, identifier: copy(b, d + 1, d + len) })
+      );
     case T.MobilityMessageAuthentication:
       return (
         need(5, false) ??
-        ok({ type: 'MobilityMessageAuthentication', subtype: b[d]!, mobilitySpi: b.readUInt32BE(d + 1), authenticationData: copy(b, d + 5, d + len) })
+        ok({
+          type: 'MobilityMessageAuthentication',
+          subtype: b[d]!,
+          mobilitySpi: b.readUInt32BE(d + 1),
+          authenticationData: copy(b, d + 5, d + len),
+        })
       );
     case T.MobilityMessageReplayProtection:
       return need(8) ?? ok({ type: 'MobilityMessageReplayProtection', timestamp: b.readBigUInt64BE(d) });
     case T.BindingAuthorizationDataForFmipv6:
-      return need(4, false) ?? ok({ type: 'BindingAuthorizationDataForFmipv6', spi: b.readUInt32BE(d), authenticator: copy(b, d + 4, d + len) });
+      return (
+        need(4, false) ??
+        ok({
+          type: 'BindingAuthorizationDataForFmipv6',
+          spi: b.readUInt32BE(d),
+          authenticator: copy(b, d + 4, d + len),
+        })
+      );
     case T.HomeNetworkPrefix:
       return need(18) ?? ok({ type: 'HomeNetworkPrefix', prefixLength: b[d + 1]!, prefix: bytesToIpv6(b, d + 2) });
     case T.HandoffIndicator:
@@ -232,13 +258,23 @@ function read(type: number, b: Buffer, d: number, len: number): Decoded<Mobility
     case T.AccessTechnologyType:
       return need(2) ?? ok({ type: 'AccessTechnologyType', accessTechnologyType: b[d + 1]! });
     case T.MobileNodeLinkLayerIdentifier:
-      return need(2, false) ?? ok({ type: 'MobileNodeLinkLayerIdentifier', linkLayerIdentifier: copy(b, d + 2, d + len) });
+      return (
+        need(2, false) ?? ok({ type: 'MobileNodeLinkLayerIdentifier', linkLayerIdentifier: copy(b, d + 2, d + len) })
+      );
     case T.LinkLocalAddress:
       return need(16) ?? ok({ type: 'LinkLocalAddress', linkLocalAddress: bytesToIpv6(b, d) });
     case T.Timestamp:
       return need(8) ?? ok({ type: 'Timestamp', timestamp: b.readBigUInt64BE(d) });
     case T.MobilityHeaderIpv6AddressPrefix:
-      return need(18) ?? ok({ type: 'MobilityHeaderIpv6AddressPrefix', optionCode: b[d]!, prefixLength: b[d + 1]!, address: bytesToIpv6(b, d + 2) });
+      return (
+        need(18) ??
+        ok({
+          type: 'MobilityHeaderIpv6AddressPrefix',
+          optionCode: b[d]!,
+          prefixLength: b[d + 1]!,
+          address: bytesToIpv6(b, d + 2),
+        })
+      );
     case T.ContextRequest: {
       const bad = need(2, false);
       if (bad) return bad;
@@ -248,7 +284,8 @@ function read(type: number, b: Buffer, d: number, len: number): Decoded<Mobility
       while (p < end) {
         if (p + 2 > end) return decodeFail('truncated', p, 'Context Request entry has no Req-length');
         const rl = b[p + 1]!;
-        if (p + 2 + rl > end) return decodeFail('bad-length', p + 1, `Context Request Req-length ${rl} runs past the option`);
+        if (p + 2 + rl > end)
+          return decodeFail('bad-length', p + 1, `Context Request Req-length ${rl} runs past the option`);
         requests.push({ requestType: b[p]!, requestOption: copy(b, p + 2, p + 2 + rl) });
         p += 2 + rl;
       }
@@ -256,12 +293,17 @@ function read(type: number, b: Buffer, d: number, len: number): Decoded<Mobility
     }
     case T.LocalMobilityAnchorAddress: {
       const code = len >= 1 ? b[d]! : 0;
-      if (code === 1) return need(18) ?? ok({ type: 'LocalMobilityAnchorAddress', optionCode: 1, address: bytesToIpv6(b, d + 2) });
-      if (code === 2) return need(6) ?? ok({ type: 'LocalMobilityAnchorAddress', optionCode: 2, address: bytesToIpv4(b, d + 2) });
+      if (code === 1)
+        return need(18) ?? ok({ type: 'LocalMobilityAnchorAddress', optionCode: 1, address: bytesToIpv6(b, d + 2) });
+      if (code === 2)
+        return need(6) ?? ok({ type: 'LocalMobilityAnchorAddress', optionCode: 2, address: bytesToIpv4(b, d + 2) });
       break; // other Option-Codes: keep as unknown
     }
     case T.MobileNodeLinkLocalAddressInterfaceIdentifier:
-      return need(10) ?? ok({ type: 'MobileNodeLinkLocalAddressInterfaceIdentifier', interfaceIdentifier: copy(b, d + 2, d + 10) });
+      return (
+        need(10) ??
+        ok({ type: 'MobileNodeLinkLocalAddressInterfaceIdentifier', interfaceIdentifier: copy(b, d + 2, d + 10) })
+      );
     case T.TransientBinding:
       return need(2) ?? ok({ type: 'TransientBinding', latePathSwitch: (b[d]! & 1) === 1, lifetime: b[d + 1]! });
   }
@@ -295,7 +337,8 @@ export function decode(buf: Buffer, offset = 0): Decoded<MobilityOption> {
   if (type === T.Pad1) return decodeOk({ type: 'Pad1' }, 1);
   if (buf.length - offset < 2) return decodeFail('truncated', offset, 'mobility option needs a Length byte');
   const len = buf[offset + 1]!;
-  if (buf.length - offset - 2 < len) return decodeFail('truncated', offset + 1, `mobility option Length ${len} runs past the buffer`);
+  if (buf.length - offset - 2 < len)
+    return decodeFail('truncated', offset + 1, `mobility option Length ${len} runs past the buffer`);
   if (type === T.PadN) return decodeOk({ type: 'PadN', length: len }, 2 + len);
   return read(type, buf, offset + 2, len);
 }

@@ -37,7 +37,11 @@ export type NonceIndices = { type: 'NonceIndices'; homeNonceIndex: number; careO
 /** Authenticator: 96 bits (12 bytes) with HMAC_SHA1 (RFC 6275 §5.2.6), kept as given. */
 export type BindingAuthorizationData = { type: 'BindingAuthorizationData'; authenticator: Buffer };
 /** RFC 5568 §6.4.3; Option-Code 2 = link-layer address of the mobile node. */
-export type MobilityHeaderLinkLayerAddress = { type: 'MobilityHeaderLinkLayerAddress'; optionCode: number; linkLayerAddress: Buffer };
+export type MobilityHeaderLinkLayerAddress = {
+  type: 'MobilityHeaderLinkLayerAddress';
+  optionCode: number;
+  linkLayerAddress: Buffer;
+};
 /** RFC 4283: subtype 1 = NAI (RFC 4282). The identifier is bytes; use `naiIdentifier` for text. */
 export type MobileNodeIdentifier = { type: 'MobileNodeIdentifier'; subtype: number; identifier: Buffer };
 /** RFC 4285 §5: subtype 1 = MN-HA, 2 = MN-AAA. */
@@ -49,7 +53,11 @@ export type MobilityMessageAuthentication = {
 };
 /** RFC 4285 §6: a 64-bit timestamp, kept as given. */
 export type MobilityMessageReplayProtection = { type: 'MobilityMessageReplayProtection'; timestamp: bigint };
-export type BindingAuthorizationDataForFmipv6 = { type: 'BindingAuthorizationDataForFmipv6'; spi: number; authenticator: Buffer };
+export type BindingAuthorizationDataForFmipv6 = {
+  type: 'BindingAuthorizationDataForFmipv6';
+  spi: number;
+  authenticator: Buffer;
+};
 /** RFC 5213 §8.3; an all-zero prefix of length 0 asks the LMA to assign one. */
 export type HomeNetworkPrefix = { type: 'HomeNetworkPrefix'; prefixLength: number; prefix: string };
 export type HandoffIndicator = { type: 'HandoffIndicator'; handoffIndicator: number };
