@@ -1,3 +1,4 @@
+import type { NodeRole } from '../../agent/config.js';
 import type { L2TriggerName } from '../../agent/l2-triggers.js';
 import type { Expectation } from '../../analysis/expectations.js';
 
@@ -15,19 +16,8 @@ export interface Impairment {
   rateBps: number;
 }
 
-/** Roles a node can hold. `router` forwards; `mobile` has a radio; the rest select agent machines. */
-export type NodeRole =
-  | 'host'
-  | 'router'
-  | 'mobile'
-  | 'access-router'
-  | 'home-agent'
-  | 'mobile-node'
-  | 'par'
-  | 'nar'
-  | 'map'
-  | 'lma'
-  | 'mag';
+/** Roles a node can hold, as the agent's config lists them: `router` forwards; `mobile` has a radio; the rest select agent machines. */
+export type { NodeRole };
 
 export interface ResolvedInterface {
   /** Name inside the node, at most 15 characters (e.g. eth1, ap1, wlan0). */
