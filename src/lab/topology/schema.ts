@@ -4,24 +4,10 @@ import { z } from 'zod';
 import { FLOW_HEADER_LENGTH, FLOW_MAX_SIZE } from '../../wire/flow.js';
 import { LAB_NAME_RE, NODE_NAME_RE } from '../names.js';
 import { L2_TRIGGERS } from '../../agent/l2-triggers.js';
-import type { NodeRole } from './types.js';
+import { NODE_ROLES } from '../../agent/config.js';
 import { expectationSchema } from './expectations.js';
 import { isAddressWithLength, isIPv6Address, isPrefix } from './ipv6.js';
 import { bitRate, duration, packetRate, percent } from './schema-quantities.js';
-
-const NODE_ROLES = [
-  'host',
-  'router',
-  'mobile',
-  'access-router',
-  'home-agent',
-  'mobile-node',
-  'par',
-  'nar',
-  'map',
-  'lma',
-  'mag',
-] as const satisfies readonly NodeRole[];
 
 export { bitRate, duration, packetRate, percent };
 

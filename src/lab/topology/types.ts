@@ -1,3 +1,4 @@
+import type { AgentInterface, NodeRole, RouterAdvertisementConfig } from '../../agent/config.js';
 import type { L2TriggerName } from '../../agent/l2-triggers.js';
 import type { Expectation } from '../../analysis/expectations.js';
 
@@ -15,32 +16,11 @@ export interface Impairment {
   rateBps: number;
 }
 
-/** Roles a node can hold. `router` forwards; `mobile` has a radio; the rest select agent machines. */
-export type NodeRole =
-  | 'host'
-  | 'router'
-  | 'mobile'
-  | 'access-router'
-  | 'home-agent'
-  | 'mobile-node'
-  | 'par'
-  | 'nar'
-  | 'map'
-  | 'lma'
-  | 'mag';
+/** Roles a node can hold, as the agent's config lists them: `router` forwards; `mobile` has a radio; the rest select agent machines. */
+export type { NodeRole };
 
-export interface ResolvedInterface {
-  /** Name inside the node, at most 15 characters (e.g. eth1, ap1, wlan0). */
-  name: string;
-  kind: 'link' | 'ap' | 'radio';
-  /** Locally administered MAC, unique in the lab and stable across runs. */
-  mac: string;
-  /** Static addresses with prefix length, e.g. "2001:db8:0:1::1/64". Radios get theirs by SLAAC. */
-  addresses: string[];
-  /** For kind 'link': the link id. For kind 'ap' and 'radio': the AP (radio: initial AP or none). */
-  link?: string;
-  ap?: string;
-}
+/** One of a node's interfaces: the agent's config carries it as planned here (MACs locally administered, unique in the lab, stable across runs). */
+export type ResolvedInterface = AgentInterface;
 
 export interface ResolvedRoute {
   /** Destination prefix, "default" allowed. */
@@ -49,15 +29,7 @@ export interface ResolvedRoute {
   dev?: string;
 }
 
-export interface RouterAdvertisementConfig {
-  /** Interface it is sent on (an AP interface of an access router). */
-  iface: string;
-  prefix: string; // e.g. "2001:db8:10:a1::/64"
-  minIntervalMs: number;
-  maxIntervalMs: number;
-  /** Router lifetime in seconds (RFC 4861 §4.2). */
-  routerLifetimeS: number;
-}
+export type { RouterAdvertisementConfig };
 
 export interface ResolvedNode {
   name: string;
