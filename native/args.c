@@ -42,6 +42,12 @@ mh_handle *mh_arg_open_handle(napi_env env, napi_value v, const char *closed_sys
   return h;
 }
 
+mh_handle *mh_args_open(napi_env env, napi_callback_info info, size_t max, napi_value *argv, size_t *argc,
+                        const char *closed_syscall) {
+  if (!mh_args(env, info, max, argv, argc)) return NULL;
+  return mh_arg_open_handle(env, argv[0], closed_syscall);
+}
+
 napi_valuetype mh_arg_type(napi_env env, size_t argc, const napi_value *argv, size_t i) {
   napi_valuetype t = napi_undefined;
   if (i < argc && napi_typeof(env, argv[i], &t) != napi_ok) t = napi_undefined;

@@ -19,6 +19,9 @@ bool mh_args_options(napi_env env, napi_callback_info info, napi_value *opts);
 mh_handle *mh_args_handle(napi_env env, napi_callback_info info);
 /* argv[0] as an open handle; a closed one throws EBADF naming closed_syscall. */
 mh_handle *mh_arg_open_handle(napi_env env, napi_value v, const char *closed_syscall);
+/* The prologue of an export on an open handle: mh_args, then argv[0] through mh_arg_open_handle. */
+mh_handle *mh_args_open(napi_env env, napi_callback_info info, size_t max, napi_value *argv, size_t *argc,
+                        const char *closed_syscall);
 /* The type of argv[i], napi_undefined beyond argc. */
 napi_valuetype mh_arg_type(napi_env env, size_t argc, const napi_value *argv, size_t i);
 /* A Buffer's bytes, or a TypeError with message. */

@@ -4,6 +4,8 @@
 
 #include <node_api.h>
 #include <uv.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -11,17 +13,8 @@
 #include "offload.h" /* mh_vnet_hdr, MH_VNET_HDR_LEN, checksums */
 
 /* Every N-API call goes through NAPI_CALL: a failure becomes a thrown Error and the function
- * returns NULL (undefined to JS). */
-#define NAPI_CALL(env, call)                                                         \
-  do {                                                                               \
-    napi_status status_ = (call);                                                    \
-    if (status_ != napi_ok) {                                                        \
-      mh_throw_napi((env), status_, #call);                                          \
-      return NULL;                                                                   \
-    }                                                                                \
-  } while (0)
-
-/* Same, for functions returning void or int (callbacks). */
+ * returns NULL (undefined to JS). NAPI_CALL_RET returns ret instead, for functions returning void
+ * or int (callbacks). */
 #define NAPI_CALL_RET(env, call, ret)                                                \
   do {                                                                               \
     napi_status status_ = (call);                                                    \
@@ -30,6 +23,7 @@
       return ret;                                                                    \
     }                                                                                \
   } while (0)
+#define NAPI_CALL(env, call) NAPI_CALL_RET(env, call, NULL)
 
 void mh_throw_napi(napi_env env, napi_status status, const char *what);
 
@@ -53,6 +47,9 @@ void mh_throw_fail(napi_env env, const mh_fail *f);
 int mh_netns_enter(const char *path, mh_fail *f);
 /* Returns to the original namespace; a failure here is fatal (the JS thread would stay elsewhere). */
 void mh_netns_leave(int saved);
+/* The end of an open function's setup: leaves the namespace (saved == -1, never entered, is a no-op),
+ * then if f->err is set closes fd (when >= 0) and throws. Returns whether fd is ready to use. */
+bool mh_open_finish(napi_env env, int saved, int fd, const mh_fail *f);
 
 /* ---- arguments and options (args.c) ---- */
 #include "args.h"
@@ -116,7 +113,29 @@ int mh_recvmmsg(mh_handle *h, size_t name_size, int *err);
 /* Copies n received slots into one new Buffer (truncated ones dropped and counted) and writes each
  * kept item's offset and length to meta[k*MH_META_STRIDE + 0..1]. */
 napi_status mh_pack(mh_handle *h, unsigned n, napi_value *out_buf, unsigned *kept);
+/* Walks the items mh_pack kept, in its order, so each meta row matches its item: msg is the received
+ * message, k its item number, row its meta row with the timestamp (columns 2, 3) set. Start from
+ * {.h = h, .n = n}; mh_kept_next returns false when done. */
+typedef struct {
+  mh_handle *h;
+  int n, next; /* messages received; the next slot to look at */
+  unsigned k;
+  struct mmsghdr *msg;
+  double *row;
+} mh_kept;
+bool mh_kept_next(mh_kept *it);
 napi_value mh_poll_init_exports(napi_env env, napi_value exports);
+
+/* Runs a syscall again while a signal interrupts it. */
+#define MH_RETRY_EINTR(r, call)                                                      \
+  do (r) = (call);                                                                   \
+  while ((r) < 0 && errno == EINTR)
+
+/* A send refused because a queue is full: dropped and counted, as on a congested link, not thrown. */
+static inline bool mh_send_queue_full(int e) { return e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS; }
+/* JS result of one send whose return value is r (errno still that of the send): true when sent,
+ * false when the queue is full (sendDropped), else throws errno naming syscall. */
+napi_value mh_send_result(napi_env env, mh_handle *h, ssize_t r, const char *syscall);
 
 /* ---- socket kinds ---- */
 napi_value mh_packet_init(napi_env env, napi_value exports);

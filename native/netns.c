@@ -50,3 +50,11 @@ void mh_netns_leave(int saved) {
   }
   close(saved);
 }
+
+bool mh_open_finish(napi_env env, int saved, int fd, const mh_fail *f) {
+  mh_netns_leave(saved);
+  if (!f->err) return true;
+  if (fd >= 0) close(fd);
+  mh_throw_fail(env, f);
+  return false;
+}

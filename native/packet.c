@@ -26,17 +26,14 @@ static int packet_read_batch(mh_handle *h, napi_value *args, size_t *argc, int *
   napi_value buf, meta, count;
   unsigned kept;
   if (mh_pack(h, (unsigned)n, &buf, &kept) != napi_ok) return 0;
-  unsigned k = 0;
-  for (int i = 0; i < n; i++) {
-    struct msghdr *m = &h->msgs[i].msg_hdr;
-    if (m->msg_flags & MSG_TRUNC) continue;
+  for (mh_kept it = {.h = h, .n = n}; mh_kept_next(&it);) {
+    struct msghdr *m = &it.msg->msg_hdr;
     const struct sockaddr_ll *sll = m->msg_name;
-    double *row = h->meta + (size_t)k * MH_META_STRIDE;
-    mh_timestamp(m, &row[2], &row[3]);
+    double *row = it.row;
     row[4] = sll->sll_ifindex;
     row[5] = sll->sll_pkttype;
     row[6] = 0;
-    row[7] = h->msgs[i].msg_len;
+    row[7] = it.msg->msg_len;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
       if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA) {
         struct tpacket_auxdata aux;
@@ -46,7 +43,6 @@ static int packet_read_batch(mh_handle *h, napi_value *args, size_t *argc, int *
         row[7] = aux.tp_len;
       }
     }
-    k++;
   }
   if (kept == 0) return n;
   if (napi_create_uint32(h->env, kept, &count) != napi_ok) return n;
@@ -83,7 +79,7 @@ static napi_value PacketOpen(napi_env env, napi_callback_info info) {
   mh_fail f = {0};
   int fd = -1, ifindex = 0, one = 1;
   int saved = mh_netns_enter(netns, &f);
-  if (saved == -1) goto fail;
+  if (saved == -1) goto leave;
   /* Protocol 0 until bind: an unbound ETH_P_ALL socket would queue frames of every interface. */
   fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) { f.err = errno; f.syscall = "socket AF_PACKET"; goto leave; }
@@ -110,13 +106,7 @@ static napi_value PacketOpen(napi_env env, napi_callback_info info) {
     if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) { f.err = errno; f.syscall = "setsockopt PACKET_ADD_MEMBERSHIP"; goto leave; }
   }
 leave:
-  mh_netns_leave(saved);
-fail:
-  if (f.err) {
-    if (fd >= 0) close(fd);
-    mh_throw_fail(env, &f);
-    goto out;
-  }
+  if (!mh_open_finish(env, saved, fd, &f)) goto out;
   napi_value handle, idx;
   mh_handle *h = mh_handle_new(env, fd, MH_PACKET, batch, slot + (vnet ? MH_VNET_HDR_LEN : 0),
                                sizeof(struct sockaddr_ll), PACKET_CTRL, packet_read_batch, &handle);
@@ -138,8 +128,7 @@ out:
 static napi_value SendMany(napi_env env, napi_callback_info info) {
   size_t argc;
   napi_value argv[3], result;
-  if (!mh_args(env, info, 3, argv, &argc)) return NULL;
-  mh_handle *h = mh_arg_open_handle(env, argv[0], "sendmmsg (socket is closed)");
+  mh_handle *h = mh_args_open(env, info, 3, argv, &argc, "sendmmsg (socket is closed)");
   if (!h) return NULL;
   uint32_t n = 0;
   NAPI_CALL(env, napi_get_array_length(env, argv[1], &n));
@@ -170,11 +159,10 @@ static napi_value SendMany(napi_env env, napi_callback_info info) {
       msgs[i].msg_hdr.msg_iovlen = (size_t)k + 1;
     }
     int r;
-    do r = sendmmsg(h->fd, msgs, m, MSG_DONTWAIT);
-    while (r < 0 && errno == EINTR);
+    MH_RETRY_EINTR(r, sendmmsg(h->fd, msgs, m, MSG_DONTWAIT));
     if (r < 0) {
       int e = errno;
-      if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) break;
+      if (mh_send_queue_full(e)) break;
       mh_throw_errno(env, e, "sendmmsg");
       return NULL;
     }

@@ -234,8 +234,7 @@ static void on_poll(uv_poll_t *poll, int status, int events) {
 static napi_value Start(napi_env env, napi_callback_info info) {
   size_t argc;
   napi_value argv[3];
-  if (!mh_args(env, info, 3, argv, &argc)) return NULL;
-  mh_handle *h = mh_arg_open_handle(env, argv[0], "start (socket is closed)");
+  mh_handle *h = mh_args_open(env, info, 3, argv, &argc, "start (socket is closed)");
   if (!h) return NULL;
   if (mh_arg_type(env, argc, argv, 1) != napi_function) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "onBatch must be a function");
@@ -308,7 +307,7 @@ static napi_value Unref(napi_env env, napi_callback_info info) { return SetRef(e
  * EAGAIN/ENOBUFS. A PACKET_VNET_HDR socket sends the given virtio_net_hdr (or zeros) first. */
 static napi_value Send(napi_env env, napi_callback_info info) {
   size_t argc;
-  napi_value argv[3], result;
+  napi_value argv[3];
   if (!mh_args(env, info, 3, argv, &argc)) return NULL;
   mh_handle *h = mh_handle_get(env, argv[0]);
   if (!h) return NULL;
@@ -324,16 +323,20 @@ static napi_value Send(napi_env env, napi_callback_info info) {
   struct iovec iov[2] = {{zero_hdr, MH_VNET_HDR_LEN}, {data, len}};
   if (h->vnet && argc > 2 && mh_arg_vnet_header(env, argv[2], &iov[0].iov_base) < 0) return NULL;
   ssize_t r;
-  do r = h->vnet ? writev(h->fd, iov, 2) : write(h->fd, data, len);
-  while (r < 0 && errno == EINTR);
+  MH_RETRY_EINTR(r, h->vnet ? writev(h->fd, iov, 2) : write(h->fd, data, len));
+  return mh_send_result(env, h, r, sc);
+}
+
+napi_value mh_send_result(napi_env env, mh_handle *h, ssize_t r, const char *syscall) {
+  napi_value result;
   if (r < 0) {
     int e = errno;
-    if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
+    if (mh_send_queue_full(e)) {
       h->tx_dropped++;
       NAPI_CALL(env, napi_get_boolean(env, false, &result));
       return result;
     }
-    mh_throw_errno(env, e, sc);
+    mh_throw_errno(env, e, syscall);
     return NULL;
   }
   h->tx_items++;
@@ -381,8 +384,7 @@ int mh_recvmmsg(mh_handle *h, size_t name_size, int *err) {
     h->msgs[i].msg_len = 0;
   }
   int n;
-  do n = recvmmsg(h->fd, h->msgs, h->batch, MSG_DONTWAIT, NULL);
-  while (n < 0 && errno == EINTR);
+  MH_RETRY_EINTR(n, recvmmsg(h->fd, h->msgs, h->batch, MSG_DONTWAIT, NULL));
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return -1;
     *err = errno;
@@ -419,6 +421,19 @@ napi_status mh_pack(mh_handle *h, unsigned n, napi_value *out_buf, unsigned *kep
   }
   *kept = k;
   return napi_ok;
+}
+
+bool mh_kept_next(mh_kept *it) {
+  if (it->msg) it->k++;
+  while (it->next < it->n) {
+    struct mmsghdr *msg = &it->h->msgs[it->next++];
+    if (msg->msg_hdr.msg_flags & MSG_TRUNC) continue; /* dropped by mh_pack: no row */
+    it->msg = msg;
+    it->row = it->h->meta + (size_t)it->k * MH_META_STRIDE;
+    mh_timestamp(&msg->msg_hdr, &it->row[2], &it->row[3]);
+    return true;
+  }
+  return false;
 }
 
 napi_value mh_poll_init_exports(napi_env env, napi_value exports) {

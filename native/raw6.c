@@ -63,14 +63,11 @@ static int raw6_read_batch(mh_handle *h, napi_value *args, size_t *argc, int *er
   /* Consecutive packets mostly share addresses: reuse the previous JS string. */
   struct in6_addr last_src, last_dst;
   napi_value last_src_v = NULL, last_dst_v = NULL;
-  unsigned k = 0;
-  for (int i = 0; i < n; i++) {
-    struct msghdr *m = &h->msgs[i].msg_hdr;
-    if (m->msg_flags & MSG_TRUNC) continue;
+  for (mh_kept it = {.h = h, .n = n}; mh_kept_next(&it);) {
+    struct msghdr *m = &it.msg->msg_hdr;
     const struct sockaddr_in6 *from = m->msg_name;
-    double *row = h->meta + (size_t)k * MH_META_STRIDE;
+    double *row = it.row;
     struct in6_addr dst = IN6ADDR_ANY_INIT;
-    mh_timestamp(m, &row[2], &row[3]);
     row[4] = 0;
     row[5] = -1;
     row[6] = row[7] = 0;
@@ -95,9 +92,8 @@ static int raw6_read_batch(mh_handle *h, napi_value *args, size_t *argc, int *er
       last_dst = dst;
       last_dst_v = addr_string(env, &last_dst);
     }
-    napi_set_element(env, addrs, 2 * k, last_src_v);
-    napi_set_element(env, addrs, 2 * k + 1, last_dst_v);
-    k++;
+    napi_set_element(env, addrs, 2 * it.k, last_src_v);
+    napi_set_element(env, addrs, 2 * it.k + 1, last_dst_v);
   }
   if (napi_create_uint32(env, kept, &count) != napi_ok) return n;
   if (napi_get_reference_value(env, h->meta_ref, &meta) != napi_ok) return n;
@@ -204,7 +200,7 @@ static napi_value Raw6Open(napi_env env, napi_callback_info info) {
   mh_fail f = {0};
   int fd = -1;
   int saved = mh_netns_enter(netns, &f);
-  if (saved == -1) goto fail;
+  if (saved == -1) goto leave;
   fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, (int)proto);
   TRY(fd, "socket AF_INET6 SOCK_RAW");
   /* IPPROTO_RAW (255) implies a header-included, send-only socket (raw(7)). */
@@ -257,13 +253,7 @@ static napi_value Raw6Open(napi_env env, napi_callback_info info) {
     }
   }
 leave:
-  mh_netns_leave(saved);
-fail:
-  if (f.err) {
-    if (fd >= 0) close(fd);
-    mh_throw_fail(env, &f);
-    goto out;
-  }
+  if (!mh_open_finish(env, saved, fd, &f)) goto out;
   if (!mh_handle_new(env, fd, MH_RAW6, batch, slot, sizeof(struct sockaddr_in6), RAW6_CTRL, raw6_read_batch,
                      &result))
     result = NULL;
@@ -278,9 +268,8 @@ out:
 /* raw6Send(handle, data, dst, ifindex?, src?, hopLimit?) -> false on EAGAIN/ENOBUFS. */
 static napi_value Raw6Send(napi_env env, napi_callback_info info) {
   size_t argc;
-  napi_value argv[6], result;
-  if (!mh_args(env, info, 6, argv, &argc)) return NULL;
-  mh_handle *h = mh_arg_open_handle(env, argv[0], "sendmsg (socket is closed)");
+  napi_value argv[6];
+  mh_handle *h = mh_args_open(env, info, 6, argv, &argc, "sendmsg (socket is closed)");
   if (!h) return NULL;
   void *data;
   size_t len;
@@ -352,21 +341,8 @@ static napi_value Raw6Send(napi_env env, napi_callback_info info) {
     msg.msg_controllen = clen;
   }
   ssize_t r;
-  do r = sendmsg(h->fd, &msg, MSG_DONTWAIT);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) {
-    int e = errno;
-    if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
-      h->tx_dropped++;
-      NAPI_CALL(env, napi_get_boolean(env, false, &result));
-      return result;
-    }
-    mh_throw_errno(env, e, "sendmsg");
-    return NULL;
-  }
-  h->tx_items++;
-  NAPI_CALL(env, napi_get_boolean(env, true, &result));
-  return result;
+  MH_RETRY_EINTR(r, sendmsg(h->fd, &msg, MSG_DONTWAIT));
+  return mh_send_result(env, h, r, "sendmsg");
 }
 
 /* ---- raw6SendTunnelled: RFC 2473 encapsulation with software GSO, one sendmmsg per batch ----
@@ -397,12 +373,11 @@ static void tn_flush(tn_batch *b) {
   unsigned done = 0;
   while (done < b->n) {
     int r;
-    do r = sendmmsg(b->h->fd, b->msgs + done, b->n - done, MSG_DONTWAIT);
-    while (r < 0 && errno == EINTR);
+    MH_RETRY_EINTR(r, sendmmsg(b->h->fd, b->msgs + done, b->n - done, MSG_DONTWAIT));
     if (r < 0) {
       int e = errno;
       b->last_err = e;
-      if (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS) {
+      if (mh_send_queue_full(e)) {
         b->dropped += b->n - done; /* queue full: the rest is lost, as on a congested link */
         break;
       }
@@ -467,8 +442,7 @@ static int tn_packet(tn_batch *b, const uint8_t *outer, uint8_t *p, size_t len, 
 static napi_value Raw6SendTunnelled(napi_env env, napi_callback_info info) {
   size_t argc;
   napi_value argv[4], result, v;
-  if (!mh_args(env, info, 4, argv, &argc)) return NULL;
-  mh_handle *h = mh_arg_open_handle(env, argv[0], "sendmmsg (socket is closed)");
+  mh_handle *h = mh_args_open(env, info, 4, argv, &argc, "sendmmsg (socket is closed)");
   if (!h) return NULL;
   bool outers_arr = false, pk_arr = false, hdr_arr = false, is_buf;
   NAPI_CALL(env, napi_is_array(env, argv[1], &outers_arr));

@@ -36,8 +36,7 @@ static int tun_read_batch(mh_handle *h, napi_value *args, size_t *argc, int *err
   if (h->vnet && tun_arena(h, &arena) < 0) return 0;
   for (; n < h->batch; n++) {
     ssize_t r;
-    do r = read(h->fd, h->iov[n].iov_base, h->slot_size);
-    while (r < 0 && errno == EINTR);
+    MH_RETRY_EINTR(r, read(h->fd, h->iov[n].iov_base, h->slot_size));
     if (r < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
         *err = errno;
@@ -104,7 +103,7 @@ static napi_value TunOpen(napi_env env, napi_callback_info info) {
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
   int saved = mh_netns_enter(netns, &f);
-  if (saved == -1) goto fail;
+  if (saved == -1) goto leave;
   /* The device is created in the namespace of the thread that opens /dev/net/tun. */
   fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) { f.err = errno; f.syscall = "open"; f.path = "/dev/net/tun"; goto leave; }
@@ -120,13 +119,7 @@ static napi_value TunOpen(napi_env env, napi_callback_info info) {
   ifindex = (int)if_nametoindex(ifr.ifr_name);
   if (ifindex == 0) { f.err = errno; f.syscall = "if_nametoindex"; f.path = ifr.ifr_name; goto leave; }
 leave:
-  mh_netns_leave(saved);
-fail:
-  if (f.err) {
-    if (fd >= 0) close(fd);
-    mh_throw_fail(env, &f);
-    goto out;
-  }
+  if (!mh_open_finish(env, saved, fd, &f)) goto out;
   napi_value handle, v;
   mh_handle *h = mh_handle_new(env, fd, MH_TUN, batch, slot + (vnet ? MH_VNET_HDR_LEN : 0), 0, 0, tun_read_batch, &handle);
   if (!h) goto out;
@@ -182,8 +175,7 @@ static void gro_write(void *ctx, const mh_gro_run *run) {
     }
   }
   ssize_t r;
-  do r = writev(w->h->fd, iov, (int)k);
-  while (r < 0 && errno == EINTR);
+  MH_RETRY_EINTR(r, writev(w->h->fd, iov, (int)k));
   if (r >= 0) w->accepted += run->n;
   else w->dropped += run->n; /* EAGAIN/ENOBUFS, or an error such as EINVAL */
 }
@@ -193,8 +185,7 @@ static void gro_write(void *ctx, const mh_gro_run *run) {
 static napi_value TunWriteMany(napi_env env, napi_callback_info info) {
   size_t argc;
   napi_value argv[2], result, v;
-  if (!mh_args(env, info, 2, argv, &argc)) return NULL;
-  mh_handle *h = mh_arg_open_handle(env, argv[0], "write (TUN device is closed)");
+  mh_handle *h = mh_args_open(env, info, 2, argv, &argc, "write (TUN device is closed)");
   if (!h) return NULL;
   if (!mh_arg_array(env, argv[1], "packets must be an array of Buffers")) return NULL;
   uint32_t n;
@@ -208,8 +199,7 @@ static napi_value TunWriteMany(napi_env env, napi_callback_info info) {
     if (!mh_arg_buffer(env, v, (void **)&p, &len, "packets must be Buffers")) return NULL;
     if (!h->vnet) {
       ssize_t r;
-      do r = write(h->fd, p, len);
-      while (r < 0 && errno == EINTR);
+      MH_RETRY_EINTR(r, write(h->fd, p, len));
       if (r >= 0) w.accepted++;
       else w.dropped++;
       continue;
