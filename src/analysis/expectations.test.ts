@@ -22,6 +22,7 @@ const flow = (id: number, from: string, to: string, lost: number, lostOnWire: nu
   reordered: 0,
   receivedOnWire: 100 - lostOnWire,
   lostOnWire,
+  lostOnWireSeqs: [],
   duplicatedOnWire: 0,
   minDelayMs: 1,
 });

@@ -116,6 +116,7 @@ describe('results.json', () => {
         reordered: 0,
         receivedOnWire: 340,
         lostOnWire: 60,
+        lostOnWireSeqs: Array.from({ length: 60 }, (_, i) => 200 + i),
         duplicatedOnWire: 0,
         minDelayMs: 2.1,
       },

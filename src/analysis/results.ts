@@ -79,6 +79,8 @@ export interface FlowResult {
   /** The same at the receiving capture point (the interface): what the wire delivered. */
   receivedOnWire: number;
   lostOnWire: number;
+  /** Sequence numbers lost on the wire, the first 1000. */
+  lostOnWireSeqs: number[];
   duplicatedOnWire: number;
   minDelayMs: number | null;
   /** From the sender's summary: sends the kernel refused (no route while detached ...), by errno code. */
@@ -301,6 +303,7 @@ function measureFlow(spec: MeasuredFlow, input: ResultsInput): { pf: PerFlow; re
     reordered: st.reordered,
     receivedOnWire: wireStats.received,
     lostOnWire: wireStats.lost.length,
+    lostOnWireSeqs: wireStats.lost.slice(0, 1000),
     duplicatedOnWire: wireStats.duplicates,
     minDelayMs: minDelay === null ? null : round3(ms(minDelay)),
   };
