@@ -74,6 +74,11 @@ function selectHandovers(r: ExpectationContext['results'], s: HandoverSelector) 
   );
 }
 
+/**
+ * A per-handover expectation judges, in each selected handover, the flows of that handover's node
+ * (toward it or from it; results.ts puts only those in `flows`). With `flow`, only the handovers of
+ * that flow's endpoints count: another mobile node's handovers are not the flow's to judge.
+ */
 function perHandover<T>(
   e: Expectation & HandoverSelector & { flow?: number },
   ctx: ExpectationContext,
@@ -81,7 +86,12 @@ function perHandover<T>(
   ok: (v: T) => boolean,
 ): ExpectationResult {
   const name = describeExpectation(e);
-  const hs = selectHandovers(ctx.results, e);
+  let hs = selectHandovers(ctx.results, e);
+  if (e.flow !== undefined) {
+    const spec = ctx.results.flows.find((f) => f.id === e.flow);
+    if (!spec) return { expectation: name, held: false, measured: null, detail: `no udp flow ${e.flow}` };
+    hs = hs.filter((h) => h.node === spec.from || h.node === spec.to);
+  }
   if (hs.length === 0) return { expectation: name, held: false, measured: null, detail: 'no handover matched' };
   const values: T[] = [];
   for (const h of hs) {
@@ -91,7 +101,7 @@ function perHandover<T>(
         expectation: name,
         held: false,
         measured: null,
-        detail: `handover ${h.index} has no flow toward ${h.node}`,
+        detail: `handover ${h.index} has no flow toward or from ${h.node}`,
       };
     for (const f of flows) values.push(measure(f));
   }
@@ -120,7 +130,12 @@ export function judge(e: Expectation, ctx: ExpectationContext): ExpectationResul
       if (e.flow !== undefined && e.node === undefined && e.handover === undefined) {
         const f = ctx.results.flows.find((x) => x.id === e.flow);
         if (!f) return { expectation: name, held: false, measured: null, detail: `no flow ${e.flow}` };
-        return { expectation: name, held: f.lost <= e.max, measured: f.lost, detail: `${f.lost} of ${f.sent} sent` };
+        return {
+          expectation: name,
+          held: f.lost <= e.max,
+          measured: f.lost,
+          detail: `${f.lost} of ${f.sent} sent (at the ${f.measuredAt}; ${f.lostOnWire} on the wire)`,
+        };
       }
       return perHandover(
         e,

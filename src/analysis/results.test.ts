@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeFrames } from './frames.js';
 import { writePcap } from './pcap/pcap.js';
-import { buildResults, decodeCaptures, type DecodedCapture, type MeasuredFlow } from './results.js';
+import { flowArrivals } from './flow.js';
+import {
+  buildResults,
+  decodeCaptures,
+  type ApplicationRecord,
+  type DecodedCapture,
+  type MeasuredFlow,
+} from './results.js';
 import { ether, flowIpv6, frame, tunnel, upperPacket } from './testing/packets.js';
 
 const MS = 1_000_000n;
@@ -52,16 +59,29 @@ function captures(): DecodedCapture[] {
   return [mk('cn', 'eth0', cnFrames), mk('mn', 'wlan0', mnFrames)];
 }
 
+/**
+ * What the application on mn got: what mn's interface saw, 0.1 ms later, except seq 199, which the
+ * stack dropped after the capture saw it.
+ */
+function application(caps: DecodedCapture[]): ApplicationRecord {
+  const arrivals = flowArrivals(caps.find((c) => c.node === 'mn')!.frames, { flowId: 1 })
+    .filter((a) => a.seq !== 199)
+    .map((a) => ({ ...a, recvNs: a.recvNs + MS / 10n }));
+  return { arrivals };
+}
+
 describe('results.json', () => {
-  it('puts flows, handovers, captures and verdicts together', () => {
+  it('puts flows, handovers, captures and verdicts together; loss and interruption from the application', () => {
+    const caps = captures();
     const r = buildResults({
       lab: 'mipv6-basic',
       runtime: 'netns',
       startedNs: T0,
       durationMs: 3000,
-      captures: captures(),
+      captures: caps,
       flows: [FLOW],
       senders: { 1: { firstSeq: 0, lastSeq: 399, errors: {}, errorCount: 0 } },
+      application: { 1: application(caps) },
       scenario: [
         { action: { kind: 'detach', node: 'mn' }, appliedNs: at(1001).toString() },
         { action: { kind: 'attach', node: 'mn', ap: 'ap2' }, appliedNs: at(1301).toString() },
@@ -86,14 +106,19 @@ describe('results.json', () => {
         sizeBytes: 64,
         receiverCapture: 'mn-wlan0',
         senderCapture: 'cn-eth0',
+        measuredAt: 'application',
         sent: 400,
-        sentSource: 'captured',
-        received: 340,
-        lost: 60,
-        lostSeqs: Array.from({ length: 60 }, (_, i) => 200 + i),
+        sentSource: 'summary',
+        received: 339,
+        lost: 61,
+        lostSeqs: Array.from({ length: 61 }, (_, i) => 199 + i),
         duplicated: 0,
         reordered: 0,
-        minDelayMs: 2,
+        receivedOnWire: 340,
+        lostOnWire: 60,
+        lostOnWireSeqs: Array.from({ length: 60 }, (_, i) => 200 + i),
+        duplicatedOnWire: 0,
+        minDelayMs: 2.1,
       },
     ]);
     expect(r.handovers.length).toBe(1);
@@ -103,13 +128,16 @@ describe('results.json', () => {
       node: 'mn',
       fromAp: 'ap1',
       toAp: 'ap2',
+      // From mn's capture: a Binding Update, no FMIPv6 message.
       protocol: 'mipv6',
-      mode: null,
+      mode: 'mipv6',
+      configured: { protocol: 'mipv6' },
       detachAtMs: 1001,
       l2GapMs: 300,
-      // 997 ms (seq 199) -> 1302 ms (seq 260) = 305 ms, minus 5; the flow resumed with seq 261 (sent after the attach) at 1307 ms.
-      interruptionMs: 300,
-      lost: 60,
+      // At the application 992.1 ms (seq 198) -> 1302.1 ms (seq 260) = 310 ms, minus 5; the flow
+      // resumed with seq 261 (sent after the attach) at 1307.1 ms.
+      interruptionMs: 305,
+      lost: 61,
       buffered: 0,
       duplicated: 0,
       resumed: true,
@@ -120,18 +148,25 @@ describe('results.json', () => {
       ra: 0,
       byName: { 'MH BU': { count: 1 }, 'MH BA': { count: 1 } },
     });
-    expect(h.flows).toEqual([
-      {
-        flow: 1,
-        interruptionMs: 300,
-        gapMs: 305,
-        resumed: true,
-        resumeAfterMs: 306,
-        lost: 60,
-        buffered: 0,
-        duplicated: 0,
-      },
-    ]);
+    const f1 = {
+      flow: 1,
+      direction: 'downlink',
+      interruptionMs: 305,
+      gapMs: 310,
+      resumed: true,
+      resumeAfterMs: 306.1,
+      lost: 61,
+      buffered: 0,
+      duplicated: 0,
+      // At mn's interface: 997 ms (seq 199) -> 1302 ms (seq 260), 305 - 5 ms; seq 199 arrived.
+      interruptionOnWireMs: 300,
+      lostOnWire: 60,
+      duplicatedOnWire: 0,
+    };
+    expect(h.flows).toEqual([f1]);
+    expect(h.downlink).toEqual(f1);
+    expect(h.uplink).toBeNull();
+    expect(h.tcp).toEqual([]);
     expect(r.captures.map((c) => [c.file, c.frames, c.malformed])).toEqual([
       ['pcap/cn-eth0.pcap', 400, 0],
       ['pcap/mn-wlan0.pcap', 342, 0],
@@ -164,7 +199,12 @@ describe('results.json', () => {
       scenario: [],
     });
     expect(r.captures.map((c) => c.error !== undefined)).toEqual([true, true]);
-    expect(r.flows[0]).toMatchObject({ received: 1, senderCapture: null, sentSource: 'received-range' });
+    expect(r.flows[0]).toMatchObject({
+      received: 1,
+      senderCapture: null,
+      sentSource: 'received-range',
+      measuredAt: 'capture',
+    });
     expect(r.handovers).toEqual([]);
   });
 });

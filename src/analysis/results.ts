@@ -12,6 +12,8 @@ import {
   type SignallingCount,
 } from './handover.js';
 import { readCapture } from './pcap/read.js';
+import { tcpAroundHandover, tcpDataSegments, type TcpSegment } from './tcp.js';
+import { handoverMode, type HandoverMode } from './verdict.js';
 
 export const RESULTS_VERSION = 1;
 
@@ -22,6 +24,21 @@ export interface MeasuredFlow {
   to: string;
   ratePps: number;
   sizeBytes: number;
+}
+
+/** A TCP flow of the lab (iperf3): its client `from` sends to the server `to` on `port`. */
+export interface MeasuredTcpFlow {
+  id: number;
+  from: string;
+  to: string;
+  port: number;
+}
+
+/** What the receiving application recorded of a flow (src/wire/sink-record.ts), or why there is nothing. */
+export interface ApplicationRecord {
+  arrivals: FlowArrival[];
+  /** Set when the record could not be read; the flow then counts as received by nobody. */
+  error?: string;
 }
 
 export interface CaptureResult {
@@ -47,6 +64,10 @@ export interface FlowResult {
   /** "node-iface" of the capture point the measures come from; null when none saw the flow. */
   receiverCapture: string | null;
   senderCapture: string | null;
+  /** Where received, lost, duplicated and reordered were measured: the receiving application's record, or (without one) the receiving capture point. */
+  measuredAt: 'application' | 'capture';
+  /** Why the application's record is missing or damaged. */
+  applicationError?: string;
   sent: number;
   sentSource: FlowStats['sentSource'];
   received: number;
@@ -55,6 +76,12 @@ export interface FlowResult {
   lostSeqs: number[];
   duplicated: number;
   reordered: number;
+  /** The same at the receiving capture point (the interface): what the wire delivered. */
+  receivedOnWire: number;
+  lostOnWire: number;
+  /** Sequence numbers lost on the wire, the first 1000. */
+  lostOnWireSeqs: number[];
+  duplicatedOnWire: number;
   minDelayMs: number | null;
   /** From the sender's summary: sends the kernel refused (no route while detached ...), by errno code. */
   sendErrors?: Record<string, number>;
@@ -62,6 +89,8 @@ export interface FlowResult {
 
 export interface HandoverFlowResult {
   flow: number;
+  /** downlink: the flow goes to the handover's node; uplink: it comes from it. */
+  direction: 'downlink' | 'uplink';
   interruptionMs: number | null;
   /** Largest gap between consecutive receptions, before subtracting the nominal interval. */
   gapMs: number | null;
@@ -71,6 +100,22 @@ export interface HandoverFlowResult {
   lost: number;
   buffered: number;
   duplicated: number;
+  /** The same measures at the receiving capture point. */
+  interruptionOnWireMs: number | null;
+  lostOnWire: number;
+  duplicatedOnWire: number;
+}
+
+/** A TCP flow around one handover (tcp.ts). */
+export interface HandoverTcpResult {
+  flow: number;
+  direction: 'downlink' | 'uplink';
+  /** Largest gap between segments bringing new bytes to the receiver; null when no data was captured. */
+  longestStallMs: number | null;
+  resumed: boolean;
+  retransmissions: number;
+  receiverCapture: string | null;
+  senderCapture: string | null;
 }
 
 export interface HandoverResult {
@@ -78,8 +123,13 @@ export interface HandoverResult {
   node: string;
   fromAp: string | null;
   toAp: string;
+  /** Read from the mobile node's captures (verdict.ts); null when the node has no capture. */
   protocol: string | null;
-  mode: string | null;
+  mode: HandoverMode | null;
+  /** Which frames decided protocol and mode. */
+  modeEvidence: string | null;
+  /** What the lab configured for the node, for comparison. */
+  configured: { protocol: string; mode?: string } | null;
   /** Times as ns since the Unix epoch (decimal strings) and as ms since the run started. */
   l2StartNs: string;
   detachNs: string;
@@ -87,14 +137,18 @@ export interface HandoverResult {
   detachAtMs: number;
   /** Detach to attach. */
   l2GapMs: number;
-  /** The measures of the first flow toward the node (lowest id); null fields when there is none. */
+  /** The measures of the first downlink flow (lowest id); null fields when there is none. */
   interruptionMs: number | null;
   lost: number | null;
   buffered: number | null;
   duplicated: number | null;
   resumed: boolean | null;
   signalling: SignallingCount;
+  /** The lowest-id flow of each direction, or null. */
+  downlink: HandoverFlowResult | null;
+  uplink: HandoverFlowResult | null;
   flows: HandoverFlowResult[];
+  tcp: HandoverTcpResult[];
 }
 
 export interface ExpectationResult {
@@ -149,10 +203,13 @@ export interface ResultsInput {
   flows: MeasuredFlow[];
   /** Sender summaries by flow id (what `traffic send` printed). */
   senders?: Record<number, SenderSummary>;
+  /** The receiving applications' records by flow id; a flow without one is measured at its receiving capture. */
+  application?: Record<number, ApplicationRecord>;
+  tcpFlows?: MeasuredTcpFlow[];
   scenario: RecordedAction[];
   /** Each mobile node's AP at the start, so the first handover has a fromAp. */
   initialAp?: Record<string, string>;
-  /** Protocol and mode per mobile node, e.g. { mn: { protocol: 'fmipv6', mode: 'predictive' } }. */
+  /** The lab's configured protocol and mode per mobile node (reported beside what the captures show). */
   protocols?: Record<string, { protocol: string; mode?: string }>;
   expectations?: ExpectationResult[];
 }
@@ -194,51 +251,91 @@ function bestCapture(
   return best;
 }
 
+interface PerFlow {
+  spec: MeasuredFlow;
+  /** What the figures are measured on: the application's record, else the receiving capture. */
+  primary: { arrivals: FlowArrival[]; stats: FlowStats };
+  wire: { arrivals: FlowArrival[]; stats: FlowStats } | null;
+  sendTimes: SendTimes;
+}
+
+function measureFlow(spec: MeasuredFlow, input: ResultsInput): { pf: PerFlow; result: FlowResult } {
+  const rx = bestCapture(input.captures, spec.to, spec.id);
+  const tx = bestCapture(input.captures, spec.from, spec.id);
+  const summary = input.senders?.[spec.id];
+  // What the sending application sent: its own summary first (sends the kernel refused count as sent).
+  const sent =
+    summary && summary.firstSeq !== null && summary.lastSeq !== null
+      ? ({ kind: 'range', firstSeq: summary.firstSeq, lastSeq: summary.lastSeq } as const)
+      : tx
+        ? ({ kind: 'captured', packets: tx.arrivals } as const)
+        : undefined;
+  const wireArrivals = rx?.arrivals ?? [];
+  const wireStats = flowStats(spec.id, wireArrivals, sent);
+  const app = input.application?.[spec.id];
+  const primary = app ? { arrivals: app.arrivals, stats: flowStats(spec.id, app.arrivals, sent) } : null;
+  const main = primary ?? { arrivals: wireArrivals, stats: wireStats };
+  const interval = nominalIntervalNs(spec.ratePps);
+  const pf: PerFlow = {
+    spec,
+    primary: main,
+    wire: primary ? { arrivals: wireArrivals, stats: wireStats } : null,
+    sendTimes: new SendTimes([...(tx?.arrivals ?? []), ...wireArrivals, ...(app?.arrivals ?? [])], interval),
+  };
+  const st = main.stats;
+  const minDelay = st.minDelayNs ?? wireStats.minDelayNs;
+  const result: FlowResult = {
+    id: spec.id,
+    from: spec.from,
+    to: spec.to,
+    ratePps: spec.ratePps,
+    sizeBytes: spec.sizeBytes,
+    receiverCapture: rx ? pointName(rx.capture) : null,
+    senderCapture: tx ? pointName(tx.capture) : null,
+    measuredAt: app ? 'application' : 'capture',
+    ...(app?.error ? { applicationError: app.error } : {}),
+    sent: st.sent,
+    sentSource: st.sentSource,
+    received: st.received,
+    lost: st.lost.length,
+    lostSeqs: st.lost.slice(0, 1000),
+    duplicated: st.duplicates,
+    reordered: st.reordered,
+    receivedOnWire: wireStats.received,
+    lostOnWire: wireStats.lost.length,
+    lostOnWireSeqs: wireStats.lost.slice(0, 1000),
+    duplicatedOnWire: wireStats.duplicates,
+    minDelayMs: minDelay === null ? null : round3(ms(minDelay)),
+  };
+  if (summary && summary.errorCount > 0) result.sendErrors = summary.errors;
+  return { pf, result };
+}
+
+/** The capture on `node` with most of the TCP flow's data segments. */
+function bestTcpCapture(captures: DecodedCapture[], node: string, port: number) {
+  let best: { capture: DecodedCapture; segments: TcpSegment[] } | null = null;
+  for (const c of captures) {
+    if (c.node !== node) continue;
+    const segments = tcpDataSegments(c.frames, port);
+    if (segments.length > 0 && (!best || segments.length > best.segments.length)) best = { capture: c, segments };
+  }
+  return best;
+}
+
 /** Builds results.json from decoded captures, the flows, the recorded scenario and the expectations' verdicts. */
 export function buildResults(input: ResultsInput): Results {
   const flows: FlowResult[] = [];
-  const perFlow = new Map<
-    number,
-    { spec: MeasuredFlow; arrivals: FlowArrival[]; stats: FlowStats; sendTimes: SendTimes }
-  >();
+  const perFlow: PerFlow[] = [];
   for (const spec of [...input.flows].sort((a, b) => a.id - b.id)) {
-    const rx = bestCapture(input.captures, spec.to, spec.id);
-    const tx = bestCapture(input.captures, spec.from, spec.id);
-    const summary = input.senders?.[spec.id];
-    const sent = tx
-      ? ({ kind: 'captured', packets: tx.arrivals } as const)
-      : summary && summary.firstSeq !== null && summary.lastSeq !== null
-        ? ({ kind: 'range', firstSeq: summary.firstSeq, lastSeq: summary.lastSeq } as const)
-        : undefined;
-    const arrivals = rx?.arrivals ?? [];
-    const stats = flowStats(spec.id, arrivals, sent);
-    const interval = nominalIntervalNs(spec.ratePps);
-    perFlow.set(spec.id, {
-      spec,
-      arrivals,
-      stats,
-      sendTimes: new SendTimes([...(tx?.arrivals ?? []), ...arrivals], interval),
-    });
-    const f: FlowResult = {
-      id: spec.id,
-      from: spec.from,
-      to: spec.to,
-      ratePps: spec.ratePps,
-      sizeBytes: spec.sizeBytes,
-      receiverCapture: rx ? pointName(rx.capture) : null,
-      senderCapture: tx ? pointName(tx.capture) : null,
-      sent: stats.sent,
-      sentSource: stats.sentSource,
-      received: stats.received,
-      lost: stats.lost.length,
-      lostSeqs: stats.lost.slice(0, 1000),
-      duplicated: stats.duplicates,
-      reordered: stats.reordered,
-      minDelayMs: stats.minDelayNs === null ? null : round3(ms(stats.minDelayNs)),
-    };
-    if (summary && summary.errorCount > 0) f.sendErrors = summary.errors;
-    flows.push(f);
+    const { pf, result } = measureFlow(spec, input);
+    perFlow.push(pf);
+    flows.push(result);
   }
+  const tcpFlows = (input.tcpFlows ?? []).map((t) => ({
+    spec: t,
+    rx: bestTcpCapture(input.captures, t.to, t.port),
+    tx: bestTcpCapture(input.captures, t.from, t.port),
+  }));
 
   const hs = handoversFromScenario(input.scenario, input.initialAp);
   const captureEnd = input.startedNs + BigInt(Math.round(input.durationMs * 1e6));
@@ -248,24 +345,45 @@ export function buildResults(input: ResultsInput): Results {
     const endNs = next ? next.l2StartNs : captureEnd;
     const flowResults: HandoverFlowResult[] = [];
     let resumeMax = h.attachNs;
-    for (const pf of perFlow.values()) {
-      if (pf.spec.to !== h.node) continue;
-      const m = measureHandoverFlow(h, pf.arrivals, pf.stats.lost, pf.sendTimes, pf.stats.minDelayNs ?? 0n, {
-        nominalIntervalNs: nominalIntervalNs(pf.spec.ratePps),
-        endNs,
-      });
+    for (const pf of perFlow) {
+      if (pf.spec.to !== h.node && pf.spec.from !== h.node) continue;
+      const o = { nominalIntervalNs: nominalIntervalNs(pf.spec.ratePps), endNs };
+      const measure = (x: { arrivals: FlowArrival[]; stats: FlowStats }) =>
+        measureHandoverFlow(h, x.arrivals, x.stats.lost, pf.sendTimes, x.stats.minDelayNs ?? 0n, o);
+      const m = measure(pf.primary);
+      const w = pf.wire ? measure(pf.wire) : m;
       if (m.interruption.resumeNs > resumeMax) resumeMax = m.interruption.resumeNs;
+      const intrMs = (x: typeof m) =>
+        x.interruption.interruptionNs === null ? null : round3(ms(x.interruption.interruptionNs));
       flowResults.push({
         flow: pf.spec.id,
-        interruptionMs: m.interruption.interruptionNs === null ? null : round3(ms(m.interruption.interruptionNs)),
+        direction: pf.spec.to === h.node ? 'downlink' : 'uplink',
+        interruptionMs: intrMs(m),
         gapMs: m.interruption.gapNs === null ? null : round3(ms(m.interruption.gapNs)),
         resumed: m.interruption.resumed,
         resumeAfterMs: round3(ms(m.interruption.resumeNs - h.l2StartNs)),
         lost: m.lostSeqs.length,
         buffered: m.buffered,
         duplicated: m.duplicated,
+        interruptionOnWireMs: intrMs(w),
+        lostOnWire: w.lostSeqs.length,
+        duplicatedOnWire: w.duplicated,
       });
     }
+    const tcp: HandoverTcpResult[] = tcpFlows
+      .filter((t) => t.spec.to === h.node || t.spec.from === h.node)
+      .map((t) => {
+        const m = tcpAroundHandover(t.rx?.segments ?? [], t.tx?.segments ?? t.rx?.segments ?? [], h, endNs);
+        return {
+          flow: t.spec.id,
+          direction: t.spec.to === h.node ? 'downlink' : 'uplink',
+          longestStallMs: m.longestStallNs === null ? null : round3(ms(m.longestStallNs)),
+          resumed: m.resumed,
+          retransmissions: m.retransmissions,
+          receiverCapture: t.rx ? pointName(t.rx.capture) : null,
+          senderCapture: t.tx ? pointName(t.tx.capture) : null,
+        };
+      });
     // Signalling: from the first L2 event to 1 s after the flows resumed (or the attach), not past the next handover.
     const sigEnd = resumeMax + 1_000_000_000n < endNs ? resumeMax + 1_000_000_000n : endNs;
     const signalling = countSignalling(
@@ -273,27 +391,36 @@ export function buildResults(input: ResultsInput): Results {
       h.l2StartNs,
       sigEnd,
     );
-    const head = flowResults[0];
-    const proto = input.protocols?.[h.node];
+    const verdict = handoverMode(
+      input.captures.filter((c) => c.node === h.node).map((c) => c.frames),
+      { fromNs: h.l2StartNs, detachNs: h.detachNs, toNs: endNs },
+    );
+    const downlink = flowResults.find((f) => f.direction === 'downlink') ?? null;
+    const uplink = flowResults.find((f) => f.direction === 'uplink') ?? null;
     return {
       index,
       node: h.node,
       fromAp: h.fromAp,
       toAp: h.toAp,
-      protocol: proto?.protocol ?? null,
-      mode: proto?.mode ?? null,
+      protocol: verdict?.protocol ?? null,
+      mode: verdict?.mode ?? null,
+      modeEvidence: verdict?.evidence ?? null,
+      configured: input.protocols?.[h.node] ?? null,
       l2StartNs: h.l2StartNs.toString(),
       detachNs: h.detachNs.toString(),
       attachNs: h.attachNs.toString(),
       detachAtMs: round3(ms(h.detachNs - input.startedNs)),
       l2GapMs: round3(ms(h.attachNs - h.detachNs)),
-      interruptionMs: head?.interruptionMs ?? null,
-      lost: head?.lost ?? null,
-      buffered: head?.buffered ?? null,
-      duplicated: head?.duplicated ?? null,
-      resumed: head?.resumed ?? null,
+      interruptionMs: downlink?.interruptionMs ?? null,
+      lost: downlink?.lost ?? null,
+      buffered: downlink?.buffered ?? null,
+      duplicated: downlink?.duplicated ?? null,
+      resumed: downlink?.resumed ?? null,
       signalling,
+      downlink,
+      uplink,
       flows: flowResults,
+      tcp,
     };
   });
 

@@ -2,9 +2,13 @@
 // Here in lab/ because it reads the resolved lab; analysis/ below it knows only flows, captures and actions.
 import { judge } from '../analysis/expectations.js';
 import type { RecordedAction } from '../analysis/handover.js';
-import { buildResults, decodeCaptures, type Results } from '../analysis/results.js';
+import { buildResults, decodeCaptures, type ApplicationRecord, type Results } from '../analysis/results.js';
 import type { UdpSenderSummary } from '../traffic/udp-sender.js';
-import type { ResolvedLab, UdpFlowSpec } from './topology/types.js';
+import { readSinkRecords } from '../traffic/udp-sink.js';
+import type { Iperf3Spec, ResolvedLab, UdpFlowSpec } from './topology/types.js';
+
+/** Where a run's UDP sink writes the application's record of flow `id` (relative to the output directory). */
+export const sinkRecordFile = (id: number): string => `logs/flow${id}-sink.rec`;
 
 export interface AnalyzeInput {
   lab: ResolvedLab;
@@ -36,14 +40,17 @@ export async function analyzeRun(input: AnalyzeInput): Promise<Results> {
     const p = mobilityProtocol(n.roles, n.agent);
     if (p) protocols[n.name] = p;
   }
+  const udp = lab.traffic.filter((t): t is UdpFlowSpec => t.kind === 'udp');
   const results = buildResults({
     lab: lab.name,
     runtime: input.runtime,
     startedNs: input.t0Ns,
     durationMs: lab.durationMs,
     captures,
-    flows: lab.traffic.filter((t): t is UdpFlowSpec => t.kind === 'udp'),
+    flows: udp,
     senders,
+    application: applicationRecords(input.outDir, udp),
+    tcpFlows: lab.traffic.filter((t): t is Iperf3Spec => t.kind === 'iperf3'),
     scenario: input.scenario,
     initialAp,
     protocols,
@@ -60,4 +67,26 @@ function mobilityProtocol(roles: string[], agent: Record<string, unknown>): { pr
   if (fm) return fm.mode ? { protocol: 'fmipv6', mode: fm.mode } : { protocol: 'fmipv6' };
   if (roles.includes('mobile-node')) return { protocol: 'mipv6' };
   return { protocol: 'none' };
+}
+
+/**
+ * The receiving applications' records. A missing or unreadable one is recorded as an empty record
+ * with its error: the application then received nothing, and the run says why.
+ */
+function applicationRecords(outDir: string, flows: UdpFlowSpec[]): Record<number, ApplicationRecord> {
+  const out: Record<number, ApplicationRecord> = {};
+  for (const f of flows) {
+    try {
+      const { records, trailingBytes } = readSinkRecords(`${outDir}/${sinkRecordFile(f.id)}`);
+      const arrivals = records
+        .filter((r) => r.flowId === f.id)
+        .map((r) => ({ seq: r.seq, sendNs: r.sendNs, recvNs: r.recvNs }));
+      out[f.id] = trailingBytes
+        ? { arrivals, error: `${trailingBytes} trailing bytes after the last record` }
+        : { arrivals };
+    } catch (e) {
+      out[f.id] = { arrivals: [], error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  return out;
 }

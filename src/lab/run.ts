@@ -3,7 +3,7 @@
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { analyzeRun } from './analyze.js';
+import { analyzeRun, sinkRecordFile } from './analyze.js';
 import type { Results } from '../analysis/results.js';
 import { startCaptures, stopCaptures } from './capture/tcpdump.js';
 import { distEntry } from './paths.js';
@@ -52,17 +52,24 @@ interface Started {
   stdoutFile: string;
 }
 
-/** Waits until every flow's destination holds its address (a mobile node's SLAAC address included). */
+/**
+ * Waits until every flow's destination holds its address (a mobile node's SLAAC address included),
+ * and its source the address it sends from (a mobile node's home address on its agent's TUN).
+ */
 async function settle(lab: RunnableLab, signal?: AbortSignal, timeoutMs = 10_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  for (const f of lab.lab.traffic) {
+  const wanted = lab.lab.traffic.flatMap((f) => [
+    { node: f.to, address: f.toAddress, flow: f.id },
+    ...(f.fromAddress ? [{ node: f.from, address: f.fromAddress, flow: f.id }] : []),
+  ]);
+  for (const w of wanted) {
     for (;;) {
       signal?.throwIfAborted();
-      const r = await lab.node(f.to).exec(['ip', '-6', '-o', 'addr', 'show'], { reject: false });
-      const present = r.stdout.split('\n').some((l) => l.includes(` ${f.toAddress}/`) && !l.includes('tentative'));
+      const r = await lab.node(w.node).exec(['ip', '-6', '-o', 'addr', 'show'], { reject: false });
+      const present = r.stdout.split('\n').some((l) => l.includes(` ${w.address}/`) && !l.includes('tentative'));
       if (present) break;
       if (performance.now() > deadline) {
-        throw new Error(`node ${f.to} never got ${f.toAddress} (flow ${f.id}) within ${timeoutMs} ms`);
+        throw new Error(`node ${w.node} never got ${w.address} (flow ${w.flow}) within ${timeoutMs} ms`);
       }
       await new Promise((res) => setTimeout(res, 50));
     }
@@ -92,7 +99,7 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
           ? [
               process.execPath,
               distEntry('traffic/main.js'),
-              ...udpSinkArgs(f.port, path.join(logDir, `flow${f.id}-sink.jsonl`)),
+              ...udpSinkArgs(f.port, path.join(outDir, sinkRecordFile(f.id))),
             ]
           : ['iperf3', ...iperf3ServerArgs({ port: f.port, oneOff: true })];
       procs.push({
@@ -126,15 +133,16 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
                   ratePps: f.ratePps,
                   sizeBytes: f.sizeBytes,
                   durationMs: f.durationMs,
+                  bindAddress: f.fromAddress,
                 }),
               ]
-            : ['iperf3', ...iperf3ClientArgsFor(f)];
+            : ['iperf3', ...iperf3ClientArgsFor(f, f.fromAddress)];
         procs.push({
           name: `flow ${f.id} sender`,
           proc: lab.node(f.from).spawn(argv, { stdoutFile, stderrFile: `${stdoutFile}.err` }),
           stdoutFile,
         });
-        say(`flow ${f.id} started: ${f.from} -> ${f.to} (${f.toAddress})`);
+        say(`flow ${f.id} started: ${f.from}${f.fromAddress ? ` (${f.fromAddress})` : ''} -> ${f.to} (${f.toAddress})`);
       }
     })();
     const scenario = runScenario(lab.lab.scenario, lab.l2, t0, clock, signal).then((r) => {

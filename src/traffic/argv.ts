@@ -9,6 +9,8 @@ export interface UdpSendArgs {
   sizeBytes: number;
   /** 0 or absent: until stopped. */
   durationMs?: number;
+  /** Source address to bind: an uplink flow from a mobile node sends from its home address. */
+  bindAddress?: string;
 }
 
 export function udpSendArgs(f: UdpSendArgs): string[] {
@@ -26,10 +28,11 @@ export function udpSendArgs(f: UdpSendArgs): string[] {
     String(f.sizeBytes),
   ];
   if (f.durationMs) a.push('--duration', String(f.durationMs));
+  if (f.bindAddress) a.push('--bind', f.bindAddress);
   return a;
 }
 
-/** `outFile`: one JSON line per packet received (udp-sink.ts). */
+/** `outFile`: the record file, 24 bytes per packet received (udp-sink.ts, src/wire/sink-record.ts). */
 export function udpSinkArgs(port: number, outFile?: string): string[] {
   return ['sink', '--port', String(port), ...(outFile ? ['--out', outFile] : [])];
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Traffic tool run inside a lab node by the orchestrator:
 //   node dist/traffic/main.js send --flow 1 --to 2001:db8::1 --port 9000 --rate 200 --size 100 --duration 5000
-//   node dist/traffic/main.js sink --port 9000 --out FILE.jsonl
+//   node dist/traffic/main.js sink --port 9000 --out FILE.rec
 // On SIGTERM/SIGINT (or at the end of --duration) it stops and prints one JSON summary line on stdout.
 
 import { parseArgs } from 'node:util';
@@ -10,7 +10,7 @@ import { UdpSink } from './udp-sink.js';
 
 const USAGE = `usage:
   main.js send --flow N --to ADDR --port P --rate PPS --size BYTES [--duration MS] [--bind ADDR] [--max-burst N]
-  main.js sink --port P [--bind ADDR] [--out FILE.jsonl]`;
+  main.js sink --port P [--bind ADDR] [--out FILE.rec] [--max-records N]`;
 
 function fail(msg: string): never {
   process.stderr.write(`traffic: ${msg}\n${USAGE}\n`);
@@ -85,9 +85,19 @@ async function send(args: string[]): Promise<void> {
 async function sink(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, bind: { type: 'string' }, out: { type: 'string' } },
+    options: {
+      port: { type: 'string' },
+      bind: { type: 'string' },
+      out: { type: 'string' },
+      'max-records': { type: 'string' },
+    },
   });
-  const s = new UdpSink({ port: int('port', values.port, 1)!, bindAddress: values.bind, out: values.out });
+  const s = new UdpSink({
+    port: int('port', values.port, 1)!,
+    bindAddress: values.bind,
+    out: values.out,
+    maxRecords: int('max-records', values['max-records'], 1, false),
+  });
   onStop(async () => {
     const summary = await s.stop();
     process.stdout.write(`${JSON.stringify({ kind: 'udp-sink', ...summary })}\n`);

@@ -1,15 +1,15 @@
 // Sender and sink over the loopback (no root needed): the rate, the packet format, the log and the
 // summary, and that send errors are counted instead of stopping the flow.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UdpSender } from './udp-sender.js';
-import { parseSinkLog, UdpSink } from './udp-sink.js';
+import { readSinkRecords, UdpSink } from './udp-sink.js';
 
 describe('UDP sender and sink on ::1', () => {
   it('sends at the rate for the duration; the sink logs every packet', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'sink-')), 'log.jsonl');
+    const out = join(mkdtempSync(join(tmpdir(), 'sink-')), 'flow.rec');
     const sink = new UdpSink({ port: 0, bindAddress: '::1', out });
     const port = await sink.start();
     const sender = new UdpSender({ flowId: 4, to: '::1', port, ratePps: 100, sizeBytes: 200, durationMs: 500 });
@@ -33,14 +33,30 @@ describe('UDP sender and sink on ::1', () => {
     expect(elapsed).toBeLessThan(800);
     expect(k.received).toBe(50);
     expect(k.perFlow['4']).toEqual({ received: 50, minSeq: 0, maxSeq: 49 });
-    const log = parseSinkLog(readFileSync(out, 'utf8'));
-    expect(log.badLines).toBe(0);
+    const log = readSinkRecords(out);
+    expect(log.trailingBytes).toBe(0);
+    expect(statSync(out).size).toBe(8 + 50 * 24);
     expect(log.records.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    expect(log.records.every((r) => r.size === 200 && r.flow === 4 && BigInt(r.recvNs) >= BigInt(r.sendNs))).toBe(true);
+    expect(log.records.every((r) => r.flowId === 4 && r.recvNs >= r.sendNs)).toBe(true);
+    expect(k.sources).toEqual({ '::1': 50 });
     // Send times follow the 10 ms schedule (within timer jitter, without drift).
-    const send = log.records.map((r) => Number(BigInt(r.sendNs) - BigInt(log.records[0]!.sendNs)) / 1e6);
+    const send = log.records.map((r) => Number(r.sendNs - log.records[0]!.sendNs) / 1e6);
     expect(send[49]).toBeGreaterThan(470);
     expect(send[49]).toBeLessThan(560);
+  });
+
+  it('records at most maxRecords packets and counts the rest', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'sink-')), 'flow.rec');
+    const sink = new UdpSink({ port: 0, bindAddress: '::1', out, maxRecords: 10 });
+    const port = await sink.start();
+    const sender = new UdpSender({ flowId: 2, to: '::1', port, ratePps: 200, sizeBytes: 24, durationMs: 100 });
+    await sender.start();
+    await sender.done;
+    await new Promise((r) => setTimeout(r, 50));
+    const k = await sink.stop();
+    expect(k.received).toBe(20);
+    expect(k.notRecorded).toBe(10);
+    expect(readSinkRecords(out).records.map((r) => r.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i));
   });
 
   it('counts send errors and keeps going', async () => {

@@ -40,3 +40,26 @@ export function ether(ipv6: Buffer, ethertype = 0x86dd): Buffer {
 export function frame(data: Buffer, timestampNs: bigint, linkType = 1): CapturedFrame {
   return { timestampNs, capturedLength: data.length, originalLength: data.length, linkType, data };
 }
+
+/** A Mobility Header message with no body fields beyond its fixed 8 bytes (RFC 6275 §6.1.1): enough to be told apart by type. */
+export function mhPacket(mhType: number, src = '2001:db8:a1::5', dst = '2001:db8:a1::1'): Buffer {
+  const body = Buffer.from('3b00000000000000', 'hex');
+  body[2] = mhType;
+  return upperPacket(135, body, src, dst);
+}
+
+/** An ICMPv6 message of type 154 (RFC 5568 §6.1) with its subtype. */
+export function fmipIcmpv6(subtype: number, src = 'fe80::5', dst = 'fe80::1'): Buffer {
+  return upperPacket(58, Buffer.from([154, 0, 0, 0, subtype, 0, 0, 0]), src, dst);
+}
+
+/** A TCP segment (20-byte header, no options) carrying `length` zero bytes at sequence number `seq`. */
+export function tcpSegment(srcPort: number, dstPort: number, seq: number, length: number): Buffer {
+  const h = Buffer.alloc(20 + length);
+  h.writeUInt16BE(srcPort, 0);
+  h.writeUInt16BE(dstPort, 2);
+  h.writeUInt32BE(seq >>> 0, 4);
+  h[12] = 5 << 4;
+  h[13] = 0x18;
+  return upperPacket(6, h, '2001:db8:c::1', '2001:db8:b::5');
+}

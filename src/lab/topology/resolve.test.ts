@@ -204,6 +204,22 @@ traffic:
     ]);
   });
 
+  it('uplink flows leave a mobile node from its home address unless fromAddress says otherwise', async () => {
+    const lab = await loadLab('test/fixtures/two-mobile-nodes.yaml');
+    expect(lab.traffic.map((t) => [t.id, t.fromAddress])).toEqual([
+      [1, undefined],
+      [2, 'fd00:6:7:100::101'],
+      [3, undefined],
+    ]);
+    const text = `name: f2
+duration: 1s
+nodes: { a: {}, b: {} }
+links: [{ endpoints: [a, b] }]
+traffic: [{ kind: udp, from: a, to: b, rate: 10pps, fromAddress: "2001:db8::1" }]
+`;
+    expect(loadLabText(text, FILE).traffic[0]!.fromAddress).toBe('2001:db8::1');
+  });
+
   it('capture points: a node means all its interfaces; an empty list means none', () => {
     const text = (capture: string) =>
       `name: c1\nduration: 1s\nnodes: { a: {}, b: { roles: [router] } }\nlinks: [{ endpoints: [a, b] }, { endpoints: [a, b] }]\n${capture}`;

@@ -107,6 +107,9 @@ const flowCommon = {
   from: nodeName,
   to: nodeName,
   toAddress: address.optional(),
+  fromAddress: address
+    .optional()
+    .meta({ description: "Source address the sender binds; default a mobile node's home address." }),
   port: z.number().int().min(1).max(65535).optional(),
   start: duration.default(0),
   duration: duration.optional(),

@@ -38,11 +38,15 @@ export function resolveTraffic(
     const toAddress = t.toAddress ?? destinationAddress(t.to, plan, nodes);
     if (toAddress === undefined)
       issues.push({ path: ['traffic', i, 'to'], message: `"${t.to}" has no address; give toAddress` });
+    // A mobile node's traffic leaves from its home address, through the reverse tunnel to its home
+    // agent (RFC 6275 §11.3.1), so the correspondent sees one address across moves.
+    const fromAddress = t.fromAddress ?? homeAddressOf(nodes.find((n) => n.name === t.from));
     const common = {
       id,
       from: t.from,
       to: t.to,
       toAddress: toAddress ?? '::',
+      ...(fromAddress !== undefined ? { fromAddress } : {}),
       port,
       startMs: t.start,
       durationMs: t.duration ?? spec.duration - t.start,

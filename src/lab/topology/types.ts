@@ -91,6 +91,8 @@ export interface UdpFlowSpec {
   to: string;
   /** Destination address; resolved from the node when the lab leaves it out. */
   toAddress: string;
+  /** Source address the sender binds (a mobile node's home address: uplink through the reverse tunnel); absent = the kernel's choice. */
+  fromAddress?: string;
   port: number;
   ratePps: number;
   sizeBytes: number;
@@ -104,6 +106,7 @@ export interface Iperf3Spec {
   from: string;
   to: string;
   toAddress: string;
+  fromAddress?: string;
   port: number;
   startMs: number;
   durationMs: number;
