@@ -2,6 +2,7 @@
 // command and carry its stderr, so a failed `ip link add` says which line and why.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ExecOptions, ExecResult } from './runtime/runtime.js';
+import { realtimeNs } from '../traffic/clock.js';
 
 export class CommandError extends Error {
   constructor(
@@ -152,8 +153,5 @@ export async function parallel<T>(items: readonly T[], limit: number, task: (ite
   if (errors.length > 1) throw new AggregateError(errors, (errors[0] as Error).message);
 }
 
-/** Wall-clock time in nanoseconds with sub-millisecond resolution (timeOrigin + monotonic now). */
-export function wallClockNs(): bigint {
-  const ms = performance.timeOrigin + performance.now();
-  return BigInt(Math.round(ms * 1e6));
-}
+/** Wall-clock time in nanoseconds with sub-millisecond resolution (src/traffic/clock.ts). */
+export const wallClockNs = realtimeNs;
