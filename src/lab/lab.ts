@@ -6,6 +6,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sendControl } from '../agent/control-client.js';
 import type { L2TriggerName } from '../agent/l2-triggers.js';
+import type { AgentReport } from '../analysis/results.js';
+import { readAgentReports } from './agent-reports.js';
 import { needsAgent, startAgents, stopAgents, type RunningAgent } from './agents.js';
 import { cleanupAll, cleanupLab, listLabs } from './cleanup.js';
 import { claimLabName } from './net/state.js';
@@ -124,6 +126,11 @@ export class StartedLab implements AsyncDisposable {
         });
       }
     });
+  }
+
+  /** Each agent's bug count from its status; read by run() before the agents stop. */
+  agentReports(): Promise<Record<string, AgentReport>> {
+    return readAgentReports(this.agents);
   }
 
   /** Runs traffic, scenario, captures and analysis (the run contract); writes results.json. */
