@@ -3,7 +3,7 @@ LAB ?= topologies/fmipv6-predictive.yaml
 RUNTIME ?= netns
 OUT ?= out
 
-.PHONY: deps build demo lint test test-unit fuzz fuzz-native bench clean
+.PHONY: deps build demo lint test test-unit fuzz fuzz-native bench soak clean
 
 # Docker (engine and packages) only where it is used: the docker runtime and the tests.
 DEPS_FLAGS = $(if $(filter docker,$(RUNTIME)),--docker)
@@ -42,6 +42,12 @@ fuzz: deps
 
 bench: build
 	node dist/bench/main.js
+
+# Every shipped lab SOAK times (20; SOAK=200 for a long one; SOAK_LABS=smoke,mipv6 to choose) on
+# netns through the built CLI, then a check that each run left nothing (src/bench/soak.ts).
+SOAK ?= 20
+soak: build
+	SOAK=$(SOAK) SOAK_LABS="$(SOAK_LABS)" node dist/bench/soak.js
 
 # Fuzzing of the addon's packet parsing (native/offload.c) under AddressSanitizer and UBSan: a plain C
 # harness, no Node (native/README.md, "Fuzzing"). CI runs 100,000 inputs through

@@ -257,6 +257,60 @@ describe('agent with the access-router role over the fake binding', () => {
     agent = null;
   });
 
+  it('a machine that throws is a bug: logged with its stack, counted in status, and the agent keeps serving', async () => {
+    const handled: string[] = [];
+    const brittle: RoleDefinition = {
+      name: 'brittle',
+      wanted: () => true,
+      start: (ctx) => {
+        const running = ctx.run<{ kind: 'l2'; event: string }, never>(
+          {
+            handle: (_now, input) => {
+              if (input.kind !== 'l2') return [];
+              if (input.event === 'link-going-down') throw new Error('no rule for this');
+              handled.push(input.event);
+              return [];
+            },
+            nextDeadline: () => null,
+          },
+          { perform: () => {} },
+        );
+        return {
+          name: 'brittle',
+          state: () => ({ handled: handled.length }),
+          onL2Trigger: (e) => running.feed([{ kind: 'l2', event: e.event }]),
+        };
+      },
+    };
+    const { accessRouter } = await import('./roles/access-router.js');
+    const lines: string[] = [];
+    agent = await startAgent(config(), {
+      native,
+      log: createLogger({ write: (l) => lines.push(l) }),
+      roles: [accessRouter, brittle],
+    });
+    const sock = config().controlSocket;
+    expect(await sendControl(sock, { id: 1, op: 'l2', event: 'link-going-down' })).toEqual({ id: 1, ok: true });
+    expect(await sendControl(sock, { id: 2, op: 'l2', event: 'link-up' })).toEqual({ id: 2, ok: true });
+    expect(handled).toEqual(['link-up']);
+    const st = await sendControl(sock, { id: 3, op: 'status' });
+    expect(st.ok && st.status!.bugs).toEqual({ count: 1, first: { where: 'brittle', message: 'no rule for this' } });
+    const bugLines = lines
+      .map((l) => JSON.parse(l) as { event: string; where?: string; err?: { message: string; stack: string } })
+      .filter((l) => l.event === 'agent.bug');
+    expect(bugLines).toHaveLength(1);
+    expect(bugLines[0]!.err!.stack).toMatch(/no rule for this\n\s+at /);
+    // Still serving: RAs go on and the agent stops cleanly, with the count in its status file.
+    const seen = received.length;
+    await until('another RA', () => received.length > seen);
+    await agent.stop('test');
+    expect(await agent.stopped).toEqual({ code: 0, reason: 'test' });
+    expect((JSON.parse(readFileSync(config().statusFile!, 'utf8')) as { bugs: unknown }).bugs).toMatchObject({
+      count: 1,
+    });
+    agent = null;
+  });
+
   it('a bad role setting names the file and the path', async () => {
     await expect(
       startAgent(config({ agent: { 'access-router': { maxResponseDelayMs: 900 } } }), {

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import type { NativeBinding } from '../native/types.js';
 import type { AgentConfig } from './config.js';
-import { startControlServer, type AgentStatus, type ControlServer } from './control.js';
+import { startControlServer, type AgentBugs, type AgentStatus, type ControlServer } from './control.js';
 import { Counters } from './counters.js';
 import type { Logger } from './log.js';
 import { realClock, runMachine, type Clock, type RunningMachine } from './loop.js';
@@ -48,6 +48,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     log.error('agent.fatal', { err });
     void stop('fatal', 1);
   };
+  // A throw from a machine or from performing its action is a bug (bad bytes are refused where they
+  // are decoded): logged with its stack, counted for the lab to fail the run, and the agent goes on.
+  const bugs: AgentBugs = { count: 0 };
+  const bug = (err: unknown, where: string): void => {
+    bugs.count++;
+    bugs.first ??= { where, message: err instanceof Error ? err.message : String(err) };
+    log.error('agent.bug', { where, err });
+  };
 
   const status = (): AgentStatus => ({
     lab: config.lab,
@@ -60,6 +68,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       ['control', controlCounters.toJSON()],
     ]),
     state: Object.fromEntries(roles.map((r) => [r.role.name, safeState(r.role)])),
+    bugs: { ...bugs },
   });
 
   const l2 = (event: L2TriggerEvent): void => {
@@ -69,7 +78,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       try {
         role.onL2Trigger(event);
       } catch (err) {
-        fatal(err);
+        bug(err, `${role.name} l2 ${event.event}`);
       }
     }
   };
@@ -112,7 +121,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         clock,
         random,
         run: (machine, io) => {
-          const m = runMachine(machine, io, clock, { onError: fatal });
+          const m = runMachine(machine, io, clock, { onError: (err) => bug(err, def.name) });
           machines.push(m as RunningMachine<unknown>);
           return m;
         },
@@ -121,6 +130,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
           return resource;
         },
         fatal,
+        bug: (err, where) => bug(err, where ? `${def.name} ${where}` : def.name),
       };
       roles.push({ role: await def.start(ctx), counters });
     }

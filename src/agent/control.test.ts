@@ -15,7 +15,16 @@ import { Counters } from './counters.js';
 import { silentLogger } from './log.js';
 import type { L2TriggerEvent } from './roles/role.js';
 
-const STATUS: AgentStatus = { lab: 't1', node: 'ar1', pid: 1, uptimeS: 0, roles: [], counters: {}, state: {} };
+const STATUS: AgentStatus = {
+  lab: 't1',
+  node: 'ar1',
+  pid: 1,
+  uptimeS: 0,
+  roles: [],
+  counters: {},
+  state: {},
+  bugs: { count: 0 },
+};
 
 let dir: string;
 let path: string;

@@ -42,6 +42,14 @@ export interface AgentStatus {
   counters: Record<string, Record<string, number>>;
   /** State per role. */
   state: Record<string, unknown>;
+  /** Exceptions a machine, its actions or a role's callbacks threw (docs/agent.md, "Bugs"). */
+  bugs: AgentBugs;
+}
+
+export interface AgentBugs {
+  count: number;
+  /** The first one: where (role, callback) and its message; the log has its stack. */
+  first?: { where: string; message: string };
 }
 
 export type ControlResponse =

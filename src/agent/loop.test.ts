@@ -148,6 +148,36 @@ describe('runMachine', () => {
     expect((errors[0] as Error).message).toBe('boom');
   });
 
+  it('after a throw handles the rest of the batch, performs the other actions and keeps its timer', () => {
+    const clock = new ManualClock(0);
+    const errors: string[] = [];
+    const performed: string[] = [];
+    const m = new Metronome(10);
+    const throwing: Machine<{ kind: 'ping'; n: number }, string> = {
+      handle: (now, input) => {
+        if (input.kind === 'ping' && input.n === 1) throw new Error('machine bug');
+        return m.handle(now, input);
+      },
+      nextDeadline: () => m.nextDeadline(),
+    };
+    const io = recordingIo<{ kind: 'ping'; n: number }>(performed);
+    io.perform = (a: string) => {
+      if (a.startsWith('pong2')) throw new Error('perform bug');
+      performed.push(a);
+    };
+    const run = runMachine(throwing, io, clock, { onError: (e) => errors.push((e as Error).message) });
+    run.feed([
+      { kind: 'ping', n: 1 },
+      { kind: 'ping', n: 2 },
+      { kind: 'ping', n: 3 },
+    ]);
+    expect(errors).toEqual(['machine bug', 'perform bug']);
+    expect(performed).toEqual(['pong3@0']);
+    clock.advance(10);
+    expect(performed).toEqual(['pong3@0', 'beat@10']);
+    expect(run.armedFor).toBe(20);
+  });
+
   it('rethrows a machine error when no onError is given', () => {
     const m: Machine<never, string> = {
       handle() {

@@ -77,18 +77,32 @@ export function runMachine<I, A>(
     else throw err;
   };
 
+  // A throw spoils only its own input or action: the rest of the batch is handled, and the timer is
+  // re-armed, so a machine that met a bug keeps serving (onError counts it).
   const step = (inputs: readonly (I | Tick)[]): void => {
     if (stopped) return;
-    try {
-      for (const input of inputs) {
-        const now = clock.now();
-        for (const action of machine.handle(now, input)) io.perform(action, now);
+    for (const input of inputs) {
+      const now = clock.now();
+      let actions: readonly A[];
+      try {
+        actions = machine.handle(now, input);
+      } catch (err) {
+        fail(err);
+        continue;
       }
+      for (const action of actions) {
+        try {
+          io.perform(action, now);
+        } catch (err) {
+          fail(err);
+        }
+      }
+    }
+    try {
+      rearm();
     } catch (err) {
       fail(err);
-      return;
     }
-    rearm();
   };
 
   const rearm = (): void => {

@@ -170,6 +170,17 @@ export interface Results {
   handovers: HandoverResult[];
   expectations: ExpectationResult[];
   captures: CaptureResult[];
+  /** Per node with an agent, what its status said after the run (the lab fills it in). */
+  agents?: Record<string, AgentReport>;
+}
+
+/** An agent's exceptions during the run: any is a bug, and the run fails (docs/agent.md, "Bugs"). */
+export interface AgentReport {
+  bugs: number;
+  /** The first one: where in the agent, and its message (the agent's log has the stack). */
+  firstBug?: { where: string; message: string };
+  /** The status could not be read (the count is then unknown, and the run fails). */
+  error?: string;
 }
 
 export interface CaptureInput {

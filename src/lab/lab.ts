@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { L2TriggerName } from '../agent/l2-triggers.js';
+import type { AgentReport } from '../analysis/results.js';
 import type { RunningAgent } from './agents.js';
 import { cleanupAll, cleanupLab, listLabs } from './cleanup.js';
 import { claimLabName } from './net/state.js';
@@ -128,6 +129,12 @@ export class StartedLab implements AsyncDisposable {
         });
       }
     });
+  }
+
+  /** Each agent's bug count from its status; read by run() before the agents stop. */
+  async agentReports(): Promise<Record<string, AgentReport>> {
+    const { readAgentReports } = await import('./agent-reports.js');
+    return readAgentReports(this.agents);
   }
 
   /** Runs traffic, scenario, captures and analysis (the run contract); writes results.json. */

@@ -4,7 +4,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeRun, sinkRecordFile } from './analyze.js';
-import type { Results } from '../analysis/results.js';
+import type { AgentReport, Results } from '../analysis/results.js';
+import { agentBugsVerdict } from './agent-reports.js';
 import { startCaptures, stopCaptures } from './capture/tcpdump.js';
 import { distEntry } from './paths.js';
 import {
@@ -32,6 +33,8 @@ export interface RunnableLab {
   };
   /** Rejects when an agent exits during the run. */
   agentFailure(): Promise<never>;
+  /** Each agent's bug count, read from its status (agent-reports.ts). */
+  agentReports(): Promise<Record<string, AgentReport>>;
 }
 
 export interface RunOptions {
@@ -165,6 +168,7 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
     await Promise.all(procs.map((p) => withTimeout(p.proc.exited, 3000).catch(() => p.proc.kill('SIGKILL'))));
     await stopCaptures(captures);
   }
+  const agents = await lab.agentReports();
   say('analysing captures');
   const results = await analyzeRun({
     lab: lab.lab,
@@ -174,6 +178,9 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
     scenario: records,
     summaries: readSummaries(procs),
   });
+  // Always judged: an exception in any agent fails the run (docs/agent.md, "Bugs").
+  results.agents = agents;
+  results.expectations.push(agentBugsVerdict(agents));
   const resultsFile = path.join(outDir, 'results.json');
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   return { passed: results.expectations.every((e) => e.held), resultsFile, results };

@@ -29,8 +29,10 @@ describe('UDP sender and sink on ::1', () => {
       ratePps: 100,
       sizeBytes: 200,
     });
+    // Upper bounds leave room for a loaded machine's late timers; a sender that drifted (each
+    // interval measured from the last late send) would still be well past them.
     expect(elapsed).toBeGreaterThan(480);
-    expect(elapsed).toBeLessThan(800);
+    expect(elapsed).toBeLessThan(1200);
     expect(k.received).toBe(50);
     expect(k.perFlow['4']).toEqual({ received: 50, minSeq: 0, maxSeq: 49 });
     const log = readSinkRecords(out);
@@ -42,7 +44,7 @@ describe('UDP sender and sink on ::1', () => {
     // Send times follow the 10 ms schedule (within timer jitter, without drift).
     const send = log.records.map((r) => Number(r.sendNs - log.records[0]!.sendNs) / 1e6);
     expect(send[49]).toBeGreaterThan(470);
-    expect(send[49]).toBeLessThan(560);
+    expect(send[49]).toBeLessThan(700);
   });
 
   it('records at most maxRecords packets and counts the rest', async () => {

@@ -335,6 +335,9 @@ describe.skipIf(missing)(
         )}`,
       );
 
+      // Refused where decoded: not one of them reached a machine as something it could throw on.
+      expect(after.bugs).toEqual({ count: 0 });
+
       // Nothing changed for mn, nothing was accepted, and the agent is alive and idle.
       expect(bindingOf(after.view), 'mn’s binding (coa, sequence, lifetime)').toEqual(binding);
       expect(after.view.machine['bu-accepted']).toBe(before.view.machine['bu-accepted']);

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sendControl } from '../../src/agent/control-client.js';
+import type { AgentBugs } from '../../src/agent/control.js';
 import { buildMobilityPacket } from '../../src/agent/dataplane/mobility-header-io.js';
 import { Lab, type StartedLab } from '../../src/lab/lab.js';
 import { controlSocketPath, nodeNetns } from '../../src/lab/names.js';
@@ -78,10 +79,10 @@ export interface HomeAgentView {
 /** The home agent role's state; rejects when the agent does not answer (it died). */
 export async function homeAgentStatus(
   lab: StartedLab,
-): Promise<{ view: HomeAgentView; counters: Record<string, Record<string, number>> }> {
+): Promise<{ view: HomeAgentView; counters: Record<string, Record<string, number>>; bugs: AgentBugs }> {
   const r = await sendControl(controlSocketPath(lab.name, 'ha'), { op: 'status' });
   if (!r.ok || !('status' in r) || !r.status) throw new Error(`ha status: ${JSON.stringify(r)}`);
-  return { view: r.status.state['home-agent'] as HomeAgentView, counters: r.status.counters };
+  return { view: r.status.state['home-agent'] as HomeAgentView, counters: r.status.counters, bugs: r.status.bugs };
 }
 
 /** mn's binding without the ticking remaining time: coa, sequence, lifetime, nai. */

@@ -130,6 +130,8 @@ export interface MobilityReceiverStats {
   badChecksum: number;
   /** MH whose Header Len does not fit, or Payload Proto ≠ 59 (§9.2: the kernel's MIP6 checks, done here). */
   badMobilityHeader: number;
+  /** Frames whose handling threw (handed to onBug). */
+  bugs: number;
 }
 
 export interface MobilityReceiverOptions {
@@ -141,6 +143,8 @@ export interface MobilityReceiverOptions {
   addresses: readonly string[];
   onMessage: (m: ReceivedMobilityHeader) => void;
   onOtherPacket?: (p: ReceivedWithMobilityHeaders) => void;
+  /** Gets what handling a frame threw (RoleContext.bug); without it the throw goes on to the caller. */
+  onBug?: (err: unknown) => void;
   /** Bytes before the IPv6 header in each frame (14 for Ethernet/veth, 0 for TUN). */
   linkHeaderLength?: number;
   /** Also open the raw-135 socket for plain MH (default true). */
@@ -169,6 +173,7 @@ export function openMobilityReceiver(o: MobilityReceiverOptions): MobilityReceiv
     malformed: 0,
     badChecksum: 0,
     badMobilityHeader: 0,
+    bugs: 0,
   };
   const sockets: (PacketSocket | Raw6Socket)[] = [];
 
@@ -260,9 +265,12 @@ export function openMobilityReceiver(o: MobilityReceiverOptions): MobilityReceiv
           for (const f of frames) {
             try {
               onFrame(f);
-            } catch {
-              // A decoder bug must not take the agent down on hostile bytes; count it as malformed.
-              st.malformed++;
+            } catch (err) {
+              // Bad bytes are refused above with a reason; a throw is a bug (ours or a handler's): it
+              // goes to onBug and the next frame is read.
+              st.bugs++;
+              if (!o.onBug) throw err;
+              o.onBug(err);
             }
           }
         },

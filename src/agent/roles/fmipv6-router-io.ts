@@ -181,6 +181,7 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
       // Every interface: a reactive FBU (HAO) comes from the NAR over a core link (RFC 5568 §3.2).
       interfaces: config.interfaces.filter((i) => i.kind !== 'radio').map((i) => i.name),
       addresses: cells.map((c) => c.address),
+      onBug: (err) => ctx.bug(err, 'mh-receiver'),
       onMessage: mobilityHeaderInputs({
         counters,
         countBy: 'type',

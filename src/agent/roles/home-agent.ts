@@ -107,6 +107,7 @@ export const homeAgentRole: RoleDefinition = {
         interfaces: config.interfaces.map((i) => i.name),
         addresses: [home.address],
         onMessage,
+        onBug: (err) => ctx.bug(err, 'mh-receiver'),
         onOtherPacket: (p) => {
           // RFC 6275 §9.3.1: data with a Home Address option for which we hold no binding gets a BE 1.
           if (p.homeAddress !== undefined)

@@ -87,6 +87,7 @@ export const mobileNodeRole: RoleDefinition = {
         interfaces: [radioIface.name],
         addresses: [],
         onMessage,
+        onBug: (err) => ctx.bug(err, 'mh-receiver'),
       }),
     );
 

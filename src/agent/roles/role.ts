@@ -31,12 +31,14 @@ export interface RoleContext {
   readonly clock: Clock;
   /** Uniform in [0, 1); injected so tests can fix it. */
   readonly random: () => number;
-  /** Runs a machine in the agent's loop; stopped at shutdown; a throw inside it is fatal. */
+  /** Runs a machine in the agent's loop; stopped at shutdown; a throw inside it is a bug (`bug`). */
   run<I, A>(machine: Machine<I, A>, io: MachineIo<I, A>): RunningMachine<I>;
   /** Closes `resource` at shutdown (sockets, TUN devices), in reverse order of registration. */
   own<T extends { close(): void }>(resource: T): T;
-  /** A bug in the role: the agent logs it, shuts down and exits non-zero. */
+  /** A role that cannot go on: the agent logs it, shuts down and exits non-zero. */
   fatal(err: unknown): void;
+  /** An exception in a callback (a socket's, a timer's): logged with its stack, counted, the agent goes on. */
+  bug(err: unknown, where?: string): void;
 }
 
 export interface Role {

@@ -214,37 +214,32 @@ export class FmipMobileNode {
   }
 
   handle(now: number, input: FmipMobileNodeInput): FmipMobileNodeAction[] {
-    try {
-      switch (input.kind) {
-        case 'tick':
-          return [...this.#onRtSolPrTimer(now), ...this.#onFbuTimer(now)];
-        case 'new-ap-detected':
-          return this.#onNewAp(now, canonicalMac(input.bssid));
-        case 'link-going-down':
-          return this.#onLinkGoingDown(now, input.target ? canonicalMac(input.target) : this.#target);
-        case 'link-down':
-          return this.#onLinkDown(now);
-        case 'link-up':
-          return this.#onLinkUp(now, input.bssid ? canonicalMac(input.bssid) : null);
-        case 'attached':
-          this.#router = canonical(input.router);
-          this.#pcoa = canonical(input.careOfAddress);
-          this.#apId = input.apId ? canonicalMac(input.apId) : null;
-          if (hasHandover(this.#state)) this.#state = { name: 'attached' };
-          this.#arInfo.clear(); // PrRtAdv answers were the old router's view of its neighbours
-          return [];
-        case 'icmp':
-          if (input.message.type === 'ProxyRouterAdvertisement') return this.#onPrRtAdv(now, input, input.message);
-          this.#counters['icmp-unexpected']++;
-          return [];
-        case 'mh':
-          if (input.message.type === 'FastBindingAcknowledgement') return this.#onFback(now, input.message);
-          this.#counters['mh-unexpected']++;
-          return [];
-      }
-    } catch {
-      this.#counters[input.kind === 'icmp' ? 'icmp-unexpected' : 'mh-unexpected']++;
-      return [];
+    switch (input.kind) {
+      case 'tick':
+        return [...this.#onRtSolPrTimer(now), ...this.#onFbuTimer(now)];
+      case 'new-ap-detected':
+        return this.#onNewAp(now, canonicalMac(input.bssid));
+      case 'link-going-down':
+        return this.#onLinkGoingDown(now, input.target ? canonicalMac(input.target) : this.#target);
+      case 'link-down':
+        return this.#onLinkDown(now);
+      case 'link-up':
+        return this.#onLinkUp(now, input.bssid ? canonicalMac(input.bssid) : null);
+      case 'attached':
+        this.#router = canonical(input.router);
+        this.#pcoa = canonical(input.careOfAddress);
+        this.#apId = input.apId ? canonicalMac(input.apId) : null;
+        if (hasHandover(this.#state)) this.#state = { name: 'attached' };
+        this.#arInfo.clear(); // PrRtAdv answers were the old router's view of its neighbours
+        return [];
+      case 'icmp':
+        if (input.message.type === 'ProxyRouterAdvertisement') return this.#onPrRtAdv(now, input, input.message);
+        this.#counters['icmp-unexpected']++;
+        return [];
+      case 'mh':
+        if (input.message.type === 'FastBindingAcknowledgement') return this.#onFback(now, input.message);
+        this.#counters['mh-unexpected']++;
+        return [];
     }
   }
 

@@ -175,33 +175,28 @@ export class NewAccessRouter {
   }
 
   handle(now: number, input: NarInput): NarAction[] {
-    try {
-      switch (input.kind) {
-        case 'tick':
-          return this.#onTick(now);
-        case 'neighbour':
-          if (input.present) this.#inUse.add(canonical(input.address));
-          else this.#inUse.delete(canonical(input.address));
-          return [];
-        case 'packet':
-          return this.#onPacket(now, canonical(input.dst), input.packet);
-        case 'mh':
-          if (input.message.type === 'HandoverInitiate') return this.#onHi(now, input, input.message);
-          if (input.message.type === 'FastBindingUpdate') {
-            // A reactive FBU passing through from the new link (RFC 5568 §3.2): the MN is here.
-            const r = this.#records.get(canonical(input.src));
-            return r && !r.arrived ? this.#arrive(now, r, 'fbu') : [];
-          }
-          this.#counters['mh-unexpected']++;
-          return [];
-        case 'icmp':
-          if (input.message.type === 'NeighborAdvertisement') return this.#onUna(now, input.message);
-          this.#counters['icmp-unexpected']++;
-          return [];
-      }
-    } catch {
-      this.#counters[input.kind === 'icmp' ? 'icmp-unexpected' : 'mh-unexpected']++;
-      return [];
+    switch (input.kind) {
+      case 'tick':
+        return this.#onTick(now);
+      case 'neighbour':
+        if (input.present) this.#inUse.add(canonical(input.address));
+        else this.#inUse.delete(canonical(input.address));
+        return [];
+      case 'packet':
+        return this.#onPacket(now, canonical(input.dst), input.packet);
+      case 'mh':
+        if (input.message.type === 'HandoverInitiate') return this.#onHi(now, input, input.message);
+        if (input.message.type === 'FastBindingUpdate') {
+          // A reactive FBU passing through from the new link (RFC 5568 §3.2): the MN is here.
+          const r = this.#records.get(canonical(input.src));
+          return r && !r.arrived ? this.#arrive(now, r, 'fbu') : [];
+        }
+        this.#counters['mh-unexpected']++;
+        return [];
+      case 'icmp':
+        if (input.message.type === 'NeighborAdvertisement') return this.#onUna(now, input.message);
+        this.#counters['icmp-unexpected']++;
+        return [];
     }
   }
 

@@ -188,36 +188,30 @@ export class PreviousAccessRouter {
   }
 
   handle(now: number, input: ParInput): ParAction[] {
-    try {
-      switch (input.kind) {
-        case 'tick':
-          return this.#onTick(now);
-        case 'served-node':
-          this.#served.set(
-            canonical(input.address),
-            input.linkLayerAddress ? macToBytes(input.linkLayerAddress) : undefined,
-          );
-          return [];
-        case 'served-node-gone':
-          this.#served.delete(canonical(input.address));
-          return [];
-        case 'network-initiated-handover':
-          return this.#onNetworkInitiated(now, canonical(input.mobileNode), input.apId);
-        case 'icmp':
-          if (input.message.type === 'RouterSolicitationForProxyAdvertisement')
-            return this.#onRtSolPr(now, input, input.message);
-          this.#counters['icmp-unexpected']++;
-          return [];
-        case 'mh':
-          if (input.message.type === 'FastBindingUpdate') return this.#onFbu(now, input, input.message);
-          if (input.message.type === 'HandoverAcknowledge') return this.#onHack(now, input, input.message);
-          this.#counters['mh-unexpected']++;
-          return [];
-      }
-    } catch {
-      // Bytes from the network never crash the router (architecture.md): count and drop.
-      this.#counters[input.kind === 'icmp' ? 'icmp-unexpected' : 'mh-unexpected']++;
-      return [];
+    switch (input.kind) {
+      case 'tick':
+        return this.#onTick(now);
+      case 'served-node':
+        this.#served.set(
+          canonical(input.address),
+          input.linkLayerAddress ? macToBytes(input.linkLayerAddress) : undefined,
+        );
+        return [];
+      case 'served-node-gone':
+        this.#served.delete(canonical(input.address));
+        return [];
+      case 'network-initiated-handover':
+        return this.#onNetworkInitiated(now, canonical(input.mobileNode), input.apId);
+      case 'icmp':
+        if (input.message.type === 'RouterSolicitationForProxyAdvertisement')
+          return this.#onRtSolPr(now, input, input.message);
+        this.#counters['icmp-unexpected']++;
+        return [];
+      case 'mh':
+        if (input.message.type === 'FastBindingUpdate') return this.#onFbu(now, input, input.message);
+        if (input.message.type === 'HandoverAcknowledge') return this.#onHack(now, input, input.message);
+        this.#counters['mh-unexpected']++;
+        return [];
     }
   }
 

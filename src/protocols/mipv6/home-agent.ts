@@ -171,13 +171,7 @@ export class HomeAgent {
         return this.#expire(now);
       case 'mh': {
         const expired = this.#expire(now);
-        try {
-          return [...expired, ...this.#onMobilityHeader(now, input)];
-        } catch {
-          // Network bytes never crash the agent (conventions): a value no rule foresaw is counted and
-          // dropped. Every cache change comes after the last step that can throw.
-          return [...expired, ...this.#drop(now, 'bu-malformed')];
-        }
+        return [...expired, ...this.#onMobilityHeader(now, input)];
       }
       case 'home-address-option':
         return this.#onHomeAddressOption(now, input);

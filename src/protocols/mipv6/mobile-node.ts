@@ -236,11 +236,7 @@ export class MobileNode {
       case 'address-configured':
         return this.#onAddressConfigured(now, input);
       case 'mh':
-        try {
-          return this.#onMobilityHeader(now, input);
-        } catch {
-          return this.#drop(now, 'mh-unexpected'); // network bytes never crash the node
-        }
+        return this.#onMobilityHeader(now, input);
       case 'l2-trigger':
         return [
           { kind: 'event', event: { name: 'l2-trigger', at: now, trigger: input.trigger, detail: input.detail } },
