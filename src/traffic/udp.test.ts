@@ -29,8 +29,8 @@ describe('UDP sender and sink on ::1', () => {
       ratePps: 100,
       sizeBytes: 200,
     });
-    // Upper bounds leave room for a loaded machine's late timers; a sender that drifted (each
-    // interval measured from the last late send) would still be well past them.
+    // Upper bounds leave room for a loaded machine's late timers; a sender whose intervals drift
+    // (each measured from the last, late, send) by 5 ms per packet would still be past them.
     expect(elapsed).toBeGreaterThan(480);
     expect(elapsed).toBeLessThan(1200);
     expect(k.received).toBe(50);
