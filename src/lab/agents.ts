@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { agentAccessPoints, agentConfigFromNode } from './agent-config.js';
+import { lastAgentErrors } from './agent-log.js';
 import { sendControl } from '../agent/control-client.js';
 import { controlSocketPath, labStateDir } from './names.js';
 import { distEntry } from './paths.js';
@@ -61,7 +62,8 @@ async function waitForControl(agent: RunningAgent, timeoutMs = 10_000): Promise<
   void agent.process.exited.then((c) => (exited = c));
   let last = '';
   while (performance.now() < deadline) {
-    if (exited !== undefined) throw new Error(`agent of ${agent.node} exited with ${exited}; see ${agent.logFile}`);
+    if (exited !== undefined)
+      throw new Error(`agent of ${agent.node} exited with ${exited}; see ${agent.logFile}${quoted(agent.logFile)}`);
     try {
       const r = await sendControl(agent.controlSocket, { op: 'status' }, 500);
       if (r.ok) return;
@@ -71,8 +73,14 @@ async function waitForControl(agent: RunningAgent, timeoutMs = 10_000): Promise<
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(
-    `agent of ${agent.node} did not answer on ${agent.controlSocket} within ${timeoutMs} ms (${last}); see ${agent.logFile}`,
+    `agent of ${agent.node} did not answer on ${agent.controlSocket} within ${timeoutMs} ms (${last}); see ${agent.logFile}${quoted(agent.logFile)}`,
   );
+}
+
+/** The agent's own words for why it failed, indented under our message. */
+function quoted(logFile: string): string {
+  const lines = lastAgentErrors(logFile);
+  return lines.length ? `\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
 }
 
 export async function stopAgents(agents: RunningAgent[]): Promise<void> {
