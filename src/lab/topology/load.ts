@@ -1,8 +1,16 @@
 // Lab YAML -> ResolvedLab. Parses with a LineCounter so every problem, from the schema or from the
 // semantic checks, is reported as `file:line:col path: expected ..., got ...`.
 import { readFile } from 'node:fs/promises';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { formatPath, LabFileError, type LabIssue, type SpecIssue, type YamlPath } from './issues.js';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import {
+  cutLine,
+  formatPath,
+  LabFileError,
+  quoteInput,
+  type LabIssue,
+  type SpecIssue,
+  type YamlPath,
+} from './issues.js';
 import { zodIssues } from './zod-issues.js';
 import { resolveSpec } from './resolve.js';
 import { labSchema } from './schema.js';
@@ -24,6 +32,12 @@ export async function loadLab(file: string): Promise<ResolvedLab> {
 
 /** As loadLab, from text; `file` names the source in messages and in ResolvedLab.file. */
 export function loadLabText(text: string, file: string): ResolvedLab {
+  // A binary file is not YAML; say so rather than echo it back as a scalar.
+  const nul = text.indexOf('\0');
+  if (nul >= 0) {
+    const line = text.slice(0, nul).split('\n').length;
+    throw new LabFileError(file, [{ file, line, path: '', message: 'not a YAML text file (it holds a NUL byte)' }]);
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -31,11 +45,17 @@ export function loadLabText(text: string, file: string): ResolvedLab {
       file,
       doc.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
-        return { file, line: pos.line, col: pos.col, path: '', message: `invalid YAML: ${e.message.split('\n')[0]}` };
+        return {
+          file,
+          line: pos.line,
+          col: pos.col,
+          path: '',
+          message: cutLine(`invalid YAML: ${e.message.split('\n')[0]}`),
+        };
       }),
     );
   }
-  const parsed = labSchema.safeParse(doc.toJS() ?? {});
+  const parsed = labSchema.safeParse(toJs(doc, lineCounter, file) ?? {});
   if (!parsed.success) {
     throw new LabFileError(
       file,
@@ -49,6 +69,32 @@ export function loadLabText(text: string, file: string): ResolvedLab {
       r.issues.map((i) => locate(i, doc, lineCounter, file)),
     );
   return r.lab;
+}
+
+/**
+ * The document as plain values. The yaml library refuses aliases that expand to far more nodes than the
+ * text holds (a "billion laughs" document, yaml's maxAliasCount); that is a problem of this file, told
+ * with its name and the line of the first alias.
+ */
+function toJs(doc: Document, lc: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS();
+  } catch (e) {
+    let offset: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        offset = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    const pos = offset === undefined ? undefined : lc.linePos(offset);
+    const reason = /alias/i.test((e as Error).message)
+      ? 'aliases expand to too many nodes (a "billion laughs" document); refused'
+      : cutLine((e as Error).message);
+    throw new LabFileError(file, [
+      { file, line: pos?.line, col: pos?.col, path: '', message: `invalid YAML: ${reason}` },
+    ]);
+  }
 }
 
 /** Finds the YAML node at `path` (or its nearest existing parent) and adds line, column and what was there. */
@@ -100,7 +146,7 @@ function childOf(node: unknown, seg: string | number): { key: unknown; value: un
 }
 
 function gotText(node: unknown): string {
-  if (isScalar(node)) return node.value === null ? ', got nothing' : `, got ${JSON.stringify(String(node.value))}`;
+  if (isScalar(node)) return node.value === null ? ', got nothing' : `, got ${quoteInput(String(node.value))}`;
   if (isMap(node)) return ', got a map';
   if (isSeq(node)) return `, got a list of ${node.items.length}`;
   return '';
