@@ -45,7 +45,8 @@ export async function startAgents(
       statusFile: path.join(logDir, `${node.name}-agent-status.json`),
       aps: agentAccessPoints(lab),
     });
-    writeFileSync(configFile, JSON.stringify(config, null, 2));
+    // It holds the RFC 4285 MN-HA keys: readable by the agent (root) only.
+    writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
     const proc = runtime.spawn(handle, [process.execPath, distEntry('agent/main.js'), '--config', configFile], {
       stdoutFile: logFile,
       stderrFile: logFile,
