@@ -191,6 +191,21 @@ describe('MobileNode — home registration (RFC 6275 §11.7.1)', () => {
     expect(mn.nextDeadline()).toBe(48_000); // no retransmission pending, lifetime from the first send
   });
 
+  it('a BA answers one of the last 16 transmissions of an attempt; older ones are forgotten', () => {
+    const { mn, bu: first } = mnAtAr1(0);
+    let second: SendMh | undefined;
+    for (let i = 0; i < 16; i++) {
+      const s = bus(mn.handle(mn.nextDeadline()!, { kind: 'tick' }))[0]!;
+      second ??= s;
+    }
+    expect(mn.handle(1_000_000, baFor(first, 0, 15))).toContainEqual({
+      kind: 'event',
+      event: { name: 'dropped', at: 1_000_000, reason: 'ba-unexpected' },
+    });
+    mn.handle(1_000_001, baFor(second!, 0, 15));
+    expect(mn.state.registered?.careOfAddress).toBe(COA1);
+  });
+
   it('does not send while the carrier is down, and resumes on re-attachment to the same link', () => {
     const { mn } = mnAtAr1(0);
     mn.handle(100, { kind: 'link-down', iface: IFACE });

@@ -170,6 +170,9 @@ interface Outstanding {
   deferred: boolean;
 }
 
+/** Transmissions of one attempt a BA may still answer (the last 16 cover 8+ minutes of back-off). */
+const SENT_REMEMBERED = 16;
+
 export class MobileNode {
   readonly #cfg: Required<MobileNodeConfig>;
   readonly #sa: MnHaSecurityAssociation;
@@ -374,6 +377,8 @@ export class MobileNode {
     // The checksum's pseudo-header uses the home address as source either way (§6.1.7).
     const sealed = sealWithMnHa(bu, this.#sa, o.careOfAddress, hoa, { src: hoa, dst: this.#cfg.homeAgent });
     o.sent.set(seq, { at: now, timestamp });
+    // An attempt retransmits every 32 s for as long as no BA comes: remember its latest transmissions only.
+    if (o.sent.size > SENT_REMEMBERED) o.sent.delete(o.sent.keys().next().value!);
     if (o.transmissions > 0) this.#counters['bu-retransmitted']++;
     o.transmissions++;
     o.retransmitAt = now + o.timeoutMs;
