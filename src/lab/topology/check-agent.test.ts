@@ -54,7 +54,7 @@ describe("a node's agent: map, read with the agent's role settings schemas", () 
   it('fmipv6 settings follow the role: a router schema for par/nar, a node schema for mobile-node', () => {
     const p2p = readFileSync('topologies/fmipv6-p2p.yaml', 'utf8');
     // enabled belongs to the mobile node's settings only
-    const text = p2p.replace(/(\n  ar1:[\s\S]*?fmipv6: \{)/, '$1 enabled: true,');
+    const text = p2p.replace(/(\n {2}ar1:[\s\S]*?fmipv6: \{)/, '$1 enabled: true,');
     expect(text).not.toBe(p2p);
     expect(errorOf(text)).toMatch(/nodes\.ar1\.agent\.fmipv6\.enabled: unknown key "enabled"/);
   });
