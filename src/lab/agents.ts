@@ -4,6 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { agentAccessPoints, agentConfigFromNode } from './agent-config.js';
+import { lastAgentErrors } from './agent-log.js';
 import { sendControl } from '../agent/control-client.js';
 import { controlSocketPath, labStateDir } from './names.js';
 import { distEntry } from './paths.js';
@@ -44,7 +45,8 @@ export async function startAgents(
       statusFile: path.join(logDir, `${node.name}-agent-status.json`),
       aps: agentAccessPoints(lab),
     });
-    writeFileSync(configFile, JSON.stringify(config, null, 2));
+    // It holds the RFC 4285 MN-HA keys: readable by the agent (root) only.
+    writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
     const proc = runtime.spawn(handle, [process.execPath, distEntry('agent/main.js'), '--config', configFile], {
       stdoutFile: logFile,
       stderrFile: logFile,
@@ -61,7 +63,8 @@ async function waitForControl(agent: RunningAgent, timeoutMs = 10_000): Promise<
   void agent.process.exited.then((c) => (exited = c));
   let last = '';
   while (performance.now() < deadline) {
-    if (exited !== undefined) throw new Error(`agent of ${agent.node} exited with ${exited}; see ${agent.logFile}`);
+    if (exited !== undefined)
+      throw new Error(`agent of ${agent.node} exited with ${exited}; see ${agent.logFile}${quoted(agent.logFile)}`);
     try {
       const r = await sendControl(agent.controlSocket, { op: 'status' }, 500);
       if (r.ok) return;
@@ -71,8 +74,14 @@ async function waitForControl(agent: RunningAgent, timeoutMs = 10_000): Promise<
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(
-    `agent of ${agent.node} did not answer on ${agent.controlSocket} within ${timeoutMs} ms (${last}); see ${agent.logFile}`,
+    `agent of ${agent.node} did not answer on ${agent.controlSocket} within ${timeoutMs} ms (${last}); see ${agent.logFile}${quoted(agent.logFile)}`,
   );
+}
+
+/** The agent's own words for why it failed, indented under our message. */
+function quoted(logFile: string): string {
+  const lines = lastAgentErrors(logFile);
+  return lines.length ? `\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
 }
 
 export async function stopAgents(agents: RunningAgent[]): Promise<void> {

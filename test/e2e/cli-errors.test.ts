@@ -92,6 +92,52 @@ describe('mipshop-lab with a wrong lab file', () => {
     });
   }
 
+  // Hostile files: exit 2, the file named, a short message, never more than one line of the input back.
+  const shortError = (r: { code: number; stderr: string }, file: string) => {
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(file);
+    for (const l of r.stderr.split('\n')) expect(l.length, l).toBeLessThanOrEqual(file.length + 220);
+    expect(r.stderr.length, r.stderr).toBeLessThan(600);
+  };
+
+  it('an alias bomb ("billion laughs") is refused with the file and the line of its first alias', async () => {
+    const file = path.join(dir, 'bomb.yaml');
+    const level = (name: string, of: string) => `${name}: &${name} [${Array(9).fill(`*${of}`).join(', ')}]`;
+    const names = ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+    writeFileSync(
+      file,
+      [
+        'name: bomb',
+        `a: &a [${Array(9).fill('"lol"').join(', ')}]`,
+        ...names.map((n, i) => level(n, i ? names[i - 1]! : 'a')),
+        'nodes: { x: { roles: [host] } }',
+        '',
+      ].join('\n'),
+    );
+    const r = await cli(['run', file, '--name', 'never-up']);
+    shortError(r, file);
+    expect(r.stderr).toContain(`${file}:3:`);
+    expect(r.stderr).toMatch(/aliases expand to too many nodes/);
+  });
+
+  it('a binary file is refused as not YAML text, without echoing it', async () => {
+    const file = path.join(dir, 'binary.yaml');
+    const bytes = Buffer.alloc(9800);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + 7) & 0xff; // holds NULs, like any binary
+    writeFileSync(file, bytes);
+    const r = await cli(['run', file, '--name', 'never-up']);
+    shortError(r, file);
+    expect(r.stderr).toMatch(/not a YAML text file/);
+  });
+
+  it('a long garbage line is quoted once, cut at 120 characters', async () => {
+    const file = path.join(dir, 'garbage.yaml');
+    writeFileSync(file, `${'q\u00e9~'.repeat(3000)}\n`);
+    const r = await cli(['run', file, '--name', 'never-up']);
+    shortError(r, file);
+    expect(r.stderr).toMatch(/expected a map, got "(qé~)+q?é?…/);
+  });
+
   it('a missing file is a lab error (exit 2)', async () => {
     const r = await cli(['run', path.join(dir, 'nope.yaml')]);
     expect(r.code).toBe(2);

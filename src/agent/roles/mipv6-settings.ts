@@ -15,8 +15,12 @@ function isIPv6Address(text: string): boolean {
 }
 
 const address = z.string().refine(isIPv6Address, { error: 'expected an IPv6 address like "2001:db8::1"' });
+// A key of digits only is a number to YAML: say so, the quotes are the fix.
 const hexKey = z
-  .string()
+  .string({
+    error:
+      'expected the MN-HA key as hex in quotes (YAML reads 1234 as a number), e.g. "00112233445566778899aabbccddeeff"',
+  })
   .regex(/^([0-9a-fA-F]{2}){1,64}$/, 'expected the MN-HA key as hex, e.g. "00112233445566778899aabbccddeeff"');
 /** RFC 4285 §5: SPIs 0-255 are reserved. */
 const spi = z.number().int().min(256).max(0xffffffff);

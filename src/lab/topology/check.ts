@@ -6,6 +6,7 @@ import type { LabSpec } from './schema.js';
 import { formatDuration } from './units.js';
 import { checkExplicitAddresses } from './check-addresses.js';
 import { checkScenario } from './check-scenario.js';
+import { checkAgentSettings } from './check-agent.js';
 
 /** "r1:eth2" -> { node: "r1", iface: "eth2" }. */
 export function splitEndpoint(text: string): { node: string; iface?: string } {
@@ -19,6 +20,7 @@ const RESERVED_IFACE = /^(?:lo|wlan\d+)$/;
 export function checkLab(spec: LabSpec): SpecIssue[] {
   return [
     ...checkNodes(spec),
+    ...checkAgentSettings(spec),
     ...checkLinks(spec),
     ...checkAps(spec),
     ...checkExplicitAddresses(spec),

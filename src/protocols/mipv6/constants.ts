@@ -8,6 +8,9 @@ export const INITIAL_BINDACK_TIMEOUT_MS = 1_000;
 export const MAX_BINDACK_TIMEOUT_MS = 32_000;
 /** RFC 6275 §12: at most this many BUs per second to one destination (§11.8). */
 export const MAX_UPDATE_RATE = 3;
+/** Our share of MAX_UPDATE_RATE for BUs a Binding Refresh Request or Binding Error asks for (neither
+ * is authenticated); the other 2/s stay free for the BU after a move and its one immediate resend. */
+export const TRIGGERED_UPDATE_RATE = 1;
 /** RFC 6275 §12. */
 export const MAX_DELETE_BCE_TIMEOUT_MS = 10_000;
 /** RFC 6275 §13: InitialBindackTimeoutFirstReg, the first wait when the HA has no binding yet (it

@@ -3,7 +3,7 @@ import * as mh from '../../wire/mh/index.js';
 import type { BindingAcknowledgement } from '../../wire/mh/binding.js';
 import { verifyMnHa } from './auth.js';
 import { BaStatus } from './constants.js';
-import { HomeAgent, type HomeAgentAction, type HomeAgentConfig } from './home-agent.js';
+import { BINDING_ERROR_DESTINATIONS_MAX, HomeAgent, type HomeAgentAction, type HomeAgentConfig } from './home-agent.js';
 import { buInput, COA_AR1, COA_AR2, HA, haConfig, HOA1, HOA2, MN1, MN2 } from './testing/fixtures.js';
 
 const t = (ms: number) => ms;
@@ -306,6 +306,18 @@ describe('HomeAgent — Binding Error (RFC 6275 §9.2, §9.3.1)', () => {
     expect(
       sent(ha.handle(t(1000), { kind: 'home-address-option', src: COA_AR1, dst: HA, homeAddress: HOA1 })),
     ).toHaveLength(1);
+  });
+
+  it('the rate limit keeps the last BINDING_ERROR_DESTINATIONS_MAX destinations: forged sources cannot grow it', () => {
+    const ha = new HomeAgent(haConfig());
+    const hao = (src: string, at: number) =>
+      ha.handle(t(at), { kind: 'home-address-option', src, dst: HA, homeAddress: HOA1 });
+    expect(sent(hao(COA_AR1, 0))).toHaveLength(1);
+    const others = BINDING_ERROR_DESTINATIONS_MAX;
+    for (let i = 0; i < others - 1; i++) expect(sent(hao(`2001:db8:ff::${(i + 1).toString(16)}`, 1))).toHaveLength(1);
+    expect(hao(COA_AR1, 2)).toEqual([]); // still remembered with BINDING_ERROR_DESTINATIONS_MAX entries
+    expect(sent(hao('2001:db8:fe::1', 3))).toHaveLength(1); // one more: the oldest, COA_AR1, is forgotten
+    expect(sent(hao(COA_AR1, 4))).toHaveLength(1);
   });
 
   it('says nothing for a Home Address option that matches the binding', () => {

@@ -129,6 +129,9 @@ interface PendingDad {
   timestamp?: bigint;
 }
 
+/** Destinations whose last Binding Error time is kept for the rate limit; the oldest goes first. */
+export const BINDING_ERROR_DESTINATIONS_MAX = 1024;
+
 export class HomeAgent {
   readonly cache = new BindingCache();
   readonly #cfg: Required<Omit<HomeAgentConfig, 'refreshAdviceS'>> & { refreshAdviceS?: number };
@@ -378,7 +381,12 @@ export class HomeAgent {
       this.#count('be-rate-limited');
       return [];
     }
+    // Destinations come from the network (any source can be forged): keep the most recent ones only.
+    // Map order is insertion order, so re-inserting keeps the oldest first.
+    this.#lastBindingError.delete(dst);
     this.#lastBindingError.set(dst, now);
+    if (this.#lastBindingError.size > BINDING_ERROR_DESTINATIONS_MAX)
+      this.#lastBindingError.delete(this.#lastBindingError.keys().next().value!);
     const message: MobilityMessage = { type: 'BindingError', status, homeAddress, options: [] };
     try {
       return [sendMobilityHeader({ src: this.#cfg.address, dst }, message)];

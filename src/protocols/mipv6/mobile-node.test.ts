@@ -191,6 +191,21 @@ describe('MobileNode — home registration (RFC 6275 §11.7.1)', () => {
     expect(mn.nextDeadline()).toBe(48_000); // no retransmission pending, lifetime from the first send
   });
 
+  it('a BA answers one of the last 16 transmissions of an attempt; older ones are forgotten', () => {
+    const { mn, bu: first } = mnAtAr1(0);
+    let second: SendMh | undefined;
+    for (let i = 0; i < 16; i++) {
+      const s = bus(mn.handle(mn.nextDeadline()!, { kind: 'tick' }))[0]!;
+      second ??= s;
+    }
+    expect(mn.handle(1_000_000, baFor(first, 0, 15))).toContainEqual({
+      kind: 'event',
+      event: { name: 'dropped', at: 1_000_000, reason: 'ba-unexpected' },
+    });
+    mn.handle(1_000_001, baFor(second!, 0, 15));
+    expect(mn.state.registered?.careOfAddress).toBe(COA1);
+  });
+
   it('does not send while the carrier is down, and resumes on re-attachment to the same link', () => {
     const { mn } = mnAtAr1(0);
     mn.handle(100, { kind: 'link-down', iface: IFACE });
@@ -347,5 +362,120 @@ describe('MobileNode — BA handling (RFC 6275 §11.7.3, RFC 4285)', () => {
   it('the authenticator sits where the HA looks for it', () => {
     const { bu } = mnAtAr1(0);
     expect(locateAuthOption(bu.bytes)?.spi).toBe(MN1.spi);
+  });
+});
+
+describe('MobileNode — MAX_UPDATE_RATE (RFC 6275 §11.8) against forged BRRs and Binding Errors', () => {
+  const brr = { type: 'BindingRefreshRequest' as const, options: [] };
+  const be = { type: 'BindingError' as const, status: 1, homeAddress: HOA1, options: [] };
+  const forged = (m: typeof brr | typeof be) => ({
+    kind: 'mh' as const,
+    src: HA,
+    dst: COA1,
+    message: m,
+    bytes: mh.encode(m),
+  });
+
+  /**
+   * Virtual time from `from` to `to`: a forged message every `everyMs`, the HA's BA 10 ms after each BU,
+   * ticks at `nextDeadline()`. `at(t)` may inject more inputs. Returns every BU with its send time.
+   */
+  function flood(
+    mn: MobileNode,
+    message: typeof brr | typeof be,
+    from: number,
+    to: number,
+    everyMs: number,
+    at: (t: number) => MobileNodeAction[] = () => [],
+  ) {
+    const sent: { t: number; s: SendMh }[] = [];
+    const acks: { t: number; s: SendMh }[] = [];
+    const take = (t: number, out: MobileNodeAction[]) => {
+      for (const s of sends(out)) {
+        sent.push({ t, s });
+        acks.push({ t: t + 10, s });
+      }
+    };
+    for (let t = from; t < to; t++) {
+      if ((t - from) % everyMs === 0) take(t, mn.handle(t, forged(message)));
+      take(t, at(t));
+      for (const a of acks.filter((x) => x.t === t)) take(t, mn.handle(t, baFor(a.s, 0, 15)));
+      const d = mn.nextDeadline();
+      if (d !== null && d <= t) take(t, mn.handle(t, { kind: 'tick' }));
+    }
+    return sent;
+  }
+
+  const maxInAnySecond = (times: number[]) =>
+    Math.max(0, ...times.map((t) => times.filter((s) => s >= t && s < t + 1000).length));
+
+  it('a BRR every 20 ms for 5 s gets one BU per second, not one per BRR', () => {
+    const mn = registeredAtAr1();
+    const sent = flood(mn, brr, 1000, 6000, 20);
+    expect(sent.length).toBeGreaterThanOrEqual(4); // still answered (§11.7.4), paced
+    expect(sent.length).toBeLessThanOrEqual(5);
+    expect(maxInAnySecond(sent.map((x) => x.t))).toBe(1);
+    expect(mn.counters['brr-received']).toBe(250);
+    // Every BRR is answered at once, deferred (then answered) or coalesced into one that is.
+    const held = mn.counters['refresh-coalesced'] + mn.counters['refresh-deferred'];
+    expect(held).toBeGreaterThanOrEqual(250 - sent.length);
+    expect(held).toBeLessThan(250);
+    expect(mn.counters['refresh-deferred']).toBeGreaterThan(0);
+    expect(mn.state.registered?.careOfAddress).toBe(COA1);
+  });
+
+  it('a Binding Error status 1 every 20 ms for 5 s: the same pacing, and the registration is kept', () => {
+    const mn = registeredAtAr1();
+    const sent = flood(mn, be, 1000, 6000, 20);
+    expect(sent.length).toBeLessThanOrEqual(5);
+    expect(maxInAnySecond(sent.map((x) => x.t))).toBe(1);
+    expect(mn.counters['be-received']).toBe(250);
+    mn.handle(6000, forged(be));
+    expect(mn.state.registered).not.toBeNull(); // an unauthenticated BE removes nothing
+  });
+
+  it('a deferred request is not dropped: the BU goes when the budget allows', () => {
+    const mn = registeredAtAr1();
+    const first = bus(mn.handle(5000, forged(brr)));
+    expect(first).toHaveLength(1);
+    mn.handle(5010, baFor(first[0]!, 0, 15));
+    expect(bus(mn.handle(5100, forged(brr)))).toEqual([]);
+    expect(mn.counters['refresh-deferred']).toBe(1);
+    expect(mn.nextDeadline()).toBe(6000);
+    expect(bus(mn.handle(6000, { kind: 'tick' }))).toHaveLength(1);
+  });
+
+  it('during the flood a move’s BU leaves at once, in the same step as its care-of address', () => {
+    const mn = registeredAtAr1();
+    const moves: { t: number; out: number }[] = [];
+    const sent = flood(mn, brr, 1000, 6000, 20, (t) => {
+      if (t === 3000) return mn.handle(t, ra(AR2_PREFIX));
+      if (t === 3005) {
+        const out = mn.handle(t, { kind: 'address-configured', iface: IFACE, address: COA2 });
+        moves.push({ t, out: bus(out).length });
+        return out;
+      }
+      return [];
+    });
+    expect(moves).toEqual([{ t: 3005, out: 1 }]);
+    expect(sent.find((x) => x.s.src === COA2)?.t).toBe(3005);
+    expect(maxInAnySecond(sent.map((x) => x.t))).toBeLessThanOrEqual(3);
+  });
+
+  it('moves faster than 3 per second: the fourth BU waits for the window, with its own timeout', () => {
+    const mn = registeredAtAr1(); // its BU went at 0
+    const prefixes = [AR2_PREFIX, AR1_PREFIX, AR2_PREFIX];
+    const addrs = [COA2, COA1, COA2];
+    const out: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = 100 + i * 100;
+      mn.handle(t, ra(prefixes[i]!));
+      out.push(bus(mn.handle(t + 1, { kind: 'address-configured', iface: IFACE, address: addrs[i]! })).length);
+    }
+    expect(out).toEqual([1, 1, 0]); // 0, 101, 201 sent; 301 waits until 1000
+    expect(mn.counters['bu-deferred']).toBe(1);
+    expect(mn.nextDeadline()).toBe(1000);
+    expect(bus(mn.handle(1000, { kind: 'tick' }))[0]).toMatchObject({ src: COA2 });
+    expect(mn.nextDeadline()).toBe(2000); // INITIAL_BINDACK_TIMEOUT from the real send, not doubled
   });
 });

@@ -30,7 +30,10 @@ import {
   LIFETIME_UNIT_S,
   MAX_BINDACK_TIMEOUT_MS,
   MAX_LIFETIME_UNITS,
+  MAX_UPDATE_RATE,
+  TRIGGERED_UPDATE_RATE,
 } from './constants.js';
+import { UpdateRate } from './update-rate.js';
 import {
   MovementDetection,
   type MovementDetectionAction,
@@ -126,6 +129,12 @@ export type MobileNodeEvent =
 export const MOBILE_NODE_COUNTERS = [
   'bu-sent',
   'bu-retransmitted',
+  /** A BU held back by MAX_UPDATE_RATE (§11.8) and sent when the window allowed it. */
+  'bu-deferred',
+  /** A BRR / Binding Error asked for a registration that waits for the triggered-update budget. */
+  'refresh-deferred',
+  /** A BRR / Binding Error while a registration is already outstanding or waiting: nothing more to send. */
+  'refresh-coalesced',
   'ba-accepted',
   'ba-refused',
   'ba-auth-failed',
@@ -157,7 +166,12 @@ interface Outstanding {
   retransmitAt: number | null;
   /** One immediate resend after status 135 or 144 per attempt (RFC 6275 §11.8 rate limits BUs). */
   resynced: boolean;
+  /** The due transmission was held back by MAX_UPDATE_RATE: `retransmitAt` is when it may go, not a timeout. */
+  deferred: boolean;
 }
+
+/** Transmissions of one attempt a BA may still answer (the last 16 cover 8+ minutes of back-off). */
+const SENT_REMEMBERED = 16;
 
 export class MobileNode {
   readonly #cfg: Required<MobileNodeConfig>;
@@ -169,6 +183,13 @@ export class MobileNode {
   #tunnel: string | null = null;
   /** Added to our wall clock after the HA reported its time with status 144 (RFC 4285 §6). */
   #clockCorrectionMs = 0;
+  /** §11.8 MAX_UPDATE_RATE towards the home agent, the only destination of our BUs (no route optimisation). */
+  readonly #rate = new UpdateRate(MAX_UPDATE_RATE);
+  /** Registrations a BRR or Binding Error asks for: neither is authenticated, so they get a smaller
+   * share of MAX_UPDATE_RATE and the rest stays free for the BUs a move needs. */
+  readonly #triggerRate = new UpdateRate(TRIGGERED_UPDATE_RATE);
+  /** A BRR / Binding Error registration waiting for `#triggerRate` (one at most: later ones coalesce). */
+  #refreshRequested = false;
   readonly #counters = Object.fromEntries(MOBILE_NODE_COUNTERS.map((c) => [c, 0])) as Record<MobileNodeCounter, number>;
 
   constructor(config: MobileNodeConfig) {
@@ -214,6 +235,7 @@ export class MobileNode {
   nextDeadline(): number | null {
     const ds: number[] = [];
     if (this.#outstanding?.retransmitAt != null) ds.push(this.#outstanding.retransmitAt);
+    if (this.#refreshRequested && !this.#outstanding) ds.push(this.#triggerRate.nextAllowed());
     if (this.#binding) {
       ds.push(this.#binding.expiresAt);
       if (!this.#outstanding) ds.push(this.#binding.refreshAt);
@@ -302,6 +324,7 @@ export class MobileNode {
   }
 
   #newOutstanding(deregister: boolean, careOfAddress: string, lifetimeUnits: number, timeoutMs: number): Outstanding {
+    this.#refreshRequested = false; // any new registration or deregistration answers a pending BRR / BE
     return {
       deregister,
       careOfAddress,
@@ -311,6 +334,7 @@ export class MobileNode {
       timeoutMs,
       retransmitAt: null,
       resynced: false,
+      deferred: false,
     };
   }
 
@@ -325,6 +349,15 @@ export class MobileNode {
       o.retransmitAt = null; // nothing can leave; the next attachment resumes it
       return [];
     }
+    if (!this.#rate.allows(now)) {
+      // §11.8 MAX_UPDATE_RATE: hold this BU until the window allows it; the attempt keeps its back-off.
+      o.deferred = true;
+      o.retransmitAt = this.#rate.nextAllowed();
+      this.#counters['bu-deferred']++;
+      return [];
+    }
+    this.#rate.record(now);
+    o.deferred = false;
     this.#sequence = nextSequence(this.#sequence);
     const seq = this.#sequence;
     const timestamp = ntpTimestampFromUnixMs(now + this.#cfg.epochOffsetMs + this.#clockCorrectionMs);
@@ -340,6 +373,8 @@ export class MobileNode {
     // The checksum's pseudo-header uses the home address as source either way (§6.1.7).
     const sealed = sealWithMnHa(bu, this.#sa, o.careOfAddress, hoa, { src: hoa, dst: this.#cfg.homeAgent });
     o.sent.set(seq, { at: now, timestamp });
+    // An attempt retransmits every 32 s for as long as no BA comes: remember its latest transmissions only.
+    if (o.sent.size > SENT_REMEMBERED) o.sent.delete(o.sent.keys().next().value!);
     if (o.transmissions > 0) this.#counters['bu-retransmitted']++;
     o.transmissions++;
     o.retransmitAt = now + o.timeoutMs;
@@ -384,9 +419,14 @@ export class MobileNode {
     }
     const o = this.#outstanding;
     if (o && o.retransmitAt !== null && o.retransmitAt <= now) {
-      // §11.8: exponential back-off, doubling up to MAX_BINDACK_TIMEOUT, then on at that rate.
-      o.timeoutMs = Math.min(o.timeoutMs * 2, MAX_BINDACK_TIMEOUT_MS);
+      // §11.8: exponential back-off, doubling up to MAX_BINDACK_TIMEOUT, then on at that rate. A
+      // transmission the rate held back goes now with the timeout it was due with.
+      if (o.transmissions > 0 && !o.deferred) o.timeoutMs = Math.min(o.timeoutMs * 2, MAX_BINDACK_TIMEOUT_MS);
       out.push(...this.#transmit(now));
+    }
+    if (this.#refreshRequested && !this.#outstanding && this.#triggerRate.allows(now)) {
+      this.#refreshRequested = false;
+      out.push(...this.#triggeredRegistration(now));
     }
     if (this.#binding && !this.#outstanding && this.#binding.refreshAt <= now) {
       // Refresh before expiry (§11.7.1), from the current CoA.
@@ -413,20 +453,20 @@ export class MobileNode {
     if (m.type === 'BindingError' && fromHa) {
       this.#counters['be-received']++;
       // §11.3.6: status 1 means the HA has no binding for our home address: register again.
+      // The BE is not authenticated (§6.1.9): it triggers a registration but clears nothing, so a forged
+      // one cannot remove the Binding Update List entry.
       if (
         m.status === BeStatus.UnknownBindingForHomeAddressOption &&
         canonical(m.homeAddress) === this.#cfg.homeAddress &&
         this.#movement.location === 'away'
-      ) {
-        this.#binding = null;
-        if (!this.#outstanding) return this.#register(now);
-      }
+      )
+        return this.#requestRegistration(now);
       return [];
     }
     if (m.type === 'BindingRefreshRequest' && fromHa) {
       // §11.7.4: answer a Binding Refresh Request with a BU.
       this.#counters['brr-received']++;
-      if (this.#binding && !this.#outstanding && this.#movement.location === 'away') return this.#register(now);
+      if (this.#binding && this.#movement.location === 'away') return this.#requestRegistration(now);
       return [];
     }
     return this.#drop(now, 'mh-unexpected');
@@ -515,6 +555,33 @@ export class MobileNode {
     if (ba.status === BaStatus.SequenceNumberOutOfWindow || ba.status === BaStatus.MipV6IdMismatch) return out; // the timer retries
     this.#outstanding = null;
     out.push({ kind: 'event', event: { name: 'registration-refused', at: now, status: ba.status } });
+    return out;
+  }
+
+  /**
+   * A registration asked for by a BRR or a Binding Error (§11.7.4, §11.3.6). Neither message is
+   * authenticated and anyone can forge the HA's source address, so these are paced at
+   * TRIGGERED_UPDATE_RATE: a flood of them costs at most that many BUs per second and leaves the rest of
+   * MAX_UPDATE_RATE to the BUs a move needs, which therefore go at once. One request waits (deferred, not
+   * dropped: a genuine BE means the HA lost our binding); more while one waits or is outstanding coalesce.
+   */
+  #requestRegistration(now: number): MobileNodeAction[] {
+    if (this.#outstanding || this.#refreshRequested) {
+      this.#counters['refresh-coalesced']++;
+      return [];
+    }
+    if (!this.#triggerRate.allows(now)) {
+      this.#refreshRequested = true;
+      this.#counters['refresh-deferred']++;
+      return [];
+    }
+    return this.#triggeredRegistration(now);
+  }
+
+  #triggeredRegistration(now: number): MobileNodeAction[] {
+    if (this.#movement.location !== 'away') return [];
+    const out = this.#register(now);
+    if (this.#outstanding) this.#triggerRate.record(now);
     return out;
   }
 
