@@ -15,6 +15,7 @@ import { kernelCaps } from './kernel.js';
 import { assertNativeAddon } from './native-addon.js';
 import { controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
 import { attach, detach } from './net/l2.js';
+import { ApEventSource, type ApEventRecord } from './scenario/ap-events.js';
 import { downNetwork, upNetwork, type LabNetwork } from './net/network.js';
 import { runLab, type RunOptions, type RunResult } from './run.js';
 import { createRuntime, type RuntimeKind } from './runtime/index.js';
@@ -66,6 +67,8 @@ export class LabNode {
 
 export class StartedLab implements AsyncDisposable {
   private downed = false;
+  /** The APs' station-left/-joined reports that follow each applied detach/attach (RFC 4260 §4). */
+  private readonly stations: ApEventSource;
   readonly l2: {
     detach(node: string): Promise<bigint>;
     attach(node: string, ap: string): Promise<bigint>;
@@ -81,15 +84,35 @@ export class StartedLab implements AsyncDisposable {
     private readonly network: LabNetwork | null,
     private agents: RunningAgent[],
   ) {
+    this.stations = new ApEventSource({
+      lab,
+      send: async (router, event) => {
+        const r = await sendControl(controlSocketPath(lab.name, router), { op: 'l2', ...event });
+        if (!r.ok) throw new Error(`agent of ${router} refused ${event.event}: ${'error' in r ? r.error : ''}`);
+      },
+    });
     this.l2 = {
-      detach: async (node) => (await detach(lab.name, node)).appliedNs,
-      attach: async (node, ap) => (await attach(lab.name, node, ap)).appliedNs,
+      detach: async (node) => {
+        const { appliedNs } = await detach(lab.name, node);
+        this.stations.detached(node, appliedNs);
+        return appliedNs;
+      },
+      attach: async (node, ap) => {
+        const { appliedNs } = await attach(lab.name, node, ap);
+        this.stations.attached(node, ap, appliedNs);
+        return appliedNs;
+      },
       trigger: (node, trigger, ap) => this.trigger(node, trigger, ap),
     };
   }
 
   get name(): string {
     return this.lab.name;
+  }
+
+  /** The AP reports delivered so far (each waited for), in scheduled order. */
+  apEvents(): Promise<ApEventRecord[]> {
+    return this.stations.records();
   }
 
   node(name: string): LabNode {

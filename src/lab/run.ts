@@ -16,6 +16,7 @@ import {
 } from './scenario/timeline.js';
 import type { ExecOptions, ExecResult, Runtime, SpawnOptions, Subprocess } from './runtime/runtime.js';
 import type { ResolvedLab } from './topology/types.js';
+import type { ApEventRecord } from './scenario/ap-events.js';
 import { udpSendArgs, udpSinkArgs } from '../traffic/argv.js';
 import { iperf3ClientArgsFor, iperf3ServerArgs } from '../traffic/iperf3.js';
 
@@ -32,6 +33,8 @@ export interface RunnableLab {
   };
   /** Rejects when an agent exits during the run. */
   agentFailure(): Promise<never>;
+  /** The APs' station reports that followed the detaches and attaches (scenario/ap-events.ts). */
+  apEvents?(): Promise<ApEventRecord[]>;
 }
 
 export interface RunOptions {
@@ -40,10 +43,13 @@ export interface RunOptions {
   onEvent?: (line: string) => void;
 }
 
+/** results.json: the analysis, and the scenario as applied (each L2 action, then the AP reports it caused). */
+export type RunResults = Results & { scenario: (ScenarioRecord | ApEventRecord)[] };
+
 export interface RunResult {
   passed: boolean;
   resultsFile: string;
-  results: Results;
+  results: RunResults;
 }
 
 interface Started {
@@ -158,7 +164,8 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
     await stopCaptures(captures);
   }
   say('analysing captures');
-  const results = await analyzeRun({
+  const apEvents = (await lab.apEvents?.()) ?? [];
+  const analysed = await analyzeRun({
     lab: lab.lab,
     runtime: lab.runtimeKind,
     t0Ns,
@@ -166,6 +173,7 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
     scenario: records,
     summaries: readSummaries(procs),
   });
+  const results: RunResults = { ...analysed, scenario: [...records, ...apEvents] };
   const resultsFile = path.join(outDir, 'results.json');
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   return { passed: results.expectations.every((e) => e.held), resultsFile, results };
