@@ -93,13 +93,13 @@ export class StartedLab implements AsyncDisposable {
     });
     this.l2 = {
       detach: async (node) => {
-        const { appliedNs } = await detach(lab.name, node);
-        this.stations.detached(node, appliedNs);
+        const { appliedNs, startedNs } = await detach(lab.name, node);
+        this.stations.detached(node, appliedNs, startedNs);
         return appliedNs;
       },
       attach: async (node, ap) => {
-        const { appliedNs } = await attach(lab.name, node, ap);
-        this.stations.attached(node, ap, appliedNs);
+        const { appliedNs, startedNs } = await attach(lab.name, node, ap);
+        this.stations.attached(node, ap, appliedNs, startedNs);
         return appliedNs;
       },
       trigger: (node, trigger, ap) => this.trigger(node, trigger, ap),

@@ -32,6 +32,11 @@ export interface AppliedL2Change {
   node: string;
   ap: string;
   appliedNs: bigint;
+  /**
+   * When the change was sent to the kernel (the carrier changed between this and appliedNs): the
+   * report's `atNs`, the earliest moment the station can have gone. Default appliedNs.
+   */
+  startedNs?: bigint;
 }
 
 export interface ApEventDeps {
@@ -69,7 +74,7 @@ export async function scheduleApEvent(deps: ApEventDeps, c: AppliedL2Change): Pr
     appliedNs: '0',
   };
   try {
-    await deps.send(ap.router, { event, ap: ap.name, station, atNs: String(c.appliedNs) });
+    await deps.send(ap.router, { event, ap: ap.name, station, atNs: String(c.startedNs ?? c.appliedNs) });
   } catch (err) {
     rec.error = err instanceof Error ? err.message : String(err);
   }
@@ -97,18 +102,18 @@ export class ApEventSource {
       for (const i of n.interfaces) if (i.kind === 'radio') this.#ap.set(n.name, i.ap ?? null);
   }
 
-  detached(node: string, appliedNs: bigint): void {
+  detached(node: string, appliedNs: bigint, startedNs?: bigint): void {
     const ap = this.#ap.get(node);
     this.#ap.set(node, null);
-    if (ap) this.#pending.push(scheduleApEvent(this.#deps, { change: 'detach', node, ap, appliedNs }));
+    if (ap) this.#pending.push(scheduleApEvent(this.#deps, { change: 'detach', node, ap, appliedNs, startedNs }));
   }
 
-  attached(node: string, ap: string, appliedNs: bigint): void {
+  attached(node: string, ap: string, appliedNs: bigint, startedNs?: bigint): void {
     const was = this.#ap.get(node);
     // An attach straight from another AP (no detach first) is a disassociation there too.
-    if (was && was !== ap) this.detached(node, appliedNs);
+    if (was && was !== ap) this.detached(node, appliedNs, startedNs);
     this.#ap.set(node, ap);
-    this.#pending.push(scheduleApEvent(this.#deps, { change: 'attach', node, ap, appliedNs }));
+    this.#pending.push(scheduleApEvent(this.#deps, { change: 'attach', node, ap, appliedNs, startedNs }));
   }
 
   async records(): Promise<ApEventRecord[]> {
