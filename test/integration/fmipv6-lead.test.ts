@@ -2,7 +2,8 @@
 // delivers on the old link until ap1 reports station-left (RFC 4260 §4), then tunnels to the NAR.
 // topologies/fmipv6-predictive.yaml, changed per run: a 1.5 s flow of 200 packets/s around one move
 // with a 100 ms L2 gap, leads 12, 50, 200, 500 ms and PAR-NAR link delays 0, 5, 20 ms. Each run:
-//   lost = 0, and interruption <= applied L2 gap + notify latency + 2 x PAR-NAR delay + 10 ms,
+//   lost = 0, duplicated = 0 (the PAR replays only what reached ap1 after the leave), and
+//   interruption <= applied L2 gap + notify latency + 2 x PAR-NAR delay + 10 ms,
 // the gap taken from results.json's scenario records (detach and attach applied times).
 // One more run with no link-going-down (reactive, RFC 5568 §3.2): the PAR buffers from station-left,
 // so what is lost is at most what reached ap1 between the detach and the PAR hearing of it.
@@ -46,6 +47,7 @@ function edit(lead: number | null, parNarDelayMs: number) {
 interface Measured {
   gapMs: number;
   lost: number;
+  duplicated: number;
   interruptionMs: number;
   detachNs: bigint;
   stationLeftNs: bigint;
@@ -67,6 +69,7 @@ function measure(r: LabRun): Measured {
   return {
     gapMs: Number(applied('attach') - applied('detach')) / 1e6,
     lost: f.lost!,
+    duplicated: f.duplicated!,
     interruptionMs: f.interruptionMs!,
     detachNs: applied('detach'),
     stationLeftNs: BigInt(left!.appliedNs),
@@ -82,9 +85,10 @@ describe.skipIf(missing)('fmipv6 predictive: interruption independent of the lin
       const m = measure(r);
       const bound = m.gapMs + NOTIFY_MS + 2 * delay + 10;
       console.log(
-        `lead ${lead} delay ${delay}: gap ${m.gapMs.toFixed(1)} interruption ${m.interruptionMs.toFixed(1)} (bound ${bound.toFixed(1)}) lost ${m.lost}`,
+        `lead ${lead} delay ${delay}: gap ${m.gapMs.toFixed(1)} interruption ${m.interruptionMs.toFixed(1)} (bound ${bound.toFixed(1)}) lost ${m.lost} duplicated ${m.duplicated}`,
       );
       expect(m.lost).toBe(0);
+      expect(m.duplicated).toBe(0);
       expect(m.interruptionMs).toBeLessThanOrEqual(bound);
     },
     120_000,
