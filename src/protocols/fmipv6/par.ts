@@ -668,7 +668,8 @@ export class PreviousAccessRouter {
     if (hold) {
       this.#holds.delete(h.pcoa);
       // Before a known leave the held copies were all delivered on the old link: none goes again.
-      const packets = hold.leftAt === null ? (hold.take(), []) : hold.take();
+      const taken = hold.take();
+      const packets = hold.leftAt === null ? [] : taken;
       this.#counters['packets-forwarded'] += packets.length;
       if (packets.length) out.push({ kind: 'forward', pcoa: h.pcoa, ncoa: h.acceptedNcoa!, packets });
     }
