@@ -16,6 +16,7 @@ import { assertNativeAddon } from './native-addon.js';
 import { controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
 import { attach, detach } from './net/l2.js';
 import { ApEventSource, type ApEventRecord } from './scenario/ap-events.js';
+import { startFrameWitness, type FrameWitness } from './scenario/frame-witness.js';
 import { downNetwork, upNetwork, type LabNetwork } from './net/network.js';
 import { runLab, type RunOptions, type RunResult } from './run.js';
 import { createRuntime, type RuntimeKind } from './runtime/index.js';
@@ -69,6 +70,7 @@ export class StartedLab implements AsyncDisposable {
   private downed = false;
   /** The APs' station-left/-joined reports that follow each applied detach/attach (RFC 4260 §4). */
   private readonly stations: ApEventSource;
+  private readonly witness: FrameWitness | null;
   readonly l2: {
     detach(node: string): Promise<bigint>;
     attach(node: string, ap: string): Promise<bigint>;
@@ -84,8 +86,12 @@ export class StartedLab implements AsyncDisposable {
     private readonly network: LabNetwork | null,
     private agents: RunningAgent[],
   ) {
+    // Only the process that brought the lab up watches its air (Lab.open has no network).
+    const radios = lab.nodes.filter((n) => n.interfaces.some((i) => i.kind === 'radio')).map((n) => n.name);
+    this.witness = network && radios.length ? startFrameWitness(lab.name, radios) : null;
     this.stations = new ApEventSource({
       lab,
+      ...(this.witness ? { witness: this.witness } : {}),
       send: async (router, event) => {
         const r = await sendControl(controlSocketPath(lab.name, router), { op: 'l2', ...event });
         if (!r.ok) throw new Error(`agent of ${router} refused ${event.event}: ${'error' in r ? r.error : ''}`);
@@ -164,6 +170,7 @@ export class StartedLab implements AsyncDisposable {
     if (this.downed) return;
     this.downed = true;
     const failures: string[] = [];
+    this.witness?.close();
     await stopAgents(this.agents).catch((e) => failures.push(`agents: ${(e as Error).message}`));
     this.agents = [];
     if (this.network) await downNetwork(this.network).catch((e) => failures.push((e as Error).message));

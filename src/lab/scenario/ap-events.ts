@@ -8,6 +8,7 @@ import type { L2TriggerEvent } from '../../agent/roles/role.js';
 import type { StationEventName } from '../../agent/l2-triggers.js';
 import { wallClockNs } from '../exec.js';
 import type { ResolvedLab } from '../topology/types.js';
+import type { FrameWitness } from './frame-witness.js';
 import { monotonicClock, sleepUntil, type Clock } from './timeline.js';
 
 export interface ApEventRecord {
@@ -21,6 +22,9 @@ export interface ApEventRecord {
   l2AppliedNs: string;
   /** l2AppliedNs + the AP's notifyLatency. */
   scheduledNs: string;
+  /** When the report says the station left/joined: after the last frame it got (witness) or the change's start. */
+  atNs: string;
+  atSource: 'last-frame' | 'change-started';
   /** When the router's agent had taken the report (its control answer came back). */
   appliedNs: string;
   error?: string;
@@ -45,6 +49,8 @@ export interface ApEventDeps {
   send(router: string, event: L2TriggerEvent): Promise<void>;
   clock?: Clock;
   now?: () => bigint;
+  /** The last frame the AP sent each station (frame-witness.ts); without it, the change's start time. */
+  witness?: FrameWitness;
 }
 
 /**
@@ -62,6 +68,11 @@ export async function scheduleApEvent(deps: ApEventDeps, c: AppliedL2Change): Pr
   const scheduledNs = c.appliedNs + BigInt(Math.round(ap.notifyLatencyMs * 1e6));
   await sleepUntil(clock, clock.now() + Number(scheduledNs - now()) / 1e6);
   const event: StationEventName = c.change === 'detach' ? 'station-left' : 'station-joined';
+  // A leave happened just after the last frame the station got (in [startedNs, appliedNs]); a join at
+  // the change's start. The PAR resends from this moment on (docs/fmipv6.md).
+  const last = c.change === 'detach' ? deps.witness?.lastFrameAtOrBefore(c.node, c.appliedNs) : null;
+  const from = c.startedNs ?? c.appliedNs;
+  const atNs = last !== null && last !== undefined && last >= from ? last + 1n : from;
   const rec: ApEventRecord = {
     kind: 'ap-event',
     event,
@@ -71,10 +82,12 @@ export async function scheduleApEvent(deps: ApEventDeps, c: AppliedL2Change): Pr
     station,
     l2AppliedNs: String(c.appliedNs),
     scheduledNs: String(scheduledNs),
+    atNs: String(atNs),
+    atSource: atNs === from ? 'change-started' : 'last-frame',
     appliedNs: '0',
   };
   try {
-    await deps.send(ap.router, { event, ap: ap.name, station, atNs: String(c.startedNs ?? c.appliedNs) });
+    await deps.send(ap.router, { event, ap: ap.name, station, atNs: String(atNs) });
   } catch (err) {
     rec.error = err instanceof Error ? err.message : String(err);
   }
