@@ -163,7 +163,8 @@ export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
       // The AP's wall-clock time of the leave, on the machine's monotonic clock.
       const nowMs = ctx.clock.now();
       const at = e.atNs ? nowMs - (performance.timeOrigin + performance.now() - Number(BigInt(e.atNs)) / 1e6) : nowMs;
-      running.feed([{ kind: 'station-left', station: e.station, at }]);
+      const lastFrame = e.lastFrame ? Buffer.from(e.lastFrame, 'hex') : undefined;
+      running.feed([{ kind: 'station-left', station: e.station, at, ...(lastFrame ? { lastFrame } : {}) }]);
     },
     diverted(dst, packet) {
       if (holds.has(dst)) {

@@ -25,6 +25,8 @@ export interface L2TriggerEvent {
   station?: string;
   /** When the AP saw it: ns since the Unix epoch (CLOCK_REALTIME), decimal. */
   atNs?: string;
+  /** station-left: the last frame the AP sent the station (hex, from the IPv6 header, hop limit 0). */
+  lastFrame?: string;
 }
 
 export interface RoleContext {

@@ -46,12 +46,17 @@ describe('AP station reports (RFC 4260 §4)', () => {
     const { l } = lab();
     const t0 = 1_000_000_000_000n;
     const sent: L2TriggerEvent[] = [];
-    const witness = { lastFrameAtOrBefore: () => t0 - 500_000n, close() {} };
+    const head = Buffer.alloc(48, 0xab);
+    const witness = { lastFrameAtOrBefore: () => ({ ns: t0 - 500_000n, head }), close() {} };
     const rec = await scheduleApEvent(
       { lab: l, witness, send: async (_r, e) => void sent.push(e), ...clocks(t0) },
       { change: 'detach', node: 'mn', ap: 'ap1', appliedNs: t0, startedNs: t0 - 2_000_000n },
     );
     expect(sent[0]!.atNs).toBe(String(t0 - 500_000n + 1n));
+    // The frame itself, hop limit zeroed, so the PAR can find it among its copies.
+    expect(sent[0]!.lastFrame).toBe(
+      Buffer.concat([Buffer.alloc(7, 0xab), Buffer.alloc(1), Buffer.alloc(40, 0xab)]).toString('hex'),
+    );
     expect(rec!.atSource).toBe('last-frame');
   });
 

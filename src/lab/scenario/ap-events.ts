@@ -72,7 +72,8 @@ export async function scheduleApEvent(deps: ApEventDeps, c: AppliedL2Change): Pr
   // the change's start. The PAR resends from this moment on (docs/fmipv6.md).
   const last = c.change === 'detach' ? deps.witness?.lastFrameAtOrBefore(c.node, c.appliedNs) : null;
   const from = c.startedNs ?? c.appliedNs;
-  const atNs = last !== null && last !== undefined && last >= from ? last + 1n : from;
+  const seen = last !== null && last !== undefined && last.ns >= from ? last : null;
+  const atNs = seen ? seen.ns + 1n : from;
   const rec: ApEventRecord = {
     kind: 'ap-event',
     event,
@@ -87,7 +88,14 @@ export async function scheduleApEvent(deps: ApEventDeps, c: AppliedL2Change): Pr
     appliedNs: '0',
   };
   try {
-    await deps.send(ap.router, { event, ap: ap.name, station, atNs: String(atNs) });
+    await deps.send(ap.router, {
+      event,
+      ap: ap.name,
+      station,
+      atNs: String(atNs),
+      // Which packet it was, hop limit zeroed (each router on the way changes it).
+      ...(seen && seen.head.length >= 40 ? { lastFrame: zeroHopLimit(seen.head).toString('hex') } : {}),
+    });
   } catch (err) {
     rec.error = err instanceof Error ? err.message : String(err);
   }
@@ -136,3 +144,9 @@ export class ApEventSource {
 }
 
 const cmp = (a: string, b: string): number => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0);
+
+function zeroHopLimit(head: Buffer): Buffer {
+  const b = Buffer.from(head);
+  b[7] = 0;
+  return b;
+}

@@ -72,12 +72,18 @@ export class PacketHold {
 
   /**
    * The station left at `leftAt`: copies of packets delivered before then reached it and are
-   * forgotten; the later ones (sent onto a link it had left) become the start of the buffer.
+   * forgotten; the later ones (sent onto a link it had left) become the start of the buffer. When
+   * the AP names the last frame the station got (`lastFrame`: its first bytes, hop limit 0) and it
+   * is one of ours, that frame decides instead of the clock: everything after it was lost.
    */
-  left(leftAt: number): void {
+  left(leftAt: number, lastFrame?: Buffer): void {
     if (this.#leftAt !== null) return;
     this.#leftAt = leftAt;
-    this.#items = this.#items.filter((x) => x.at >= leftAt);
+    let last = -1;
+    if (lastFrame && lastFrame.length >= 40)
+      for (let i = this.#items.length - 1; i >= 0 && last < 0; i--)
+        if (sameHead(this.#items[i]!.packet, lastFrame)) last = i;
+    this.#items = last >= 0 ? this.#items.slice(last + 1) : this.#items.filter((x) => x.at >= leftAt);
     this.#bytes = this.#items.reduce((n, x) => n + x.packet.length, 0);
   }
 
@@ -113,4 +119,11 @@ export class PacketHold {
       this.#bytes = bytes;
     }
   }
+}
+
+/** Whether `packet` starts with `head`, the hop limit (byte 7, changed by every router) aside. */
+function sameHead(packet: Buffer, head: Buffer): boolean {
+  if (packet.length < head.length) return false;
+  for (let i = 0; i < head.length; i++) if (i !== 7 && packet[i] !== head[i]) return false;
+  return true;
 }

@@ -100,6 +100,24 @@ describe('PreviousAccessRouter with station reports (RFC 4260 §4, RFC 5568 §3.
     expect(p.counters['packets-forwarded']).toBe(2);
   });
 
+  it('when the AP names the last frame the station got, that frame decides, not the clock', () => {
+    const p = par();
+    accepted(p);
+    const big = (n: number) => Buffer.concat([pkt(n), Buffer.alloc(40, n)]);
+    for (const [at, n] of [
+      [300, 1],
+      [305, 2],
+      [310, 3],
+    ] as const)
+      p.handle(at, { kind: 'packet', dst: PCOA, packet: big(n) });
+    // The clock says 2 and 3 came after the leave; the AP says 2 reached the station (hop limit aside).
+    const lastFrame = Buffer.from(big(2));
+    lastFrame[7] = 0;
+    const out = p.handle(316, { kind: 'station-left', station: MN_MAC, at: 303, lastFrame });
+    const fwd = out.find((a) => a.kind === 'forward');
+    expect(fwd?.kind === 'forward' && nums(fwd.packets)).toEqual([3]);
+  });
+
   it('a leave before the HAck (short lead) buffers, and the HAck tunnels with the buffer first', () => {
     const p = par();
     const fbu = p.handle(100, { kind: 'mh', src: PCOA, dst: PAR, message: FBU });

@@ -92,7 +92,7 @@ export type ParInput =
   /** The network decided to move `mobileNode` to `apId` (RFC 5568 §3.3): send an unsolicited PrRtAdv. */
   | { kind: 'network-initiated-handover'; mobileNode: string; apId: string }
   /** The AP reports the station left / joined (RFC 4260 §4); `at` is when the AP saw it (machine ms). */
-  | { kind: 'station-left'; station: string; at?: number }
+  | { kind: 'station-left'; station: string; at?: number; lastFrame?: Buffer }
   | { kind: 'station-joined'; station: string }
   /** A packet for a PCoA this machine holds (after hold-start), whole IPv6 packet. */
   | { kind: 'packet'; dst: string; packet: Buffer }
@@ -270,7 +270,7 @@ export class PreviousAccessRouter {
         case 'network-initiated-handover':
           return this.#onNetworkInitiated(now, canonical(input.mobileNode), input.apId);
         case 'station-left':
-          return this.#onStationLeft(now, input.station.toLowerCase(), Math.min(input.at ?? now, now));
+          return this.#onStationLeft(now, input.station.toLowerCase(), Math.min(input.at ?? now, now), input.lastFrame);
         case 'station-joined':
           return this.#onStationJoined(now, input.station.toLowerCase());
         case 'packet':
@@ -593,7 +593,7 @@ export class PreviousAccessRouter {
 
   // The AP reports the station gone (RFC 4260 §4). Every PCoA of that link-layer address: a waiting
   // predictive handover starts its tunnel; otherwise the PAR buffers until an FBU or the return.
-  #onStationLeft(now: number, station: string, leftAt: number): ParAction[] {
+  #onStationLeft(now: number, station: string, leftAt: number, lastFrame?: Buffer): ParAction[] {
     const pcoas = new Set<string>();
     for (const [a, lla] of this.#served) if (lla && macText(lla) === station) pcoas.add(a);
     for (const h of this.#handovers.values()) if (h.mnLla && macText(h.mnLla) === station) pcoas.add(h.pcoa);
@@ -613,7 +613,7 @@ export class PreviousAccessRouter {
         this.#holds.set(pcoa, hold);
         out.push({ kind: 'hold-start', pcoa });
       }
-      hold.left(leftAt);
+      hold.left(leftAt, lastFrame);
       const handover = h ? `${h.mode} ${h.state}` : 'none';
       out.push({ kind: 'event', event: { name: 'station-left', at: now, pcoa, leftAt, held: hold.size, handover } });
       if (h?.state === 'accepted') out.push(...this.#release(now, h));
