@@ -57,6 +57,8 @@ export interface AgentAccessPoint {
   routerMac: string;
   /** The router's roles (e.g. ['par', 'nar', 'router']): a PAR lists only APs whose router is a NAR. */
   routerRoles?: string[];
+  /** Set when the AP reports station-left / station-joined to its router (the lab's notifyLatency, ms). */
+  notifyLatencyMs?: number;
 }
 
 export interface AgentConfig {
@@ -115,6 +117,7 @@ export const agentConfigSchema = z.object({
         routerAddress: z.string(),
         routerMac: z.string(),
         routerRoles: z.array(z.string()).optional(),
+        notifyLatencyMs: z.number().min(0).optional(),
       }),
     )
     .optional(),

@@ -106,6 +106,36 @@ describe('control channel', () => {
     ]);
   });
 
+  it("delivers an AP's station-left report (RFC 4260 §4) with the station and the time", async () => {
+    const res = await sendControl(path, {
+      id: 'b',
+      op: 'l2',
+      event: 'station-left',
+      ap: 'ap1',
+      station: '02:00:5e:10:00:07',
+      atNs: '1700000000123456789',
+    });
+    expect(res).toEqual({ id: 'b', ok: true });
+    expect(l2).toEqual([
+      { event: 'station-left', ap: 'ap1', station: '02:00:5e:10:00:07', atNs: '1700000000123456789' },
+    ]);
+  });
+
+  it('refuses a station report without its station, or with an upper-case MAC, and counts it', async () => {
+    const a = await sendControl(path, { id: 4, op: 'l2', event: 'station-joined', ap: 'ap2' });
+    const b = await sendControl(path, {
+      id: 5,
+      op: 'l2',
+      event: 'station-left',
+      ap: 'ap2',
+      station: '02:00:5E:10:00:07',
+    });
+    const c = await sendControl(path, { id: 6, op: 'l2', event: 'link-going-down', station: '02:00:5e:10:00:07' });
+    for (const r of [a, b, c]) expect(r).toMatchObject({ ok: false });
+    expect(l2).toEqual([]);
+    expect(counters.get('malformed')).toBe(3);
+  });
+
   it('refuses an unknown trigger name, counts it and delivers nothing', async () => {
     const res = await sendControl(path, { id: 3, op: 'l2', event: 'link-sideways' } as never);
     expect(res).toMatchObject({ id: 3, ok: false });

@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { Counters } from './counters.js';
-import { L2_TRIGGERS } from './l2-triggers.js';
+import { L2_EVENTS } from './l2-triggers.js';
 import type { Logger } from './log.js';
 import type { L2TriggerEvent } from './roles/role.js';
 
@@ -18,13 +18,40 @@ export const controlRequestSchema = z.discriminatedUnion('op', [
     .object({
       id: idSchema,
       op: z.literal('l2'),
-      event: z.enum(L2_TRIGGERS),
+      event: z.enum(L2_EVENTS),
       ap: z.string().optional(),
+      /** station-left / station-joined: the mobile node's radio MAC, lower-case colon form. */
+      station: z
+        .string()
+        .regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, 'a lower-case MAC like 02:00:00:00:00:01')
+        .optional(),
+      /** When the AP saw the (dis)association: ns since the Unix epoch (CLOCK_REALTIME), decimal. */
+      /** station-left: the first bytes (hex, IPv6 header on, hop limit zeroed) of the last frame the AP sent the station. */
+      lastFrame: z
+        .string()
+        .regex(/^([0-9a-f]{2}){40,256}$/)
+        .optional(),
+      atNs: z
+        .string()
+        .regex(/^\d{1,20}$/)
+        .optional(),
       bssid: z.string().optional(),
       routerAddress: z.string().optional(),
       prefix: z.string().optional(),
     })
-    .strict(),
+    .strict()
+    .superRefine((r, ctx) => {
+      // An AP's report names the AP and the station (RFC 4260 §4); a mobile node's trigger names no station.
+      const report = r.event === 'station-left' || r.event === 'station-joined';
+      if (report && (!r.ap || !r.station))
+        ctx.addIssue({ code: 'custom', path: ['station'], message: `${r.event} needs ap and station` });
+      if (!report && r.station !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['station'],
+          message: 'only station-left/station-joined carry a station',
+        });
+    }),
   z.object({ id: idSchema, op: z.literal('shutdown') }).strict(),
 ]);
 

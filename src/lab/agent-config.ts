@@ -42,6 +42,7 @@ export function agentAccessPoints(lab: Pick<ResolvedLab, 'aps' | 'nodes'>): Agen
       routerAddress: address,
       routerMac: iface.mac,
       routerRoles: [...router!.roles],
+      notifyLatencyMs: ap.notifyLatencyMs,
     });
   }
   return out;

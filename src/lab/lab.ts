@@ -16,6 +16,8 @@ import { controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
 import { attach, detach } from './net/l2.js';
 import type { LabNetwork } from './net/network.js';
 import type { RunOptions, RunResult } from './run.js';
+import { ApEventSource, type ApEventRecord } from './scenario/ap-events.js';
+import { startFrameWitness, type FrameWitness } from './scenario/frame-witness.js';
 import { createRuntime, type RuntimeKind } from './runtime/index.js';
 import type { ExecOptions, ExecResult, NodeHandle, Runtime, Subprocess, SpawnOptions } from './runtime/runtime.js';
 import type { ResolvedLab } from './topology/types.js';
@@ -70,6 +72,9 @@ export class LabNode {
 
 export class StartedLab implements AsyncDisposable {
   private downed = false;
+  /** The APs' station-left/-joined reports that follow each applied detach/attach (RFC 4260 §4). */
+  private readonly stations: ApEventSource;
+  private readonly witness: FrameWitness | null;
   readonly l2: {
     detach(node: string): Promise<bigint>;
     attach(node: string, ap: string): Promise<bigint>;
@@ -85,15 +90,40 @@ export class StartedLab implements AsyncDisposable {
     private readonly network: LabNetwork | null,
     private agents: RunningAgent[],
   ) {
+    // Only the process that brought the lab up watches its air (Lab.open has no network).
+    const radios = lab.nodes.filter((n) => n.interfaces.some((i) => i.kind === 'radio')).map((n) => n.name);
+    this.witness = network && radios.length ? startFrameWitness(lab.name, radios) : null;
+    this.stations = new ApEventSource({
+      lab,
+      ...(this.witness ? { witness: this.witness } : {}),
+      send: async (router, event) => {
+        const { sendControl } = await import('../agent/control-client.js');
+        const r = await sendControl(controlSocketPath(lab.name, router), { op: 'l2', ...event });
+        if (!r.ok) throw new Error(`agent of ${router} refused ${event.event}: ${'error' in r ? r.error : ''}`);
+      },
+    });
     this.l2 = {
-      detach: async (node) => (await detach(lab.name, node)).appliedNs,
-      attach: async (node, ap) => (await attach(lab.name, node, ap)).appliedNs,
+      detach: async (node) => {
+        const { appliedNs, startedNs } = await detach(lab.name, node);
+        this.stations.detached(node, appliedNs, startedNs);
+        return appliedNs;
+      },
+      attach: async (node, ap) => {
+        const { appliedNs, startedNs } = await attach(lab.name, node, ap);
+        this.stations.attached(node, ap, appliedNs, startedNs);
+        return appliedNs;
+      },
       trigger: (node, trigger, ap) => this.trigger(node, trigger, ap),
     };
   }
 
   get name(): string {
     return this.lab.name;
+  }
+
+  /** The AP reports delivered so far (each waited for), in scheduled order. */
+  apEvents(): Promise<ApEventRecord[]> {
+    return this.stations.records();
   }
 
   node(name: string): LabNode {
@@ -153,6 +183,7 @@ export class StartedLab implements AsyncDisposable {
     if (this.downed) return;
     this.downed = true;
     const failures: string[] = [];
+    this.witness?.close();
     if (this.agents.length) {
       const { stopAgents } = await agentsModule();
       await stopAgents(this.agents).catch((e) => failures.push(`agents: ${(e as Error).message}`));

@@ -17,6 +17,7 @@ import {
 } from './scenario/timeline.js';
 import type { ExecOptions, ExecResult, Runtime, SpawnOptions, Subprocess } from './runtime/runtime.js';
 import type { ResolvedLab } from './topology/types.js';
+import type { ApEventRecord } from './scenario/ap-events.js';
 import { udpSendArgs, udpSinkArgs } from '../traffic/argv.js';
 import { iperf3ClientArgsFor, iperf3ServerArgs } from '../traffic/iperf3.js';
 
@@ -35,6 +36,8 @@ export interface RunnableLab {
   agentFailure(): Promise<never>;
   /** Each agent's bug count, read from its status (agent-reports.ts). */
   agentReports(): Promise<Record<string, AgentReport>>;
+  /** The APs' station reports that followed the detaches and attaches (scenario/ap-events.ts). */
+  apEvents?(): Promise<ApEventRecord[]>;
 }
 
 export interface RunOptions {
@@ -43,10 +46,13 @@ export interface RunOptions {
   onEvent?: (line: string) => void;
 }
 
+/** results.json: the analysis, and the scenario as applied (each L2 action, then the AP reports it caused). */
+export type RunResults = Results & { scenario: (ScenarioRecord | ApEventRecord)[] };
+
 export interface RunResult {
   passed: boolean;
   resultsFile: string;
-  results: Results;
+  results: RunResults;
 }
 
 interface Started {
@@ -170,7 +176,8 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
   }
   const agents = await lab.agentReports();
   say('analysing captures');
-  const results = await analyzeRun({
+  const apEvents = (await lab.apEvents?.()) ?? [];
+  const analysed = await analyzeRun({
     lab: lab.lab,
     runtime: lab.runtimeKind,
     t0Ns,
@@ -178,6 +185,7 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
     scenario: records,
     summaries: readSummaries(procs),
   });
+  const results: RunResults = { ...analysed, scenario: [...records, ...apEvents] };
   // Always judged: an exception in any agent fails the run (docs/agent.md, "Bugs").
   results.agents = agents;
   results.expectations.push(agentBugsVerdict(agents));

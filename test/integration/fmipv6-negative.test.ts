@@ -17,7 +17,7 @@ const LAB = path.resolve('topologies/fmipv6-predictive.yaml');
 const AR2_FMIPV6 = 'fmipv6: { buffer: { maxPackets: 1000, maxBytes: 1500000 } }';
 const PAR = 'fd00:f:1:a1::1';
 
-const TRIGGER = '{ at: 2.988s, trigger: { node: mn, event: link-going-down';
+const TRIGGER = '{ at: 2.9s, trigger: { node: mn, event: link-going-down';
 
 /**
  * The lab file's text with ar2's fmipv6 settings replaced, and a 50 ms lead for link-going-down: these

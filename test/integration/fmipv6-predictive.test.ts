@@ -46,7 +46,7 @@ describe.skipIf(missing)('fmipv6-predictive lab: ap1 -> ap2, predictive fast han
     r = await runLabFile(LAB, {
       prefix: 'fpred',
       during: async (lab) => {
-        // At ~1.8 s (before the real handover at 2.985 s): one FBU from cn's own address, one from an
+        // At ~1.8 s (before the real handover at 2.9 s): one FBU from cn's own address, one from an
         // address on ap1's prefix that no node uses, both naming an NCoA on ap2.
         await new Promise((res) => setTimeout(res, 1800));
         await lab.node('cn').exec(['python3', '-c', SEND_RAW, forgedFbu('fd00:f:1:1::2', 'fd00:f:1:a2::bad'), PAR]);

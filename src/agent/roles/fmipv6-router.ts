@@ -81,6 +81,11 @@ export const fmipv6RouterRole: RoleDefinition = {
       // A network-side handover decision (RFC 5568 §3.3), e.g. `lab.l2.trigger('ar1', 'link-going-down', 'ap2')`:
       // an unsolicited PrRtAdv (code 1) naming that AP to every node this PAR serves.
       onL2Trigger(e) {
+        // Our APs' station reports (RFC 4260 §4): the PAR's cue that a node has left or come back.
+        if ((e.event === 'station-left' || e.event === 'station-joined') && par) {
+          par.station(e);
+          return;
+        }
         if (!par || e.event !== 'link-going-down' || !e.bssid) {
           counters.add(`l2.ignored.${e.event}`);
           return;

@@ -22,6 +22,10 @@ export const fmipv6RouterSettingsSchema = z
     maxLifetimeS: z.number().int().min(1).max(65535).optional(),
     hiTimeoutMs: z.number().int().min(10).optional(),
     hiRetries: z.number().int().min(0).max(10).optional(),
+    /** PAR: with station reports, tunnel anyway this long after the HAck when no station-left came. Default 1000. */
+    leaveTimeoutMs: z.number().int().min(0).max(60_000).optional(),
+    /** PAR: how long a buffer started by station-left waits for the reactive FBU. Default 2000. */
+    bufferAgeMs: z.number().int().min(0).max(60_000).optional(),
     /** Point-to-point links (MIPSHOP prefix management): per-MN prefixes of `prefixLength` out of `pool`. */
     pointToPoint: z
       .object({

@@ -5,6 +5,10 @@
 //   HI out / HAck in; FBack out to the PCoA and the NCoA
 //   tunnel-start: a /128 route sends what arrives for the PCoA into the TUN; each packet goes
 //   IPv6-in-IPv6 (RFC 2473) from the PAR to the NCoA (tunnel.ts), until tunnel-stop.
+//   hold-start: the same route, but the packets go to the machine (delivered on the old link, or
+//   buffered once the AP reported station-left); deliver-local / forward send what it returns.
+//   station-left / station-joined (the lab's AP reports, RFC 4260 §4) are fed to the machine, with
+//   the AP's time of the (dis)association turned into the machine's clock.
 // Served nodes (§7): the neighbour cache of the AP interfaces; an FBU from any other source is
 // refused by the machine and counted (`fbu-unauthorised`), nothing else happens.
 import {
@@ -18,13 +22,15 @@ import { openTunnelEndpoint } from '../dataplane/tunnel.js';
 import type { MachineIo, RunningMachine } from '../loop.js';
 import type { Fmipv6RouterSettings } from './fmipv6-settings.js';
 import type { RouterIo } from './fmipv6-router-io.js';
-import type { RoleContext } from './role.js';
+import type { L2TriggerEvent, RoleContext } from './role.js';
 
 export interface BoundPar {
   machine: PreviousAccessRouter;
   running: RunningMachine<ParInput>;
-  /** A packet the diversion table handed over: true when it was for one of our tunnels. */
+  /** A packet the diversion table handed over: true when it was for one of our tunnels or holds. */
   diverted(dst: string, packet: Buffer): boolean;
+  /** An AP's station-left / station-joined report (RFC 4260 §4). */
+  station(e: L2TriggerEvent): void;
   state(): unknown;
 }
 
@@ -53,6 +59,7 @@ export function neighbourMapFromLab(ctx: RoleContext, s: Fmipv6RouterSettings): 
 export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings): BoundPar {
   const { counters, log } = ctx;
   const neighbours = neighbourMapFromLab(ctx, s);
+  const ownAps = (ctx.config.aps ?? []).filter((a) => a.router === ctx.config.node);
   const machine = new PreviousAccessRouter({
     address: io.address,
     neighbours,
@@ -60,7 +67,17 @@ export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
     ...(s.maxLifetimeS !== undefined ? { maxLifetimeS: s.maxLifetimeS } : {}),
     ...(s.hiTimeoutMs !== undefined ? { hiTimeoutMs: s.hiTimeoutMs } : {}),
     ...(s.hiRetries !== undefined ? { hiRetries: s.hiRetries } : {}),
+    ...(s.leaveTimeoutMs !== undefined ? { leaveTimeoutMs: s.leaveTimeoutMs } : {}),
+    // Our APs report their stations (the lab sets notifyLatency): wait for the leave to tunnel.
+    awaitStationLeft: ownAps.length > 0 && ownAps.every((a) => a.notifyLatencyMs !== undefined),
+    hold: {
+      ...(s.buffer ? { maxPackets: s.buffer.maxPackets, maxBytes: s.buffer.maxBytes } : {}),
+      ...(s.bufferAgeMs !== undefined ? { maxAgeMs: s.bufferAgeMs } : {}),
+    },
   });
+  /** PCoAs whose packets go to the machine (hold-start until hold-stop or tunnel-start). */
+  const holds = new Set<string>();
+  const st = { deliveredLocal: 0, forwarded: 0 };
   /** PCoA -> NCoA while the machine asks for the tunnel. */
   const tunnels = new Map<string, string>();
   const tunnel = ctx.own(
@@ -79,7 +96,8 @@ export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
           io.send(a);
           return;
         case 'tunnel-start':
-          // RFC 5568 §3.1 step 6: from the HAck on, what reaches the PCoA goes to the NCoA.
+          // RFC 5568 §3.1 step 6: what reaches the PCoA goes to the NCoA (from the HAck, or the leave).
+          holds.delete(a.pcoa);
           tunnels.set(a.pcoa, a.ncoa);
           void io.divert(a.pcoa, true);
           log.info('par.tunnel-start', { pcoa: a.pcoa, ncoa: a.ncoa, nar: a.nar, lifetimeMs: a.lifetimeMs });
@@ -88,6 +106,27 @@ export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
           tunnels.delete(a.pcoa);
           void io.divert(a.pcoa, false);
           log.info('par.tunnel-stop', { pcoa: a.pcoa, ncoa: a.ncoa });
+          return;
+        case 'hold-start':
+          holds.add(a.pcoa);
+          void io.divert(a.pcoa, true);
+          log.info('par.hold-start', { pcoa: a.pcoa });
+          return;
+        case 'hold-stop':
+          holds.delete(a.pcoa);
+          if (!tunnels.has(a.pcoa)) void io.divert(a.pcoa, false);
+          log.info('par.hold-stop', { pcoa: a.pcoa });
+          return;
+        case 'deliver-local':
+          st.deliveredLocal += io.deliver(a.pcoa, a.linkLayerAddress, a.packets);
+          return;
+        case 'forward':
+          // Ahead of anything the diversion hands over later: this runs before the next packet's turn.
+          for (const p of a.packets) {
+            if (tunnel.send(p, a.ncoa)) st.forwarded++;
+            else counters.add('tunnel.send-dropped');
+          }
+          log.info('par.forward', { pcoa: a.pcoa, ncoa: a.ncoa, packets: a.packets.length });
           return;
         case 'event':
           counters.add(`event.${a.event.name}`);
@@ -115,7 +154,23 @@ export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
   return {
     machine,
     running,
+    station(e) {
+      if (!e.station) return;
+      if (e.event === 'station-joined') {
+        running.feed([{ kind: 'station-joined', station: e.station }]);
+        return;
+      }
+      // The AP's wall-clock time of the leave, on the machine's monotonic clock.
+      const nowMs = ctx.clock.now();
+      const at = e.atNs ? nowMs - (performance.timeOrigin + performance.now() - Number(BigInt(e.atNs)) / 1e6) : nowMs;
+      const lastFrame = e.lastFrame ? Buffer.from(e.lastFrame, 'hex') : undefined;
+      running.feed([{ kind: 'station-left', station: e.station, at, ...(lastFrame ? { lastFrame } : {}) }]);
+    },
     diverted(dst, packet) {
+      if (holds.has(dst)) {
+        running.feed([{ kind: 'packet', dst, packet }]);
+        return true;
+      }
       const ncoa = tunnels.get(dst);
       if (!ncoa) return false;
       if (tunnel.send(packet, ncoa)) tunnelled++;
@@ -128,6 +183,9 @@ export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
       handovers: machine.handovers,
       tunnels: Object.fromEntries(tunnels),
       tunnelled,
+      holds: machine.holds,
+      awaitStationLeft: ownAps.length > 0 && ownAps.every((a) => a.notifyLatencyMs !== undefined),
+      ...st,
       neighbours: neighbours.neighbours().map((n) => ({ ap: n.apName, apId: n.apId, nar: n.narAddress })),
     }),
   };

@@ -3,21 +3,30 @@
 // agent, mobile node, PAR/NAR, MAP, LMA/MAG) plug in the same way.
 import type { NativeBinding } from '../../native/types.js';
 import type { AgentConfig } from '../config.js';
-import type { L2TriggerName } from '../l2-triggers.js';
+import type { L2EventName } from '../l2-triggers.js';
 import type { Counters } from '../counters.js';
 import type { Logger } from '../log.js';
 import type { Machine } from '../../protocols/core/index.js';
 import type { Clock, MachineIo, RunningMachine } from '../loop.js';
 
-/** An L2 trigger from the scenario runner (architecture.md, "The layer-2 model"). */
+/**
+ * An L2 event from the lab (architecture.md, "The layer-2 model"): a trigger for a mobile node, or an
+ * AP's station-left / station-joined report to its router (RFC 4260 §4). Roles ignore what they do not use.
+ */
 export interface L2TriggerEvent {
-  event: L2TriggerName;
+  event: L2EventName;
   /** The AP it concerns (the new AP for new-ap-detected). */
   ap?: string;
   bssid?: string;
   /** The access router behind that AP, and its prefix, when the runner knows them (FMIPv6 PrRtAdv). */
   routerAddress?: string;
   prefix?: string;
+  /** station-left / station-joined: the station's (mobile node's radio) MAC, lower-case colon form. */
+  station?: string;
+  /** When the AP saw it: ns since the Unix epoch (CLOCK_REALTIME), decimal. */
+  atNs?: string;
+  /** station-left: the last frame the AP sent the station (hex, from the IPv6 header, hop limit 0). */
+  lastFrame?: string;
 }
 
 export interface RoleContext {

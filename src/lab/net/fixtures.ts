@@ -78,7 +78,14 @@ export function addLink(
 /** An AP whose cell is served by router's interface `iface` with address P::1/64. */
 export function addAp(lab: ResolvedLab, ap: string, router: string, iface: string, prefix: string): void {
   node(lab, router).interfaces.push({ name: iface, kind: 'ap', mac: testMac(), addresses: [`${prefix}::1/64`], ap });
-  lab.aps.push({ name: ap, router, routerIface: iface, prefix: `${prefix}::/64`, bssid: testMac() });
+  lab.aps.push({
+    name: ap,
+    router,
+    routerIface: iface,
+    prefix: `${prefix}::/64`,
+    bssid: testMac(),
+    notifyLatencyMs: 5,
+  });
 }
 
 /** A mobile node's radio (wlan0), attached to `ap` at start or to none. */

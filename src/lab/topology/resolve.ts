@@ -53,6 +53,7 @@ export function resolveSpec(spec: LabSpec, file: string): ResolveResult {
           routerIface: ap.router.iface,
           prefix: formatPrefix(ap.prefix),
           bssid: ap.bssid,
+          notifyLatencyMs: spec.aps[ap.name]?.notifyLatency ?? 5,
         }),
       ),
       scenario: resolveScenario(spec),

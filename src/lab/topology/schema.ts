@@ -67,6 +67,10 @@ export const apSchema = z.strictObject({
   prefix: prefix.optional(),
   address: addressWithLength.optional().meta({ description: "The router's address on this cell." }),
   ra: raSchema.optional(),
+  notifyLatency: duration.prefault('5ms').meta({
+    description:
+      "Delay from a station's (dis)association at this AP to its router's agent hearing of it (RFC 4260 §4: the AP reports stations to the AR). 0 allowed.",
+  }),
 });
 
 const routeSchema = z.strictObject({

@@ -70,6 +70,8 @@ export interface ResolvedAp {
   prefix: string;
   /** A link-layer identifier for L2 triggers (like a BSSID). */
   bssid: string;
+  /** Delay from a station's (dis)association to the router's agent hearing of it (station-left/-joined), ms. */
+  notifyLatencyMs: number;
 }
 
 export type ScenarioAction =

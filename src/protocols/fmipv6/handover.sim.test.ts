@@ -206,3 +206,66 @@ describe('FMIPv6 handover simulation (RFC 5568)', () => {
     expect(lab.lostSeqs()).toEqual([]);
   });
 });
+
+// With the AP's station reports (RFC 4260 §4) the PAR tunnels from the leave, not the HAck, so the
+// lead of link-going-down does not set the interruption (docs/fmipv6.md).
+describe('FMIPv6 handover simulation with station-left (RFC 4260 §4, RFC 5568 §3.1)', () => {
+  const NOTIFY = 5;
+  const PAR_NAR = 5;
+  const INTERVAL = 5; // 200 packets/s
+
+  function moved(lead: number | null): FmipLab {
+    const lab = new FmipLab({ notifyMs: NOTIFY, parNarMs: PAR_NAR });
+    lab.flow(0, 2500);
+    lab.mnInput(1000, { kind: 'new-ap-detected', bssid: ADDR.ap2 });
+    if (lead !== null) lab.mnInput(DETACH - lead, { kind: 'link-going-down', target: ADDR.ap2 });
+    lab.detach(DETACH);
+    lab.attach(DETACH + GAP, 'ap2');
+    lab.run(3000);
+    return lab;
+  }
+
+  /** The largest gap between consecutive arrivals, less the flow's interval (docs/measures.md). */
+  const interruption = (lab: FmipLab) =>
+    Math.max(...lab.received.slice(1).map((r, i) => r.t - lab.received[i]!.t)) - INTERVAL;
+
+  it.each([12, 50, 200, 500])(
+    'lead %i ms: nothing lost or duplicated, interruption <= gap + notify + 2 x PAR-NAR + 10 ms',
+    (lead) => {
+      const lab = moved(lead);
+      expect(lab.malformed).toBe(0);
+      expect(lab.lostSeqs()).toEqual([]);
+      expect(lab.duplicates()).toBe(0);
+      const i = interruption(lab);
+      console.log(`station-left, lead ${lead}: interruption ${i} ms`);
+      expect(i).toBeLessThanOrEqual(GAP + NOTIFY + 2 * PAR_NAR + 10);
+      // The old link carried the flow up to the detach: the tunnel began with the leave, not the HAck.
+      const lastOld = lab.received.filter((r) => r.t <= DETACH + 2).at(-1)!;
+      expect(lastOld.t).toBeGreaterThan(DETACH - INTERVAL);
+      expect(lab.par.counters['station-left']).toBe(1);
+    },
+  );
+
+  it('no trigger (reactive): the PAR buffers from station-left; only what reached ap1 before it is lost', () => {
+    const lab = moved(null);
+    expect(lab.mn.counters['reactive-handovers']).toBe(1);
+    const lost = lab.lostSeqs();
+    // At 200 packets/s, the packets sent onto ap1 in [detach, detach + notify]: at most 2.
+    expect(lost.length).toBeLessThanOrEqual(Math.ceil((NOTIFY * 200) / 1000) + 1);
+    for (const seq of lost) expect(Number(lab.lost.get(seq)!.split('@')[1])).toBeLessThanOrEqual(DETACH + NOTIFY);
+    expect(lab.par.counters['packets-forwarded']).toBeGreaterThan(15);
+    expect(lab.duplicates()).toBe(0);
+  });
+
+  it('the node comes back to ap1: the PAR delivers its buffer there, in order, nothing lost after the leave', () => {
+    const lab = new FmipLab({ notifyMs: NOTIFY });
+    lab.flow(0, 2500);
+    lab.detach(DETACH);
+    lab.attach(DETACH + GAP, 'ap1');
+    lab.run(3000);
+    for (const seq of lab.lostSeqs())
+      expect(Number(lab.lost.get(seq)!.split('@')[1])).toBeLessThanOrEqual(DETACH + NOTIFY);
+    expect(lab.par.counters['packets-returned']).toBeGreaterThan(15);
+    expect(outOfOrder(lab.received.map((r) => r.seq))).toBe(0);
+  });
+});

@@ -4,6 +4,15 @@
 // HAck (§6.2.2) into FBacks (§6.3.2), and on acceptance asks for the PCoA -> NCoA tunnel (§3.1 step 6)
 // for the FBU's lifetime.
 //
+// With `awaitStationLeft` (the AP reports its stations, RFC 4260 §4) the predictive tunnel waits for
+// the MN to really leave. RFC 5568 §3.1 has the PAR tunnel the PCoA's packets to the NCoA for an
+// accepted handover without fixing the moment; tunnelling while the MN is still on the old link only
+// holds back what it could receive there. From the FBU on the PCoA's packets pass through the machine
+// (hold-start): delivered on the old link, a copy kept; station-left sends the copies that reached
+// the link after the leave, then everything after, through the tunnel (par-hold.ts). A station-left
+// with no handover under way starts a bounded buffer (RFC 5568 §3.2, reactive: the PAR may buffer)
+// that the reactive FBU's HAck sends through the tunnel, or the MN's return delivers at home.
+//
 // Security (RFC 5568 §7, RFC 5269 without SEND): an FBU is honoured only for a PCoA of a node this
 // PAR serves (an address the agent saw on its access link); any other FBU is refused, counted, and
 // changes nothing — no HI, no tunnel, no FBack to a possibly forged source.
@@ -31,6 +40,7 @@ import {
   PrRtAdvCode,
 } from './constants.js';
 import type { NeighbourAccessPoint, NeighbourMap } from './neighbour-map.js';
+import { PacketHold, type HoldLimits } from './par-hold.js';
 import {
   findMhAddress,
   findMhLinkLayerAddress,
@@ -62,6 +72,15 @@ export interface ParConfig {
   hiTimeoutMs?: number;
   /** HI retransmissions before giving up (HI_RETRIES). Default 3, a value of ours like the MN's retries. */
   hiRetries?: number;
+  /**
+   * The AP reports station-left: start the predictive tunnel then, not at the HAck. Default false
+   * (no reports: the tunnel starts at the HAck, RFC 5568 §3.1 step 6).
+   */
+  awaitStationLeft?: boolean;
+  /** Safety net: no station-left this long after the HAck, tunnel anyway. Default 1000 ms. */
+  leaveTimeoutMs?: number;
+  /** Bounds of what the PAR holds per PCoA (par-hold.ts). Defaults 1000 packets, 1.5 MB, 2000 ms, 500 ms. */
+  hold?: Partial<HoldLimits>;
 }
 
 export type ParInput =
@@ -72,6 +91,11 @@ export type ParInput =
   | { kind: 'served-node-gone'; address: string }
   /** The network decided to move `mobileNode` to `apId` (RFC 5568 §3.3): send an unsolicited PrRtAdv. */
   | { kind: 'network-initiated-handover'; mobileNode: string; apId: string }
+  /** The AP reports the station left / joined (RFC 4260 §4); `at` is when the AP saw it (machine ms). */
+  | { kind: 'station-left'; station: string; at?: number; lastFrame?: Buffer }
+  | { kind: 'station-joined'; station: string }
+  /** A packet for a PCoA this machine holds (after hold-start), whole IPv6 packet. */
+  | { kind: 'packet'; dst: string; packet: Buffer }
   | Tick;
 
 export type ParAction =
@@ -80,6 +104,13 @@ export type ParAction =
   /** Packets for `pcoa` arriving at the PAR go IPv6-in-IPv6 to `ncoa` (reaching `nar`) until tunnel-stop. */
   | { kind: 'tunnel-start'; pcoa: string; ncoa: string; nar: string; lifetimeMs: number }
   | { kind: 'tunnel-stop'; pcoa: string; ncoa: string; nar: string }
+  /** Packets for `pcoa` come to the machine (`packet` inputs) until hold-stop or tunnel-start. */
+  | { kind: 'hold-start'; pcoa: string }
+  | { kind: 'hold-stop'; pcoa: string }
+  /** Send these on the old link to the station's link-layer address. */
+  | { kind: 'deliver-local'; pcoa: string; linkLayerAddress: string; packets: Buffer[] }
+  /** Send these through the running tunnel to the NCoA, in order, before any later packet. */
+  | { kind: 'forward'; pcoa: string; ncoa: string; packets: Buffer[] }
   | { kind: 'event'; event: ParEvent };
 
 export type ParEvent =
@@ -96,7 +127,11 @@ export type ParEvent =
       lifetimeS: number;
     }
   | { name: 'handover-refused'; at: number; pcoa: string; nar: string; status: number; reason: 'hack' | 'hi-timeout' }
-  | { name: 'tunnel-expired'; at: number; pcoa: string; ncoa: string };
+  | { name: 'tunnel-expired'; at: number; pcoa: string; ncoa: string }
+  | { name: 'station-left'; at: number; pcoa: string; leftAt: number; held: number; handover: string }
+  | { name: 'buffer-expired'; at: number; pcoa: string; packets: number }
+  | { name: 'returned'; at: number; pcoa: string; packets: number }
+  | { name: 'leave-timeout'; at: number; pcoa: string };
 
 export type HandoverMode = 'predictive' | 'reactive';
 
@@ -120,6 +155,18 @@ export const PAR_COUNTERS = [
   'tunnels-stopped',
   'icmp-unexpected',
   'mh-unexpected',
+  'station-left',
+  'station-joined',
+  'station-unknown',
+  'leave-timeout',
+  'packets-delivered-local',
+  'packets-replayed',
+  'packets-forwarded',
+  'packets-returned',
+  'packet-unexpected',
+  'buffer-overflow',
+  'buffer-overflow-bytes',
+  'buffer-expired',
 ] as const;
 export type ParCounter = (typeof PAR_COUNTERS)[number];
 
@@ -141,6 +188,9 @@ interface Handover {
   acceptedNcoa?: string;
   fback?: FastBindingAcknowledgement;
   expiresAt?: number;
+  /** Accepted but not yet tunnelling (awaiting station-left); the safety net's deadline. */
+  tunnelled?: boolean;
+  leaveDeadline?: number;
 }
 
 export class PreviousAccessRouter {
@@ -149,6 +199,8 @@ export class PreviousAccessRouter {
   /** The AP each MN last asked about (RtSolPr) or was sent to (network-initiated): the NAR when an FBU names no NCoA. */
   readonly #target = new Map<string, NeighbourAccessPoint>();
   readonly #handovers = new Map<string, Handover>();
+  readonly #holds = new Map<string, PacketHold>();
+  readonly #limits: HoldLimits;
   #hiSequence = 0;
   readonly #counters = Object.fromEntries(PAR_COUNTERS.map((c) => [c, 0])) as Record<ParCounter, number>;
 
@@ -158,9 +210,13 @@ export class PreviousAccessRouter {
       maxLifetimeS: 60,
       hiTimeoutMs: DEFAULT_HI_TIMEOUT_MS,
       hiRetries: HI_RETRIES,
+      awaitStationLeft: false,
+      leaveTimeoutMs: DEFAULT_LEAVE_TIMEOUT_MS,
+      hold: {},
       ...config,
       address: canonical(config.address),
     };
+    this.#limits = { ...DEFAULT_HOLD_LIMITS, ...config.hold };
   }
 
   get counters(): Readonly<Record<ParCounter, number>> {
@@ -175,15 +231,25 @@ export class PreviousAccessRouter {
       state: h.state,
       ncoa: h.acceptedNcoa ?? h.proposedNcoa,
       nar: h.nar.narAddress,
+      ...(h.state === 'accepted' ? { tunnelled: !!h.tunnelled } : {}),
     }));
+  }
+
+  /** What the PAR holds per PCoA: on the old link (replay copies) or buffered after the leave. */
+  get holds(): { pcoa: string; leftAt: number | null; packets: number }[] {
+    return [...this.#holds.values()].map((x) => ({ pcoa: x.pcoa, leftAt: x.leftAt, packets: x.size }));
   }
 
   nextDeadline(): number | null {
     let d: number | null = null;
+    const at = (t: number | null | undefined) => {
+      if (t !== null && t !== undefined && (d === null || t < d)) d = t;
+    };
     for (const h of this.#handovers.values()) {
-      const t = h.state === 'awaiting-hack' ? h.hiRetransmitAt : (h.expiresAt ?? null);
-      if (t !== null && (d === null || t < d)) d = t;
+      at(h.state === 'awaiting-hack' ? h.hiRetransmitAt : h.expiresAt);
+      if (h.state === 'accepted' && !h.tunnelled) at(h.leaveDeadline);
     }
+    for (const x of this.#holds.values()) if (!this.#handovers.has(x.pcoa)) at(x.expiresAt);
     return d;
   }
 
@@ -202,6 +268,12 @@ export class PreviousAccessRouter {
         return [];
       case 'network-initiated-handover':
         return this.#onNetworkInitiated(now, canonical(input.mobileNode), input.apId);
+      case 'station-left':
+        return this.#onStationLeft(now, input.station.toLowerCase(), Math.min(input.at ?? now, now), input.lastFrame);
+      case 'station-joined':
+        return this.#onStationJoined(now, input.station.toLowerCase());
+      case 'packet':
+        return this.#onPacket(now, canonical(input.dst), input.packet);
       case 'icmp':
         if (input.message.type === 'RouterSolicitationForProxyAdvertisement')
           return this.#onRtSolPr(now, input, input.message);
@@ -293,7 +365,8 @@ export class PreviousAccessRouter {
     const src = canonical(input.src);
     const mode: HandoverMode = input.homeAddressOption === undefined ? 'predictive' : 'reactive';
     const pcoa = mode === 'predictive' ? src : canonical(input.homeAddressOption!);
-    if (!this.#served.has(pcoa)) {
+    // A PCoA we hold packets for was served until it left (its neighbour entry may be gone by now).
+    if (!this.#served.has(pcoa) && !this.#holds.has(pcoa)) {
       this.#counters['fbu-unauthorised']++;
       return [{ kind: 'event', event: { name: 'fbu-refused', at: now, src, reason: 'not-a-served-pcoa' } }];
     }
@@ -327,7 +400,8 @@ export class PreviousAccessRouter {
       // The MN left before our FBack reached it and asks again from the NCoA: the tunnel already runs.
       this.#counters['fbu-duplicate']++;
       existing.fbu = fbu;
-      return this.#sendFbacks(existing, [src]);
+      // It speaks from the new link, so it has left: tunnel now if no station-left said so yet.
+      return [...(existing.tunnelled ? [] : this.#release(now, existing)), ...this.#sendFbacks(existing, [src])];
     }
     const out: ParAction[] = existing ? this.#end(existing) : [];
     this.#hiSequence = (this.#hiSequence + 1) & 0xffff;
@@ -346,6 +420,12 @@ export class PreviousAccessRouter {
     };
     this.#handovers.set(pcoa, h);
     out.push(...this.#sendHi(now, h));
+    // Predictive, the AP reports leaves: from now on the PCoA's packets pass through us (delivered on
+    // the old link, a copy kept) so the leave can be turned into the tunnel's start without a gap.
+    if (mode === 'predictive' && this.#cfg.awaitStationLeft && h.mnLla && !this.#holds.has(pcoa)) {
+      this.#holds.set(pcoa, new PacketHold(pcoa, macText(h.mnLla), this.#limits));
+      out.push({ kind: 'hold-start', pcoa });
+    }
     return out;
   }
 
@@ -398,11 +478,13 @@ export class PreviousAccessRouter {
     if (ncoa === null) {
       this.#counters['hack-refused']++;
       this.#handovers.delete(h.pcoa);
+      const unhold = this.#unholdPresent(h.pcoa);
       const status = hack.code >= 128 && hack.code <= 130 ? hack.code : 128;
       const fback = fbackMessage(h.fbu, status, 0, []);
       const dsts = refusalTo(h);
       this.#counters['fback-sent'] += dsts.length;
       return [
+        ...unhold,
         ...dsts.map((dst): ParAction => sendMobilityHeader({ src: this.#cfg.address, dst }, fback)),
         {
           kind: 'event',
@@ -422,9 +504,12 @@ export class PreviousAccessRouter {
     h.acceptedNcoa = ncoa;
     h.expiresAt = now + lifetimeS * 1000;
     h.fback = fbackMessage(h.fbu, ncoa === h.proposedNcoa ? 0 : 1, lifetimeS, options);
-    this.#counters['tunnels-started']++;
+    // Tunnel now unless the MN is still on the old link and the AP will tell us when it leaves.
+    const hold = this.#holds.get(h.pcoa);
+    const wait = h.mode === 'predictive' && hold !== undefined && hold.leftAt === null;
+    if (wait) h.leaveDeadline = now + this.#cfg.leaveTimeoutMs;
     return [
-      { kind: 'tunnel-start', pcoa: h.pcoa, ncoa, nar: h.nar.narAddress, lifetimeMs: lifetimeS * 1000 },
+      ...(wait ? [] : this.#release(now, h)),
       ...this.#sendFbacks(h, fbackTo(h.mode, h.pcoa, ncoa)),
       {
         kind: 'event',
@@ -457,6 +542,7 @@ export class PreviousAccessRouter {
         // No HAck after HI_RETRIES: tell the MN the FBU failed so it falls back (RFC 5568 §6.2.1).
         this.#counters['hi-timeout']++;
         this.#handovers.delete(h.pcoa);
+        out.push(...this.#unholdPresent(h.pcoa));
         const fback = fbackMessage(h.fbu, 128, 0, []);
         const dsts = refusalTo(h);
         this.#counters['fback-sent'] += dsts.length;
@@ -472,6 +558,11 @@ export class PreviousAccessRouter {
             reason: 'hi-timeout',
           },
         });
+      } else if (h.state === 'accepted' && !h.tunnelled && h.leaveDeadline !== undefined && h.leaveDeadline <= now) {
+        // Safety net: no station-left (an AP that does not report, a lost report). Tunnel as RFC 5568
+        // §3.1 does from the HAck; nothing is replayed, as we cannot tell what reached the MN.
+        this.#counters['leave-timeout']++;
+        out.push({ kind: 'event', event: { name: 'leave-timeout', at: now, pcoa: h.pcoa } }, ...this.#release(now, h));
       } else if (h.state === 'accepted' && h.expiresAt !== undefined && h.expiresAt <= now) {
         out.push(
           { kind: 'event', event: { name: 'tunnel-expired', at: now, pcoa: h.pcoa, ncoa: h.acceptedNcoa! } },
@@ -479,12 +570,117 @@ export class PreviousAccessRouter {
         );
       }
     }
+    for (const x of [...this.#holds.values()]) {
+      const exp = x.expiresAt;
+      if (this.#handovers.has(x.pcoa) || exp === null || exp > now) continue;
+      // No FBU from a new link and no return within the age limit: the buffer is dropped.
+      this.#holds.delete(x.pcoa);
+      const n = x.take().length;
+      this.#counters['buffer-expired'] += n;
+      out.push(
+        { kind: 'hold-stop', pcoa: x.pcoa },
+        { kind: 'event', event: { name: 'buffer-expired', at: now, pcoa: x.pcoa, packets: n } },
+      );
+    }
     return out;
+  }
+
+  // The AP reports the station gone (RFC 4260 §4). Every PCoA of that link-layer address: a waiting
+  // predictive handover starts its tunnel; otherwise the PAR buffers until an FBU or the return.
+  #onStationLeft(now: number, station: string, leftAt: number, lastFrame?: Buffer): ParAction[] {
+    const pcoas = new Set<string>();
+    for (const [a, lla] of this.#served) if (lla && macText(lla) === station) pcoas.add(a);
+    for (const h of this.#handovers.values()) if (h.mnLla && macText(h.mnLla) === station) pcoas.add(h.pcoa);
+    for (const x of this.#holds.values()) if (x.linkLayerAddress === station) pcoas.add(x.pcoa);
+    if (pcoas.size === 0) {
+      this.#counters['station-unknown']++;
+      return [];
+    }
+    this.#counters['station-left']++;
+    const out: ParAction[] = [];
+    for (const pcoa of pcoas) {
+      const h = this.#handovers.get(pcoa);
+      if (h?.tunnelled) continue;
+      let hold = this.#holds.get(pcoa);
+      if (!hold) {
+        hold = new PacketHold(pcoa, station, this.#limits);
+        this.#holds.set(pcoa, hold);
+        out.push({ kind: 'hold-start', pcoa });
+      }
+      hold.left(leftAt, lastFrame);
+      const handover = h ? `${h.mode} ${h.state}` : 'none';
+      out.push({ kind: 'event', event: { name: 'station-left', at: now, pcoa, leftAt, held: hold.size, handover } });
+      if (h?.state === 'accepted') out.push(...this.#release(now, h));
+    }
+    return out;
+  }
+
+  // The station is back on our AP: what we buffered since it left goes out on the link, in order.
+  #onStationJoined(now: number, station: string): ParAction[] {
+    this.#counters['station-joined']++;
+    const out: ParAction[] = [];
+    for (const x of [...this.#holds.values()]) {
+      if (x.linkLayerAddress !== station || x.leftAt === null || this.#handovers.has(x.pcoa)) continue;
+      this.#holds.delete(x.pcoa);
+      const packets = x.take();
+      this.#counters['packets-returned'] += packets.length;
+      out.push(
+        { kind: 'hold-stop', pcoa: x.pcoa },
+        ...(packets.length
+          ? [{ kind: 'deliver-local' as const, pcoa: x.pcoa, linkLayerAddress: station, packets }]
+          : []),
+        { kind: 'event', event: { name: 'returned', at: now, pcoa: x.pcoa, packets: packets.length } },
+      );
+    }
+    return out;
+  }
+
+  #onPacket(now: number, dst: string, packet: Buffer): ParAction[] {
+    const hold = this.#holds.get(dst);
+    if (!hold) {
+      this.#counters['packet-unexpected']++;
+      return [];
+    }
+    const drops = { overflow: 0, overflowBytes: 0 };
+    const r = hold.add(now, packet, drops);
+    this.#counters['buffer-overflow'] += drops.overflow;
+    this.#counters['buffer-overflow-bytes'] += drops.overflowBytes;
+    if (r !== 'deliver') return [];
+    this.#counters['packets-delivered-local']++;
+    return [{ kind: 'deliver-local', pcoa: dst, linkLayerAddress: hold.linkLayerAddress, packets: [packet] }];
+  }
+
+  /** Starts the accepted handover's tunnel; what the PAR held goes first, in order. */
+  #release(now: number, h: Handover): ParAction[] {
+    h.tunnelled = true;
+    this.#counters['tunnels-started']++;
+    const lifetimeMs = Math.max(0, (h.expiresAt ?? now) - now);
+    const out: ParAction[] = [
+      { kind: 'tunnel-start', pcoa: h.pcoa, ncoa: h.acceptedNcoa!, nar: h.nar.narAddress, lifetimeMs },
+    ];
+    const hold = this.#holds.get(h.pcoa);
+    if (hold) {
+      this.#holds.delete(h.pcoa);
+      // Before a known leave the held copies were all delivered on the old link: none goes again.
+      const taken = hold.take();
+      const packets = hold.leftAt === null ? [] : taken;
+      this.#counters['packets-forwarded'] += packets.length;
+      if (packets.length) out.push({ kind: 'forward', pcoa: h.pcoa, ncoa: h.acceptedNcoa!, packets });
+    }
+    return out;
+  }
+
+  /** A handover that ends untunnelled while the MN is still here: packets take the normal route again. */
+  #unholdPresent(pcoa: string): ParAction[] {
+    const hold = this.#holds.get(pcoa);
+    if (!hold || hold.leftAt !== null) return [];
+    this.#holds.delete(pcoa);
+    return [{ kind: 'hold-stop', pcoa }];
   }
 
   #end(h: Handover): ParAction[] {
     this.#handovers.delete(h.pcoa);
-    if (h.state !== 'accepted') return [];
+    if (h.state !== 'accepted' || !h.tunnelled) return [];
     this.#counters['tunnels-stopped']++;
     return [{ kind: 'tunnel-stop', pcoa: h.pcoa, ncoa: h.acceptedNcoa!, nar: h.nar.narAddress }];
   }
@@ -532,3 +728,6 @@ function fbackMessage(
     options,
   };
 }
+
+const DEFAULT_LEAVE_TIMEOUT_MS = 1000;
+const DEFAULT_HOLD_LIMITS: HoldLimits = { maxPackets: 1000, maxBytes: 1_500_000, maxAgeMs: 2000, replayWindowMs: 500 };

@@ -51,6 +51,8 @@ export interface LabOptions {
   payloadBytes?: number;
   nar?: Partial<NarConfig>;
   par?: Partial<ParConfig>;
+  /** The AP reports station-left/-joined to its router this long after the (dis)association (RFC 4260 §4); the PAR then awaits it. */
+  notifyMs?: number;
 }
 
 export interface TraceEntry {
@@ -83,7 +85,10 @@ export class FmipLab {
   /** Frames that failed to parse anywhere (must stay 0: every frame is built by the codecs). */
   malformed = 0;
 
-  readonly #o: Required<Omit<LabOptions, 'nar' | 'par'>>;
+  readonly #o: Required<Omit<LabOptions, 'nar' | 'par' | 'notifyMs'>>;
+  readonly #notifyMs: number | undefined;
+  /** PCoAs whose packets the PAR machine takes (hold-start .. hold-stop / tunnel-start). */
+  readonly #held = new Set<string>();
   /** Which AP the MN's radio is on, or null between detach and attach. */
   #mnAp: 'ap1' | 'ap2' | null = 'ap1';
   #cnTarget = PCOA;
@@ -109,7 +114,13 @@ export class FmipLab {
       ],
       [ADDR.ap1],
     );
-    this.par = new PreviousAccessRouter({ address: ADDR.par, neighbours, ...opts.par });
+    this.#notifyMs = opts.notifyMs;
+    this.par = new PreviousAccessRouter({
+      address: ADDR.par,
+      neighbours,
+      ...(opts.notifyMs !== undefined ? { awaitStationLeft: true } : {}),
+      ...opts.par,
+    });
     this.nar = new NewAccessRouter({ address: ADDR.nar, prefix: ADDR.narPrefix, prefixLength: 64, ...opts.nar });
     this.mn = new FmipMobileNode({
       linkLayerAddress: ADDR.mnMac,
@@ -156,8 +167,12 @@ export class FmipLab {
 
   detach(at: number): void {
     this.net.at(at, () => {
+      const was = this.#mnAp;
       this.#mnAp = null;
       this.#feedMn({ kind: 'link-down' });
+      // ap1 tells the PAR, with the time it saw the station go.
+      if (was === 'ap1' && this.#notifyMs !== undefined)
+        this.net.after(this.#notifyMs, () => this.#feedPar({ kind: 'station-left', station: ADDR.mnMac, at }));
     });
   }
 
@@ -165,6 +180,8 @@ export class FmipLab {
     this.net.at(at, () => {
       this.#mnAp = ap;
       this.#feedMn({ kind: 'link-up', bssid: ap === 'ap1' ? ADDR.ap1 : ADDR.ap2 });
+      if (ap === 'ap1' && this.#notifyMs !== undefined)
+        this.net.after(this.#notifyMs, () => this.#feedPar({ kind: 'station-joined', station: ADDR.mnMac }));
     });
   }
 
@@ -323,9 +340,11 @@ export class FmipLab {
         }
         const ncoa = this.#tunnels.get(header.dst);
         if (ncoa) {
-          // RFC 5568 §3.1 step 6: PCoA traffic goes IPv6-in-IPv6 to the NCoA.
-          const outer = buildIpv6Packet({ src: ADDR.par, dst: ncoa, upper: { nextHeader: 41, encode: () => frame } });
-          this.#route('par', outer);
+          this.#tunnel(ncoa, frame);
+          return;
+        }
+        if (this.#held.has(header.dst)) {
+          this.#feedPar({ kind: 'packet', dst: header.dst, packet: frame });
           return;
         }
         this.#route('par', frame);
@@ -382,14 +401,33 @@ export class FmipLab {
         this.#sendIcmp('par', a.src, a.dst, a.hopLimit, a.message);
         return;
       case 'tunnel-start':
+        this.#held.delete(a.pcoa);
         this.#tunnels.set(a.pcoa, a.ncoa);
         return;
       case 'tunnel-stop':
         this.#tunnels.delete(a.pcoa);
         return;
+      case 'hold-start':
+        this.#held.add(a.pcoa);
+        return;
+      case 'hold-stop':
+        this.#held.delete(a.pcoa);
+        return;
+      case 'deliver-local':
+        for (const p of a.packets) this.#air('mn', 'par', p, this.#o.airMs);
+        return;
+      case 'forward':
+        for (const p of a.packets) this.#tunnel(a.ncoa, p);
+        return;
       case 'event':
         return;
     }
+  }
+
+  /** RFC 5568 §3.1 step 6: PCoA traffic goes IPv6-in-IPv6 (RFC 2473) from the PAR to the NCoA. */
+  #tunnel(ncoa: string, frame: Buffer): void {
+    const outer = buildIpv6Packet({ src: ADDR.par, dst: ncoa, upper: { nextHeader: 41, encode: () => frame } });
+    this.#route('par', outer);
   }
 
   #narPerform(a: NarAction): void {
