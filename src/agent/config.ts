@@ -77,6 +77,18 @@ export interface AgentConfig {
   statusFile?: string;
   /** Every AP of the lab (additive, for FMIPv6); absent in configs written before it existed. */
   aps?: AgentAccessPoint[];
+  /** This router's associations with its neighbour routers (FMIPv6 PAR/NAR; keys the lab made for the run). */
+  routerPeers?: AgentRouterPeer[];
+}
+
+/** One router pair's key (src/protocols/core/peer-auth.ts), written into both routers' configs. */
+export interface AgentRouterPeer {
+  node: string;
+  /** The peer's address its HI/HAck come from (its first AP cell's). */
+  address: string;
+  spi: number;
+  /** 32 bytes, hex. */
+  key: string;
 }
 
 const interfaceSchema = z.object({
@@ -118,6 +130,16 @@ export const agentConfigSchema = z.object({
         routerMac: z.string(),
         routerRoles: z.array(z.string()).optional(),
         notifyLatencyMs: z.number().min(0).optional(),
+      }),
+    )
+    .optional(),
+  routerPeers: z
+    .array(
+      z.object({
+        node: z.string().min(1),
+        address: z.string(),
+        spi: z.number().int().min(256).max(0xffff_ffff),
+        key: z.string().regex(/^([0-9a-fA-F]{2}){16,64}$/, 'a key of 16 to 64 bytes in hex'),
       }),
     )
     .optional(),

@@ -1,6 +1,7 @@
 // The config file the lab writes for a node's agent (schema and reading: src/agent/config.ts): the
 // node's roles, interfaces and RAs as resolved, and every AP of the lab for the FMIPv6 roles.
-import type { AgentAccessPoint, AgentConfig } from '../agent/config.js';
+import { randomBytes } from 'node:crypto';
+import type { AgentAccessPoint, AgentConfig, AgentRouterPeer } from '../agent/config.js';
 import { controlSocketPath } from './names.js';
 import type { ResolvedLab, ResolvedNode } from './topology/types.js';
 
@@ -8,7 +9,13 @@ import type { ResolvedLab, ResolvedNode } from './topology/types.js';
 export function agentConfigFromNode(
   lab: string,
   node: ResolvedNode,
-  extra: { controlSocket?: string; logFile?: string; statusFile?: string; aps?: AgentAccessPoint[] } = {},
+  extra: {
+    controlSocket?: string;
+    logFile?: string;
+    statusFile?: string;
+    aps?: AgentAccessPoint[];
+    routerPeers?: AgentRouterPeer[];
+  } = {},
 ): AgentConfig {
   const cfg: AgentConfig = {
     lab,
@@ -22,6 +29,7 @@ export function agentConfigFromNode(
   if (extra.logFile !== undefined) cfg.logFile = extra.logFile;
   if (extra.statusFile !== undefined) cfg.statusFile = extra.statusFile;
   if (extra.aps !== undefined) cfg.aps = extra.aps;
+  if (extra.routerPeers?.length) cfg.routerPeers = extra.routerPeers;
   return cfg;
 }
 
@@ -45,5 +53,38 @@ export function agentAccessPoints(lab: Pick<ResolvedLab, 'aps' | 'nodes'>): Agen
       notifyLatencyMs: ap.notifyLatencyMs,
     });
   }
+  return out;
+}
+
+/** The FMIPv6 routers (roles par / nar) that hold an AP: their messages come from that cell's address. */
+function fmipRouters(aps: readonly AgentAccessPoint[]): { node: string; address: string }[] {
+  const out = new Map<string, string>();
+  for (const ap of aps)
+    if (!out.has(ap.router) && ap.routerRoles?.some((r) => r === 'par' || r === 'nar'))
+      out.set(ap.router, ap.routerAddress);
+  return [...out].map(([node, address]) => ({ node, address }));
+}
+
+/**
+ * One fresh key per pair of FMIPv6 routers (RFC 5568 §7's PAR-NAR security association, made by the
+ * lab for this run: docs/security.md), as each router's `routerPeers`. SPIs from 256 (RFC 4285 §5
+ * keeps 0-255), one per pair.
+ */
+export function routerPeerKeys(
+  aps: readonly AgentAccessPoint[],
+  random: (n: number) => Buffer = randomBytes,
+): Map<string, AgentRouterPeer[]> {
+  const routers = fmipRouters(aps);
+  const out = new Map<string, AgentRouterPeer[]>(routers.map((r) => [r.node, []]));
+  let spi = 256;
+  for (let i = 0; i < routers.length; i++)
+    for (let j = i + 1; j < routers.length; j++) {
+      const a = routers[i]!;
+      const b = routers[j]!;
+      const key = random(32).toString('hex');
+      out.get(a.node)!.push({ node: b.node, address: b.address, spi, key });
+      out.get(b.node)!.push({ node: a.node, address: a.address, spi, key });
+      spi++;
+    }
   return out;
 }

@@ -3,7 +3,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { agentAccessPoints, agentConfigFromNode } from './agent-config.js';
+import { agentAccessPoints, agentConfigFromNode, routerPeerKeys } from './agent-config.js';
 import { lastAgentErrors } from './agent-log.js';
 import { sendControl } from '../agent/control-client.js';
 import { controlSocketPath, labStateDir } from './names.js';
@@ -34,6 +34,8 @@ export async function startAgents(
   mkdirSync(stateDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   const agents: RunningAgent[] = [];
+  const aps = agentAccessPoints(lab);
+  const peers = routerPeerKeys(aps);
   for (const node of lab.nodes.filter(needsAgent)) {
     const handle = handles.get(node.name);
     if (!handle) throw new Error(`no runtime handle for node ${node.name}`);
@@ -43,9 +45,10 @@ export async function startAgents(
     const config = agentConfigFromNode(lab.name, node, {
       controlSocket,
       statusFile: path.join(logDir, `${node.name}-agent-status.json`),
-      aps: agentAccessPoints(lab),
+      aps,
+      routerPeers: peers.get(node.name) ?? [],
     });
-    // It holds the RFC 4285 MN-HA keys: readable by the agent (root) only.
+    // It holds the RFC 4285 MN-HA keys and the routers' pair keys: readable by the agent (root) only.
     writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
     const proc = runtime.spawn(handle, [process.execPath, distEntry('agent/main.js'), '--config', configFile], {
       stdoutFile: logFile,

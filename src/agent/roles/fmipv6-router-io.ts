@@ -86,7 +86,8 @@ export interface AccessCell {
 }
 
 export interface RouterIoHandlers {
-  onMobilityHeader(input: MobilityHeaderInput): void;
+  /** A Mobility Header to one of the routers' addresses, with its arrival interface (`ifindex`). */
+  onMobilityHeader(input: MobilityHeaderInput & { bytes: Buffer }): void;
   onIcmp(input: Icmpv6Input, cell: AccessCell): void;
   /** A packet that the diversion table sent to the TUN, by destination. */
   onDiverted(dst: string, packet: Buffer): void;
@@ -187,7 +188,7 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
         countBy: 'type',
         // The raw-135 socket sees every MH to this node, not only to the routers' addresses.
         screen: (i) => (cells.some((c) => c.address === i.dst) ? null : 'address'),
-        onInput: (i) => handlers.onMobilityHeader(i),
+        onInput: (i, received) => handlers.onMobilityHeader({ ...i, ifindex: received.ifindex }),
       }),
     }),
   );

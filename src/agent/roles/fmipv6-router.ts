@@ -3,7 +3,10 @@
 // (fmipv6-router-io.ts). In the shipped labs both access routers hold [par, nar]: each is the PAR
 // for the MNs on its own APs and the NAR for MNs arriving from the others.
 // Settings: agent.fmipv6 (fmipv6-settings.ts).
+import { DEFAULT_PAR_LIMITS } from '../../protocols/fmipv6/index.js';
 import { roleSettings, type AgentConfig } from '../config.js';
+import { run } from '../dataplane/kernel.js';
+import { routerPeerAuthenticator, sealToPeers } from './fmipv6-peers.js';
 import { bindNar, type BoundNar } from './nar.js';
 import { bindPar, type BoundPar } from './par.js';
 import { DEFAULT_DIVERT_TABLE, openRouterIo, type RouterIoHandlers } from './fmipv6-router-io.js';
@@ -19,11 +22,22 @@ export const fmipv6RouterRole: RoleDefinition = {
     let par: BoundPar | null = null;
     let nar: BoundNar | null = null;
     const early: Parameters<RouterIoHandlers['onNeighbour']>[] = [];
-    /** Global addresses on our AP cells (the served nodes, RFC 5568 §7). */
+    /** Global addresses on our AP cells (the served nodes, RFC 5568 §7), bounded like the PAR's table. */
     const served = new Set<string>();
+    const maxServed = s.limits?.maxServedNodes ?? DEFAULT_PAR_LIMITS.maxServedNodes;
+    // RFC 5568 §7: HI and HAck only from a neighbour router we share a key with (fmipv6-peers.ts).
+    const peers = routerPeerAuthenticator(config, s);
     const handlers: RouterIoHandlers = {
       onMobilityHeader(input) {
         const t = input.message.type;
+        if (t === 'HandoverInitiate' || t === 'HandoverAcknowledge') {
+          const refused = peers.check({ src: input.src, dst: input.dst }, input.bytes, Date.now());
+          if (refused) {
+            counters.add(`peer-auth.${refused}.${t}`);
+            ctx.log.debug('fmip.peer-refused', { type: t, src: input.src, reason: refused });
+            return;
+          }
+        }
         if (t === 'FastBindingUpdate' || t === 'HandoverAcknowledge') {
           if (par) par.running.feed([input]);
           else counters.add(`mh.no-par.${t}`);
@@ -48,8 +62,8 @@ export const fmipv6RouterRole: RoleDefinition = {
         ctx.log.debug('fmip.divert-unclaimed', { dst, bytes: packet.length });
       },
       onNeighbour(address, mac, present, cell) {
-        if (present) served.add(address);
-        else served.delete(address);
+        if (!present) served.delete(address);
+        else if (served.size < maxServed || served.has(address)) served.add(address);
         if (!par && !nar) {
           early.push([address, mac, present, cell]); // the cache dump comes before the machines exist
           return;
@@ -57,7 +71,7 @@ export const fmipv6RouterRole: RoleDefinition = {
         // RFC 5568 §7: the PAR's served nodes are the ones its access links know.
         par?.running.feed([
           present
-            ? { kind: 'served-node', address, ...(mac ? { linkLayerAddress: mac } : {}) }
+            ? { kind: 'served-node', address, ifindex: cell.ifindex, ...(mac ? { linkLayerAddress: mac } : {}) }
             : { kind: 'served-node-gone', address },
         ]);
         // The entry a UNA created is the arriving MN's own (reactive: the UNA comes before the HI), not
@@ -66,8 +80,8 @@ export const fmipv6RouterRole: RoleDefinition = {
         if (mac) nar?.learn(address, mac);
       },
     };
-    const io = await openRouterIo(ctx, handlers, s.table ?? DEFAULT_DIVERT_TABLE);
-    if (config.roles.includes('par')) par = bindPar(ctx, io, s);
+    const io = sealToPeers(await openRouterIo(ctx, handlers, s.table ?? DEFAULT_DIVERT_TABLE), peers, counters);
+    if (config.roles.includes('par')) par = bindPar(ctx, io, s, await narLinks(config));
     if (config.roles.includes('nar')) nar = bindNar(ctx, io, s);
     for (const e of early.splice(0)) handlers.onNeighbour(...e);
     ctx.log.info('fmip.router-started', {
@@ -93,7 +107,28 @@ export const fmipv6RouterRole: RoleDefinition = {
         for (const mobileNode of served)
           par.running.feed([{ kind: 'network-initiated-handover', mobileNode, apId: e.bssid }]);
       },
-      state: () => ({ address: io.address, par: par?.state() ?? null, nar: nar?.state() ?? null, io: io.stats() }),
+      state: () => ({
+        address: io.address,
+        peers: peers.peers,
+        par: par?.state() ?? null,
+        nar: nar?.state() ?? null,
+        io: io.stats(),
+      }),
     };
   },
 };
+
+/** The interface toward each NAR's cell (`ip route get`): a reactive FBU through that NAR comes in on it. */
+async function narLinks(config: AgentConfig): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const ap of config.aps ?? []) {
+    if (ap.router === config.node || out[ap.routerAddress] !== undefined) continue;
+    const text = await run(undefined, 'ip', ['-6', '-o', 'route', 'get', ap.routerAddress]).catch(() => '');
+    const dev = /\bdev (\S+)/.exec(text)?.[1];
+    const index = dev
+      ? /^(\d+):/.exec(await run(undefined, 'ip', ['-o', 'link', 'show', 'dev', dev]).catch(() => ''))
+      : null;
+    if (index) out[ap.routerAddress] = Number(index[1]);
+  }
+  return out;
+}

@@ -37,6 +37,34 @@ export const fmipv6RouterSettingsSchema = z
       .optional(),
     /** Routing table the PAR tunnel / NAR buffer diversion routes go to. Default 4242. */
     table: z.number().int().min(1).max(0xfffffff0).optional(),
+    /** Bounds on what inputs make the router keep; each refusal counted (docs/fmipv6.md "Bounds"). */
+    limits: z
+      .object({
+        /** NAR: handover records at once (beyond: HAck 130). Default 256. */
+        maxRecords: z.number().int().min(1).max(100_000).optional(),
+        /** NAR: all NCoA buffers together. Default 10000 packets, 8 MB. */
+        totalBuffer: z
+          .object({ maxPackets: z.number().int().min(0), maxBytes: z.number().int().min(0) })
+          .strict()
+          .optional(),
+        /** NAR: new HIs per second from one PAR, and the burst. Default 50 and 50. */
+        hiPerSecond: z.number().min(0.1).max(100_000).optional(),
+        hiBurst: z.number().int().min(1).max(100_000).optional(),
+        /** NAR: PARs with a rate bucket. Default 64. */
+        maxNeighbourRouters: z.number().int().min(1).max(10_000).optional(),
+        /** NAR: access-link addresses remembered (in use, announced). Default 4096. */
+        maxNeighbours: z.number().int().min(1).max(1_000_000).optional(),
+        /** PAR: served nodes. Default 1024. */
+        maxServedNodes: z.number().int().min(1).max(1_000_000).optional(),
+        /** PAR: RtSolPr sources remembered. Default 1024. */
+        maxRtSolPrTargets: z.number().int().min(1).max(1_000_000).optional(),
+        /** PAR: PCoAs held at once. Default 64. */
+        maxHolds: z.number().int().min(0).max(100_000).optional(),
+      })
+      .strict()
+      .optional(),
+    /** HI/HAck timestamps must lie within this of the receiver's clock (peer-auth.ts). Default 7000 ms. */
+    peerAuthWindowMs: z.number().int().min(100).max(600_000).optional(),
   })
   .strict();
 export type Fmipv6RouterSettings = z.infer<typeof fmipv6RouterSettingsSchema>;

@@ -6,7 +6,13 @@
 //   UNA in (NA, S=0 O=1, to all-nodes) -> deliver: the buffer goes onto the cell in arrival order,
 //   framed to the Target Link-Layer Address of the UNA (no neighbour discovery in between)
 //   advertise-prefix (point-to-point links): a Router Advertisement with the MN's own prefix.
-import { NewAccessRouter, type NarAction, type NarInput } from '../../protocols/fmipv6/index.js';
+import {
+  DEFAULT_NAR_LIMITS,
+  NewAccessRouter,
+  type NarAction,
+  type NarInput,
+  type NarLimits,
+} from '../../protocols/fmipv6/index.js';
 import { bytesToMac, prefixOf } from '../../wire/address.js';
 import type { MachineIo, RunningMachine } from '../loop.js';
 import { toRouterAdvertisement } from './router-discovery-wire.js';
@@ -39,7 +45,10 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
     ...(s.recordLifetimeMs !== undefined ? { recordLifetimeMs: s.recordLifetimeMs } : {}),
     ...(s.acceptHandovers !== undefined ? { acceptHandovers: s.acceptHandovers } : {}),
     ...(s.pointToPoint ? { pointToPoint: s.pointToPoint } : {}),
+    limits: narLimits(s),
   });
+  // The binding's own tables follow the machine's bound on access-link addresses.
+  const cap = s.limits?.maxNeighbours ?? DEFAULT_NAR_LIMITS.maxNeighbours;
   const diverting = new Set<string>();
   /** NCoAs whose MN arrived: a packet the diversion still caught after buffer-stop goes straight to it. */
   const arrived = new Set<string>();
@@ -68,7 +77,7 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
           return;
         case 'buffer-stop':
           if (diverting.delete(a.ncoa)) void io.divert(a.ncoa, false);
-          arrived.add(a.ncoa);
+          capped(arrived, cap).add(a.ncoa);
           log.info('nar.buffer-stop', { ncoa: a.ncoa });
           return;
         case 'deliver': {
@@ -149,22 +158,45 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
         | undefined;
       if (tlla?.linkLayerAddress) {
         const mac = bytesToMac(tlla.linkLayerAddress);
-        macs.set(m.targetAddress, mac);
-        announcedBy.set(m.targetAddress, mac);
+        capped(macs, cap).set(m.targetAddress, mac);
+        capped(announcedBy, cap).set(m.targetAddress, mac);
         io.neighbour(m.targetAddress, mac, c);
       }
       running.feed([input]);
     },
     learn(address, mac) {
-      macs.set(address, mac);
+      capped(macs, cap).set(address, mac);
     },
     announced: (address) => announcedBy.has(address),
     state: () => ({
       address: io.address,
       prefix: `${cell.prefix}/${cell.prefixLength}`,
       counters: { ...machine.counters },
-      records: machine.records,
+      records: machine.records.slice(0, 32),
+      recordCount: machine.records.length,
+      buffered: machine.buffered,
       ...st,
     }),
   };
+}
+
+/** A map or set with room for one more: the oldest entry goes when it is full. */
+function capped<T extends Map<string, unknown> | Set<string>>(m: T, max: number): T {
+  if (m.size >= max) {
+    const oldest = m.keys().next().value;
+    if (oldest !== undefined) m.delete(oldest);
+  }
+  return m;
+}
+
+function narLimits(s: Fmipv6RouterSettings): Partial<NarLimits> {
+  const l = s.limits ?? {};
+  const out: Partial<NarLimits> = {};
+  if (l.maxRecords !== undefined) out.maxRecords = l.maxRecords;
+  if (l.totalBuffer) out.totalBuffer = l.totalBuffer;
+  if (l.hiPerSecond !== undefined) out.hiPerSecond = l.hiPerSecond;
+  if (l.hiBurst !== undefined) out.hiBurst = l.hiBurst;
+  if (l.maxNeighbourRouters !== undefined) out.maxNeighbourRouters = l.maxNeighbourRouters;
+  if (l.maxNeighbours !== undefined) out.maxNeighbours = l.maxNeighbours;
+  return out;
 }

@@ -56,7 +56,12 @@ export function neighbourMapFromLab(ctx: RoleContext, s: Fmipv6RouterSettings): 
   return new NeighbourMap(neighbours, own);
 }
 
-export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings): BoundPar {
+export function bindPar(
+  ctx: RoleContext,
+  io: RouterIo,
+  s: Fmipv6RouterSettings,
+  narLinks: Record<string, number> = {},
+): BoundPar {
   const { counters, log } = ctx;
   const neighbours = neighbourMapFromLab(ctx, s);
   const ownAps = (ctx.config.aps ?? []).filter((a) => a.router === ctx.config.node);
@@ -74,6 +79,10 @@ export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
       ...(s.buffer ? { maxPackets: s.buffer.maxPackets, maxBytes: s.buffer.maxBytes } : {}),
       ...(s.bufferAgeMs !== undefined ? { maxAgeMs: s.bufferAgeMs } : {}),
     },
+    limits: parLimits(s),
+    // Where an FBU may arrive from (RFC 5568 §6, §3.2): our AP cells, the links toward the NARs.
+    accessLinks: io.cells.map((c) => c.ifindex),
+    narLinks,
   });
   /** PCoAs whose packets go to the machine (hold-start until hold-stop or tunnel-start). */
   const holds = new Set<string>();
@@ -188,5 +197,14 @@ export function bindPar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
       ...st,
       neighbours: neighbours.neighbours().map((n) => ({ ap: n.apName, apId: n.apId, nar: n.narAddress })),
     }),
+  };
+}
+
+function parLimits(s: Fmipv6RouterSettings) {
+  const l = s.limits ?? {};
+  return {
+    ...(l.maxServedNodes !== undefined ? { maxServedNodes: l.maxServedNodes } : {}),
+    ...(l.maxRtSolPrTargets !== undefined ? { maxRtSolPrTargets: l.maxRtSolPrTargets } : {}),
+    ...(l.maxHolds !== undefined ? { maxHolds: l.maxHolds } : {}),
   };
 }

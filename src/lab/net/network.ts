@@ -9,7 +9,7 @@ import type { ResolvedLab, ResolvedNode } from '../topology/types.js';
 import { installImpairments, removeImpairments, type ImpairmentHandle } from '../impairment/index.js';
 import { needsAir, planAir, planAirNamespace } from './air.js';
 import { closeL2 } from './l2.js';
-import { nodeSysctls, planNodeAddressing } from './node-config.js';
+import { nodeSysctls, planNodeAddressing, planSourceValidation } from './node-config.js';
 import { applyOps, type NetOp } from './ops.js';
 import { recordNamespaces } from './state.js';
 import { planLink } from './veth.js';
@@ -55,6 +55,8 @@ export function planNetwork(lab: ResolvedLab, caps: Pick<KernelCaps, 'netem'>): 
     const ns = nodeNetns(lab.name, node.name);
     ops.push({ tool: 'sysctl', ns, values: nodeSysctls(node) });
     for (const line of planNodeAddressing(node)) ops.push({ tool: 'ip', ns, line });
+    const urpf = planSourceValidation(node);
+    if (urpf) ops.push({ tool: 'exec', ns, argv: urpf });
   }
   return ops;
 }

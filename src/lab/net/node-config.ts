@@ -81,3 +81,30 @@ export function planNodeAddressing(node: ResolvedNode): string[] {
   }
   return lines;
 }
+
+/** nft table of a router's source-address validation. */
+export const SOURCE_VALIDATION_TABLE = 'mipshop_urpf';
+
+/**
+ * BCP 38 ingress filtering as strict uRPF (RFC 3704 §2.2): a packet that comes in on one of the
+ * node's lab interfaces is dropped when the route back to its source does not leave by that same
+ * interface, so a source address of another link dies at the first router. The unspecified source
+ * (DAD, RFC 4862 §5.4.2) and link-local sources (valid on their own link only) pass; the agents'
+ * TUN devices and loopback are not filtered. Routers only, unless the lab turns it off.
+ */
+export function planSourceValidation(node: ResolvedNode): string[] | null {
+  if (!isForwarding(node) || node.sourceValidation === false) return null;
+  const ifaces = node.interfaces.filter((i) => i.kind !== 'radio').map((i) => `"${i.name}"`);
+  if (ifaces.length === 0) return null;
+  const t = `ip6 ${SOURCE_VALIDATION_TABLE}`;
+  return [
+    'nft',
+    [
+      `add table ${t}`,
+      `add chain ${t} prerouting { type filter hook prerouting priority -310 ; policy accept ; }`,
+      `add rule ${t} prerouting ip6 saddr :: accept`,
+      `add rule ${t} prerouting ip6 saddr fe80::/10 accept`,
+      `add rule ${t} prerouting iifname { ${ifaces.join(', ')} } fib saddr . iif oif missing counter drop comment "BCP 38: source of another link"`,
+    ].join(' ; '),
+  ];
+}

@@ -121,6 +121,7 @@ function resolveNodes(spec: LabSpec, plan: Plan): ResolvedNode[] {
       routerAdvertisements: raFor(spec, plan, name),
       agent: n.agent,
     };
+    if (isRouter(node.roles)) node.sourceValidation = n.sourceValidation ?? spec.defaults.sourceValidation ?? true;
     if (n.image !== undefined) node.image = n.image;
     if (n.command !== undefined) node.command = n.command;
     return node;

@@ -87,6 +87,10 @@ export const nodeSchema = z.strictObject({
   autoRoutes: z.boolean().default(true),
   sysctls: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
   agent: z.record(z.string(), z.unknown()).default({}),
+  sourceValidation: z.boolean().optional().meta({
+    description:
+      'A router drops packets whose source address belongs to another link (BCP 38 / strict uRPF, nftables). Default defaults.sourceValidation, else true.',
+  }),
   radio: z
     .strictObject({
       ap: apName.nullable().optional().meta({ description: 'AP the radio starts on; none if left out.' }),
@@ -142,7 +146,16 @@ export const labSchema = z.strictObject({
   name: labName,
   prefix: prefix48.optional().meta({ description: 'Address plan prefix; default a ULA /48 derived from the name.' }),
   duration,
-  defaults: z.strictObject({ ra: raSchema.optional(), link: directionSchema.optional() }).default({}),
+  defaults: z
+    .strictObject({
+      ra: raSchema.optional(),
+      link: directionSchema.optional(),
+      sourceValidation: z
+        .boolean()
+        .optional()
+        .meta({ description: "Routers' source-address validation (nodes.<r>.sourceValidation); default true." }),
+    })
+    .default({}),
   nodes: z.record(nodeName, nodeSchema),
   links: z.array(linkSchema).default([]),
   aps: z.record(apName, apSchema).default({}),

@@ -45,6 +45,8 @@ export interface ResolvedNode {
   routerAdvertisements: RouterAdvertisementConfig[];
   /** Protocol settings for the node's agent, passed through as JSON (per-role sections). */
   agent: Record<string, unknown>;
+  /** Routers: drop packets whose source belongs to another link (BCP 38, strict uRPF). Absent = on. */
+  sourceValidation?: boolean;
 }
 
 export interface LinkEnd {

@@ -4,3 +4,4 @@ export * from './tick.js';
 export type { Machine } from './machine.js';
 export type * from './inputs.js';
 export * from './actions.js';
+export * from './peer-auth.js';

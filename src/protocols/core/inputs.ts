@@ -13,6 +13,8 @@ export interface MobilityHeaderInput {
   message: MobilityMessage;
   /** The Mobility Header bytes as received; the agent always sets them (RFC 4285 §5 authenticates them). */
   bytes?: Buffer;
+  /** The interface it arrived on (the agent sets it where a machine checks where a message came from). */
+  ifindex?: number;
 }
 
 /** A Mobility Header whose received bytes the machine needs (RFC 4285 §5.2 MN-HA authenticator). */

@@ -181,6 +181,7 @@ describe('NewAccessRouter (RFC 5568)', () => {
 
   it('does not buffer for an HI with Code 1: the MN is already on the link (§6.2.1)', () => {
     const n = nar();
+    n.handle(t(0), una(NCOA)); // RFC 5568 §3.2: the MN announced itself before its FBU went out
     const out = n.handle(t(0), hiIn({ ...HI, code: 1, buffer: false }));
     expect(out.some((a) => a.kind === 'buffer-start')).toBe(false);
     expect(n.records[0]!.arrived).toBe(true);

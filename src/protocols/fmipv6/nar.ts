@@ -23,6 +23,7 @@ import {
   prefixOf,
 } from '../../wire/address.js';
 import { AddressOptionCode, HandoverInitiateCode } from './constants.js';
+import { BoundedSet, DEFAULT_NAR_LIMITS, HiRateLimiter, type NarLimits } from './nar-limits.js';
 import { findMhAddress, findMhLinkLayerAddress, findMobileNodeLla, mhAddress } from './options.js';
 import {
   sendMobilityHeader,
@@ -49,6 +50,8 @@ export interface NarConfig {
   acceptHandovers?: boolean;
   /** Per-MN prefixes of `prefixLength` bits out of `pool`/`poolLength` (point-to-point links). */
   pointToPoint?: { pool: string; poolLength: number; prefixLength: number };
+  /** Bounds on what HIs and the access link can make the NAR keep (nar-limits.ts). */
+  limits?: Partial<NarLimits>;
 }
 
 export type NarInput =
@@ -84,6 +87,9 @@ export const NAR_COUNTERS = [
   'hi-received',
   'hi-duplicate',
   'hi-malformed',
+  'hi-rate-limited',
+  'hi-no-resources',
+  'hi-reactive-not-attached',
   'hack-sent',
   'hack-refused',
   'ncoa-accepted',
@@ -92,6 +98,9 @@ export const NAR_COUNTERS = [
   'packets-buffered',
   'buffer-overflow',
   'buffer-overflow-bytes',
+  'buffer-total-overflow',
+  'neighbours-full',
+  'announced-forgotten',
   'packets-delivered',
   'buffer-expired',
   'una-received',
@@ -124,26 +133,45 @@ const ACCEPTED_NCOA_NOT_VALID = 1;
 const ACCEPTED_NCOA_ASSIGNED = 2;
 const NOT_ACCEPTED = 128;
 const ADMINISTRATIVELY_PROHIBITED = 129;
+const INSUFFICIENT_RESOURCES = 130;
 
 export class NewAccessRouter {
-  readonly #cfg: Required<Omit<NarConfig, 'pointToPoint'>> & Pick<NarConfig, 'pointToPoint'>;
+  readonly #cfg: Required<Omit<NarConfig, 'pointToPoint' | 'limits'>> & Pick<NarConfig, 'pointToPoint'>;
+  readonly #limits: NarLimits;
   readonly #records = new Map<string, HandoverRecord>();
-  readonly #inUse = new Set<string>();
+  /** Addresses of nodes on the access link (neighbour cache, and MNs that arrived by handover). */
+  readonly #inUse: BoundedSet;
+  /** NCoAs announced by a UNA with no record yet: a reactive MN on our link (RFC 5568 §3.2). */
+  readonly #announced: BoundedSet;
+  readonly #hiRate: HiRateLimiter;
+  /** Packets and bytes in all buffers together. */
+  #totalPackets = 0;
+  #totalBytes = 0;
   /** Point-to-point prefixes held by MNs (key: MN link-layer address or PCoA) -> index in the pool. */
   readonly #p2p = new Map<string, number>();
   #nextAssigned = 0x1000;
   readonly #counters = Object.fromEntries(NAR_COUNTERS.map((c) => [c, 0])) as Record<NarCounter, number>;
 
   constructor(config: NarConfig) {
+    const { limits, ...rest } = config;
     this.#cfg = {
       invalidNcoa: 'assign',
       buffer: { maxPackets: 1000, maxBytes: 1_500_000 },
       recordLifetimeMs: 10_000,
       acceptHandovers: true,
-      ...config,
+      ...rest,
       address: canonical(config.address),
       prefix: prefixOf(config.prefix, config.prefixLength),
     };
+    this.#limits = { ...DEFAULT_NAR_LIMITS, ...limits };
+    this.#inUse = new BoundedSet(this.#limits.maxNeighbours);
+    this.#announced = new BoundedSet(this.#limits.maxNeighbours);
+    this.#hiRate = new HiRateLimiter(this.#limits.hiPerSecond, this.#limits.hiBurst, this.#limits.maxNeighbourRouters);
+  }
+
+  /** What all buffers hold together (bounded by `limits.totalBuffer`). */
+  get buffered(): { packets: number; bytes: number } {
+    return { packets: this.#totalPackets, bytes: this.#totalBytes };
   }
 
   get counters(): Readonly<Record<NarCounter, number>> {
@@ -179,8 +207,8 @@ export class NewAccessRouter {
       case 'tick':
         return this.#onTick(now);
       case 'neighbour':
-        if (input.present) this.#inUse.add(canonical(input.address));
-        else this.#inUse.delete(canonical(input.address));
+        if (!input.present) this.#inUse.delete(canonical(input.address));
+        else if (!this.#inUse.add(canonical(input.address), false)) this.#counters['neighbours-full']++;
         return [];
       case 'packet':
         return this.#onPacket(now, canonical(input.dst), input.packet);
@@ -212,16 +240,32 @@ export class NewAccessRouter {
       this.#counters['hi-duplicate']++;
       return this.#sendHack(par, dup.hack);
     }
+    // Each neighbour PAR gets a bounded rate of new HIs; beyond it nothing is answered (no amplification).
+    if (!this.#hiRate.take(now, par)) {
+      this.#counters['hi-rate-limited']++;
+      return [];
+    }
     if (!this.#cfg.acceptHandovers) return this.#refuse(now, par, hi, pcoa, ADMINISTRATIVELY_PROHIBITED);
     // RFC 5568 §6.2.1: the PCoA option is mandatory.
     if (pcoa === null) {
       this.#counters['hi-malformed']++;
       return this.#refuse(now, par, hi, null, NOT_ACCEPTED);
     }
-    const out: NarAction[] = [];
-    for (const old of [...this.#records.values()]) if (old.pcoa === pcoa) out.push(...this.#drop(now, old));
+    const reactive = hi.code === HandoverInitiateCode.FbuNotFromPreviousCareOfAddress;
     const mnLla = findMhLinkLayerAddress(hi.options);
     const proposed = findMhAddress(hi.options, AddressOptionCode.NewCareOfAddress)?.address ?? null;
+    // RFC 5568 §3.2: a reactive FBU comes from an MN already on our link, whose UNA we heard (or
+    // which the neighbour cache holds); an NCoA nobody here uses means the FBU did not come through us.
+    if (reactive && !(proposed && (this.#announced.has(canonical(proposed)) || this.#inUse.has(canonical(proposed))))) {
+      this.#counters['hi-reactive-not-attached']++;
+      return this.#refuse(now, par, hi, pcoa, NOT_ACCEPTED);
+    }
+    const out: NarAction[] = [];
+    for (const old of [...this.#records.values()]) if (old.pcoa === pcoa) out.push(...this.#drop(now, old));
+    if (this.#records.size >= this.#limits.maxRecords) {
+      this.#counters['hi-no-resources']++;
+      return [...out, ...this.#refuse(now, par, hi, pcoa, INSUFFICIENT_RESOURCES)];
+    }
     const choice = this.#chooseNcoa(hi, pcoa, proposed, mnLla);
     if (!choice) return [...out, ...this.#refuse(now, par, hi, pcoa, NOT_ACCEPTED)];
     const options: MobilityOption[] = [];
@@ -236,7 +280,6 @@ export class NewAccessRouter {
       options,
     };
     // U asks for a buffer (RFC 5568 §6.2.1); with Code 1 the MN already sent its FBU from our link.
-    const reactive = hi.code === HandoverInitiateCode.FbuNotFromPreviousCareOfAddress;
     const buffering = hi.buffer && !reactive;
     const r: HandoverRecord = {
       ncoa: choice.ncoa,
@@ -301,6 +344,7 @@ export class NewAccessRouter {
     return { ncoa, code: proposed ? ACCEPTED_NCOA_NOT_VALID : ACCEPTED_NCOA_ASSIGNED };
   }
 
+  /** Never an address a node on the link holds, however long it has been there (RFC 5568 §6.2.2). */
   #usable(address: string): boolean {
     return !this.#inUse.has(address) && !this.#records.has(address);
   }
@@ -346,14 +390,20 @@ export class NewAccessRouter {
       return [{ kind: 'deliver', ncoa: r.ncoa, packets: [packet] }];
     }
     const { maxPackets, maxBytes } = this.#cfg.buffer;
-    if (r.buffer.length + 1 > maxPackets || r.bufferedBytes + packet.length > maxBytes) {
+    const total = this.#limits.totalBuffer;
+    const perHandover = r.buffer.length + 1 > maxPackets || r.bufferedBytes + packet.length > maxBytes;
+    const overall = this.#totalPackets + 1 > total.maxPackets || this.#totalBytes + packet.length > total.maxBytes;
+    if (perHandover || overall) {
       // Tail drop: what arrived first is what the MN needs first.
       this.#counters['buffer-overflow']++;
       this.#counters['buffer-overflow-bytes'] += packet.length;
+      if (!perHandover) this.#counters['buffer-total-overflow']++;
       return [{ kind: 'event', event: { name: 'buffer-overflow', at: now, ncoa: r.ncoa, bytes: packet.length } }];
     }
     r.buffer.push(packet);
     r.bufferedBytes += packet.length;
+    this.#totalPackets++;
+    this.#totalBytes += packet.length;
     this.#counters['packets-buffered']++;
     return [];
   }
@@ -361,8 +411,13 @@ export class NewAccessRouter {
   // The UNA the MN sends on arrival (RFC 4861 §7.2.6) targets the NCoA; its Target Link-Layer
   // Address, when the HI told us the MN's, must match — else another node is claiming the NCoA.
   #onUna(now: number, na: NeighborAdvertisement): NarAction[] {
-    const r = this.#records.get(canonical(na.targetAddress));
-    if (!r) return [];
+    const target = canonical(na.targetAddress);
+    const r = this.#records.get(target);
+    if (!r) {
+      // Remembered for a reactive HI that may follow (bounded; the oldest is forgotten).
+      if (!this.#announced.add(target, true)) this.#counters['announced-forgotten']++;
+      return [];
+    }
     this.#counters['una-received']++;
     const lla = findMobileNodeLla(na.options);
     if (r.mnLla && lla && !lla.equals(r.mnLla)) {
@@ -376,10 +431,12 @@ export class NewAccessRouter {
     r.arrived = true;
     r.expiresAt = now + this.#cfg.recordLifetimeMs;
     this.#counters.arrivals++;
+    // The MN is now a node of our link: its NCoA is never offered to another HI (RFC 5568 §6.2.2).
+    this.#inUse.add(r.ncoa, true);
+    this.#announced.delete(r.ncoa);
     const out: NarAction[] = [];
     const packets = r.buffer;
-    r.buffer = [];
-    r.bufferedBytes = 0;
+    this.#release(r);
     if (packets.length) {
       this.#counters['packets-delivered'] += packets.length;
       out.push({ kind: 'deliver', ncoa: r.ncoa, packets });
@@ -409,10 +466,20 @@ export class NewAccessRouter {
     this.#records.delete(r.ncoa);
     if (r.arrived) return [];
     const out: NarAction[] = [];
-    this.#counters['buffer-expired'] += r.buffer.length;
+    const dropped = r.buffer.length;
+    this.#counters['buffer-expired'] += dropped;
+    this.#release(r);
     if (r.buffering) out.push({ kind: 'buffer-stop', ncoa: r.ncoa });
     if (r.p2p) this.#p2p.delete(r.p2p.key);
-    out.push({ kind: 'event', event: { name: 'record-expired', at: now, ncoa: r.ncoa, dropped: r.buffer.length } });
+    out.push({ kind: 'event', event: { name: 'record-expired', at: now, ncoa: r.ncoa, dropped } });
     return out;
+  }
+
+  /** Empties a record's buffer out of the total. */
+  #release(r: HandoverRecord): void {
+    this.#totalPackets -= r.buffer.length;
+    this.#totalBytes -= r.bufferedBytes;
+    r.buffer = [];
+    r.bufferedBytes = 0;
   }
 }

@@ -81,13 +81,33 @@ export interface ParConfig {
   leaveTimeoutMs?: number;
   /** Bounds of what the PAR holds per PCoA (par-hold.ts). Defaults 1000 packets, 1.5 MB, 2000 ms, 500 ms. */
   hold?: Partial<HoldLimits>;
+  /** Bounds on the PAR's tables (served nodes, RtSolPr targets, holds at once). */
+  limits?: Partial<ParLimits>;
+  /**
+   * Where an FBU may arrive (the MH input's `ifindex`; unchecked when the input has none): a predictive
+   * FBU on an access link, the one its PCoA is served on; a reactive one not on an access link, and
+   * on the interface toward its NAR when `narLinks` names it (RFC 5568 §6, §3.2).
+   */
+  accessLinks?: readonly number[];
+  narLinks?: Readonly<Record<string, number>>;
 }
+
+export interface ParLimits {
+  /** Served nodes (RFC 5568 §7) remembered; one more is refused, counted `served-node-full`. */
+  maxServedNodes: number;
+  /** RtSolPr sources whose asked-for AP is remembered; the oldest is forgotten beyond. */
+  maxRtSolPrTargets: number;
+  /** PCoAs held at once (replay copies or a buffer); beyond, no hold: the tunnel starts at the HAck. */
+  maxHolds: number;
+}
+
+export const DEFAULT_PAR_LIMITS: ParLimits = { maxServedNodes: 1024, maxRtSolPrTargets: 1024, maxHolds: 64 };
 
 export type ParInput =
   | Icmpv6Input
   | MobilityHeaderInput
   /** A node on the PAR's access link (from the agent's neighbour cache): its address may send an FBU. */
-  | { kind: 'served-node'; address: string; linkLayerAddress?: string }
+  | { kind: 'served-node'; address: string; linkLayerAddress?: string; ifindex?: number }
   | { kind: 'served-node-gone'; address: string }
   /** The network decided to move `mobileNode` to `apId` (RFC 5568 §3.3): send an unsolicited PrRtAdv. */
   | { kind: 'network-initiated-handover'; mobileNode: string; apId: string }
@@ -115,7 +135,7 @@ export type ParAction =
 
 export type ParEvent =
   | { name: 'prrtadv-sent'; at: number; to: string; code: number; apId: string | null }
-  | { name: 'fbu-refused'; at: number; src: string; reason: 'not-a-served-pcoa' | 'no-nar-for-ncoa' }
+  | { name: 'fbu-refused'; at: number; src: string; reason: 'not-a-served-pcoa' | 'no-nar-for-ncoa' | 'wrong-link' }
   | { name: 'hi-sent'; at: number; pcoa: string; nar: string; code: number; transmission: number }
   | {
       name: 'handover-accepted';
@@ -142,6 +162,10 @@ export const PAR_COUNTERS = [
   'network-initiated',
   'fbu-received',
   'fbu-unauthorised',
+  'fbu-wrong-link',
+  'served-node-full',
+  'rtsolpr-target-forgotten',
+  'hold-refused',
   'fbu-duplicate',
   'fbu-no-nar',
   'hi-sent',
@@ -194,7 +218,11 @@ interface Handover {
 }
 
 export class PreviousAccessRouter {
-  readonly #cfg: Required<Omit<ParConfig, 'neighbours'>> & { neighbours: NeighbourMap };
+  readonly #cfg: Required<Omit<ParConfig, 'neighbours' | 'limits' | 'accessLinks' | 'narLinks'>> &
+    Pick<ParConfig, 'accessLinks' | 'narLinks'> & { neighbours: NeighbourMap };
+  /** The access link each served node was seen on. */
+  readonly #servedOn = new Map<string, number>();
+  readonly #bounds: ParLimits;
   readonly #served = new Map<string, Buffer | undefined>();
   /** The AP each MN last asked about (RtSolPr) or was sent to (network-initiated): the NAR when an FBU names no NCoA. */
   readonly #target = new Map<string, NeighbourAccessPoint>();
@@ -217,6 +245,7 @@ export class PreviousAccessRouter {
       address: canonical(config.address),
     };
     this.#limits = { ...DEFAULT_HOLD_LIMITS, ...config.hold };
+    this.#bounds = { ...DEFAULT_PAR_LIMITS, ...config.limits };
   }
 
   get counters(): Readonly<Record<ParCounter, number>> {
@@ -257,14 +286,20 @@ export class PreviousAccessRouter {
     switch (input.kind) {
       case 'tick':
         return this.#onTick(now);
-      case 'served-node':
-        this.#served.set(
-          canonical(input.address),
-          input.linkLayerAddress ? macToBytes(input.linkLayerAddress) : undefined,
-        );
+      case 'served-node': {
+        const a = canonical(input.address);
+        if (!this.#served.has(a) && this.#served.size >= this.#bounds.maxServedNodes) {
+          this.#counters['served-node-full']++;
+          return [];
+        }
+        this.#served.set(a, input.linkLayerAddress ? macToBytes(input.linkLayerAddress) : undefined);
+        if (input.ifindex !== undefined) this.#servedOn.set(a, input.ifindex);
         return [];
+      }
       case 'served-node-gone':
         this.#served.delete(canonical(input.address));
+        this.#servedOn.delete(canonical(input.address));
+        this.#target.delete(canonical(input.address));
         return [];
       case 'network-initiated-handover':
         return this.#onNetworkInitiated(now, canonical(input.mobileNode), input.apId);
@@ -305,7 +340,7 @@ export class PreviousAccessRouter {
       const found = this.#cfg.neighbours.lookup(apId);
       if (found.kind === 'neighbour') {
         options.push(...tupleOptions(found.ap));
-        if (!this.#target.has(mn) || !wildcard) this.#target.set(mn, found.ap);
+        if (!this.#target.has(mn) || !wildcard) this.#setTarget(mn, found.ap);
       } else if (found.kind === 'own') {
         // The AP hangs off this router: no new router, so no fast handover is needed.
         options.push(ndLla(LlaOptionCode.ApOnThisRouter, found.apId));
@@ -344,7 +379,7 @@ export class PreviousAccessRouter {
     }
     this.#counters['network-initiated']++;
     this.#counters['prrtadv-sent']++;
-    this.#target.set(mn, found.ap);
+    this.#setTarget(mn, found.ap);
     const code = PrRtAdvCode.NetworkInitiated;
     return [
       {
@@ -373,6 +408,10 @@ export class PreviousAccessRouter {
     const proposedNcoa =
       mode === 'reactive' ? src : (findMhAddress(fbu.options, AddressOptionCode.NewCareOfAddress)?.address ?? null);
     const nar = proposedNcoa ? this.#cfg.neighbours.byPrefixOf(proposedNcoa) : this.#target.get(pcoa);
+    if (!this.#arrivedRight(input.ifindex, mode, pcoa, nar)) {
+      this.#counters['fbu-wrong-link']++;
+      return [{ kind: 'event', event: { name: 'fbu-refused', at: now, src, reason: 'wrong-link' } }];
+    }
     if (!nar) {
       this.#counters['fbu-no-nar']++;
       const back = fbackTo(mode, pcoa, src);
@@ -422,7 +461,7 @@ export class PreviousAccessRouter {
     out.push(...this.#sendHi(now, h));
     // Predictive, the AP reports leaves: from now on the PCoA's packets pass through us (delivered on
     // the old link, a copy kept) so the leave can be turned into the tunnel's start without a gap.
-    if (mode === 'predictive' && this.#cfg.awaitStationLeft && h.mnLla && !this.#holds.has(pcoa)) {
+    if (mode === 'predictive' && this.#cfg.awaitStationLeft && h.mnLla && !this.#holds.has(pcoa) && this.#holdRoom()) {
       this.#holds.set(pcoa, new PacketHold(pcoa, macText(h.mnLla), this.#limits));
       out.push({ kind: 'hold-start', pcoa });
     }
@@ -603,6 +642,10 @@ export class PreviousAccessRouter {
       if (h?.tunnelled) continue;
       let hold = this.#holds.get(pcoa);
       if (!hold) {
+        if (!this.#holdRoom()) {
+          if (h?.state === 'accepted') out.push(...this.#release(now, h));
+          continue;
+        }
         hold = new PacketHold(pcoa, station, this.#limits);
         this.#holds.set(pcoa, hold);
         out.push({ kind: 'hold-start', pcoa });
@@ -648,6 +691,41 @@ export class PreviousAccessRouter {
     if (r !== 'deliver') return [];
     this.#counters['packets-delivered-local']++;
     return [{ kind: 'deliver-local', pcoa: dst, linkLayerAddress: hold.linkLayerAddress, packets: [packet] }];
+  }
+
+  /**
+   * RFC 5568 §6: the predictive FBU comes from the PCoA on the link that serves it, so it arrives on
+   * that access link; §3.2: the reactive one from the NCoA, through the NAR, so over the link toward
+   * the NAR and never on an access link. A copy sent from elsewhere with the same source address
+   * arrives on another interface.
+   */
+  #arrivedRight(ifindex: number | undefined, mode: HandoverMode, pcoa: string, nar: NeighbourAccessPoint | undefined) {
+    if (ifindex === undefined) return true;
+    const access = this.#cfg.accessLinks ?? [];
+    if (mode === 'predictive') {
+      const on = this.#servedOn.get(pcoa);
+      return on !== undefined ? on === ifindex : access.length === 0 || access.includes(ifindex);
+    }
+    if (access.includes(ifindex)) return false;
+    const toward = nar ? this.#cfg.narLinks?.[nar.narAddress] : undefined;
+    return toward === undefined || toward === ifindex;
+  }
+
+  /** The RtSolPr table keeps the newest `maxRtSolPrTargets` sources (§6.1.1: any node may ask). */
+  #setTarget(mn: string, ap: NeighbourAccessPoint): void {
+    this.#target.delete(mn);
+    if (this.#target.size >= this.#bounds.maxRtSolPrTargets) {
+      const oldest = this.#target.keys().next().value;
+      if (oldest !== undefined) this.#target.delete(oldest);
+      this.#counters['rtsolpr-target-forgotten']++;
+    }
+    this.#target.set(mn, ap);
+  }
+
+  #holdRoom(): boolean {
+    if (this.#holds.size < this.#bounds.maxHolds) return true;
+    this.#counters['hold-refused']++;
+    return false;
   }
 
   /** Starts the accepted handover's tunnel; what the PAR held goes first, in order. */

@@ -92,6 +92,12 @@ export function mhTypeOf(m: MobilityMessage): number {
   return m.type === 'Unknown' ? m.mhType : BY_TYPE[m.type]!.mhType;
 }
 
+/** Offset of the first mobility option for a known MH Type (6 + its fixed fields), else null. */
+export function optionsOffset(mhType: number): number | null {
+  const c = BY_NUMBER[mhType];
+  return c ? 6 + c.fixedLength : null;
+}
+
 /** Minimum Header Len-derived length for an MH Type (RFC 6275 §9.2 rejects shorter ones). */
 export function minimumLength(mhType: number): number {
   const c = BY_NUMBER[mhType];

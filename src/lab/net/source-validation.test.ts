@@ -1,0 +1,36 @@
+import { describe, expect, test } from 'vitest';
+import { addNode, emptyLab } from './fixtures.js';
+import { planNetwork } from './network.js';
+import { planSourceValidation } from './node-config.js';
+
+const iface = (name: string, kind: 'link' | 'ap' | 'radio' = 'link') => ({
+  name,
+  kind,
+  mac: '02:00:00:00:00:01',
+  addresses: [],
+});
+
+describe('source-address validation (BCP 38, strict uRPF) on routers', () => {
+  test('a router drops, on its lab interfaces, packets whose route back leaves elsewhere; :: and link-local pass', () => {
+    const lab = emptyLab();
+    const r = addNode(lab, 'ar1', ['par', 'router']);
+    r.interfaces.push(iface('eth0'), iface('ap1', 'ap'));
+    const argv = planSourceValidation(r)!;
+    expect(argv[0]).toBe('nft');
+    expect(argv[1]).toContain('ip6 saddr :: accept');
+    expect(argv[1]).toContain('ip6 saddr fe80::/10 accept');
+    expect(argv[1]).toContain('iifname { "eth0", "ap1" } fib saddr . iif oif missing counter drop');
+    expect(planNetwork(lab, { netem: true })).toContainEqual({ tool: 'exec', ns: expect.any(String), argv });
+  });
+
+  test('hosts, and routers the lab turns it off for, get none', () => {
+    const lab = emptyLab();
+    const h = addNode(lab, 'cn', ['host']);
+    h.interfaces.push(iface('eth0'));
+    const r = addNode(lab, 'cr', ['router']);
+    r.interfaces.push(iface('eth0'));
+    r.sourceValidation = false;
+    expect(planSourceValidation(h)).toBeNull();
+    expect(planSourceValidation(r)).toBeNull();
+  });
+});
