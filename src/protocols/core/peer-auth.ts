@@ -4,8 +4,8 @@
 // the lab's kernel lacks; this is the lab's stand-in, a documented deviation (docs/security.md,
 // docs/fmipv6.md "Router authentication").
 //
-// Encoding: an Experimental Mobility Option (type 11, RFC 5096 §3.2), the last option of the message:
-//   | Type = 11 | Length = 28 | SPI (32) | Timestamp (64, µs since 1970) | Authenticator (128) |
+// Encoding: an Experimental Mobility Option (type 18, RFC 5096 §3.2; Wireshark: "MIPv6 Option - Experimental"), the last option of the message:
+//   | Type = 18 | Length = 28 | SPI (32) | Timestamp (64, µs since 1970) | Authenticator (128) |
 // Authenticator = First(128, HMAC-SHA256(key, source | destination | MH[0, end of Timestamp)))
 // with the MH checksum taken as zero (the shape of RFC 4285 §5.2). A receiver checks the SPI names
 // the association of the sending address, the authenticator, and that the timestamp lies within
@@ -18,7 +18,7 @@ import type { MobilityMessage } from '../../wire/mh/header.js';
 import type { MobilityOption } from '../../wire/mh/options/types.js';
 
 /** RFC 5096 §3.2 Experimental Mobility Option. */
-export const PEER_AUTH_OPTION_TYPE = 11;
+export const PEER_AUTH_OPTION_TYPE = 18;
 /** SPI 4 + timestamp 8 + authenticator 16. */
 export const PEER_AUTH_OPTION_LENGTH = 28;
 const AUTHENTICATOR_LENGTH = 16;
