@@ -38,7 +38,8 @@ export const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * topologies/mipv6.yaml without its scenario and traffic (the test drives them), with mn2 added to
- * the HA's mobile nodes and mn's lifetime long enough that no refresh changes its binding mid-test.
+ * the HA's mobile nodes and mn's lifetime long enough that no refresh changes its binding mid-test,
+ * and no router validating source addresses.
  */
 export async function upMipv6Lab(prefix: string): Promise<{ lab: StartedLab; outDir: string }> {
   const resolved = await Lab.load(MIPV6_FILE);
@@ -53,8 +54,11 @@ export async function upMipv6Lab(prefix: string): Promise<{ lab: StartedLab; out
     return n;
   });
   const outDir = mkdtempSync(path.join(tmpdir(), `mlab-${prefix}-`));
+  // The attacks here come from cn with any source address (an off-link attacker where routers do not
+  // filter): the routers' source validation (BCP 38) would stop them before the agents' own checks.
+  const open = nodes.map((n) => (n.sourceValidation === undefined ? n : { ...n, sourceValidation: false }));
   const lab = await Lab.up(
-    { ...resolved, nodes, scenario: [], traffic: [], expectations: [] },
+    { ...resolved, nodes: open, scenario: [], traffic: [], expectations: [] },
     { name: uniqueLabName(prefix), outDir },
   );
   return { lab, outDir };

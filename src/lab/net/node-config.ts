@@ -90,11 +90,18 @@ export const SOURCE_VALIDATION_TABLE = 'mipshop_urpf';
  * node's lab interfaces is dropped when the route back to its source does not leave by that same
  * interface, so a source address of another link dies at the first router. The unspecified source
  * (DAD, RFC 4862 §5.4.2) and link-local sources (valid on their own link only) pass; the agents'
- * TUN devices and loopback are not filtered. Routers only, unless the lab turns it off.
+ * TUN devices and loopback are not filtered, nor a home agent's home link. Routers only, unless the
+ * lab turns it off.
  */
 export function planSourceValidation(node: ResolvedNode): string[] | null {
   if (!isForwarding(node) || node.sourceValidation === false) return null;
-  const ifaces = node.interfaces.filter((i) => i.kind !== 'radio').map((i) => `"${i.name}"`);
+  // A home agent's home link is left out: while a node is away its home address routes into the HA's
+  // tunnel, and on return its deregistration BU comes from the home link with that address as source
+  // (RFC 6275 §11.5.4), which strict uRPF would drop.
+  const homeAgent = node.roles.includes('home-agent');
+  const ifaces = node.interfaces
+    .filter((i) => i.kind !== 'radio' && !(homeAgent && i.kind === 'ap'))
+    .map((i) => `"${i.name}"`);
   if (ifaces.length === 0) return null;
   const t = `ip6 ${SOURCE_VALIDATION_TABLE}`;
   return [

@@ -12,7 +12,7 @@ const iface = (name: string, kind: 'link' | 'ap' | 'radio' = 'link') => ({
 
 describe('source-address validation (BCP 38, strict uRPF) on routers', () => {
   test('a router drops, on its lab interfaces, packets whose route back leaves elsewhere; :: and link-local pass', () => {
-    const lab = emptyLab();
+    const lab = emptyLab('t');
     const r = addNode(lab, 'ar1', ['par', 'router']);
     r.interfaces.push(iface('eth0'), iface('ap1', 'ap'));
     const argv = planSourceValidation(r)!;
@@ -23,8 +23,15 @@ describe('source-address validation (BCP 38, strict uRPF) on routers', () => {
     expect(planNetwork(lab, { netem: true })).toContainEqual({ tool: 'exec', ns: expect.any(String), argv });
   });
 
+  test("a home agent's home link is not filtered (RFC 6275 §11.5.4: the returning node's BU has the home address as source)", () => {
+    const lab = emptyLab('t');
+    const ha = addNode(lab, 'ha', ['home-agent', 'router']);
+    ha.interfaces.push(iface('eth0'), iface('home', 'ap'));
+    expect(planSourceValidation(ha)![1]).toContain('iifname { "eth0" }');
+  });
+
   test('hosts, and routers the lab turns it off for, get none', () => {
-    const lab = emptyLab();
+    const lab = emptyLab('t');
     const h = addNode(lab, 'cn', ['host']);
     h.interfaces.push(iface('eth0'));
     const r = addNode(lab, 'cr', ['router']);
