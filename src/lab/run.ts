@@ -183,24 +183,22 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
     const t0 = clock.now();
     t0Ns = BigInt(Date.now()) * 1_000_000n;
     writeFileSync(goFile, `${t0Ns}\n`);
-    for (const f of lab.lab.traffic)
-      if (f.kind === 'udp')
-        say(
-          `flow ${f.id}: ${f.from}${f.fromAddress ? ` (${f.fromAddress})` : ''} -> ${f.to} (${f.toAddress}) at ${f.startMs} ms`,
-        );
     const senders = (async () => {
-      const byStart = [...lab.lab.traffic].filter((f) => f.kind !== 'udp').sort((a, b) => a.startMs - b.startMs);
+      const byStart = [...lab.lab.traffic].sort((a, b) => a.startMs - b.startMs);
       for (const f of byStart) {
         await sleepUntil(clock, t0 + f.startMs, signal);
-        const stdoutFile = path.join(logDir, `flow${f.id}-iperf3-client.json`);
-        procs.push({
-          name: `flow ${f.id} sender`,
-          proc: lab.node(f.from).spawn(['iperf3', ...iperf3ClientArgsFor(f, f.fromAddress)], {
+        if (f.kind === 'iperf3') {
+          const stdoutFile = path.join(logDir, `flow${f.id}-iperf3-client.json`);
+          procs.push({
+            name: `flow ${f.id} sender`,
+            proc: lab.node(f.from).spawn(['iperf3', ...iperf3ClientArgsFor(f, f.fromAddress)], {
+              stdoutFile,
+              stderrFile: `${stdoutFile}.err`,
+            }),
             stdoutFile,
-            stderrFile: `${stdoutFile}.err`,
-          }),
-          stdoutFile,
-        });
+          });
+        }
+        // A UDP flow's group sender starts it at this same moment (t0 + startMs) on its own.
         say(`flow ${f.id} started: ${f.from}${f.fromAddress ? ` (${f.fromAddress})` : ''} -> ${f.to} (${f.toAddress})`);
       }
     })();
