@@ -16,7 +16,8 @@ import { assertNativeAddon } from './native-addon.js';
 import { controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
 import { attach, detach } from './net/l2.js';
 import { downNetwork, upNetwork, type LabNetwork } from './net/network.js';
-import { runLab, type RunOptions, type RunResult } from './run.js';
+import { runLab, type RunnableLab, type RunOptions, type RunResult } from './run.js';
+import { type PlanContext, planScenario, startRealtimeTimeline } from './scenario/realtime.js';
 import { createRuntime, type RuntimeKind } from './runtime/index.js';
 import type { ExecOptions, ExecResult, NodeHandle, Runtime, Subprocess, SpawnOptions } from './runtime/runtime.js';
 import { loadLab } from './topology/load.js';
@@ -71,6 +72,10 @@ export class StartedLab implements AsyncDisposable {
     attach(node: string, ap: string): Promise<bigint>;
     trigger(node: string, trigger: L2TriggerName | string, ap?: string): Promise<bigint>;
   };
+  /** The scenario's real-time applier and witness in the air (scenario/realtime.ts); none without APs. */
+  readonly timeline: RunnableLab['timeline'];
+  /** Actions that follow an applied detach or attach with the same precision (an AP's station events). */
+  followUps: PlanContext['followUps'];
 
   constructor(
     readonly lab: ResolvedLab,
@@ -86,6 +91,23 @@ export class StartedLab implements AsyncDisposable {
       attach: async (node, ap) => (await attach(lab.name, node, ap)).appliedNs,
       trigger: (node, trigger, ap) => this.trigger(node, trigger, ap),
     };
+    this.timeline =
+      lab.aps.length > 0 && lab.scenario.length > 0
+        ? {
+            start: () => startRealtimeTimeline(lab.name),
+            plan: (events, t0MonoNs) =>
+              planScenario(events, {
+                lab: lab.name,
+                t0MonoNs,
+                socketOf: (node) => controlSocketPath(lab.name, node),
+                apFields: (name) => {
+                  const ap = lab.aps.find((a) => a.name === name);
+                  return ap ? { ap: ap.name, bssid: ap.bssid, prefix: ap.prefix } : { ap: name };
+                },
+                ...(this.followUps ? { followUps: this.followUps } : {}),
+              }),
+          }
+        : undefined;
   }
 
   get name(): string {

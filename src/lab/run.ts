@@ -6,7 +6,10 @@ import path from 'node:path';
 import { analyzeRun } from './analyze.js';
 import type { Results } from '../analysis/results.js';
 import { startCaptures, stopCaptures } from './capture/tcpdump.js';
+import { wallClockNs } from './exec.js';
 import { distEntry } from './paths.js';
+import type { RealtimeTimeline } from './scenario/realtime.js';
+import type { PlannedAction } from './scenario/schedule.js';
 import {
   runScenario,
   sleepUntil,
@@ -15,7 +18,7 @@ import {
   type ScenarioRecord,
 } from './scenario/timeline.js';
 import type { ExecOptions, ExecResult, Runtime, SpawnOptions, Subprocess } from './runtime/runtime.js';
-import type { ResolvedLab } from './topology/types.js';
+import type { ResolvedLab, ScenarioEvent } from './topology/types.js';
 import { udpSendArgs, udpSinkArgs } from '../traffic/argv.js';
 import { iperf3ClientArgsFor, iperf3ServerArgs } from '../traffic/iperf3.js';
 
@@ -32,6 +35,14 @@ export interface RunnableLab {
   };
   /** Rejects when an agent exits during the run. */
   agentFailure(): Promise<never>;
+  /**
+   * The real-time applier and its witness (scenario/realtime.ts); without it the scenario runs
+   * through `l2` on the orchestrator's own timers.
+   */
+  timeline?: {
+    start(): Promise<RealtimeTimeline>;
+    plan(events: ScenarioEvent[], t0MonoNs: bigint): PlannedAction[];
+  };
 }
 
 export interface RunOptions {
@@ -82,7 +93,13 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
   say(`capturing on ${captures.length} interfaces`);
   let records: ScenarioRecord[] = [];
   let t0Ns = 0n;
+  let timeline: RealtimeTimeline | null = null;
   try {
+    if (lab.timeline) {
+      timeline = await lab.timeline.start();
+      const warn = timeline.warnings();
+      if (warn) say(warn);
+    }
     await settle(lab, signal);
     // Sinks and servers first, so the first packet has somewhere to go.
     for (const f of lab.lab.traffic) {
@@ -106,8 +123,10 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
     // milliseconds, which would show up as false interruptions (netns nodes share the host's scheduler).
     const realtime = lab.runtimeKind === 'netns' ? ['chrt', '-r', '10'] : [];
     const clock = monotonicClock;
+    // process.hrtime is CLOCK_MONOTONIC (libuv's uv_hrtime), the applier's clock for deadlines.
+    const t0MonoNs = process.hrtime.bigint();
     const t0 = clock.now();
-    t0Ns = BigInt(Date.now()) * 1_000_000n;
+    t0Ns = timeline ? timeline.wallOf(t0MonoNs) : wallClockNs();
     const senders = (async () => {
       const byStart = [...lab.lab.traffic].sort((a, b) => a.startMs - b.startMs);
       for (const f of byStart) {
@@ -137,7 +156,11 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
         say(`flow ${f.id} started: ${f.from} -> ${f.to} (${f.toAddress})`);
       }
     })();
-    const scenario = runScenario(lab.lab.scenario, lab.l2, t0, clock, signal).then((r) => {
+    const played =
+      timeline && lab.timeline
+        ? timeline.run(lab.timeline.plan(lab.lab.scenario, t0MonoNs), t0MonoNs, signal)
+        : runScenario(lab.lab.scenario, lab.l2, t0, clock, signal);
+    const scenario = played.then((r) => {
       records = r;
       for (const rec of r)
         say(`${(rec.startedMs / 1000).toFixed(3)} s ${describe(rec)}${rec.error ? ` FAILED: ${rec.error}` : ''}`);
@@ -152,6 +175,7 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
       crashed,
     ]);
   } finally {
+    timeline?.close();
     // Senders first (their last packets must reach the sinks), then receivers, then captures.
     for (const p of [...procs].reverse()) p.proc.kill('SIGTERM');
     await Promise.all(procs.map((p) => withTimeout(p.proc.exited, 3000).catch(() => p.proc.kill('SIGKILL'))));
@@ -173,11 +197,16 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
 
 function describe(rec: ScenarioRecord): string {
   const a = rec.action;
-  return a.kind === 'attach'
-    ? `attach ${a.node} to ${a.ap}`
-    : a.kind === 'detach'
-      ? `detach ${a.node}`
-      : `trigger ${a.trigger} on ${a.node}${a.ap ? ` toward ${a.ap}` : ''}`;
+  switch (a.kind) {
+    case 'attach':
+      return `attach ${a.node} to ${a.ap}`;
+    case 'detach':
+      return `detach ${a.node}`;
+    case 'trigger':
+      return `trigger ${a.trigger} on ${a.node}${a.ap ? ` toward ${a.ap}` : ''}`;
+    case 'ap-event':
+      return `${a.ap}: ${a.event} ${a.station} to ${a.router}`;
+  }
 }
 
 function readSummaries(procs: Started[]): unknown[] {

@@ -1,0 +1,422 @@
+/* mipshop-timeline: applies a lab's scheduled layer-2 actions at their deadlines, to the
+ * millisecond on a loaded machine (docs/decisions.md, "The timeline is applied by a real-time
+ * helper"). It runs at SCHED_FIFO (sched(7)), its memory locked (mlockall(2)), inside the lab's
+ * air namespace (setns(2) on --netns), and gets the schedule on stdin in advance:
+ *
+ *   at ID DEADLINE_MONO_NS ACTION           DEADLINE is CLOCK_MONOTONIC ns (clock_gettime(2))
+ *   after ID REF DELAY_NS ACTION            DELAY after action REF was applied (a derived action)
+ *   ACTION = detach IFNAME | attach IFNAME BRIDGE | send SOCKET_PATH JSON_LINE
+ *
+ * It sleeps in ppoll(2) until SPIN_NS before a deadline (a FIFO task has no timer slack), then
+ * spins on the clock. detach/attach are rtnetlink RTM_NEWLINK requests (rtnetlink(7)): IFF_UP off
+ * then IFLA_MASTER 0; IFLA_MASTER then IFF_UP on. send writes the line to the agent's control
+ * socket, connected when the action was read. It prints, one line each:
+ *
+ *   ready MONO_NS REAL_NS
+ *   applied ID START_MONO_NS APPLIED_MONO_NS APPLIED_REAL_NS
+ *   failed ID APPLIED_MONO_NS APPLIED_REAL_NS REASON
+ *   reply LINE                              an agent's answer, as read
+ *   malformed REASON                        an input line counted and dropped
+ *
+ * It exits 0 once stdin is closed, every action is done and every send was answered (or 2 s
+ * passed since the last one). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ACTIONS 100000 /* the schedule is bounded: more is refused, counted as malformed */
+#define MAX_LINE 70000     /* the agent's control line limit is 64 KiB */
+#define MAX_SOCKETS 64
+#define SPIN_NS 300000LL       /* woken this long before a deadline, then spin */
+#define REPLY_WAIT_NS 2000000000LL
+
+enum kind { K_DETACH, K_ATTACH, K_SEND };
+
+struct action {
+  unsigned long id;
+  int kind;
+  int64_t deadline; /* CLOCK_MONOTONIC ns; -1 while waiting for its reference */
+  unsigned long ref;
+  int64_t delay;
+  int done;
+  int failed;
+  int64_t applied_mono;
+  char ifname[IF_NAMESIZE];
+  char bridge[IF_NAMESIZE];
+  int sock; /* index into socks */
+  char *line;
+  size_t len;
+};
+
+struct ctl {
+  char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+  int fd;
+  long outstanding;
+  char buf[MAX_LINE];
+  size_t used;
+};
+
+static struct action *actions;
+static size_t n_actions;
+static struct ctl socks[MAX_SOCKETS];
+static size_t n_socks;
+static int nl_fd = -1;
+static uint32_t nl_seq;
+static int64_t last_send = -1;
+
+static int64_t now_ns(clockid_t c) {
+  struct timespec ts;
+  clock_gettime(c, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* One write(2) per line, so lines never interleave. */
+static void out(const char *fmt, ...) {
+  char b[MAX_LINE + 64];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(b, sizeof b - 1, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n > sizeof b - 2) n = (int)sizeof b - 2;
+  b[n++] = '\n';
+  for (ssize_t off = 0; off < n;) {
+    ssize_t w = write(1, b + off, (size_t)(n - off));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) exit(3); /* the orchestrator is gone */
+    off += w;
+  }
+}
+
+static int sock_for(const char *path) {
+  for (size_t i = 0; i < n_socks; i++)
+    if (strcmp(socks[i].path, path) == 0) return (int)i;
+  if (n_socks == MAX_SOCKETS || strlen(path) >= sizeof socks[0].path) return -1;
+  struct ctl *c = &socks[n_socks];
+  strcpy(c->path, path);
+  c->fd = -1;
+  return (int)n_socks++;
+}
+
+static int ctl_connect(struct ctl *c) {
+  if (c->fd >= 0) return 0;
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -errno;
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  strcpy(sa.sun_path, c->path);
+  if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  fcntl(fd, F_SETFL, O_NONBLOCK);
+  c->fd = fd;
+  c->used = 0;
+  return 0;
+}
+
+/* One RTM_NEWLINK request and its ack; *sent gets CLOCK_MONOTONIC right after the kernel took it
+ * (rtnetlink requests are processed inside sendmsg(2)'s call to the kernel socket). */
+static int nl_setlink(int ifindex, int up, int set_master, int master, int64_t *sent_mono, int64_t *sent_real) {
+  struct {
+    struct nlmsghdr h;
+    struct ifinfomsg i;
+    char attrs[32];
+  } req;
+  memset(&req, 0, sizeof req);
+  req.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+  req.h.nlmsg_type = RTM_NEWLINK;
+  req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  req.h.nlmsg_seq = ++nl_seq;
+  req.i.ifi_family = AF_UNSPEC;
+  req.i.ifi_index = ifindex;
+  if (up >= 0) {
+    req.i.ifi_change = IFF_UP;
+    req.i.ifi_flags = up ? IFF_UP : 0;
+  }
+  if (set_master) {
+    struct rtattr *a = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.h.nlmsg_len));
+    a->rta_type = IFLA_MASTER;
+    a->rta_len = RTA_LENGTH(sizeof(int));
+    memcpy(RTA_DATA(a), &master, sizeof(int));
+    req.h.nlmsg_len = NLMSG_ALIGN(req.h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+  }
+  struct sockaddr_nl k = {.nl_family = AF_NETLINK};
+  if (sendto(nl_fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&k, sizeof k) < 0) return -errno;
+  if (sent_mono) *sent_mono = now_ns(CLOCK_MONOTONIC);
+  if (sent_real) *sent_real = now_ns(CLOCK_REALTIME);
+  char buf[4096];
+  for (;;) {
+    ssize_t n = recv(nl_fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -errno;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_seq != nl_seq || h->nlmsg_type != NLMSG_ERROR) continue;
+      return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+    }
+  }
+}
+
+static void fail(struct action *a, const char *why) {
+  a->done = a->failed = 1;
+  a->applied_mono = now_ns(CLOCK_MONOTONIC);
+  out("failed %lu %" PRId64 " %" PRId64 " %s", a->id, a->applied_mono, now_ns(CLOCK_REALTIME), why);
+  /* What was to follow it cannot be timed. */
+  for (size_t i = 0; i < n_actions; i++)
+    if (!actions[i].done && actions[i].deadline < 0 && actions[i].ref == a->id) fail(&actions[i], "reference failed");
+}
+
+static void apply(struct action *a) {
+  int64_t start = now_ns(CLOCK_MONOTONIC), mono = 0, real = 0;
+  int err = 0;
+  if (a->kind == K_SEND) {
+    struct ctl *c = &socks[a->sock];
+    err = ctl_connect(c);
+    if (err == 0) {
+      ssize_t w = send(c->fd, a->line, a->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+      mono = now_ns(CLOCK_MONOTONIC);
+      real = now_ns(CLOCK_REALTIME);
+      if (w < 0) err = -errno;
+      else if ((size_t)w != a->len) err = -EAGAIN;
+      else {
+        c->outstanding++;
+        last_send = mono;
+      }
+    }
+  } else {
+    int idx = (int)if_nametoindex(a->ifname);
+    if (idx == 0) return fail(a, "no such interface");
+    if (a->kind == K_DETACH) {
+      /* Carrier first (the node sees NO-CARRIER), then off the bridge. */
+      err = nl_setlink(idx, 0, 0, 0, &mono, &real);
+      if (err == 0) err = nl_setlink(idx, -1, 1, 0, NULL, NULL);
+    } else {
+      int br = (int)if_nametoindex(a->bridge);
+      if (br == 0) return fail(a, "no such bridge");
+      err = nl_setlink(idx, -1, 1, br, NULL, NULL);
+      if (err == 0) err = nl_setlink(idx, 1, 0, 0, &mono, &real);
+    }
+  }
+  if (err) return fail(a, strerror(-err));
+  a->done = 1;
+  a->applied_mono = mono;
+  out("applied %lu %" PRId64 " %" PRId64 " %" PRId64, a->id, start, mono, real);
+  /* Derived actions now have a deadline. */
+  for (size_t i = 0; i < n_actions; i++)
+    if (!actions[i].done && actions[i].deadline < 0 && actions[i].ref == a->id)
+      actions[i].deadline = mono + actions[i].delay;
+}
+
+static struct action *find(unsigned long id) {
+  for (size_t i = 0; i < n_actions; i++)
+    if (actions[i].id == id) return &actions[i];
+  return NULL;
+}
+
+/* Parses "detach IF" | "attach IF BR" | "send PATH LINE" into a. */
+static const char *parse_action(struct action *a, char *s) {
+  char *rest = NULL, *verb = strtok_r(s, " ", &rest);
+  if (!verb) return "no action";
+  if (strcmp(verb, "detach") == 0 || strcmp(verb, "attach") == 0) {
+    a->kind = verb[0] == 'd' ? K_DETACH : K_ATTACH;
+    char *ifn = strtok_r(NULL, " ", &rest);
+    if (!ifn || strlen(ifn) >= IF_NAMESIZE) return "bad interface";
+    strcpy(a->ifname, ifn);
+    if (a->kind == K_ATTACH) {
+      char *br = strtok_r(NULL, " ", &rest);
+      if (!br || strlen(br) >= IF_NAMESIZE) return "bad bridge";
+      strcpy(a->bridge, br);
+    }
+    return NULL;
+  }
+  if (strcmp(verb, "send") == 0) {
+    char *path = strtok_r(NULL, " ", &rest);
+    if (!path || !rest || !*rest) return "bad send";
+    int i = sock_for(path);
+    if (i < 0) return "too many sockets or path too long";
+    a->kind = K_SEND;
+    a->sock = i;
+    a->len = strlen(rest) + 1;
+    a->line = malloc(a->len + 1);
+    if (!a->line) return "out of memory";
+    memcpy(a->line, rest, a->len - 1);
+    a->line[a->len - 1] = '\n';
+    ctl_connect(&socks[i]); /* pre-connect; a failure is retried when the action is due */
+    return NULL;
+  }
+  return "unknown action";
+}
+
+static void parse_line(char *s) {
+  if (n_actions == MAX_ACTIONS) return out("malformed schedule full");
+  struct action a = {0};
+  char *rest = NULL, *w = strtok_r(s, " ", &rest);
+  if (!w) return;
+  char *end;
+  if (strcmp(w, "at") == 0) {
+    char *id = strtok_r(NULL, " ", &rest), *dl = strtok_r(NULL, " ", &rest);
+    if (!id || !dl) return out("malformed at");
+    a.id = strtoul(id, &end, 10);
+    a.deadline = strtoll(dl, &end, 10);
+    if (*end || a.deadline < 0) return out("malformed deadline");
+  } else if (strcmp(w, "after") == 0) {
+    char *id = strtok_r(NULL, " ", &rest), *ref = strtok_r(NULL, " ", &rest), *d = strtok_r(NULL, " ", &rest);
+    if (!id || !ref || !d) return out("malformed after");
+    a.id = strtoul(id, &end, 10);
+    a.ref = strtoul(ref, &end, 10);
+    a.delay = strtoll(d, &end, 10);
+    if (*end || a.delay < 0) return out("malformed delay");
+    struct action *r = find(a.ref);
+    if (!r) return out("malformed unknown reference %lu", a.ref);
+    a.deadline = -1;
+    if (r->failed) a.deadline = -2;
+    else if (r->done) a.deadline = r->applied_mono + a.delay;
+  } else {
+    return out("malformed verb");
+  }
+  if (find(a.id)) return out("malformed duplicate id %lu", a.id);
+  const char *bad = parse_action(&a, rest);
+  if (bad) return out("malformed %s", bad);
+  actions[n_actions++] = a;
+  if (a.deadline == -2) fail(&actions[n_actions - 1], "reference failed");
+}
+
+static void read_replies(struct ctl *c) {
+  for (;;) {
+    ssize_t n = read(c->fd, c->buf + c->used, sizeof c->buf - c->used - 1);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n <= 0) {
+      close(c->fd);
+      c->fd = -1;
+      c->outstanding = 0;
+      return;
+    }
+    c->used += (size_t)n;
+    char *nl;
+    while ((nl = memchr(c->buf, '\n', c->used))) {
+      *nl = 0;
+      out("reply %s", c->buf);
+      if (c->outstanding > 0) c->outstanding--;
+      size_t rest = c->used - (size_t)(nl + 1 - c->buf);
+      memmove(c->buf, nl + 1, rest);
+      c->used = rest;
+    }
+    if (c->used == sizeof c->buf - 1) {
+      out("malformed reply longer than %d bytes", MAX_LINE);
+      c->used = 0;
+    }
+  }
+}
+
+int main(int argc, char **argv) {
+  const char *netns = NULL;
+  int prio = 0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (strcmp(argv[i], "--netns") == 0) netns = argv[i + 1];
+    else if (strcmp(argv[i], "--fifo") == 0) prio = atoi(argv[i + 1]);
+  }
+  signal(SIGPIPE, SIG_IGN);
+  if (netns) {
+    int fd = open(netns, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+      fprintf(stderr, "mipshop-timeline: cannot enter %s: %s\n", netns, strerror(errno));
+      return 2;
+    }
+    close(fd);
+  }
+  if (prio > 0) {
+    struct sched_param sp = {.sched_priority = prio};
+    if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
+      fprintf(stderr, "mipshop-timeline: SCHED_FIFO %d refused: %s\n", prio, strerror(errno));
+    if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+      fprintf(stderr, "mipshop-timeline: mlockall: %s\n", strerror(errno));
+  }
+  nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  actions = calloc(MAX_ACTIONS, sizeof *actions);
+  static char in[MAX_LINE];
+  size_t in_used = 0;
+  int in_open = 1, skipping = 0;
+  if (nl_fd < 0 || !actions) {
+    fprintf(stderr, "mipshop-timeline: %s\n", strerror(errno));
+    return 2;
+  }
+  fcntl(0, F_SETFL, O_NONBLOCK);
+  out("ready %" PRId64 " %" PRId64, now_ns(CLOCK_MONOTONIC), now_ns(CLOCK_REALTIME));
+  for (;;) {
+    struct action *next = NULL;
+    int pending = 0;
+    for (size_t i = 0; i < n_actions; i++) {
+      struct action *a = &actions[i];
+      if (a->done) continue;
+      pending = 1;
+      if (a->deadline >= 0 && (!next || a->deadline < next->deadline)) next = a;
+    }
+    long outstanding = 0;
+    for (size_t i = 0; i < n_socks; i++) outstanding += socks[i].fd >= 0 ? socks[i].outstanding : 0;
+    int64_t now = now_ns(CLOCK_MONOTONIC);
+    if (!in_open && !pending && (outstanding == 0 || now - last_send > REPLY_WAIT_NS)) return 0;
+    if (!in_open && pending && !next) {
+      for (size_t i = 0; i < n_actions; i++)
+        if (!actions[i].done) fail(&actions[i], "reference never applied");
+      continue;
+    }
+    if (next && next->deadline - now <= SPIN_NS) {
+      while (now_ns(CLOCK_MONOTONIC) < next->deadline) {
+      }
+      apply(next);
+      continue;
+    }
+    struct pollfd fds[MAX_SOCKETS + 1];
+    nfds_t nf = 0;
+    fds[nf++] = (struct pollfd){.fd = in_open ? 0 : -1, .events = POLLIN};
+    for (size_t i = 0; i < n_socks; i++) fds[nf++] = (struct pollfd){.fd = socks[i].fd, .events = POLLIN};
+    int64_t wait = next ? next->deadline - SPIN_NS - now : (outstanding ? REPLY_WAIT_NS / 10 : 1000000000LL);
+    struct timespec ts = {.tv_sec = wait / 1000000000LL, .tv_nsec = wait % 1000000000LL};
+    if (ppoll(fds, nf, &ts, NULL) <= 0) continue;
+    for (size_t i = 0; i < n_socks; i++)
+      if (socks[i].fd >= 0 && fds[i + 1].revents) read_replies(&socks[i]);
+    if (in_open && fds[0].revents) {
+      ssize_t n = read(0, in + in_used, sizeof in - in_used - 1);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (n <= 0) {
+        in_open = 0;
+        continue;
+      }
+      in_used += (size_t)n;
+      char *nl;
+      while ((nl = memchr(in, '\n', in_used))) {
+        *nl = 0;
+        if (!skipping) parse_line(in);
+        skipping = 0;
+        size_t rest = in_used - (size_t)(nl + 1 - in);
+        memmove(in, nl + 1, rest);
+        in_used = rest;
+      }
+      if (in_used == sizeof in - 1) {
+        out("malformed line longer than %d bytes", MAX_LINE);
+        in_used = 0;
+        skipping = 1;
+      }
+    }
+  }
+}

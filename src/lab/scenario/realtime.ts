@@ -1,0 +1,262 @@
+// Runs a lab's timeline through the real-time applier (native/timeline/applier.c) in the air
+// namespace, with `ip -ts -o monitor link` beside it as the witness (docs/decisions.md, "The
+// timeline is applied by a real-time helper"). Both are started before the run's t0; the whole
+// schedule is written to the applier at once.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { run } from '../exec.js';
+import { airNetns } from '../names.js';
+import { apBridge, radioFarEnd } from '../net/ifnames.js';
+import { forgetProcess, recordProcess } from '../net/state.js';
+import { PROJECT_ROOT } from '../paths.js';
+import type { ScenarioAction, ScenarioEvent } from '../topology/types.js';
+import { buildRecords } from './records.js';
+import {
+  type ApEventAction,
+  type ApplierReport,
+  applierLine,
+  type LinkEvent,
+  type PlannedAction,
+  parseApplierLine,
+  parseMonitorLine,
+} from './schedule.js';
+import type { ScenarioRecord } from './timeline.js';
+
+export const TIMELINE_HELPER = path.join(PROJECT_ROOT, 'build', 'Release', 'mipshop-timeline');
+/** SCHED_FIFO priorities (sched(7)): above the flow senders' `chrt -r 10`; the witness just below the applier. */
+const APPLIER_PRIORITY = 50;
+const WITNESS_PRIORITY = 49;
+/** Bounds on what the two processes can make us hold. */
+const MAX_LINE = 70_000;
+const MAX_EVENTS = 200_000;
+
+/** An action that follows another one's application, e.g. an AP's station-left after a detach. */
+export interface FollowUp {
+  delayMs: number;
+  action: ApEventAction;
+}
+
+export interface PlanContext {
+  lab: string;
+  /** CLOCK_MONOTONIC ns of the run's t0 (process.hrtime.bigint()). */
+  t0MonoNs: bigint;
+  socketOf(node: string): string;
+  /** The fields of a trigger about an AP (what a scan reports: docs/agent.md). */
+  apFields(ap: string): Record<string, unknown>;
+  followUps?(action: ScenarioAction): FollowUp[];
+}
+
+/** The applier's schedule for a lab's events, in time order (ties in file order), follow-ups after their action. */
+export function planScenario(events: ScenarioEvent[], ctx: PlanContext): PlannedAction[] {
+  const out: PlannedAction[] = [];
+  const sorted = [...events].sort((a, b) => a.atMs - b.atMs);
+  for (const ev of sorted) {
+    const a = ev.action;
+    const id = out.length;
+    const monoNs = ctx.t0MonoNs + BigInt(Math.round(ev.atMs * 1e6));
+    const op: PlannedAction['op'] =
+      a.kind === 'detach'
+        ? { kind: 'detach', ifname: radioFarEnd(a.node) }
+        : a.kind === 'attach'
+          ? { kind: 'attach', ifname: radioFarEnd(a.node), bridge: apBridge(a.ap) }
+          : {
+              kind: 'send',
+              socket: ctx.socketOf(a.node),
+              request: { op: 'l2', event: a.trigger, ...(a.ap ? ctx.apFields(a.ap) : {}) },
+            };
+    out.push({ id, action: a, at: { monoNs }, op });
+    for (const f of ctx.followUps?.(a) ?? []) out.push(followUp(out.length, id, f, ctx));
+  }
+  return out;
+}
+
+function followUp(id: number, ref: number, f: FollowUp, ctx: PlanContext): PlannedAction {
+  const { ap, event, station, router } = f.action;
+  return {
+    id,
+    action: f.action,
+    at: { after: ref, delayNs: BigInt(Math.round(f.delayMs * 1e6)) },
+    op: { kind: 'send', socket: ctx.socketOf(router), request: { op: 'l2', event, ap, station } },
+  };
+}
+
+/** Splits a stream into lines, dropping (and counting) any longer than MAX_LINE. */
+function lines(stream: NodeJS.ReadableStream, onLine: (l: string) => void): { overlong: number } {
+  const st = { overlong: 0 };
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (d: string) => {
+    buf += d;
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      onLine(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+    }
+    if (buf.length > MAX_LINE) {
+      st.overlong++;
+      buf = '';
+    }
+  });
+  return st;
+}
+
+function start(lab: string, argv: string[]): ChildProcessWithoutNullStreams {
+  const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const pid = proc.pid;
+  if (pid !== undefined) {
+    recordProcess(lab, { pid, netns: airNetns(lab), argv });
+    proc.on('exit', () => forgetProcess(lab, pid));
+  }
+  proc.on('error', () => undefined);
+  return proc;
+}
+
+/** The witness: every link change in the air namespace, stamped by ip as it reads the notification. */
+class Witness {
+  readonly events: LinkEvent[] = [];
+  dropped = 0;
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private sawLo = false;
+
+  constructor(private readonly lab: string) {
+    this.proc = start(lab, [
+      'chrt',
+      '-f',
+      String(WITNESS_PRIORITY),
+      'ip',
+      '-n',
+      airNetns(lab),
+      '-ts',
+      '-o',
+      'monitor',
+      'link',
+    ]);
+    lines(this.proc.stdout, (l) => {
+      const e = parseMonitorLine(l);
+      if (!e) return;
+      if (e.ifname === 'lo') this.sawLo = true;
+      else if (this.events.length < MAX_EVENTS) this.events.push(e);
+      else this.dropped++;
+    });
+  }
+
+  /** Ready once it has reported a change we made (lo's queue length: the air has no traffic on lo). */
+  async ready(timeoutMs = 5000): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (let q = 1001; !this.sawLo; q = q === 1001 ? 1000 : 1001) {
+      if (this.proc.exitCode !== null) throw new Error(`the witness (ip monitor) in ${airNetns(this.lab)} exited`);
+      if (performance.now() > deadline) throw new Error(`the witness in ${airNetns(this.lab)} saw nothing`);
+      await run(['ip', '-n', airNetns(this.lab), 'link', 'set', 'dev', 'lo', 'txqueuelen', String(q)]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  stop(): void {
+    this.proc.kill('SIGTERM');
+  }
+}
+
+/** The applier process: takes the schedule, reports each action. */
+class Applier {
+  readonly reports: ApplierReport[] = [];
+  readonly exited: Promise<number | null>;
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readyAt: Extract<ApplierReport, { kind: 'ready' }> | null = null;
+  private stderr = '';
+  private wake: (() => void) | null = null;
+
+  constructor(lab: string) {
+    const netnsPath = `/run/netns/${airNetns(lab)}`;
+    this.proc = start(lab, [TIMELINE_HELPER, '--netns', netnsPath, '--fifo', String(APPLIER_PRIORITY)]);
+    this.exited = new Promise((r) => this.proc.on('close', (code) => r(code)));
+    this.proc.stderr.setEncoding('utf8');
+    this.proc.stderr.on('data', (d: string) => {
+      if (this.stderr.length < MAX_LINE) this.stderr += d;
+    });
+    lines(this.proc.stdout, (l) => {
+      const r = parseApplierLine(l);
+      if (!r) return;
+      if (r.kind === 'ready') this.readyAt = r;
+      else if (this.reports.length < MAX_EVENTS) this.reports.push(r);
+      this.wake?.();
+    });
+  }
+
+  async ready(timeoutMs = 5000): Promise<Extract<ApplierReport, { kind: 'ready' }>> {
+    const deadline = performance.now() + timeoutMs;
+    while (!this.readyAt) {
+      if (this.proc.exitCode !== null || performance.now() > deadline)
+        throw new Error(`the timeline applier did not start: ${this.stderr.trim() || 'no answer'}`);
+      await new Promise<void>((r) => {
+        this.wake = r;
+        setTimeout(r, 50);
+      });
+    }
+    return this.readyAt;
+  }
+
+  warnings(): string {
+    return this.stderr.trim();
+  }
+
+  send(plan: PlannedAction[]): void {
+    this.proc.stdin.write(plan.map((p) => `${applierLine(p)}\n`).join(''));
+    this.proc.stdin.end();
+  }
+
+  kill(): void {
+    this.proc.kill('SIGTERM');
+  }
+}
+
+export interface RealtimeTimeline {
+  /** CLOCK_REALTIME ns at the CLOCK_MONOTONIC instant `monoNs` (from a pair the applier read together). */
+  wallOf(monoNs: bigint): bigint;
+  /** Applies the plan (written at once), waits for the last action and its answers, then reads the witness. */
+  run(plan: PlannedAction[], t0MonoNs: bigint, signal?: AbortSignal): Promise<ScenarioRecord[]>;
+  /** Warnings the applier printed (a refused SCHED_FIFO). */
+  warnings(): string;
+  close(): void;
+}
+
+/** Starts the applier and the witness in the lab's air namespace and waits until both are ready. */
+export async function startRealtimeTimeline(lab: string): Promise<RealtimeTimeline> {
+  if (!existsSync(TIMELINE_HELPER))
+    throw new Error(`${TIMELINE_HELPER} is missing; rebuild it in ${PROJECT_ROOT} with "npx node-gyp rebuild"`);
+  const witness = new Witness(lab);
+  const applier = new Applier(lab);
+  const close = () => {
+    applier.kill();
+    witness.stop();
+  };
+  try {
+    await witness.ready();
+    const ready = await applier.ready();
+    return {
+      wallOf: (monoNs) => ready.realNs + (monoNs - ready.monoNs),
+      warnings: () => applier.warnings(),
+      close,
+      async run(plan, t0MonoNs, signal) {
+        const aborted = new Promise<never>((_, reject) => {
+          signal?.addEventListener('abort', () => reject(signal.reason ?? new Error('aborted')), { once: true });
+        });
+        aborted.catch(() => undefined);
+        signal?.throwIfAborted();
+        applier.send(plan);
+        try {
+          await Promise.race([applier.exited, aborted]);
+        } finally {
+          if (signal?.aborted) close();
+        }
+        // The witness reads at real-time priority; give its last lines a moment to arrive.
+        await new Promise((r) => setTimeout(r, 50));
+        witness.stop();
+        const t0RealNs = ready.realNs + (t0MonoNs - ready.monoNs);
+        return buildRecords(plan, applier.reports, witness.events, { t0MonoNs, t0RealNs });
+      },
+    };
+  } catch (err) {
+    close();
+    throw err;
+  }
+}
