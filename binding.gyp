@@ -35,7 +35,11 @@
         "-Wall",
         "-Wextra",
         "-O2",
-        "-std=gnu11"
+        "-std=gnu11",
+        "-pthread"
+      ],
+      "libraries": [
+        "-lpthread"
       ]
     }
   ]

@@ -7,8 +7,13 @@
  *   after ID REF DELAY_NS ACTION            DELAY after action REF was applied (a derived action)
  *   ACTION = detach IFNAME | attach IFNAME BRIDGE | send SOCKET_PATH JSON_LINE
  *
- * It sleeps in ppoll(2) until SPIN_NS before a deadline (a FIFO task has no timer slack), then
- * spins on the clock. detach/attach are rtnetlink RTM_NEWLINK requests (rtnetlink(7)): IFF_UP off
+ * One worker thread per CPU it may run on, each pinned to its CPU (sched_setaffinity(2)), sleeps
+ * with clock_nanosleep(2) TIMER_ABSTIME until SPIN_NS before the next deadline (a FIFO task has no
+ * timer slack), spins to it, and the first to get there claims the action. One CPU can stall for
+ * tens to hundreds of ms while another is free: real-time throttling (sched_rt_runtime_us in
+ * sched-rt-group docs) stops every real-time task of a CPU once lower-priority real-time tasks
+ * have used its budget, and a virtual CPU can be descheduled by its host; a timer armed on that
+ * CPU then fires late whatever our priority. detach/attach are rtnetlink RTM_NEWLINK requests (rtnetlink(7)): IFF_UP off
  * then IFLA_MASTER 0; IFLA_MASTER then IFF_UP on. send writes the line to the agent's control
  * socket, connected when the action was read. It prints, one line each:
  *
@@ -31,9 +36,11 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,20 +54,23 @@
 #define MAX_ACTIONS 100000 /* the schedule is bounded: more is refused, counted as malformed */
 #define MAX_LINE 70000     /* the agent's control line limit is 64 KiB */
 #define MAX_SOCKETS 64
-#define SPIN_NS 300000LL       /* woken this long before a deadline, then spin */
+#define MAX_WORKERS 16
+#define SPIN_NS 300000LL     /* woken this long before a deadline, then spin */
+#define RESCAN_NS 10000000LL /* a sleeping worker looks again for actions read meanwhile */
 #define REPLY_WAIT_NS 2000000000LL
 
 enum kind { K_DETACH, K_ATTACH, K_SEND };
+enum state { S_PENDING, S_CLAIMED, S_APPLIED, S_FAILED };
 
 struct action {
   unsigned long id;
   int kind;
-  int64_t deadline; /* CLOCK_MONOTONIC ns; -1 while waiting for its reference */
+  _Atomic int state;
+  _Atomic int64_t deadline; /* CLOCK_MONOTONIC ns; -1 while waiting for its reference */
+  _Atomic int64_t applied_mono;
   unsigned long ref;
+  int has_ref;
   int64_t delay;
-  int done;
-  int failed;
-  int64_t applied_mono;
   char ifname[IF_NAMESIZE];
   char bridge[IF_NAMESIZE];
   int sock; /* index into socks */
@@ -70,19 +80,20 @@ struct action {
 
 struct ctl {
   char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-  int fd;
+  _Atomic int fd;
   long outstanding;
   char buf[MAX_LINE];
   size_t used;
 };
 
 static struct action *actions;
-static size_t n_actions;
+static _Atomic size_t n_actions;
 static struct ctl socks[MAX_SOCKETS];
-static size_t n_socks;
-static int nl_fd = -1;
-static uint32_t nl_seq;
+static _Atomic size_t n_socks;
+static pthread_mutex_t socks_lock = PTHREAD_MUTEX_INITIALIZER; /* connect, send, close, outstanding */
 static int64_t last_send = -1;
+static __thread int nl_fd = -1;
+static __thread uint32_t nl_seq;
 
 static int64_t now_ns(clockid_t c) {
   struct timespec ts;
@@ -90,7 +101,7 @@ static int64_t now_ns(clockid_t c) {
   return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* One write(2) per line, so lines never interleave. */
+/* One write(2) per line: lines up to PIPE_BUF from several threads never interleave (pipe(7)). */
 static void out(const char *fmt, ...) {
   char b[MAX_LINE + 64];
   va_list ap;
@@ -103,23 +114,25 @@ static void out(const char *fmt, ...) {
   for (ssize_t off = 0; off < n;) {
     ssize_t w = write(1, b + off, (size_t)(n - off));
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) exit(3); /* the orchestrator is gone */
+    if (w <= 0) _exit(3); /* the orchestrator is gone */
     off += w;
   }
 }
 
 static int sock_for(const char *path) {
-  for (size_t i = 0; i < n_socks; i++)
+  size_t n = atomic_load(&n_socks);
+  for (size_t i = 0; i < n; i++)
     if (strcmp(socks[i].path, path) == 0) return (int)i;
-  if (n_socks == MAX_SOCKETS || strlen(path) >= sizeof socks[0].path) return -1;
-  struct ctl *c = &socks[n_socks];
-  strcpy(c->path, path);
-  c->fd = -1;
-  return (int)n_socks++;
+  if (n == MAX_SOCKETS || strlen(path) >= sizeof socks[0].path) return -1;
+  strcpy(socks[n].path, path);
+  atomic_store(&socks[n].fd, -1);
+  atomic_store(&n_socks, n + 1);
+  return (int)n;
 }
 
+/* Called with socks_lock held. */
 static int ctl_connect(struct ctl *c) {
-  if (c->fd >= 0) return 0;
+  if (atomic_load(&c->fd) >= 0) return 0;
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -errno;
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -130,12 +143,12 @@ static int ctl_connect(struct ctl *c) {
     return -e;
   }
   fcntl(fd, F_SETFL, O_NONBLOCK);
-  c->fd = fd;
   c->used = 0;
+  atomic_store(&c->fd, fd);
   return 0;
 }
 
-/* One RTM_NEWLINK request and its ack; *sent gets CLOCK_MONOTONIC right after the kernel took it
+/* One RTM_NEWLINK request and its ack; *sent_* get the clocks right after the kernel took it
  * (rtnetlink requests are processed inside sendmsg(2)'s call to the kernel socket). */
 static int nl_setlink(int ifindex, int up, int set_master, int master, int64_t *sent_mono, int64_t *sent_real) {
   struct {
@@ -177,13 +190,21 @@ static int nl_setlink(int ifindex, int up, int set_master, int master, int64_t *
   }
 }
 
+/* The caller has claimed a (state S_CLAIMED). */
 static void fail(struct action *a, const char *why) {
-  a->done = a->failed = 1;
-  a->applied_mono = now_ns(CLOCK_MONOTONIC);
-  out("failed %lu %" PRId64 " %" PRId64 " %s", a->id, a->applied_mono, now_ns(CLOCK_REALTIME), why);
+  int64_t mono = now_ns(CLOCK_MONOTONIC);
+  atomic_store(&a->applied_mono, mono);
+  atomic_store(&a->state, S_FAILED);
+  out("failed %lu %" PRId64 " %" PRId64 " %s", a->id, mono, now_ns(CLOCK_REALTIME), why);
   /* What was to follow it cannot be timed. */
-  for (size_t i = 0; i < n_actions; i++)
-    if (!actions[i].done && actions[i].deadline < 0 && actions[i].ref == a->id) fail(&actions[i], "reference failed");
+  size_t n = atomic_load(&n_actions);
+  for (size_t i = 0; i < n; i++) {
+    struct action *d = &actions[i];
+    int pending = S_PENDING;
+    if (d->has_ref && d->ref == a->id && atomic_load(&d->deadline) < 0 &&
+        atomic_compare_exchange_strong(&d->state, &pending, S_CLAIMED))
+      fail(d, "reference failed");
+  }
 }
 
 static void apply(struct action *a) {
@@ -191,9 +212,10 @@ static void apply(struct action *a) {
   int err = 0;
   if (a->kind == K_SEND) {
     struct ctl *c = &socks[a->sock];
+    pthread_mutex_lock(&socks_lock);
     err = ctl_connect(c);
     if (err == 0) {
-      ssize_t w = send(c->fd, a->line, a->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+      ssize_t w = send(atomic_load(&c->fd), a->line, a->len, MSG_DONTWAIT | MSG_NOSIGNAL);
       mono = now_ns(CLOCK_MONOTONIC);
       real = now_ns(CLOCK_REALTIME);
       if (w < 0) err = -errno;
@@ -203,6 +225,7 @@ static void apply(struct action *a) {
         last_send = mono;
       }
     }
+    pthread_mutex_unlock(&socks_lock);
   } else {
     int idx = (int)if_nametoindex(a->ifname);
     if (idx == 0) return fail(a, "no such interface");
@@ -218,17 +241,21 @@ static void apply(struct action *a) {
     }
   }
   if (err) return fail(a, strerror(-err));
-  a->done = 1;
-  a->applied_mono = mono;
+  atomic_store(&a->applied_mono, mono);
   out("applied %lu %" PRId64 " %" PRId64 " %" PRId64, a->id, start, mono, real);
-  /* Derived actions now have a deadline. */
-  for (size_t i = 0; i < n_actions; i++)
-    if (!actions[i].done && actions[i].deadline < 0 && actions[i].ref == a->id)
-      actions[i].deadline = mono + actions[i].delay;
+  /* Derived actions get their deadline, then the action counts as applied. */
+  size_t n = atomic_load(&n_actions);
+  for (size_t i = 0; i < n; i++) {
+    int64_t waiting = -1;
+    if (actions[i].has_ref && actions[i].ref == a->id)
+      atomic_compare_exchange_strong(&actions[i].deadline, &waiting, mono + actions[i].delay);
+  }
+  atomic_store(&a->state, S_APPLIED);
 }
 
 static struct action *find(unsigned long id) {
-  for (size_t i = 0; i < n_actions; i++)
+  size_t n = atomic_load(&n_actions);
+  for (size_t i = 0; i < n; i++)
     if (actions[i].id == id) return &actions[i];
   return NULL;
 }
@@ -261,54 +288,100 @@ static const char *parse_action(struct action *a, char *s) {
     if (!a->line) return "out of memory";
     memcpy(a->line, rest, a->len - 1);
     a->line[a->len - 1] = '\n';
+    pthread_mutex_lock(&socks_lock);
     ctl_connect(&socks[i]); /* pre-connect; a failure is retried when the action is due */
+    pthread_mutex_unlock(&socks_lock);
     return NULL;
   }
   return "unknown action";
 }
 
 static void parse_line(char *s) {
-  if (n_actions == MAX_ACTIONS) return out("malformed schedule full");
-  struct action a = {0};
+  size_t n = atomic_load(&n_actions);
+  if (n == MAX_ACTIONS) return out("malformed schedule full");
+  struct action *a = &actions[n];
+  memset(a, 0, sizeof *a);
   char *rest = NULL, *w = strtok_r(s, " ", &rest);
   if (!w) return;
   char *end;
+  struct action *r = NULL;
   if (strcmp(w, "at") == 0) {
     char *id = strtok_r(NULL, " ", &rest), *dl = strtok_r(NULL, " ", &rest);
     if (!id || !dl) return out("malformed at");
-    a.id = strtoul(id, &end, 10);
-    a.deadline = strtoll(dl, &end, 10);
-    if (*end || a.deadline < 0) return out("malformed deadline");
+    a->id = strtoul(id, &end, 10);
+    int64_t d = strtoll(dl, &end, 10);
+    if (*end || d < 0) return out("malformed deadline");
+    atomic_store(&a->deadline, d);
   } else if (strcmp(w, "after") == 0) {
     char *id = strtok_r(NULL, " ", &rest), *ref = strtok_r(NULL, " ", &rest), *d = strtok_r(NULL, " ", &rest);
     if (!id || !ref || !d) return out("malformed after");
-    a.id = strtoul(id, &end, 10);
-    a.ref = strtoul(ref, &end, 10);
-    a.delay = strtoll(d, &end, 10);
-    if (*end || a.delay < 0) return out("malformed delay");
-    struct action *r = find(a.ref);
-    if (!r) return out("malformed unknown reference %lu", a.ref);
-    a.deadline = -1;
-    if (r->failed) a.deadline = -2;
-    else if (r->done) a.deadline = r->applied_mono + a.delay;
+    a->id = strtoul(id, &end, 10);
+    a->ref = strtoul(ref, &end, 10);
+    a->has_ref = 1;
+    a->delay = strtoll(d, &end, 10);
+    if (*end || a->delay < 0) return out("malformed delay");
+    r = find(a->ref);
+    if (!r) return out("malformed unknown reference %lu", a->ref);
+    atomic_store(&a->deadline, -1);
   } else {
     return out("malformed verb");
   }
-  if (find(a.id)) return out("malformed duplicate id %lu", a.id);
-  const char *bad = parse_action(&a, rest);
+  if (find(a->id)) return out("malformed duplicate id %lu", a->id);
+  const char *bad = parse_action(a, rest);
   if (bad) return out("malformed %s", bad);
-  actions[n_actions++] = a;
-  if (a.deadline == -2) fail(&actions[n_actions - 1], "reference failed");
+  atomic_store(&n_actions, n + 1); /* published: the workers see it from here on */
+  if (r) {
+    /* The reference may have been applied or failed before this action was published. */
+    int st = atomic_load(&r->state);
+    int64_t waiting = -1;
+    if (st == S_APPLIED) atomic_compare_exchange_strong(&a->deadline, &waiting, atomic_load(&r->applied_mono) + a->delay);
+    int pending = S_PENDING;
+    if (st == S_FAILED && atomic_compare_exchange_strong(&a->state, &pending, S_CLAIMED)) fail(a, "reference failed");
+  }
+}
+
+static void *worker(void *arg) {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET((int)(intptr_t)arg, &one);
+  sched_setaffinity(0, sizeof one, &one);
+  nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (nl_fd < 0) return NULL;
+  for (;;) {
+    struct action *next = NULL;
+    int64_t next_dl = 0;
+    size_t n = atomic_load(&n_actions);
+    for (size_t i = 0; i < n; i++) {
+      int64_t dl = atomic_load(&actions[i].deadline);
+      if (dl < 0 || atomic_load(&actions[i].state) != S_PENDING) continue;
+      if (!next || dl < next_dl) next = &actions[i], next_dl = dl;
+    }
+    int64_t now = now_ns(CLOCK_MONOTONIC);
+    if (!next || next_dl - now > SPIN_NS) {
+      int64_t wake = next && next_dl - SPIN_NS < now + RESCAN_NS ? next_dl - SPIN_NS : now + RESCAN_NS;
+      struct timespec ts = {.tv_sec = wake / 1000000000LL, .tv_nsec = wake % 1000000000LL};
+      while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+      }
+      continue;
+    }
+    while (now_ns(CLOCK_MONOTONIC) < next_dl && atomic_load(&next->state) == S_PENDING) {
+    }
+    int pending = S_PENDING;
+    if (atomic_compare_exchange_strong(&next->state, &pending, S_CLAIMED)) apply(next);
+  }
 }
 
 static void read_replies(struct ctl *c) {
+  int fd = atomic_load(&c->fd);
   for (;;) {
-    ssize_t n = read(c->fd, c->buf + c->used, sizeof c->buf - c->used - 1);
+    ssize_t n = read(fd, c->buf + c->used, sizeof c->buf - c->used - 1);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0) {
-      close(c->fd);
-      c->fd = -1;
+      pthread_mutex_lock(&socks_lock);
+      close(fd);
+      atomic_store(&c->fd, -1);
       c->outstanding = 0;
+      pthread_mutex_unlock(&socks_lock);
       return;
     }
     c->used += (size_t)n;
@@ -316,7 +389,9 @@ static void read_replies(struct ctl *c) {
     while ((nl = memchr(c->buf, '\n', c->used))) {
       *nl = 0;
       out("reply %s", c->buf);
+      pthread_mutex_lock(&socks_lock);
       if (c->outstanding > 0) c->outstanding--;
+      pthread_mutex_unlock(&socks_lock);
       size_t rest = c->used - (size_t)(nl + 1 - c->buf);
       memmove(c->buf, nl + 1, rest);
       c->used = rest;
@@ -337,6 +412,7 @@ int main(int argc, char **argv) {
   }
   signal(SIGPIPE, SIG_IGN);
   if (netns) {
+    /* Before any thread exists: setns(2) acts on the calling thread, the workers inherit it. */
     int fd = open(netns, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
       fprintf(stderr, "mipshop-timeline: cannot enter %s: %s\n", netns, strerror(errno));
@@ -345,64 +421,59 @@ int main(int argc, char **argv) {
     close(fd);
   }
   if (prio > 0) {
+    /* Threads created afterwards inherit the policy (pthread_attr_setinheritsched(3) default). */
     struct sched_param sp = {.sched_priority = prio};
     if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
       fprintf(stderr, "mipshop-timeline: SCHED_FIFO %d refused: %s\n", prio, strerror(errno));
-    if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
-      fprintf(stderr, "mipshop-timeline: mlockall: %s\n", strerror(errno));
+    if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0) fprintf(stderr, "mipshop-timeline: mlockall: %s\n", strerror(errno));
   }
-  nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
   actions = calloc(MAX_ACTIONS, sizeof *actions);
-  static char in[MAX_LINE];
-  size_t in_used = 0;
-  int in_open = 1, skipping = 0;
-  if (nl_fd < 0 || !actions) {
+  if (!actions) {
     fprintf(stderr, "mipshop-timeline: %s\n", strerror(errno));
     return 2;
   }
+  cpu_set_t cpus;
+  sched_getaffinity(0, sizeof cpus, &cpus);
+  int workers = 0;
+  for (int c = 0; c < CPU_SETSIZE && workers < MAX_WORKERS; c++) {
+    pthread_t t;
+    if (CPU_ISSET(c, &cpus) && pthread_create(&t, NULL, worker, (void *)(intptr_t)c) == 0) workers++;
+  }
+  if (workers == 0) {
+    fprintf(stderr, "mipshop-timeline: no worker thread\n");
+    return 2;
+  }
+  static char in[MAX_LINE];
+  size_t in_used = 0;
+  int in_open = 1, skipping = 0;
   fcntl(0, F_SETFL, O_NONBLOCK);
   out("ready %" PRId64 " %" PRId64, now_ns(CLOCK_MONOTONIC), now_ns(CLOCK_REALTIME));
   for (;;) {
-    struct action *next = NULL;
+    size_t n = atomic_load(&n_actions), ns = atomic_load(&n_socks);
     int pending = 0;
-    for (size_t i = 0; i < n_actions; i++) {
-      struct action *a = &actions[i];
-      if (a->done) continue;
-      pending = 1;
-      if (a->deadline >= 0 && (!next || a->deadline < next->deadline)) next = a;
-    }
+    for (size_t i = 0; i < n; i++)
+      if (atomic_load(&actions[i].state) < S_APPLIED) pending = 1;
+    pthread_mutex_lock(&socks_lock);
     long outstanding = 0;
-    for (size_t i = 0; i < n_socks; i++) outstanding += socks[i].fd >= 0 ? socks[i].outstanding : 0;
-    int64_t now = now_ns(CLOCK_MONOTONIC);
-    if (!in_open && !pending && (outstanding == 0 || now - last_send > REPLY_WAIT_NS)) return 0;
-    if (!in_open && pending && !next) {
-      for (size_t i = 0; i < n_actions; i++)
-        if (!actions[i].done) fail(&actions[i], "reference never applied");
-      continue;
-    }
-    if (next && next->deadline - now <= SPIN_NS) {
-      while (now_ns(CLOCK_MONOTONIC) < next->deadline) {
-      }
-      apply(next);
-      continue;
-    }
+    for (size_t i = 0; i < ns; i++) outstanding += atomic_load(&socks[i].fd) >= 0 ? socks[i].outstanding : 0;
+    int64_t since_send = now_ns(CLOCK_MONOTONIC) - last_send;
+    pthread_mutex_unlock(&socks_lock);
+    if (!in_open && !pending && (outstanding == 0 || since_send > REPLY_WAIT_NS)) return 0;
     struct pollfd fds[MAX_SOCKETS + 1];
     nfds_t nf = 0;
     fds[nf++] = (struct pollfd){.fd = in_open ? 0 : -1, .events = POLLIN};
-    for (size_t i = 0; i < n_socks; i++) fds[nf++] = (struct pollfd){.fd = socks[i].fd, .events = POLLIN};
-    int64_t wait = next ? next->deadline - SPIN_NS - now : (outstanding ? REPLY_WAIT_NS / 10 : 1000000000LL);
-    struct timespec ts = {.tv_sec = wait / 1000000000LL, .tv_nsec = wait % 1000000000LL};
-    if (ppoll(fds, nf, &ts, NULL) <= 0) continue;
-    for (size_t i = 0; i < n_socks; i++)
-      if (socks[i].fd >= 0 && fds[i + 1].revents) read_replies(&socks[i]);
+    for (size_t i = 0; i < ns; i++) fds[nf++] = (struct pollfd){.fd = atomic_load(&socks[i].fd), .events = POLLIN};
+    if (poll(fds, nf, 20) <= 0) continue;
+    for (size_t i = 0; i < ns; i++)
+      if (fds[i + 1].fd >= 0 && fds[i + 1].revents && atomic_load(&socks[i].fd) == fds[i + 1].fd) read_replies(&socks[i]);
     if (in_open && fds[0].revents) {
-      ssize_t n = read(0, in + in_used, sizeof in - in_used - 1);
-      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-      if (n <= 0) {
+      ssize_t r = read(0, in + in_used, sizeof in - in_used - 1);
+      if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (r <= 0) {
         in_open = 0;
         continue;
       }
-      in_used += (size_t)n;
+      in_used += (size_t)r;
       char *nl;
       while ((nl = memchr(in, '\n', in_used))) {
         *nl = 0;

@@ -4,6 +4,7 @@
 // schedule is written to the applier at once.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { run } from '../exec.js';
 import { airNetns } from '../names.js';
@@ -111,40 +112,42 @@ function start(lab: string, argv: string[]): ChildProcessWithoutNullStreams {
   return proc;
 }
 
-/** The witness: every link change in the air namespace, stamped by ip as it reads the notification. */
+/**
+ * The witness: every link change in the air namespace, stamped by ip as it reads the kernel's
+ * notification. One `ip monitor` per CPU, each pinned to its CPU: a reader on a CPU that stalls
+ * (real-time throttling, a descheduled virtual CPU) stamps late, so each change takes the earliest
+ * stamp of the readers (a stamp can be late, never early).
+ */
 class Witness {
-  readonly events: LinkEvent[] = [];
+  readonly events: LinkEvent[][] = [];
   dropped = 0;
-  private readonly proc: ChildProcessWithoutNullStreams;
-  private sawLo = false;
+  private readonly procs: ChildProcessWithoutNullStreams[] = [];
+  private readonly sawLo: boolean[] = [];
 
   constructor(private readonly lab: string) {
-    this.proc = start(lab, [
-      'chrt',
-      '-f',
-      String(WITNESS_PRIORITY),
-      'ip',
-      '-n',
-      airNetns(lab),
-      '-ts',
-      '-o',
-      'monitor',
-      'link',
-    ]);
-    lines(this.proc.stdout, (l) => {
-      const e = parseMonitorLine(l);
-      if (!e) return;
-      if (e.ifname === 'lo') this.sawLo = true;
-      else if (this.events.length < MAX_EVENTS) this.events.push(e);
-      else this.dropped++;
-    });
+    for (let cpu = 0; cpu < availableParallelism(); cpu++) {
+      const events: LinkEvent[] = [];
+      const i = this.events.push(events) - 1;
+      this.sawLo.push(false);
+      const argv = ['taskset', '-c', String(cpu), 'chrt', '-f', String(WITNESS_PRIORITY)];
+      const proc = start(lab, [...argv, 'ip', '-n', airNetns(lab), '-ts', '-o', 'monitor', 'link']);
+      this.procs.push(proc);
+      lines(proc.stdout, (l) => {
+        const e = parseMonitorLine(l);
+        if (!e) return;
+        if (e.ifname === 'lo') this.sawLo[i] = true;
+        else if (events.length < MAX_EVENTS) events.push(e);
+        else this.dropped++;
+      });
+    }
   }
 
-  /** Ready once it has reported a change we made (lo's queue length: the air has no traffic on lo). */
+  /** Ready once every reader has reported a change we made (lo's queue length: the air sends nothing on lo). */
   async ready(timeoutMs = 5000): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    for (let q = 1001; !this.sawLo; q = q === 1001 ? 1000 : 1001) {
-      if (this.proc.exitCode !== null) throw new Error(`the witness (ip monitor) in ${airNetns(this.lab)} exited`);
+    for (let q = 1001; !this.sawLo.every(Boolean); q = q === 1001 ? 1000 : 1001) {
+      if (this.procs.some((p) => p.exitCode !== null))
+        throw new Error(`the witness (ip monitor) in ${airNetns(this.lab)} exited`);
       if (performance.now() > deadline) throw new Error(`the witness in ${airNetns(this.lab)} saw nothing`);
       await run(['ip', '-n', airNetns(this.lab), 'link', 'set', 'dev', 'lo', 'txqueuelen', String(q)]);
       await new Promise((r) => setTimeout(r, 20));
@@ -152,7 +155,7 @@ class Witness {
   }
 
   stop(): void {
-    this.proc.kill('SIGTERM');
+    for (const p of this.procs) p.kill('SIGTERM');
   }
 }
 

@@ -1,9 +1,16 @@
 // From the applier's reports and the witness's link events to the scenario's records (pure).
-// Detach and attach take the witness's time: it saw the kernel's notification of the change, so it
-// does not depend on the applier telling the truth about itself. The applier's own time stays in
+// Detach and attach take the witness's time (the earliest of its readers): it saw the kernel's
+// notification of the change, so it does not depend on the applier telling the truth about itself. The applier's own time stays in
 // the record, and a disagreement beyond DISAGREEMENT_MS is flagged by the results.
 import type { ScenarioRecord } from './timeline.js';
-import { type ApplierReport, type LinkEvent, matchWitness, type PlannedAction, requestId } from './schedule.js';
+import {
+  type ApplierReport,
+  type LinkEvent,
+  matchWitness,
+  type PlannedAction,
+  requestId,
+  type Witnessed,
+} from './schedule.js';
 
 export interface RunClock {
   /** CLOCK_MONOTONIC ns of the run's t0. */
@@ -17,7 +24,8 @@ const msBetween = (a: bigint, b: bigint): number => Number(a - b) / 1e6;
 export function buildRecords(
   plan: PlannedAction[],
   reports: ApplierReport[],
-  witness: LinkEvent[] | null,
+  /** Each witness reader's events; a change takes the earliest stamp among them. */
+  witness: LinkEvent[][] | null,
   clock: RunClock,
 ): ScenarioRecord[] {
   const done = new Map<number, Extract<ApplierReport, { kind: 'applied' | 'failed' }>>();
@@ -31,7 +39,12 @@ export function buildRecords(
     if (r?.kind !== 'applied' || p.op.kind === 'send') return [];
     return [{ id: p.id, ifname: p.op.ifname, up: p.op.kind === 'attach', realNs: r.realNs }];
   });
-  const seen = witness ? matchWitness(links, witness) : new Map();
+  const seen = new Map<number, Witnessed>();
+  for (const reader of witness ?? [])
+    for (const [id, w] of matchWitness(links, reader)) {
+      const prev = seen.get(id);
+      if (!prev || w.realNs < prev.realNs) seen.set(id, w);
+    }
   const index = new Map(plan.map((p, i) => [p.id, i]));
   return plan.map((p): ScenarioRecord => {
     const r = done.get(p.id);

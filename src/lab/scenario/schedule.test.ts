@@ -175,7 +175,7 @@ describe('buildRecords', () => {
       { realNs: real(100.19), ifname: 'wmn', up: false, master: 'ap1' },
       { realNs: real(123.3), ifname: 'wmn', up: true, master: 'ap2' },
     ];
-    const recs = buildRecords(plan, reports, witness, clock);
+    const recs = buildRecords(plan, reports, [witness], clock);
     expect(recs[0]).toMatchObject({ atMs: 100, timeSource: 'witness', appliedNs: String(real(100.19)) });
     expect(recs[0]!.disagreementMs).toBeCloseTo(-0.01, 6);
     expect(recs[0]!.applierNs).toBe(String(real(100.2)));
@@ -184,6 +184,14 @@ describe('buildRecords', () => {
     expect(recs[1]!.error).toBeUndefined();
     expect(recs[2]!.disagreementMs).toBeCloseTo(3, 6);
     expect(recs[3]!.error).toBe('agent refused: unknown event');
+  });
+
+  it('takes the earliest stamp among the witness readers (a reader on a stalled CPU stamps late)', () => {
+    const early: LinkEvent[] = [{ realNs: real(100.21), ifname: 'wmn', up: false, master: null }];
+    const late: LinkEvent[] = [{ realNs: real(140), ifname: 'wmn', up: false, master: null }];
+    const recs = buildRecords(plan.slice(0, 1), reports.slice(0, 1), [late, early], clock);
+    expect(recs[0]!.appliedNs).toBe(String(real(100.21)));
+    expect(recs[0]!.disagreementMs).toBeCloseTo(0.01, 6);
   });
 
   it('falls back to the applier without a witness, and says what never happened', () => {
@@ -200,7 +208,7 @@ describe('buildRecords', () => {
         { kind: 'failed', id: 0, monoNs: mono(100.1), realNs: real(100.1), reason: 'No such device' },
         { kind: 'failed', id: 1, monoNs: mono(100.1), realNs: real(100.1), reason: 'reference failed' },
       ],
-      [],
+      [[]],
       clock,
     );
     expect(recs.map((r) => r.error)).toEqual(['No such device', 'reference failed']);
