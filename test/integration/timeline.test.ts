@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, type StartedLab } from '../../src/lab/lab.js';
 import { startRealtimeTimeline } from '../../src/lab/scenario/realtime.js';
 import type { PlannedAction } from '../../src/lab/scenario/schedule.js';
+import { dockerMissing } from '../support/docker.js';
 import { uniqueLabName } from '../support/lab-names.js';
 import { checkPrereqs } from '../support/prereq.js';
 
@@ -46,6 +47,15 @@ ${scenario}
 `;
 }
 
+/** The witnessed gaps of a run of labYaml, each within 2 ms of the scheduled one. */
+function expectGapsHeld(results: Awaited<ReturnType<StartedLab['run']>>['results']): void {
+  expect(results.handovers.map((h) => h.scheduledL2GapMs)).toEqual(pairs().map((p) => p.gap));
+  for (const h of results.handovers) {
+    expect(h.l2GapSource).toBe('witness');
+    expect(Math.abs(h.l2GapMs - h.scheduledL2GapMs!), JSON.stringify(h)).toBeLessThanOrEqual(2);
+  }
+}
+
 describe.skipIf(missing)('timeline (real-time applier and witness)', () => {
   let lab: StartedLab;
   const dir = mkdtempSync(path.join(tmpdir(), 'mlab-timeline-'));
@@ -63,11 +73,7 @@ describe.skipIf(missing)('timeline (real-time applier and witness)', () => {
   it('each witnessed L2 gap is within 2 ms of the scheduled one (20 ms and 80 ms)', async () => {
     const { results } = await lab.run();
     const gaps = pairs().map((p) => p.gap);
-    expect(results.handovers.map((h) => h.scheduledL2GapMs)).toEqual(gaps);
-    for (const h of results.handovers) {
-      expect(h.l2GapSource).toBe('witness');
-      expect(Math.abs(h.l2GapMs - h.scheduledL2GapMs!), JSON.stringify(h)).toBeLessThanOrEqual(2);
-    }
+    expectGapsHeld(results);
     // Every action: applied within 2 ms of its schedule, and the applier agrees with the witness.
     expect(results.scenario).toHaveLength(1 + 2 * gaps.length);
     for (const s of results.scenario) {
@@ -141,4 +147,22 @@ describe.skipIf(missing)('timeline (real-time applier and witness)', () => {
       server.close();
     }
   }, 30_000);
+});
+
+describe.skipIf(dockerMissing(['ip', 'chrt', 'debootstrap']))('timeline on the docker runtime', () => {
+  it('applies and witnesses in the air container as on netns', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'mlab-timeline-dk-'));
+    const name = uniqueLabName('dk');
+    const file = path.join(dir, 'lab.yaml');
+    writeFileSync(file, labYaml(name));
+    const lab = await Lab.up(file, { runtime: 'docker', name, outDir: path.join(dir, 'out') });
+    try {
+      const { results } = await lab.run();
+      expect(results.runtime).toBe('docker');
+      expectGapsHeld(results);
+      expect(results.scenario.filter((s) => s.error)).toEqual([]);
+    } finally {
+      await lab.down();
+    }
+  }, 300_000);
 });
