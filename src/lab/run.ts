@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeRun } from './analyze.js';
-import type { Results } from '../analysis/results.js';
+import { DISAGREEMENT_LIMIT_MS, type Results } from '../analysis/results.js';
 import { startCaptures, stopCaptures } from './capture/tcpdump.js';
 import { wallClockNs } from './exec.js';
 import { distEntry } from './paths.js';
@@ -163,7 +163,9 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
     const scenario = played.then((r) => {
       records = r;
       for (const rec of r)
-        say(`${(rec.startedMs / 1000).toFixed(3)} s ${describe(rec)}${rec.error ? ` FAILED: ${rec.error}` : ''}`);
+        say(
+          `${(rec.startedMs / 1000).toFixed(3)} s ${describe(rec)}${rec.error ? ` FAILED: ${rec.error}` : ''}${disagreement(rec)}`,
+        );
     });
     const crashed = lab.agentFailure();
     crashed.catch(() => undefined);
@@ -207,6 +209,12 @@ function describe(rec: ScenarioRecord): string {
     case 'ap-event':
       return `${a.ap}: ${a.event} ${a.station} to ${a.router}`;
   }
+}
+
+/** The witness and the applier more than DISAGREEMENT_LIMIT_MS apart: the action's time is suspect. */
+function disagreement(rec: ScenarioRecord): string {
+  const d = rec.disagreementMs;
+  return d !== undefined && Math.abs(d) > DISAGREEMENT_LIMIT_MS ? ` (witness and applier ${d} ms apart)` : '';
 }
 
 function readSummaries(procs: Started[]): unknown[] {

@@ -150,8 +150,6 @@ export interface Witnessed {
   disagreementMs: number;
 }
 
-/** The applier and the witness disagree beyond this (ms): one of them was late. */
-export const DISAGREEMENT_MS = 2;
 /** A transition this far from the applier's report is not the action's. */
 const MATCH_WINDOW_NS = 1_000_000_000n;
 
