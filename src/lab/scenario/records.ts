@@ -1,7 +1,7 @@
 // From the applier's reports and the witness's link events to the scenario's records (pure).
 // Detach and attach take the witness's time (the earliest of its readers): it saw the kernel's
 // notification of the change, so it does not depend on the applier telling the truth about itself. The applier's own time stays in
-// the record, and a disagreement beyond DISAGREEMENT_MS is flagged by the results.
+// the record, and a disagreement beyond DISAGREEMENT_LIMIT_MS is flagged by the results (analysis/results.ts).
 import type { ScenarioRecord } from './timeline.js';
 import {
   type ApplierReport,
