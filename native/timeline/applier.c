@@ -51,9 +51,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_ACTIONS 100000 /* the schedule is bounded: more is refused, counted as malformed */
+#define MAX_ACTIONS 20000 /* the schedule is bounded: more is refused, counted as malformed */
 #define MAX_LINE 70000     /* the agent's control line limit is 64 KiB */
-#define MAX_SOCKETS 64
+#define MAX_SOCKETS 32
+#define MAX_REPLY 4096 /* an answer to an l2 request is a few dozen bytes (docs/agent.md) */
 #define MAX_WORKERS 16
 #define SPIN_NS 300000LL     /* woken this long before a deadline, then spin */
 #define RESCAN_NS 10000000LL /* a sleeping worker looks again for actions read meanwhile */
@@ -82,7 +83,7 @@ struct ctl {
   char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
   _Atomic int fd;
   long outstanding;
-  char buf[MAX_LINE];
+  char buf[MAX_REPLY];
   size_t used;
 };
 
@@ -397,7 +398,7 @@ static void read_replies(struct ctl *c) {
       c->used = rest;
     }
     if (c->used == sizeof c->buf - 1) {
-      out("malformed reply longer than %d bytes", MAX_LINE);
+      out("malformed reply longer than %d bytes", MAX_REPLY);
       c->used = 0;
     }
   }
@@ -435,9 +436,12 @@ int main(int argc, char **argv) {
   cpu_set_t cpus;
   sched_getaffinity(0, sizeof cpus, &cpus);
   int workers = 0;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 512 * 1024); /* mlockall locks whole stacks: not glibc's 8 MiB each */
   for (int c = 0; c < CPU_SETSIZE && workers < MAX_WORKERS; c++) {
     pthread_t t;
-    if (CPU_ISSET(c, &cpus) && pthread_create(&t, NULL, worker, (void *)(intptr_t)c) == 0) workers++;
+    if (CPU_ISSET(c, &cpus) && pthread_create(&t, &attr, worker, (void *)(intptr_t)c) == 0) workers++;
   }
   if (workers == 0) {
     fprintf(stderr, "mipshop-timeline: no worker thread\n");

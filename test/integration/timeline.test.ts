@@ -1,13 +1,14 @@
 // The scenario's timeline to the millisecond: detach/attach pairs 20 ms and 80 ms apart, applied by
 // the real-time helper and seen by the independent witness (ip monitor in the air), land within
 // 2 ms of their schedule; a derived action follows its reference's applied time as precisely.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab, type StartedLab } from '../../src/lab/lab.js';
-import { startRealtimeTimeline } from '../../src/lab/scenario/realtime.js';
+import { startRealtimeTimeline, TIMELINE_HELPER } from '../../src/lab/scenario/realtime.js';
 import type { PlannedAction } from '../../src/lab/scenario/schedule.js';
 import { dockerMissing } from '../support/docker.js';
 import { uniqueLabName } from '../support/lab-names.js';
@@ -165,4 +166,41 @@ describe.skipIf(dockerMissing(['ip', 'chrt', 'debootstrap']))('timeline on the d
       await lab.down();
     }
   }, 300_000);
+});
+
+describe('the applier refuses bad schedule lines', () => {
+  it('counts each as malformed, drops it, and applies the rest', () => {
+    const soon = process.hrtime.bigint() + 20_000_000n;
+    const input = [
+      'hello',
+      `at 1 ${soon} detach`,
+      `at 2 -5 detach wmn`,
+      `after 3 99 1000 detach wmn`,
+      `at 4 ${soon} fly wmn`,
+      `at 5 ${soon} attach ${'x'.repeat(40)} ap1`,
+      'x'.repeat(80_000),
+      `at 6 ${soon} detach no0such0if`,
+      `at 6 ${soon} detach wmn`,
+      `after 7 6 1000000 send /nonexistent/sock {"op":"l2"}`,
+    ].join('\n');
+    const r = spawnSync(TIMELINE_HELPER, [], { input: `${input}\n`, encoding: 'utf8', timeout: 10_000 });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('malformed'))).toEqual([
+      'malformed verb',
+      'malformed bad interface',
+      'malformed deadline',
+      'malformed unknown reference 99',
+      'malformed unknown action',
+      'malformed bad interface',
+      'malformed line longer than 70000 bytes',
+      'malformed duplicate id 6',
+    ]);
+    // The one good link action fails in this namespace (no such interface); the action after it cannot be timed.
+    expect(
+      lines
+        .filter((l) => l.startsWith('failed'))
+        .map((l) => l.split(' ').slice(0, 2).concat(l.split(' ').slice(4)).join(' ')),
+    ).toEqual(['failed 6 no such interface', 'failed 7 reference failed']);
+  });
 });

@@ -198,8 +198,10 @@ class Applier {
     return this.readyAt;
   }
 
+  /** What it printed on stderr (a refused SCHED_FIFO), and schedule lines it refused (a bug here). */
   warnings(): string {
-    return this.stderr.trim();
+    const refused = this.reports.flatMap((r) => (r.kind === 'malformed' ? [`refused schedule line: ${r.reason}`] : []));
+    return [this.stderr.trim(), ...refused].filter(Boolean).join('\n');
   }
 
   send(plan: PlannedAction[]): void {
@@ -254,6 +256,8 @@ export async function startRealtimeTimeline(lab: string): Promise<RealtimeTimeli
         // The witness reads at real-time priority; give its last lines a moment to arrive.
         await new Promise((r) => setTimeout(r, 50));
         witness.stop();
+        const refused = applier.warnings();
+        if (refused.includes('refused schedule line')) throw new Error(`timeline applier: ${refused}`);
         const t0RealNs = ready.realNs + (t0MonoNs - ready.monoNs);
         return buildRecords(plan, applier.reports, witness.events, { t0MonoNs, t0RealNs });
       },
