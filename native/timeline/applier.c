@@ -13,9 +13,11 @@
  * tens to hundreds of ms while another is free: real-time throttling (sched_rt_runtime_us in
  * sched-rt-group docs) stops every real-time task of a CPU once lower-priority real-time tasks
  * have used its budget, and a virtual CPU can be descheduled by its host; a timer armed on that
- * CPU then fires late whatever our priority. detach/attach are rtnetlink RTM_NEWLINK requests (rtnetlink(7)): IFF_UP off
- * then IFLA_MASTER 0; IFLA_MASTER then IFF_UP on. send writes the line to the agent's control
- * socket, connected when the action was read. It prints, one line each:
+ * CPU then fires late whatever our priority.
+ *
+ * detach/attach are rtnetlink RTM_NEWLINK requests (rtnetlink(7)): IFF_UP off then IFLA_MASTER 0;
+ * IFLA_MASTER then IFF_UP on. send writes the line to the agent's control socket, connected when
+ * the action was read. It prints, one line each:
  *
  *   ready MONO_NS REAL_NS
  *   applied ID START_MONO_NS APPLIED_MONO_NS APPLIED_REAL_NS
