@@ -5,6 +5,8 @@
  *
  *   at ID DEADLINE_MONO_NS ACTION           DEADLINE is CLOCK_MONOTONIC ns (clock_gettime(2))
  *   after ID REF DELAY_NS ACTION            DELAY after action REF was applied (a derived action)
+ *   follow ID REF DELAY_NS DEADLINE ACTION  likewise; at DEADLINE if REF failed (an attach after
+ *                                           its detach: the gap is kept when the detach was late)
  *   ACTION = detach IFNAME | attach IFNAME BRIDGE | send SOCKET_PATH JSON_LINE
  *
  * One worker thread per CPU it may run on, each pinned to its CPU (sched_setaffinity(2)), sleeps
@@ -73,6 +75,7 @@ struct action {
   _Atomic int64_t applied_mono;
   unsigned long ref;
   int has_ref;
+  int64_t fallback; /* a follow's deadline when its reference failed; -1 for after */
   int64_t delay;
   char ifname[IF_NAMESIZE];
   char bridge[IF_NAMESIZE];
@@ -204,8 +207,10 @@ static void fail(struct action *a, const char *why) {
   for (size_t i = 0; i < n; i++) {
     struct action *d = &actions[i];
     int pending = S_PENDING;
-    if (d->has_ref && d->ref == a->id && atomic_load(&d->deadline) < 0 &&
-        atomic_compare_exchange_strong(&d->state, &pending, S_CLAIMED))
+    int64_t waiting = -1;
+    if (!d->has_ref || d->ref != a->id) continue;
+    if (d->fallback >= 0) atomic_compare_exchange_strong(&d->deadline, &waiting, d->fallback);
+    else if (atomic_load(&d->deadline) < 0 && atomic_compare_exchange_strong(&d->state, &pending, S_CLAIMED))
       fail(d, "reference failed");
   }
 }
@@ -315,14 +320,17 @@ static void parse_line(char *s) {
     int64_t d = strtoll(dl, &end, 10);
     if (*end || d < 0) return out("malformed deadline");
     atomic_store(&a->deadline, d);
-  } else if (strcmp(w, "after") == 0) {
+  } else if (strcmp(w, "after") == 0 || strcmp(w, "follow") == 0) {
     char *id = strtok_r(NULL, " ", &rest), *ref = strtok_r(NULL, " ", &rest), *d = strtok_r(NULL, " ", &rest);
-    if (!id || !ref || !d) return out("malformed after");
+    char *fb = w[0] == 'f' ? strtok_r(NULL, " ", &rest) : NULL;
+    if (!id || !ref || !d || (w[0] == 'f' && !fb)) return out("malformed %s", w);
     a->id = strtoul(id, &end, 10);
     a->ref = strtoul(ref, &end, 10);
     a->has_ref = 1;
     a->delay = strtoll(d, &end, 10);
     if (*end || a->delay < 0) return out("malformed delay");
+    a->fallback = fb ? strtoll(fb, &end, 10) : -1;
+    if (fb && (*end || a->fallback < 0)) return out("malformed deadline");
     r = find(a->ref);
     if (!r) return out("malformed unknown reference %lu", a->ref);
     atomic_store(&a->deadline, -1);
@@ -339,7 +347,9 @@ static void parse_line(char *s) {
     int64_t waiting = -1;
     if (st == S_APPLIED) atomic_compare_exchange_strong(&a->deadline, &waiting, atomic_load(&r->applied_mono) + a->delay);
     int pending = S_PENDING;
-    if (st == S_FAILED && atomic_compare_exchange_strong(&a->state, &pending, S_CLAIMED)) fail(a, "reference failed");
+    if (st == S_FAILED && a->fallback >= 0) atomic_compare_exchange_strong(&a->deadline, &waiting, a->fallback);
+    else if (st == S_FAILED && atomic_compare_exchange_strong(&a->state, &pending, S_CLAIMED))
+      fail(a, "reference failed");
   }
 }
 

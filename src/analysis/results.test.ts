@@ -193,7 +193,9 @@ describe('results.json', () => {
         },
         {
           action: { kind: 'attach', node: 'mn', ap: 'ap2' },
-          atMs: 1020,
+          // Planned 20 ms after the detach as the applier applied it (1000.21 ms).
+          atMs: 1020.21,
+          after: { index: 0, delayMs: 20 },
           appliedNs: at(1023.4),
           timeSource: 'witness',
           applierNs: String(at(1020.3)),
@@ -211,7 +213,7 @@ describe('results.json', () => {
     expect(r.scenario.map((s) => [s.scheduledMs, s.appliedMs, s.lateMs, s.timeSource])).toEqual([
       [1000, 1000.2, 0.2, 'witness'],
       [1005.21, 1005.3, 0.09, 'applier'],
-      [1020, 1023.4, 3.4, 'witness'],
+      [1020.21, 1023.4, 3.19, 'witness'],
       [1030, null, null, 'orchestrator'],
     ]);
     expect(r.scenario[0]).toMatchObject({

@@ -421,7 +421,13 @@ function l2GapTiming(
     TRUST.indexOf(d?.timeSource ?? 'orchestrator'),
     TRUST.indexOf(a?.timeSource ?? 'orchestrator'),
   );
-  const gap = d?.scheduledMs != null && a?.scheduledMs != null ? round3(a.scheduledMs - d.scheduledMs) : null;
+  // An attach planned after its detach (src/lab/scenario/realtime.ts) was scheduled as that delay.
+  const gap =
+    d && a?.after && scenario[a.after.index] === d
+      ? a.after.delayMs
+      : d?.scheduledMs != null && a?.scheduledMs != null
+        ? round3(a.scheduledMs - d.scheduledMs)
+        : null;
   return { l2GapSource: TRUST[worst]!, scheduledL2GapMs: gap };
 }
 

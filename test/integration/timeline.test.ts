@@ -182,6 +182,7 @@ describe('the applier refuses bad schedule lines', () => {
       `at 6 ${soon} detach no0such0if`,
       `at 6 ${soon} detach wmn`,
       `after 7 6 1000000 send /nonexistent/sock {"op":"l2"}`,
+      `follow 8 6 1000000 ${soon + 5_000_000n} detach no0such1if`,
     ].join('\n');
     const r = spawnSync(TIMELINE_HELPER, [], { input: `${input}\n`, encoding: 'utf8', timeout: 10_000 });
     expect(r.status).toBe(0);
@@ -196,11 +197,12 @@ describe('the applier refuses bad schedule lines', () => {
       'malformed line longer than 70000 bytes',
       'malformed duplicate id 6',
     ]);
-    // The one good link action fails in this namespace (no such interface); the action after it cannot be timed.
+    // The one good link action fails in this namespace (no such interface); the action after it cannot
+    // be timed; a follow whose reference failed keeps its own deadline and is applied (and fails here).
     expect(
       lines
         .filter((l) => l.startsWith('failed'))
         .map((l) => l.split(' ').slice(0, 2).concat(l.split(' ').slice(4)).join(' ')),
-    ).toEqual(['failed 6 no such interface', 'failed 7 reference failed']);
+    ).toEqual(['failed 6 no such interface', 'failed 7 reference failed', 'failed 8 no such interface']);
   });
 });

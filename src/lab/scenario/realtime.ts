@@ -52,10 +52,14 @@ export interface PlanContext {
 export function planScenario(events: ScenarioEvent[], ctx: PlanContext): PlannedAction[] {
   const out: PlannedAction[] = [];
   const sorted = [...events].sort((a, b) => a.atMs - b.atMs);
+  /** Each node's last link action so far: an attach right after a detach keeps the gap from it. */
+  const lastLink = new Map<string, { id: number; atMs: number; detach: boolean }>();
   for (const ev of sorted) {
     const a = ev.action;
     const id = out.length;
     const monoNs = ctx.t0MonoNs + BigInt(Math.round(ev.atMs * 1e6));
+    const prev = a.kind === 'trigger' ? undefined : lastLink.get(a.node);
+    if (a.kind !== 'trigger') lastLink.set(a.node, { id, atMs: ev.atMs, detach: a.kind === 'detach' });
     const op: PlannedAction['op'] =
       a.kind === 'detach'
         ? { kind: 'detach', ifname: radioFarEnd(a.node) }
@@ -66,7 +70,13 @@ export function planScenario(events: ScenarioEvent[], ctx: PlanContext): Planned
               socket: ctx.socketOf(a.node),
               request: { op: 'l2', event: a.trigger, ...(a.ap ? ctx.apFields(a.ap) : {}) },
             };
-    out.push({ id, action: a, at: { monoNs }, op });
+    // The gap is what a lab sets for a move (the time the radio is off): when the kernel holds a
+    // detach back (rtnl_lock, taken by other labs' link changes), the attach keeps its distance.
+    const at: PlannedAction['at'] =
+      a.kind === 'attach' && prev?.detach
+        ? { after: prev.id, delayNs: BigInt(Math.round((ev.atMs - prev.atMs) * 1e6)), fallbackMonoNs: monoNs }
+        : { monoNs };
+    out.push({ id, action: a, at, op });
     for (const f of ctx.followUps?.(a) ?? []) out.push(followUp(out.length, id, f, ctx));
   }
   return out;

@@ -54,7 +54,13 @@ export function buildRecords(
     else {
       const ref = done.get(p.at.after);
       const delayMs = Number(p.at.delayNs) / 1e6;
-      atMs = ref?.kind === 'applied' ? msBetween(ref.monoNs, clock.t0MonoNs) + delayMs : Number.NaN;
+      const fallback = p.at.fallbackMonoNs;
+      atMs =
+        ref?.kind === 'applied'
+          ? msBetween(ref.monoNs, clock.t0MonoNs) + delayMs
+          : fallback !== undefined
+            ? msBetween(fallback, clock.t0MonoNs)
+            : Number.NaN;
       after = { index: index.get(p.at.after) ?? -1, delayMs };
     }
     const base = { atMs, action: p.action, ...(after ? { after } : {}) };

@@ -23,7 +23,7 @@ const ctx = {
 };
 
 describe('planScenario', () => {
-  it('gives each event its absolute CLOCK_MONOTONIC deadline, in time order, ties in file order', () => {
+  it('gives each event its absolute CLOCK_MONOTONIC deadline, in time order, ties in file order; an attach follows its detach', () => {
     const plan = planScenario(
       [
         { atMs: 3100, action: { kind: 'attach', node: 'mn', ap: 'ap2' } },
@@ -35,7 +35,8 @@ describe('planScenario', () => {
     expect(plan.map(applierLine)).toEqual([
       'at 0 7900500000 send /run/mipshop-lab/x/mn.sock {"op":"l2","event":"link-going-down","ap":"ap2","bssid":"02:00:00:00:00:02","prefix":"2001:db8:2::/64","id":"tl-0"}',
       'at 1 8000000000 detach wmn',
-      'at 2 8100000000 attach wmn ap2',
+      // The gap from the detach is kept; the absolute deadline only if the detach fails.
+      'follow 2 1 100000000 8100000000 attach wmn ap2',
     ]);
   });
 
@@ -192,6 +193,28 @@ describe('buildRecords', () => {
     const recs = buildRecords(plan.slice(0, 1), reports.slice(0, 1), [late, early], clock);
     expect(recs[0]!.appliedNs).toBe(String(real(100.21)));
     expect(recs[0]!.disagreementMs).toBeCloseTo(0.01, 6);
+  });
+
+  it('times an attach that follows its detach from the detach, or from its own deadline when the detach failed', () => {
+    const follow: PlannedAction[] = [
+      plan[0]!,
+      {
+        id: 2,
+        action: { kind: 'attach', node: 'mn', ap: 'ap2' },
+        at: { after: 0, delayNs: 20_000_000n, fallbackMonoNs: mono(120) },
+        op: { kind: 'attach', ifname: 'wmn', bridge: 'ap2' },
+      },
+    ];
+    const late: ApplierReport = {
+      kind: 'applied',
+      id: 0,
+      startMonoNs: mono(100),
+      monoNs: mono(140),
+      realNs: real(140),
+    };
+    expect(buildRecords(follow, [late], null, clock)[1]!.atMs).toBeCloseTo(160, 6);
+    const failed: ApplierReport = { kind: 'failed', id: 0, monoNs: mono(100), realNs: real(100), reason: 'x' };
+    expect(buildRecords(follow, [failed], null, clock)[1]!.atMs).toBe(120);
   });
 
   it('falls back to the applier without a witness, and says what never happened', () => {

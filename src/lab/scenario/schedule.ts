@@ -26,8 +26,11 @@ export type ApplierOp =
 export interface PlannedAction {
   id: number;
   action: TimelineAction;
-  /** An absolute CLOCK_MONOTONIC deadline, or a delay after another action was applied. */
-  at: { monoNs: bigint } | { after: number; delayNs: bigint };
+  /**
+   * An absolute CLOCK_MONOTONIC deadline, or a delay after another action was applied; with
+   * `fallbackMonoNs`, the deadline to keep when that action fails (an attach after its detach).
+   */
+  at: { monoNs: bigint } | { after: number; delayNs: bigint; fallbackMonoNs?: bigint };
   op: ApplierOp;
 }
 
@@ -36,7 +39,12 @@ export const requestId = (id: number): string => `tl-${id}`;
 
 /** The applier's input line for an action (see the header of native/timeline/applier.c). */
 export function applierLine(p: PlannedAction): string {
-  const when = 'monoNs' in p.at ? `at ${p.id} ${p.at.monoNs}` : `after ${p.id} ${p.at.after} ${p.at.delayNs}`;
+  const when =
+    'monoNs' in p.at
+      ? `at ${p.id} ${p.at.monoNs}`
+      : p.at.fallbackMonoNs !== undefined
+        ? `follow ${p.id} ${p.at.after} ${p.at.delayNs} ${p.at.fallbackMonoNs}`
+        : `after ${p.id} ${p.at.after} ${p.at.delayNs}`;
   const op = p.op;
   if (/\s/.test(op.kind === 'send' ? op.socket : op.ifname)) throw new Error(`blank in applier argument: ${op.kind}`);
   switch (op.kind) {
