@@ -179,6 +179,7 @@ describe('results.json', () => {
         {
           action: { kind: 'detach', node: 'mn' },
           atMs: 1000,
+          startedMs: 1000.0101,
           appliedNs: at(1000.2),
           timeSource: 'witness',
           applierNs: String(at(1000.21)),
@@ -221,6 +222,7 @@ describe('results.json', () => {
       appliedNs: String(at(1000.2)),
       disagrees: false,
     });
+    expect(r.scenario[0]!.startedMs).toBe(1000.01);
     expect(r.scenario[1]!.after).toEqual({ index: 0, delayMs: 5 });
     expect(r.scenario[2]!.disagrees).toBe(true);
     expect(r.scenario[3]!.error).toBe('no answer from the agent');

@@ -127,6 +127,8 @@ export interface TimedAction extends Omit<RecordedAction, 'action'> {
   action: L2Action | ApEventShape;
   /** Scheduled offset from the run's start, ms. */
   atMs?: number;
+  /** When the applier began the action (ms since the run's start). */
+  startedMs?: number;
   timeSource?: TimeSource;
   /** The applier's own report when appliedNs is the witness's, and witness minus applier (ms). */
   applierNs?: string;
@@ -147,6 +149,8 @@ export interface ScenarioActionResult {
   appliedNs: string | null;
   /** Applied minus scheduled. */
   lateMs: number | null;
+  /** When it was begun: a late start is the scheduler's doing, a long begun-to-applied the kernel's (a lock). */
+  startedMs?: number;
   timeSource: TimeSource;
   applierNs?: string;
   disagreementMs?: number;
@@ -393,6 +397,7 @@ function scenarioResults(records: (RecordedAction | TimedAction)[], startedNs: b
       lateMs: scheduledMs === null || appliedMs === null ? null : round3(appliedMs - scheduledMs),
       timeSource: t.timeSource ?? 'orchestrator',
     };
+    if (t.startedMs !== undefined && Number.isFinite(t.startedMs)) out.startedMs = round3(t.startedMs);
     if (t.applierNs !== undefined) out.applierNs = t.applierNs;
     if (t.disagreementMs !== undefined) {
       out.disagreementMs = t.disagreementMs;
