@@ -463,6 +463,9 @@ int main(int argc, char **argv) {
   size_t in_used = 0;
   int in_open = 1, skipping = 0;
   fcntl(0, F_SETFL, O_NONBLOCK);
+  /* The whole schedule fits in the pipe at once: the orchestrator writing it late (starved) cannot
+   * hold back a deadline (fcntl(2) F_SETPIPE_SZ; fails harmlessly when stdin is not a pipe). */
+  fcntl(0, F_SETPIPE_SZ, 1 << 20);
   out("ready %" PRId64 " %" PRId64, now_ns(CLOCK_MONOTONIC), now_ns(CLOCK_REALTIME));
   for (;;) {
     size_t n = atomic_load(&n_actions), ns = atomic_load(&n_socks);

@@ -86,6 +86,31 @@ describe.skipIf(missing)('timeline (real-time applier and witness)', () => {
     expect(results.scenario[0]!.timeSource).toBe('applier');
   }, 60_000);
 
+  it('an orchestrator that reads nothing for 2 s (its event loop blocked) changes no time', async () => {
+    const tl = await startRealtimeTimeline(lab.name);
+    try {
+      const t0 = process.hrtime.bigint();
+      // 400 link changes, 5 ms apart: the applier's reports and the witness's lines (about 1 KB per
+      // change) are far more than a pipe holds while nobody reads them.
+      const plan: PlannedAction[] = Array.from({ length: 400 }, (_, i) => ({
+        id: i,
+        action: i % 2 ? { kind: 'attach', node: 'mn', ap: 'ap1' } : { kind: 'detach', node: 'mn' },
+        at: { monoNs: t0 + 100_000_000n + BigInt(i) * 5_000_000n },
+        op: i % 2 ? { kind: 'attach', ifname: 'wmn', bridge: 'ap1' } : { kind: 'detach', ifname: 'wmn' },
+      }));
+      const done = tl.run(plan, t0);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2_000);
+      const recs = await done;
+      const t0Real = tl.wallOf(t0);
+      const late = recs.map((r) => Number(BigInt(r.appliedNs) - t0Real) / 1e6 - r.atMs);
+      expect(recs.filter((r) => r.error || r.timeSource !== 'witness')).toEqual([]);
+      expect(recs.filter((r) => Math.abs(r.disagreementMs!) > 2)).toEqual([]);
+      expect(late.sort((a, b) => a - b)[Math.ceil(0.99 * late.length) - 1]).toBeLessThanOrEqual(2);
+    } finally {
+      tl.close();
+    }
+  }, 30_000);
+
   it('a derived action is applied its delay after its reference', async () => {
     // A stand-in for the AP's router agent: records when each control line arrives.
     const sock = path.join(dir, 'router.sock');

@@ -2,12 +2,12 @@
 // namespace, with `ip -ts -o monitor link` beside it as the witness (docs/decisions.md, "The
 // timeline is applied by a real-time helper"). Both are started before the run's t0; the whole
 // schedule is written to the applier at once.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { run } from '../exec.js';
-import { airNetns } from '../names.js';
+import { airNetns, labStateDir } from '../names.js';
 import { apBridge, radioFarEnd } from '../net/ifnames.js';
 import { forgetProcess, recordProcess } from '../net/state.js';
 import { PROJECT_ROOT } from '../paths.js';
@@ -92,35 +92,41 @@ function followUp(id: number, ref: number, f: FollowUp, ctx: PlanContext): Plann
   };
 }
 
-/** Splits a stream into lines, dropping (and counting) any longer than MAX_LINE. */
-function lines(stream: NodeJS.ReadableStream, onLine: (l: string) => void): { overlong: number } {
-  const st = { overlong: 0 };
-  let buf = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (d: string) => {
-    buf += d;
-    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-      onLine(buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
+/**
+ * Starts a process of the lab whose stdout goes to a file, not a pipe: a pipe that the orchestrator
+ * drains late (starved by real-time tasks on a busy machine) fills up, and a write to it would
+ * stop the applier's workers or the witness's reading, and so their clocks.
+ */
+function start(lab: string, argv: string[], outFile: string): ChildProcess {
+  const fd = openSync(outFile, 'w');
+  try {
+    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', fd, 'pipe'] });
+    const pid = proc.pid;
+    if (pid !== undefined) {
+      recordProcess(lab, { pid, netns: airNetns(lab), argv });
+      proc.on('exit', () => forgetProcess(lab, pid));
     }
-    if (buf.length > MAX_LINE) {
-      st.overlong++;
-      buf = '';
-    }
-  });
-  return st;
+    proc.on('error', () => undefined);
+    return proc;
+  } finally {
+    closeSync(fd);
+  }
 }
 
-function start(lab: string, argv: string[]): ChildProcessWithoutNullStreams {
-  const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-  const pid = proc.pid;
-  if (pid !== undefined) {
-    recordProcess(lab, { pid, netns: airNetns(lab), argv });
-    proc.on('exit', () => forgetProcess(lab, pid));
+/** The complete lines of a file written by one of our processes (a partial last line is left for later). */
+function readLines(file: string): string[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
   }
-  proc.on('error', () => undefined);
-  return proc;
+  const lines = text.split('\n');
+  lines.pop();
+  return lines.filter((l) => l.length <= MAX_LINE);
 }
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The witness: every link change in the air namespace, stamped by ip as it reads the kernel's
@@ -129,38 +135,38 @@ function start(lab: string, argv: string[]): ChildProcessWithoutNullStreams {
  * stamp of the readers (a stamp can be late, never early).
  */
 class Witness {
-  readonly events: LinkEvent[][] = [];
-  dropped = 0;
-  private readonly procs: ChildProcessWithoutNullStreams[] = [];
-  private readonly sawLo: boolean[] = [];
+  private readonly procs: ChildProcess[] = [];
+  private readonly files: string[] = [];
 
   constructor(private readonly lab: string) {
     for (let cpu = 0; cpu < availableParallelism(); cpu++) {
-      const events: LinkEvent[] = [];
-      const i = this.events.push(events) - 1;
-      this.sawLo.push(false);
+      const file = path.join(labStateDir(lab), `witness-${cpu}.out`);
       const argv = ['taskset', '-c', String(cpu), 'chrt', '-f', String(WITNESS_PRIORITY)];
-      const proc = start(lab, [...argv, 'ip', '-n', airNetns(lab), '-ts', '-o', 'monitor', 'link']);
-      this.procs.push(proc);
-      lines(proc.stdout, (l) => {
-        const e = parseMonitorLine(l);
-        if (!e) return;
-        if (e.ifname === 'lo') this.sawLo[i] = true;
-        else if (events.length < MAX_EVENTS) events.push(e);
-        else this.dropped++;
-      });
+      this.procs.push(start(lab, [...argv, 'ip', '-n', airNetns(lab), '-ts', '-o', 'monitor', 'link'], file));
+      this.files.push(file);
     }
+  }
+
+  /** Each reader's events, lo's left out, at most MAX_EVENTS each. */
+  events(): LinkEvent[][] {
+    return this.files.map((f) =>
+      readLines(f)
+        .map(parseMonitorLine)
+        .filter((e): e is LinkEvent => e !== null && e.ifname !== 'lo')
+        .slice(0, MAX_EVENTS),
+    );
   }
 
   /** Ready once every reader has reported a change we made (lo's queue length: the air sends nothing on lo). */
   async ready(timeoutMs = 5000): Promise<void> {
     const deadline = performance.now() + timeoutMs;
-    for (let q = 1001; !this.sawLo.every(Boolean); q = q === 1001 ? 1000 : 1001) {
+    const sawLo = () => this.files.every((f) => readLines(f).some((l) => parseMonitorLine(l)?.ifname === 'lo'));
+    for (let q = 1001; !sawLo(); q = q === 1001 ? 1000 : 1001) {
       if (this.procs.some((p) => p.exitCode !== null))
         throw new Error(`the witness (ip monitor) in ${airNetns(this.lab)} exited`);
       if (performance.now() > deadline) throw new Error(`the witness in ${airNetns(this.lab)} saw nothing`);
       await run(['ip', '-n', airNetns(this.lab), 'link', 'set', 'dev', 'lo', 'txqueuelen', String(q)]);
-      await new Promise((r) => setTimeout(r, 20));
+      await pause(20);
     }
   }
 
@@ -171,52 +177,52 @@ class Witness {
 
 /** The applier process: takes the schedule, reports each action. */
 class Applier {
-  readonly reports: ApplierReport[] = [];
   readonly exited: Promise<number | null>;
-  private readonly proc: ChildProcessWithoutNullStreams;
-  private readyAt: Extract<ApplierReport, { kind: 'ready' }> | null = null;
+  private readonly proc: ChildProcess;
+  private readonly file: string;
   private stderr = '';
-  private wake: (() => void) | null = null;
 
   constructor(lab: string) {
     const netnsPath = `/run/netns/${airNetns(lab)}`;
-    this.proc = start(lab, [TIMELINE_HELPER, '--netns', netnsPath, '--fifo', String(APPLIER_PRIORITY)]);
+    this.file = path.join(labStateDir(lab), 'timeline-applier.out');
+    this.proc = start(lab, [TIMELINE_HELPER, '--netns', netnsPath, '--fifo', String(APPLIER_PRIORITY)], this.file);
     this.exited = new Promise((r) => this.proc.on('close', (code) => r(code)));
-    this.proc.stderr.setEncoding('utf8');
-    this.proc.stderr.on('data', (d: string) => {
+    this.proc.stderr?.setEncoding('utf8');
+    this.proc.stderr?.on('data', (d: string) => {
       if (this.stderr.length < MAX_LINE) this.stderr += d;
     });
-    lines(this.proc.stdout, (l) => {
-      const r = parseApplierLine(l);
-      if (!r) return;
-      if (r.kind === 'ready') this.readyAt = r;
-      else if (this.reports.length < MAX_EVENTS) this.reports.push(r);
-      this.wake?.();
-    });
+  }
+
+  reports(): ApplierReport[] {
+    return readLines(this.file)
+      .map(parseApplierLine)
+      .filter((r): r is ApplierReport => r !== null)
+      .slice(0, MAX_EVENTS);
   }
 
   async ready(timeoutMs = 5000): Promise<Extract<ApplierReport, { kind: 'ready' }>> {
     const deadline = performance.now() + timeoutMs;
-    while (!this.readyAt) {
+    for (;;) {
+      const first = readLines(this.file)[0];
+      const r = first === undefined ? null : parseApplierLine(first);
+      if (r?.kind === 'ready') return r;
       if (this.proc.exitCode !== null || performance.now() > deadline)
         throw new Error(`the timeline applier did not start: ${this.stderr.trim() || 'no answer'}`);
-      await new Promise<void>((r) => {
-        this.wake = r;
-        setTimeout(r, 50);
-      });
+      await pause(10);
     }
-    return this.readyAt;
   }
 
   /** What it printed on stderr (a refused SCHED_FIFO), and schedule lines it refused (a bug here). */
   warnings(): string {
-    const refused = this.reports.flatMap((r) => (r.kind === 'malformed' ? [`refused schedule line: ${r.reason}`] : []));
+    const refused = this.reports().flatMap((r) =>
+      r.kind === 'malformed' ? [`refused schedule line: ${r.reason}`] : [],
+    );
     return [this.stderr.trim(), ...refused].filter(Boolean).join('\n');
   }
 
   send(plan: PlannedAction[]): void {
-    this.proc.stdin.write(plan.map((p) => `${applierLine(p)}\n`).join(''));
-    this.proc.stdin.end();
+    this.proc.stdin?.write(plan.map((p) => `${applierLine(p)}\n`).join(''));
+    this.proc.stdin?.end();
   }
 
   kill(): void {
@@ -264,12 +270,12 @@ export async function startRealtimeTimeline(lab: string): Promise<RealtimeTimeli
           if (signal?.aborted) close();
         }
         // The witness reads at real-time priority; give its last lines a moment to arrive.
-        await new Promise((r) => setTimeout(r, 50));
+        await pause(50);
         witness.stop();
         const refused = applier.warnings();
         if (refused.includes('refused schedule line')) throw new Error(`timeline applier: ${refused}`);
         const t0RealNs = ready.realNs + (t0MonoNs - ready.monoNs);
-        return buildRecords(plan, applier.reports, witness.events, { t0MonoNs, t0RealNs });
+        return buildRecords(plan, applier.reports(), witness.events(), { t0MonoNs, t0RealNs });
       },
     };
   } catch (err) {
