@@ -20,6 +20,7 @@ import {
   type LinkEvent,
   type PlannedAction,
   parseApplierLine,
+  parseLinkShow,
   parseMonitorLine,
 } from './schedule.js';
 import type { ScenarioRecord } from './timeline.js';
@@ -141,7 +142,8 @@ class Witness {
   constructor(private readonly lab: string) {
     for (let cpu = 0; cpu < availableParallelism(); cpu++) {
       const file = path.join(labStateDir(lab), `witness-${cpu}.out`);
-      const argv = ['taskset', '-c', String(cpu), 'chrt', '-f', String(WITNESS_PRIORITY)];
+      // stdbuf -oL: ip's stdio would hold the last lines in its buffer when it is stopped.
+      const argv = ['taskset', '-c', String(cpu), 'chrt', '-f', String(WITNESS_PRIORITY), 'stdbuf', '-oL'];
       this.procs.push(start(lab, [...argv, 'ip', '-n', airNetns(lab), '-ts', '-o', 'monitor', 'link'], file));
       this.files.push(file);
     }
@@ -157,11 +159,16 @@ class Witness {
     );
   }
 
-  /** Ready once every reader has reported a change we made (lo's queue length: the air sends nothing on lo). */
-  async ready(timeoutMs = 5000): Promise<void> {
+  /**
+   * Makes a change of lo (its queue length: the air sends nothing on lo) and waits until every reader
+   * has written it down. The kernel reports changes in order, so every change made before is then
+   * in the files: at the start, the witness is listening; at the end, it has seen everything.
+   */
+  async barrier(timeoutMs = 5000): Promise<void> {
+    const los = () => this.files.map((f) => readLines(f).filter((l) => parseMonitorLine(l)?.ifname === 'lo').length);
+    const before = los();
     const deadline = performance.now() + timeoutMs;
-    const sawLo = () => this.files.every((f) => readLines(f).some((l) => parseMonitorLine(l)?.ifname === 'lo'));
-    for (let q = 1001; !sawLo(); q = q === 1001 ? 1000 : 1001) {
+    for (let q = 1001; los().some((n, i) => n <= before[i]!); q = q === 1001 ? 1000 : 1001) {
       if (this.procs.some((p) => p.exitCode !== null))
         throw new Error(`the witness (ip monitor) in ${airNetns(this.lab)} exited`);
       if (performance.now() > deadline) throw new Error(`the witness in ${airNetns(this.lab)} saw nothing`);
@@ -251,7 +258,9 @@ export async function startRealtimeTimeline(lab: string): Promise<RealtimeTimeli
     witness.stop();
   };
   try {
-    await witness.ready();
+    await witness.barrier();
+    // Where the witness starts from: a link's first event is then a change only if it is one.
+    const initial = parseLinkShow((await run(['ip', '-n', airNetns(lab), '-o', 'link', 'show'])).stdout);
     const ready = await applier.ready();
     return {
       wallOf: (monoNs) => ready.realNs + (monoNs - ready.monoNs),
@@ -269,13 +278,12 @@ export async function startRealtimeTimeline(lab: string): Promise<RealtimeTimeli
         } finally {
           if (signal?.aborted) close();
         }
-        // The witness reads at real-time priority; give its last lines a moment to arrive.
-        await pause(50);
+        await witness.barrier();
         witness.stop();
         const refused = applier.warnings();
         if (refused.includes('refused schedule line')) throw new Error(`timeline applier: ${refused}`);
         const t0RealNs = ready.realNs + (t0MonoNs - ready.monoNs);
-        return buildRecords(plan, applier.reports(), witness.events(), { t0MonoNs, t0RealNs });
+        return buildRecords(plan, applier.reports(), witness.events(), { t0MonoNs, t0RealNs }, initial);
       },
     };
   } catch (err) {

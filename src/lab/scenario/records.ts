@@ -27,6 +27,8 @@ export function buildRecords(
   /** Each witness reader's events; a change takes the earliest stamp among them. */
   witness: LinkEvent[][] | null,
   clock: RunClock,
+  /** The links' states when the witness started (`ip -o link show`). */
+  initial?: Map<string, boolean>,
 ): ScenarioRecord[] {
   const done = new Map<number, Extract<ApplierReport, { kind: 'applied' | 'failed' }>>();
   const replies = new Map<string, Extract<ApplierReport, { kind: 'reply' }>>();
@@ -41,7 +43,7 @@ export function buildRecords(
   });
   const seen = new Map<number, Witnessed>();
   for (const reader of witness ?? [])
-    for (const [id, w] of matchWitness(links, reader)) {
+    for (const [id, w] of matchWitness(links, reader, initial)) {
       const prev = seen.get(id);
       if (!prev || w.realNs < prev.realNs) seen.set(id, w);
     }

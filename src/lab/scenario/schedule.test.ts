@@ -8,6 +8,7 @@ import {
   matchWitness,
   type PlannedAction,
   parseApplierLine,
+  parseLinkShow,
   parseMonitorLine,
   quantile,
   transitions,
@@ -129,6 +130,36 @@ describe('the witness', () => {
     expect(m.get(1)?.disagreementMs).toBeCloseTo(0.05, 6);
     expect(m.get(2)?.disagreementMs).toBeCloseTo(3, 6);
     expect(m.get(3)?.realNs).toBe(T0_REAL + 200_010_000n);
+  });
+
+  it('pairs in order, so a witness reading 10 ms late behind changes 5 ms apart still pairs each with its own', () => {
+    const applied = Array.from({ length: 8 }, (_, i) => ({
+      id: i,
+      ifname: 'wmn',
+      up: i % 2 === 1,
+      realNs: T0_REAL + BigInt(i) * 5_000_000n,
+    }));
+    const m = matchWitness(
+      applied,
+      applied.map((a) => ev(Number(a.realNs - T0_REAL) / 1e6 + 10, a.up)),
+      new Map([['wmn', true]]),
+    );
+    expect([...m.values()].map((w) => w.disagreementMs)).toEqual(Array(8).fill(10));
+  });
+
+  it('starts from the links as ip link show gave them: an event that changes nothing is no transition', () => {
+    const initial = parseLinkShow(
+      '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN\n7: wmn@if6: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 master ap1 state UP\n',
+    );
+    expect(initial).toEqual(
+      new Map([
+        ['lo', true],
+        ['wmn', true],
+      ]),
+    );
+    // A bridge's report about the port (still up) comes before the detach.
+    expect(transitions([ev(1, true), ev(2, false)], initial)).toEqual([ev(2, false)]);
+    expect(transitions([ev(1, true), ev(2, false)])).toHaveLength(2);
   });
 
   it('leaves an action the witness never saw unmatched', () => {

@@ -140,9 +140,25 @@ export function parseMonitorLine(line: string): LinkEvent | null {
   };
 }
 
-/** The administrative state changes among `events`, per link; a link's first event counts as a change. */
-export function transitions(events: LinkEvent[]): LinkEvent[] {
-  const last = new Map<string, boolean>();
+// 7: wmn@if6: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master ap1 state UP ...
+const LINK_SHOW = /^\d+: ([^:@\s]+)(?:@\S+)?: <([^>]*)>(.*)$/;
+
+/** Each link's administrative state from `ip -o link show` (ip-link(8)): where the witness starts from. */
+export function parseLinkShow(text: string): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const line of text.split('\n')) {
+    const m = LINK_SHOW.exec(line);
+    if (m) out.set(m[1]!, m[2]!.split(',').includes('UP'));
+  }
+  return out;
+}
+
+/**
+ * The administrative state changes among `events`, per link, from the `initial` states; a link
+ * without one has its first event count as a change.
+ */
+export function transitions(events: LinkEvent[], initial: Map<string, boolean> = new Map()): LinkEvent[] {
+  const last = new Map(initial);
   const out: LinkEvent[] = [];
   for (const e of events) {
     if (last.get(e.ifname) !== e.up) out.push(e);
@@ -163,30 +179,32 @@ const MATCH_WINDOW_NS = 1_000_000_000n;
 
 /**
  * Pairs each applied link action with the witness's transition of that link in the same direction,
- * nearest in time; each transition serves one action.
+ * in order: the kernel applies one link's changes in the order they were made and reports them in
+ * that order, so the k-th detach of a radio is its k-th down transition however late the witness
+ * read it (a late witness shows as a disagreement). A pair further apart than MATCH_WINDOW_NS is
+ * not one.
  */
 export function matchWitness(
   applied: { id: number; ifname: string; up: boolean; realNs: bigint }[],
   events: LinkEvent[],
+  initial?: Map<string, boolean>,
 ): Map<number, Witnessed> {
-  const pool = transitions(events);
-  const used = new Set<LinkEvent>();
+  const seen = new Map<string, LinkEvent[]>();
+  for (const t of transitions(events, initial)) {
+    const key = `${t.ifname} ${t.up}`;
+    seen.set(key, [...(seen.get(key) ?? []), t]);
+  }
+  const next = new Map<string, number>();
   const out = new Map<number, Witnessed>();
   for (const a of [...applied].sort((x, y) => (x.realNs < y.realNs ? -1 : 1))) {
-    let best: LinkEvent | null = null;
-    let bestDist = MATCH_WINDOW_NS;
-    for (const t of pool) {
-      if (used.has(t) || t.ifname !== a.ifname || t.up !== a.up) continue;
-      const d = t.realNs > a.realNs ? t.realNs - a.realNs : a.realNs - t.realNs;
-      if (d < bestDist) {
-        best = t;
-        bestDist = d;
-      }
-    }
-    if (best) {
-      used.add(best);
-      out.set(a.id, { realNs: best.realNs, disagreementMs: Number(best.realNs - a.realNs) / 1e6 });
-    }
+    const key = `${a.ifname} ${a.up}`;
+    const k = next.get(key) ?? 0;
+    next.set(key, k + 1);
+    const t = seen.get(key)?.[k];
+    if (!t) continue;
+    const d = t.realNs - a.realNs;
+    if (d > MATCH_WINDOW_NS || -d > MATCH_WINDOW_NS) continue;
+    out.set(a.id, { realNs: t.realNs, disagreementMs: Number(d) / 1e6 });
   }
   return out;
 }
