@@ -96,12 +96,13 @@ function followUp(id: number, ref: number, f: FollowUp, ctx: PlanContext): Plann
 /**
  * Starts a process of the lab whose stdout goes to a file, not a pipe: a pipe that the orchestrator
  * drains late (starved by real-time tasks on a busy machine) fills up, and a write to it would
- * stop the applier's workers or the witness's reading, and so their clocks.
+ * stop the applier's workers or the witness's reading, and so their clocks. The witness's stderr
+ * goes to the same file (nobody reads it meanwhile); the applier writes to stderr only as it starts.
  */
-function start(lab: string, argv: string[], outFile: string): ChildProcess {
+function start(lab: string, argv: string[], outFile: string, stderr: 'pipe' | 'file'): ChildProcess {
   const fd = openSync(outFile, 'w');
   try {
-    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', fd, 'pipe'] });
+    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', fd, stderr === 'file' ? fd : 'pipe'] });
     const pid = proc.pid;
     if (pid !== undefined) {
       recordProcess(lab, { pid, netns: airNetns(lab), argv });
@@ -144,7 +145,7 @@ class Witness {
       const file = path.join(labStateDir(lab), `witness-${cpu}.out`);
       // stdbuf -oL: ip's stdio would hold the last lines in its buffer when it is stopped.
       const argv = ['taskset', '-c', String(cpu), 'chrt', '-f', String(WITNESS_PRIORITY), 'stdbuf', '-oL'];
-      this.procs.push(start(lab, [...argv, 'ip', '-n', airNetns(lab), '-ts', '-o', 'monitor', 'link'], file));
+      this.procs.push(start(lab, [...argv, 'ip', '-n', airNetns(lab), '-ts', '-o', 'monitor', 'link'], file, 'file'));
       this.files.push(file);
     }
   }
@@ -192,7 +193,12 @@ class Applier {
   constructor(lab: string) {
     const netnsPath = `/run/netns/${airNetns(lab)}`;
     this.file = path.join(labStateDir(lab), 'timeline-applier.out');
-    this.proc = start(lab, [TIMELINE_HELPER, '--netns', netnsPath, '--fifo', String(APPLIER_PRIORITY)], this.file);
+    this.proc = start(
+      lab,
+      [TIMELINE_HELPER, '--netns', netnsPath, '--fifo', String(APPLIER_PRIORITY)],
+      this.file,
+      'pipe',
+    );
     this.exited = new Promise((r) => this.proc.on('close', (code) => r(code)));
     this.proc.stderr?.setEncoding('utf8');
     this.proc.stderr?.on('data', (d: string) => {
