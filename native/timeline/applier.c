@@ -80,6 +80,7 @@ struct action {
   char ifname[IF_NAMESIZE];
   char bridge[IF_NAMESIZE];
   int sock; /* index into socks */
+  long prev; /* the previous action on the same link or socket, which must be done first; -1 */
   char *line;
   size_t len;
 };
@@ -340,6 +341,18 @@ static void parse_line(char *s) {
   if (find(a->id)) return out("malformed duplicate id %lu", a->id);
   const char *bad = parse_action(a, rest);
   if (bad) return out("malformed %s", bad);
+  /* One link's changes, and one agent's lines, keep their order: with two workers, a change held
+   * in the kernel (rtnl_lock) would otherwise be overtaken by the next one on the same link. */
+  a->prev = -1;
+  for (size_t i = n; i-- > 0;) {
+    struct action *p = &actions[i];
+    int same = a->kind == K_SEND ? p->kind == K_SEND && p->sock == a->sock
+                                 : p->kind != K_SEND && strcmp(p->ifname, a->ifname) == 0;
+    if (same) {
+      a->prev = (long)i;
+      break;
+    }
+  }
   atomic_store(&n_actions, n + 1); /* published: the workers see it from here on */
   if (r) {
     /* The reference may have been applied or failed before this action was published. */
@@ -370,6 +383,14 @@ static void *worker(void *arg) {
       if (!next || dl < next_dl) next = &actions[i], next_dl = dl;
     }
     int64_t now = now_ns(CLOCK_MONOTONIC);
+    if (next && next->prev >= 0 && atomic_load(&actions[next->prev].state) < S_APPLIED) {
+      /* Its predecessor on the link is still in the kernel: look again shortly, without spinning. */
+      int64_t wake = next_dl - SPIN_NS > now ? next_dl - SPIN_NS : now + 50000;
+      struct timespec ts = {.tv_sec = wake / 1000000000LL, .tv_nsec = wake % 1000000000LL};
+      while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
+      }
+      continue;
+    }
     if (!next || next_dl - now > SPIN_NS) {
       int64_t wake = next && next_dl - SPIN_NS < now + RESCAN_NS ? next_dl - SPIN_NS : now + RESCAN_NS;
       struct timespec ts = {.tv_sec = wake / 1000000000LL, .tv_nsec = wake % 1000000000LL};
