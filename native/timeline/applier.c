@@ -7,7 +7,10 @@
  *   after ID REF DELAY_NS ACTION            DELAY after action REF was applied (a derived action)
  *   follow ID REF DELAY_NS DEADLINE ACTION  likewise; at DEADLINE if REF failed (an attach after
  *                                           its detach: the gap is kept when the detach was late)
- *   ACTION = detach IFNAME | attach IFNAME BRIDGE | send SOCKET_PATH JSON_LINE
+ *   ACTION = detach IFNAME [NEXT_BRIDGE] | attach IFNAME BRIDGE | send SOCKET_PATH JSON_LINE
+ *
+ * A detach with NEXT_BRIDGE leaves the port, down, on the bridge of the attach that follows it, so
+ * that the attach is a single request at its deadline (each request waits for rtnl_lock).
  *
  * One worker thread per CPU it may run on, each pinned to its CPU (sched_setaffinity(2)), sleeps
  * with clock_nanosleep(2) TIMER_ABSTIME until SPIN_NS before the next deadline (a FIFO task has no
@@ -81,6 +84,7 @@ struct action {
   char bridge[IF_NAMESIZE];
   int sock; /* index into socks */
   long prev; /* the previous action on the same link or socket, which must be done first; -1 */
+  int enslaved; /* a detach: the bridge index it left the port on, 0 for none */
   char *line;
   size_t len;
 };
@@ -238,14 +242,18 @@ static void apply(struct action *a) {
   } else {
     int idx = (int)if_nametoindex(a->ifname);
     if (idx == 0) return fail(a, "no such interface");
+    int br = a->bridge[0] ? (int)if_nametoindex(a->bridge) : 0;
+    if (a->bridge[0] && br == 0) return fail(a, "no such bridge");
     if (a->kind == K_DETACH) {
-      /* Carrier first (the node sees NO-CARRIER), then off the bridge. */
+      /* Carrier first (the node sees NO-CARRIER), then off the bridge or, down, onto the next one. */
       err = nl_setlink(idx, 0, 0, 0, &mono, &real);
-      if (err == 0) err = nl_setlink(idx, -1, 1, 0, NULL, NULL);
+      if (err == 0) err = nl_setlink(idx, -1, 1, br, NULL, NULL);
+      a->enslaved = err == 0 ? br : 0;
     } else {
-      int br = (int)if_nametoindex(a->bridge);
-      if (br == 0) return fail(a, "no such bridge");
-      err = nl_setlink(idx, -1, 1, br, NULL, NULL);
+      /* The detach before it on this link (kept in order) may have put the port there already. */
+      struct action *p = a->prev >= 0 ? &actions[a->prev] : NULL;
+      int there = p && p->kind == K_DETACH && atomic_load(&p->state) == S_APPLIED && p->enslaved == br;
+      if (!there) err = nl_setlink(idx, -1, 1, br, NULL, NULL);
       if (err == 0) err = nl_setlink(idx, 1, 0, 0, &mono, &real);
     }
   }
@@ -278,11 +286,10 @@ static const char *parse_action(struct action *a, char *s) {
     char *ifn = strtok_r(NULL, " ", &rest);
     if (!ifn || strlen(ifn) >= IF_NAMESIZE) return "bad interface";
     strcpy(a->ifname, ifn);
-    if (a->kind == K_ATTACH) {
-      char *br = strtok_r(NULL, " ", &rest);
-      if (!br || strlen(br) >= IF_NAMESIZE) return "bad bridge";
-      strcpy(a->bridge, br);
-    }
+    char *br = strtok_r(NULL, " ", &rest);
+    if (a->kind == K_ATTACH && !br) return "bad bridge";
+    if (br && strlen(br) >= IF_NAMESIZE) return "bad bridge";
+    if (br) strcpy(a->bridge, br);
     return NULL;
   }
   if (strcmp(verb, "send") == 0) {

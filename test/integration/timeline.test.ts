@@ -92,22 +92,22 @@ describe.skipIf(missing)('timeline (real-time applier and witness)', () => {
     const tl = await startRealtimeTimeline(lab.name);
     try {
       const t0 = process.hrtime.bigint();
-      // 400 link changes, 5 ms apart: the applier's reports and the witness's lines (about 1 KB per
-      // change) are far more than a pipe holds while nobody reads them.
-      const plan: PlannedAction[] = Array.from({ length: 400 }, (_, i) => ({
+      // 100 link changes, 19 ms apart: the witness's lines (about 1 KB per change) are more than a
+      // pipe holds while nobody reads them.
+      const plan: PlannedAction[] = Array.from({ length: 100 }, (_, i) => ({
         id: i,
         action: i % 2 ? { kind: 'attach', node: 'mn', ap: 'ap1' } : { kind: 'detach', node: 'mn' },
-        at: { monoNs: t0 + 100_000_000n + BigInt(i) * 5_000_000n },
+        at: { monoNs: t0 + 100_000_000n + BigInt(i) * 19_000_000n },
         op: i % 2 ? { kind: 'attach', ifname: 'wmn', bridge: 'ap1' } : { kind: 'detach', ifname: 'wmn' },
       }));
       const done = tl.run(plan, t0);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2_000);
       const recs = await done;
-      const t0Real = tl.wallOf(t0);
-      const late = recs.map((r) => Number(BigInt(r.appliedNs) - t0Real) / 1e6 - r.atMs);
       expect(recs.filter((r) => r.error || r.timeSource !== 'witness')).toEqual([]);
-      // With pipes, the witness stopped on a full one and stamped 250 of these 400 more than 2 ms late.
-      expect(late.sort((a, b) => a - b)[Math.ceil(0.99 * late.length) - 1]).toBeLessThanOrEqual(2);
+      // With pipes, the witness stopped on a full one and stamped the later changes late. Witness
+      // against applier leaves out what delays both alike (the kernel's rtnl_lock, held by other labs).
+      const apart = recs.map((r) => Math.abs(r.disagreementMs!)).sort((a, b) => a - b);
+      expect(apart[Math.ceil(0.99 * apart.length) - 1]).toBeLessThanOrEqual(2);
     } finally {
       tl.close();
     }

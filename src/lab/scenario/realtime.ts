@@ -55,7 +55,7 @@ export function planScenario(events: ScenarioEvent[], ctx: PlanContext): Planned
   const sorted = [...events].sort((a, b) => a.atMs - b.atMs);
   /** Each node's last link action so far: an attach right after a detach keeps the gap from it. */
   const lastLink = new Map<string, { id: number; atMs: number; detach: boolean }>();
-  for (const ev of sorted) {
+  for (const [i, ev] of sorted.entries()) {
     const a = ev.action;
     const id = out.length;
     const monoNs = ctx.t0MonoNs + BigInt(Math.round(ev.atMs * 1e6));
@@ -63,7 +63,7 @@ export function planScenario(events: ScenarioEvent[], ctx: PlanContext): Planned
     if (a.kind !== 'trigger') lastLink.set(a.node, { id, atMs: ev.atMs, detach: a.kind === 'detach' });
     const op: PlannedAction['op'] =
       a.kind === 'detach'
-        ? { kind: 'detach', ifname: radioFarEnd(a.node) }
+        ? { kind: 'detach', ifname: radioFarEnd(a.node), ...nextBridge(sorted, i, a.node) }
         : a.kind === 'attach'
           ? { kind: 'attach', ifname: radioFarEnd(a.node), bridge: apBridge(a.ap) }
           : {
@@ -81,6 +81,12 @@ export function planScenario(events: ScenarioEvent[], ctx: PlanContext): Planned
     for (const f of ctx.followUps?.(a) ?? []) out.push(followUp(out.length, id, f, ctx));
   }
   return out;
+}
+
+/** The bridge of the node's next link action when it is an attach (each request at a deadline waits for rtnl_lock). */
+function nextBridge(sorted: ScenarioEvent[], i: number, node: string): { nextBridge?: string } {
+  const next = sorted.slice(i + 1).find((e) => e.action.kind !== 'trigger' && e.action.node === node);
+  return next?.action.kind === 'attach' ? { nextBridge: apBridge(next.action.ap) } : {};
 }
 
 function followUp(id: number, ref: number, f: FollowUp, ctx: PlanContext): PlannedAction {

@@ -35,7 +35,8 @@ describe('planScenario', () => {
     );
     expect(plan.map(applierLine)).toEqual([
       'at 0 7900500000 send /run/mipshop-lab/x/mn.sock {"op":"l2","event":"link-going-down","ap":"ap2","bssid":"02:00:00:00:00:02","prefix":"2001:db8:2::/64","id":"tl-0"}',
-      'at 1 8000000000 detach wmn',
+      // The detach leaves the port, down, on the next AP's bridge: the attach is then one request.
+      'at 1 8000000000 detach wmn ap2',
       // The gap from the detach is kept; the absolute deadline only if the detach fails.
       'follow 2 1 100000000 8100000000 attach wmn ap2',
     ]);

@@ -18,7 +18,8 @@ export type TimelineAction = ScenarioAction | ApEventAction;
 
 /** What the applier does for an action. */
 export type ApplierOp =
-  | { kind: 'detach'; ifname: string }
+  /** `nextBridge`: the bridge of the attach that follows, where the port waits, down (one request at the attach). */
+  | { kind: 'detach'; ifname: string; nextBridge?: string }
   | { kind: 'attach'; ifname: string; bridge: string }
   /** One JSON line to an agent's control socket (docs/agent.md, "Control channel"). */
   | { kind: 'send'; socket: string; request: Record<string, unknown> };
@@ -49,7 +50,7 @@ export function applierLine(p: PlannedAction): string {
   if (/\s/.test(op.kind === 'send' ? op.socket : op.ifname)) throw new Error(`blank in applier argument: ${op.kind}`);
   switch (op.kind) {
     case 'detach':
-      return `${when} detach ${op.ifname}`;
+      return `${when} detach ${op.ifname}${op.nextBridge ? ` ${op.nextBridge}` : ''}`;
     case 'attach':
       return `${when} attach ${op.ifname} ${op.bridge}`;
     case 'send':
