@@ -4,10 +4,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeRun, sinkRecordFile } from './analyze.js';
-import type { AgentReport, Results } from '../analysis/results.js';
+import { type AgentReport, DISAGREEMENT_LIMIT_MS, type Results } from '../analysis/results.js';
 import { agentBugsVerdict } from './agent-reports.js';
 import { startCaptures, stopCaptures } from './capture/tcpdump.js';
+import { wallClockNs } from './exec.js';
 import { distEntry } from './paths.js';
+import type { RealtimeTimeline } from './scenario/realtime.js';
+import type { PlannedAction } from './scenario/schedule.js';
 import {
   runScenario,
   sleepUntil,
@@ -16,8 +19,7 @@ import {
   type ScenarioRecord,
 } from './scenario/timeline.js';
 import type { ExecOptions, ExecResult, Runtime, SpawnOptions, Subprocess } from './runtime/runtime.js';
-import type { ResolvedLab, UdpFlowSpec } from './topology/types.js';
-import type { ApEventRecord } from './scenario/ap-events.js';
+import type { ResolvedLab, ScenarioEvent, UdpFlowSpec } from './topology/types.js';
 import { udpSendGroupArgs, udpSinkArgs } from '../traffic/argv.js';
 import { iperf3ClientArgsFor, iperf3ServerArgs } from '../traffic/iperf3.js';
 
@@ -36,8 +38,14 @@ export interface RunnableLab {
   agentFailure(): Promise<never>;
   /** Each agent's bug count, read from its status (agent-reports.ts). */
   agentReports(): Promise<Record<string, AgentReport>>;
-  /** The APs' station reports that followed the detaches and attaches (scenario/ap-events.ts). */
-  apEvents?(): Promise<ApEventRecord[]>;
+  /**
+   * The real-time applier and its witness (scenario/realtime.ts); without it the scenario runs
+   * through `l2` on the orchestrator's own timers.
+   */
+  timeline?: {
+    start(): Promise<RealtimeTimeline>;
+    plan(events: ScenarioEvent[], t0MonoNs: bigint): PlannedAction[];
+  };
 }
 
 export interface RunOptions {
@@ -47,12 +55,11 @@ export interface RunOptions {
 }
 
 /** results.json: the analysis, and the scenario as applied (each L2 action, then the AP reports it caused). */
-export type RunResults = Results & { scenario: (ScenarioRecord | ApEventRecord)[] };
 
 export interface RunResult {
   passed: boolean;
   resultsFile: string;
-  results: RunResults;
+  results: Results;
 }
 
 interface Started {
@@ -113,7 +120,13 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
   say(`capturing on ${captures.length} interfaces`);
   let records: ScenarioRecord[] = [];
   let t0Ns = 0n;
+  let timeline: RealtimeTimeline | null = null;
   try {
+    if (lab.timeline) {
+      timeline = await lab.timeline.start();
+      const warn = timeline.warnings();
+      if (warn) say(warn);
+    }
     await settle(lab, signal);
     // Sinks and servers first, so the first packet has somewhere to go.
     for (const f of lab.lab.traffic) {
@@ -180,8 +193,10 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
     }
     await readyLines(groupErr, 'senders ready', signal);
     const clock = monotonicClock;
+    // process.hrtime is CLOCK_MONOTONIC (libuv's uv_hrtime), the applier's clock for deadlines.
+    const t0MonoNs = process.hrtime.bigint();
     const t0 = clock.now();
-    t0Ns = BigInt(Date.now()) * 1_000_000n;
+    t0Ns = timeline ? timeline.wallOf(t0MonoNs) : wallClockNs();
     writeFileSync(goFile, `${t0Ns}\n`);
     const senders = (async () => {
       const byStart = [...lab.lab.traffic].sort((a, b) => a.startMs - b.startMs);
@@ -202,10 +217,16 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
         say(`flow ${f.id} started: ${f.from}${f.fromAddress ? ` (${f.fromAddress})` : ''} -> ${f.to} (${f.toAddress})`);
       }
     })();
-    const scenario = runScenario(lab.lab.scenario, lab.l2, t0, clock, signal).then((r) => {
+    const played =
+      timeline && lab.timeline
+        ? timeline.run(lab.timeline.plan(lab.lab.scenario, t0MonoNs), t0MonoNs, signal)
+        : runScenario(lab.lab.scenario, lab.l2, t0, clock, signal);
+    const scenario = played.then((r) => {
       records = r;
       for (const rec of r)
-        say(`${(rec.startedMs / 1000).toFixed(3)} s ${describe(rec)}${rec.error ? ` FAILED: ${rec.error}` : ''}`);
+        say(
+          `${(rec.startedMs / 1000).toFixed(3)} s ${describe(rec)}${rec.error ? ` FAILED: ${rec.error}` : ''}${disagreement(rec)}`,
+        );
     });
     const crashed = lab.agentFailure();
     crashed.catch(() => undefined);
@@ -217,6 +238,7 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
       crashed,
     ]);
   } finally {
+    timeline?.close();
     // Senders first (their last packets must reach the sinks), then receivers, then captures.
     for (const p of [...procs].reverse()) p.proc.kill('SIGTERM');
     await Promise.all(procs.map((p) => withTimeout(p.proc.exited, 3000).catch(() => p.proc.kill('SIGKILL'))));
@@ -224,8 +246,7 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
   }
   const agents = await lab.agentReports();
   say('analysing captures');
-  const apEvents = (await lab.apEvents?.()) ?? [];
-  const analysed = await analyzeRun({
+  const results = await analyzeRun({
     lab: lab.lab,
     runtime: lab.runtimeKind,
     t0Ns,
@@ -233,7 +254,6 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
     scenario: records,
     summaries: readSummaries(procs, logDir),
   });
-  const results: RunResults = { ...analysed, scenario: [...records, ...apEvents] };
   // Always judged: an exception in any agent fails the run (docs/agent.md, "Bugs").
   results.agents = agents;
   results.expectations.push(agentBugsVerdict(agents));
@@ -244,11 +264,22 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
 
 function describe(rec: ScenarioRecord): string {
   const a = rec.action;
-  return a.kind === 'attach'
-    ? `attach ${a.node} to ${a.ap}`
-    : a.kind === 'detach'
-      ? `detach ${a.node}`
-      : `trigger ${a.trigger} on ${a.node}${a.ap ? ` toward ${a.ap}` : ''}`;
+  switch (a.kind) {
+    case 'attach':
+      return `attach ${a.node} to ${a.ap}`;
+    case 'detach':
+      return `detach ${a.node}`;
+    case 'trigger':
+      return `trigger ${a.trigger} on ${a.node}${a.ap ? ` toward ${a.ap}` : ''}`;
+    case 'ap-event':
+      return `${a.ap}: ${a.event} ${a.station} to ${a.router}`;
+  }
+}
+
+/** The witness and the applier more than DISAGREEMENT_LIMIT_MS apart: the action's time is suspect. */
+function disagreement(rec: ScenarioRecord): string {
+  const d = rec.disagreementMs;
+  return d !== undefined && Math.abs(d) > DISAGREEMENT_LIMIT_MS ? ` (witness and applier ${d} ms apart)` : '';
 }
 
 function readSummaries(procs: Started[], logDir: string): unknown[] {
