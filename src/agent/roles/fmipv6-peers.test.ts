@@ -11,7 +11,12 @@ const HACK = { type: 'HandoverAcknowledge' as const, sequenceNumber: 1, flags: 0
 describe('sealToPeers', () => {
   it('seals HI/HAck for a configured neighbour, refuses to send one to any other router, passes the rest', () => {
     const sent: SendMobilityHeader[] = [];
-    const io = { send: (a: SendMobilityHeader) => (sent.push(a), true) } as unknown as RouterIo;
+    const io = {
+      send: (a: SendMobilityHeader) => {
+        sent.push(a);
+        return true;
+      },
+    } as unknown as RouterIo;
     const counters = new Counters();
     const key = Buffer.alloc(32, 1);
     const wrapped = sealToPeers(io, new PeerAuthenticator([{ peer: B, spi: 256, key }]), counters);
