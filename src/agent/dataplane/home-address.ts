@@ -6,7 +6,9 @@
 //   radio ─► raw socket 41 (outer dst CoA, outer src must be the HA) ─► TUN write ─► kernel ─► app
 //
 // A move is `setCareOf(coa)`: the tunnel's outer source changes, the TUN, its address and every
-// socket bound to the home address stay. At home (`setAtHome(true)`) the home address moves to the
+// socket bound to the home address stay. While there is no usable path (carrier down, or moved and
+// the BA for the new care-of address not yet in) the packets wait in a bounded hold and leave in order
+// when the path opens (uplink-hold.ts). At home (`setAtHome(true)`) the home address moves to the
 // home link interface and nothing is tunnelled (RFC 6275 §11.5.5).
 import type { NativeBinding, TunDevice } from '../../native/types.js';
 import { ipv6ToBytes } from '../../wire/address.js';
@@ -21,6 +23,7 @@ import {
   type TunnelEndpoint,
   type TunnelStats,
 } from './tunnel.js';
+import { DEFAULT_UPLINK_HOLD, type UplinkHoldLimits, type UplinkHoldStats, UplinkHold } from './uplink-hold.js';
 
 export const DEFAULT_HOME_TUN = 'hoa0';
 /** Policy routing table and rule priority for traffic from the home address (below main's 32766). */
@@ -54,20 +57,34 @@ export interface HomeAddressOptions {
    * back (software GRO) before the TUN write. false: one packet per read and write.
    */
   offload?: boolean;
+  /** Bounds of the uplink hold (default DEFAULT_UPLINK_HOLD). */
+  hold?: UplinkHoldLimits;
+  /**
+   * The radio's carrier as the kernel has it now (carrier-probe.ts), asked before a batch goes into
+   * the tunnel, at most every CARRIER_PROBE_INTERVAL_MS: the carrier monitor comes late.
+   */
+  carrierProbe?: () => boolean;
 }
+
+/** How often, at most, a sending batch asks carrierProbe (a pread of ~10 µs): 1000/s at most. */
+export const CARRIER_PROBE_INTERVAL_MS = 1;
 
 export interface HomeAddressStats {
   /** Wire packets sent into the reverse tunnel (a TUN super-packet counts as its segments). */
   reverseTunnelled: number;
   /** Packets from the tunnel written into the TUN. */
   delivered: number;
-  /** TUN packets not sent: no care-of address, at home, not IPv6, or source not the home address. */
+  /** TUN packets not sent: at home, not IPv6, or source not the home address (the hold counts its own drops). */
   droppedFromApplications: number;
   /** Tunnelled packets refused: outer source not the home agent, or inner destination not the home address (RFC 6275 §11.3.1). */
   rejectedFromTunnel: number;
   /** TUN writes refused (queue full). */
   writeDropped: number;
+  /** Times carrierProbe found the carrier off before the carrier monitor said so. */
+  carrierProbedDown: number;
   tunnel: TunnelStats | null;
+  /** Packets held while the uplink had no path, released, overflowed (uplink-hold.ts). */
+  hold: UplinkHoldStats;
 }
 
 export interface HomeAddress {
@@ -77,8 +94,12 @@ export interface HomeAddress {
   readonly atHome: boolean;
   /** Starts or re-points the reverse tunnel: outer source `careOfAddress`; optionally a new home agent. */
   setCareOf(careOfAddress: string, homeAgent?: string): void;
-  /** Stops tunnelling (packets from applications are dropped until setCareOf or setAtHome). */
+  /** Stops tunnelling: packets from applications are held until setCareOf, dropped by setAtHome(true). */
   reverseTunnelOff(): void;
+  /** The radio's carrier: down holds the uplink until setCareOf (a BA) or resume(). */
+  setCarrier(up: boolean): void;
+  /** Back on the link of the registered care-of address (its router's RA): release what is held. */
+  resume(): void;
   /** At home: the home address moves onto the home link; away: back onto the TUN. */
   setAtHome(atHome: boolean, homeLink?: string): Promise<void>;
   stats(): HomeAddressStats;
@@ -93,11 +114,21 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
   const priority = o.rulePriority ?? DEFAULT_HOME_RULE_PRIORITY;
   const plen = o.prefixLength ?? 128;
   const mtu = o.mtu ?? DEFAULT_TUNNEL_MTU;
-  const st = { reverseTunnelled: 0, delivered: 0, droppedFromApplications: 0, rejectedFromTunnel: 0, writeDropped: 0 };
+  const st = {
+    reverseTunnelled: 0,
+    delivered: 0,
+    droppedFromApplications: 0,
+    rejectedFromTunnel: 0,
+    writeDropped: 0,
+    carrierProbedDown: 0,
+  };
   let careOf: string | null = null;
   let atHome = false;
   let homeLinkInUse: string | null = null;
   let tunnel: TunnelEndpoint | null = null;
+  const hold = new UplinkHold(o.hold ?? DEFAULT_UPLINK_HOLD);
+  const probe = o.carrierProbe;
+  let probedAt = Number.NEGATIVE_INFINITY;
 
   // A previous run killed before close() may have left its rule (the TUN went with its fd).
   ipBatchForceSync(o.netns, [`rule del from ${homeAddress} table ${table} priority ${priority}`]);
@@ -147,10 +178,21 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
   tun.start(
     (packets, headers) => {
       const t = tunnel;
+      if (hold.open && probe && performance.now() - probedAt >= CARRIER_PROBE_INTERVAL_MS) {
+        probedAt = performance.now();
+        if (!probe()) {
+          hold.setCarrier(false);
+          st.carrierProbedDown++;
+        }
+      }
       for (let i = 0; i < packets.length; i++) {
         const p = packets[i]!;
-        if (t === null || careOf === null || atHome || !isFromHome(p)) {
+        if (t === null || atHome || !isFromHome(p)) {
           st.droppedFromApplications++;
+          continue;
+        }
+        if (!hold.open) {
+          hold.hold(p, headers?.[i]);
           continue;
         }
         out.push(p);
@@ -200,6 +242,16 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     throw err;
   }
   const t = tunnel;
+  // Held packets first, in one batch, before anything the TUN reads next (same turn of the event loop).
+  const release = (held: ReturnType<UplinkHold['resume']>) => {
+    if (held.length === 0 || careOf === null) return;
+    const withHeaders = held.every((h) => h.header);
+    st.reverseTunnelled += t.sendBatch(
+      held.map((h) => h.packet),
+      homeAgent,
+      withHeaders ? held.map((h) => h.header!) : undefined,
+    );
+  };
 
   return {
     tunName: name,
@@ -214,9 +266,17 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
       careOf = canonicalIpv6(coa);
       if (ha) homeAgent = canonicalIpv6(ha);
       t.setLocal(careOf);
+      release(hold.setCareOf(true));
     },
     reverseTunnelOff(): void {
       careOf = null;
+      hold.setCareOf(false);
+    },
+    setCarrier(up: boolean): void {
+      hold.setCarrier(up);
+    },
+    resume(): void {
+      release(hold.resume());
     },
     async setAtHome(home: boolean, link?: string): Promise<void> {
       if (home === atHome) return;
@@ -225,6 +285,9 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
         if (!hl) throw new Error('setAtHome(true) needs the home link interface (option homeLink)');
         atHome = true;
         careOf = null;
+        hold.setCareOf(false);
+        // RFC 6275 §11.5.4: at home nothing is tunnelled; what waited for a tunnel is dropped, counted.
+        hold.discard('at-home');
         await ipBatch(o.netns, [...offTun, `addr add ${homeAddress}/${o.homePrefixLength ?? 64} dev ${hl} nodad`]);
         homeLinkInUse = hl;
       } else {
@@ -237,8 +300,9 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
         ]);
       }
     },
-    stats: () => ({ ...st, tunnel: tunnel?.stats() ?? null }),
+    stats: () => ({ ...st, tunnel: tunnel?.stats() ?? null, hold: hold.stats() }),
     close(): void {
+      hold.discard('closed');
       tunnel?.close();
       tun.close(); // the device, its address and its routes go with the fd
       ipBatchForceSync(o.netns, [
