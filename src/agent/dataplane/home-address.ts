@@ -11,7 +11,7 @@
 // when the path opens (uplink-hold.ts). At home (`setAtHome(true)`) the home address moves to the
 // home link interface and nothing is tunnelled (RFC 6275 §11.5.5).
 import type { NativeBinding, TunDevice } from '../../native/types.js';
-import { ipv6ToBytes } from '../../wire/address.js';
+import { bytesToIpv6, ipv6ToBytes } from '../../wire/address.js';
 import { ipBatch, ipBatchForceSync } from './kernel.js';
 import {
   canonicalIpv6,
@@ -23,6 +23,7 @@ import {
   type TunnelEndpoint,
   type TunnelStats,
 } from './tunnel.js';
+import { finishOffloadedPacket } from './vnet-header.js';
 import { DEFAULT_UPLINK_HOLD, type UplinkHoldLimits, type UplinkHoldStats, UplinkHold } from './uplink-hold.js';
 
 export const DEFAULT_HOME_TUN = 'hoa0';
@@ -82,6 +83,10 @@ export interface HomeAddressStats {
   writeDropped: number;
   /** Times carrierProbe found the carrier off before the carrier monitor said so. */
   carrierProbedDown: number;
+  /** Held packets sent natively on the home link after a return home (sendHeldAtHome). */
+  sentAtHome: number;
+  /** Why the last of them could not be sent (errno code), if one could not. */
+  lastAtHomeError: string | null;
   tunnel: TunnelStats | null;
   /** Packets held while the uplink had no path, released, overflowed (uplink-hold.ts). */
   hold: UplinkHoldStats;
@@ -100,6 +105,11 @@ export interface HomeAddress {
   setCarrier(up: boolean): void;
   /** Back on the link of the registered care-of address (its router's RA): release what is held. */
   resume(): void;
+  /**
+   * At home (RFC 6275 §11.5.4): send what waited for a tunnel natively, in order, from the home address
+   * now on the home link. Call once the home link's routes are in place.
+   */
+  sendHeldAtHome(): void;
   /** At home: the home address moves onto the home link; away: back onto the TUN. */
   setAtHome(atHome: boolean, homeLink?: string): Promise<void>;
   stats(): HomeAddressStats;
@@ -121,6 +131,7 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     rejectedFromTunnel: 0,
     writeDropped: 0,
     carrierProbedDown: 0,
+    sentAtHome: 0,
   };
   let careOf: string | null = null;
   let atHome = false;
@@ -242,6 +253,35 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     throw err;
   }
   const t = tunnel;
+  // Opened on the first return home: the held packets' own headers, routed by the kernel.
+  let native: ReturnType<NativeBinding['openRaw6Socket']> | null = null;
+  let lastAtHomeError: string | null = null;
+  const sendHeldNatively = () => {
+    const held = hold.takeAll();
+    if (held.length === 0) return;
+    native ??= o.native.openRaw6Socket({ protocol: 255, headerIncluded: true, ...(o.netns ? { netns: o.netns } : {}) });
+    for (let i = 0; i < held.length; i++) {
+      const h = held[i]!;
+      // The stack left the checksum to the TUN's offload; a GSO super-packet cannot go as one (counted).
+      const p = h.header ? finishOffloadedPacket(h.packet, h.header) : h.packet;
+      if (p === null) {
+        hold.countDiscarded('at-home-gso', 1);
+        continue;
+      }
+      let sent = false;
+      try {
+        sent = native.send(p, bytesToIpv6(p, 24));
+      } catch (err) {
+        lastAtHomeError = (err as NodeJS.ErrnoException).code ?? String(err);
+      }
+      if (!sent) {
+        // No route yet (the home link's routes come with its RA): the rest waits for the next call, in order.
+        hold.restore(held.slice(i));
+        return;
+      }
+      st.sentAtHome++;
+    }
+  };
   // Held packets first, in one batch, before anything the TUN reads next (same turn of the event loop).
   const release = (held: ReturnType<UplinkHold['resume']>) => {
     if (held.length === 0 || careOf === null) return;
@@ -286,10 +326,11 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
         atHome = true;
         careOf = null;
         hold.setCareOf(false);
-        // RFC 6275 §11.5.4: at home nothing is tunnelled; what waited for a tunnel is dropped, counted.
-        hold.discard('at-home');
         await ipBatch(o.netns, [...offTun, `addr add ${homeAddress}/${o.homePrefixLength ?? 64} dev ${hl} nodad`]);
         homeLinkInUse = hl;
+        // RFC 6275 §11.5.4: at home nothing is tunnelled; what waited for a tunnel leaves natively, before
+        // the applications' next packets when the routes allow (else at sendHeldAtHome).
+        sendHeldNatively();
       } else {
         atHome = false;
         const hl = homeLinkInUse;
@@ -300,9 +341,13 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
         ]);
       }
     },
-    stats: () => ({ ...st, tunnel: tunnel?.stats() ?? null, hold: hold.stats() }),
+    sendHeldAtHome(): void {
+      if (atHome) sendHeldNatively();
+    },
+    stats: () => ({ ...st, lastAtHomeError, tunnel: tunnel?.stats() ?? null, hold: hold.stats() }),
     close(): void {
       hold.discard('closed');
+      native?.close();
       tunnel?.close();
       tun.close(); // the device, its address and its routes go with the fd
       ipBatchForceSync(o.netns, [

@@ -145,4 +145,25 @@ describe('UplinkHold: the bounded queue', () => {
     expect(h.stats()).toMatchObject({ waiting: 0, waitingBytes: 0, discarded: { 'at-home': 2 } });
     expect(h.setCareOf(true)).toEqual([]);
   });
+
+  it('takeAll hands over everything in order whatever the path (the return home sends natively)', () => {
+    const h = new UplinkHold();
+    h.hold(pkt(0));
+    h.hold(pkt(1));
+    expect(h.open).toBe(false);
+    expect(seqs(h.takeAll())).toEqual([0, 1]);
+    h.countDiscarded('at-home-send-failed', 1);
+    expect(h.stats()).toMatchObject({ released: 2, waiting: 0, discarded: { 'at-home-send-failed': 1 } });
+  });
+
+  it('restore puts unsent packets back ahead of later ones, with their bytes', () => {
+    const h = new UplinkHold({ maxPackets: 10, maxBytes: 1000 });
+    h.hold(pkt(0));
+    h.hold(pkt(1));
+    const taken = h.takeAll();
+    h.hold(pkt(2));
+    h.restore(taken.slice(1));
+    expect(h.stats()).toMatchObject({ released: 1, waiting: 2, waitingBytes: 200 });
+    expect(seqs(h.takeAll())).toEqual([1, 2]);
+  });
 });

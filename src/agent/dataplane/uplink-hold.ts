@@ -28,7 +28,7 @@ export type UplinkClosedBy = 'carrier-down' | 'no-care-of-address';
 export interface UplinkHoldStats {
   /** Packets that entered the hold. */
   held: number;
-  /** Packets handed back for sending, in order. */
+  /** Packets handed back for sending, in order (by the release rule, or takeAll). */
   released: number;
   /** Packets waiting now, and their bytes. */
   waiting: number;
@@ -115,6 +115,28 @@ export class UplinkHold {
     this.#bytes += packet.length;
     this.#st.held++;
     return true;
+  }
+
+  /** Everything held, in order, for the caller to send another way (at home, natively); counted as released. */
+  takeAll(): HeldPacket[] {
+    const out = this.#queue;
+    this.#queue = [];
+    this.#bytes = 0;
+    this.#st.released += out.length;
+    return out;
+  }
+
+  /** Puts back, ahead of anything held since, packets the caller took and could not send yet. */
+  restore(packets: HeldPacket[]): void {
+    if (packets.length === 0) return;
+    this.#queue = [...packets, ...this.#queue];
+    for (const h of packets) this.#bytes += h.packet.length;
+    this.#st.released -= packets.length;
+  }
+
+  /** Counts packets the caller took (takeAll, so already in `released`) and could not send, by reason. */
+  countDiscarded(reason: string, n: number): void {
+    this.#st.discarded[reason] = (this.#st.discarded[reason] ?? 0) + n;
   }
 
   /** Drops everything held (the home address moved to the home link, or the plane closes), counted by `reason`. */

@@ -235,6 +235,8 @@ export const mobileNodeRole: RoleDefinition = {
             queue.push('at-home', async () => {
               atHomePending--;
               await hoa?.setAtHome(true, a.iface);
+              // What the uplink held for a tunnel goes natively once the home link's routes are in (enterLink).
+              void linkReady.then(() => hoa?.sendHeldAtHome());
               void setFilterAddresses([]).catch((err) => {
                 counters.add('action-error.filter-addresses');
                 log.warn('mn.action-failed', { action: 'filter-addresses', err });
