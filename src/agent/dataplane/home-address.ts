@@ -75,7 +75,7 @@ export interface HomeAddressStats {
   reverseTunnelled: number;
   /** Packets from the tunnel written into the TUN. */
   delivered: number;
-  /** TUN packets not sent: at home, not IPv6, or source not the home address (the hold counts its own drops). */
+  /** TUN packets not sent: not IPv6, or source not the home address (the hold counts its own drops). */
   droppedFromApplications: number;
   /** Tunnelled packets refused: outer source not the home agent, or inner destination not the home address (RFC 6275 §11.3.1). */
   rejectedFromTunnel: number;
@@ -198,11 +198,12 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
       }
       for (let i = 0; i < packets.length; i++) {
         const p = packets[i]!;
-        if (t === null || atHome || !isFromHome(p)) {
+        if (t === null || !isFromHome(p)) {
           st.droppedFromApplications++;
           continue;
         }
-        if (!hold.open) {
+        // atHome: the home address is moving onto the home link, sent natively once it is there.
+        if (atHome || !hold.open) {
           hold.hold(p, headers?.[i]);
           continue;
         }
