@@ -12,11 +12,12 @@ export interface CarrierProbe {
   close(): void;
 }
 
-export function openCarrierProbe(iface: string): CarrierProbe {
+/** `sysClassNet`: where the interfaces' attributes are (tests point it at a directory of their own). */
+export function openCarrierProbe(iface: string, sysClassNet = '/sys/class/net'): CarrierProbe {
   let fd: number | null = null;
   let errors = 0;
   try {
-    fd = openSync(`/sys/class/net/${iface}/carrier`, 'r');
+    fd = openSync(`${sysClassNet}/${iface}/carrier`, 'r');
   } catch {
     errors++;
   }
