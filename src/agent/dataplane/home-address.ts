@@ -99,7 +99,7 @@ export interface HomeAddress {
   readonly atHome: boolean;
   /** Starts or re-points the reverse tunnel: outer source `careOfAddress`; optionally a new home agent. */
   setCareOf(careOfAddress: string, homeAgent?: string): void;
-  /** Stops tunnelling: packets from applications are held until setCareOf, dropped by setAtHome(true). */
+  /** Stops tunnelling: packets from applications are held until setCareOf (or sent natively after setAtHome(true)). */
   reverseTunnelOff(): void;
   /** The radio's carrier: down holds the uplink until setCareOf (a BA) or resume(). */
   setCarrier(up: boolean): void;
