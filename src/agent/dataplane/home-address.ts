@@ -317,6 +317,11 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
       hold.setCarrier(up);
     },
     resume(): void {
+      // An RA read from the socket after the carrier went (the monitor not yet heard) is no proof of a link.
+      if (probe && !probe()) {
+        hold.setCarrier(false);
+        return;
+      }
       release(hold.resume());
     },
     async setAtHome(home: boolean, link?: string): Promise<void> {
