@@ -12,8 +12,35 @@
         "native/raw6.c",
         "native/tun.c"
       ],
-      "defines": ["_GNU_SOURCE"],
-      "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"]
+      "defines": [
+        "_GNU_SOURCE"
+      ],
+      "cflags": [
+        "-Wall",
+        "-Wextra",
+        "-O2",
+        "-std=gnu11"
+      ]
+    },
+    {
+      "target_name": "mipshop-timeline",
+      "type": "executable",
+      "sources": [
+        "native/timeline/applier.c"
+      ],
+      "defines": [
+        "_GNU_SOURCE"
+      ],
+      "cflags": [
+        "-Wall",
+        "-Wextra",
+        "-O2",
+        "-std=gnu11",
+        "-pthread"
+      ],
+      "libraries": [
+        "-lpthread"
+      ]
     }
   ]
 }

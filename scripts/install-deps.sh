@@ -42,7 +42,7 @@ fi
 # node-gyp builds the addon against the installed Node's headers (no download of headers offline).
 if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
-   || [ ! -f build/Release/mipshop_native.node ]; then
+   || [ ! -f build/Release/mipshop_native.node ] || [ ! -x build/Release/mipshop-timeline ]; then
   npm ci --no-audit --no-fund
 fi
 

@@ -57,6 +57,8 @@ const handover = (index: number, node: string, flows: HandoverFlowResult[]): Han
   attachNs: '0',
   detachAtMs: 0,
   l2GapMs: 50,
+  l2GapSource: 'witness',
+  scheduledL2GapMs: 50,
   interruptionMs: null,
   lost: null,
   buffered: null,
@@ -71,6 +73,7 @@ const handover = (index: number, node: string, flows: HandoverFlowResult[]): Han
 
 // mn1 has flows 1 (downlink) and 2 (uplink); mn2 has flow 3.
 const results: Omit<Results, 'expectations'> = {
+  scenario: [],
   version: 1,
   lab: 'two',
   runtime: 'netns',

@@ -207,4 +207,66 @@ describe('results.json', () => {
     });
     expect(r.handovers).toEqual([]);
   });
+  it('gives every scenario action its scheduled and applied times, and each handover its witnessed gap', () => {
+    const r = buildResults({
+      lab: 'x',
+      runtime: 'netns',
+      startedNs: T0,
+      durationMs: 3000,
+      captures: [],
+      flows: [],
+      scenario: [
+        {
+          action: { kind: 'detach', node: 'mn' },
+          atMs: 1000,
+          startedMs: 1000.0101,
+          appliedNs: at(1000.2),
+          timeSource: 'witness',
+          applierNs: String(at(1000.21)),
+          disagreementMs: -0.01,
+        },
+        {
+          action: { kind: 'ap-event', ap: 'ap1', event: 'station-left', station: 'mn' },
+          atMs: 1005.21,
+          appliedNs: at(1005.3),
+          timeSource: 'applier',
+          after: { index: 0, delayMs: 5 },
+        },
+        {
+          action: { kind: 'attach', node: 'mn', ap: 'ap2' },
+          // Planned 20 ms after the detach as the applier applied it (1000.21 ms).
+          atMs: 1020.21,
+          after: { index: 0, delayMs: 20 },
+          appliedNs: at(1023.4),
+          timeSource: 'witness',
+          applierNs: String(at(1020.3)),
+          disagreementMs: 3.1,
+        },
+        {
+          action: { kind: 'trigger', node: 'mn', trigger: 'link-up' },
+          atMs: 1030,
+          appliedNs: '0',
+          error: 'no answer from the agent',
+        },
+      ],
+      initialAp: { mn: 'ap1' },
+    });
+    expect(r.scenario.map((s) => [s.scheduledMs, s.appliedMs, s.lateMs, s.timeSource])).toEqual([
+      [1000, 1000.2, 0.2, 'witness'],
+      [1005.21, 1005.3, 0.09, 'applier'],
+      [1020.21, 1023.4, 3.19, 'witness'],
+      [1030, null, null, 'orchestrator'],
+    ]);
+    expect(r.scenario[0]).toMatchObject({
+      scheduledNs: String(at(1000)),
+      appliedNs: String(at(1000.2)),
+      disagrees: false,
+    });
+    expect(r.scenario[0]!.startedMs).toBe(1000.01);
+    expect(r.scenario[1]!.after).toEqual({ index: 0, delayMs: 5 });
+    expect(r.scenario[2]!.disagrees).toBe(true);
+    expect(r.scenario[3]!.error).toBe('no answer from the agent');
+    expect(r.handovers).toHaveLength(1);
+    expect(r.handovers[0]).toMatchObject({ l2GapMs: 23.2, scheduledL2GapMs: 20, l2GapSource: 'witness' });
+  });
 });

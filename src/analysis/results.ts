@@ -8,6 +8,7 @@ import {
   handoversFromScenario,
   measureHandoverFlow,
   type Handover,
+  type L2Action,
   type RecordedAction,
   type SignallingCount,
 } from './handover.js';
@@ -137,6 +138,10 @@ export interface HandoverResult {
   detachAtMs: number;
   /** Detach to attach. */
   l2GapMs: number;
+  /** Who timed the detach and the attach (`witness` when the air's link monitor saw both; else the worse of the two). */
+  l2GapSource: TimeSource;
+  /** The scheduled detach-to-attach, when both came from the scenario's schedule. */
+  scheduledL2GapMs: number | null;
   /** The measures of the first downlink flow (lowest id); null fields when there is none. */
   interruptionMs: number | null;
   lost: number | null;
@@ -159,6 +164,57 @@ export interface ExpectationResult {
   detail?: string;
 }
 
+/** Who measured an action's applied time (docs/measures.md, "Scenario"). */
+export type TimeSource = 'witness' | 'applier' | 'orchestrator';
+
+/** An AP's notification to its access router (derived from an applied detach or attach). */
+export interface ApEventShape {
+  kind: 'ap-event';
+  ap: string;
+  event: string;
+  station: string;
+  router?: string;
+}
+
+/** A scenario action as recorded by the lab's timeline (src/lab/scenario/timeline.ts ScenarioRecord). */
+export interface TimedAction extends Omit<RecordedAction, 'action'> {
+  action: L2Action | ApEventShape;
+  /** Scheduled offset from the run's start, ms. */
+  atMs?: number;
+  /** When the applier began the action (ms since the run's start). */
+  startedMs?: number;
+  timeSource?: TimeSource;
+  /** The applier's own report when appliedNs is the witness's, and witness minus applier (ms). */
+  applierNs?: string;
+  disagreementMs?: number;
+  after?: { index: number; delayMs: number };
+}
+
+/** The witness and the applier disagree beyond this (ms): one of them ran late. */
+export const DISAGREEMENT_LIMIT_MS = 2;
+
+export interface ScenarioActionResult {
+  action: L2Action | ApEventShape;
+  /** Scheduled time, ms since the run started and ns since the epoch; null when it could not be known. */
+  scheduledMs: number | null;
+  scheduledNs: string | null;
+  /** Applied time, likewise; null when the action failed. */
+  appliedMs: number | null;
+  appliedNs: string | null;
+  /** Applied minus scheduled. */
+  lateMs: number | null;
+  /** When it was begun: a late start is the scheduler's doing, a long begun-to-applied the kernel's (a lock). */
+  startedMs?: number;
+  timeSource: TimeSource;
+  applierNs?: string;
+  disagreementMs?: number;
+  /** |disagreementMs| > DISAGREEMENT_LIMIT_MS. */
+  disagrees?: boolean;
+  /** A derived action: the index in `scenario` of the action it follows, and the delay after it. */
+  after?: { index: number; delayMs: number };
+  error?: string;
+}
+
 export interface Results {
   version: typeof RESULTS_VERSION;
   lab: string;
@@ -168,6 +224,8 @@ export interface Results {
   durationMs: number;
   flows: FlowResult[];
   handovers: HandoverResult[];
+  /** Every scenario action with its scheduled and applied times. */
+  scenario: ScenarioActionResult[];
   expectations: ExpectationResult[];
   captures: CaptureResult[];
   /** Per node with an agent, what its status said after the run (the lab fills it in). */
@@ -217,7 +275,7 @@ export interface ResultsInput {
   /** The receiving applications' records by flow id; a flow without one is measured at its receiving capture. */
   application?: Record<number, ApplicationRecord>;
   tcpFlows?: MeasuredTcpFlow[];
-  scenario: RecordedAction[];
+  scenario: (RecordedAction | TimedAction)[];
   /** Each mobile node's AP at the start, so the first handover has a fromAp. */
   initialAp?: Record<string, string>;
   /** The lab's configured protocol and mode per mobile node (reported beside what the captures show). */
@@ -348,7 +406,9 @@ export function buildResults(input: ResultsInput): Results {
     tx: bestTcpCapture(input.captures, t.from, t.port),
   }));
 
-  const hs = handoversFromScenario(input.scenario, input.initialAp);
+  const l2 = input.scenario.filter((r): r is RecordedAction => r.action.kind !== 'ap-event');
+  const hs = handoversFromScenario(l2, input.initialAp);
+  const scenario = scenarioResults(input.scenario, input.startedNs);
   const captureEnd = input.startedNs + BigInt(Math.round(input.durationMs * 1e6));
   const handovers: HandoverResult[] = hs.map((h, index) => {
     // The search for this handover stops where the node's next handover begins.
@@ -422,6 +482,7 @@ export function buildResults(input: ResultsInput): Results {
       attachNs: h.attachNs.toString(),
       detachAtMs: round3(ms(h.detachNs - input.startedNs)),
       l2GapMs: round3(ms(h.attachNs - h.detachNs)),
+      ...l2GapTiming(scenario, h),
       interruptionMs: downlink?.interruptionMs ?? null,
       lost: downlink?.lost ?? null,
       buffered: downlink?.buffered ?? null,
@@ -443,6 +504,7 @@ export function buildResults(input: ResultsInput): Results {
     durationMs: input.durationMs,
     flows,
     handovers,
+    scenario,
     expectations: input.expectations ?? [],
     captures: input.captures.map((c) => ({
       node: c.node,
@@ -456,6 +518,60 @@ export function buildResults(input: ResultsInput): Results {
       ...(c.error ? { error: c.error } : {}),
     })),
   };
+}
+
+function scenarioResults(records: (RecordedAction | TimedAction)[], startedNs: bigint): ScenarioActionResult[] {
+  return records.map((r) => {
+    const t = r as TimedAction;
+    const scheduledMs = t.atMs !== undefined && Number.isFinite(t.atMs) ? round3(t.atMs) : null;
+    const applied = r.error ? null : BigInt(r.appliedNs);
+    const appliedMs = applied === null ? null : round3(ms(applied - startedNs));
+    const out: ScenarioActionResult = {
+      action: r.action,
+      scheduledMs,
+      scheduledNs: scheduledMs === null ? null : String(startedNs + BigInt(Math.round(scheduledMs * 1e6))),
+      appliedMs,
+      appliedNs: applied === null ? null : String(applied),
+      lateMs: scheduledMs === null || appliedMs === null ? null : round3(appliedMs - scheduledMs),
+      timeSource: t.timeSource ?? 'orchestrator',
+    };
+    if (t.startedMs !== undefined && Number.isFinite(t.startedMs)) out.startedMs = round3(t.startedMs);
+    if (t.applierNs !== undefined) out.applierNs = t.applierNs;
+    if (t.disagreementMs !== undefined) {
+      out.disagreementMs = t.disagreementMs;
+      out.disagrees = Math.abs(t.disagreementMs) > DISAGREEMENT_LIMIT_MS;
+    }
+    if (t.after) out.after = t.after;
+    if (r.error) out.error = r.error;
+    return out;
+  });
+}
+
+const TRUST: TimeSource[] = ['witness', 'applier', 'orchestrator'];
+
+/** Who timed a handover's detach and attach, and the scheduled gap between them. */
+function l2GapTiming(
+  scenario: ScenarioActionResult[],
+  h: Handover,
+): { l2GapSource: TimeSource; scheduledL2GapMs: number | null } {
+  const find = (kind: string, ns: bigint) =>
+    scenario.find(
+      (s) => s.action.kind === kind && 'node' in s.action && s.action.node === h.node && s.appliedNs === String(ns),
+    );
+  const d = find('detach', h.detachNs);
+  const a = find('attach', h.attachNs);
+  const worst = Math.max(
+    TRUST.indexOf(d?.timeSource ?? 'orchestrator'),
+    TRUST.indexOf(a?.timeSource ?? 'orchestrator'),
+  );
+  // An attach planned after its detach (src/lab/scenario/realtime.ts) was scheduled as that delay.
+  const gap =
+    d && a?.after && scenario[a.after.index] === d
+      ? a.after.delayMs
+      : d?.scheduledMs != null && a?.scheduledMs != null
+        ? round3(a.scheduledMs - d.scheduledMs)
+        : null;
+  return { l2GapSource: TRUST[worst]!, scheduledL2GapMs: gap };
 }
 
 /** Handovers of a results object, e.g. for expectations that name a node. */

@@ -2,7 +2,8 @@
 // interruption and loss at the receiving application against the link-going-down lead, and against
 // the number of mobile nodes moving, with the agents' CPU time per handover (utime + stime of every
 // agent process over the run, /proc/<pid>/stat). Prints a table; asserts nothing.
-// HANDOVER_LEADS=12,50 HANDOVER_NODES=1,10 HANDOVER_SPACING_MS=0 narrow or change the sweep.
+// HANDOVER_LEADS=12,50 HANDOVER_NODES=1,10 HANDOVER_SPACING_MS=0 HANDOVER_NODES_LEAD_MS=12 narrow or change the
+// sweep.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,8 +22,8 @@ import { handoverLab, type MoveOptions, parseLab } from './handover-lab.js';
 const LEADS = list(process.env.HANDOVER_LEADS, [12, 50, 100, 200, 500]);
 const NODES = list(process.env.HANDOVER_NODES, [1, 10, 20, 50]);
 const SPACING_MS = Number(process.env.HANDOVER_SPACING_MS ?? '100');
-/** The base lab's lead, used for the sweep over the number of nodes. */
-const BASE_LEAD_MS = 12;
+/** The lead of the sweep over the number of nodes: the base lab's (100 ms). */
+const BASE_LEAD_MS = Number(process.env.HANDOVER_NODES_LEAD_MS ?? '100');
 
 function list(text: string | undefined, dflt: number[]): number[] {
   return text ? text.split(',').map(Number) : dflt;

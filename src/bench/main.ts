@@ -1,7 +1,8 @@
 // `npm run bench`: prints figures (speed and throughput targets are checked here, not by timed tests).
 // Sections: wire codecs, CLI start-up and up+down through the CLI, lab up+down on netns (beside
 // Mininet when installed), docker runtime, Mobile IPv6 tunnel throughput beside routed throughput,
-// predictive FMIPv6 handovers against the trigger's lead and the number of mobile nodes (handover.ts).
+// predictive FMIPv6 handovers against the trigger's lead and the number of mobile nodes (handover.ts),
+// scenario timeline precision (timeline.ts).
 // `node dist/bench/main.js wire lab` (`npm run bench -- handover`) runs only the named sections.
 const sections: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   wire: () => import('./wire.js'),
@@ -10,6 +11,7 @@ const sections: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   docker: () => import('./docker.js'),
   mipv6: () => import('./mipv6.js'),
   handover: () => import('./handover.js'),
+  timeline: () => import('./timeline.js'),
 };
 
 const wanted = process.argv.slice(2);

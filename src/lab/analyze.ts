@@ -1,8 +1,13 @@
 // After a run: decode every capture, build results.json (analysis/results.ts), judge the expectations.
 // Here in lab/ because it reads the resolved lab; analysis/ below it knows only flows, captures and actions.
 import { judge } from '../analysis/expectations.js';
-import type { RecordedAction } from '../analysis/handover.js';
-import { buildResults, decodeCaptures, type ApplicationRecord, type Results } from '../analysis/results.js';
+import {
+  buildResults,
+  decodeCaptures,
+  type ApplicationRecord,
+  type Results,
+  type TimedAction,
+} from '../analysis/results.js';
 import type { UdpSenderSummary } from '../traffic/udp-sender.js';
 import { readSinkRecords } from '../traffic/udp-sink.js';
 import type { Iperf3Spec, ResolvedLab, UdpFlowSpec } from './topology/types.js';
@@ -17,7 +22,7 @@ export interface AnalyzeInput {
   t0Ns: bigint;
   /** The run's output directory; captures are at pcap/<node>-<iface>.pcap under it. */
   outDir: string;
-  scenario: RecordedAction[];
+  scenario: TimedAction[];
   /** What the traffic tools printed at exit (sender summaries among them). */
   summaries: unknown[];
 }

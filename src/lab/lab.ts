@@ -15,9 +15,11 @@ import { assertNativeAddon } from './native-addon.js';
 import { controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
 import { attach, detach } from './net/l2.js';
 import type { LabNetwork } from './net/network.js';
-import type { RunOptions, RunResult } from './run.js';
+import type { RunnableLab, RunOptions, RunResult } from './run.js';
 import { ApEventSource, type ApEventRecord } from './scenario/ap-events.js';
 import { startFrameWitness, type FrameWitness } from './scenario/frame-witness.js';
+import { type PlanContext, planScenario, startRealtimeTimeline } from './scenario/realtime.js';
+import { stationReportFollowUps } from './scenario/station-reports.js';
 import { createRuntime, type RuntimeKind } from './runtime/index.js';
 import type { ExecOptions, ExecResult, NodeHandle, Runtime, Subprocess, SpawnOptions } from './runtime/runtime.js';
 import type { ResolvedLab } from './topology/types.js';
@@ -80,6 +82,10 @@ export class StartedLab implements AsyncDisposable {
     attach(node: string, ap: string): Promise<bigint>;
     trigger(node: string, trigger: L2TriggerName | string, ap?: string): Promise<bigint>;
   };
+  /** The scenario's real-time applier and witness in the air (scenario/realtime.ts); none without APs. */
+  readonly timeline: RunnableLab['timeline'];
+  /** Actions that follow an applied detach or attach with the same precision (an AP's station events). */
+  followUps: PlanContext['followUps'];
 
   constructor(
     readonly lab: ResolvedLab,
@@ -90,9 +96,13 @@ export class StartedLab implements AsyncDisposable {
     private readonly network: LabNetwork | null,
     private agents: RunningAgent[],
   ) {
-    // Only the process that brought the lab up watches its air (Lab.open has no network).
+    // A scenario with APs runs on the real-time timeline (scenario/realtime.ts).
+    const realtime = lab.aps.length > 0 && lab.scenario.length > 0;
+    // The APs' reports of changes made by hand (lab.l2) carry the last frame the AP sent the station,
+    // from a witness in the air; only the process that brought the lab up has one (Lab.open has no
+    // network), and a scenario on the real-time timeline needs none (station-reports.ts).
     const radios = lab.nodes.filter((n) => n.interfaces.some((i) => i.kind === 'radio')).map((n) => n.name);
-    this.witness = network && radios.length ? startFrameWitness(lab.name, radios) : null;
+    this.witness = network && radios.length && !realtime ? startFrameWitness(lab.name, radios) : null;
     this.stations = new ApEventSource({
       lab,
       ...(this.witness ? { witness: this.witness } : {}),
@@ -115,6 +125,22 @@ export class StartedLab implements AsyncDisposable {
       },
       trigger: (node, trigger, ap) => this.trigger(node, trigger, ap),
     };
+    this.timeline = realtime
+      ? {
+          start: () => startRealtimeTimeline(lab.name),
+          plan: (events, t0MonoNs) =>
+            planScenario(events, {
+              lab: lab.name,
+              t0MonoNs,
+              socketOf: (node) => controlSocketPath(lab.name, node),
+              apFields: (name) => {
+                const ap = lab.aps.find((a) => a.name === name);
+                return ap ? { ap: ap.name, bssid: ap.bssid, prefix: ap.prefix } : { ap: name };
+              },
+              followUps: this.followUps ?? stationReportFollowUps(lab),
+            }),
+        }
+      : undefined;
   }
 
   get name(): string {

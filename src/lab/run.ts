@@ -1,13 +1,16 @@
 // The run contract (architecture.md): captures first, then sinks, senders and the scenario timeline,
 // then captures flushed, pcaps analysed, expectations judged, results.json written.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeRun, sinkRecordFile } from './analyze.js';
-import type { AgentReport, Results } from '../analysis/results.js';
+import { type AgentReport, DISAGREEMENT_LIMIT_MS, type Results } from '../analysis/results.js';
 import { agentBugsVerdict } from './agent-reports.js';
 import { startCaptures, stopCaptures } from './capture/tcpdump.js';
+import { wallClockNs } from './exec.js';
 import { distEntry } from './paths.js';
+import type { RealtimeTimeline } from './scenario/realtime.js';
+import type { PlannedAction } from './scenario/schedule.js';
 import {
   runScenario,
   sleepUntil,
@@ -16,9 +19,8 @@ import {
   type ScenarioRecord,
 } from './scenario/timeline.js';
 import type { ExecOptions, ExecResult, Runtime, SpawnOptions, Subprocess } from './runtime/runtime.js';
-import type { ResolvedLab } from './topology/types.js';
-import type { ApEventRecord } from './scenario/ap-events.js';
-import { udpSendArgs, udpSinkArgs } from '../traffic/argv.js';
+import type { ResolvedLab, ScenarioEvent, UdpFlowSpec } from './topology/types.js';
+import { udpSendGroupArgs, udpSinkArgs } from '../traffic/argv.js';
 import { iperf3ClientArgsFor, iperf3ServerArgs } from '../traffic/iperf3.js';
 
 /** What a run needs of a lab that is up; StartedLab (lab.ts) is one. */
@@ -36,8 +38,14 @@ export interface RunnableLab {
   agentFailure(): Promise<never>;
   /** Each agent's bug count, read from its status (agent-reports.ts). */
   agentReports(): Promise<Record<string, AgentReport>>;
-  /** The APs' station reports that followed the detaches and attaches (scenario/ap-events.ts). */
-  apEvents?(): Promise<ApEventRecord[]>;
+  /**
+   * The real-time applier and its witness (scenario/realtime.ts); without it the scenario runs
+   * through `l2` on the orchestrator's own timers.
+   */
+  timeline?: {
+    start(): Promise<RealtimeTimeline>;
+    plan(events: ScenarioEvent[], t0MonoNs: bigint): PlannedAction[];
+  };
 }
 
 export interface RunOptions {
@@ -47,18 +55,32 @@ export interface RunOptions {
 }
 
 /** results.json: the analysis, and the scenario as applied (each L2 action, then the AP reports it caused). */
-export type RunResults = Results & { scenario: (ScenarioRecord | ApEventRecord)[] };
 
 export interface RunResult {
   passed: boolean;
   resultsFile: string;
-  results: RunResults;
+  results: Results;
 }
 
 interface Started {
   name: string;
   proc: Subprocess;
   stdoutFile: string;
+  /** A sender group prints one summary line per flow; the others one summary, the last line. */
+  lines?: 'all';
+}
+
+/** Waits until each file holds `text` (a process's readiness line), at most `timeoutMs`. */
+async function readyLines(files: string[], text: string, signal?: AbortSignal, timeoutMs = 20_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  const has = (f: string) => existsSync(f) && readFileSync(f, 'utf8').includes(text);
+  for (const f of files) {
+    while (!has(f)) {
+      signal?.throwIfAborted();
+      if (performance.now() > deadline) throw new Error(`${f} never said "${text}" within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 }
 
 /**
@@ -98,7 +120,13 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
   say(`capturing on ${captures.length} interfaces`);
   let records: ScenarioRecord[] = [];
   let t0Ns = 0n;
+  let timeline: RealtimeTimeline | null = null;
   try {
+    if (lab.timeline) {
+      timeline = await lab.timeline.start();
+      const warn = timeline.warnings();
+      if (warn) say(warn);
+    }
     await settle(lab, signal);
     // Sinks and servers first, so the first packet has somewhere to go.
     for (const f of lab.lab.traffic) {
@@ -117,47 +145,88 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
         stdoutFile,
       });
     }
-    await new Promise((r) => setTimeout(r, 200));
+    // Each Node process's start-up costs a loaded 2-core machine 100-300 ms of CPU: wait for them
+    // before t0 so it is not spent inside the timeline.
+    await readyLines(
+      lab.lab.traffic.filter((f) => f.kind === 'udp').map((f) => path.join(logDir, `flow${f.id}-sink.json.err`)),
+      'sink listening',
+      signal,
+    );
+    if (lab.lab.traffic.some((f) => f.kind !== 'udp')) await new Promise((r) => setTimeout(r, 200));
     // A round-robin real-time priority keeps a loaded machine from starving the sender for tens of
     // milliseconds, which would show up as false interruptions (netns nodes share the host's scheduler).
     const realtime = lab.runtimeKind === 'netns' ? ['chrt', '-r', '10'] : [];
+    // One sender process per source node for all its UDP flows, started now and released at t0.
+    const goFile = path.join(logDir, 'traffic-t0');
+    const groups = new Map<string, UdpFlowSpec[]>();
+    for (const f of lab.lab.traffic) if (f.kind === 'udp') groups.set(f.from, [...(groups.get(f.from) ?? []), f]);
+    const groupErr: string[] = [];
+    for (const [node, flows] of groups) {
+      const flowsFile = path.join(logDir, `${node}-senders-flows.json`);
+      const spec = flows.map((f) => ({
+        flowId: f.id,
+        to: f.toAddress,
+        port: f.port,
+        ratePps: f.ratePps,
+        sizeBytes: f.sizeBytes,
+        durationMs: f.durationMs,
+        bindAddress: f.fromAddress,
+        startMs: f.startMs,
+      }));
+      writeFileSync(flowsFile, `${JSON.stringify(spec)}\n`);
+      const stdoutFile = path.join(logDir, `${node}-senders.jsonl`);
+      groupErr.push(`${stdoutFile}.err`);
+      procs.push({
+        name: `${node}'s senders`,
+        proc: lab
+          .node(node)
+          .spawn(
+            [...realtime, process.execPath, distEntry('traffic/main.js'), ...udpSendGroupArgs(flowsFile, goFile)],
+            {
+              stdoutFile,
+              stderrFile: `${stdoutFile}.err`,
+            },
+          ),
+        stdoutFile,
+        lines: 'all',
+      });
+    }
+    await readyLines(groupErr, 'senders ready', signal);
     const clock = monotonicClock;
+    // process.hrtime is CLOCK_MONOTONIC (libuv's uv_hrtime), the applier's clock for deadlines.
+    const t0MonoNs = process.hrtime.bigint();
     const t0 = clock.now();
-    t0Ns = BigInt(Date.now()) * 1_000_000n;
+    t0Ns = timeline ? timeline.wallOf(t0MonoNs) : wallClockNs();
+    writeFileSync(goFile, `${t0Ns}\n`);
     const senders = (async () => {
       const byStart = [...lab.lab.traffic].sort((a, b) => a.startMs - b.startMs);
       for (const f of byStart) {
         await sleepUntil(clock, t0 + f.startMs, signal);
-        const stdoutFile = path.join(logDir, `flow${f.id}-${f.kind === 'udp' ? 'sender' : 'iperf3-client'}.json`);
-        const argv =
-          f.kind === 'udp'
-            ? [
-                ...realtime,
-                process.execPath,
-                distEntry('traffic/main.js'),
-                ...udpSendArgs({
-                  flowId: f.id,
-                  to: f.toAddress,
-                  port: f.port,
-                  ratePps: f.ratePps,
-                  sizeBytes: f.sizeBytes,
-                  durationMs: f.durationMs,
-                  bindAddress: f.fromAddress,
-                }),
-              ]
-            : ['iperf3', ...iperf3ClientArgsFor(f, f.fromAddress)];
-        procs.push({
-          name: `flow ${f.id} sender`,
-          proc: lab.node(f.from).spawn(argv, { stdoutFile, stderrFile: `${stdoutFile}.err` }),
-          stdoutFile,
-        });
+        if (f.kind === 'iperf3') {
+          const stdoutFile = path.join(logDir, `flow${f.id}-iperf3-client.json`);
+          procs.push({
+            name: `flow ${f.id} sender`,
+            proc: lab.node(f.from).spawn(['iperf3', ...iperf3ClientArgsFor(f, f.fromAddress)], {
+              stdoutFile,
+              stderrFile: `${stdoutFile}.err`,
+            }),
+            stdoutFile,
+          });
+        }
+        // A UDP flow's group sender starts it at this same moment (t0 + startMs) on its own.
         say(`flow ${f.id} started: ${f.from}${f.fromAddress ? ` (${f.fromAddress})` : ''} -> ${f.to} (${f.toAddress})`);
       }
     })();
-    const scenario = runScenario(lab.lab.scenario, lab.l2, t0, clock, signal).then((r) => {
+    const played =
+      timeline && lab.timeline
+        ? timeline.run(lab.timeline.plan(lab.lab.scenario, t0MonoNs), t0MonoNs, signal)
+        : runScenario(lab.lab.scenario, lab.l2, t0, clock, signal);
+    const scenario = played.then((r) => {
       records = r;
       for (const rec of r)
-        say(`${(rec.startedMs / 1000).toFixed(3)} s ${describe(rec)}${rec.error ? ` FAILED: ${rec.error}` : ''}`);
+        say(
+          `${(rec.startedMs / 1000).toFixed(3)} s ${describe(rec)}${rec.error ? ` FAILED: ${rec.error}` : ''}${disagreement(rec)}`,
+        );
     });
     const crashed = lab.agentFailure();
     crashed.catch(() => undefined);
@@ -169,6 +238,7 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
       crashed,
     ]);
   } finally {
+    timeline?.close();
     // Senders first (their last packets must reach the sinks), then receivers, then captures.
     for (const p of [...procs].reverse()) p.proc.kill('SIGTERM');
     await Promise.all(procs.map((p) => withTimeout(p.proc.exited, 3000).catch(() => p.proc.kill('SIGKILL'))));
@@ -176,16 +246,14 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
   }
   const agents = await lab.agentReports();
   say('analysing captures');
-  const apEvents = (await lab.apEvents?.()) ?? [];
-  const analysed = await analyzeRun({
+  const results = await analyzeRun({
     lab: lab.lab,
     runtime: lab.runtimeKind,
     t0Ns,
     outDir,
     scenario: records,
-    summaries: readSummaries(procs),
+    summaries: readSummaries(procs, logDir),
   });
-  const results: RunResults = { ...analysed, scenario: [...records, ...apEvents] };
   // Always judged: an exception in any agent fails the run (docs/agent.md, "Bugs").
   results.agents = agents;
   results.expectations.push(agentBugsVerdict(agents));
@@ -196,22 +264,39 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
 
 function describe(rec: ScenarioRecord): string {
   const a = rec.action;
-  return a.kind === 'attach'
-    ? `attach ${a.node} to ${a.ap}`
-    : a.kind === 'detach'
-      ? `detach ${a.node}`
-      : `trigger ${a.trigger} on ${a.node}${a.ap ? ` toward ${a.ap}` : ''}`;
+  switch (a.kind) {
+    case 'attach':
+      return `attach ${a.node} to ${a.ap}`;
+    case 'detach':
+      return `detach ${a.node}`;
+    case 'trigger':
+      return `trigger ${a.trigger} on ${a.node}${a.ap ? ` toward ${a.ap}` : ''}`;
+    case 'ap-event':
+      return `${a.ap}: ${a.event} ${a.station} to ${a.router}`;
+  }
 }
 
-function readSummaries(procs: Started[]): unknown[] {
+/** The witness and the applier more than DISAGREEMENT_LIMIT_MS apart: the action's time is suspect. */
+function disagreement(rec: ScenarioRecord): string {
+  const d = rec.disagreementMs;
+  return d !== undefined && Math.abs(d) > DISAGREEMENT_LIMIT_MS ? ` (witness and applier ${d} ms apart)` : '';
+}
+
+function readSummaries(procs: Started[], logDir: string): unknown[] {
   const out: unknown[] = [];
   for (const p of procs) {
     try {
-      const text = readFileSync(p.stdoutFile, 'utf8').trim();
-      const last = text.split('\n').filter(Boolean).pop();
-      if (last?.startsWith('{')) out.push(JSON.parse(last));
+      const lines = readFileSync(p.stdoutFile, 'utf8').trim().split('\n').filter(Boolean);
+      for (const line of p.lines === 'all' ? lines : lines.slice(-1)) {
+        if (!line.startsWith('{')) continue;
+        const summary = JSON.parse(line) as { kind?: string; flowId?: number };
+        out.push(summary);
+        // Each flow's summary also in a file of its own, as when every flow had its own sender.
+        if (p.lines === 'all' && summary.kind === 'udp-sender')
+          writeFileSync(path.join(logDir, `flow${summary.flowId}-sender.json`), `${line}\n`);
+      }
     } catch {
-      // a receiver that printed nothing
+      // a process that printed nothing
     }
   }
   return out;

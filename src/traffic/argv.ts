@@ -36,3 +36,8 @@ export function udpSendArgs(f: UdpSendArgs): string[] {
 export function udpSinkArgs(port: number, outFile?: string): string[] {
   return ['sink', '--port', String(port), ...(outFile ? ['--out', outFile] : [])];
 }
+
+/** One node's flows in one process (udp-sender-group.ts): the flows file, and the file t0 is written to. */
+export function udpSendGroupArgs(flowsFile: string, goFile: string): string[] {
+  return ['send-group', '--flows', flowsFile, '--go', goFile];
+}

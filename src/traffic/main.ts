@@ -2,14 +2,18 @@
 // Traffic tool run inside a lab node by the orchestrator:
 //   node dist/traffic/main.js send --flow 1 --to 2001:db8::1 --port 9000 --rate 200 --size 100 --duration 5000
 //   node dist/traffic/main.js sink --port 9000 --out FILE.rec
+//   node dist/traffic/main.js send-group --flows FLOWS.json --go GO (every flow of one node, udp-sender-group.ts)
 // On SIGTERM/SIGINT (or at the end of --duration) it stops and prints one JSON summary line on stdout.
 
 import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { UdpSender } from './udp-sender.js';
+import { type GroupFlow, UdpSenderGroup } from './udp-sender-group.js';
 import { UdpSink } from './udp-sink.js';
 
 const USAGE = `usage:
   main.js send --flow N --to ADDR --port P --rate PPS --size BYTES [--duration MS] [--bind ADDR] [--max-burst N]
+  main.js send-group --flows FLOWS.json --go FILE   (FLOWS.json: [{flowId, to, port, ratePps, sizeBytes, durationMs, bindAddress, startMs}])
   main.js sink --port P [--bind ADDR] [--out FILE.rec] [--max-records N]`;
 
 function fail(msg: string): never {
@@ -82,6 +86,23 @@ async function send(args: string[]): Promise<void> {
   await finish();
 }
 
+async function sendGroup(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { flows: { type: 'string' }, go: { type: 'string' } } });
+  if (!values.flows || !values.go) fail('--flows and --go are required');
+  const group = new UdpSenderGroup(JSON.parse(readFileSync(values.flows, 'utf8')) as GroupFlow[]);
+  let printed = false;
+  const finish = async (): Promise<void> => {
+    const all = await group.stop();
+    if (printed) return;
+    printed = true;
+    process.stdout.write(all.map((s) => `${JSON.stringify({ kind: 'udp-sender', ...s })}\n`).join(''));
+  };
+  onStop(finish);
+  process.stderr.write('traffic: senders ready\n');
+  await group.run(values.go);
+  await finish();
+}
+
 async function sink(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -109,6 +130,7 @@ async function sink(args: string[]): Promise<void> {
 const [cmd, ...rest] = process.argv.slice(2);
 try {
   if (cmd === 'send') await send(rest);
+  else if (cmd === 'send-group') await sendGroup(rest);
   else if (cmd === 'sink') await sink(rest);
   else fail(`unknown command ${JSON.stringify(cmd ?? '')}`);
 } catch (e) {

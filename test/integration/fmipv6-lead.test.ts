@@ -56,11 +56,11 @@ interface Measured {
 function measure(r: LabRun): Measured {
   const recs = r.run.results.scenario;
   const applied = (kind: string) => {
-    const rec = recs.find((x) => ('action' in x ? x.action.kind : x.kind) === kind && !x.error);
+    const rec = recs.find((x) => x.action.kind === kind && !x.error && x.appliedNs !== null);
     if (!rec) throw new Error(`no ${kind} in results.json's scenario`);
-    return BigInt(rec.appliedNs);
+    return BigInt(rec.appliedNs!);
   };
-  const left = recs.find((x) => 'kind' in x && x.kind === 'ap-event' && x.event === 'station-left');
+  const left = recs.find((x) => x.action.kind === 'ap-event' && x.action.event === 'station-left');
   expect(left?.error).toBeUndefined();
   const h = r.run.results.handovers;
   expect(h).toHaveLength(1);
@@ -72,7 +72,7 @@ function measure(r: LabRun): Measured {
     duplicated: f.duplicated!,
     interruptionMs: f.interruptionMs!,
     detachNs: applied('detach'),
-    stationLeftNs: BigInt(left!.appliedNs),
+    stationLeftNs: BigInt(left!.appliedNs!),
   };
 }
 

@@ -104,7 +104,7 @@ export async function scheduleApEvent(deps: ApEventDeps, c: AppliedL2Change): Pr
 }
 
 /** Routers with RAs or protocol roles run an agent (lab/agents.ts needsAgent); plain routers do not. */
-function routerHasAgent(n: ResolvedLab['nodes'][number]): boolean {
+export function routerHasAgent(n: ResolvedLab['nodes'][number]): boolean {
   return n.routerAdvertisements.length > 0 || n.roles.some((r) => r !== 'host' && r !== 'router');
 }
 

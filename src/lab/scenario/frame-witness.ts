@@ -27,22 +27,46 @@ export const HEAD_BYTES = 96;
 /** Timestamps kept per node: a few seconds of a 200 packets/s flow, bounded. */
 const KEPT = 1024;
 
+/**
+ * Reads a pcap stream (`tcpdump -w -`, nanosecond timestamps, Ethernet) as it arrives and calls `frame`
+ * per record. Binary records instead of `tcpdump -x` text: with ten radios at 200 packets/s the text
+ * (a header and seven hex lines per frame, each matched by a regular expression) cost the
+ * orchestrator enough CPU to delay its timeline by hundreds of milliseconds (docs/fmipv6.md).
+ */
+export function pcapStreamReader(frame: (f: SeenFrame) => void): (chunk: Buffer) => void {
+  let buf: Buffer = Buffer.alloc(0);
+  let headerSeen = false;
+  let little = true;
+  return (chunk) => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    let off = 0;
+    if (!headerSeen) {
+      if (buf.length < 24) return;
+      little = buf.readUInt32LE(0) === 0xa1b23c4d;
+      headerSeen = true;
+      off = 24;
+    }
+    const u32 = (o: number) => (little ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+    while (buf.length - off >= 16) {
+      const incl = u32(off + 8);
+      if (buf.length - off - 16 < incl) break;
+      const ns = BigInt(u32(off)) * 1_000_000_000n + BigInt(u32(off + 4));
+      // After the Ethernet header: the IPv6 header on, copied so the chunk is not kept alive.
+      const head = Buffer.from(buf.subarray(off + 16 + 14, off + 16 + Math.min(incl, 14 + HEAD_BYTES)));
+      frame({ ns, head });
+      off += 16 + incl;
+    }
+    buf = off ? buf.subarray(off) : buf;
+  };
+}
+
 export function startFrameWitness(lab: string, nodes: readonly string[]): FrameWitness {
-  const seen = new Map<string, { times: SeenFrame[]; flush(): void }>();
+  const seen = new Map<string, SeenFrame[]>();
   const procs: ChildProcess[] = [];
   for (const node of nodes) {
     const argv = ['ip', 'netns', 'exec', airNetns(lab), 'tcpdump', '-i', radioFarEnd(node), '-Q', 'out', '-n'];
-    // -x: the packet in hex from the network header on; -s: the Ethernet header + HEAD_BYTES.
-    argv.push(
-      '-tt',
-      '--time-stamp-precision=nano',
-      '--immediate-mode',
-      '-l',
-      '-q',
-      '-x',
-      '-s',
-      String(14 + HEAD_BYTES),
-    );
+    // -w -: pcap records on stdout, flushed per packet (-U); -s: the Ethernet header + HEAD_BYTES.
+    argv.push('--time-stamp-precision=nano', '--immediate-mode', '-U', '-w', '-', '-s', String(14 + HEAD_BYTES));
     const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
     p.on('error', () => undefined);
     if (p.pid !== undefined) {
@@ -51,42 +75,20 @@ export function startFrameWitness(lab: string, nodes: readonly string[]): FrameW
       p.on('exit', () => forgetProcess(lab, pid));
     }
     const times: SeenFrame[] = [];
-    // A frame's hex lines follow its header line; they are complete when the next frame starts.
-    let hex = '';
-    const flush = () => {
-      const last = times.at(-1);
-      if (last && hex) last.head = Buffer.from(hex.slice(0, HEAD_BYTES * 2), 'hex');
-      hex = '';
-    };
-    seen.set(node, { times, flush });
-    let buf = '';
-    p.stdout!.setEncoding('utf8');
-    p.stdout!.on('data', (d: string) => {
-      buf += d;
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        const h = /^\s+0x[0-9a-f]+:\s+((?:[0-9a-f]{2,4}\s?)+)/.exec(line);
-        if (h) {
-          hex += h[1]!.replace(/\s/g, '');
-          continue;
-        }
-        const m = /^(\d+)\.(\d{9}) /.exec(line);
-        if (!m) continue;
-        flush();
-        times.push({ ns: BigInt(m[1]!) * 1_000_000_000n + BigInt(m[2]!), head: Buffer.alloc(0) });
-        if (times.length > KEPT) times.splice(0, times.length - KEPT);
-      }
+    seen.set(node, times);
+    const read = pcapStreamReader((f) => {
+      times.push(f);
+      // Trimmed in steps, not per frame: a splice per frame is a copy per frame.
+      if (times.length > 2 * KEPT) times.splice(0, times.length - KEPT);
     });
+    p.stdout!.on('data', (d: Buffer) => read(d));
     p.unref();
     procs.push(p);
   }
   return {
     lastFrameAtOrBefore(node, ns) {
-      const s = seen.get(node);
-      if (!s) return null;
-      s.flush();
-      const times = s.times;
+      const times = seen.get(node);
+      if (!times) return null;
       for (let i = times.length - 1; i >= 0; i--) if (times[i]!.ns <= ns) return times[i]!;
       return null;
     },

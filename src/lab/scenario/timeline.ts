@@ -2,6 +2,7 @@
 // precision, recording when each action was really applied (the measures use these times).
 
 import type { ScenarioAction, ScenarioEvent } from '../topology/types.js';
+import type { TimelineAction } from './schedule.js';
 
 export interface ScenarioExecutor {
   /** Each returns the wall-clock time (ns since the Unix epoch) at which the change took effect. */
@@ -11,12 +12,23 @@ export interface ScenarioExecutor {
 }
 
 export interface ScenarioRecord {
+  /** Scheduled offset from the run's start (ms); for a derived action, its reference's applied time plus the delay. */
   atMs: number;
-  action: ScenarioAction;
+  action: TimelineAction;
   /** Offset from the run's start at which the action was begun (ms). */
   startedMs: number;
   /** Wall-clock time the action took effect, ns since the Unix epoch (as in pcaps). */
   appliedNs: string;
+  /**
+   * Who measured appliedNs: the witness (`ip monitor` in the air saw the link change), the
+   * real-time applier (its own report), or the orchestrator (the Node runner below).
+   */
+  timeSource?: 'witness' | 'applier' | 'orchestrator';
+  /** The applier's report when the witness's time is used, and witness minus applier (ms). */
+  applierNs?: string;
+  disagreementMs?: number;
+  /** A derived action: the index of the record it follows and the delay after that one was applied. */
+  after?: { index: number; delayMs: number };
   error?: string;
 }
 
@@ -59,7 +71,13 @@ export async function runScenario(
     const done = (chains.get(channel) ?? Promise.resolve()).then(async (): Promise<ScenarioRecord> => {
       await sleepUntil(clock, startMs + ev.atMs, signal);
       const startedMs = clock.now() - startMs;
-      const rec: ScenarioRecord = { atMs: ev.atMs, action: ev.action, startedMs, appliedNs: '0' };
+      const rec: ScenarioRecord = {
+        atMs: ev.atMs,
+        action: ev.action,
+        startedMs,
+        appliedNs: '0',
+        timeSource: 'orchestrator',
+      };
       try {
         rec.appliedNs = String(await apply(exec, ev.action));
       } catch (err) {
