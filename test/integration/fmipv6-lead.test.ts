@@ -36,7 +36,7 @@ function edit(lead: number | null, parNarDelayMs: number) {
       .replace(/^ {2}ap1: \{ router: ar1,/m, `  ap1: { notifyLatency: ${NOTIFY_MS}ms, router: ar1,`)
       .replace('  - { endpoints: [ar1, ar2] }', `  - { endpoints: [ar1, ar2], delay: ${parNarDelayMs}ms }`)
       .replace(/^scenario:\n(?: {2}- .*\n)+/m, `scenario:\n${scenario}\n`)
-      .replace(/start: 1\.5s, duration: 4s/, 'start: 1.8s, duration: 1.5s')
+      .replace(/start: 1\.5s, duration: 4s/g, 'start: 1.8s, duration: 1.5s')
       .replace(/^expectations:\n(?: {2}- .*\n)+/m, 'expectations:\n  - resumed: { flow: 1 }\n');
     if (!out.includes('duration: 1.5s') || !out.includes(`delay: ${parNarDelayMs}ms }`))
       throw new Error('the lab file changed shape');

@@ -6,10 +6,12 @@
 //   radio ─► raw socket 41 (outer dst CoA, outer src must be the HA) ─► TUN write ─► kernel ─► app
 //
 // A move is `setCareOf(coa)`: the tunnel's outer source changes, the TUN, its address and every
-// socket bound to the home address stay. At home (`setAtHome(true)`) the home address moves to the
+// socket bound to the home address stay. While there is no usable path (carrier down, or moved and
+// the BA for the new care-of address not yet in) the packets wait in a bounded hold and leave in order
+// when the path opens (uplink-hold.ts). At home (`setAtHome(true)`) the home address moves to the
 // home link interface and nothing is tunnelled (RFC 6275 §11.5.5).
 import type { NativeBinding, TunDevice } from '../../native/types.js';
-import { ipv6ToBytes } from '../../wire/address.js';
+import { bytesToIpv6, ipv6ToBytes } from '../../wire/address.js';
 import { ipBatch, ipBatchForceSync } from './kernel.js';
 import {
   canonicalIpv6,
@@ -21,6 +23,8 @@ import {
   type TunnelEndpoint,
   type TunnelStats,
 } from './tunnel.js';
+import { finishOffloadedPacket } from './vnet-header.js';
+import { DEFAULT_UPLINK_HOLD, type UplinkHoldLimits, type UplinkHoldStats, UplinkHold } from './uplink-hold.js';
 
 export const DEFAULT_HOME_TUN = 'hoa0';
 /** Policy routing table and rule priority for traffic from the home address (below main's 32766). */
@@ -54,20 +58,38 @@ export interface HomeAddressOptions {
    * back (software GRO) before the TUN write. false: one packet per read and write.
    */
   offload?: boolean;
+  /** Bounds of the uplink hold (default DEFAULT_UPLINK_HOLD). */
+  hold?: UplinkHoldLimits;
+  /**
+   * The radio's carrier as the kernel has it now (carrier-probe.ts), asked before a batch goes into
+   * the tunnel, at most every CARRIER_PROBE_INTERVAL_MS: the carrier monitor comes late.
+   */
+  carrierProbe?: () => boolean;
 }
+
+/** How often, at most, a sending batch asks carrierProbe (a pread of ~10 µs): 1000/s at most. */
+export const CARRIER_PROBE_INTERVAL_MS = 1;
 
 export interface HomeAddressStats {
   /** Wire packets sent into the reverse tunnel (a TUN super-packet counts as its segments). */
   reverseTunnelled: number;
   /** Packets from the tunnel written into the TUN. */
   delivered: number;
-  /** TUN packets not sent: no care-of address, at home, not IPv6, or source not the home address. */
+  /** TUN packets not sent: not IPv6, or source not the home address (the hold counts its own drops). */
   droppedFromApplications: number;
   /** Tunnelled packets refused: outer source not the home agent, or inner destination not the home address (RFC 6275 §11.3.1). */
   rejectedFromTunnel: number;
   /** TUN writes refused (queue full). */
   writeDropped: number;
+  /** Times carrierProbe found the carrier off before the carrier monitor said so. */
+  carrierProbedDown: number;
+  /** Held packets sent natively on the home link after a return home (sendHeldAtHome). */
+  sentAtHome: number;
+  /** Why the last of them could not be sent (errno code), if one could not. */
+  lastAtHomeError: string | null;
   tunnel: TunnelStats | null;
+  /** Packets held while the uplink had no path, released, overflowed (uplink-hold.ts). */
+  hold: UplinkHoldStats;
 }
 
 export interface HomeAddress {
@@ -77,8 +99,17 @@ export interface HomeAddress {
   readonly atHome: boolean;
   /** Starts or re-points the reverse tunnel: outer source `careOfAddress`; optionally a new home agent. */
   setCareOf(careOfAddress: string, homeAgent?: string): void;
-  /** Stops tunnelling (packets from applications are dropped until setCareOf or setAtHome). */
+  /** Stops tunnelling: packets from applications are held until setCareOf (or sent natively after setAtHome(true)). */
   reverseTunnelOff(): void;
+  /** The radio's carrier: down holds the uplink until setCareOf (a BA) or resume(). */
+  setCarrier(up: boolean): void;
+  /** Back on the link of the registered care-of address (its router's RA): release what is held. */
+  resume(): void;
+  /**
+   * At home (RFC 6275 §11.5.4): send what waited for a tunnel natively, in order, from the home address
+   * now on the home link. Call once the home link's routes are in place.
+   */
+  sendHeldAtHome(): void;
   /** At home: the home address moves onto the home link; away: back onto the TUN. */
   setAtHome(atHome: boolean, homeLink?: string): Promise<void>;
   stats(): HomeAddressStats;
@@ -93,11 +124,22 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
   const priority = o.rulePriority ?? DEFAULT_HOME_RULE_PRIORITY;
   const plen = o.prefixLength ?? 128;
   const mtu = o.mtu ?? DEFAULT_TUNNEL_MTU;
-  const st = { reverseTunnelled: 0, delivered: 0, droppedFromApplications: 0, rejectedFromTunnel: 0, writeDropped: 0 };
+  const st = {
+    reverseTunnelled: 0,
+    delivered: 0,
+    droppedFromApplications: 0,
+    rejectedFromTunnel: 0,
+    writeDropped: 0,
+    carrierProbedDown: 0,
+    sentAtHome: 0,
+  };
   let careOf: string | null = null;
   let atHome = false;
   let homeLinkInUse: string | null = null;
   let tunnel: TunnelEndpoint | null = null;
+  const hold = new UplinkHold(o.hold ?? DEFAULT_UPLINK_HOLD);
+  const probe = o.carrierProbe;
+  let probedAt = Number.NEGATIVE_INFINITY;
 
   // A previous run killed before close() may have left its rule (the TUN went with its fd).
   ipBatchForceSync(o.netns, [`rule del from ${homeAddress} table ${table} priority ${priority}`]);
@@ -147,10 +189,22 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
   tun.start(
     (packets, headers) => {
       const t = tunnel;
+      if (hold.open && probe && performance.now() - probedAt >= CARRIER_PROBE_INTERVAL_MS) {
+        probedAt = performance.now();
+        if (!probe()) {
+          hold.setCarrier(false);
+          st.carrierProbedDown++;
+        }
+      }
       for (let i = 0; i < packets.length; i++) {
         const p = packets[i]!;
-        if (t === null || careOf === null || atHome || !isFromHome(p)) {
+        if (t === null || !isFromHome(p)) {
           st.droppedFromApplications++;
+          continue;
+        }
+        // atHome: the home address is moving onto the home link, sent natively once it is there.
+        if (atHome || !hold.open) {
+          hold.hold(p, headers?.[i]);
           continue;
         }
         out.push(p);
@@ -200,6 +254,45 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     throw err;
   }
   const t = tunnel;
+  // Opened on the first return home: the held packets' own headers, routed by the kernel.
+  let native: ReturnType<NativeBinding['openRaw6Socket']> | null = null;
+  let lastAtHomeError: string | null = null;
+  const sendHeldNatively = () => {
+    const held = hold.takeAll();
+    if (held.length === 0) return;
+    native ??= o.native.openRaw6Socket({ protocol: 255, headerIncluded: true, ...(o.netns ? { netns: o.netns } : {}) });
+    for (let i = 0; i < held.length; i++) {
+      const h = held[i]!;
+      // The stack left the checksum to the TUN's offload; a GSO super-packet cannot go as one (counted).
+      const p = h.header ? finishOffloadedPacket(h.packet, h.header) : h.packet;
+      if (p === null) {
+        hold.countDiscarded('at-home-gso', 1);
+        continue;
+      }
+      let sent = false;
+      try {
+        sent = native.send(p, bytesToIpv6(p, 24));
+      } catch (err) {
+        lastAtHomeError = (err as NodeJS.ErrnoException).code ?? String(err);
+      }
+      if (!sent) {
+        // No route yet (the home link's routes come with its RA): the rest waits for the next call, in order.
+        hold.restore(held.slice(i));
+        return;
+      }
+      st.sentAtHome++;
+    }
+  };
+  // Held packets first, in one batch, before anything the TUN reads next (same turn of the event loop).
+  const release = (held: ReturnType<UplinkHold['resume']>) => {
+    if (held.length === 0 || careOf === null) return;
+    const withHeaders = held.every((h) => h.header);
+    st.reverseTunnelled += t.sendBatch(
+      held.map((h) => h.packet),
+      homeAgent,
+      withHeaders ? held.map((h) => h.header!) : undefined,
+    );
+  };
 
   return {
     tunName: name,
@@ -214,9 +307,22 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
       careOf = canonicalIpv6(coa);
       if (ha) homeAgent = canonicalIpv6(ha);
       t.setLocal(careOf);
+      release(hold.setCareOf(true));
     },
     reverseTunnelOff(): void {
       careOf = null;
+      hold.setCareOf(false);
+    },
+    setCarrier(up: boolean): void {
+      hold.setCarrier(up);
+    },
+    resume(): void {
+      // An RA read from the socket after the carrier went (the monitor not yet heard) is no proof of a link.
+      if (probe && !probe()) {
+        hold.setCarrier(false);
+        return;
+      }
+      release(hold.resume());
     },
     async setAtHome(home: boolean, link?: string): Promise<void> {
       if (home === atHome) return;
@@ -225,8 +331,12 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
         if (!hl) throw new Error('setAtHome(true) needs the home link interface (option homeLink)');
         atHome = true;
         careOf = null;
+        hold.setCareOf(false);
         await ipBatch(o.netns, [...offTun, `addr add ${homeAddress}/${o.homePrefixLength ?? 64} dev ${hl} nodad`]);
         homeLinkInUse = hl;
+        // RFC 6275 §11.5.4: at home nothing is tunnelled; what waited for a tunnel leaves natively, before
+        // the applications' next packets when the routes allow (else at sendHeldAtHome).
+        sendHeldNatively();
       } else {
         atHome = false;
         const hl = homeLinkInUse;
@@ -237,8 +347,13 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
         ]);
       }
     },
-    stats: () => ({ ...st, tunnel: tunnel?.stats() ?? null }),
+    sendHeldAtHome(): void {
+      if (atHome) sendHeldNatively();
+    },
+    stats: () => ({ ...st, lastAtHomeError, tunnel: tunnel?.stats() ?? null, hold: hold.stats() }),
     close(): void {
+      hold.discard('closed');
+      native?.close();
       tunnel?.close();
       tun.close(); // the device, its address and its routes go with the fd
       ipBatchForceSync(o.netns, [

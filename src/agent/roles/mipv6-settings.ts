@@ -68,6 +68,18 @@ export const mobileNodeSettingsSchema = z
     optimisticDad: z.boolean().optional(),
     refreshFraction: z.number().gt(0).lt(1).optional(),
     initialBindackTimeoutFirstRegMs: z.number().int().min(100).optional(),
+    /** Bounds of the uplink hold: home-address packets waiting for a usable reverse tunnel (docs/dataplane.md §2). */
+    uplinkHold: z
+      .object({
+        maxPackets: z.number().int().min(0).max(100_000),
+        maxBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(64 << 20),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type MobileNodeSettings = z.infer<typeof mobileNodeSettingsSchema>;

@@ -10,6 +10,7 @@ import { MobileNode, type MobileNodeAction, type MobileNodeInput } from '../../p
 import { canonical, slaacAddress } from '../../wire/address.js';
 import { roleSettings, type AgentConfig } from '../config.js';
 import { toMobilityHeaderToSend } from '../dataplane/actions.js';
+import { openCarrierProbe } from '../dataplane/carrier-probe.js';
 import { openHomeAddress, type HomeAddress } from '../dataplane/home-address.js';
 import { buildMobilityPacket, filterTableName, openMobilityHeaderIo } from '../dataplane/mobility-header-io.js';
 import { countSent, mobilityHeaderInputs, sendMobilityHeader } from '../dataplane/mobility-io.js';
@@ -65,20 +66,32 @@ export const mobileNodeRole: RoleDefinition = {
       log.warn('mn.action-failed', { action: label, err });
     });
 
+    // Declared before the radio opens: its callbacks use them.
+    /** The link we are on: its prefix, router and our SLAAC address there (the kernel forms it too). */
+    let link: { prefix: string; prefixLength: number; router: string; address: string } | null = null;
+    let hoa: HomeAddress | null = null;
     const radio = ctx.own(
       await openRadio({
         native: ctx.native,
         iface: radioIface.name,
         mac: radioIface.mac,
-        onCarrier: (up) => input({ kind: up ? 'link-up' : 'link-down', iface: radioIface.name }),
+        onCarrier: (up) => {
+          // At once, not through the machine: packets sent with no carrier are lost on the radio.
+          hoa?.setCarrier(up);
+          input({ kind: up ? 'link-up' : 'link-down', iface: radioIface.name });
+        },
         onRouterAdvertisement: (ra) => {
           counters.add('ra.received');
+          // The router of the registered care-of address's link again (a carrier flap, no move): the
+          // binding holds, the held uplink may go (a new router's RA leads to a BU and the BA instead).
+          if (link && canonical(ra.router) === canonical(link.router)) hoa?.resume();
           input({ kind: 'router-advertisement', iface: radioIface.name, router: ra.router, prefixes: ra.prefixes });
         },
         onMalformed: (e) => counters.malformed('ra', e),
       }),
     );
 
+    const carrierProbe = ctx.own(openCarrierProbe(radioIface.name));
     const onMessage = mobilityHeaderInputs({ counters, onInput: input });
     const mhIo = ctx.own(
       await openMobilityHeaderIo({
@@ -92,10 +105,7 @@ export const mobileNodeRole: RoleDefinition = {
     );
 
     const interfaceId = eui64InterfaceId(radioIface.mac);
-    /** The link we are on: its prefix, router and our SLAAC address there (the kernel forms it too). */
-    let link: { prefix: string; prefixLength: number; router: string; address: string } | null = null;
     let linkReady: Promise<void> = Promise.resolve();
-    let hoa: HomeAddress | null = null;
     // The home agent starts tunnelling to the care-of address as it sends the BA; without a
     // protocol-41 socket the kernel answers such packets with Parameter Problem (mobility-anchors.md
     // §D.3). This receive-only socket absorbs them until the home address plane exists, whose tunnel
@@ -140,8 +150,11 @@ export const mobileNodeRole: RoleDefinition = {
                   homeAgent,
                   homeLink: radioIface.name,
                   homePrefixLength,
+                  ...(s.uplinkHold ? { hold: s.uplinkHold } : {}),
+                  carrierProbe: () => carrierProbe.carrier(),
                 }),
               );
+              hoa.setCarrier(radio.carrier);
               tunnelGuard?.close();
               tunnelGuard = null;
             });
@@ -202,6 +215,12 @@ export const mobileNodeRole: RoleDefinition = {
             });
             return;
           case 'reverse-tunnel-off':
+            // Away already: at once, so the uplink is held before anything (an RA of the new link, a
+            // late BA of the old one) could release it toward the old care-of address.
+            if (hoa && !hoa.atHome && atHomePending === 0) {
+              hoa.reverseTunnelOff();
+              return;
+            }
             queue.push('reverse-tunnel-off', async () => {
               await leaveHome();
               hoa?.reverseTunnelOff();
@@ -216,6 +235,8 @@ export const mobileNodeRole: RoleDefinition = {
             queue.push('at-home', async () => {
               atHomePending--;
               await hoa?.setAtHome(true, a.iface);
+              // What the uplink held for a tunnel goes natively once the home link's routes are in (enterLink).
+              void linkReady.then(() => hoa?.sendHeldAtHome());
               void setFilterAddresses([]).catch((err) => {
                 counters.add('action-error.filter-addresses');
                 log.warn('mn.action-failed', { action: 'filter-addresses', err });
