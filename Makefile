@@ -3,7 +3,7 @@ LAB ?= topologies/fmipv6-predictive.yaml
 RUNTIME ?= netns
 OUT ?= out
 
-.PHONY: deps build demo lint test test-unit fuzz fuzz-native bench soak clean
+.PHONY: deps build demo lint test test-unit fuzz fuzz-native bench soak sweep clean
 
 # Docker (engine and packages) only where it is used: the docker runtime and the tests.
 DEPS_FLAGS = $(if $(filter docker,$(RUNTIME)),--docker)
@@ -48,6 +48,12 @@ bench: build
 SOAK ?= 20
 soak: build
 	SOAK=$(SOAK) SOAK_LABS="$(SOAK_LABS)" node dist/bench/soak.js
+
+# The predictive lab swept over link-going-down leads (12-500 ms) and PAR-NAR delays (0-20 ms), judged
+# against interruption <= applied gap + notify latency + 2 x delay + 10 ms and zero loss. Not yet in
+# `make test`: the short leads do not hold on every run (docs/fmipv6.md, "Measured with station reports").
+sweep: build
+	npx vitest run --project sweep
 
 # Fuzzing of the addon's packet parsing (native/offload.c) under AddressSanitizer and UBSan: a plain C
 # harness, no Node (native/README.md, "Fuzzing"). CI runs 100,000 inputs through

@@ -16,6 +16,17 @@ export default defineConfig({
         },
       },
       {
+        // Parameter sweeps that do not hold yet on every run (`make sweep`; docs/fmipv6.md): kept out of
+        // `make test` until they do.
+        test: {
+          name: 'sweep',
+          include: ['test/sweep/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
