@@ -34,7 +34,7 @@ import { openTunnelEndpoint } from '../dataplane/tunnel.js';
 import { Inbox, type MachineIo } from '../loop.js';
 import { fmipv6MobileNodeSettingsSchema } from './fmipv6-settings.js';
 import { carrierFromMonitorLine } from './mobile-node-link.js';
-import type { Role, RoleContext, RoleDefinition } from './role.js';
+import { type Role, type RoleContext, type RoleDefinition, roleInterface } from './role.js';
 
 const ICMPV6_FMIPV6 = 154;
 const IPPROTO_IPV6 = 41;
@@ -84,9 +84,7 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
     const { config, counters, log, native } = ctx;
     const s = roleSettings(config, 'fmipv6', fmipv6MobileNodeSettingsSchema, ctx.configFile);
     const mnSettings = (config.agent['mobile-node'] ?? {}) as { iface?: string };
-    const radio = mnSettings.iface
-      ? config.interfaces.find((i) => i.name === mnSettings.iface)
-      : config.interfaces.find((i) => i.kind === 'radio');
+    const radio = roleInterface(config, mnSettings.iface, 'radio');
     if (!radio) throw new Error(`${ctx.configFile}: agent.fmipv6: no radio interface on this node`);
     const aps = config.aps ?? [];
     const first = aps.find((a) => a.name === radio.ap);

@@ -23,6 +23,7 @@ import { ipBatchForceSync, run } from '../dataplane/kernel.js';
 import { onLines } from '../dataplane/lines.js';
 import { filterTableName, openMobilityHeaderIo, type MobilityHeaderIo } from '../dataplane/mobility-header-io.js';
 import { countSent, mobilityHeaderInputs, receiveIcmpv6, sendMobilityHeader } from '../dataplane/mobility-io.js';
+import type { MachineIo } from '../loop.js';
 import type { RoleContext } from './role.js';
 
 export const ICMPV6_NEIGHBOR_ADVERTISEMENT = 136;
@@ -329,5 +330,20 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
       ip.write(`route replace ${prefix} dev ${cell.iface}`);
     },
     stats: () => ({ ...st, mobilityHeaders: mhIo.stats(), tun: tun.stats() }),
+  };
+}
+
+type RouterSend = SendIcmpv6 | SendMobilityHeader;
+
+/** The loop's side of a PAR or NAR machine: its send actions go out here (counted), the rest to `other`. */
+export function routerMachineIo<I, A extends { kind: string }>(
+  io: Pick<RouterIo, 'send'>,
+  other: (a: Exclude<A, RouterSend>) => void,
+): MachineIo<I, A> {
+  return {
+    perform(a) {
+      if (a.kind === 'send-icmp' || a.kind === 'send-mh') io.send(a as unknown as RouterSend);
+      else other(a as Exclude<A, RouterSend>);
+    },
   };
 }

@@ -9,14 +9,13 @@
 // agent["access-router"].homeAgent is set, RFC 6275 §7.1).
 import { HomeAgent, type HomeAgentAction, type HomeAgentInput } from '../../protocols/mipv6/home-agent.js';
 import { canonical, prefixOf } from '../../wire/address.js';
-import { roleSettings, type AgentConfig } from '../config.js';
 import { openHomeAgentForwarding } from '../dataplane/home-agent-forwarding.js';
 import { filterTableName, openMobilityHeaderIo } from '../dataplane/mobility-header-io.js';
 import { mobilityHeaderInputs, sendMobilityHeader } from '../dataplane/mobility-io.js';
 import { Inbox, type MachineIo } from '../loop.js';
 import { openHomeAddressDad, type HomeAddressDad } from './home-address-dad.js';
 import { homeAgentSettingsSchema } from './mipv6-settings.js';
-import type { Role, RoleContext, RoleDefinition } from './role.js';
+import { type Role, type RoleDefinition, roleInterface, roleOfNode } from './role.js';
 import { SerialQueue } from './serial-queue.js';
 
 /** Address and prefix of an "addr/len" string, the prefix with its host bits cleared. */
@@ -26,15 +25,12 @@ export function splitAddress(withLength: string): { address: string; prefix: str
   return { address: canonical(a!), prefix: prefixOf(a!, prefixLength), prefixLength };
 }
 
-export const homeAgentRole: RoleDefinition = {
-  name: 'home-agent',
-  wanted: (config: AgentConfig) => config.roles.includes('home-agent'),
-  async start(ctx: RoleContext): Promise<Role> {
+export const homeAgentRole: RoleDefinition = roleOfNode(
+  'home-agent',
+  homeAgentSettingsSchema,
+  async (ctx, s): Promise<Role> => {
     const { config, counters, log } = ctx;
-    const s = roleSettings(config, 'home-agent', homeAgentSettingsSchema, ctx.configFile);
-    const homeIface = s.homeLink
-      ? config.interfaces.find((i) => i.name === s.homeLink)
-      : config.interfaces.find((i) => i.kind === 'ap');
+    const homeIface = roleInterface(config, s.homeLink, 'ap');
     if (!homeIface || homeIface.addresses.length === 0) {
       throw new Error(
         `${ctx.configFile}: agent.home-agent.homeLink: no interface ${s.homeLink ?? '(an AP interface)'} with an address on this node`,
@@ -216,4 +212,4 @@ export const homeAgentRole: RoleDefinition = {
       },
     };
   },
-};
+);

@@ -8,7 +8,6 @@
 // Settings: agent["mobile-node"] (mipv6-settings.ts).
 import { MobileNode, type MobileNodeAction, type MobileNodeInput } from '../../protocols/mipv6/mobile-node.js';
 import { canonical, slaacAddress } from '../../wire/address.js';
-import { roleSettings, type AgentConfig } from '../config.js';
 import { toMobilityHeaderToSend } from '../dataplane/actions.js';
 import { openCarrierProbe } from '../dataplane/carrier-probe.js';
 import { openHomeAddress, type HomeAddress } from '../dataplane/home-address.js';
@@ -19,18 +18,15 @@ import { Inbox, type MachineIo } from '../loop.js';
 import { splitAddress } from './home-agent.js';
 import { eui64InterfaceId, openRadio } from './mobile-node-link.js';
 import { mobileNodeSettingsSchema } from './mipv6-settings.js';
-import type { Role, RoleContext, RoleDefinition } from './role.js';
+import { type Role, type RoleDefinition, roleInterface, roleOfNode } from './role.js';
 import { SerialQueue } from './serial-queue.js';
 
-export const mobileNodeRole: RoleDefinition = {
-  name: 'mobile-node',
-  wanted: (config: AgentConfig) => config.roles.includes('mobile-node'),
-  async start(ctx: RoleContext): Promise<Role> {
+export const mobileNodeRole: RoleDefinition = roleOfNode(
+  'mobile-node',
+  mobileNodeSettingsSchema,
+  async (ctx, s): Promise<Role> => {
     const { config, counters, log } = ctx;
-    const s = roleSettings(config, 'mobile-node', mobileNodeSettingsSchema, ctx.configFile);
-    const radioIface = s.iface
-      ? config.interfaces.find((i) => i.name === s.iface)
-      : config.interfaces.find((i) => i.kind === 'radio');
+    const radioIface = roleInterface(config, s.iface, 'radio');
     if (!radioIface)
       throw new Error(`${ctx.configFile}: agent.mobile-node.iface: no radio interface ${s.iface ?? ''} on this node`);
     const homePrefixLength = s.homePrefixLength ?? 64;
@@ -302,4 +298,4 @@ export const mobileNodeRole: RoleDefinition = {
       },
     };
   },
-};
+);

@@ -14,10 +14,10 @@ import {
   type NarLimits,
 } from '../../protocols/fmipv6/index.js';
 import { bytesToMac, prefixOf } from '../../wire/address.js';
-import type { MachineIo, RunningMachine } from '../loop.js';
+import type { RunningMachine } from '../loop.js';
 import { toRouterAdvertisement } from './router-discovery-wire.js';
 import type { Fmipv6RouterSettings } from './fmipv6-settings.js';
-import type { AccessCell, RouterIo } from './fmipv6-router-io.js';
+import { type AccessCell, type RouterIo, routerMachineIo } from './fmipv6-router-io.js';
 import type { RoleContext } from './role.js';
 
 export interface BoundNar {
@@ -63,78 +63,72 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
   // fills in the MN's link-layer address. For that, per-MN prefixes must be routed onto the cell too:
   // the whole pool is, from the start.
   if (s.pointToPoint) io.route(`${s.pointToPoint.pool}/${s.pointToPoint.poolLength}`, cell);
-  const io2: MachineIo<NarInput, NarAction> = {
-    perform(a) {
-      switch (a.kind) {
-        case 'send-icmp':
-        case 'send-mh':
-          io.send(a);
-          return;
-        case 'buffer-start':
-          diverting.add(a.ncoa);
-          void io.divert(a.ncoa, true);
-          log.info('nar.buffer-start', { ncoa: a.ncoa, pcoa: a.pcoa });
-          return;
-        case 'buffer-stop':
-          if (diverting.delete(a.ncoa)) void io.divert(a.ncoa, false);
-          capped(arrived, cap).add(a.ncoa);
-          log.info('nar.buffer-stop', { ncoa: a.ncoa });
-          return;
-        case 'deliver': {
-          const mac = macs.get(a.ncoa);
-          if (mac) {
-            st.delivered += io.deliver(a.ncoa, mac, a.packets);
-          } else {
-            // No link-layer address known: route normally (the diversion goes first, or they would loop).
-            const packets = a.packets;
-            const off = diverting.delete(a.ncoa) ? io.divert(a.ncoa, false) : Promise.resolve();
-            void off.then(() => (st.reinjected += io.reinject(packets)));
-          }
-          log.info('nar.deliver', { ncoa: a.ncoa, packets: a.packets.length, via: mac ? 'packet-socket' : 'kernel' });
-          return;
+  const io2 = routerMachineIo<NarInput, NarAction>(io, (a) => {
+    switch (a.kind) {
+      case 'buffer-start':
+        diverting.add(a.ncoa);
+        void io.divert(a.ncoa, true);
+        log.info('nar.buffer-start', { ncoa: a.ncoa, pcoa: a.pcoa });
+        return;
+      case 'buffer-stop':
+        if (diverting.delete(a.ncoa)) void io.divert(a.ncoa, false);
+        capped(arrived, cap).add(a.ncoa);
+        log.info('nar.buffer-stop', { ncoa: a.ncoa });
+        return;
+      case 'deliver': {
+        const mac = macs.get(a.ncoa);
+        if (mac) {
+          st.delivered += io.deliver(a.ncoa, mac, a.packets);
+        } else {
+          // No link-layer address known: route normally (the diversion goes first, or they would loop).
+          const packets = a.packets;
+          const off = diverting.delete(a.ncoa) ? io.divert(a.ncoa, false) : Promise.resolve();
+          void off.then(() => (st.reinjected += io.reinject(packets)));
         }
-        case 'advertise-prefix': {
-          // MIPSHOP point-to-point prefixes: route the MN's prefix onto its cell and advertise it to it.
-          const c = io.cellOf(a.ncoa) ?? cell;
-          io.route(`${a.prefix}/${a.prefixLength}`, c);
-          const ra = toRouterAdvertisement({
-            curHopLimit: 64,
-            managed: false,
-            other: false,
-            homeAgent: false,
-            routerLifetimeS: 1800,
-            reachableTimeMs: 0,
-            retransTimerMs: 0,
-            sourceLinkLayerAddress: c.mac,
-            prefixInformation: {
-              prefix: a.prefix,
-              prefixLength: a.prefixLength,
-              onLink: true,
-              autonomous: true,
-              validLifetimeS: 86400,
-              preferredLifetimeS: 14400,
-            },
-            advertisementIntervalMs: 1000,
-          });
-          // To all-nodes from the link-local address the kernel picks (RFC 4861 §6.1.2 wants one).
-          const ok = io.sendIcmp(c, undefined, 'ff02::1', 255, ra);
-          if (ok) st.routerAdvertisements++;
-          log.info('nar.advertise-prefix', { ncoa: a.ncoa, prefix: a.prefix, prefixLength: a.prefixLength, sent: ok });
-          return;
-        }
-        case 'event':
-          counters.add(`event.${a.event.name}`);
-          log.info(`nar.${a.event.name}`, { ...a.event });
-          // Point-to-point: route the MN's reserved prefix onto the cell as soon as it is reserved, so
-          // the packets the diversion no longer catches after the UNA find the way (advertised on arrival).
-          if (a.event.name === 'handover-accepted' && s.pointToPoint) {
-            const len = s.pointToPoint.prefixLength;
-            io.route(`${prefixOf(a.event.ncoa, len)}/${len}`, io.cellOf(a.event.ncoa) ?? cell);
-          }
-          return;
+        log.info('nar.deliver', { ncoa: a.ncoa, packets: a.packets.length, via: mac ? 'packet-socket' : 'kernel' });
+        return;
       }
-    },
-  };
+      case 'advertise-prefix': {
+        // MIPSHOP point-to-point prefixes: route the MN's prefix onto its cell and advertise it to it.
+        const c = io.cellOf(a.ncoa) ?? cell;
+        io.route(`${a.prefix}/${a.prefixLength}`, c);
+        const ra = toRouterAdvertisement({
+          curHopLimit: 64,
+          managed: false,
+          other: false,
+          homeAgent: false,
+          routerLifetimeS: 1800,
+          reachableTimeMs: 0,
+          retransTimerMs: 0,
+          sourceLinkLayerAddress: c.mac,
+          prefixInformation: {
+            prefix: a.prefix,
+            prefixLength: a.prefixLength,
+            onLink: true,
+            autonomous: true,
+            validLifetimeS: 86400,
+            preferredLifetimeS: 14400,
+          },
+          advertisementIntervalMs: 1000,
+        });
+        // To all-nodes from the link-local address the kernel picks (RFC 4861 §6.1.2 wants one).
+        const ok = io.sendIcmp(c, undefined, 'ff02::1', 255, ra);
+        if (ok) st.routerAdvertisements++;
+        log.info('nar.advertise-prefix', { ncoa: a.ncoa, prefix: a.prefix, prefixLength: a.prefixLength, sent: ok });
+        return;
+      }
+      case 'event':
+        counters.add(`event.${a.event.name}`);
+        log.info(`nar.${a.event.name}`, { ...a.event });
+        // Point-to-point: route the MN's reserved prefix onto the cell as soon as it is reserved, so
+        // the packets the diversion no longer catches after the UNA find the way (advertised on arrival).
+        if (a.event.name === 'handover-accepted' && s.pointToPoint) {
+          const len = s.pointToPoint.prefixLength;
+          io.route(`${prefixOf(a.event.ncoa, len)}/${len}`, io.cellOf(a.event.ncoa) ?? cell);
+        }
+        return;
+    }
+  });
   running = ctx.run(machine, io2);
   return {
     machine,

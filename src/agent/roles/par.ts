@@ -19,9 +19,9 @@ import {
   type ParInput,
 } from '../../protocols/fmipv6/index.js';
 import { openTunnelEndpoint } from '../dataplane/tunnel.js';
-import type { MachineIo, RunningMachine } from '../loop.js';
+import type { RunningMachine } from '../loop.js';
 import type { Fmipv6RouterSettings } from './fmipv6-settings.js';
-import type { RouterIo } from './fmipv6-router-io.js';
+import { type RouterIo, routerMachineIo } from './fmipv6-router-io.js';
 import type { L2TriggerEvent, RoleContext } from './role.js';
 
 export interface BoundPar {
@@ -97,53 +97,47 @@ export function bindPar(
     }),
   );
   let tunnelled = 0;
-  const io2: MachineIo<ParInput, ParAction> = {
-    perform(a) {
-      switch (a.kind) {
-        case 'send-icmp':
-        case 'send-mh':
-          io.send(a);
-          return;
-        case 'tunnel-start':
-          // RFC 5568 §3.1 step 6: what reaches the PCoA goes to the NCoA (from the HAck, or the leave).
-          holds.delete(a.pcoa);
-          tunnels.set(a.pcoa, a.ncoa);
-          void io.divert(a.pcoa, true);
-          log.info('par.tunnel-start', { pcoa: a.pcoa, ncoa: a.ncoa, nar: a.nar, lifetimeMs: a.lifetimeMs });
-          return;
-        case 'tunnel-stop':
-          tunnels.delete(a.pcoa);
-          void io.divert(a.pcoa, false);
-          log.info('par.tunnel-stop', { pcoa: a.pcoa, ncoa: a.ncoa });
-          return;
-        case 'hold-start':
-          holds.add(a.pcoa);
-          void io.divert(a.pcoa, true);
-          log.info('par.hold-start', { pcoa: a.pcoa });
-          return;
-        case 'hold-stop':
-          holds.delete(a.pcoa);
-          if (!tunnels.has(a.pcoa)) void io.divert(a.pcoa, false);
-          log.info('par.hold-stop', { pcoa: a.pcoa });
-          return;
-        case 'deliver-local':
-          st.deliveredLocal += io.deliver(a.pcoa, a.linkLayerAddress, a.packets);
-          return;
-        case 'forward':
-          // Ahead of anything the diversion hands over later: this runs before the next packet's turn.
-          for (const p of a.packets) {
-            if (tunnel.send(p, a.ncoa)) st.forwarded++;
-            else counters.add('tunnel.send-dropped');
-          }
-          log.info('par.forward', { pcoa: a.pcoa, ncoa: a.ncoa, packets: a.packets.length });
-          return;
-        case 'event':
-          counters.add(`event.${a.event.name}`);
-          log.info(`par.${a.event.name}`, { ...a.event });
-          return;
-      }
-    },
-  };
+  const io2 = routerMachineIo<ParInput, ParAction>(io, (a) => {
+    switch (a.kind) {
+      case 'tunnel-start':
+        // RFC 5568 §3.1 step 6: what reaches the PCoA goes to the NCoA (from the HAck, or the leave).
+        holds.delete(a.pcoa);
+        tunnels.set(a.pcoa, a.ncoa);
+        void io.divert(a.pcoa, true);
+        log.info('par.tunnel-start', { pcoa: a.pcoa, ncoa: a.ncoa, nar: a.nar, lifetimeMs: a.lifetimeMs });
+        return;
+      case 'tunnel-stop':
+        tunnels.delete(a.pcoa);
+        void io.divert(a.pcoa, false);
+        log.info('par.tunnel-stop', { pcoa: a.pcoa, ncoa: a.ncoa });
+        return;
+      case 'hold-start':
+        holds.add(a.pcoa);
+        void io.divert(a.pcoa, true);
+        log.info('par.hold-start', { pcoa: a.pcoa });
+        return;
+      case 'hold-stop':
+        holds.delete(a.pcoa);
+        if (!tunnels.has(a.pcoa)) void io.divert(a.pcoa, false);
+        log.info('par.hold-stop', { pcoa: a.pcoa });
+        return;
+      case 'deliver-local':
+        st.deliveredLocal += io.deliver(a.pcoa, a.linkLayerAddress, a.packets);
+        return;
+      case 'forward':
+        // Ahead of anything the diversion hands over later: this runs before the next packet's turn.
+        for (const p of a.packets) {
+          if (tunnel.send(p, a.ncoa)) st.forwarded++;
+          else counters.add('tunnel.send-dropped');
+        }
+        log.info('par.forward', { pcoa: a.pcoa, ncoa: a.ncoa, packets: a.packets.length });
+        return;
+      case 'event':
+        counters.add(`event.${a.event.name}`);
+        log.info(`par.${a.event.name}`, { ...a.event });
+        return;
+    }
+  });
   const running = ctx.run(machine, io2);
   // Resolve the NARs' link-layer addresses now (an Echo Request each): otherwise the first HI and the
   // HAck back each wait for neighbour discovery on the PAR-NAR link, in the handover's critical path.

@@ -2,7 +2,8 @@
 // role opens its sockets, builds its machines and runs them in the agent's loop. Later roles (home
 // agent, mobile node, PAR/NAR, MAP, LMA/MAG) plug in the same way.
 import type { NativeBinding } from '../../native/types.js';
-import type { AgentConfig } from '../config.js';
+import type { z } from 'zod';
+import { type AgentConfig, type AgentInterface, type NodeRole, roleSettings } from '../config.js';
 import type { L2EventName } from '../l2-triggers.js';
 import type { Counters } from '../counters.js';
 import type { Logger } from '../log.js';
@@ -62,4 +63,25 @@ export interface RoleDefinition {
   /** Whether this role runs for this node's config. */
   wanted(config: AgentConfig): boolean;
   start(ctx: RoleContext): Role | Promise<Role>;
+}
+
+/** The interface a role works on: the one its settings name, else the node's first of `kind`. */
+export function roleInterface(config: AgentConfig, name: string | undefined, kind: AgentInterface['kind']) {
+  return name ? config.interfaces.find((i) => i.name === name) : config.interfaces.find((i) => i.kind === kind);
+}
+
+/**
+ * The role `name` on the nodes that hold it (the config's role list), started with its settings from
+ * the config's `agent.<name>` block as `schema` reads them.
+ */
+export function roleOfNode<S>(
+  name: NodeRole,
+  schema: z.ZodType<S>,
+  start: (ctx: RoleContext, settings: S) => Promise<Role>,
+): RoleDefinition {
+  return {
+    name,
+    wanted: (config) => config.roles.includes(name),
+    start: (ctx) => start(ctx, roleSettings(ctx.config, name, schema, ctx.configFile)),
+  };
 }
