@@ -118,7 +118,18 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
 
     // Frames out on the radio (protocol 0: send only).
     const frames = ctx.own(native.openPacketSocket({ ifname: radio.name, protocol: 0 }));
+    /** Addresses whose `ip addr add` has not returned yet (configure below). */
+    const adding = new Map<string, Promise<void>>();
     const sendFrame = (packet: Buffer, src: string, dst: string, what: string): void => {
+      // A frame from an address the kernel does not have yet waits for it: the UNA from the NCoA makes
+      // the NAR deliver its buffer at once (RFC 5568 §6.4), and the kernel drops packets for an address
+      // it does not have (docs/fmipv6.md, "Fallback from predictive").
+      const pending = adding.get(canonical(src));
+      if (pending !== undefined) {
+        counters.add(`send-deferred.${what}`);
+        void pending.then(() => sendFrame(packet, src, dst, what));
+        return;
+      }
       const mac = nextHopMac(src, dst, aps);
       if (!mac) {
         counters.add(`send-failed.no-next-hop.${what}`);
@@ -193,7 +204,8 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
       void filters.setAddresses([address]).catch(() => counters.add('nft.error'));
       // nodad: the NAR vouched for it (HAck) or chose it; noprefixroute: the new link's routes come
       // from its RAs (the Mobile IPv6 role). An address the kernel's SLAAC formed already is fine.
-      void run(undefined, 'ip', [
+      const key = canonical(address);
+      const added = run(undefined, 'ip', [
         '-6',
         'addr',
         'add',
@@ -206,6 +218,8 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
         () => counters.add(`address.${why}`),
         () => counters.add(`address.exists.${why}`),
       );
+      adding.set(key, added);
+      void added.then(() => adding.delete(key));
     };
 
     let lastTarget: AgentAccessPoint | undefined;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildIpv6Packet } from '../../wire/packet.js';
 import * as mh from '../../wire/mh/header.js';
-import { ADDR, FmipLab, NCOA, PCOA } from './testing/fmip-lab.js';
+import { ADDR, FmipLab, NCOA, PCOA, type TraceEntry } from './testing/fmip-lab.js';
 import { mhAddress } from './options.js';
 
 const DETACH = 1550;
@@ -267,5 +267,144 @@ describe('FMIPv6 handover simulation with station-left (RFC 4260 §4, RFC 5568 �
       expect(Number(lab.lost.get(seq)!.split('@')[1])).toBeLessThanOrEqual(DETACH + NOTIFY);
     expect(lab.par.counters['packets-returned']).toBeGreaterThan(15);
     expect(outOfOrder(lab.received.map((r) => r.seq))).toBe(0);
+  });
+});
+
+// A link-going-down lead about as short as the FBU -> HI -> HAck -> FBack round trip (air 2 ms each
+// way, PAR-NAR `parNar`): the FBack may or may not reach the node before the detach, the AP's
+// station-left may reach the PAR before or after the HAck, and the reactive FBU from the new link
+// (RFC 5568 §3.2) before or after it. The node's address setup takes 15 ms (the agent's `ip addr
+// add`): packets for an address it does not have yet are dropped at the node, frames from it wait.
+// Every ordering must lose and duplicate nothing.
+describe('FMIPv6 fallback orderings: nothing lost or duplicated (RFC 5568 §3.1, §3.2, §6.3.2)', () => {
+  interface Case {
+    name: string;
+    lead: number;
+    notify: number;
+    parNar: number;
+    gap: number;
+    /** What the run must show: the FBack on the old link, station-left before the HAck, reactive FBU before the HAck. */
+    fbackOnOldLink: boolean;
+    leftBeforeHack: boolean;
+    reactiveBeforeHack: boolean | null;
+  }
+  const cases: Case[] = [
+    {
+      name: 'FBack on the old link, HAck < station-left',
+      lead: 30,
+      notify: 5,
+      parNar: 5,
+      gap: 100,
+      fbackOnOldLink: true,
+      leftBeforeHack: false,
+      reactiveBeforeHack: null,
+    },
+    {
+      name: 'no FBack, HAck < station-left < reactive FBU',
+      lead: 10,
+      notify: 5,
+      parNar: 5,
+      gap: 100,
+      fbackOnOldLink: false,
+      leftBeforeHack: false,
+      reactiveBeforeHack: false,
+    },
+    {
+      name: 'no FBack, station-left < HAck < reactive FBU',
+      lead: 10,
+      notify: 1,
+      parNar: 5,
+      gap: 100,
+      fbackOnOldLink: false,
+      leftBeforeHack: true,
+      reactiveBeforeHack: false,
+    },
+    {
+      name: 'no FBack, station-left < reactive FBU < HAck',
+      lead: 5,
+      notify: 5,
+      parNar: 30,
+      gap: 20,
+      fbackOnOldLink: false,
+      leftBeforeHack: true,
+      reactiveBeforeHack: true,
+    },
+    {
+      name: 'no FBack, reactive FBU < HAck < station-left',
+      lead: 5,
+      notify: 80,
+      parNar: 30,
+      gap: 20,
+      fbackOnOldLink: false,
+      leftBeforeHack: false,
+      reactiveBeforeHack: true,
+    },
+    {
+      name: 'no FBack, HAck < reactive FBU < station-left',
+      lead: 10,
+      notify: 150,
+      parNar: 5,
+      gap: 100,
+      fbackOnOldLink: false,
+      leftBeforeHack: false,
+      reactiveBeforeHack: false,
+    },
+  ];
+
+  // The agent's diversion of the PCoA takes milliseconds to install on a loaded host (20 ms here):
+  // started at the FBU it is not in place at the detach when the lead is short, and what the kernel
+  // forwards onto ap1 after the leave is lost. Started at the RtSolPr it is (RFC 5568 §3.1).
+  it.each([5, 10, 12, 14])('lead %i ms, diversion 20 ms slow: the RtSolPr started the hold, nothing lost', (lead) => {
+    const lab = new FmipLab({ notifyMs: 5, parNarMs: 5, addressSetupMs: 15, divertSetupMs: 20 });
+    lab.flow(0, 2500);
+    lab.mnInput(1000, { kind: 'new-ap-detected', bssid: ADDR.ap2 });
+    lab.mnInput(DETACH - lead, { kind: 'link-going-down', target: ADDR.ap2 });
+    lab.detach(DETACH);
+    lab.attach(DETACH + GAP, 'ap2');
+    lab.run(3500);
+    const holdStart = lab.parActions.findIndex((a) => a.kind === 'hold-start');
+    const hi = lab.parActions.findIndex((a) => a.kind === 'event' && a.event.name === 'hi-sent');
+    expect(holdStart).toBeGreaterThanOrEqual(0);
+    expect(holdStart).toBeLessThan(hi);
+    expect(lab.lostSeqs().map((seq) => `${seq} ${lab.lost.get(seq)}`)).toEqual([]);
+    expect(lab.duplicates()).toBe(0);
+  });
+
+  it('a prepared hold without FBU or leave stops (hold-stop) after prepareHoldMs', () => {
+    const lab = new FmipLab({ notifyMs: 5, par: { prepareHoldMs: 1000 } });
+    lab.flow(0, 2500);
+    lab.mnInput(1000, { kind: 'new-ap-detected', bssid: ADDR.ap2 });
+    lab.run(2600);
+    const kinds = lab.parActions.filter((a) => a.kind === 'hold-start' || a.kind === 'hold-stop').map((a) => a.kind);
+    expect(kinds).toEqual(['hold-start', 'hold-stop']);
+    expect(lab.par.holds).toEqual([]);
+    expect(lab.lostSeqs()).toEqual([]);
+  });
+
+  it.each(cases)('$name', (c) => {
+    const lab = new FmipLab({ notifyMs: c.notify, parNarMs: c.parNar, addressSetupMs: 15 });
+    lab.flow(0, 2500);
+    lab.mnInput(1000, { kind: 'new-ap-detected', bssid: ADDR.ap2 });
+    lab.mnInput(DETACH - c.lead, { kind: 'link-going-down', target: ADDR.ap2 });
+    lab.detach(DETACH);
+    lab.attach(DETACH + c.gap, 'ap2');
+    lab.run(3500);
+    // The ordering the case is about.
+    const t = (kind: string, pred: (e: TraceEntry) => boolean = () => true) =>
+      lab.trace.find((e) => e.kind === kind && pred(e))?.t ?? Number.POSITIVE_INFINITY;
+    const hackAtPar = t('HAck') + c.parNar;
+    const leftAtPar = DETACH + c.notify;
+    const reactiveAtPar = t('FBU', (e) => e.homeAddressOption !== undefined) + 2 + c.parNar;
+    expect(lab.mn.counters['predictive-handovers']).toBe(c.fbackOnOldLink ? 1 : 0);
+    expect(leftAtPar < hackAtPar).toBe(c.leftBeforeHack);
+    if (c.reactiveBeforeHack !== null) expect(reactiveAtPar < hackAtPar).toBe(c.reactiveBeforeHack);
+    else expect(reactiveAtPar).toBe(Number.POSITIVE_INFINITY);
+    expect(lab.malformed).toBe(0);
+    // Lost at the application, with where each was dropped last (a copy may have been replayed).
+    expect(lab.lostSeqs().map((seq) => `${seq} ${lab.lost.get(seq)}`)).toEqual([]);
+    expect(lab.duplicates()).toBe(0);
+    // The node learns the outcome: the FBack answers its own FBU, no retransmission to exhaustion.
+    expect(lab.mn.counters.fallbacks).toBe(0);
+    expect(lab.mn.counters['predictive-handovers'] + lab.mn.counters['reactive-handovers']).toBe(1);
   });
 });

@@ -433,6 +433,17 @@ export class FmipMobileNode {
       if (info?.kind === 'nar')
         this.#state = { name: 'disconnected', handover: this.#newHandover(info, 'reactive'), fbu: null };
     }
+    // Reactive with an NCoA formed from the PrRtAdv (RFC 5568 §3.2, §6.1.2): put it on the radio now,
+    // during the L2 gap. The UNA on link-up releases the NAR's buffer (§6.4) and the PAR's tunnel may
+    // already run toward the NCoA: packets reaching the radio before the address is there are dropped.
+    const next = this.#state;
+    if (next.name === 'disconnected' && next.handover.ncoa)
+      out.push({
+        kind: 'configure-address',
+        iface: this.#cfg.iface,
+        address: next.handover.ncoa,
+        prefixLength: next.handover.prefixLength,
+      });
     return out;
   }
 

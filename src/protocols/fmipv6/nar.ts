@@ -261,7 +261,15 @@ export class NewAccessRouter {
       return this.#refuse(now, par, hi, pcoa, NOT_ACCEPTED);
     }
     const out: NarAction[] = [];
-    for (const old of [...this.#records.values()]) if (old.pcoa === pcoa) out.push(...this.#drop(now, old));
+    // A new HI for the same PCoA replaces the record, not the packets buffered for the MN (RFC 5568
+    // §6.2.1): e.g. HI code 1 after the MN's reactive FBU overtook a predictive HI (whose UNA we
+    // never matched). Packets for the same NCoA carry over, in order, to the new record.
+    const carried: Buffer[] = [];
+    for (const old of [...this.#records.values()]) {
+      if (old.pcoa !== pcoa) continue;
+      if (!old.arrived && proposed !== null && old.ncoa === canonical(proposed)) carried.push(...old.buffer.splice(0));
+      out.push(...this.#drop(now, old));
+    }
     if (this.#records.size >= this.#limits.maxRecords) {
       this.#counters['hi-no-resources']++;
       return [...out, ...this.#refuse(now, par, hi, pcoa, INSUFFICIENT_RESOURCES)];
@@ -295,6 +303,10 @@ export class NewAccessRouter {
       expiresAt: now + this.#cfg.recordLifetimeMs,
       ...(choice.p2p ? { p2p: choice.p2p } : {}),
     };
+    if (r.ncoa === canonical(proposed ?? '::')) {
+      r.buffer = carried;
+      r.bufferedBytes = carried.reduce((n, p) => n + p.length, 0);
+    } else this.#counters['buffer-expired'] += carried.length;
     this.#records.set(r.ncoa, r);
     this.#counters[choice.code === ACCEPTED_NCOA_VALID ? 'ncoa-accepted' : 'ncoa-assigned']++;
     if (buffering) {

@@ -79,6 +79,8 @@ export interface ParConfig {
   awaitStationLeft?: boolean;
   /** Safety net: no station-left this long after the HAck, tunnel anyway. Default 1000 ms. */
   leaveTimeoutMs?: number;
+  /** A hold started by RtSolPr/PrRtAdv (before any FBU) stops after this without FBU or leave. Default 5000 ms. */
+  prepareHoldMs?: number;
   /** Bounds of what the PAR holds per PCoA (par-hold.ts). Defaults 1000 packets, 1.5 MB, 2000 ms, 500 ms. */
   hold?: Partial<HoldLimits>;
   /** Bounds on the PAR's tables (served nodes, RtSolPr targets, holds at once). */
@@ -228,6 +230,13 @@ export class PreviousAccessRouter {
   readonly #target = new Map<string, NeighbourAccessPoint>();
   readonly #handovers = new Map<string, Handover>();
   readonly #holds = new Map<string, PacketHold>();
+  /**
+   * Replay copies of a handover tunnelled on the MN's reactive FBU before the AP's station-left: which
+   * of them reached the MN is known only from the leave (`left`), until `deadline`.
+   */
+  readonly #awaitingLeave = new Map<string, { hold: PacketHold; deadline: number }>();
+  /** Holds started by a RtSolPr/PrRtAdv exchange, before any FBU: stopped at this time without one. */
+  readonly #prepared = new Map<string, number>();
   readonly #limits: HoldLimits;
   #hiSequence = 0;
   readonly #counters = Object.fromEntries(PAR_COUNTERS.map((c) => [c, 0])) as Record<ParCounter, number>;
@@ -240,6 +249,7 @@ export class PreviousAccessRouter {
       hiRetries: HI_RETRIES,
       awaitStationLeft: false,
       leaveTimeoutMs: DEFAULT_LEAVE_TIMEOUT_MS,
+      prepareHoldMs: DEFAULT_PREPARE_HOLD_MS,
       hold: {},
       ...config,
       address: canonical(config.address),
@@ -279,6 +289,8 @@ export class PreviousAccessRouter {
       if (h.state === 'accepted' && !h.tunnelled) at(h.leaveDeadline);
     }
     for (const x of this.#holds.values()) if (!this.#handovers.has(x.pcoa)) at(x.expiresAt);
+    for (const w of this.#awaitingLeave.values()) at(w.deadline);
+    for (const t of this.#prepared.values()) at(t);
     return d;
   }
 
@@ -367,6 +379,7 @@ export class PreviousAccessRouter {
         message: { type: 'ProxyRouterAdvertisement', code, identifier: m.identifier, options },
       },
       { kind: 'event', event: { name: 'prrtadv-sent', at: now, to: mn, code, apId: wildcard ? null : firstAp } },
+      ...(this.#target.has(mn) ? this.#prepare(now, mn) : []),
     ];
   }
 
@@ -390,7 +403,23 @@ export class PreviousAccessRouter {
         message: { type: 'ProxyRouterAdvertisement', code, identifier: 0, options: tupleOptions(found.ap) },
       },
       { kind: 'event', event: { name: 'prrtadv-sent', at: now, to: mn, code, apId: found.ap.apId } },
+      ...this.#prepare(now, mn),
     ];
+  }
+
+  // A handover to a neighbour is being prepared (RFC 5568 §3.1: RtSolPr/PrRtAdv before the FBU; §3.3
+  // network-initiated). With station reports, the PCoA's packets start passing through us now, so the
+  // path (the agent's diversion, which takes milliseconds to install on a loaded host) is in place
+  // when the FBU comes: a short link-going-down lead leaves no time to set it up before the detach,
+  // and what the kernel forwards onto the old link after the leave has no copy to replay.
+  #prepare(now: number, pcoa: string): ParAction[] {
+    const lla = this.#served.get(pcoa);
+    if (!this.#cfg.awaitStationLeft || !lla) return [];
+    if (this.#handovers.has(pcoa)) return [];
+    this.#prepared.set(pcoa, now + this.#cfg.prepareHoldMs);
+    if (this.#holds.has(pcoa) || !this.#holdRoom()) return [];
+    this.#holds.set(pcoa, new PacketHold(pcoa, macText(lla), this.#limits));
+    return [{ kind: 'hold-start', pcoa }];
   }
 
   // RFC 5568 §6.3.1 / §3.1 step 4 / §3.2: an FBU from the PCoA (predictive) or from the NCoA with the
@@ -439,8 +468,11 @@ export class PreviousAccessRouter {
       // The MN left before our FBack reached it and asks again from the NCoA: the tunnel already runs.
       this.#counters['fbu-duplicate']++;
       existing.fbu = fbu;
-      // It speaks from the new link, so it has left: tunnel now if no station-left said so yet.
-      return [...(existing.tunnelled ? [] : this.#release(now, existing)), ...this.#sendFbacks(existing, [src])];
+      // RFC 5568 §6.3.2: the FBack answers this FBU (its Sequence Number), not the predictive one.
+      existing.fback = { ...existing.fback!, sequenceNumber: fbu.sequenceNumber };
+      // It speaks from the new link, so it has left: tunnel now if no station-left said so yet. The
+      // copies of what we delivered on the old link wait for station-left to say which it missed.
+      return [...(existing.tunnelled ? [] : this.#release(now, existing, true)), ...this.#sendFbacks(existing, [src])];
     }
     const out: ParAction[] = existing ? this.#end(existing) : [];
     this.#hiSequence = (this.#hiSequence + 1) & 0xffff;
@@ -458,6 +490,7 @@ export class PreviousAccessRouter {
       state: 'awaiting-hack',
     };
     this.#handovers.set(pcoa, h);
+    this.#prepared.delete(pcoa);
     out.push(...this.#sendHi(now, h));
     // Predictive, the AP reports leaves: from now on the PCoA's packets pass through us (delivered on
     // the old link, a copy kept) so the leave can be turned into the tunnel's start without a gap.
@@ -548,7 +581,9 @@ export class PreviousAccessRouter {
     const wait = h.mode === 'predictive' && hold !== undefined && hold.leftAt === null;
     if (wait) h.leaveDeadline = now + this.#cfg.leaveTimeoutMs;
     return [
-      ...(wait ? [] : this.#release(now, h)),
+      // Reactive without a station-left yet: the MN speaks from the new link, but which copies it
+      // missed on the old one only the leave tells.
+      ...(wait ? [] : this.#release(now, h, h.mode === 'reactive')),
       ...this.#sendFbacks(h, fbackTo(h.mode, h.pcoa, ncoa)),
       {
         kind: 'event',
@@ -609,6 +644,19 @@ export class PreviousAccessRouter {
         );
       }
     }
+    for (const [pcoa, until] of [...this.#prepared]) {
+      if (until > now) continue;
+      // Prepared but no FBU and no leave: the packets take the normal route again.
+      this.#prepared.delete(pcoa);
+      if (!this.#handovers.has(pcoa)) out.push(...this.#unholdPresent(pcoa));
+    }
+    for (const [pcoa, w] of [...this.#awaitingLeave]) {
+      if (w.deadline > now) continue;
+      // No station-left after all: we cannot tell what reached the MN, so nothing is sent again.
+      this.#awaitingLeave.delete(pcoa);
+      this.#counters['leave-timeout']++;
+      out.push({ kind: 'event', event: { name: 'leave-timeout', at: now, pcoa } });
+    }
     for (const x of [...this.#holds.values()]) {
       const exp = x.expiresAt;
       if (this.#handovers.has(x.pcoa) || exp === null || exp > now) continue;
@@ -639,6 +687,20 @@ export class PreviousAccessRouter {
     const out: ParAction[] = [];
     for (const pcoa of pcoas) {
       const h = this.#handovers.get(pcoa);
+      const w = this.#awaitingLeave.get(pcoa);
+      if (h?.tunnelled && w) {
+        // Tunnelled on the reactive FBU: the copies sent onto ap1 after the leave follow the tunnel.
+        this.#awaitingLeave.delete(pcoa);
+        w.hold.left(leftAt, lastFrame);
+        const packets = w.hold.take();
+        this.#counters['packets-forwarded'] += packets.length;
+        out.push({
+          kind: 'event',
+          event: { name: 'station-left', at: now, pcoa, leftAt, held: packets.length, handover: `${h.mode} tunnelled` },
+        });
+        if (packets.length) out.push({ kind: 'forward', pcoa, ncoa: h.acceptedNcoa!, packets });
+        continue;
+      }
       if (h?.tunnelled) continue;
       let hold = this.#holds.get(pcoa);
       if (!hold) {
@@ -651,6 +713,7 @@ export class PreviousAccessRouter {
         out.push({ kind: 'hold-start', pcoa });
       }
       hold.left(leftAt, lastFrame);
+      this.#prepared.delete(pcoa);
       const handover = h ? `${h.mode} ${h.state}` : 'none';
       out.push({ kind: 'event', event: { name: 'station-left', at: now, pcoa, leftAt, held: hold.size, handover } });
       if (h?.state === 'accepted') out.push(...this.#release(now, h));
@@ -728,8 +791,11 @@ export class PreviousAccessRouter {
     return false;
   }
 
-  /** Starts the accepted handover's tunnel; what the PAR held goes first, in order. */
-  #release(now: number, h: Handover): ParAction[] {
+  /**
+   * Starts the accepted handover's tunnel; what the PAR held goes first, in order. `awaitLeave`: the
+   * MN has gone but the leave's time is not known yet; keep the copies for station-left.
+   */
+  #release(now: number, h: Handover, awaitLeave = false): ParAction[] {
     h.tunnelled = true;
     this.#counters['tunnels-started']++;
     const lifetimeMs = Math.max(0, (h.expiresAt ?? now) - now);
@@ -739,6 +805,10 @@ export class PreviousAccessRouter {
     const hold = this.#holds.get(h.pcoa);
     if (hold) {
       this.#holds.delete(h.pcoa);
+      if (hold.leftAt === null && awaitLeave) {
+        this.#awaitingLeave.set(h.pcoa, { hold, deadline: now + this.#cfg.leaveTimeoutMs });
+        return out;
+      }
       // Before a known leave the held copies were all delivered on the old link: none goes again.
       const taken = hold.take();
       const packets = hold.leftAt === null ? [] : taken;
@@ -758,6 +828,7 @@ export class PreviousAccessRouter {
 
   #end(h: Handover): ParAction[] {
     this.#handovers.delete(h.pcoa);
+    this.#awaitingLeave.delete(h.pcoa);
     if (h.state !== 'accepted' || !h.tunnelled) return [];
     this.#counters['tunnels-stopped']++;
     return [{ kind: 'tunnel-stop', pcoa: h.pcoa, ncoa: h.acceptedNcoa!, nar: h.nar.narAddress }];
@@ -808,4 +879,5 @@ function fbackMessage(
 }
 
 const DEFAULT_LEAVE_TIMEOUT_MS = 1000;
+const DEFAULT_PREPARE_HOLD_MS = 5000;
 const DEFAULT_HOLD_LIMITS: HoldLimits = { maxPackets: 1000, maxBytes: 1_500_000, maxAgeMs: 2000, replayWindowMs: 500 };

@@ -53,6 +53,13 @@ export interface LabOptions {
   par?: Partial<ParConfig>;
   /** The AP reports station-left/-joined to its router this long after the (dis)association (RFC 4260 §4); the PAR then awaits it. */
   notifyMs?: number;
+  /**
+   * The MN's `configure-address` takes this long (the agent's `ip addr add`); until then packets to
+   * that address are dropped at the MN and frames from it wait, as the agent holds them. Unset: at once.
+   */
+  addressSetupMs?: number;
+  /** The PAR's hold-start takes effect this much later (the agent's diversion route); until then the PCoA's packets are forwarded as before. Default 0. */
+  divertSetupMs?: number;
 }
 
 export interface TraceEntry {
@@ -85,8 +92,12 @@ export class FmipLab {
   /** Frames that failed to parse anywhere (must stay 0: every frame is built by the codecs). */
   malformed = 0;
 
-  readonly #o: Required<Omit<LabOptions, 'nar' | 'par' | 'notifyMs'>>;
+  readonly #o: Required<Omit<LabOptions, 'nar' | 'par' | 'notifyMs' | 'addressSetupMs' | 'divertSetupMs'>>;
   readonly #notifyMs: number | undefined;
+  readonly #addressSetupMs: number | undefined;
+  readonly #divertSetupMs: number;
+  /** The MN's addresses and when each became usable (PCoA from the start). */
+  readonly #mnAddresses = new Map<string, number>([[PCOA, 0]]);
   /** PCoAs whose packets the PAR machine takes (hold-start .. hold-stop / tunnel-start). */
   readonly #held = new Set<string>();
   /** Which AP the MN's radio is on, or null between detach and attach. */
@@ -115,6 +126,8 @@ export class FmipLab {
       [ADDR.ap1],
     );
     this.#notifyMs = opts.notifyMs;
+    this.#addressSetupMs = opts.addressSetupMs;
+    this.#divertSetupMs = opts.divertSetupMs ?? 0;
     this.par = new PreviousAccessRouter({
       address: ADDR.par,
       neighbours,
@@ -291,6 +304,10 @@ export class FmipLab {
       case 'cn':
         return;
       case 'mn':
+        if (this.#addressSetupMs !== undefined && !header.dst.startsWith('ff') && !this.#mnHas(header.dst)) {
+          this.#dropData(frame, 'mn-no-address');
+          return;
+        }
         if (upper.kind === 'Other' && upper.protocol === 41) {
           this.#receive('mn', from, upper.bytes); // decapsulate
           return;
@@ -408,7 +425,8 @@ export class FmipLab {
         this.#tunnels.delete(a.pcoa);
         return;
       case 'hold-start':
-        this.#held.add(a.pcoa);
+        if (this.#divertSetupMs > 0) this.net.after(this.#divertSetupMs, () => this.#held.add(a.pcoa));
+        else this.#held.add(a.pcoa);
         return;
       case 'hold-stop':
         this.#held.delete(a.pcoa);
@@ -456,7 +474,18 @@ export class FmipLab {
     }
   }
 
+  #mnHas(address: string): boolean {
+    const at = this.#mnAddresses.get(address);
+    return at !== undefined && at <= this.net.now;
+  }
+
   #mnPerform(a: FmipMobileNodeAction): void {
+    // Like the agent: a frame from an address not yet configured waits for it.
+    const ready = a.kind === 'send-mh' || a.kind === 'send-icmp' ? this.#mnAddresses.get(a.src) : undefined;
+    if (ready !== undefined && ready > this.net.now) {
+      this.net.at(ready, () => this.#mnPerform(a));
+      return;
+    }
     switch (a.kind) {
       case 'send-mh':
         this.#sendMh('mn', a.src, a.dst, a.message, a.homeAddressOption);
@@ -465,6 +494,8 @@ export class FmipLab {
         this.#sendIcmp('mn', a.src, a.dst, a.hopLimit, a.message);
         return;
       case 'configure-address':
+        if (!this.#mnAddresses.has(a.address))
+          this.#mnAddresses.set(a.address, this.net.now + (this.#addressSetupMs ?? 0));
         return;
       case 'mipv6-handover':
         // Stand-in for the Mobile IPv6 machine's BU/BA with the HA: the CN's traffic follows later.
@@ -473,6 +504,9 @@ export class FmipLab {
         return;
       case 'event':
         this.mnEvents.push(a.event);
+        // The agent puts the NCoA on the radio when the FBack confirms it on the old link.
+        if (a.event.name === 'fback-received' && a.event.status < 128 && a.event.ncoa && !a.event.onNewLink)
+          this.#mnPerform({ kind: 'configure-address', iface: 'radio', address: a.event.ncoa, prefixLength: 64 });
         return;
     }
   }
