@@ -137,8 +137,9 @@ describe.skipIf(skip)('traffic over a veth, measured from the pcap', () => {
       sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
       sh('ip', ['-n', ns, 'link', 'set', i, 'up']);
     }
-    // Resolve the neighbour before the flow starts so the first packets do not wait for ND.
-    sh('ip', ['netns', 'exec', NS_S, 'ping', '-c', '1', '-W', '2', A_R]);
+    // Resolve the neighbour before the flow starts so the first packets do not wait for ND. The veth
+    // may not pass traffic the instant it is up: ping until one reply, for up to 5 s.
+    sh('ip', ['netns', 'exec', NS_S, 'ping', '-c', '1', '-i', '0.2', '-w', '5', A_R]);
   }, 120_000);
 
   afterAll(() => {
