@@ -9,6 +9,14 @@
  *                                           its detach: the gap is kept when the detach was late)
  *   ACTION = detach IFNAME [NEXT_BRIDGE] | attach IFNAME BRIDGE | send SOCKET_PATH JSON_LINE
  *
+ * In a derived send's line, @REF_REAL_NS@ becomes the reference's applied CLOCK_REALTIME ns and, when
+ * the reference is a detach, @LAST_FRAME@ the first bytes (hex, IPv6 header on, hop limit zeroed) of
+ * the last frame the port sent the station before it went down, or nothing when none is known. The
+ * applier plays the AP here: the AP knows which frame was the station's last (RFC 4260 §4 reports,
+ * docs/fmipv6.md), and a time alone cannot say whether a frame sent within the same millisecond as
+ * the leave got there. Each detach's port is watched by a packet socket (packet(7), outgoing frames
+ * only, kernel timestamps) from the moment its line is read.
+ *
  * A detach with NEXT_BRIDGE leaves the port, down, on the bridge of the attach that follows it, so
  * that the attach is a single request at its deadline (each request waits for rtnl_lock).
  *
@@ -27,6 +35,7 @@
  *   ready MONO_NS REAL_NS
  *   applied ID START_MONO_NS APPLIED_MONO_NS APPLIED_REAL_NS
  *   failed ID APPLIED_MONO_NS APPLIED_REAL_NS REASON
+ *   last-frame ID REAL_NS HEX|-             what a send's @LAST_FRAME@ became (the frame's kernel time)
  *   reply LINE                              an agent's answer, as read
  *   malformed REASON                        an input line counted and dropped
  *
@@ -38,7 +47,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <arpa/inet.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -68,6 +81,11 @@
 #define REPLY_WAIT_NS 2000000000LL
 /* In a derived send's line, replaced by its reference's applied CLOCK_REALTIME ns (schedule.ts). */
 #define REF_REAL_NS "@REF_REAL_NS@"
+/* ... and by the last frame a detached port sent its station (hex), or by nothing. */
+#define LAST_FRAME "@LAST_FRAME@"
+#define MAX_CAPTURES 128 /* one per mobile node's radio port */
+#define CAPTURE_RING 32  /* frames kept per port: the report comes a few ms after the port went down */
+#define HEAD_BYTES 128   /* IPv6 header on: enough to tell a tunnelled flow packet from the next one */
 
 enum kind { K_DETACH, K_ATTACH, K_SEND };
 enum state { S_PENDING, S_CLAIMED, S_APPLIED, S_FAILED };
@@ -100,7 +118,24 @@ struct ctl {
   size_t used;
 };
 
+/* The frames a radio port sent its station (outgoing on the port in the air namespace). */
+struct seen {
+  int64_t real; /* kernel timestamp, CLOCK_REALTIME ns */
+  size_t len;
+  unsigned char head[HEAD_BYTES];
+};
+
+struct capture {
+  char ifname[IF_NAMESIZE];
+  int fd;
+  pthread_mutex_t lock; /* drained by the main loop and by a worker filling a line */
+  struct seen ring[CAPTURE_RING];
+  unsigned long count; /* frames kept so far; the newest is ring[(count - 1) % CAPTURE_RING] */
+};
+
 static struct action *actions;
+static struct capture caps[MAX_CAPTURES];
+static _Atomic size_t n_caps;
 static _Atomic size_t n_actions;
 static struct ctl socks[MAX_SOCKETS];
 static _Atomic size_t n_socks;
@@ -204,6 +239,101 @@ static int nl_setlink(int ifindex, int up, int set_master, int master, int64_t *
   }
 }
 
+/* Watches IFNAME's outgoing frames (created by the main thread as the schedule is read); -1 if not
+ * possible (no such interface yet, too many): the station's reports then say no last frame. */
+static int capture_for(const char *ifname) {
+  size_t n = atomic_load(&n_caps);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(caps[i].ifname, ifname) == 0) return caps[i].fd >= 0 ? (int)i : -1;
+  if (n == MAX_CAPTURES) return -1;
+  struct capture *c = &caps[n];
+  memset(c, 0, sizeof *c);
+  strcpy(c->ifname, ifname);
+  pthread_mutex_init(&c->lock, NULL);
+  c->fd = -1;
+  int idx = (int)if_nametoindex(ifname);
+  int fd = idx ? socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL)) : -1;
+  if (fd >= 0) {
+    /* Kernel side: outgoing frames only, cut after HEAD_BYTES of IPv6 (SKF_AD_PKTTYPE, filter.txt). */
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (unsigned)(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, ETH_HLEN + HEAD_BYTES),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
+    int on = 1;
+    struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = idx};
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) < 0 || bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
+      close(fd);
+      fd = -1;
+    }
+  }
+  c->fd = fd;
+  atomic_store(&n_caps, n + 1);
+  return fd >= 0 ? (int)n : -1;
+}
+
+/* Reads what the port sent since the last call. The caller holds c->lock. */
+static void capture_drain(struct capture *c) {
+  for (;;) {
+    unsigned char frame[ETH_HLEN + HEAD_BYTES];
+    char control[CMSG_SPACE(sizeof(struct timespec))];
+    struct sockaddr_ll from;
+    struct iovec iov = {.iov_base = frame, .iov_len = sizeof frame};
+    struct msghdr m = {.msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+                       .msg_control = control, .msg_controllen = sizeof control};
+    ssize_t n = recvmsg(c->fd, &m, MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return;
+    if (from.sll_pkttype != PACKET_OUTGOING || n < ETH_HLEN + 40 || frame[12] != 0x86 || frame[13] != 0xdd) continue;
+    int64_t real = -1;
+    for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
+      if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_TIMESTAMPNS) {
+        struct timespec ts;
+        memcpy(&ts, CMSG_DATA(h), sizeof ts);
+        real = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+      }
+    if (real < 0) real = now_ns(CLOCK_REALTIME);
+    struct seen *s = &c->ring[c->count++ % CAPTURE_RING];
+    s->real = real;
+    s->len = (size_t)n - ETH_HLEN > HEAD_BYTES ? HEAD_BYTES : (size_t)n - ETH_HLEN;
+    memcpy(s->head, frame + ETH_HLEN, s->len);
+    s->head[7] = 0; /* the hop limit: each router on the way changes it */
+  }
+}
+
+/* The last frame the port of detach `d` sent before it went down, and after the detach before it on
+ * the same port (the station's previous stay, perhaps on another AP). 0 if none is known. */
+static int last_frame(const struct action *d, struct seen *out_frame) {
+  int i = -1;
+  size_t n = atomic_load(&n_caps);
+  for (size_t k = 0; k < n && i < 0; k++)
+    if (caps[k].fd >= 0 && strcmp(caps[k].ifname, d->ifname) == 0) i = (int)k;
+  if (i < 0) return 0;
+  int64_t hi = atomic_load(&d->applied_real), lo = -1;
+  for (long p = d->prev; p >= 0; p = actions[p].prev)
+    if (actions[p].kind == K_DETACH && atomic_load(&actions[p].state) == S_APPLIED) {
+      lo = atomic_load(&actions[p].applied_real);
+      break;
+    }
+  struct capture *c = &caps[i];
+  int found = 0;
+  pthread_mutex_lock(&c->lock);
+  capture_drain(c);
+  unsigned long kept = c->count < CAPTURE_RING ? c->count : CAPTURE_RING;
+  for (unsigned long k = 1; k <= kept && !found; k++) {
+    const struct seen *s = &c->ring[(c->count - k) % CAPTURE_RING];
+    if (s->real <= hi && s->real > lo) {
+      *out_frame = *s;
+      found = 1;
+    }
+  }
+  pthread_mutex_unlock(&c->lock);
+  return found;
+}
+
 /* The caller has claimed a (state S_CLAIMED). */
 static void fail(struct action *a, const char *why) {
   int64_t mono = now_ns(CLOCK_MONOTONIC);
@@ -225,6 +355,43 @@ static void fail(struct action *a, const char *why) {
 
 static struct action *find(unsigned long id);
 
+/* a's line with its markers filled in (see the header); its length, -1 if it does not fit. */
+static int fill(const struct action *a, char *dst, size_t cap) {
+  const struct action *r = find(a->ref);
+  size_t used = 0;
+  for (size_t i = 0; i < a->len;) {
+    const char *at = a->line + i;
+    size_t left = a->len - i;
+    char piece[2 * HEAD_BYTES + 32];
+    int pn = -1;
+    size_t skip = 0;
+    if (left >= sizeof REF_REAL_NS - 1 && memcmp(at, REF_REAL_NS, sizeof REF_REAL_NS - 1) == 0) {
+      pn = snprintf(piece, sizeof piece, "%" PRId64, r ? atomic_load(&r->applied_real) : 0);
+      skip = sizeof REF_REAL_NS - 1;
+    } else if (left >= sizeof LAST_FRAME - 1 && memcmp(at, LAST_FRAME, sizeof LAST_FRAME - 1) == 0) {
+      struct seen f;
+      pn = 0;
+      if (r && r->kind == K_DETACH && last_frame(r, &f)) {
+        for (size_t k = 0; k < f.len; k++) pn += snprintf(piece + pn, sizeof piece - (size_t)pn, "%02x", f.head[k]);
+        out("last-frame %lu %" PRId64 " %s", a->id, f.real, piece);
+      } else {
+        out("last-frame %lu 0 -", a->id);
+      }
+      skip = sizeof LAST_FRAME - 1;
+    }
+    if (pn < 0) {
+      piece[0] = *at;
+      pn = 1;
+      skip = 1;
+    }
+    if (used + (size_t)pn > cap) return -1;
+    memcpy(dst + used, piece, (size_t)pn);
+    used += (size_t)pn;
+    i += skip;
+  }
+  return (int)used;
+}
+
 static void apply(struct action *a) {
   int64_t start = now_ns(CLOCK_MONOTONIC), mono = 0, real = 0;
   int err = 0;
@@ -232,16 +399,12 @@ static void apply(struct action *a) {
     struct ctl *c = &socks[a->sock];
     const char *line = a->line;
     size_t len = a->len;
-    char filled[MAX_LINE + 32];
-    const char *mark = a->has_ref ? memmem(a->line, a->len, REF_REAL_NS, sizeof REF_REAL_NS - 1) : NULL;
-    if (mark) {
-      struct action *r = find(a->ref);
-      size_t head = (size_t)(mark - a->line), tail = a->len - head - (sizeof REF_REAL_NS - 1);
-      int n = snprintf(filled, sizeof filled, "%.*s%" PRId64, (int)head, a->line, r ? atomic_load(&r->applied_real) : 0);
-      if (n < 0 || (size_t)n + tail > sizeof filled) return fail(a, "line too long");
-      memcpy(filled + n, mark + sizeof REF_REAL_NS - 1, tail);
+    char filled[MAX_LINE + 2 * HEAD_BYTES + 32];
+    if (a->has_ref) {
+      int n = fill(a, filled, sizeof filled);
+      if (n < 0) return fail(a, "line too long");
       line = filled;
-      len = (size_t)n + tail;
+      len = (size_t)n;
     }
     pthread_mutex_lock(&socks_lock);
     err = ctl_connect(c);
@@ -379,6 +542,7 @@ static void parse_line(char *s) {
       break;
     }
   }
+  if (a->kind == K_DETACH) capture_for(a->ifname); /* watched from now on: its last frame before the leave */
   atomic_store(&n_actions, n + 1); /* published: the workers see it from here on */
   if (r) {
     /* The reference may have been applied or failed before this action was published. */
@@ -525,11 +689,19 @@ int main(int argc, char **argv) {
     int64_t since_send = now_ns(CLOCK_MONOTONIC) - last_send;
     pthread_mutex_unlock(&socks_lock);
     if (!in_open && !pending && (outstanding == 0 || since_send > REPLY_WAIT_NS)) return 0;
-    struct pollfd fds[MAX_SOCKETS + 1];
+    size_t nc = atomic_load(&n_caps);
+    struct pollfd fds[MAX_SOCKETS + MAX_CAPTURES + 1];
     nfds_t nf = 0;
     fds[nf++] = (struct pollfd){.fd = in_open ? 0 : -1, .events = POLLIN};
     for (size_t i = 0; i < ns; i++) fds[nf++] = (struct pollfd){.fd = atomic_load(&socks[i].fd), .events = POLLIN};
+    for (size_t i = 0; i < nc; i++) fds[nf++] = (struct pollfd){.fd = caps[i].fd, .events = POLLIN};
     if (poll(fds, nf, 20) <= 0) continue;
+    for (size_t i = 0; i < nc; i++)
+      if (fds[1 + ns + i].fd >= 0 && fds[1 + ns + i].revents) {
+        pthread_mutex_lock(&caps[i].lock);
+        capture_drain(&caps[i]);
+        pthread_mutex_unlock(&caps[i].lock);
+      }
     for (size_t i = 0; i < ns; i++)
       if (fds[i + 1].fd >= 0 && fds[i + 1].revents && atomic_load(&socks[i].fd) == fds[i + 1].fd) read_replies(&socks[i]);
     if (in_open && fds[0].revents) {

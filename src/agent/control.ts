@@ -26,10 +26,13 @@ export const controlRequestSchema = z.discriminatedUnion('op', [
         .regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, 'a lower-case MAC like 02:00:00:00:00:01')
         .optional(),
       /** When the AP saw the (dis)association: ns since the Unix epoch (CLOCK_REALTIME), decimal. */
-      /** station-left: the first bytes (hex, IPv6 header on, hop limit zeroed) of the last frame the AP sent the station. */
+      /**
+       * station-left: the first bytes (hex, IPv6 header on, hop limit zeroed) of the last frame the AP
+       * sent the station; empty when the AP saw none.
+       */
       lastFrame: z
         .string()
-        .regex(/^([0-9a-f]{2}){40,256}$/)
+        .regex(/^(([0-9a-f]{2}){40,256})?$/)
         .optional(),
       atNs: z
         .string()

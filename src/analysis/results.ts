@@ -188,6 +188,7 @@ export interface TimedAction extends Omit<RecordedAction, 'action'> {
   applierNs?: string;
   disagreementMs?: number;
   after?: { index: number; delayMs: number };
+  lastFrame?: { ns: string; head: string } | null;
 }
 
 /** The witness and the applier disagree beyond this (ms): one of them ran late. */
@@ -212,6 +213,11 @@ export interface ScenarioActionResult {
   disagrees?: boolean;
   /** A derived action: the index in `scenario` of the action it follows, and the delay after it. */
   after?: { index: number; delayMs: number };
+  /**
+   * A station-left report: the last frame the AP's port sent the station before the leave (kernel
+   * time, ns since the epoch; first bytes in hex from the IPv6 header on, hop limit zeroed), null if none.
+   */
+  lastFrame?: { ns: string; head: string } | null;
   error?: string;
 }
 
@@ -542,6 +548,7 @@ function scenarioResults(records: (RecordedAction | TimedAction)[], startedNs: b
       out.disagrees = Math.abs(t.disagreementMs) > DISAGREEMENT_LIMIT_MS;
     }
     if (t.after) out.after = t.after;
+    if (t.lastFrame !== undefined) out.lastFrame = t.lastFrame;
     if (r.error) out.error = r.error;
     return out;
   });

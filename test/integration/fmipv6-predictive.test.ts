@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildMobilityPacket } from '../../src/agent/dataplane/mobility-header-io.js';
+import { readCapture } from '../../src/analysis/pcap/read.js';
 import { macToBytes } from '../../src/wire/address.js';
 import * as mh from '../../src/wire/mh/index.js';
 import { mhAddress, mhLinkLayerAddress } from '../../src/protocols/fmipv6/options.js';
@@ -68,6 +69,25 @@ describe.skipIf(missing)('fmipv6-predictive lab: ap1 -> ap2, predictive fast han
     const flow = r.run.results.flows.find((x) => x.id === 1)!;
     expect(flow.lost).toBe(0);
     expect(h.buffered).toBeGreaterThan(0);
+  });
+
+  it("ap1's station-left names the last frame mn got on ap1 (its capture's last inbound IPv6 frame before the leave)", async () => {
+    const left = r.run.results.scenario.find((s) => s.action.kind === 'ap-event' && s.action.event === 'station-left');
+    expect(left?.lastFrame).toBeTruthy();
+    const { ns, head } = left!.lastFrame!;
+    const station = left!.action as { station: string };
+    const mac = Buffer.from(station.station.split(':').map((x) => parseInt(x, 16)));
+    // Inbound (not from mn's own address), IPv6, captured by mn's side up to the leave.
+    const got = (await readCapture(r.pcap('mn-wlan0'))).filter(
+      (f) =>
+        !f.data.subarray(6, 12).equals(mac) &&
+        f.data.readUInt16BE(12) === 0x86dd &&
+        f.timestampNs <= BigInt(ns) + 1_000_000n,
+    );
+    const last = got.at(-1)!;
+    const ip = Buffer.from(last.data.subarray(14, 14 + head.length / 2));
+    ip[7] = 0;
+    expect(ip.toString('hex')).toBe(head);
   });
 
   it('the pcaps show RtSolPr, PrRtAdv, FBU, HI, HAck, FBack, UNA, then BU and BA, in that order', () => {

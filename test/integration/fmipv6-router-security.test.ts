@@ -8,7 +8,8 @@
 //      of mn, which arrived on ar2 by fast handover and whose record has expired, gets another NCoA;
 //   3. an HI flood from cr (1000/s, during the real handover), then from "ar1" with its key plus
 //      traffic to the NCoAs: rate, records and total buffer bounded, ar2's agent stays small.
-// mn moves ap1 -> ap2 after attacks 1, 2 and 3b, during 3a; the flow loses nothing.
+// mn moves ap1 -> ap2 after attacks 1, 2 and 3b, during 3a; the flows lose nothing. Their interruption
+// is not judged here: ar2 spends its time refusing the flood, which is the point of a flood.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +42,7 @@ function edit(text: string): string {
       '  ar2:\n    roles: [par, nar]\n    agent:\n      fmipv6: { buffer: { maxPackets: 1000, maxBytes: 1500000 } }',
       '  ar2:\n    roles: [par, nar]\n    agent:\n      fmipv6: { buffer: { maxPackets: 1000, maxBytes: 1500000 }, recordLifetimeMs: 800, limits: { maxRecords: 32, totalBuffer: { maxPackets: 2000, maxBytes: 1000000 } } }',
     )
-    .replace(/ {2}- interruption:.*\n/, '');
+    .replace(/ {2}- interruption:.*\n/g, '');
   if (!out.includes('sourceValidation: true') || !out.includes('maxRecords: 32'))
     throw new Error('lab file changed: edit did not apply');
   return out;

@@ -166,7 +166,7 @@ export function bindPar(
       // The AP's wall-clock time of the leave, on the machine's monotonic clock.
       const nowMs = ctx.clock.now();
       const at = e.atNs ? nowMs - (performance.timeOrigin + performance.now() - Number(BigInt(e.atNs)) / 1e6) : nowMs;
-      const lastFrame = e.lastFrame ? Buffer.from(e.lastFrame, 'hex') : undefined;
+      const lastFrame = e.lastFrame ? Buffer.from(e.lastFrame, 'hex') : undefined; // '' = none seen
       running.feed([{ kind: 'station-left', station: e.station, at, ...(lastFrame ? { lastFrame } : {}) }]);
     },
     diverted(dst, packet) {

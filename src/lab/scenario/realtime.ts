@@ -22,6 +22,7 @@ import {
   parseApplierLine,
   parseLinkShow,
   parseMonitorLine,
+  LAST_FRAME,
   REF_REAL_NS,
 } from './schedule.js';
 import type { ScenarioRecord } from './timeline.js';
@@ -96,8 +97,20 @@ function followUp(id: number, ref: number, f: FollowUp, ctx: PlanContext): Plann
     id,
     action: f.action,
     at: { after: ref, delayNs: BigInt(Math.round(f.delayMs * 1e6)) },
-    // atNs: when the station left or joined, the reference's applied CLOCK_REALTIME (applier.c fills it in).
-    op: { kind: 'send', socket: ctx.socketOf(router), request: { op: 'l2', event, ap, station, atNs: REF_REAL_NS } },
+    // atNs: when the station left or joined, the reference's applied CLOCK_REALTIME; lastFrame: the
+    // last frame the port sent the station before it left (applier.c fills both in).
+    op: {
+      kind: 'send',
+      socket: ctx.socketOf(router),
+      request: {
+        op: 'l2',
+        event,
+        ap,
+        station,
+        atNs: REF_REAL_NS,
+        ...(event === 'station-left' ? { lastFrame: LAST_FRAME } : {}),
+      },
+    },
   };
 }
 

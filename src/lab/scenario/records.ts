@@ -32,9 +32,11 @@ export function buildRecords(
 ): ScenarioRecord[] {
   const done = new Map<number, Extract<ApplierReport, { kind: 'applied' | 'failed' }>>();
   const replies = new Map<string, Extract<ApplierReport, { kind: 'reply' }>>();
+  const lastFrames = new Map<number, Extract<ApplierReport, { kind: 'last-frame' }>>();
   for (const r of reports) {
     if (r.kind === 'applied' || r.kind === 'failed') done.set(r.id, r);
     else if (r.kind === 'reply' && r.id !== null) replies.set(r.id, r);
+    else if (r.kind === 'last-frame') lastFrames.set(r.id, r);
   }
   const links = plan.flatMap((p) => {
     const r = done.get(p.id);
@@ -82,6 +84,9 @@ export function buildRecords(
       rec.applierNs = String(r.realNs);
       rec.disagreementMs = Math.round(w.disagreementMs * 1000) / 1000;
     }
+    const last = lastFrames.get(p.id);
+    if (last)
+      rec.lastFrame = last.head !== null && last.realNs !== null ? { ns: String(last.realNs), head: last.head } : null;
     if (p.op.kind === 'send') {
       const reply = replies.get(requestId(p.id));
       if (!reply) rec.error = 'no answer from the agent';

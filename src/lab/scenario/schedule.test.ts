@@ -57,7 +57,7 @@ describe('planScenario', () => {
     });
     expect(plan.map(applierLine)).toEqual([
       'at 0 6000000000 detach wmn',
-      'after 1 0 5000000 send /run/mipshop-lab/x/ar1.sock {"op":"l2","event":"station-left","ap":"ap1","station":"mn","atNs":"@REF_REAL_NS@","id":"tl-1"}',
+      'after 1 0 5000000 send /run/mipshop-lab/x/ar1.sock {"op":"l2","event":"station-left","ap":"ap1","station":"mn","atNs":"@REF_REAL_NS@","lastFrame":"@LAST_FRAME@","id":"tl-1"}',
     ]);
   });
 });
@@ -80,6 +80,14 @@ describe('the applier output', () => {
       error: 'unknown',
     });
     expect(parseApplierLine('reply {not json')).toBeNull();
+    expect(parseApplierLine(`last-frame 5 77 ${'ab'.repeat(40)}`)).toEqual({
+      kind: 'last-frame',
+      id: 5,
+      realNs: 77n,
+      head: 'ab'.repeat(40),
+    });
+    expect(parseApplierLine('last-frame 5 0 -')).toEqual({ kind: 'last-frame', id: 5, realNs: null, head: null });
+    expect(parseApplierLine('last-frame 5 0 xyz')).toBeNull();
     expect(parseApplierLine('applied 3 x 20 30')).toBeNull();
     expect(parseApplierLine('applied 3 10')).toBeNull();
     expect(parseApplierLine('hello')).toBeNull();

@@ -38,6 +38,12 @@ export interface PlannedAction {
 /** In a derived action's line, replaced by the applier with its reference's applied CLOCK_REALTIME ns. */
 export const REF_REAL_NS = '@REF_REAL_NS@';
 
+/**
+ * In a station-left line, replaced by the applier with the first bytes (hex) of the last frame the
+ * detached port sent its station, or with nothing when it saw none (applier.c, "last-frame").
+ */
+export const LAST_FRAME = '@LAST_FRAME@';
+
 /** The request id the applier's control line carries, so its answer can be matched. */
 export const requestId = (id: number): string => `tl-${id}`;
 
@@ -66,6 +72,8 @@ export type ApplierReport =
   | { kind: 'applied'; id: number; startMonoNs: bigint; monoNs: bigint; realNs: bigint }
   | { kind: 'failed'; id: number; monoNs: bigint; realNs: bigint; reason: string }
   | { kind: 'reply'; id: string | null; ok: boolean; error?: string }
+  /** What a send's LAST_FRAME became: the frame's kernel time and first bytes, or none seen. */
+  | { kind: 'last-frame'; id: number; realNs: bigint | null; head: string | null }
   | { kind: 'malformed'; reason: string };
 
 const INT = /^\d+$/;
@@ -110,6 +118,11 @@ export function parseApplierLine(line: string): ApplierReport | null {
         return null;
       }
     }
+    case 'last-frame':
+      if (!ints(2) || f.length !== 3 || (f[2] !== '-' && !/^([0-9a-f]{2})+$/.test(f[2]!))) return null;
+      return f[2] === '-'
+        ? { kind: 'last-frame', id: Number(f[0]), realNs: null, head: null }
+        : { kind: 'last-frame', id: Number(f[0]), realNs: BigInt(f[1]!), head: f[2]! };
     case 'malformed':
       return { kind: 'malformed', reason: f.join(' ') };
     default:

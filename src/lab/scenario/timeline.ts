@@ -29,6 +29,11 @@ export interface ScenarioRecord {
   disagreementMs?: number;
   /** A derived action: the index of the record it follows and the delay after that one was applied. */
   after?: { index: number; delayMs: number };
+  /**
+   * A station-left report: the last frame the AP's port sent the station before the leave (its
+   * kernel time, ns since the epoch, and first bytes in hex), or null when it saw none.
+   */
+  lastFrame?: { ns: string; head: string } | null;
   error?: string;
 }
 
