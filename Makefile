@@ -49,10 +49,8 @@ SOAK ?= 20
 soak: build
 	SOAK=$(SOAK) SOAK_LABS="$(SOAK_LABS)" node dist/bench/soak.js
 
-# Cases that do not hold on every run yet, so not in `make test` (docs/fmipv6.md): the predictive lab
-# swept over link-going-down leads (12-500 ms) and PAR-NAR delays (0-20 ms), judged against
-# interruption <= applied gap + notify latency + 2 x delay + 10 ms and zero loss; ten mobile nodes on one
-# PAR/NAR pair, and two crossing.
+# Cases that do not hold on every run yet, so not in `make test` (docs/fmipv6.md): ten mobile nodes on
+# one PAR/NAR pair, and two crossing.
 sweep: build
 	npx vitest run --project sweep
 

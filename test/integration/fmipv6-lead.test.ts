@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkPrereqs } from '../support/prereq.js';
-import { runLabFile, TOOLS, type LabRun } from '../integration/fmipv6-helpers.js';
+import { runLabFile, TOOLS, type LabRun } from './fmipv6-helpers.js';
 
 const missing = checkPrereqs({ root: true, tools: TOOLS });
 const LAB = path.resolve('topologies/fmipv6-predictive.yaml');
