@@ -2,9 +2,10 @@
 // RFC 4260 layer-2 triggers and the point-to-point per-MN prefix variant. See docs/fmipv6.md.
 export * from './constants.js';
 export * from './neighbour-map.js';
-export { PreviousAccessRouter, PAR_COUNTERS, DEFAULT_PAR_LIMITS } from './par.js';
+export { PreviousAccessRouter } from './par.js';
+export { PAR_COUNTERS, DEFAULT_PAR_LIMITS } from './par-interface.js';
 export * from './nar-limits.js';
-export type { ParConfig, ParLimits, ParInput, ParAction, ParEvent, ParCounter, HandoverMode } from './par.js';
+export type { ParConfig, ParLimits, ParInput, ParAction, ParEvent, ParCounter, HandoverMode } from './par-interface.js';
 export { NewAccessRouter, NAR_COUNTERS } from './nar.js';
 export type { NarConfig, NarInput, NarAction, NarEvent, NarCounter } from './nar.js';
 export { FmipMobileNode, FMIP_MOBILE_NODE_COUNTERS } from './mobile-node.js';

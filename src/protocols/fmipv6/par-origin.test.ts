@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FastBindingUpdate } from '../../wire/mh/fmipv6.js';
 import { NeighbourMap } from './neighbour-map.js';
-import { PreviousAccessRouter, type ParAction, type ParConfig } from './par.js';
+import type { ParAction, ParConfig } from './par-interface.js';
+import { PreviousAccessRouter } from './par.js';
 import { mhAddress } from './options.js';
 
 const PAR = '2001:db8:2::1';

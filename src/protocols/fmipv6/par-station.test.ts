@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { FastBindingUpdate, HandoverAcknowledge } from '../../wire/mh/fmipv6.js';
 import { NeighbourMap } from './neighbour-map.js';
 import { mhAddress } from './options.js';
-import { PreviousAccessRouter, type ParAction, type ParConfig } from './par.js';
+import type { ParAction, ParConfig } from './par-interface.js';
+import { PreviousAccessRouter } from './par.js';
 
 const PAR = '2001:db8:2::1';
 const NAR = '2001:db8:3::1';

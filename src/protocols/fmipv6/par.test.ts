@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { FastBindingUpdate, HandoverAcknowledge } from '../../wire/mh/fmipv6.js';
 import { macToBytes } from '../../wire/address.js';
 import { NeighbourMap } from './neighbour-map.js';
-import { PreviousAccessRouter, type ParAction } from './par.js';
+import type { ParAction } from './par-interface.js';
+import { PreviousAccessRouter } from './par.js';
 import { mhAddress, ndLla } from './options.js';
 
 const PAR = '2001:db8:2::1';

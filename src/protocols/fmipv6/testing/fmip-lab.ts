@@ -14,7 +14,8 @@ import type { MobilityMessage } from '../../../wire/mh/header.js';
 import type { Icmpv6Message } from '../../../wire/icmpv6/header.js';
 import { eui64Address, inPrefix } from '../../../wire/address.js';
 import { NeighbourMap } from '../neighbour-map.js';
-import { PreviousAccessRouter, type ParAction, type ParConfig } from '../par.js';
+import type { ParAction, ParConfig } from '../par-interface.js';
+import { PreviousAccessRouter } from '../par.js';
 import { NewAccessRouter, type NarAction, type NarConfig } from '../nar.js';
 import {
   FmipMobileNode,
