@@ -22,8 +22,6 @@ export const PEER_AUTH_OPTION_TYPE = 18;
 /** SPI 4 + timestamp 8 + authenticator 16. */
 export const PEER_AUTH_OPTION_LENGTH = 28;
 const AUTHENTICATOR_LENGTH = 16;
-const PAD1 = 0;
-const PADN = 1;
 
 /** A router pair's association, as the lab writes it into both routers' configs. */
 export interface PeerSecurityAssociation {
@@ -46,34 +44,15 @@ interface Located {
 
 /** The peer option in raw MH bytes, when it is the last option (only padding after it). */
 export function locatePeerAuth(bytes: Buffer): Located | null {
-  if (bytes.length < 8) return null;
-  const end = (bytes[1]! + 1) * 8;
-  const start = mh.optionsOffset(bytes[2]!);
-  if (end > bytes.length || start === null) return null;
-  let found: Located | null = null;
-  for (let o = start; o < end; ) {
-    const type = bytes[o]!;
-    if (type === PAD1) {
-      o += 1;
-      continue;
-    }
-    if (o + 2 > end) return null;
-    const len = bytes[o + 1]!;
-    if (o + 2 + len > end) return null;
-    if (type === PEER_AUTH_OPTION_TYPE) {
-      if (found || len !== PEER_AUTH_OPTION_LENGTH) return null;
-      found = {
-        offset: o,
-        spi: bytes.readUInt32BE(o + 2),
-        timestampUs: bytes.readBigUInt64BE(o + 6),
-        authenticator: Buffer.from(bytes.subarray(o + 14, o + 30)),
-      };
-    } else if (found && type !== PADN) {
-      return null; // an option after the authenticator would not be covered by it
-    }
-    o += 2 + len;
-  }
-  return found;
+  const at = mh.locateTrailingOption(bytes, PEER_AUTH_OPTION_TYPE);
+  if (!at || at.length !== PEER_AUTH_OPTION_LENGTH) return null;
+  const o = at.offset;
+  return {
+    offset: o,
+    spi: bytes.readUInt32BE(o + 2),
+    timestampUs: bytes.readBigUInt64BE(o + 6),
+    authenticator: Buffer.from(bytes.subarray(o + 14, o + 30)),
+  };
 }
 
 function authenticator(key: Buffer, src: string, dst: string, bytes: Buffer, optionOffset: number): Buffer {

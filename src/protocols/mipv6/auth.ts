@@ -27,8 +27,6 @@ export interface MnHaSecurityAssociation {
 }
 
 const MH_OPTION_TYPE_AUTH = mh.MobilityOptionType.MobilityMessageAuthentication;
-const PAD1 = 0;
-const PADN = 1;
 
 /** Where the MN-HA option sits in a Mobility Header's bytes. */
 export interface AuthOptionLocation {
@@ -52,37 +50,16 @@ function optionsStart(mhType: number): number | null {
  * only needs offsets, which the decoded form does not keep. Returns null for anything else.
  */
 export function locateAuthOption(bytes: Buffer): AuthOptionLocation | null {
-  if (bytes.length < 8) return null;
-  const end = (bytes[1]! + 1) * 8;
-  if (end > bytes.length) return null;
-  const start = optionsStart(bytes[2]!);
-  if (start === null) return null;
-  let found: AuthOptionLocation | null = null;
-  let o = start;
-  while (o < end) {
-    const type = bytes[o]!;
-    if (type === PAD1) {
-      o += 1;
-      continue;
-    }
-    if (o + 2 > end) return null;
-    const len = bytes[o + 1]!;
-    if (o + 2 + len > end) return null;
-    if (type === MH_OPTION_TYPE_AUTH) {
-      if (found || len < 5) return null;
-      found = {
-        offset: o,
-        spiEnd: o + 7,
-        subtype: bytes[o + 2]!,
-        spi: bytes.readUInt32BE(o + 3),
-        authenticationData: Buffer.from(bytes.subarray(o + 7, o + 2 + len)),
-      };
-    } else if (found && type !== PADN) {
-      return null; // an option after the authenticator is not covered by it
-    }
-    o += 2 + len;
-  }
-  return found;
+  const at = bytes.length > 2 ? mh.locateTrailingOption(bytes, MH_OPTION_TYPE_AUTH, optionsStart(bytes[2]!)) : null;
+  if (!at || at.length < 5) return null;
+  const o = at.offset;
+  return {
+    offset: o,
+    spiEnd: o + 7,
+    subtype: bytes[o + 2]!,
+    spi: bytes.readUInt32BE(o + 3),
+    authenticationData: Buffer.from(bytes.subarray(o + 7, o + 2 + at.length)),
+  };
 }
 
 /** First(96, HMAC_SHA1(key, CoA | HoA | MH[0, spiEnd))) with the MH checksum taken as zero (RFC 4285 §5.2). */

@@ -5,4 +5,5 @@ export * from './return-routability.js';
 export * from './fmipv6.js';
 export * from './pmipv6.js';
 export * from './options/types.js';
+export * from './options/locate.js';
 export * as mobilityOption from './options/codec.js';
