@@ -1,57 +1,14 @@
 // Where the PAR takes an FBU from (RFC 5568 §6, §3.2) and the bounds of its tables (docs/security.md).
 import { describe, expect, it } from 'vitest';
-import type { FastBindingUpdate } from '../../wire/mh/fmipv6.js';
-import { NeighbourMap } from './neighbour-map.js';
 import type { ParAction, ParConfig } from './par-interface.js';
-import { PreviousAccessRouter } from './par.js';
-import { mhAddress } from './options.js';
+import { FBU, NAR, NCOA, PAR, PCOA, servingPar } from './testing/par-fixture.js';
 
-const PAR = '2001:db8:2::1';
-const NAR = '2001:db8:3::1';
-const PCOA = '2001:db8:2::ff:fe00:10';
-const NCOA = '2001:db8:3::ff:fe00:10';
-const AP2 = '02:aa:00:00:00:02';
 const ACCESS = 5; // our AP cell's ifindex
 const CORE = 6; // toward the core (where the correspondent is)
 const TO_NAR = 7; // the link to the NAR
 
-const neighbours = () =>
-  new NeighbourMap(
-    [
-      {
-        apId: AP2,
-        apName: 'ap2',
-        narAddress: NAR,
-        narPrefix: '2001:db8:3::',
-        narPrefixLength: 64,
-        narLinkLayerAddress: '02:00:00:00:03:01',
-      },
-    ],
-    ['02:aa:00:00:00:01'],
-  );
-
-function par(over: Partial<ParConfig> = {}) {
-  const p = new PreviousAccessRouter({
-    address: PAR,
-    neighbours: neighbours(),
-    accessLinks: [ACCESS],
-    narLinks: { [NAR]: TO_NAR },
-    ...over,
-  });
-  p.handle(0, { kind: 'served-node', address: PCOA, linkLayerAddress: '02:00:00:00:00:10', ifindex: ACCESS });
-  return p;
-}
-
-const FBU = {
-  type: 'FastBindingUpdate',
-  sequenceNumber: 7,
-  acknowledge: true,
-  homeRegistration: true,
-  linkLocalCompatibility: false,
-  keyManagementCompatibility: false,
-  lifetime: 10,
-  options: [mhAddress(2, NCOA)],
-} satisfies FastBindingUpdate;
+const par = (over: Partial<ParConfig> = {}) =>
+  servingPar({ accessLinks: [ACCESS], narLinks: { [NAR]: TO_NAR }, ...over }, ACCESS);
 
 const predictive = (ifindex: number) => ({ kind: 'mh' as const, src: PCOA, dst: PAR, message: FBU, ifindex });
 const reactive = (ifindex: number) => ({

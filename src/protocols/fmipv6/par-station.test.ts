@@ -1,66 +1,16 @@
 // The PAR with the AP's station reports (RFC 4260 §4): the predictive tunnel waits for station-left,
 // and a leave with no handover under way is buffered until the reactive FBU (RFC 5568 §3.2).
 import { describe, expect, it } from 'vitest';
-import type { FastBindingUpdate, HandoverAcknowledge } from '../../wire/mh/fmipv6.js';
-import { NeighbourMap } from './neighbour-map.js';
-import { mhAddress } from './options.js';
 import type { ParAction, ParConfig } from './par-interface.js';
-import { PreviousAccessRouter } from './par.js';
+import type { PreviousAccessRouter } from './par.js';
+import { FBU, hack, hiOf, kinds, MN_MAC, NAR, NCOA, PAR, PCOA, servingPar } from './testing/par-fixture.js';
 
-const PAR = '2001:db8:2::1';
-const NAR = '2001:db8:3::1';
-const PCOA = '2001:db8:2::ff:fe00:10';
-const NCOA = '2001:db8:3::ff:fe00:10';
-const MN_MAC = '02:00:00:00:00:10';
-
-const FBU = {
-  type: 'FastBindingUpdate',
-  sequenceNumber: 7,
-  acknowledge: true,
-  homeRegistration: true,
-  linkLocalCompatibility: false,
-  keyManagementCompatibility: false,
-  lifetime: 10,
-  options: [mhAddress(2, NCOA)],
-} satisfies FastBindingUpdate;
-
-const hack = (sequenceNumber: number): HandoverAcknowledge => ({
-  type: 'HandoverAcknowledge',
-  sequenceNumber,
-  flags: 0,
-  code: 0,
-  options: [],
-});
-
-function par(over: Partial<ParConfig> = {}): PreviousAccessRouter {
-  const neighbours = new NeighbourMap(
-    [
-      {
-        apId: '02:aa:00:00:00:02',
-        apName: 'ap2',
-        narAddress: NAR,
-        narPrefix: '2001:db8:3::',
-        narPrefixLength: 64,
-        narLinkLayerAddress: '02:00:00:00:03:01',
-      },
-    ],
-    ['02:aa:00:00:00:01'],
-  );
-  const p = new PreviousAccessRouter({ address: PAR, neighbours, awaitStationLeft: true, ...over });
-  p.handle(0, { kind: 'served-node', address: PCOA, linkLayerAddress: MN_MAC });
-  return p;
-}
+const par = (over: Partial<ParConfig> = {}) => servingPar({ awaitStationLeft: true, ...over });
 
 /** A packet for the PCoA whose last byte numbers it. */
 const pkt = (n: number) => Buffer.from([0x60, 0, 0, 0, 0, 1, 17, 64, n]);
 const nums = (bs: Buffer[]) => bs.map((b) => b[8]);
-const kinds = (as: ParAction[]) =>
-  as.filter((a) => a.kind !== 'event').map((a) => (a.kind === 'send-mh' ? a.message.type : a.kind));
-const hiSeq = (as: ParAction[]) => {
-  const a = as.find((x) => x.kind === 'send-mh' && x.message.type === 'HandoverInitiate');
-  if (a?.kind !== 'send-mh' || a.message.type !== 'HandoverInitiate') throw new Error('no HI');
-  return a.message.sequenceNumber;
-};
+const hiSeq = (as: ParAction[]) => hiOf(as).hi.sequenceNumber;
 const feed = (p: PreviousAccessRouter, at: number, n: number) =>
   p.handle(at, { kind: 'packet', dst: PCOA, packet: pkt(n) });
 

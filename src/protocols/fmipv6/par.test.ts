@@ -1,68 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { FastBindingUpdate, HandoverAcknowledge } from '../../wire/mh/fmipv6.js';
 import { macToBytes } from '../../wire/address.js';
-import { NeighbourMap } from './neighbour-map.js';
-import type { ParAction } from './par-interface.js';
-import { PreviousAccessRouter } from './par.js';
 import { mhAddress, ndLla } from './options.js';
+import type { ParAction } from './par-interface.js';
+import { AP2, FBU, hack, hiOf, kinds, MN_MAC, NAR, NCOA, PAR, PCOA, servingPar } from './testing/par-fixture.js';
 
-const PAR = '2001:db8:2::1';
-const NAR = '2001:db8:3::1';
-const PCOA = '2001:db8:2::ff:fe00:10';
-const NCOA = '2001:db8:3::ff:fe00:10';
-const AP2 = '02:aa:00:00:00:02';
-const MN_MAC = '02:00:00:00:00:10';
 const t = (ms: number) => ms;
-
-const neighbours = () =>
-  new NeighbourMap(
-    [
-      {
-        apId: AP2,
-        apName: 'ap2',
-        narAddress: NAR,
-        narPrefix: '2001:db8:3::',
-        narPrefixLength: 64,
-        narLinkLayerAddress: '02:00:00:00:03:01',
-      },
-    ],
-    ['02:aa:00:00:00:01'],
-  );
-
-function servingPar(over: Partial<ConstructorParameters<typeof PreviousAccessRouter>[0]> = {}): PreviousAccessRouter {
-  const par = new PreviousAccessRouter({ address: PAR, neighbours: neighbours(), ...over });
-  par.handle(t(0), { kind: 'served-node', address: PCOA, linkLayerAddress: MN_MAC });
-  return par;
-}
-
-const FBU = {
-  type: 'FastBindingUpdate',
-  sequenceNumber: 7,
-  acknowledge: true,
-  homeRegistration: true,
-  linkLocalCompatibility: false,
-  keyManagementCompatibility: false,
-  lifetime: 10,
-  options: [mhAddress(2, NCOA)],
-} satisfies FastBindingUpdate;
-
 const sends = (as: ParAction[]) => as.filter((a) => a.kind === 'send-mh' || a.kind === 'send-icmp');
-const kinds = (as: ParAction[]) =>
-  as
-    .filter((a) => a.kind !== 'event')
-    .map((a) => (a.kind === 'send-mh' || a.kind === 'send-icmp' ? a.message.type : a.kind));
-
-function hiOf(as: ParAction[]) {
-  const a = as.find((x) => x.kind === 'send-mh' && x.message.type === 'HandoverInitiate');
-  if (a?.kind !== 'send-mh' || a.message.type !== 'HandoverInitiate') throw new Error('no HI');
-  return { dst: a.dst, hi: a.message };
-}
-
-const hack = (
-  sequenceNumber: number,
-  code: number,
-  options: HandoverAcknowledge['options'] = [],
-): HandoverAcknowledge => ({ type: 'HandoverAcknowledge', sequenceNumber, flags: 0, code, options });
 
 describe('PreviousAccessRouter (RFC 5568)', () => {
   it('answers an RtSolPr for a known AP with PrRtAdv code 0 and the AP-ID, NAR LLA, NAR address and prefix, Identifier copied (§6.1.2)', () => {
