@@ -76,13 +76,16 @@ export const fmipv6RouterRole: RoleDefinition = {
         ]);
         // The entry a UNA created is the arriving MN's own (reactive: the UNA comes before the HI), not
         // another node holding its NCoA (RFC 5568 §6.2.2's duplicate check).
-        if (!(present && nar?.announced(address))) nar?.running.feed([{ kind: 'neighbour', address, present }]);
+        if (!(present && nar?.announced(address)))
+          nar?.running.feed([{ kind: 'neighbour', address, present, ...(mac ? { linkLayerAddress: mac } : {}) }]);
         if (mac) nar?.learn(address, mac);
       },
     };
     const io = sealToPeers(await openRouterIo(ctx, handlers, s.table ?? DEFAULT_DIVERT_TABLE), peers, counters);
     if (config.roles.includes('par')) par = bindPar(ctx, io, s, await narLinks(config));
-    if (config.roles.includes('nar')) nar = bindNar(ctx, io, s);
+    // A node arriving at our NAR with an address our PAR tunnels away is back: the tunnel stops.
+    if (config.roles.includes('nar'))
+      nar = bindNar(ctx, io, s, (ncoa) => par?.running.feed([{ kind: 'node-arrived', address: ncoa }]));
     for (const e of early.splice(0)) handlers.onNeighbour(...e);
     ctx.log.info('fmip.router-started', {
       address: io.address,

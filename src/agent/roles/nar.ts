@@ -33,7 +33,13 @@ export interface BoundNar {
   state(): unknown;
 }
 
-export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings): BoundNar {
+export function bindNar(
+  ctx: RoleContext,
+  io: RouterIo,
+  s: Fmipv6RouterSettings,
+  /** A mobile node arrived on our link with `ncoa` (told to the co-located PAR). */
+  onArrived: (ncoa: string) => void = () => undefined,
+): BoundNar {
   const { counters, log } = ctx;
   const cell = io.cells[0]!;
   const machine = new NewAccessRouter({
@@ -120,6 +126,7 @@ export function bindNar(ctx: RoleContext, io: RouterIo, s: Fmipv6RouterSettings)
       case 'event':
         counters.add(`event.${a.event.name}`);
         log.info(`nar.${a.event.name}`, { ...a.event });
+        if (a.event.name === 'mn-arrived') onArrived(a.event.ncoa);
         // Point-to-point: route the MN's reserved prefix onto the cell as soon as it is reserved, so
         // the packets the diversion no longer catches after the UNA find the way (advertised on arrival).
         if (a.event.name === 'handover-accepted' && s.pointToPoint) {

@@ -89,6 +89,8 @@ export function bindPar(
   const st = { deliveredLocal: 0, forwarded: 0 };
   /** PCoA -> NCoA while the machine asks for the tunnel. */
   const tunnels = new Map<string, string>();
+  /** PCoA -> the node's MAC: back on our link, its tunnel stopped, its diversion route not yet gone. */
+  const onLink = new Map<string, string>();
   const tunnel = ctx.own(
     openTunnelEndpoint({
       native: ctx.native,
@@ -108,7 +110,9 @@ export function bindPar(
         return;
       case 'tunnel-stop':
         tunnels.delete(a.pcoa);
-        void io.divert(a.pcoa, false);
+        // The node is back here: until the diversion route is gone, what it catches goes onto the link.
+        if (a.linkLayerAddress) onLink.set(a.pcoa, a.linkLayerAddress);
+        void io.divert(a.pcoa, false).finally(() => onLink.delete(a.pcoa));
         log.info('par.tunnel-stop', { pcoa: a.pcoa, ncoa: a.ncoa });
         return;
       case 'hold-start':
@@ -175,7 +179,12 @@ export function bindPar(
         return true;
       }
       const ncoa = tunnels.get(dst);
-      if (!ncoa) return false;
+      if (!ncoa) {
+        const mac = onLink.get(dst);
+        if (mac === undefined) return false;
+        st.deliveredLocal += io.deliver(dst, mac, [packet]);
+        return true;
+      }
       if (tunnel.send(packet, ncoa)) tunnelled++;
       else counters.add('tunnel.send-dropped');
       return true;

@@ -26,10 +26,15 @@ export const DEFAULT_NAR_LIMITS: NarLimits = {
 
 /** A set that holds at most `max` entries: `add` refuses (false) or forgets the oldest (`evict`). */
 export class BoundedSet {
-  readonly #items = new Set<string>();
+  /** Each member with its holder's link-layer address, when known. */
+  readonly #items = new Map<string, string | undefined>();
   constructor(readonly max: number) {}
   has(x: string): boolean {
     return this.#items.has(x);
+  }
+  /** The link-layer address `x` was added with. */
+  holder(x: string): string | undefined {
+    return this.#items.get(x);
   }
   delete(x: string): void {
     this.#items.delete(x);
@@ -38,20 +43,21 @@ export class BoundedSet {
     return this.#items.size;
   }
   /** True when `x` is in the set afterwards without forgetting another entry. */
-  add(x: string, evict: boolean): boolean {
+  add(x: string, evict: boolean, holder?: string): boolean {
     if (this.#items.has(x)) {
+      const kept = holder ?? this.#items.get(x);
       this.#items.delete(x); // refreshed: now the newest
-      this.#items.add(x);
+      this.#items.set(x, kept);
       return true;
     }
     let kept = true;
     if (this.#items.size >= this.max) {
       if (!evict || this.max === 0) return false;
-      const oldest = this.#items.values().next().value as string;
+      const oldest = this.#items.keys().next().value as string;
       this.#items.delete(oldest);
       kept = false;
     }
-    this.#items.add(x);
+    this.#items.set(x, holder);
     return kept;
   }
 }

@@ -65,6 +65,15 @@ describe('NewAccessRouter (RFC 5568)', () => {
     expect(n.records[0]!.ncoa).toBe('2001:db8:3::1000');
   });
 
+  it("accepts the MN's own address back (its old neighbour entry has the HI's link-layer address), not another node's", () => {
+    const n = nar();
+    n.handle(t(0), { kind: 'neighbour', address: NCOA, present: true, linkLayerAddress: '02:00:00:00:00:10' });
+    expect(hackOf(n.handle(t(1), hiIn(HI))).hack).toMatchObject({ code: 0 });
+    const other = nar();
+    other.handle(t(0), { kind: 'neighbour', address: NCOA, present: true, linkLayerAddress: '02:00:00:00:00:99' });
+    expect(hackOf(other.handle(t(1), hiIn(HI))).hack).toMatchObject({ code: 1 });
+  });
+
   it('assigns another NCoA when the proposed one is off its prefix (§6.2.2)', () => {
     const { hack } = hackOf(
       nar().handle(

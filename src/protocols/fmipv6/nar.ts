@@ -59,8 +59,11 @@ export type NarInput =
   | Icmpv6Input
   /** A packet for an NCoA the NAR announced with buffer-start (incl. the PAR's tunnel, outer dst = NCoA). */
   | { kind: 'packet'; dst: string; packet: Buffer }
-  /** The agent's neighbour cache: `address` is (or no longer is) used by a node on the access link. */
-  | { kind: 'neighbour'; address: string; present: boolean }
+  /**
+   * The agent's neighbour cache: `address` is (or no longer is) used by a node on the access link,
+   * whose link-layer address is `linkLayerAddress` when known.
+   */
+  | { kind: 'neighbour'; address: string; present: boolean; linkLayerAddress?: string }
   | Tick;
 
 export type NarAction =
@@ -208,7 +211,8 @@ export class NewAccessRouter {
         return this.#onTick(now);
       case 'neighbour':
         if (!input.present) this.#inUse.delete(canonical(input.address));
-        else if (!this.#inUse.add(canonical(input.address), false)) this.#counters['neighbours-full']++;
+        else if (!this.#inUse.add(canonical(input.address), false, input.linkLayerAddress?.toLowerCase()))
+          this.#counters['neighbours-full']++;
         return [];
       case 'packet':
         return this.#onPacket(now, canonical(input.dst), input.packet);
@@ -341,7 +345,7 @@ export class NewAccessRouter {
       }
       const prefix = nthPrefix(p2pCfg.pool, p2pCfg.poolLength, p2pCfg.prefixLength, n);
       const p2p = { prefix, prefixLength: p2pCfg.prefixLength, key };
-      if (proposed && inPrefix(proposed, prefix, p2pCfg.prefixLength) && this.#usable(proposed))
+      if (proposed && inPrefix(proposed, prefix, p2pCfg.prefixLength) && this.#usable(proposed, mnLla))
         return { ncoa: proposed, code: ACCEPTED_NCOA_VALID, p2p };
       const ncoa =
         mnLla && mnLla.length === 6
@@ -349,23 +353,30 @@ export class NewAccessRouter {
           : addressFromPrefix(prefix, Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]));
       return { ncoa, code: ACCEPTED_NCOA_ASSIGNED, p2p };
     }
-    if (proposed && inPrefix(proposed, this.#cfg.prefix, this.#cfg.prefixLength) && this.#usable(proposed))
+    if (proposed && inPrefix(proposed, this.#cfg.prefix, this.#cfg.prefixLength) && this.#usable(proposed, mnLla))
       return { ncoa: proposed, code: ACCEPTED_NCOA_VALID };
     if (proposed && this.#cfg.invalidNcoa === 'refuse') return null;
     const ncoa = this.#assign(mnLla);
     return { ncoa, code: proposed ? ACCEPTED_NCOA_NOT_VALID : ACCEPTED_NCOA_ASSIGNED };
   }
 
-  /** Never an address a node on the link holds, however long it has been there (RFC 5568 §6.2.2). */
-  #usable(address: string): boolean {
-    return !this.#inUse.has(address) && !this.#records.has(address);
+  /**
+   * Never an address another node on the link holds, however long it has been there (RFC 5568
+   * §6.2.2). The MN's own address is usable: a node coming back to a link it left still has a
+   * neighbour entry here, under its own link-layer address (`mnLla`, the HI's option).
+   */
+  #usable(address: string, mnLla?: Buffer): boolean {
+    if (this.#records.has(address)) return false;
+    if (!this.#inUse.has(address)) return true;
+    const holder = this.#inUse.holder(address);
+    return mnLla !== undefined && mnLla.length === 6 && holder !== undefined && holder === bytesToMac(mnLla);
   }
 
   /** An unused address on the NAR's prefix: the MN's EUI-64 one when free, else prefix::1000, ::1001 ... */
   #assign(mnLla: Buffer | undefined): string {
     if (mnLla && mnLla.length === 6 && this.#cfg.prefixLength <= 64) {
       const a = eui64Address(this.#cfg.prefix, mnLla);
-      if (this.#usable(a)) return a;
+      if (this.#usable(a, mnLla)) return a;
     }
     for (;;) {
       const n = this.#nextAssigned++;

@@ -60,6 +60,8 @@ export type ParInput =
   /** The AP reports the station left / joined (RFC 4260 §4); `at` is when the AP saw it (machine ms). */
   | { kind: 'station-left'; station: string; at?: number; lastFrame?: Buffer }
   | { kind: 'station-joined'; station: string }
+  /** A node arrived on our access link with `address` (the co-located NAR took its UNA or reactive HI). */
+  | { kind: 'node-arrived'; address: string }
   /** A packet for a PCoA this machine holds (after hold-start), whole IPv6 packet. */
   | { kind: 'packet'; dst: string; packet: Buffer }
   | Tick;
@@ -69,7 +71,11 @@ export type ParAction =
   | SendMobilityHeader
   /** Packets for `pcoa` arriving at the PAR go IPv6-in-IPv6 to `ncoa` (reaching `nar`) until tunnel-stop. */
   | { kind: 'tunnel-start'; pcoa: string; ncoa: string; nar: string; lifetimeMs: number }
-  | { kind: 'tunnel-stop'; pcoa: string; ncoa: string; nar: string }
+  /**
+   * `linkLayerAddress`: the node is back on our link; what the diversion still hands over for the
+   * PCoA until it is gone goes onto the link to it.
+   */
+  | { kind: 'tunnel-stop'; pcoa: string; ncoa: string; nar: string; linkLayerAddress?: string }
   /** Packets for `pcoa` come to the machine (`packet` inputs) until hold-stop or tunnel-start. */
   | { kind: 'hold-start'; pcoa: string }
   | { kind: 'hold-stop'; pcoa: string }

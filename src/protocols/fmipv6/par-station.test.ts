@@ -151,6 +151,33 @@ describe('PreviousAccessRouter with station reports (RFC 4260 §4, RFC 5568 §3.
     ]);
   });
 
+  it('stops the tunnel when the station comes back to our AP before the handover ends (a return move)', () => {
+    const p = par();
+    accepted(p);
+    expect(kinds(p.handle(200, { kind: 'station-left', station: MN_MAC, at: 200 }))).toContain('tunnel-start');
+    const out = p.handle(2000, { kind: 'station-joined', station: MN_MAC });
+    expect(out).toContainEqual({ kind: 'tunnel-stop', pcoa: PCOA, ncoa: NCOA, nar: NAR, linkLayerAddress: MN_MAC });
+    expect(p.handovers).toEqual([]);
+    // The co-located NAR taking the node's UNA or reactive HI for the PCoA says the same, earlier.
+    const r = par();
+    accepted(r);
+    r.handle(200, { kind: 'station-left', station: MN_MAC, at: 200 });
+    expect(r.handle(1500, { kind: 'node-arrived', address: '2001:db8:3::1' })).toEqual([]);
+    expect(r.handle(1500, { kind: 'node-arrived', address: PCOA })).toContainEqual({
+      kind: 'tunnel-stop',
+      pcoa: PCOA,
+      ncoa: NCOA,
+      nar: NAR,
+      linkLayerAddress: MN_MAC,
+    });
+    // Another station joining changes nothing.
+    const q = par();
+    accepted(q);
+    q.handle(200, { kind: 'station-left', station: MN_MAC, at: 200 });
+    expect(q.handle(2000, { kind: 'station-joined', station: '02:00:00:00:00:99' })).toEqual([]);
+    expect(q.handovers).toHaveLength(1);
+  });
+
   it('counts a report for a station it does not serve and changes nothing', () => {
     const p = par();
     expect(p.handle(10, { kind: 'station-left', station: '02:00:00:00:00:99', at: 10 })).toEqual([]);

@@ -186,6 +186,10 @@ export class PreviousAccessRouter {
         return this.#onStationLeft(now, input.station.toLowerCase(), Math.min(input.at ?? now, now), input.lastFrame);
       case 'station-joined':
         return this.#onStationJoined(now, input.station.toLowerCase());
+      case 'node-arrived': {
+        const a = canonical(input.address);
+        return this.#back(now, (h) => h.pcoa === a);
+      }
       case 'packet':
         return this.#onPacket(now, canonical(input.dst), input.packet);
       case 'icmp':
@@ -591,7 +595,10 @@ export class PreviousAccessRouter {
   // The station is back on our AP: what we buffered since it left goes out on the link, in order.
   #onStationJoined(now: number, station: string): ParAction[] {
     this.#counters['station-joined']++;
-    const out: ParAction[] = [];
+    const out: ParAction[] = this.#back(now, (h) => {
+      const lla = this.#lla(h);
+      return lla !== undefined && macText(lla) === station;
+    });
     for (const x of [...this.#holds.values()]) {
       if (x.linkLayerAddress !== station || x.leftAt === null || this.#handovers.has(x.pcoa)) continue;
       this.#holds.delete(x.pcoa);
@@ -606,6 +613,26 @@ export class PreviousAccessRouter {
       );
     }
     return out;
+  }
+
+  // A node back on our link before its handover ended (RFC 5568 §3.1 gives the tunnel the FBU's
+  // lifetime): its PCoA is on-link again, and the tunnel to the NCoA it left would cut it off.
+  #back(now: number, which: (h: Handover) => boolean): ParAction[] {
+    const out: ParAction[] = [];
+    for (const h of [...this.#handovers.values()]) {
+      if (!which(h)) continue;
+      const lla = this.#lla(h);
+      for (const a of this.#end(h))
+        out.push(a.kind === 'tunnel-stop' && lla ? { ...a, linkLayerAddress: macText(lla) } : a);
+      out.push({ kind: 'event', event: { name: 'returned', at: now, pcoa: h.pcoa, packets: 0 } });
+    }
+    return out;
+  }
+
+  /** The MN's 6-byte link-layer address: from its FBU, else from the neighbour cache. */
+  #lla(h: Handover): Buffer | undefined {
+    const lla = h.mnLla ?? this.#served.get(h.pcoa);
+    return lla && lla.length === 6 ? lla : undefined;
   }
 
   #onPacket(now: number, dst: string, packet: Buffer): ParAction[] {
