@@ -5,14 +5,17 @@
 //   - RtSolPr, PrRtAdv, FBU, HI, HAck, FBack, UNA, then BU and BA, in that order, each decoded by tshark,
 //     the FBack reaching mn on the old link before the detach (predictive, RFC 5568 §3.1);
 //   - the NAR buffered and delivered, the MN unwrapped the PAR's tunnel for the application;
+//   - results.json follows schemas/results.schema.json;
 //   - forged FBUs (a correspondent's address, and an unserved address on ap1's prefix) sent to the
 //     PAR while the lab runs are refused and counted, and change nothing (RFC 5568 §7).
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildMobilityPacket } from '../../src/agent/dataplane/mobility-header-io.js';
 import { macToBytes } from '../../src/wire/address.js';
 import * as mh from '../../src/wire/mh/index.js';
 import { mhAddress, mhLinkLayerAddress } from '../../src/protocols/fmipv6/options.js';
+import { resultsSchemaErrors } from '../../src/analysis/results-schema.js';
 import { checkPrereqs } from '../support/prereq.js';
 import { flowPackets, runLabFile, signalling, TOOLS, type LabRun } from './fmipv6-helpers.js';
 
@@ -68,6 +71,12 @@ describe.skipIf(missing)('fmipv6-predictive lab: ap1 -> ap2, predictive fast han
     const flow = r.run.results.flows.find((x) => x.id === 1)!;
     expect(flow.lost).toBe(0);
     expect(h.buffered).toBeGreaterThan(0);
+  });
+
+  it('results.json as written follows schemas/results.schema.json (docs/results.md)', () => {
+    const doc = JSON.parse(readFileSync(path.join(r.out, 'results.json'), 'utf8'));
+    expect(resultsSchemaErrors(doc)).toEqual([]);
+    expect(doc.version).toBe(1);
   });
 
   it('the pcaps show RtSolPr, PrRtAdv, FBU, HI, HAck, FBack, UNA, then BU and BA, in that order', () => {
