@@ -40,7 +40,17 @@ describe.skipIf(missing)('mipshop-lab on the smoke lab', () => {
       'expectations:\n  - interruption: { max: 1ms }\n  - lost: { max: 0, flow: 1 }\n',
     );
     writeFileSync(file, text);
-    const r = await cli(['run', file, '--name', uniqueLabName('e2f'), '--out', path.join(dir, 'out')]);
+    const junit = path.join(dir, 'junit.xml');
+    const r = await cli([
+      'run',
+      file,
+      '--name',
+      uniqueLabName('e2f'),
+      '--out',
+      path.join(dir, 'out'),
+      '--junit',
+      junit,
+    ]);
     expect(r.code, r.stderr).toBe(1);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^FAIL /);
@@ -50,6 +60,14 @@ describe.skipIf(missing)('mipshop-lab on the smoke lab', () => {
     ]);
     // The lab's three held expectations and the always-on 'no agent bugs'.
     expect(lines.filter((l) => l.includes('✓')).length).toBe(4);
+    // --junit: the same verdicts as test cases; each failure with its measured value and its capture.
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<testsuite name="mipshop-lab [^"]+"[^>]* tests="6" failures="2"/);
+    const failures = [...xml.matchAll(/<failure message="([^"]*)"/g)].map((m) => m[1]!);
+    expect(failures).toHaveLength(2);
+    expect(failures[0]).toMatch(/^interruption &lt;= 1 ms: measured (nothing|[\d.]+)/);
+    expect(failures[1]).toMatch(/^lost &lt;= 0 \(flow 1\): measured \d+ .*; open pcap\/mn-wlan0\.pcap/);
+    expect(existsSync(path.join(dir, 'out', 'pcap', 'mn-wlan0.pcap'))).toBe(true);
   });
 
   it('up, ls, exec and down work on a lab left running', async () => {
