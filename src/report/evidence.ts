@@ -36,7 +36,7 @@ export function evidenceFor(e: ExpectationResult, r: Results): Evidence[] {
   // Capture points the detail names ("first seen in mn-wlan0", "seen on ar1-eth2, mn-wlan0").
   for (const c of r.captures) {
     const point = `${c.node}-${c.iface}`;
-    if (e.detail && new RegExp(`(^|[\\s,;:(])${escape(point)}($|[\\s,;:)])`).test(e.detail))
+    if (e.detail && new RegExp(`(^|[\\s,;:(])${escapeRegExp(point)}($|[\\s,;:)])`).test(e.detail))
       add(c.file, 'named in the detail');
   }
   const node = /^(\S+) uses an address/.exec(e.expectation)?.[1] ?? /\bnode (\S+?)[,)]/.exec(e.expectation)?.[1];
@@ -49,6 +49,6 @@ export function evidenceFor(e: ExpectationResult, r: Results): Evidence[] {
   return out;
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
