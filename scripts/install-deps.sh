@@ -26,6 +26,7 @@ packages=(
   tcpdump tshark                                        # capture; tshark is the wire-format oracle
   nftables iperf3 ethtool                               # kernel filter rules, TCP workload
   python3 make g++                                      # node-gyp builds the native addon
+  chromium                                              # the report test opens report.html headless
 )
 if [ "$docker" = 1 ]; then packages+=(docker.io debootstrap); fi  # Docker runtime; offline base image
 missing=()

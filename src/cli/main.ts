@@ -14,7 +14,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const [
     { Command },
-    { registerDoctor, registerDown, registerExec, registerImages, registerLs, registerRun, registerUp },
+    { registerDoctor, registerDown, registerExec, registerImages, registerLs, registerReport, registerRun, registerUp },
   ] = await Promise.all([import('commander'), import('./commands/index.js')]);
   let pending: Promise<number> | undefined;
   const setOutcome: SetOutcome = (p) => {
@@ -33,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride();
   registerUp(program, setOutcome);
   registerRun(program, setOutcome);
+  registerReport(program, setOutcome);
   registerDown(program, setOutcome);
   registerLs(program, setOutcome);
   registerExec(program, setOutcome);

@@ -27,3 +27,8 @@ export function upOptions(
     onEvent: (e) => e.phase === 'done' && out.progress(`  ✓ ${e.step} (${e.ms?.toFixed(0)} ms)`),
   };
 }
+export const junitOption = () =>
+  new Option(
+    '--junit <file>',
+    'also write JUnit XML: one test case per expectation, failures with the measured value and the captures to open',
+  );

@@ -6,6 +6,9 @@ import path from 'node:path';
 import { analyzeRun, sinkRecordFile } from './analyze.js';
 import { type AgentReport, DISAGREEMENT_LIMIT_MS, type Results } from '../analysis/results.js';
 import { agentBugsVerdict } from './agent-reports.js';
+import { reportTopology } from './report-topology.js';
+import { TOPOLOGY_FILE } from '../report/topology.js';
+import { writeReport } from '../report/write.js';
 import { startCaptures, stopCaptures } from './capture/tcpdump.js';
 import { wallClockNs } from './exec.js';
 import { distEntry } from './paths.js';
@@ -259,6 +262,13 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
   results.expectations.push(agentBugsVerdict(agents));
   const resultsFile = path.join(outDir, 'results.json');
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  // The report (report.html) from what the run left; a failure to draw it does not change the verdict.
+  writeFileSync(path.join(outDir, TOPOLOGY_FILE), `${JSON.stringify(reportTopology(lab.lab), null, 2)}\n`);
+  try {
+    say(`report in ${await writeReport(outDir)}`);
+  } catch (e) {
+    say(`report.html not written: ${e instanceof Error ? e.message : String(e)}`);
+  }
   return { passed: results.expectations.every((e) => e.held), resultsFile, results };
 }
 

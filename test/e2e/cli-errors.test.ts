@@ -22,11 +22,16 @@ describe('mipshop-lab with a wrong lab file', () => {
         '',
       ].join('\n'),
     );
-    const r = await cli(['run', file]);
+    const junit = path.join(dir, 'junit', 'bad-delay.xml');
+    const r = await cli(['run', file, '--junit', junit]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}:6:`);
     expect(r.stderr).toMatch(/links\[0\]\.delay/);
     expect(r.stderr).toMatch(/duration/);
+    // --junit: the run that could not be judged is one test case in error, with the same message.
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<testsuite name="mipshop-lab bad-delay\.yaml"[^>]* errors="1"/);
+    expect(xml).toMatch(/<error message="[^"]*bad-delay\.yaml:6:[^"]*links\[0\]\.delay/);
   });
 
   it('reports a typo key with its path and --json gives the same as JSON', async () => {

@@ -1,6 +1,6 @@
 // The built CLI on the smoke lab: run (exit 0, results.json, one pcap per capture point), and the
 // up / ls / exec / down cycle a person uses to poke at a lab by hand.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +40,17 @@ describe.skipIf(missing)('mipshop-lab on the smoke lab', () => {
       'expectations:\n  - interruption: { max: 1ms }\n  - lost: { max: 0, flow: 1 }\n',
     );
     writeFileSync(file, text);
-    const r = await cli(['run', file, '--name', uniqueLabName('e2f'), '--out', path.join(dir, 'out')]);
+    const junit = path.join(dir, 'junit.xml');
+    const r = await cli([
+      'run',
+      file,
+      '--name',
+      uniqueLabName('e2f'),
+      '--out',
+      path.join(dir, 'out'),
+      '--junit',
+      junit,
+    ]);
     expect(r.code, r.stderr).toBe(1);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^FAIL /);
@@ -50,6 +60,26 @@ describe.skipIf(missing)('mipshop-lab on the smoke lab', () => {
     ]);
     // The lab's three held expectations and the always-on 'no agent bugs'.
     expect(lines.filter((l) => l.includes('✓')).length).toBe(4);
+    // --junit: the same verdicts as test cases; each failure with its measured value and its capture.
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<testsuite name="mipshop-lab [^"]+"[^>]* tests="6" failures="2"/);
+    const failures = [...xml.matchAll(/<failure message="([^"]*)"/g)].map((m) => m[1]!);
+    expect(failures).toHaveLength(2);
+    expect(failures[0]).toMatch(/^interruption &lt;= 1 ms: measured (nothing|[\d.]+)/);
+    expect(failures[1]).toMatch(/^lost &lt;= 0 \(flow 1\): measured \d+ .*; open pcap\/mn-wlan0\.pcap/);
+    expect(existsSync(path.join(dir, 'out', 'pcap', 'mn-wlan0.pcap'))).toBe(true);
+    // The run wrote report.html; `report` rebuilds it (and the JUnit XML) from the output directory alone.
+    const report = path.join(dir, 'out', 'report.html');
+    expect(readFileSync(report, 'utf8')).toContain('lost &#60;= 0 (flow 1)');
+    rmSync(report);
+    const again = await cli(['report', path.join(dir, 'out'), '--junit', path.join(dir, 'again.xml')]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(report, 'utf8')).toMatch(/<h1>[^<]+ <span class="fail">FAIL<\/span><\/h1>/);
+    expect(readFileSync(path.join(dir, 'again.xml'), 'utf8')).toBe(xml);
+    // Not a run's output directory: exit 2 and why.
+    const none = await cli(['report', dir]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('results.json: no such file');
   });
 
   it('up, ls, exec and down work on a lab left running', async () => {

@@ -5,17 +5,24 @@
 //   - RtSolPr, PrRtAdv, FBU, HI, HAck, FBack, UNA, then BU and BA, in that order, each decoded by tshark,
 //     the FBack reaching mn on the old link before the detach (predictive, RFC 5568 §3.1);
 //   - the NAR buffered and delivered, the MN unwrapped the PAR's tunnel for the application;
+//   - results.json follows schemas/results.schema.json;
+//   - report.html, opened in headless chromium: no console error, no network request, the ladder shows
+//     the FMIPv6 messages in capture order with filters tshark agrees with, the plot shows the flow;
 //   - forged FBUs (a correspondent's address, and an unserved address on ap1's prefix) sent to the
 //     PAR while the lab runs are refused and counted, and change nothing (RFC 5568 §7).
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildMobilityPacket } from '../../src/agent/dataplane/mobility-header-io.js';
 import { readCapture } from '../../src/analysis/pcap/read.js';
 import { macToBytes } from '../../src/wire/address.js';
 import * as mh from '../../src/wire/mh/index.js';
 import { mhAddress, mhLinkLayerAddress } from '../../src/protocols/fmipv6/options.js';
-import { checkPrereqs } from '../support/prereq.js';
-import { flowPackets, runLabFile, signalling, TOOLS, type LabRun } from './fmipv6-helpers.js';
+import { resultsSchemaErrors } from '../../src/analysis/results-schema.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
+import { checkPrereqs, IN_CI } from '../support/prereq.js';
+import { flowPackets, runLabFile, signalling, tshark, TOOLS, type LabRun } from './fmipv6-helpers.js';
 
 const missing = checkPrereqs({ root: true, tools: [...TOOLS, 'python3'] });
 const LAB = path.resolve('topologies/fmipv6-predictive.yaml');
@@ -89,6 +96,84 @@ describe.skipIf(missing)('fmipv6-predictive lab: ap1 -> ap2, predictive fast han
     ip[7] = 0;
     expect(ip.toString('hex')).toBe(head);
   });
+
+  it('results.json as written follows schemas/results.schema.json (docs/results.md)', () => {
+    const doc = JSON.parse(readFileSync(path.join(r.out, 'results.json'), 'utf8'));
+    expect(resultsSchemaErrors(doc)).toEqual([]);
+    expect(doc.version).toBe(1);
+  });
+
+  // Under CI=true a missing chromium fails the test (scripts/install-deps.sh installs it).
+  it.skipIf(!IN_CI && !hasChromium())(
+    'report.html opens offline in chromium: the ladder in capture order, the flow plotted',
+    async () => {
+      expect(hasChromium(), 'chromium (scripts/install-deps.sh)').toBe(true);
+      const file = path.join(r.out, 'report.html');
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const errors: string[] = [];
+        const requests: string[] = [];
+        page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+        page.on('pageerror', (e) => errors.push(String(e)));
+        page.on('request', (q) => requests.push(q.url()));
+        await page.goto(pathToFileURL(file).href);
+        await page.waitForFunction(
+          () =>
+            Object.keys((globalThis as { mipshopReport?: { plots: object } }).mipshopReport?.plots ?? {}).length > 0,
+        );
+        await page.screenshot({ path: path.join(r.out, 'report.png'), fullPage: true });
+        expect(errors).toEqual([]);
+        expect(requests).toEqual([pathToFileURL(file).href]);
+
+        // The ladder: the FMIPv6 messages in the order the captures saw them, times relative to the detach.
+        const steps = await page.$$eval('#handover-0 svg.ladder g.msg', (gs) =>
+          gs.map((g) => ({ name: g.getAttribute('data-name')!, t: Number(g.getAttribute('data-t')) })),
+        );
+        const order = ['RtSolPr', 'PrRtAdv', 'FBU', 'HI', 'HAck', 'FBack', 'UNA', 'BU', 'BA'];
+        const firsts = order.map((n) => steps.findIndex((s) => s.name === n));
+        expect(
+          firsts.every((i) => i >= 0),
+          JSON.stringify(steps),
+        ).toBe(true);
+        expect([...firsts].sort((a, b) => a - b)).toEqual(firsts);
+        expect(steps.map((s) => s.t)).toEqual([...steps.map((s) => s.t)].sort((a, b) => a - b));
+        // Predictive: the FBack before the detach (negative), the UNA after the attach (positive).
+        expect(steps.find((s) => s.name === 'FBack')!.t).toBeLessThan(0);
+        expect(steps.find((s) => s.name === 'UNA')!.t).toBeGreaterThan(0);
+        // Each row's tshark display filter shows that very frame in its capture.
+        const rows = await page.$$eval('#handover-0 tr.step', (trs) =>
+          trs.map((tr) => ({
+            pcap: tr.querySelector('a')!.getAttribute('href')!,
+            frame: Number(/frame (\d+)/.exec(tr.textContent!)![1]),
+            filter: tr.querySelector('code')!.textContent!,
+          })),
+        );
+        expect(rows.length).toBe(steps.length);
+        for (const row of rows.filter((_row, i) => order.includes(steps[i]!.name))) {
+          const frames = tshark(path.join(r.out, row.pcap), row.filter, ['frame.number']).map((f) => Number(f[0]));
+          expect(frames, row.filter).toContain(row.frame);
+        }
+
+        // The plot of flow 1: every packet captured at mn-wlan0, some of them buffered by the NAR.
+        const plotted = await page.evaluate(() => {
+          const u = (
+            globalThis as unknown as { mipshopReport: { plots: Record<string, { data: (number | null)[][] }> } }
+          ).mipshopReport.plots['1']!;
+          const count = (k: number) => u.data[k]!.filter((v) => v !== null).length;
+          return { delivered: count(1), buffered: count(2), duplicate: count(3), lost: count(4) };
+        });
+        const captured = flowPackets(r.pcap('mn-wlan0')).length;
+        expect(plotted.delivered + plotted.buffered + plotted.duplicate).toBe(captured);
+        expect(plotted.buffered).toBeGreaterThan(0);
+        expect(plotted.lost).toBe(r.run.results.flows.find((x) => x.id === 1)!.lostSeqs.length);
+        const canvas = await page.$('#flow-1 canvas');
+        expect(canvas).not.toBeNull();
+      } finally {
+        await browser.close();
+      }
+    },
+  );
 
   it('the pcaps show RtSolPr, PrRtAdv, FBU, HI, HAck, FBack, UNA, then BU and BA, in that order', () => {
     const sig = signalling(r.pcaps());

@@ -4,5 +4,6 @@ export { registerDown } from './down.js';
 export { registerExec } from './exec.js';
 export { registerImages } from './images.js';
 export { registerLs } from './ls.js';
+export { registerReport } from './report.js';
 export { registerRun } from './run.js';
 export { registerUp } from './up.js';

@@ -1,8 +1,10 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { StartedLab } from '../../lab/lab.js';
 import { describeLabError } from '../errors.js';
 import type { SetOutcome } from '../output.js';
-import { jsonOption, nameOption, outOption, runtimeOption, upOptions } from '../options.js';
+import { jsonOption, junitOption, nameOption, outOption, runtimeOption, upOptions } from '../options.js';
+import { writeJunit, writeJunitError } from '../junit.js';
 import { EXIT_FAILED, EXIT_LAB_ERROR, EXIT_OK, makeOutput } from '../output.js';
 import { abortOnSignals } from '../signals.js';
 
@@ -12,6 +14,7 @@ interface RunOpts {
   out: string;
   keep?: boolean;
   json?: boolean;
+  junit?: string;
 }
 
 export function registerRun(program: Command, setOutcome: SetOutcome): void {
@@ -27,6 +30,7 @@ export function registerRun(program: Command, setOutcome: SetOutcome): void {
     .addOption(outOption())
     .option('--keep', 'leave the lab running after the run (tear it down with `down`)')
     .addOption(jsonOption())
+    .addOption(junitOption())
     .action((file: string, o: RunOpts) => setOutcome(runLab(file, o)));
 }
 
@@ -50,10 +54,15 @@ async function runLab(file: string, o: RunOpts): Promise<number> {
       lines.push(
         `  ${e.held ? '✓' : '✗'} ${e.expectation}: measured ${String(e.measured)}${e.detail ? ` (${e.detail})` : ''}`,
       );
+    if (o.junit) {
+      await writeJunit(o.junit, r.results, path.dirname(r.resultsFile));
+      lines.push(`JUnit XML in ${o.junit}`);
+    }
     out.result(lines.join('\n'), { ok: r.passed, resultsFile: r.resultsFile, ...r.results });
     return r.passed ? EXIT_OK : EXIT_FAILED;
   } catch (err) {
     out.error(describeLabError(err));
+    if (o.junit) await writeJunitError(o.junit, lab?.name ?? path.basename(file), describeLabError(err));
     return EXIT_LAB_ERROR;
   } finally {
     if (lab) {
