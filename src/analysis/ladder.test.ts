@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ipv6ToBytes } from '../wire/address.js';
 import { decodeFrames } from './frames.js';
 import { ladderMessages } from './ladder.js';
 import { ether, fmipIcmpv6, frame, mhPacket, upperPacket } from './testing/packets.js';
@@ -8,9 +9,9 @@ const MN = '2001:db8:a1::5';
 const PAR = '2001:db8:a1::1';
 const NAR = '2001:db8:a2::1';
 
-/** An ICMPv6 Neighbor Advertisement with the given flags byte (R 0x80, S 0x40, O 0x20). */
-const na = (flags: number, src: string, dst: string) =>
-  upperPacket(58, Buffer.from([136, 0, 0, 0, flags, 0, 0, 0, ...Buffer.alloc(16)]), src, dst);
+/** An ICMPv6 Neighbor Advertisement with the given flags byte (R 0x80, S 0x40, O 0x20), for `target`. */
+const na = (flags: number, src: string, dst: string, target = src) =>
+  upperPacket(58, Buffer.from([136, 0, 0, 0, flags, 0, 0, 0, ...ipv6ToBytes(target)]), src, dst);
 const ra = () =>
   upperPacket(58, Buffer.from([134, 0, 0, 0, 64, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]), 'fe80::1', 'ff02::1');
 
@@ -27,6 +28,8 @@ describe('the ladder of a handover', () => {
     [mhPacket(9, PAR, MN), 30],
     [na(0x20, '2001:db8:a2::5', 'ff02::1'), 120],
     [na(0x60, '2001:db8:a2::5', 'fe80::1'), 121],
+    // A home agent's proxy NA for a home address (RFC 6275 §10.4.1): unsolicited, but not the sender's own.
+    [na(0x20, 'fe80::99', 'ff02::1', '2001:db8:100::5'), 122],
   ]);
   const par = capture('ar1-wlan', [
     [fmipIcmpv6(2, MN, PAR), 10.2],

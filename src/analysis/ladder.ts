@@ -2,6 +2,7 @@
 // ICMPv6, MIH message, Router Solicitation and unsolicited Neighbor Advertisement (the UNA of
 // RFC 5568 §6.4) once, at the capture point that saw it first, with the tshark display filter that
 // shows it. Router Advertisements are left out: access routers send them all the time.
+import { ipv6ToBytes } from '../wire/address.js';
 import type { DecodedFrame } from './frames.js';
 import { signallingKind } from './handover.js';
 
@@ -44,9 +45,13 @@ export function ladderKind(f: DecodedFrame): { name: string; filter: string } | 
   const u = f.upper;
   const o = f.inner.upperOffset;
   if (u.kind === 'icmpv6' && u.type === ICMPV6_NA) {
-    // Unsolicited (S = 0) and to all nodes: a node announcing itself on a new link.
+    // Unsolicited (S = 0), to all nodes, for the sender's own address (RFC 5568 §6.4: source and
+    // target the NCoA): a node announcing itself on a new link. A home agent's proxy NA for a home
+    // address (RFC 6275 §10.4.1) comes from the home agent, so it is no UNA.
     const flags = f.data[o + 4] ?? 0;
     if ((flags & NA_SOLICITED_FLAG) !== 0 || f.inner.header.dst !== 'ff02::1') return null;
+    const target = f.data.subarray(o + 8, o + 24);
+    if (target.length !== 16 || !target.equals(ipv6ToBytes(f.inner.header.src))) return null;
     return { name: 'UNA', filter: 'icmpv6.type == 136 && icmpv6.nd.na.flag.s == 0' };
   }
   const k = signallingKind(f);

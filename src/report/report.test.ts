@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrames } from '../analysis/frames.js';
 import { buildResults, type DecodedCapture } from '../analysis/results.js';
-import { ether, fmipIcmpv6, flowIpv6, frame, mhPacket, tunnel } from '../analysis/testing/packets.js';
+import { ether, fmipIcmpv6, flowIpv6, frame, mhPacket, tunnel, upperPacket } from '../analysis/testing/packets.js';
+import { ipv6ToBytes } from '../wire/address.js';
 import { reportHtml } from './html.js';
 import { buildReportModel } from './model.js';
 import { addressOwner, type ReportTopology } from './topology.js';
@@ -77,8 +78,8 @@ function run() {
     frame(ether(mhPacket(8, PCOA, PAR)), at(380)),
     frame(ether(mhPacket(9, PAR, PCOA)), at(395)),
   );
-  const una = Buffer.from(fmipIcmpv6(0, NCOA, 'ff02::1'));
-  una[40] = 136; // an unsolicited Neighbor Advertisement: type 136, flags 0
+  // An unsolicited Neighbor Advertisement for the NCoA from the NCoA (RFC 5568 §6.4): type 136, flags 0.
+  const una = upperPacket(58, Buffer.from([136, 0, 0, 0, 0, 0, 0, 0, ...ipv6ToBytes(NCOA)]), NCOA, 'ff02::1');
   mn.push(frame(ether(una), at(501)));
   const ar1 = [frame(ether(mhPacket(14, PAR, NAR)), at(385)), frame(ether(mhPacket(15, NAR, PAR)), at(390))];
   const sort = (f: typeof mn) => f.sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : 1));
