@@ -56,6 +56,9 @@ export const mapRole = roleOfNode('map', mapSettingsSchema, async (ctx, s): Prom
       homeLink: link.name,
       linkLayerAddress: link.mac,
       tunName: MAP_TUN,
+      // No node on the MAP's link ever holds an RCoA (it lives at the LCoA): nothing to wait for
+      // before answering for it (RFC 4861 §7.2.8's delay; docs/hmipv6.md, deviations).
+      immediateProxyAnswers: true,
     }),
   );
   const dad: HomeAddressDad | null =
