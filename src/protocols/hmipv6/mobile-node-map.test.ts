@@ -196,6 +196,47 @@ describe('MobileNodeMap (RFC 5380 §6.1)', () => {
     expect(mn.domain).toBeNull();
   });
 
+  it('adopts the MAP clock from a 144 and resends once (RFC 4285 §6)', () => {
+    // This node's clock is 60 s behind the MAP's: outside its 7 s window.
+    const slow = new MobileNodeMap({
+      nai: 'mn@lab',
+      spi: 500,
+      key: KEY,
+      interfaceId: IID,
+      epochOffsetMs: EPOCH - 60_000,
+    });
+    const map = new MobilityAnchorPoint({
+      address: MAP1,
+      rcoaPrefix: regionalCareOfAddress(MAP1, IID).prefix,
+      rcoaPrefixLength: 64,
+      mobileNodes: [{ nai: 'mn@lab', spi: 500, key: KEY }],
+      epochOffsetMs: EPOCH,
+      performDad: false,
+    });
+    const statuses: number[] = [];
+    const relay = (now: number, actions: MobileNodeMapAction[]) => {
+      const out: MobileNodeMapAction[] = [];
+      for (const a of actions) {
+        if (a.kind !== 'send-mh') continue;
+        const d = mh.decode(a.bytes);
+        if (!d.ok) throw new Error(d.error.message);
+        const input = { kind: 'mh' as const, src: a.src, dst: a.dst, message: d.value, bytes: a.bytes };
+        for (const r of map.handle(now, { ...input, homeAddressOption: a.homeAddressOption }))
+          if (r.kind === 'send-mh' && r.message.type === 'BindingAcknowledgement') {
+            statuses.push(r.message.status);
+            const back = { kind: 'mh' as const, src: r.src, dst: r.dst, message: r.message, bytes: r.bytes };
+            out.push(...slow.handle(now, { ...back, routingHomeAddress: r.routingType2 }));
+          }
+      }
+      return out;
+    };
+    slow.handle(0, { kind: 'link-up' });
+    const resend = relay(110, slow.handle(100, ra('fe80::1', '2001:db8:a1::', [opt(MAP1)])));
+    const done = relay(120, resend);
+    expect(statuses).toEqual([144, 0]);
+    expect(done.some((a) => a.kind === 'local-binding')).toBe(true);
+  });
+
   it("a refusal ends the attempt (the MAP refused another node's RCoA)", () => {
     const { mn, maps, deliver } = setup();
     const rcoa = canonical('2001:db8:50::211:22ff:fe33:4401');

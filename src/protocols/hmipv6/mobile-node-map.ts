@@ -17,7 +17,13 @@ import { bindingUpdate } from '../../wire/mh/binding.js';
 import type { MobilityMessage } from '../../wire/mh/header.js';
 import { naiIdentifier } from '../../wire/mh/options/types.js';
 import { canonical, slaacAddress } from '../../wire/address.js';
-import { ntpTimestampFromUnixMs, sealWithMnHa, securityOptions, verifyMnHa } from '../mipv6/auth.js';
+import {
+  ntpTimestampFromUnixMs,
+  sealWithMnHa,
+  securityOptions,
+  unixMsFromNtpTimestamp,
+  verifyMnHa,
+} from '../mipv6/auth.js';
 import {
   BaStatus,
   INITIAL_BINDACK_TIMEOUT_MS,
@@ -128,6 +134,8 @@ export class MobileNodeMap {
   #sequence: number;
   #outstanding: Outstanding | null = null;
   #binding: { lcoa: string; expiresAt: number; refreshAt: number; lifetimeS: number } | null = null;
+  /** MAP's clock minus ours, learnt from a 144 (RFC 4285 §6), as the mobile node does with its HA. */
+  #clockCorrectionMs = 0;
 
   constructor(config: MobileNodeMapConfig) {
     this.#cfg = { lifetimeS: 120, refreshFraction: 0.8, initialSequence: 0, ...config };
@@ -262,7 +270,7 @@ export class MobileNodeMap {
     }
     this.#sequence = nextSequence(this.#sequence);
     const seq = this.#sequence;
-    const timestamp = ntpTimestampFromUnixMs(now + this.#cfg.epochOffsetMs);
+    const timestamp = ntpTimestampFromUnixMs(now + this.#cfg.epochOffsetMs + this.#clockCorrectionMs);
     const bu = bindingUpdate({
       sequenceNumber: seq,
       lifetime: o.lifetimeUnits,
@@ -334,6 +342,13 @@ export class MobileNodeMap {
     if (ba.status === BaStatus.SequenceNumberOutOfWindow && !o.resynced) {
       o.resynced = true;
       this.#sequence = ba.sequenceNumber;
+      out.push(...this.#transmit(now));
+      return out;
+    }
+    // RFC 4285 §6: a timestamp out of the MAP's window; its BA carries its time (authenticated above).
+    if (ba.status === BaStatus.MipV6IdMismatch && echoed !== undefined && !o.resynced) {
+      o.resynced = true;
+      this.#clockCorrectionMs = unixMsFromNtpTimestamp(echoed) - (now + this.#cfg.epochOffsetMs);
       out.push(...this.#transmit(now));
       return out;
     }
