@@ -100,7 +100,7 @@ function setup() {
       bytes: Buffer.from(bytes),
     });
     const ba = out.find((a) => a.kind === 'send-mh');
-    if (!ba || ba.kind !== 'send-mh') throw new Error('no BA');
+    if (ba?.kind !== 'send-mh') throw new Error('no BA');
     return hmip.takeMobilityHeader(ba.src, ba.dst, ba.routingType2, ba.bytes, ba.message);
   };
   return { hmip, clock, toRouter, anchors, viaAnchor, fed, counters, answer, resumed: () => resumed };
