@@ -152,7 +152,14 @@ describe('the mobile node with a MAP (RFC 5380 §6.1)', () => {
     const bu = mh.bindingUpdate({ sequenceNumber: 1, lifetime: 15, acknowledge: true, homeRegistration: true });
     const send = { kind: 'send-mh' as const, src: RCOA, dst: 'fd00:5380:0:100::1', message: bu, bytes: mh.encode(bu) };
     expect(t.hmip.takeSendMobilityHeader({ ...send, homeAddressOption: 'fd00:5380:0:100::100' })).toBe(true);
-    expect(t.viaAnchor).toHaveLength(1);
+    // [LCoA -> MAP [RCoA -> HA, HAO, BU]] in a frame to the access router (the kernel's routes may lag).
+    const frame = t.toRouter.at(-1)!;
+    const outer = parseIpv6Packet(frame, 0, { verifyChecksum: false });
+    expect(outer.ok && outer.value.walk.header).toMatchObject({ src: LCOA, dst: MAP, nextHeader: 41 });
+    const inner = parseIpv6Packet(frame, 40);
+    expect(inner.ok && inner.value.walk.header.src).toBe(RCOA);
+    expect(inner.ok && inner.value.upper.kind).toBe('MobilityHeader');
+    expect(t.viaAnchor).toHaveLength(0);
     expect(t.hmip.takeSendMobilityHeader({ ...send, src: LCOA })).toBe(false);
     const ba = mh.encode(mh.bindingAcknowledgement({ status: 0, sequenceNumber: 1, lifetime: 15 }));
     const packet = buildMobilityPacket({

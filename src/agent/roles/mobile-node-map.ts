@@ -19,10 +19,11 @@ import {
 } from '../../protocols/hmipv6/mobile-node-map.js';
 import type { MobileNodeInput, PrefixInformation } from '../../protocols/mipv6/mobile-node.js';
 import type { SendMobilityHeader } from '../../protocols/core/index.js';
-import { canonical } from '../../wire/address.js';
+import { canonical, ipv6ToBytes } from '../../wire/address.js';
 import { parseIpv6Packet } from '../../wire/parse.js';
 import { toMobilityHeaderToSend } from '../dataplane/actions.js';
 import type { HomeAddress } from '../dataplane/home-address.js';
+import { encapsulate, IPV6_HEADER_LENGTH } from '../dataplane/tunnel.js';
 import { buildMobilityPacket, type MobilityHeaderIo } from '../dataplane/mobility-header-io.js';
 import { countSent, sendMobilityHeader } from '../dataplane/mobility-io.js';
 import { Inbox, type MachineIo } from '../loop.js';
@@ -189,7 +190,17 @@ export function openMobileNodeHmipv6(o: {
       const d = machine.domain;
       const hoa = o.homeAddress();
       if (!d || !hoa || canonical(a.src) !== d.rcoa) return false;
-      countSent(counters, a.message.type, hoa.sendViaAnchor(buildMobilityPacket(toMobilityHeaderToSend(a))));
+      const inner = buildMobilityPacket(toMobilityHeaderToSend(a));
+      // Straight to the access router's MAC, as the local BU: the kernel's routes of a new link may
+      // lag behind (seen: ENETUNREACH for the home BU right after an inter-domain move).
+      const l = link;
+      let sent = false;
+      if (l) {
+        const outer = Buffer.allocUnsafe(IPV6_HEADER_LENGTH + inner.length);
+        encapsulate(inner, Buffer.concat([ipv6ToBytes(l.lcoa), ipv6ToBytes(d.map)]), outer);
+        sent = radio.sendToRouter(l.router, outer);
+      }
+      countSent(counters, a.message.type, sent || hoa.sendViaAnchor(inner));
       return true;
     },
     onAnchoredPacket(packet) {

@@ -10,6 +10,7 @@ import { MobileNode, type MobileNodeAction, type MobileNodeInput } from '../../p
 import { canonical, slaacAddress } from '../../wire/address.js';
 import { toMobilityHeaderToSend } from '../dataplane/actions.js';
 import { openCarrierProbe } from '../dataplane/carrier-probe.js';
+import { installRadioRoutingHeaderFilter } from '../dataplane/radio-routing-header-filter.js';
 import { openHomeAddress, type HomeAddress } from '../dataplane/home-address.js';
 import { buildMobilityPacket, filterTableName, openMobilityHeaderIo } from '../dataplane/mobility-header-io.js';
 import { countSent, mobilityHeaderInputs, sendMobilityHeader } from '../dataplane/mobility-io.js';
@@ -305,6 +306,9 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
     };
     const running = ctx.run(machine, io);
     if (s.hmipv6) {
+      ctx.own(
+        await installRadioRoutingHeaderFilter({ table: filterTableName(`${config.node}_rh2`), iface: radioIface.name }),
+      );
       hmip = openMobileNodeHmipv6({
         ctx,
         settings: s.hmipv6,
