@@ -318,7 +318,6 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
         radio,
         mhIo,
         homeAddress: () => hoa,
-        setFilterAddresses,
         feedMobileNode: input,
         keep: [homeAddress],
       });
