@@ -70,6 +70,7 @@ function setup() {
     radio,
     mhIo: { send: () => true } as unknown as MobilityHeaderIo,
     homeAddress: () => hoa,
+    setFilterAddresses: async () => {},
     feedMobileNode: (i) => fed.push(i),
     keep: ['fd00:5380:0:100::100'],
   });

@@ -63,6 +63,7 @@ export function openMobileNodeHmipv6(o: {
   radio: Radio;
   mhIo: MobilityHeaderIo;
   homeAddress: () => HomeAddress | null;
+  setFilterAddresses: (addresses: string[]) => Promise<void>;
   /** Feeds the Mobile IPv6 machine. */
   feedMobileNode: (input: MobileNodeInput) => void;
   keep: string[];
@@ -104,9 +105,8 @@ export function openMobileNodeHmipv6(o: {
           const d = machine.domain;
           // The MN-MAP tunnel ends at the new LCoA from now on: nothing reaches the old one any more.
           if (d) o.homeAddress()?.setAnchor({ map: d.map, regionalCareOfAddress: d.rcoa, onLinkCareOfAddress: a.lcoa });
-          // The MAP's BA to the LCoA (RH2) needs no per-address nft set: the radio drops every RH2 packet
-          // before the kernel sees it (radio-routing-header-filter.ts), one process spawn less per move.
           linkReady = Promise.all([
+            o.setFilterAddresses([a.lcoa]),
             radio.configureAddress(a.lcoa, 64, true),
             radio.enterLink(
               a.router,

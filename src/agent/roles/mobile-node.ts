@@ -318,6 +318,7 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
         radio,
         mhIo,
         homeAddress: () => hoa,
+        setFilterAddresses,
         feedMobileNode: input,
         keep: [homeAddress],
       });
