@@ -158,6 +158,26 @@ export const accessRouterSettingsSchema = z
     curHopLimit: z.number().int().min(0).max(255).optional(),
     homeAgent: z.boolean().optional(),
     mtu: z.number().int().min(1280).optional(),
+    /** MAP options (RFC 5380 §5) in this router's RAs: the MAPs of its domain, configured by hand (§7). */
+    map: z
+      .array(
+        z
+          .object({
+            /** The MAP's global address. */
+            address: z.string().regex(/^[0-9a-fA-F:.]+$/, 'an IPv6 address like 2001:db8:50::1'),
+            /** Hops between the MAP and the mobile node, 1 when the MAP is on the cell (§5: never 0). */
+            distance: z.number().int().min(1).max(15),
+            /** Operator preference, 15 the highest; 0: no new registrations (§7.1). */
+            preference: z.number().int().min(0).max(15),
+            /** Validity of the MAP's address and of the RCoA, seconds; 0 announces a MAP failure (§10). */
+            validLifetimeS: z.number().int().min(0).max(0xffffffff),
+            /** R flag (§5). */
+            rcoa: z.boolean().optional(),
+          })
+          .strict(),
+      )
+      .max(8)
+      .optional(),
   })
   .strict();
 export type AccessRouterSettings = z.infer<typeof accessRouterSettingsSchema>;

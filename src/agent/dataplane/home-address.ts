@@ -15,6 +15,8 @@ import { bytesToIpv6, ipv6ToBytes } from '../../wire/address.js';
 import { ipBatch, ipBatchForceSync } from './kernel.js';
 import {
   canonicalIpv6,
+  encapsulate,
+  IPPROTO_IPV6,
   IPV6_HEADER_LENGTH,
   openTunnelEndpoint,
   TUN_TX_QUEUE,
@@ -65,6 +67,18 @@ export interface HomeAddressOptions {
    * the tunnel, at most every CARRIER_PROBE_INTERVAL_MS: the carrier monitor comes late.
    */
   carrierProbe?: () => boolean;
+  /**
+   * HMIPv6 (RFC 5380 §6.1): a packet the MAP tunnelled to the LCoA whose inner packet is for the RCoA
+   * but is no home agent tunnel (the home agent's BA, RH2 = home address). A copy: safe to keep.
+   */
+  onAnchoredPacket?: (inner: Buffer) => void;
+}
+
+/** The MAP between the node and its home agent (RFC 5380 §6.1): its address, the RCoA and the LCoA. */
+export interface MobilityAnchor {
+  map: string;
+  regionalCareOfAddress: string;
+  onLinkCareOfAddress: string;
 }
 
 /** How often, at most, a sending batch asks carrierProbe (a pread of ~10 µs): 1000/s at most. */
@@ -90,6 +104,10 @@ export interface HomeAddressStats {
   tunnel: TunnelStats | null;
   /** Packets held while the uplink had no path, released, overflowed (uplink-hold.ts). */
   hold: UplinkHoldStats;
+  /** HMIPv6: packets from the MAP for the RCoA nobody took, and TCP super-packets not sent through the MAP. */
+  anchoredDrops: number;
+  /** HMIPv6: the MAP in use, if any (setAnchor). */
+  anchor: { map: string; rcoa: string; lcoa: string } | null;
 }
 
 export interface HomeAddress {
@@ -99,6 +117,13 @@ export interface HomeAddress {
   readonly atHome: boolean;
   /** Starts or re-points the reverse tunnel: outer source `careOfAddress`; optionally a new home agent. */
   setCareOf(careOfAddress: string, homeAgent?: string): void;
+  /**
+   * HMIPv6 (RFC 5380 §6.1): every packet to the home agent is tunnelled once more, LCoA -> MAP, and
+   * what the MAP tunnels to the LCoA is unwrapped twice. Null: plain Mobile IPv6. Releases nothing held.
+   */
+  setAnchor(anchor: MobilityAnchor | null): void;
+  /** Sends a whole IPv6 packet (the BU to the home agent, from the RCoA) through the MN-MAP tunnel. */
+  sendViaAnchor(packet: Buffer): boolean;
   /** Stops tunnelling: packets from applications are held until setCareOf (or sent natively after setAtHome(true)). */
   reverseTunnelOff(): void;
   /** The radio's carrier: down holds the uplink until setCareOf (a BA) or resume(). */
@@ -134,6 +159,8 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     sentAtHome: 0,
   };
   let careOf: string | null = null;
+  let anchor: { map: string; rcoaBytes: Buffer; haBytes: Buffer; lcoa: string; rcoa: string } | null = null;
+  let anchoredDrops = 0;
   let atHome = false;
   let homeLinkInUse: string | null = null;
   let tunnel: TunnelEndpoint | null = null;
@@ -211,7 +238,7 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
         if (headers) outHeaders.push(headers[i]!);
       }
       // One native call for the batch: super-packets are segmented there (counted as wire packets).
-      if (t && out.length) st.reverseTunnelled += t.sendBatch(out, homeAgent, headers ? outHeaders : undefined);
+      if (t && out.length) st.reverseTunnelled += sendUp(t, out, headers ? outHeaders : undefined);
       out.length = 0;
       outHeaders.length = 0;
     },
@@ -219,8 +246,37 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
   );
 
   const onTunnelled = (inner: Buffer, outerSrc: string) => {
+    const a = anchor;
+    if (a) {
+      onAnchored(a, inner, outerSrc);
+      return;
+    }
     // RFC 6275 §11.3.1 (and §10.4.5 in the other direction): only the home agent tunnels to us.
     if (outerSrc !== homeAgent || !isToHome(inner)) {
+      st.rejectedFromTunnel++;
+      return;
+    }
+    pending.push(inner);
+  };
+  // RFC 5380 §6.1: from the MAP come [HA -> RCoA [.. -> HoA]] (the home agent's tunnel to the RCoA,
+  // §6.3) and packets for the RCoA itself (the home agent's BA).
+  const onAnchored = (a: NonNullable<typeof anchor>, p: Buffer, outerSrc: string) => {
+    if (outerSrc !== a.map || a.rcoaBytes.compare(p, 24, 40) !== 0) {
+      st.rejectedFromTunnel++;
+      return;
+    }
+    if (p[6] !== IPPROTO_IPV6) {
+      if (o.onAnchoredPacket) o.onAnchoredPacket(Buffer.from(p));
+      else anchoredDrops++;
+      return;
+    }
+    const inner = p.subarray(IPV6_HEADER_LENGTH);
+    if (
+      a.haBytes.compare(p, 8, 24) !== 0 ||
+      inner.length < IPV6_HEADER_LENGTH ||
+      inner[0]! >>> 4 !== 6 ||
+      !isToHome(inner)
+    ) {
       st.rejectedFromTunnel++;
       return;
     }
@@ -254,6 +310,25 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     throw err;
   }
   const t = tunnel;
+  /** Into the reverse tunnel: to the home agent, or through the MAP first (RFC 5380 §6.1). */
+  function sendUp(te: TunnelEndpoint, packets: Buffer[], headers?: Buffer[]): number {
+    const a = anchor;
+    if (!a) return te.sendBatch(packets, homeAgent, headers);
+    const addresses = Buffer.concat([a.rcoaBytes, a.haBytes]);
+    const wrapped: Buffer[] = [];
+    for (let i = 0; i < packets.length; i++) {
+      const h = headers?.[i];
+      const p = h ? finishOffloadedPacket(packets[i]!, h) : packets[i]!;
+      if (p === null) {
+        anchoredDrops++; // a TCP super-packet: a node that uses a MAP opens hoa0 without offloads
+        continue;
+      }
+      const w = Buffer.allocUnsafe(IPV6_HEADER_LENGTH + p.length);
+      encapsulate(p, addresses, w);
+      wrapped.push(w);
+    }
+    return wrapped.length ? te.sendBatch(wrapped, a.map) : 0;
+  }
   // Opened on the first return home: the held packets' own headers, routed by the kernel.
   let native: ReturnType<NativeBinding['openRaw6Socket']> | null = null;
   let lastAtHomeError: string | null = null;
@@ -287,9 +362,9 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
   const release = (held: ReturnType<UplinkHold['resume']>) => {
     if (held.length === 0 || careOf === null) return;
     const withHeaders = held.every((h) => h.header);
-    st.reverseTunnelled += t.sendBatch(
+    st.reverseTunnelled += sendUp(
+      t,
       held.map((h) => h.packet),
-      homeAgent,
       withHeaders ? held.map((h) => h.header!) : undefined,
     );
   };
@@ -306,8 +381,24 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     setCareOf(coa: string, ha?: string): void {
       careOf = canonicalIpv6(coa);
       if (ha) homeAgent = canonicalIpv6(ha);
-      t.setLocal(careOf);
+      if (anchor) anchor.haBytes = ipv6ToBytes(homeAgent);
+      else t.setLocal(careOf);
       release(hold.setCareOf(true));
+    },
+    setAnchor(a: MobilityAnchor | null): void {
+      if (a === null) {
+        anchor = null;
+        if (careOf) t.setLocal(careOf);
+        return;
+      }
+      const rcoa = canonicalIpv6(a.regionalCareOfAddress);
+      const lcoa = canonicalIpv6(a.onLinkCareOfAddress);
+      anchor = { map: canonicalIpv6(a.map), rcoa, lcoa, rcoaBytes: ipv6ToBytes(rcoa), haBytes: ipv6ToBytes(homeAgent) };
+      t.setLocal(lcoa);
+    },
+    sendViaAnchor(packet: Buffer): boolean {
+      const a = anchor;
+      return a ? t.send(packet, a.map) : false;
     },
     reverseTunnelOff(): void {
       careOf = null;
@@ -350,7 +441,14 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     sendHeldAtHome(): void {
       if (atHome) sendHeldNatively();
     },
-    stats: () => ({ ...st, lastAtHomeError, tunnel: tunnel?.stats() ?? null, hold: hold.stats() }),
+    stats: () => ({
+      ...st,
+      anchoredDrops,
+      anchor: anchor && { map: anchor.map, rcoa: anchor.rcoa, lcoa: anchor.lcoa },
+      lastAtHomeError,
+      tunnel: tunnel?.stats() ?? null,
+      hold: hold.stats(),
+    }),
     close(): void {
       hold.discard('closed');
       native?.close();

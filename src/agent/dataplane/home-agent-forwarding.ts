@@ -45,6 +45,8 @@ export interface HomeAgentForwardingOptions {
   receiveBuffer?: number;
   /** TUN offloads on mipha0 (default true): see HomeAddressOptions.offload. */
   offload?: boolean;
+  /** Answer proxied Neighbor Solicitations at once instead of after Linux's random proxy_delay (default false). */
+  immediateProxyAnswers?: boolean;
 }
 
 export interface HomeAgentForwardingStats {
@@ -88,7 +90,13 @@ export async function openHomeAgentForwarding(o: HomeAgentForwardingOptions): Pr
 
   // RFC 6275 §10.4.1 relies on proxy ND; Linux answers proxied NSs only on a forwarding interface.
   // Slash form: interface names may contain dots (eth0.10).
-  await sysctl(o.netns, { 'net/ipv6/conf/all/forwarding': 1, [`net/ipv6/conf/${o.homeLink}/proxy_ndp`]: 1 });
+  await sysctl(o.netns, {
+    'net/ipv6/conf/all/forwarding': 1,
+    [`net/ipv6/conf/${o.homeLink}/proxy_ndp`]: 1,
+    // RFC 4861 §7.2.8: a proxy answers after a random delay (Linux: up to proxy_delay, 0.8 s) so that an
+    // owner on the link wins; where no owner can be on the link (a MAP's RCoAs) the delay only adds.
+    ...(o.immediateProxyAnswers ? { [`net/ipv6/neigh/${o.homeLink}/proxy_delay`]: 0 } : {}),
+  });
   const mac = o.linkLayerAddress ?? (await linkLayerAddress(o.netns, o.homeLink));
 
   const tun: TunDevice = o.native.openTun({

@@ -29,6 +29,11 @@ export const ALL_ROLES: readonly RoleDefinition[] = [
     (c) => hasRole(c, 'home-agent'),
     async () => (await import('./home-agent.js')).homeAgentRole,
   ),
+  lazy(
+    'map',
+    (c) => hasRole(c, 'map'),
+    async () => (await import('./map.js')).mapRole,
+  ),
   lazy('fmipv6-mobile-node', fmipv6Wanted, async () => (await import('./fmipv6-mobile-node.js')).fmipv6MobileNodeRole),
   lazy(
     'mobile-node',

@@ -4,6 +4,7 @@
 // Keys are the RFC 4285 §5 MN-HA shared keys, written as hex (16 octets suggested by §5.1).
 import { z } from 'zod';
 import { ipv6ToBytes } from '../../wire/address.js';
+import { mobileNodeHmipv6SettingsSchema } from './hmipv6-settings.js';
 
 function isIPv6Address(text: string): boolean {
   try {
@@ -80,6 +81,8 @@ export const mobileNodeSettingsSchema = z
       })
       .strict()
       .optional(),
+    /** HMIPv6 (RFC 5380): the MN-MAP association; docs/hmipv6.md. */
+    hmipv6: mobileNodeHmipv6SettingsSchema.optional(),
   })
   .strict();
 export type MobileNodeSettings = z.infer<typeof mobileNodeSettingsSchema>;

@@ -6,12 +6,16 @@
 // - SLAAC care-of addresses added with `ip` (optimistic, RFC 4429, when asked).
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { NativeBinding, PacketSocket, Raw6Packet, Raw6Socket } from '../../native/types.js';
+import type { MapOptionInfo } from '../../protocols/hmipv6/map-selection.js';
 import type { PrefixInformation } from '../../protocols/mipv6/mobile-node.js';
 import { bytesToMac, canonical, inPrefix, macToBytes } from '../../wire/address.js';
 import { decode as decodeIcmpv6, encode as encodeIcmpv6 } from '../../wire/icmpv6/header.js';
 import type { DecodeError } from '../../wire/result.js';
 import { ipBatch, run } from '../dataplane/kernel.js';
 import { onLines } from '../dataplane/lines.js';
+
+/** MAP options kept per RA (an RA of 1500 bytes holds at most ~60; a domain has a handful of MAPs). */
+export const MAX_MAP_OPTIONS = 8;
 
 export const ICMPV6_ROUTER_ADVERTISEMENT = 134;
 export const ALL_ROUTERS = 'ff02::2';
@@ -38,6 +42,8 @@ export interface ReceivedRouterAdvertisement {
   routerMac?: string;
   prefixes: PrefixInformation[];
   homeAgent: boolean;
+  /** HMIPv6 MAP options (RFC 5380 §5), in the order received. */
+  maps: MapOptionInfo[];
 }
 
 export interface RadioOptions {
@@ -117,7 +123,12 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
         if (r.value.type !== 'RouterAdvertisement') continue;
         const prefixes: PrefixInformation[] = [];
         let routerMac: string | undefined;
+        const maps: MapOptionInfo[] = [];
         for (const opt of r.value.options) {
+          if (opt.type === 'Map') {
+            const { type: _, ...map } = opt;
+            if (maps.length < MAX_MAP_OPTIONS) maps.push(map);
+          }
           if (opt.type === 'PrefixInformation')
             prefixes.push({ prefix: opt.prefix, prefixLength: opt.prefixLength, autonomous: opt.autonomous });
           else if (opt.type === 'SourceLinkLayerAddress' && opt.linkLayerAddress.length === 6)
@@ -128,6 +139,7 @@ export async function openRadio(o: RadioOptions): Promise<Radio> {
           router: p.src,
           prefixes,
           homeAgent: r.value.homeAgent,
+          maps,
           ...(routerMac ? { routerMac } : {}),
         });
       }

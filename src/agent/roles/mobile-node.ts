@@ -10,13 +10,15 @@ import { MobileNode, type MobileNodeAction, type MobileNodeInput } from '../../p
 import { canonical, slaacAddress } from '../../wire/address.js';
 import { toMobilityHeaderToSend } from '../dataplane/actions.js';
 import { openCarrierProbe } from '../dataplane/carrier-probe.js';
+import { installRadioRoutingHeaderFilter } from '../dataplane/radio-routing-header-filter.js';
 import { openHomeAddress, type HomeAddress } from '../dataplane/home-address.js';
 import { buildMobilityPacket, filterTableName, openMobilityHeaderIo } from '../dataplane/mobility-header-io.js';
 import { countSent, mobilityHeaderInputs, sendMobilityHeader } from '../dataplane/mobility-io.js';
 import { openUnsolicitedAdvertiser, type UnsolicitedAdvertiser } from '../dataplane/neighbor-advertisement.js';
 import { Inbox, type MachineIo } from '../loop.js';
 import { splitAddress } from './home-agent.js';
-import { eui64InterfaceId, openRadio } from './mobile-node-link.js';
+import { eui64InterfaceId, openRadio, type ReceivedRouterAdvertisement } from './mobile-node-link.js';
+import { openMobileNodeHmipv6, type MobileNodeHmipv6 } from './mobile-node-map.js';
 import { mobileNodeSettingsSchema } from './mipv6-settings.js';
 import { type Role, type RoleDefinition, roleInterface, roleOfNode } from './role.js';
 import { SerialQueue } from './serial-queue.js';
@@ -48,7 +50,10 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
       // RFC 6275 §11.7.1 leaves the first sequence number to the node; random so that a restarted agent
       // is not refused as out of window for long (the HA answers 135 and the node resynchronises anyway).
       initialSequence: Math.floor(ctx.random() * 0x10000),
-      ...(s.lifetimeS !== undefined ? { lifetimeS: s.lifetimeS } : {}),
+      // RFC 5380 §6.1: with a MAP, the home binding never outlives the local one asked for.
+      ...(s.lifetimeS !== undefined || s.hmipv6
+        ? { lifetimeS: Math.min(s.lifetimeS ?? 600, s.hmipv6 ? (s.hmipv6.lifetimeS ?? 120) : Number.POSITIVE_INFINITY) }
+        : {}),
       ...(s.refreshFraction !== undefined ? { refreshFraction: s.refreshFraction } : {}),
       ...(s.initialBindackTimeoutFirstRegMs !== undefined
         ? { initialBindackTimeoutFirstRegMs: s.initialBindackTimeoutFirstRegMs }
@@ -66,6 +71,22 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
     /** The link we are on: its prefix, router and our SLAAC address there (the kernel forms it too). */
     let link: { prefix: string; prefixLength: number; router: string; address: string } | null = null;
     let hoa: HomeAddress | null = null;
+    // HMIPv6 (RFC 5380), when agent["mobile-node"].hmipv6 is set: RAs heard before it exists wait.
+    let hmip: MobileNodeHmipv6 | null = null;
+    const earlyRas: ReceivedRouterAdvertisement[] = [];
+    const onRouterAdvertisement = (ra: ReceivedRouterAdvertisement) => {
+      counters.add('ra.received');
+      if (s.hmipv6 && !hmip) {
+        if (earlyRas.length < 8) earlyRas.push(ra);
+        return;
+      }
+      const view = hmip ? hmip.onRouterAdvertisement(ra) : ra;
+      // The router of the registered care-of address's link again (a carrier flap, no move): the
+      // binding holds, the held uplink may go (a new router's RA leads to a BU and the BA instead).
+      // With a MAP, its local binding decides (mobile-node-map.ts).
+      if (!hmip?.active && link && canonical(ra.router) === canonical(link.router)) hoa?.resume();
+      input({ kind: 'router-advertisement', iface: radioIface.name, router: view.router, prefixes: view.prefixes });
+    };
     const radio = ctx.own(
       await openRadio({
         native: ctx.native,
@@ -74,21 +95,22 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
         onCarrier: (up) => {
           // At once, not through the machine: packets sent with no carrier are lost on the radio.
           hoa?.setCarrier(up);
+          hmip?.onCarrier(up);
           input({ kind: up ? 'link-up' : 'link-down', iface: radioIface.name });
         },
-        onRouterAdvertisement: (ra) => {
-          counters.add('ra.received');
-          // The router of the registered care-of address's link again (a carrier flap, no move): the
-          // binding holds, the held uplink may go (a new router's RA leads to a BU and the BA instead).
-          if (link && canonical(ra.router) === canonical(link.router)) hoa?.resume();
-          input({ kind: 'router-advertisement', iface: radioIface.name, router: ra.router, prefixes: ra.prefixes });
-        },
+        onRouterAdvertisement,
         onMalformed: (e) => counters.malformed('ra', e),
       }),
     );
 
     const carrierProbe = ctx.own(openCarrierProbe(radioIface.name));
-    const onMessage = mobilityHeaderInputs({ counters, onInput: input });
+    const onMessage = mobilityHeaderInputs({
+      counters,
+      onInput: (i, received) => {
+        if (hmip?.takeMobilityHeader(i.src, i.dst, received.routingHomeAddress, i.bytes, i.message)) return;
+        input(i);
+      },
+    });
     const mhIo = ctx.own(
       await openMobilityHeaderIo({
         native: ctx.native,
@@ -148,6 +170,8 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
                   homePrefixLength,
                   ...(s.uplinkHold ? { hold: s.uplinkHold } : {}),
                   carrierProbe: () => carrierProbe.carrier(),
+                  // Through a MAP every packet is wrapped once more: no TCP super-packets (home-address.ts).
+                  ...(s.hmipv6 ? { offload: false, onAnchoredPacket: (p: Buffer) => hmip?.onAnchoredPacket(p) } : {}),
                 }),
               );
               hoa.setCarrier(radio.carrier);
@@ -159,6 +183,7 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
             counters.add(radio.sendRouterSolicitation() ? 'rs.sent' : 'rs.send-failed');
             return;
           case 'configure-address': {
+            if (hmip?.takeConfigureAddress(a.iface, a.address)) return; // the RCoA: the MAP's BA answers it
             // The BA to this address carries a type 2 routing header: the nft rule must cover it before
             // the BA arrives, one round trip to the home agent after the BU at the earliest.
             let ready: Promise<unknown> = Promise.resolve();
@@ -185,6 +210,7 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
             return; // enterLink removes the old care-of address with the old link's routes, in one batch
 
           case 'send-mh':
+            if (hmip?.takeSendMobilityHeader(a)) return; // from the RCoA: through the MAP (RFC 5380 §6.1)
             // From a care-of address: only the routes of the new link must be in place (enterLink).
             // From home: after the kernel changes still queued (the home address moving onto the radio
             // before the deregistration, whose BA comes back to it).
@@ -249,6 +275,8 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
           case 'event':
             counters.add(`event.${a.event.name}`);
             log.info(`mn.${a.event.name}`, { ...a.event });
+            // With a MAP the access links are mobile-node-map.ts's; this machine's "link" is the MAP domain.
+            if (hmip?.active) return;
             if (a.event.name === 'movement-detected') {
               const { router, prefix } = a.event;
               const leaving = link;
@@ -277,6 +305,26 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
       },
     };
     const running = ctx.run(machine, io);
+    if (s.hmipv6) {
+      ctx.own(
+        await installRadioRoutingHeaderFilter({ table: filterTableName(`${config.node}_rh2`), iface: radioIface.name }),
+      );
+      hmip = openMobileNodeHmipv6({
+        ctx,
+        settings: s.hmipv6,
+        nai: s.nai,
+        iface: radioIface.name,
+        interfaceId,
+        radio,
+        mhIo,
+        homeAddress: () => hoa,
+        setFilterAddresses,
+        feedMobileNode: input,
+        keep: [homeAddress],
+      });
+      if (radio.carrier) hmip.onCarrier(true);
+      for (const ra of earlyRas.splice(0)) onRouterAdvertisement(ra);
+    }
     log.info('mn.started', { homeAddress, homeAgent, iface: radioIface.name, carrier: radio.carrier });
 
     return {
@@ -294,6 +342,7 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
             ? { tun: hoa.tunName, atHome: hoa.atHome, careOfAddress: hoa.careOfAddress, ...hoa.stats() }
             : null,
           pendingKernelActions: queue.pending,
+          hmipv6: hmip?.state() ?? null,
         };
       },
     };

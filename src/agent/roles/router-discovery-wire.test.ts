@@ -24,6 +24,32 @@ describe('router-discovery-wire', () => {
     expect(back.ok && back.value).toEqual(toRouterAdvertisement(content));
   });
 
+  it('carries the configured MAP options (RFC 5380 §5), Dist, Pref, R and Valid Lifetime as given', () => {
+    const ra = new RouterAdvertiser({
+      prefix: '2001:db8:10:a1::',
+      prefixLength: 64,
+      minIntervalMs: 30,
+      maxIntervalMs: 70,
+      routerLifetimeS: 1800,
+      sourceLinkLayerAddress: '02:00:5e:10:a1:01',
+      map: [
+        { address: '2001:db8:50::1', distance: 2, preference: 10, validLifetimeS: 600 },
+        { address: '2001:db8:60::1', distance: 3, preference: 0, validLifetimeS: 0, rcoa: true },
+      ],
+    }).advertisement();
+    const bytes = encodeRouterAdvertisement(ra);
+    expect(bytes.length).toBe(64 + 2 * 24);
+    const back = decodeIcmpv6(bytes);
+    if (!back.ok || back.value.type !== 'RouterAdvertisement') throw new Error('no RA');
+    expect(back.value.options.filter((o) => o.type === 'Map')).toEqual([
+      { type: 'Map', distance: 2, preference: 10, rcoa: false, validLifetime: 600, globalAddress: '2001:db8:50::1' },
+      { type: 'Map', distance: 3, preference: 0, rcoa: true, validLifetime: 0, globalAddress: '2001:db8:60::1' },
+    ]);
+    // Byte 2 of the option: Dist in the high nibble, Pref in the low; byte 3: R in the top bit.
+    const at = bytes.indexOf(23, 64);
+    expect([...bytes.subarray(at, at + 4)]).toEqual([23, 3, 0x2a, 0x00]);
+  });
+
   it('decodes a Router Solicitation with and without SLLA', () => {
     const bare = Buffer.from([133, 0, 0, 0, 0, 0, 0, 0]);
     expect(decodeRouterSolicitation(bare)).toEqual({

@@ -32,6 +32,16 @@ export function toRouterAdvertisement(ra: RouterAdvertisementContent): RouterAdv
     { type: 'AdvertisementInterval', advertisementInterval: ra.advertisementIntervalMs },
   ];
   if (ra.mtu !== undefined) options.push({ type: 'Mtu', mtu: ra.mtu });
+  // RFC 5380 §5: one MAP option per MAP of the domain, each as configured on this router (§7).
+  for (const m of ra.maps ?? [])
+    options.push({
+      type: 'Map',
+      distance: m.distance,
+      preference: m.preference,
+      rcoa: m.rcoa ?? false,
+      validLifetime: m.validLifetimeS,
+      globalAddress: m.address,
+    });
   return {
     type: 'RouterAdvertisement',
     curHopLimit: ra.curHopLimit,

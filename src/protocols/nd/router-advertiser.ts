@@ -48,6 +48,17 @@ export interface RouterAdvertiserConfig {
   homeAgent?: boolean;
   /** MTU option (RFC 4861 §4.6.4) when set. */
   mtu?: number;
+  /** MAP options (RFC 5380 §5), as configured on this router (§7). */
+  map?: MapAdvertisement[];
+}
+
+/** One MAP option of the RA (RFC 5380 §5). */
+export interface MapAdvertisement {
+  address: string;
+  distance: number;
+  preference: number;
+  validLifetimeS: number;
+  rcoa?: boolean;
 }
 
 /** What the machine asks to send: the fields of RFC 4861 §4.2 and the options it carries. */
@@ -71,6 +82,7 @@ export interface RouterAdvertisementContent {
   /** Advertisement Interval option (RFC 6275 §7.3): MaxRtrAdvInterval in ms. */
   advertisementIntervalMs: number;
   mtu?: number;
+  maps?: MapAdvertisement[];
 }
 
 /** A received Router Solicitation, as much as the rules of RFC 4861 §6.1.1 need. */
@@ -110,7 +122,8 @@ export function configProblems(c: RouterAdvertiserConfig): string[] {
 }
 
 export class RouterAdvertiser {
-  private readonly cfg: Required<Omit<RouterAdvertiserConfig, 'mtu'>> & { mtu?: number };
+  private readonly cfg: Required<Omit<RouterAdvertiserConfig, 'mtu' | 'map'>> &
+    Pick<RouterAdvertiserConfig, 'mtu' | 'map'>;
   private nextUnsolicitedAt: number | null = null;
   private initialSent = 0;
   private lastMulticastAt: number | null = null;
@@ -248,6 +261,7 @@ export class RouterAdvertiser {
       advertisementIntervalMs: c.maxIntervalMs,
     };
     if (c.mtu !== undefined) ra.mtu = c.mtu;
+    if (c.map?.length) ra.maps = c.map.map((m) => ({ ...m }));
     return ra;
   }
 }

@@ -1,7 +1,7 @@
 // Neighbor Discovery options (RFC 4861 §4.6): Type (1) | Length (1, in 8-octet units incl. Type and
 // Length; 0 is invalid) | data. Plus the mobility ones: Advertisement Interval and Home Agent
 // Information (RFC 6275 §7.3–7.4), the R flag of Prefix Information (RFC 6275 §7.2), the FMIPv6
-// options (RFC 5568 §6.4), the HMIPv6 MAP option (RFC 5380 §4.2) and the handover key options
+// options (RFC 5568 §6.4), the HMIPv6 MAP option (RFC 5380 §5) and the handover key options
 // (RFC 5269 §5.2–5.3). Unknown types are kept whole and re-encode byte for byte.
 
 import { bytesToIpv6, writeIpv6 } from '../address.js';
@@ -59,7 +59,7 @@ export type NeighborAdvertisementAcknowledgement = {
   status: number;
   data: Buffer;
 };
-/** RFC 5380 §4.2: Dist and Pref are 4 bits each; R: the MN forms its RCoA from the MAP's prefix. */
+/** RFC 5380 §5: Dist and Pref are 4 bits each; R: the RCoA is allocated by the MAP (RFC 4877 §9). */
 export type Map = {
   type: 'Map';
   distance: number;

@@ -38,7 +38,7 @@ export interface BindingUpdate {
   linkLocalCompatibility: boolean;
   /** K: key management mobility capability. */
   keyManagementCompatibility: boolean;
-  /** M: MAP registration (RFC 5380 §5.1). */
+  /** M: MAP registration (RFC 5380 §4). */
   mapRegistration: boolean;
   /** R: mobile router (RFC 3963 §4.1). */
   mobileRouter: boolean;
