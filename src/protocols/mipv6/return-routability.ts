@@ -158,7 +158,13 @@ export function sealWithBindingAuthorization<M extends BindingUpdate | BindingAc
   const zeroed = mh.encode(draft);
   const at = locateBindingAuthorization(zeroed);
   if (!at) throw new Error('encoded message lost its Binding Authorization Data'); // our own encoder: a bug
-  (bad as { authenticator: Buffer }).authenticator = bindingAuthenticator(kbm, careOfAddress, correspondent, zeroed, at);
+  (bad as { authenticator: Buffer }).authenticator = bindingAuthenticator(
+    kbm,
+    careOfAddress,
+    correspondent,
+    zeroed,
+    at,
+  );
   return { message: draft, bytes: mh.encode(draft, undefined, 0, { addresses: pseudoHeader }) };
 }
 
