@@ -65,6 +65,11 @@ export interface HomeAddressOptions {
    * the tunnel, at most every CARRIER_PROBE_INTERVAL_MS: the carrier monitor comes late.
    */
   carrierProbe?: () => boolean;
+  /**
+   * Route optimisation (RFC 6275 §11.3.1): asked for each packet from the home address that would go
+   * into the reverse tunnel; true when it sent the packet another way (directly to a correspondent).
+   */
+  divert?: (packet: Buffer, vnetHeader: Buffer | undefined) => boolean;
 }
 
 /** How often, at most, a sending batch asks carrierProbe (a pread of ~10 µs): 1000/s at most. */
@@ -112,6 +117,10 @@ export interface HomeAddress {
   sendHeldAtHome(): void;
   /** At home: the home address moves onto the home link; away: back onto the TUN. */
   setAtHome(atHome: boolean, homeLink?: string): Promise<void>;
+  /** Hands the applications a packet for the home address that came another way (a type 2 routing header, §11.3.3). */
+  deliver(packet: Buffer): boolean;
+  /** Sends a packet from the home address through the reverse tunnel (a Home Test Init, §11.6.1); false with no tunnel. */
+  sendThroughTunnel(packet: Buffer): boolean;
   stats(): HomeAddressStats;
   close(): void;
 }
@@ -207,6 +216,7 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
           hold.hold(p, headers?.[i]);
           continue;
         }
+        if (o.divert?.(p, headers?.[i])) continue;
         out.push(p);
         if (headers) outHeaders.push(headers[i]!);
       }
@@ -349,6 +359,17 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     },
     sendHeldAtHome(): void {
       if (atHome) sendHeldNatively();
+    },
+    deliver(packet: Buffer): boolean {
+      if (atHome || !isToHome(packet)) return false;
+      const ok = tun.write(packet);
+      if (ok) st.delivered++;
+      else st.writeDropped++;
+      return ok;
+    },
+    sendThroughTunnel(packet: Buffer): boolean {
+      if (atHome || careOf === null || !isFromHome(packet)) return false;
+      return t.send(packet, homeAgent);
     },
     stats: () => ({ ...st, lastAtHomeError, tunnel: tunnel?.stats() ?? null, hold: hold.stats() }),
     close(): void {

@@ -4,12 +4,20 @@ import { fmipv6MobileNodeRole } from './fmipv6-mobile-node.js';
 import { fmipv6RouterRole } from './fmipv6-router.js';
 import { homeAgentRole } from './home-agent.js';
 import { ALL_ROLES } from './index.js';
+import { correspondentRole } from './correspondent.js';
 import { mobileNodeRole } from './mobile-node.js';
 import type { RoleDefinition } from './role.js';
 
 type Config = Parameters<RoleDefinition['wanted']>[0];
 
-const MODULES = [accessRouter, fmipv6RouterRole, homeAgentRole, fmipv6MobileNodeRole, mobileNodeRole];
+const MODULES = [
+  accessRouter,
+  fmipv6RouterRole,
+  homeAgentRole,
+  fmipv6MobileNodeRole,
+  mobileNodeRole,
+  correspondentRole,
+];
 
 /** Every combination that a `wanted` reads: roles, router advertisements, agent.fmipv6. */
 function configs(): Config[] {
@@ -21,6 +29,7 @@ function configs(): Config[] {
     ['router', 'nar', 'home-agent'],
     ['mobile'],
     ['mobile', 'mobile-node'],
+    ['correspondent'],
   ];
   const fmipv6 = [undefined, {}, { enabled: true }, { enabled: false }, 'yes'];
   const out: Config[] = [];

@@ -18,6 +18,7 @@ import { Inbox, type MachineIo } from '../loop.js';
 import { splitAddress } from './home-agent.js';
 import { eui64InterfaceId, openRadio } from './mobile-node-link.js';
 import { mobileNodeSettingsSchema } from './mipv6-settings.js';
+import { type MobileNodeRouteOptimisation, startMobileNodeRouteOptimisation } from './mobile-node-ro.js';
 import { type Role, type RoleDefinition, roleInterface, roleOfNode } from './role.js';
 import { SerialQueue } from './serial-queue.js';
 
@@ -57,10 +58,6 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
 
     const inbox = new Inbox<MobileNodeInput>();
     const input = (i: MobileNodeInput) => inbox.push(i);
-    const queue = new SerialQueue((label, err) => {
-      counters.add(`action-error.${label}`);
-      log.warn('mn.action-failed', { action: label, err });
-    });
 
     // Declared before the radio opens: its callbacks use them.
     /** The link we are on: its prefix, router and our SLAAC address there (the kernel forms it too). */
@@ -88,7 +85,12 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
     );
 
     const carrierProbe = ctx.own(openCarrierProbe(radioIface.name));
-    const onMessage = mobilityHeaderInputs({ counters, onInput: input });
+    // Route optimisation (mobile-node-ro.ts) takes what its correspondents send; started once mhIo exists.
+    let ro: MobileNodeRouteOptimisation | null = null;
+    const onMessage = mobilityHeaderInputs({
+      counters,
+      onInput: (i) => (ro?.takes(i) ? ro.input(i) : input(i)),
+    });
     const mhIo = ctx.own(
       await openMobilityHeaderIo({
         native: ctx.native,
@@ -97,8 +99,24 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
         addresses: [],
         onMessage,
         onBug: (err) => ctx.bug(err, 'mh-receiver'),
+        onOtherPacket: (p) => ro?.onOtherPacket(p),
       }),
     );
+
+    const queue = new SerialQueue((label, err) => {
+      counters.add(`action-error.${label}`);
+      log.warn('mn.action-failed', { action: label, err });
+    });
+    if (s.routeOptimisation?.length)
+      ro = startMobileNodeRouteOptimisation({
+        ctx,
+        homeAddress,
+        correspondents: s.routeOptimisation,
+        ...(s.routeOptimisationLifetimeS !== undefined ? { lifetimeS: s.routeOptimisationLifetimeS } : {}),
+        mhIo,
+        homeAddressPlane: () => hoa,
+        kernelIdle: () => queue.idle(),
+      });
 
     const interfaceId = eui64InterfaceId(radioIface.mac);
     let linkReady: Promise<void> = Promise.resolve();
@@ -136,6 +154,7 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
           ...(radio.carrier ? [{ kind: 'link-up' as const, iface: radioIface.name }] : []),
         ]),
       perform(a) {
+        ro?.observe(a);
         switch (a.kind) {
           case 'home-address-on-tun':
             queue.push('home-address-on-tun', async () => {
@@ -148,6 +167,7 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
                   homePrefixLength,
                   ...(s.uplinkHold ? { hold: s.uplinkHold } : {}),
                   carrierProbe: () => carrierProbe.carrier(),
+                  ...(ro ? { divert: ro.divert } : {}),
                 }),
               );
               hoa.setCarrier(radio.carrier);
@@ -294,6 +314,7 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
             ? { tun: hoa.tunName, atHome: hoa.atHome, careOfAddress: hoa.careOfAddress, ...hoa.stats() }
             : null,
           pendingKernelActions: queue.pending,
+          ...(ro ? { routeOptimisation: ro.state() } : {}),
         };
       },
     };

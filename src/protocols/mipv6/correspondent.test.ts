@@ -267,6 +267,8 @@ describe('return routability and correspondent registration (RFC 6275 §5.2, §9
     const p = pair();
     p.exchange(0, p.mn.handle(0, { kind: 'home-registered', careOfAddress: COA1 }));
     p.log.length = 0;
+    // The role reports the move home first (movement detection), then the return home.
+    expect(p.mn.handle(20_000, { kind: 'moved' })).toEqual([{ kind: 'route-optimise-off', correspondent: CN }]);
     p.exchange(20_000, p.mn.handle(20_000, { kind: 'at-home' }));
     expect(
       p.log.map(

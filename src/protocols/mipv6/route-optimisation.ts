@@ -113,6 +113,8 @@ interface Peer {
   backoffMs: number;
   /** The one immediate resend after a 135 has been used for this attempt. */
   resynced: boolean;
+  /** A BU for a care-of address went out and no deregistration has been acknowledged since. */
+  mayHaveBinding: boolean;
 }
 
 export class RouteOptimisation {
@@ -145,6 +147,7 @@ export class RouteOptimisation {
         retryAt: null,
         backoffMs: INITIAL_BINDACK_TIMEOUT_MS,
         resynced: false,
+        mayHaveBinding: false,
       });
     }
   }
@@ -227,8 +230,7 @@ export class RouteOptimisation {
   #onAtHome(now: number): RouteOptimisationAction[] {
     const out = this.#onMoved();
     for (const p of this.#peers.values()) {
-      const hadBinding = out.some((a) => a.kind === 'route-optimise-off' && a.correspondent === p.cn);
-      if (!hadBinding) continue;
+      if (!p.mayHaveBinding) continue;
       this.#startAttempt(p);
       p.target = this.#hoa;
       out.push(...this.#proceed(now, p));
@@ -311,6 +313,7 @@ export class RouteOptimisation {
     });
     const sealed = sealWithBindingAuthorization(bu, kbm, target, p.cn, { src: this.#hoa, dst: p.cn });
     p.outstanding = { sequenceNumber: this.#sequence, kbm, authCoa: target, lifetime, sentAt: now };
+    if (!deregistration) p.mayHaveBinding = true;
     this.#count('cn-bu-sent');
     const route = deregistration
       ? { src: this.#hoa, dst: p.cn }
@@ -430,6 +433,7 @@ export class RouteOptimisation {
     }
     this.#count('cn-ba-accepted');
     if (target === this.#hoa) {
+      p.mayHaveBinding = false;
       return [{ kind: 'event', event: { name: 'cn-deregistered', at: now, correspondent: p.cn } }];
     }
     // §11.7.2: the lifetime runs from when the BU was sent.
