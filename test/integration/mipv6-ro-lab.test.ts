@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendControl } from '../../src/agent/control-client.js';
+import { decodeFrames } from '../../src/analysis/frames.js';
+import { judgeLocalized, type LocalizedContext } from '../../src/analysis/localized.js';
 import { parseCapture } from '../../src/analysis/pcap/read.js';
 import { Lab, type StartedLab } from '../../src/lab/lab.js';
 import { controlSocketPath } from '../../src/lab/names.js';
@@ -196,6 +198,28 @@ describe.skipIf(missing)('mipv6-ro lab: route optimisation with cn across ap1 ->
     expect(windowMs).toBeGreaterThan(5000);
     // Through ha before the bindings of a new care-of address: the test above is not vacuous.
     expect(udpOnHa.length).toBeGreaterThan(0);
+  });
+
+  it('judged from these captures, route optimisation is global mobility: every localized expectation fails', () => {
+    const captures = ['mn-wlan0', 'ha-eth1', 'cn-eth1'].map((name) => {
+      const [node, iface] = name.split('-') as [string, string];
+      return { node, iface, file: pcap(name), ...decodeFrames(parseCapture(readFileSync(pcap(name)), name)) };
+    });
+    const ctx: LocalizedContext = {
+      results: run.results,
+      captures,
+      apPrefixes: Object.fromEntries(lab.lab.aps.map((a) => [a.name, a.prefix])),
+      apRouters: Object.fromEntries(lab.lab.aps.map((a) => [a.name, a.router])),
+      nodeRoles: Object.fromEntries(lab.lab.nodes.map((n) => [n.name, n.roles])),
+    };
+    const verdicts = (['no-global-signalling', 'location-privacy', 'localized'] as const).map((kind) =>
+      judgeLocalized({ kind, node: 'mn' }, ctx),
+    );
+    for (const v of verdicts) console.log(`${v.expectation}: held ${v.held}, ${v.detail}`);
+    expect(verdicts.map((v) => v.held)).toEqual([false, false, false]);
+    // Each for what the run did: BUs on ha's and cn's links, the care-of addresses there, BUs before the flow.
+    expect(verdicts[0]!.detail).toMatch(/BU on ha-eth1.*|CoTI on cn-eth1/);
+    expect(verdicts[1]!.detail).toMatch(/seen on .*ha-eth1|seen on .*cn-eth1/);
   });
 
   it('a replayed BU gets 135 and a forged one is silently discarded; both counted, cn’s binding unchanged', async () => {

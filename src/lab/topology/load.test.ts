@@ -163,7 +163,7 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
   it('an expectation of an unknown kind names the kinds there are', () => {
     const e = errorOf(`${BASE}expectations:\n  - malformed: none\n`);
     expect(e.message).toBe(
-      `${FILE}:15:5 expectations[0].malformed: expected one of "interruption", "lost", "loss-rate", "resumed", "address", "no-malformed", "no-icmpv6-error"`,
+      `${FILE}:15:5 expectations[0].malformed: expected one of "interruption", "lost", "loss-rate", "resumed", "address", "no-malformed", "no-icmpv6-error", "no-global-signalling", "location-privacy", "localized"`,
     );
   });
 
