@@ -121,16 +121,19 @@ describe.skipIf(missing)('mipv6-ro lab: route optimisation with cn across ap1 ->
     for (const [, src, dst] of viaHa) expect(`${src},${dst}`).toContain(HOA);
     const mn = pcap('mn-wlan0');
     const coti = tshark(mn, 'mip6.mhtype == 2', ['ipv6.src', 'ipv6.dst']);
-    expect(coti.length).toBe(3); // one per care-of address: the home keygen token is reused (§5.2.7)
+    // At least one per care-of address (a retransmission under load adds one); the home keygen token is
+    // reused across moves (§5.2.7), so fewer HoTIs than CoTIs.
+    expect(coti.length).toBeGreaterThanOrEqual(3);
+    expect(tshark(mn, 'mip6.mhtype == 1', ['frame.number']).length).toBeLessThan(coti.length);
     for (const [src, dst] of coti) expect([src!.startsWith('fd00:6:7:a'), dst]).toEqual([true, CN]);
-    expect(tshark(mn, 'mip6.mhtype == 4', ['ipv6.src']).length).toBe(3);
+    expect(tshark(mn, 'mip6.mhtype == 4', ['ipv6.src']).length).toBeGreaterThanOrEqual(3);
     const bus = tshark(mn, `mip6.mhtype == 5 && ipv6.dst == ${CN} && ipv6.dstopts`, [
       'ipv6.opt.mipv6.home_address',
       'mip6.bu.h_flag',
       'mip6.ni.hni',
       'mip6.bad.auth',
     ]);
-    expect(bus.length).toBe(3);
+    expect(bus.length).toBeGreaterThanOrEqual(3);
     for (const [home, h, hni, auth] of bus) {
       expect([home, h]).toEqual([HOA, '0']);
       expect(hni).not.toBe('');
@@ -143,12 +146,12 @@ describe.skipIf(missing)('mipv6-ro lab: route optimisation with cn across ap1 ->
       'mip6.ba.status',
       'mip6.ba.lifetime',
     ]);
-    expect(bas.map((b) => b.slice(1))).toEqual([
-      ['2', HOA, '0', '105'],
-      ['2', HOA, '0', '105'],
-      ['2', HOA, '0', '105'],
-      ['', '', '0', '0'], // the deregistration's, to the home address at home
-    ]);
+    // One accepting BA per care-of address (more if a BU was retransmitted), then the deregistration's,
+    // sent to the home address at home (no routing header).
+    const ro = bas.slice(0, -1).map((b) => b.slice(1));
+    expect(ro.length).toBeGreaterThanOrEqual(3);
+    for (const b of ro) expect(b).toEqual(['2', HOA, '0', '105']);
+    expect(bas.at(-1)).toEqual([HOA, '', '', '0', '0']);
     // Home (§11.5.4): a BU with lifetime 0 from the home address, no Home Address option.
     expect(
       tshark(mn, `mip6.mhtype == 5 && ipv6.dst == ${CN} && !ipv6.dstopts`, ['ipv6.src', 'mip6.bu.lifetime']),

@@ -58,6 +58,10 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
 
     const inbox = new Inbox<MobileNodeInput>();
     const input = (i: MobileNodeInput) => inbox.push(i);
+    const queue = new SerialQueue((label, err) => {
+      counters.add(`action-error.${label}`);
+      log.warn('mn.action-failed', { action: label, err });
+    });
 
     // Declared before the radio opens: its callbacks use them.
     /** The link we are on: its prefix, router and our SLAAC address there (the kernel forms it too). */
@@ -103,10 +107,6 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
       }),
     );
 
-    const queue = new SerialQueue((label, err) => {
-      counters.add(`action-error.${label}`);
-      log.warn('mn.action-failed', { action: label, err });
-    });
     if (s.routeOptimisation?.length)
       ro = startMobileNodeRouteOptimisation({
         ctx,
