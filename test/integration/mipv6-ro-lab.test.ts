@@ -9,8 +9,9 @@
 //   tshark finds nothing malformed and no error, and between a correspondent binding and the next
 //   move no flow packet crosses ha's link;
 // - the flows resume after each move; back home mn deletes its binding at cn (lifetime 0, §11.5.4);
-// - a replayed BU gets 135 and a forged one (Kbm not from cn's tokens) is silently discarded: both
-//   counted, cn's binding unchanged.
+// - after the deregistration, a replayed BU gets 135 and a forged one (Kbm not from cn's tokens) is
+//   silently discarded: both counted, no binding made; data with a Home Address option and no binding
+//   is dropped and answered with a Binding Error.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,10 @@ import { verifyPseudoHeaderChecksum } from '../../src/wire/checksum.js';
 import { pseudoHeaderAddresses, walkIpv6 } from '../../src/wire/ipv6.js';
 import * as mh from '../../src/wire/mh/index.js';
 import { buildMobilityPacket } from '../../src/agent/dataplane/mobility-header-io.js';
+import { insertHomeAddressOption } from '../../src/agent/dataplane/route-optimised-packets.js';
+import { ipv6ToBytes } from '../../src/wire/address.js';
+import { buildIpv6Packet } from '../../src/wire/packet.js';
+import * as udp from '../../src/wire/udp.js';
 import { packetSender, wait } from '../support/mipv6-attack.js';
 import { uniqueLabName } from '../support/lab-names.js';
 import { checkPrereqs } from '../support/prereq.js';
@@ -235,7 +240,7 @@ describe.skipIf(missing)('mipv6-ro lab: route optimisation with cn across ap1 ->
 
   // mn is home and has deleted its binding at cn: replaying its last route-optimising BU would point
   // cn's traffic for the home address at a care-of address mn left (the nonces are still valid).
-  it('after the deregistration, a replayed BU gets 135 and a forged one is silently discarded; both counted, no binding made', async () => {
+  it('after the deregistration, a replayed BU gets 135, a forged one is silently discarded, HAO data gets BE 1; counted, no binding made', async () => {
     const frames = parseCapture(readFileSync(pcap('mn-wlan0')), 'mn-wlan0');
     const lastBu = frames
       .map((f) => ({ f, w: walkIpv6(f.data, 14) }))
@@ -298,6 +303,30 @@ describe.skipIf(missing)('mipv6-ro lab: route optimisation with cn across ap1 ->
       );
       expect(afterForged.view.bindingCache).toEqual([]);
       expect(afterForged.view.machine['bu-accepted']).toBe(before.view.machine['bu-accepted']);
+
+      // 3. Data with a Home Address option and no binding for it (§9.3.1): dropped, Binding Error status 1.
+      const data = insertHomeAddressOption(
+        buildIpv6Packet({
+          src: HOA,
+          dst: CN,
+          hopLimit: 64,
+          upper: {
+            nextHeader: 17,
+            encode: () =>
+              udp.encode({ srcPort: 4000, dstPort: 9, payload: Buffer.alloc(16) }, undefined, 0, {
+                addresses: { src: HOA, dst: CN },
+              }),
+          },
+        }),
+        ipv6ToBytes(attackerCoa),
+      )!;
+      expect(sender.send(data, CN)).toBe(true);
+      await wait(300);
+      const afterData = await cnStatus(lab);
+      expect(afterData.view.machine['hao-without-binding']).toBe(before.view.machine['hao-without-binding']! + 1);
+      expect(afterData.view.dataPlane.refused).toBe(before.view.dataPlane.refused! + 1);
+      expect(afterData.view.dataPlane.accepted).toBe(before.view.dataPlane.accepted);
+      expect(afterData.counters['sent.BindingError']).toBe((before.counters['sent.BindingError'] ?? 0) + 1);
     } finally {
       sender.close();
     }
