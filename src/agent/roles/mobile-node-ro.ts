@@ -54,7 +54,16 @@ export function startMobileNodeRouteOptimisation(o: {
 }): MobileNodeRouteOptimisation {
   const { ctx, mhIo } = o;
   const { counters, log } = ctx;
-  const correspondents = o.correspondents.map(canonical);
+  const correspondents = o.correspondents.map((c, i) => {
+    try {
+      return canonical(c);
+    } catch {
+      // A node name the lab did not resolve (an agent config written by hand).
+      throw new Error(
+        `${ctx.configFile}: agent.mobile-node.routeOptimisation[${i}]: expected a correspondent's IPv6 address, got "${c}"`,
+      );
+    }
+  });
   const hoaBytes = ipv6ToBytes(o.homeAddress);
   const machine = new RouteOptimisation({
     homeAddress: o.homeAddress,
