@@ -125,20 +125,33 @@ describe.skipIf(missing)('mipv6-ro lab: route optimisation with cn across ap1 ->
     expect(viaHa.filter(([t]) => t === '3').length).toBeGreaterThanOrEqual(1);
     for (const [, src, dst] of viaHa) expect(`${src},${dst}`).toContain(HOA);
     const mn = pcap('mn-wlan0');
-    const coti = tshark(mn, 'mip6.mhtype == 2', ['ipv6.src', 'ipv6.dst']);
-    // At least one per care-of address (a retransmission under load adds one); the home keygen token is
-    // reused across moves (§5.2.7), so fewer HoTIs than CoTIs.
-    expect(coti.length).toBeGreaterThanOrEqual(3);
-    expect(tshark(mn, 'mip6.mhtype == 1', ['frame.number']).length).toBeLessThan(coti.length);
-    for (const [src, dst] of coti) expect([src!.startsWith('fd00:6:7:a'), dst]).toEqual([true, CN]);
-    expect(tshark(mn, 'mip6.mhtype == 4', ['ipv6.src']).length).toBeGreaterThanOrEqual(3);
+    // The first test runs at lab start, maybe before the capture: judged per move away from home. In
+    // each, a CoTI from the new care-of address and its CoT, and no HoTI: the home keygen token is
+    // reused (§5.2.7).
+    const at = (filter: string) =>
+      tshark(mn, filter, ['frame.time_epoch', 'ipv6.src']).map(([t, src]) => ({ t: Number(t) * 1000, src: src! }));
+    const coti = at(`mip6.mhtype == 2 && ipv6.dst == ${CN}`);
+    const cot = at(`mip6.mhtype == 4 && ipv6.src == ${CN}`);
+    const hoti = at('mip6.mhtype == 1');
+    const away = run.results.handovers.filter((h) => h.toAp !== 'home');
+    expect(away).toHaveLength(2);
+    for (const h of away) {
+      const from = Number(BigInt(h.attachNs) / 1_000_000n);
+      const to = from + 2000;
+      const inMove = (x: { t: number }) => x.t > from && x.t < to;
+      const prefix = h.toAp === 'ap1' ? 'fd00:6:7:a1:' : 'fd00:6:7:a2:';
+      expect(coti.filter(inMove).length, `CoTI after ${h.index}`).toBeGreaterThanOrEqual(1);
+      for (const c of coti.filter(inMove)) expect(c.src.startsWith(prefix)).toBe(true);
+      expect(cot.filter(inMove).length, `CoT after ${h.index}`).toBeGreaterThanOrEqual(1);
+      expect(hoti.filter(inMove), `HoTI after ${h.index}`).toEqual([]);
+    }
     const bus = tshark(mn, `mip6.mhtype == 5 && ipv6.dst == ${CN} && ipv6.dstopts`, [
       'ipv6.opt.mipv6.home_address',
       'mip6.bu.h_flag',
       'mip6.ni.hni',
       'mip6.bad.auth',
     ]);
-    expect(bus.length).toBeGreaterThanOrEqual(3);
+    expect(bus.length).toBeGreaterThanOrEqual(2);
     for (const [home, h, hni, auth] of bus) {
       expect([home, h]).toEqual([HOA, '0']);
       expect(hni).not.toBe('');
@@ -151,10 +164,10 @@ describe.skipIf(missing)('mipv6-ro lab: route optimisation with cn across ap1 ->
       'mip6.ba.status',
       'mip6.ba.lifetime',
     ]);
-    // One accepting BA per care-of address (more if a BU was retransmitted), then the deregistration's,
+    // An accepting BA per care-of address seen (more if a BU was retransmitted), then the deregistration's,
     // sent to the home address at home (no routing header).
     const ro = bas.slice(0, -1).map((b) => b.slice(1));
-    expect(ro.length).toBeGreaterThanOrEqual(3);
+    expect(ro.length).toBeGreaterThanOrEqual(2);
     for (const b of ro) expect(b).toEqual(['2', HOA, '0', '105']);
     expect(bas.at(-1)).toEqual([HOA, '', '', '0', '0']);
     // Home (§11.5.4): a BU with lifetime 0 from the home address, no Home Address option.

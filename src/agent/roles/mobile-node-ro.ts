@@ -51,6 +51,8 @@ export function startMobileNodeRouteOptimisation(o: {
   homeAddressPlane: () => HomeAddress | null;
   /** Settles when the role's queued kernel changes are done (the home address on the radio, at home). */
   kernelIdle: () => Promise<void>;
+  /** Settles when the routes of the link we are on are in (a CoTI right after a move needs them). */
+  linkReady: () => Promise<void>;
 }): MobileNodeRouteOptimisation {
   const { ctx, mhIo } = o;
   const { counters, log } = ctx;
@@ -91,7 +93,8 @@ export function startMobileNodeRouteOptimisation(o: {
       void o.kernelIdle().then(() => countSent(counters, `ro.${a.message.type}`, mhIo.send(m)));
       return;
     }
-    countSent(counters, `ro.${a.message.type}`, mhIo.send(m));
+    // From the care-of address: once the new link's routes are in (at once, but for a CoTI right after a move).
+    void o.linkReady().then(() => countSent(counters, `ro.${a.message.type}`, mhIo.send(m)));
   };
 
   const io = {
@@ -168,6 +171,10 @@ export function startMobileNodeRouteOptimisation(o: {
         queueMicrotask(() => feed({ kind: 'at-home' }));
       } else if (a.kind === 'event' && a.event.name === 'movement-detected') {
         feed({ kind: 'moved' });
+      } else if (a.kind === 'event' && a.event.name === 'care-of-address-ready') {
+        // §11.6.1: the CoTI need not wait for the home registration.
+        const coa = a.event.careOfAddress;
+        queueMicrotask(() => feed({ kind: 'care-of-address', careOfAddress: coa }));
       } else if (a.kind === 'event' && a.event.name === 'registered') {
         atHome = false;
         const coa = a.event.careOfAddress;

@@ -116,6 +116,7 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
         mhIo,
         homeAddressPlane: () => hoa,
         kernelIdle: () => queue.idle(),
+        linkReady: () => linkReady,
       });
 
     const interfaceId = eui64InterfaceId(radioIface.mac);

@@ -263,6 +263,34 @@ describe('return routability and correspondent registration (RFC 6275 §5.2, §9
     expect(p.log.map((m) => m.message.type).slice(0, 2)).toEqual(['HomeTestInit', 'CareOfTestInit']);
   });
 
+  it('the CoTI goes with the care-of address, before the home registration; the HoTI and the BU wait for it (§11.6.1)', () => {
+    const p = pair();
+    // First address: no home token yet. Only the CoTI leaves; the CoT is kept.
+    p.exchange(0, p.mn.handle(0, { kind: 'care-of-address', careOfAddress: COA1 }));
+    expect(p.log.map((m) => m.message.type)).toEqual(['CareOfTestInit', 'CareOfTest']);
+    expect(p.mn.nextDeadline()).toBe(1000); // the CoT is in: nothing to resend before the registration
+    p.log.length = 0;
+    p.exchange(100, p.mn.handle(100, { kind: 'home-registered', careOfAddress: COA1 }));
+    expect(p.log.map((m) => m.message.type)).toEqual([
+      'HomeTestInit',
+      'HomeTest',
+      'BindingUpdate',
+      'BindingAcknowledgement',
+    ]);
+    // A move: with a fresh home token the CoT is in before the home BA, and the BU leaves with it.
+    p.mn.handle(5000, { kind: 'moved' });
+    p.log.length = 0;
+    p.exchange(5050, p.mn.handle(5050, { kind: 'care-of-address', careOfAddress: COA2 }));
+    expect(p.log.map((m) => m.message.type)).toEqual(['CareOfTestInit', 'CareOfTest']);
+    expect(p.mn.nextDeadline()).toBeNull();
+    p.log.length = 0;
+    p.exchange(5100, p.mn.handle(5100, { kind: 'home-registered', careOfAddress: COA2 }));
+    expect(p.log.map((m) => m.message.type)).toEqual(['BindingUpdate', 'BindingAcknowledgement']);
+    expect(p.cn.cache.get(HOA)).toMatchObject({ careOfAddress: COA2 });
+    // A refresh of the home registration for the same address sends nothing.
+    expect(p.mn.handle(6000, { kind: 'home-registered', careOfAddress: COA2 })).toEqual([]);
+  });
+
   it('at home: BU lifetime 0 from the home address, Kbm from the home token only; the CN deletes the binding', () => {
     const p = pair();
     p.exchange(0, p.mn.handle(0, { kind: 'home-registered', careOfAddress: COA1 }));

@@ -44,6 +44,8 @@ export interface RouteOptimisationConfig {
 }
 
 export type RouteOptimisationInput =
+  /** A usable care-of address, not yet registered at home: the CoTI may go (§11.6.1), the rest waits. */
+  | { kind: 'care-of-address'; careOfAddress: string }
   /** The home agent accepted a binding for `careOfAddress` (the reverse tunnel works from it). */
   | { kind: 'home-registered'; careOfAddress: string }
   /** The care-of address is gone (a move, or the link lost): nothing may use it any more. */
@@ -123,6 +125,8 @@ export class RouteOptimisation {
   readonly #hoa: string;
   #sequence: number;
   #careOf: string | null = null;
+  /** The care-of address the home agent holds: HoTI (through its tunnel) and BUs wait for it. */
+  #registered: string | null = null;
   readonly #counters = Object.fromEntries(ROUTE_OPTIMISATION_COUNTERS.map((c) => [c, 0])) as Record<
     RouteOptimisationCounter,
     number
@@ -183,6 +187,8 @@ export class RouteOptimisation {
     switch (input.kind) {
       case 'tick':
         return this.#tick(now);
+      case 'care-of-address':
+        return this.#onCareOfAddress(now, canonical(input.careOfAddress));
       case 'home-registered':
         return this.#onHomeRegistered(now, canonical(input.careOfAddress));
       case 'moved':
@@ -194,11 +200,13 @@ export class RouteOptimisation {
     }
   }
 
-  #onHomeRegistered(now: number, coa: string): RouteOptimisationAction[] {
+  // §11.6.1: the CoTI depends only on the care-of address: it goes as soon as the address is usable,
+  // while the home registration is under way (the HoTI needs its tunnel, the BU waits for it).
+  #onCareOfAddress(now: number, coa: string): RouteOptimisationAction[] {
+    if (this.#careOf === coa) return [];
     this.#careOf = coa;
     const out: RouteOptimisationAction[] = [];
     for (const p of this.#peers.values()) {
-      // A refresh of the home registration changes nothing here: RO has its own lifetime.
       if (p.bound?.careOfAddress === coa || p.target === coa) continue;
       this.#startAttempt(p);
       p.target = coa;
@@ -207,11 +215,37 @@ export class RouteOptimisation {
     return out;
   }
 
+  #onHomeRegistered(now: number, coa: string): RouteOptimisationAction[] {
+    this.#careOf = coa;
+    const early = this.#registered !== coa;
+    this.#registered = coa;
+    const out: RouteOptimisationAction[] = [];
+    for (const p of this.#peers.values()) {
+      // A refresh of the home registration changes nothing here: RO has its own lifetime.
+      if (p.bound?.careOfAddress === coa) continue;
+      if (p.target === coa) {
+        // Started at the care-of address: the BU now, or the HoTI; a test already in flight is not resent.
+        if (early && !p.outstanding) out.push(...this.#proceed(now, p, false));
+        continue;
+      }
+      this.#startAttempt(p);
+      p.target = coa;
+      out.push(...this.#proceed(now, p));
+    }
+    return out;
+  }
+
+  /** The BU (and the HoTI, through the reverse tunnel) need the home registration, or home. */
+  #ready(target: string): boolean {
+    return target === this.#hoa || target === this.#registered;
+  }
+
   // §11.5.1: after a move the care-of address (and with it the care-of keygen token, the outstanding BU
   // and the route-optimised path) is gone; the home keygen token stays usable (§5.2.7: it does not
   // depend on the care-of address).
   #onMoved(): RouteOptimisationAction[] {
     this.#careOf = null;
+    this.#registered = null;
     const out: RouteOptimisationAction[] = [];
     for (const p of this.#peers.values()) {
       if (p.bound) out.push({ kind: 'route-optimise-off', correspondent: p.cn });
@@ -244,14 +278,29 @@ export class RouteOptimisation {
     p.resynced = false;
   }
 
-  /** Sends what the attempt toward `p.target` lacks: the tests, or the BU once both tokens are fresh. */
-  #proceed(now: number, p: Peer): RouteOptimisationAction[] {
+  /**
+   * Sends what the attempt toward `p.target` lacks: the tests, or the BU once both tokens are fresh and
+   * the home registration is in. `resend` false: a test whose init is in flight is not sent again.
+   */
+  #proceed(now: number, p: Peer, resend = true): RouteOptimisationAction[] {
     const target = p.target;
     if (target === null) return [];
     const deregistration = target === this.#hoa;
-    const { homeOk, careOfOk } = this.#tokens(now, p, target);
+    const ready = this.#ready(target);
+    const { homeOk: homeFresh, careOfOk: careOfFresh } = this.#tokens(now, p, target);
+    if (homeFresh && careOfFresh) {
+      if (ready) {
+        p.retryAt = now + p.backoffMs;
+        return this.#sendBindingUpdate(now, p, target, deregistration);
+      }
+      p.retryAt = null; // the home registration will call again
+      return [];
+    }
+    // What to send now: a HoTI only once the reverse tunnel is there; nothing already in flight unless resending.
+    const homeOk = homeFresh || !ready || (!resend && p.homeCookie !== null);
+    const careOfOk = careOfFresh || (!resend && p.careOfCookie !== null);
     p.retryAt = now + p.backoffMs;
-    if (homeOk && careOfOk) return this.#sendBindingUpdate(now, p, target, deregistration);
+    if (homeOk && careOfOk) return [];
     const out: RouteOptimisationAction[] = [
       {
         kind: 'event',
@@ -392,6 +441,11 @@ export class RouteOptimisation {
     if (p.target === null || p.outstanding) return [];
     const { homeOk, careOfOk } = this.#tokens(now, p, p.target);
     if (!homeOk || !careOfOk) return [];
+    // Both tokens, the home registration not yet: it sends the BU (§11.7.2 after the home BA).
+    if (!this.#ready(p.target)) {
+      p.retryAt = null;
+      return [];
+    }
     p.retryAt = now + p.backoffMs;
     return this.#sendBindingUpdate(now, p, p.target, p.target === this.#hoa);
   }
