@@ -11,6 +11,7 @@ export const NODE_ROLES = [
   'access-router',
   'home-agent',
   'mobile-node',
+  'correspondent',
   'par',
   'nar',
   'map',

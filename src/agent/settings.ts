@@ -5,12 +5,24 @@ import { z } from 'zod';
 import { accessRouterSettingsSchema, type NodeRole } from './config.js';
 import { fmipv6MobileNodeSettingsSchema, fmipv6RouterSettingsSchema } from './roles/fmipv6-settings.js';
 import { mapSettingsSchema } from './roles/hmipv6-settings.js';
-import { homeAgentSettingsSchema, mobileNodeSettingsSchema } from './roles/mipv6-settings.js';
+import {
+  correspondentSettingsSchema,
+  homeAgentSettingsSchema,
+  mobileNodeSettingsSchema,
+} from './roles/mipv6-settings.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** The keys `agent:` may hold. */
-export const AGENT_SETTINGS_KEYS = ['access-router', 'home-agent', 'mobile-node', 'map', 'fmipv6', 'logLevel'] as const;
+export const AGENT_SETTINGS_KEYS = [
+  'access-router',
+  'home-agent',
+  'mobile-node',
+  'map',
+  'correspondent',
+  'fmipv6',
+  'logLevel',
+] as const;
 
 /**
  * The schema each key of a node's `agent:` map is read with, for a node with these roles; `null` for a
@@ -26,6 +38,8 @@ export function agentSettingsSchema(key: string, roles: readonly NodeRole[]): z.
       return mobileNodeSettingsSchema;
     case 'map':
       return mapSettingsSchema;
+    case 'correspondent':
+      return correspondentSettingsSchema;
     case 'fmipv6':
       if (roles.includes('par') || roles.includes('nar')) return fmipv6RouterSettingsSchema;
       if (roles.includes('mobile-node')) return fmipv6MobileNodeSettingsSchema;

@@ -3,6 +3,7 @@
 // parses them into these plain values (durations in ms, rates in %).
 
 import { bytesToIpv6, ipv6ToBytes } from '../wire/address.js';
+import { describeLocalized, judgeLocalized, type LocalizedExpectation } from './localized.js';
 import type { DecodedCapture, ExpectationResult, Results } from './results.js';
 
 /** Which handovers an expectation looks at: all of a node's (or every node's), or one by index. */
@@ -25,13 +26,18 @@ export type Expectation =
   /** No capture holds a frame that claims IPv6 and does not parse. */
   | { kind: 'no-malformed' }
   /** No capture holds an ICMPv6 error of this type (4 = Parameter Problem, RFC 4443 §3.4). */
-  | { kind: 'no-icmpv6-error'; type: number };
+  | { kind: 'no-icmpv6-error'; type: number }
+  /** Localized mobility (localized.ts): no-global-signalling, location-privacy, localized. */
+  | LocalizedExpectation;
 
 export interface ExpectationContext {
   results: Omit<Results, 'expectations'>;
   captures: DecodedCapture[];
   /** AP name -> prefix, e.g. "fd00:1:2:a001::/64". */
   apPrefixes: Record<string, string>;
+  /** AP name -> its router node, and node -> roles (the localized expectations' default nodes). */
+  apRouters?: Record<string, string>;
+  nodeRoles?: Record<string, readonly string[]>;
 }
 
 const ICMPV6_NAMES: Record<number, string> = {
@@ -65,6 +71,10 @@ export function describeExpectation(e: Expectation): string {
       return 'no malformed packet in any capture';
     case 'no-icmpv6-error':
       return `no ICMPv6 ${ICMPV6_NAMES[e.type] ?? `type ${e.type}`} in any capture`;
+    case 'no-global-signalling':
+    case 'location-privacy':
+    case 'localized':
+      return describeLocalized(e);
   }
 }
 
@@ -217,6 +227,10 @@ export function judge(e: Expectation, ctx: ExpectationContext): ExpectationResul
       }
       return { expectation: name, held: n === 0, measured: n, detail: n ? `seen on ${[...where].join(', ')}` : 'none' };
     }
+    case 'no-global-signalling':
+    case 'location-privacy':
+    case 'localized':
+      return judgeLocalized(e, ctx);
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAgentConfig } from '../agent/config.js';
-import { agentAccessPoints, agentConfigFromNode } from './agent-config.js';
+import { agentAccessPoints, agentConfigFromNode, resolveNodeNames } from './agent-config.js';
 import { controlSocketPath } from './names.js';
 import type { ResolvedNode } from './topology/types.js';
 
@@ -45,5 +45,23 @@ describe('the agent config the lab writes', () => {
     const cfg = agentConfigFromNode('l1', node, { statusFile: '/tmp/s.json' });
     expect(cfg.controlSocket).toBe(controlSocketPath('l1', 'ar1'));
     expect(parseAgentConfig(JSON.parse(JSON.stringify(cfg)))).toEqual(cfg);
+  });
+});
+
+describe('agent.mobile-node.routeOptimisation by node name', () => {
+  const nodes = [
+    {
+      name: 'cn',
+      interfaces: [{ name: 'eth1', kind: 'link', mac: '02:00:00:00:00:01', addresses: ['fd00:6:7:1::2/64'] }],
+    },
+  ] as unknown as ResolvedNode[];
+
+  it('the lab writes the named node’s first global address; addresses stay as written', () => {
+    const agent = { 'mobile-node': { homeAddress: 'fd00::100', routeOptimisation: ['cn', 'fd00:9::9'] } };
+    expect(resolveNodeNames(agent, nodes)).toEqual({
+      'mobile-node': { homeAddress: 'fd00::100', routeOptimisation: ['fd00:6:7:1::2', 'fd00:9::9'] },
+    });
+    expect(agent['mobile-node'].routeOptimisation[0]).toBe('cn'); // the resolved lab is not changed
+    expect(resolveNodeNames({ 'home-agent': {} }, nodes)).toEqual({ 'home-agent': {} });
   });
 });

@@ -15,6 +15,8 @@ export function agentConfigFromNode(
     statusFile?: string;
     aps?: AgentAccessPoint[];
     routerPeers?: AgentRouterPeer[];
+    /** The lab's nodes, to resolve node names the agent settings use (mobile-node.routeOptimisation). */
+    nodes?: readonly ResolvedNode[];
   } = {},
 ): AgentConfig {
   const cfg: AgentConfig = {
@@ -23,7 +25,7 @@ export function agentConfigFromNode(
     roles: node.roles,
     interfaces: node.interfaces,
     routerAdvertisements: node.routerAdvertisements,
-    agent: node.agent,
+    agent: extra.nodes ? resolveNodeNames(node.agent, extra.nodes) : node.agent,
     controlSocket: extra.controlSocket ?? controlSocketPath(lab, node.name),
   };
   if (extra.logFile !== undefined) cfg.logFile = extra.logFile;
@@ -87,4 +89,24 @@ export function routerPeerKeys(
       spi++;
     }
   return out;
+}
+
+/** A node's first global address (the one its interfaces were planned with first). */
+export function nodeAddress(node: Pick<ResolvedNode, 'interfaces'>): string | undefined {
+  for (const i of node.interfaces) for (const a of i.addresses) if (!a.startsWith('fe80')) return a.split('/')[0];
+  return undefined;
+}
+
+/** agent.mobile-node.routeOptimisation may name nodes: the agent gets their addresses. */
+export function resolveNodeNames(
+  agent: Record<string, unknown>,
+  nodes: readonly ResolvedNode[],
+): Record<string, unknown> {
+  const mn = agent['mobile-node'] as { routeOptimisation?: unknown[] } | undefined;
+  if (!mn || !Array.isArray(mn.routeOptimisation)) return agent;
+  const routeOptimisation = mn.routeOptimisation.map((c) => {
+    const n = typeof c === 'string' ? nodes.find((x) => x.name === c) : undefined;
+    return (n && nodeAddress(n)) ?? c;
+  });
+  return { ...agent, 'mobile-node': { ...mn, routeOptimisation } };
 }

@@ -47,6 +47,7 @@ export async function startAgents(
       statusFile: path.join(logDir, `${node.name}-agent-status.json`),
       aps,
       routerPeers: peers.get(node.name) ?? [],
+      nodes: lab.nodes,
     });
     // It holds the RFC 4285 MN-HA keys and the routers' pair keys: readable by the agent (root) only.
     writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });

@@ -61,7 +61,9 @@ export async function analyzeRun(input: AnalyzeInput): Promise<Results> {
     protocols,
   });
   const apPrefixes = Object.fromEntries(lab.aps.map((a) => [a.name, a.prefix]));
-  results.expectations = lab.expectations.map((e) => judge(e, { results, captures, apPrefixes }));
+  const apRouters = Object.fromEntries(lab.aps.map((a) => [a.name, a.router]));
+  const nodeRoles = Object.fromEntries(lab.nodes.map((n) => [n.name, n.roles]));
+  results.expectations = lab.expectations.map((e) => judge(e, { results, captures, apPrefixes, apRouters, nodeRoles }));
   return results;
 }
 

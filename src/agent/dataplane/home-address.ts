@@ -72,6 +72,11 @@ export interface HomeAddressOptions {
    * but is no home agent tunnel (the home agent's BA, RH2 = home address). A copy: safe to keep.
    */
   onAnchoredPacket?: (inner: Buffer) => void;
+  /**
+   * Route optimisation (RFC 6275 §11.3.1): asked for each packet from the home address that would go
+   * into the reverse tunnel; true when it sent the packet another way (directly to a correspondent).
+   */
+  divert?: (packet: Buffer, vnetHeader: Buffer | undefined) => boolean;
 }
 
 /** The MAP between the node and its home agent (RFC 5380 §6.1): its address, the RCoA and the LCoA. */
@@ -137,6 +142,10 @@ export interface HomeAddress {
   sendHeldAtHome(): void;
   /** At home: the home address moves onto the home link; away: back onto the TUN. */
   setAtHome(atHome: boolean, homeLink?: string): Promise<void>;
+  /** Hands the applications a packet for the home address that came another way (a type 2 routing header, §11.3.3). */
+  deliver(packet: Buffer): boolean;
+  /** Sends a packet from the home address through the reverse tunnel (a Home Test Init, §11.6.1); false with no tunnel. */
+  sendThroughTunnel(packet: Buffer): boolean;
   stats(): HomeAddressStats;
   close(): void;
 }
@@ -234,6 +243,7 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
           hold.hold(p, headers?.[i]);
           continue;
         }
+        if (o.divert?.(p, headers?.[i])) continue;
         out.push(p);
         if (headers) outHeaders.push(headers[i]!);
       }
@@ -440,6 +450,17 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     },
     sendHeldAtHome(): void {
       if (atHome) sendHeldNatively();
+    },
+    deliver(packet: Buffer): boolean {
+      if (atHome || !isToHome(packet)) return false;
+      const ok = tun.write(packet);
+      if (ok) st.delivered++;
+      else st.writeDropped++;
+      return ok;
+    },
+    sendThroughTunnel(packet: Buffer): boolean {
+      if (atHome || careOf === null || !isFromHome(packet)) return false;
+      return t.send(packet, homeAgent);
     },
     stats: () => ({
       ...st,

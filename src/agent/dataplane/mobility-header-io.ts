@@ -114,6 +114,8 @@ export interface ReceivedWithMobilityHeaders {
   homeAddress?: string;
   routingHomeAddress?: string;
   upperLayer: number;
+  /** The IPv6 packet, from its header to the end of its payload: a view into the receive batch (copy it to keep it). */
+  packet: Buffer;
 }
 
 export interface MobilityReceiverStats {
@@ -212,7 +214,14 @@ export function openMobilityReceiver(o: MobilityReceiverOptions): MobilityReceiv
     }
     if (upperLayer !== NextHeader.MobilityHeader) {
       st.other++;
-      o.onOtherPacket?.({ src: header.src, dst: header.dst, homeAddress, routingHomeAddress, upperLayer });
+      o.onOtherPacket?.({
+        src: header.src,
+        dst: header.dst,
+        homeAddress,
+        routingHomeAddress,
+        upperLayer,
+        packet: d.subarray(link, link + 40 + header.payloadLength),
+      });
       return;
     }
     const mh = d.subarray(upperOffset, upperOffset + upperLength);

@@ -5,12 +5,21 @@ import { fmipv6RouterRole } from './fmipv6-router.js';
 import { homeAgentRole } from './home-agent.js';
 import { mapRole } from './map.js';
 import { ALL_ROLES } from './index.js';
+import { correspondentRole } from './correspondent.js';
 import { mobileNodeRole } from './mobile-node.js';
 import type { RoleDefinition } from './role.js';
 
 type Config = Parameters<RoleDefinition['wanted']>[0];
 
-const MODULES = [accessRouter, fmipv6RouterRole, homeAgentRole, mapRole, fmipv6MobileNodeRole, mobileNodeRole];
+const MODULES = [
+  accessRouter,
+  fmipv6RouterRole,
+  homeAgentRole,
+  mapRole,
+  fmipv6MobileNodeRole,
+  mobileNodeRole,
+  correspondentRole,
+];
 
 /** Every combination that a `wanted` reads: roles, router advertisements, agent.fmipv6. */
 function configs(): Config[] {
@@ -23,6 +32,7 @@ function configs(): Config[] {
     ['router', 'map'],
     ['mobile'],
     ['mobile', 'mobile-node'],
+    ['correspondent'],
   ];
   const fmipv6 = [undefined, {}, { enabled: true }, { enabled: false }, 'yes'];
   const out: Config[] = [];

@@ -40,6 +40,11 @@ export const ALL_ROLES: readonly RoleDefinition[] = [
     (c) => hasRole(c, 'mobile-node'),
     async () => (await import('./mobile-node.js')).mobileNodeRole,
   ),
+  lazy(
+    'correspondent',
+    (c) => hasRole(c, 'correspondent'),
+    async () => (await import('./correspondent.js')).correspondentRole,
+  ),
 ];
 
 /** fmipv6Enabled of fmipv6-mobile-node.ts: a mobile node whose agent.fmipv6 is not `enabled: false`. */

@@ -26,6 +26,9 @@ const hexKey = z
 /** RFC 4285 §5: SPIs 0-255 are reserved. */
 const spi = z.number().int().min(256).max(0xffffffff);
 
+/** A node of the lab by name (the lab replaces it by the node's address in the agent's config). */
+const nodeName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'expected an IPv6 address or a node name');
+
 export const mobileNodeAssociationSchema = z
   .object({
     /** RFC 4283 Mobile Node Identifier (a NAI such as "mn@lab"). */
@@ -83,6 +86,31 @@ export const mobileNodeSettingsSchema = z
       .optional(),
     /** HMIPv6 (RFC 5380): the MN-MAP association; docs/hmipv6.md. */
     hmipv6: mobileNodeHmipv6SettingsSchema.optional(),
+    /**
+     * Correspondents to route-optimise with (RFC 6275 §11.6, §11.7.2): their addresses. The lab file may
+     * name nodes instead; the lab writes their addresses into the agent's config.
+     */
+    routeOptimisation: z
+      .array(z.union([address, nodeName]))
+      .max(64)
+      .optional(),
+    /** Lifetime asked of the correspondents, seconds (at most MAX_RR_BINDING_LIFETIME, 420). */
+    routeOptimisationLifetimeS: z.number().int().min(4).max(420).optional(),
   })
   .strict();
 export type MobileNodeSettings = z.infer<typeof mobileNodeSettingsSchema>;
+
+/** agent.correspondent: a correspondent node doing route optimisation (RFC 6275 §9). All optional. */
+export const correspondentSettingsSchema = z
+  .object({
+    /** Our address (default: the node's first global address). */
+    address: address.optional(),
+    /** Longest binding granted, seconds (RFC 6275 §5.2.8: at most MAX_RR_BINDING_LIFETIME, 420). */
+    maxLifetimeS: z.number().int().min(4).max(420).optional(),
+    /** Binding Refresh Request at this fraction of a binding's lifetime (§9.5.5). Default 0.9. */
+    refreshRequestFraction: z.number().gt(0).lt(1).optional(),
+    bindingErrorIntervalMs: z.number().int().min(0).optional(),
+    maxBindings: z.number().int().min(1).max(65536).optional(),
+  })
+  .strict();
+export type CorrespondentSettings = z.infer<typeof correspondentSettingsSchema>;

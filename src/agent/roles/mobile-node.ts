@@ -20,6 +20,7 @@ import { splitAddress } from './home-agent.js';
 import { eui64InterfaceId, openRadio, type ReceivedRouterAdvertisement } from './mobile-node-link.js';
 import { openMobileNodeHmipv6, type MobileNodeHmipv6 } from './mobile-node-map.js';
 import { mobileNodeSettingsSchema } from './mipv6-settings.js';
+import { type MobileNodeRouteOptimisation, startMobileNodeRouteOptimisation } from './mobile-node-ro.js';
 import { type Role, type RoleDefinition, roleInterface, roleOfNode } from './role.js';
 import { SerialQueue } from './serial-queue.js';
 
@@ -104,11 +105,14 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
     );
 
     const carrierProbe = ctx.own(openCarrierProbe(radioIface.name));
+    // Route optimisation (mobile-node-ro.ts) takes what its correspondents send; started once mhIo exists.
+    let ro: MobileNodeRouteOptimisation | null = null;
     const onMessage = mobilityHeaderInputs({
       counters,
       onInput: (i, received) => {
         if (hmip?.takeMobilityHeader(i.src, i.dst, received.routingHomeAddress, i.bytes, i.message)) return;
-        input(i);
+        if (ro?.takes(i)) ro.input(i);
+        else input(i);
       },
     });
     const mhIo = ctx.own(
@@ -119,8 +123,21 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
         addresses: [],
         onMessage,
         onBug: (err) => ctx.bug(err, 'mh-receiver'),
+        onOtherPacket: (p) => ro?.onOtherPacket(p),
       }),
     );
+
+    if (s.routeOptimisation?.length)
+      ro = startMobileNodeRouteOptimisation({
+        ctx,
+        homeAddress,
+        correspondents: s.routeOptimisation,
+        ...(s.routeOptimisationLifetimeS !== undefined ? { lifetimeS: s.routeOptimisationLifetimeS } : {}),
+        mhIo,
+        homeAddressPlane: () => hoa,
+        kernelIdle: () => queue.idle(),
+        linkReady: () => linkReady,
+      });
 
     const interfaceId = eui64InterfaceId(radioIface.mac);
     let linkReady: Promise<void> = Promise.resolve();
@@ -158,6 +175,7 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
           ...(radio.carrier ? [{ kind: 'link-up' as const, iface: radioIface.name }] : []),
         ]),
       perform(a) {
+        ro?.observe(a);
         switch (a.kind) {
           case 'home-address-on-tun':
             queue.push('home-address-on-tun', async () => {
@@ -172,6 +190,7 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
                   carrierProbe: () => carrierProbe.carrier(),
                   // Through a MAP every packet is wrapped once more: no TCP super-packets (home-address.ts).
                   ...(s.hmipv6 ? { offload: false, onAnchoredPacket: (p: Buffer) => hmip?.onAnchoredPacket(p) } : {}),
+                  ...(ro ? { divert: ro.divert } : {}),
                 }),
               );
               hoa.setCarrier(radio.carrier);
@@ -343,6 +362,7 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
             : null,
           pendingKernelActions: queue.pending,
           hmipv6: hmip?.state() ?? null,
+          ...(ro ? { routeOptimisation: ro.state() } : {}),
         };
       },
     };

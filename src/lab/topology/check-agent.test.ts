@@ -22,6 +22,15 @@ describe("a node's agent: map, read with the agent's role settings schemas", () 
       expect(() => loadLabText(readFileSync(`topologies/${f}`, 'utf8'), f), f).not.toThrow();
   });
 
+  it('routeOptimisation names a node of the lab or gives an address; an unknown name is refused at its position', () => {
+    const ok = MIPV6.replace('lifetimeS: 60', 'lifetimeS: 60\n        routeOptimisation: [cn, "fd00:9::9"]');
+    expect(() => loadLabText(ok, 'lab.yaml')).not.toThrow();
+    const bad = MIPV6.replace('lifetimeS: 60', 'lifetimeS: 60\n        routeOptimisation: [cm]');
+    expect(errorOf(bad)).toMatch(
+      /nodes\.mn\.agent\.mobile-node\.routeOptimisation\[0\]: expected an IPv6 address or one of the nodes \(.*cn.*\), got "cm"/,
+    );
+  });
+
   it('a hex key of digits only (a YAML number) is refused at its position, with the fix', () => {
     const text = MIPV6.replace('key: 6d6970763620686f6d65206b65792031 }', 'key: 1234567890 }');
     const line = lineOf(text, 'key: 1234567890');

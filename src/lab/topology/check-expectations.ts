@@ -27,6 +27,14 @@ export function checkExpectations(spec: LabSpec, traffic: readonly TrafficSpec[]
         message: `expected one of the APs (${listOf(Object.keys(spec.aps))}), got "${e.ap}"`,
       });
     }
+    if ('nodes' in e && e.nodes !== undefined)
+      e.nodes.forEach((n, j) => {
+        if (!(n in spec.nodes))
+          issues.push({
+            path: [...at('nodes'), j],
+            message: `expected one of the nodes (${listOf(Object.keys(spec.nodes))}), got "${n}"`,
+          });
+      });
     if ('flow' in e && e.flow !== undefined && !udpFlows.includes(e.flow)) {
       issues.push({
         path: at('flow'),

@@ -53,6 +53,16 @@ function checkNodes(spec: LabSpec): SpecIssue[] {
     if (node.roles.includes('host') && isRouter(node.roles)) {
       issues.push({ path: ['nodes', name, 'roles'], message: 'a node is either a host or a router, not both' });
     }
+    // agent.mobile-node.routeOptimisation names correspondents by address or by node (agent-config.ts resolves).
+    const ro = (node.agent?.['mobile-node'] as { routeOptimisation?: unknown } | undefined)?.routeOptimisation;
+    if (Array.isArray(ro))
+      ro.forEach((c, i) => {
+        if (typeof c === 'string' && !c.includes(':') && !(c in spec.nodes))
+          issues.push({
+            path: ['nodes', name, 'agent', 'mobile-node', 'routeOptimisation', i],
+            message: `expected an IPv6 address or one of the nodes (${listOf(Object.keys(spec.nodes))}), got "${c}"`,
+          });
+      });
     const ap = node.radio?.ap;
     if (ap != null && !(ap in spec.aps)) {
       issues.push({

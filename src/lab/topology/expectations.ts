@@ -10,8 +10,24 @@ const sel = {
   flow: z.number().int().min(0).optional().meta({ description: 'Only this flow.' }),
 };
 
+const localizedFields = {
+  node: z.string().meta({ description: 'The mobile node whose moves are judged.' }),
+  nodes: z
+    .array(z.string())
+    .min(1)
+    .optional()
+    .meta({ description: 'The nodes whose links must not see it (default: home agents and correspondents).' }),
+};
+
 const one = <K extends string, S extends z.ZodType>(key: K, schema: S) =>
   z.strictObject({ [key]: schema } as Record<K, S>);
+
+/** The localized mobility expectations (analysis/localized.ts): `{ node, nodes? }` each. */
+const localized = <K extends 'no-global-signalling' | 'location-privacy' | 'localized'>(kind: K) =>
+  one(kind, z.strictObject(localizedFields)).transform((v): Expectation => {
+    const f = (v as Record<K, { node: string; nodes?: string[] }>)[kind];
+    return { kind, node: f.node, ...(f.nodes ? { nodes: f.nodes } : {}) };
+  });
 
 export const expectationSchema = z
   .union([
@@ -32,10 +48,13 @@ export const expectationSchema = z
     one('no-icmpv6-error', z.strictObject({ type: z.number().int().min(0).max(127).default(4) })).transform(
       (v): Expectation => ({ kind: 'no-icmpv6-error', type: v['no-icmpv6-error'].type }),
     ),
+    localized('no-global-signalling'),
+    localized('location-privacy'),
+    localized('localized'),
   ])
   .meta({
     description:
-      'One of: interruption {max, node?, handover?, flow?}, lost {max, ...}, loss-rate {flow, max}, resumed {...}, address {node, ap}, no-malformed {}, no-icmpv6-error {type}.',
+      'One of: interruption {max, node?, handover?, flow?}, lost {max, ...}, loss-rate {flow, max}, resumed {...}, address {node, ap}, no-malformed {}, no-icmpv6-error {type}, no-global-signalling {node, nodes?}, location-privacy {node, nodes?}, localized {node, nodes?}.',
   });
 
 function pick(v: { node?: string; handover?: number; flow?: number }): {

@@ -104,7 +104,7 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
     const text = `${BASE.replace('duration: 6s\n', '').replace('roles: [host]', 'roles: [hots]')}traffic:\n  - { kind: tcp, from: cn, to: mn }\n`;
     expect(errorOf(text).message.split('\n')).toEqual([
       `${FILE}:1:1 duration: missing key "duration": expected a duration like "20ms"`,
-      `${FILE}:3:17 nodes.cn.roles[0]: expected one of "host", "router", "mobile", "access-router", "home-agent", "mobile-node", "par", "nar", "map", "lma", "mag", got "hots"`,
+      `${FILE}:3:17 nodes.cn.roles[0]: expected one of "host", "router", "mobile", "access-router", "home-agent", "mobile-node", "correspondent", "par", "nar", "map", "lma", "mag", got "hots"`,
       `${FILE}:14:13 traffic[0].kind: expected kind: udp or iperf3, got "tcp"`,
     ]);
   });
@@ -163,7 +163,7 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
   it('an expectation of an unknown kind names the kinds there are', () => {
     const e = errorOf(`${BASE}expectations:\n  - malformed: none\n`);
     expect(e.message).toBe(
-      `${FILE}:15:5 expectations[0].malformed: expected one of "interruption", "lost", "loss-rate", "resumed", "address", "no-malformed", "no-icmpv6-error"`,
+      `${FILE}:15:5 expectations[0].malformed: expected one of "interruption", "lost", "loss-rate", "resumed", "address", "no-malformed", "no-icmpv6-error", "no-global-signalling", "location-privacy", "localized"`,
     );
   });
 

@@ -30,3 +30,20 @@ export type {
   MovementEvent,
   RouterAdvertisementInput,
 } from './movement-detection.js';
+export * from './return-routability.js';
+export { Correspondent, CORRESPONDENT_COUNTERS, RrStatus } from './correspondent.js';
+export type {
+  CorrespondentAction,
+  CorrespondentConfig,
+  CorrespondentCounter,
+  CorrespondentEvent,
+  CorrespondentInput,
+} from './correspondent.js';
+export { RouteOptimisation, ROUTE_OPTIMISATION_COUNTERS } from './route-optimisation.js';
+export type {
+  RouteOptimisationAction,
+  RouteOptimisationConfig,
+  RouteOptimisationCounter,
+  RouteOptimisationEvent,
+  RouteOptimisationInput,
+} from './route-optimisation.js';
