@@ -5,11 +5,20 @@ import { z } from 'zod';
 import { accessRouterSettingsSchema, type NodeRole } from './config.js';
 import { fmipv6MobileNodeSettingsSchema, fmipv6RouterSettingsSchema } from './roles/fmipv6-settings.js';
 import { homeAgentSettingsSchema, mobileNodeSettingsSchema } from './roles/mipv6-settings.js';
+import { lmaSettingsSchema, magSettingsSchema } from './roles/pmipv6-settings.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** The keys `agent:` may hold. */
-export const AGENT_SETTINGS_KEYS = ['access-router', 'home-agent', 'mobile-node', 'fmipv6', 'logLevel'] as const;
+export const AGENT_SETTINGS_KEYS = [
+  'access-router',
+  'home-agent',
+  'mobile-node',
+  'fmipv6',
+  'lma',
+  'mag',
+  'logLevel',
+] as const;
 
 /**
  * The schema each key of a node's `agent:` map is read with, for a node with these roles; `null` for a
@@ -27,6 +36,10 @@ export function agentSettingsSchema(key: string, roles: readonly NodeRole[]): z.
       if (roles.includes('par') || roles.includes('nar')) return fmipv6RouterSettingsSchema;
       if (roles.includes('mobile-node')) return fmipv6MobileNodeSettingsSchema;
       return null;
+    case 'lma':
+      return roles.includes('lma') ? lmaSettingsSchema : null;
+    case 'mag':
+      return roles.includes('mag') ? magSettingsSchema : null;
     case 'logLevel':
       return z.enum(LOG_LEVELS);
     default:

@@ -4,12 +4,14 @@ import { fmipv6MobileNodeRole } from './fmipv6-mobile-node.js';
 import { fmipv6RouterRole } from './fmipv6-router.js';
 import { homeAgentRole } from './home-agent.js';
 import { ALL_ROLES } from './index.js';
+import { lmaRole } from './lma.js';
+import { magRole } from './mag.js';
 import { mobileNodeRole } from './mobile-node.js';
 import type { RoleDefinition } from './role.js';
 
 type Config = Parameters<RoleDefinition['wanted']>[0];
 
-const MODULES = [accessRouter, fmipv6RouterRole, homeAgentRole, fmipv6MobileNodeRole, mobileNodeRole];
+const MODULES = [accessRouter, fmipv6RouterRole, homeAgentRole, lmaRole, magRole, fmipv6MobileNodeRole, mobileNodeRole];
 
 /** Every combination that a `wanted` reads: roles, router advertisements, agent.fmipv6. */
 function configs(): Config[] {
@@ -19,6 +21,8 @@ function configs(): Config[] {
     ['router', 'access-router'],
     ['router', 'par'],
     ['router', 'nar', 'home-agent'],
+    ['router', 'lma'],
+    ['router', 'mag'],
     ['mobile'],
     ['mobile', 'mobile-node'],
   ];

@@ -24,8 +24,6 @@ export function isMobile(roles: readonly NodeRole[]): boolean {
 // (src/agent/roles/index.ts): a lab with one is refused at load rather than left doing nothing.
 const ROLES_WITHOUT_AGENT: Partial<Record<NodeRole, string>> = {
   map: 'HMIPv6 Mobility Anchor Point, RFC 5380',
-  lma: 'Proxy Mobile IPv6 Local Mobility Anchor, RFC 5213',
-  mag: 'Proxy Mobile IPv6 Mobile Access Gateway, RFC 5213',
 };
 
 /** What the role is, when no agent runs it yet; undefined for a role that works. */

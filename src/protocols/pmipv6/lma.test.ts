@@ -13,7 +13,7 @@ function lma(extra: Partial<ConstructorParameters<typeof LocalMobilityAnchor>[0]
   return new LocalMobilityAnchor({
     address: LMA,
     mobileNodes: [{ id: 'mn@pmip', prefix: 'fd00:5:5:100::', prefixLength: 64 }, { id: 'pooled@pmip' }],
-    pool: { prefix: 'fd00:5:5:200::/56', prefixLength: 64 },
+    pool: 'fd00:5:5:200::/56',
     epochOffsetMs: EPOCH,
     ...extra,
   });
@@ -74,7 +74,7 @@ describe('LocalMobilityAnchor (RFC 5213 §5)', () => {
     expect(m.cache).toHaveLength(1);
   });
 
-  it('takes a prefix from the pool for a node listed without one, the same one on every registration', () => {
+  it("gives a node listed without a prefix the pool's first free /64, the same one on every registration", () => {
     const m = lma();
     const p1 = mh.findOption(
       pba(m.handle(1000, input(MAG1, pbu(1000, { id: 'pooled@pmip' })))).message.options,

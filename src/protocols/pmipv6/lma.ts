@@ -8,7 +8,7 @@
 import { sendMobilityHeader, type SendMobilityHeader } from '../core/actions.js';
 import type { MobilityHeaderInput } from '../core/inputs.js';
 import type { Tick } from '../core/tick.js';
-import { canonical, inPrefix, nthPrefix, prefixOf } from '../../wire/address.js';
+import { canonical, inPrefix } from '../../wire/address.js';
 import {
   findOption,
   isProxyBindingUpdate,
@@ -23,12 +23,13 @@ import {
   MIN_DELAY_BEFORE_BCE_DELETE_MS,
   TIMESTAMP_VALIDITY_WINDOW_MS,
 } from './constants.js';
+import { assignHomeNetworkPrefixes, type HomeNetworkPrefix } from './prefixes.js';
 import { timestampFromUnixMs, unixMsFromTimestamp } from './timestamp.js';
 
 export interface LmaPolicyEntry {
   /** The MN-Identifier (RFC 4283 NAI). */
   id: string;
-  /** Its home network prefix; absent: one is taken from the pool at its first registration. */
+  /** Its home network prefix; absent: one of the pool's, in listing order (prefixes.ts). */
   prefix?: string;
   prefixLength?: number;
 }
@@ -37,8 +38,8 @@ export interface LocalMobilityAnchorConfig {
   /** LMAA: the PBAs' source, the tunnels' local end. */
   address: string;
   mobileNodes: readonly LmaPolicyEntry[];
-  /** Prefixes of `prefixLength` (64) for nodes listed without one. */
-  pool?: { prefix: string; prefixLength: number };
+  /** "prefix/length": /64s for nodes listed without a prefix. */
+  pool?: string;
   /** Proxy-CoAs allowed to register these nodes (§5.3.1 check 4); absent: every authenticated MAG. */
   mags?: readonly string[];
   /** Wall clock = now + epochOffsetMs (RFC 5213 timestamps are wall-clock). */
@@ -88,9 +89,8 @@ export class LocalMobilityAnchor {
   readonly #c: Required<Omit<LocalMobilityAnchorConfig, 'pool' | 'mags'>> &
     Pick<LocalMobilityAnchorConfig, 'pool' | 'mags'>;
   readonly #policy = new Map<string, LmaPolicyEntry>();
-  readonly #assigned = new Map<string, { prefix: string; prefixLength: number }>();
+  readonly #assigned: Map<string, HomeNetworkPrefix>;
   readonly #cache = new Map<string, BindingCacheEntry>();
-  #poolNext = 0;
   readonly counters: Record<string, number> = {};
 
   constructor(config: LocalMobilityAnchorConfig) {
@@ -101,13 +101,8 @@ export class LocalMobilityAnchor {
       ...config,
       address: canonical(config.address),
     };
-    for (const m of config.mobileNodes) {
-      this.#policy.set(m.id, m);
-      if (m.prefix !== undefined) {
-        const len = m.prefixLength ?? 64;
-        this.#assigned.set(m.id, { prefix: prefixOf(m.prefix, len), prefixLength: len });
-      }
-    }
+    for (const m of config.mobileNodes) this.#policy.set(m.id, m);
+    this.#assigned = assignHomeNetworkPrefixes(config.mobileNodes, config.pool);
   }
 
   get cache(): readonly BindingCacheEntry[] {
@@ -187,7 +182,8 @@ export class LocalMobilityAnchor {
 
     if (pbu.lifetime === 0) return this.#deregister(now, proxyCoa, pbu, mnId, bce, ts.timestamp);
 
-    const prefix = own ?? this.#allocate(mnId);
+    // A node the pool had no prefix left for is refused (155).
+    const prefix = own;
     if (!prefix) return refuse(S.NotAuthorizedForHomeNetworkPrefix, 'pbu-pool-exhausted');
     const lifetimeS = Math.min(pbu.lifetime * LIFETIME_UNIT_S, this.#c.maxLifetimeS);
     const lla = findOption(pbu.options, 'LinkLocalAddress');
@@ -253,23 +249,6 @@ export class LocalMobilityAnchor {
       this.#pba(proxyCoa, pbu, S.Accepted, 0, bce, timestamp),
       { kind: 'event', event: { name: 'pbu-deregistered', at: now, mnId, proxyCoa } },
     ];
-  }
-
-  #allocate(mnId: string): { prefix: string; prefixLength: number } | null {
-    const pool = this.#c.pool;
-    if (!pool) return null;
-    const poolLength = Number(pool.prefix.split('/')[1] ?? 48);
-    const base = pool.prefix.split('/')[0]!;
-    const taken = new Set([...this.#assigned.values()].map((p) => p.prefix));
-    // Bounded by the policy's size: only listed nodes get here, once each.
-    while (this.#poolNext < 2 ** Math.min(24, pool.prefixLength - poolLength)) {
-      const p = prefixOf(nthPrefix(base, poolLength, pool.prefixLength, this.#poolNext++), pool.prefixLength);
-      if (taken.has(p)) continue;
-      const a = { prefix: p, prefixLength: pool.prefixLength };
-      this.#assigned.set(mnId, a);
-      return a;
-    }
-    return null;
   }
 
   #refuse(
