@@ -37,6 +37,18 @@ export interface PrefixTunnelOptions {
   tunName: string;
   mtu?: number;
   batch?: number;
+  /**
+   * MAG: hands decapsulated packets of a binding made with a `link` straight onto that link (AF_PACKET
+   * to the node's link-layer address: no route, no neighbour discovery between PBA and data). Returns
+   * how many went.
+   */
+  deliver?: (packets: Buffer[], link: PrefixTunnelLink) => number;
+}
+
+/** Where a MAG's binding delivers: the access link and the node's link-layer address on it. */
+export interface PrefixTunnelLink {
+  iface: string;
+  station: string;
 }
 
 export interface PrefixTunnelStats {
@@ -55,7 +67,7 @@ export interface PrefixTunnelStats {
 export interface PrefixTunnel {
   readonly tunName: string;
   /** Sends the /64 `prefix` to `remote` and accepts it from there (replaces an earlier binding). */
-  bind(prefix: string, remote: string): void;
+  bind(prefix: string, remote: string, link?: PrefixTunnelLink): void;
   unbind(prefix: string): void;
   bindings(): { prefix: string; remote: string }[];
   stats(): PrefixTunnelStats;
@@ -69,7 +81,7 @@ const SRC = 8;
 const DST = 24;
 
 export async function openPrefixTunnel(o: PrefixTunnelOptions): Promise<PrefixTunnel> {
-  const byPrefix = new Map<string, { prefix: string; remote: string }>();
+  const byPrefix = new Map<string, { prefix: string; remote: string; link?: PrefixTunnelLink; direct: Buffer[] }>();
   const st = { tunnelled: 0, delivered: 0, noBinding: 0, rejectedFromTunnel: 0, writeDropped: 0 };
   // The LMA sends by the destination's prefix and accepts by the source's; the MAG the other way round.
   const outKey = o.side === 'lma' ? DST : SRC;
@@ -82,6 +94,7 @@ export async function openPrefixTunnel(o: PrefixTunnelOptions): Promise<PrefixTu
     ...(o.batch ? { batch: o.batch } : {}),
   });
   const pending: Buffer[] = [];
+  const directPending: { direct: Buffer[]; link?: PrefixTunnelLink }[] = [];
   let tunnel: TunnelEndpoint;
   try {
     await ipBatch(o.netns, [
@@ -100,9 +113,19 @@ export async function openPrefixTunnel(o: PrefixTunnelOptions): Promise<PrefixTu
           st.rejectedFromTunnel++;
           return;
         }
-        pending.push(inner);
+        if (b.link && o.deliver) {
+          // The receive batch's views are reused: a copy for the link.
+          b.direct.push(Buffer.from(inner));
+          if (b.direct.length === 1) directPending.push(b);
+        } else pending.push(inner);
       },
       onBatchEnd: () => {
+        for (const b of directPending.splice(0)) {
+          const n = o.deliver!(b.direct, b.link!);
+          st.delivered += n;
+          st.writeDropped += b.direct.length - n;
+          b.direct.length = 0;
+        }
         if (pending.length === 0) return;
         const n = tun.writeMany(pending);
         st.delivered += n;
@@ -142,13 +165,18 @@ export async function openPrefixTunnel(o: PrefixTunnelOptions): Promise<PrefixTu
 
   return {
     tunName: tun.name,
-    bind(prefix, remote) {
-      byPrefix.set(keyOf(prefix), { prefix: canonicalIpv6(prefix), remote: canonicalIpv6(remote) });
+    bind(prefix, remote, link) {
+      byPrefix.set(keyOf(prefix), {
+        prefix: canonicalIpv6(prefix),
+        remote: canonicalIpv6(remote),
+        direct: [],
+        ...(link ? { link } : {}),
+      });
     },
     unbind(prefix) {
       byPrefix.delete(keyOf(prefix));
     },
-    bindings: () => [...byPrefix.values()].map((b) => ({ ...b })),
+    bindings: () => [...byPrefix.values()].map((b) => ({ prefix: b.prefix, remote: b.remote })),
     stats: () => ({ ...st, tunnel: t.stats() }),
     close() {
       t.close();

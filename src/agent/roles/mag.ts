@@ -12,7 +12,8 @@ import type { Raw6Packet, Raw6Socket } from '../../native/types.js';
 import { type MagAction, type MagInput, MobileAccessGateway } from '../../protocols/pmipv6/mag.js';
 import { bytesToMac, canonicalMac, macToBytes } from '../../wire/address.js';
 import { decode as decodeIcmpv6, encode as encodeIcmpv6 } from '../../wire/icmpv6/header.js';
-import { openPrefixTunnel } from '../dataplane/prefix-tunnel.js';
+import { ETH_P_IPV6, ETHERNET_HEADER_LENGTH } from '../dataplane/mobility-header-io.js';
+import { openPrefixTunnel, type PrefixTunnelLink } from '../dataplane/prefix-tunnel.js';
 import { ipBatch } from '../dataplane/kernel.js';
 import { Inbox, type MachineIo } from '../loop.js';
 import { openIpStream } from './fmipv6-router-io.js';
@@ -57,7 +58,29 @@ export const magRole = roleOfNode('mag', magSettingsSchema, async (ctx, s): Prom
       `address replace ${linkLocal}/64 dev ${c.name} nodad`,
     ]),
   );
-  const tunnel = ctx.own(await openPrefixTunnel({ native: ctx.native, side: 'mag', local: address, tunName: MAG_TUN }));
+  // Downlink onto the access link with AF_PACKET, to the station's MAC from the shared one (§6.9.3).
+  const packetSockets = new Map(
+    cells.map((c) => [c.name, ctx.own(ctx.native.openPacketSocket({ ifname: c.name, protocol: 0 }))]),
+  );
+  const deliver = (packets: Buffer[], link: PrefixTunnelLink): number => {
+    const sock = packetSockets.get(link.iface);
+    if (!sock) return 0;
+    const frames: Buffer[] = [];
+    for (const p of packets) {
+      if (p[7]! <= 1) continue; // RFC 8200 §3: the hop limit would run out here
+      const f = Buffer.allocUnsafe(ETHERNET_HEADER_LENGTH + p.length);
+      macToBytes(link.station).copy(f, 0);
+      macToBytes(linkLayer).copy(f, 6);
+      f.writeUInt16BE(ETH_P_IPV6, 12);
+      p.copy(f, ETHERNET_HEADER_LENGTH);
+      f[ETHERNET_HEADER_LENGTH + 7] = p[7]! - 1;
+      frames.push(f);
+    }
+    return frames.length ? sock.sendMany(frames) : 0;
+  };
+  const tunnel = ctx.own(
+    await openPrefixTunnel({ native: ctx.native, side: 'mag', local: address, tunName: MAG_TUN, deliver }),
+  );
   const ip = ctx.own(
     openIpStream((t) => {
       counters.add('ip.error');
@@ -168,7 +191,7 @@ export const magRole = roleOfNode('mag', magSettingsSchema, async (ctx, s): Prom
           break;
         case 'forward-up': {
           const p = `${a.prefix}/${a.prefixLength}`;
-          tunnel.bind(a.prefix, lma.address);
+          tunnel.bind(a.prefix, lma.address, { iface: a.iface, station: a.station });
           // The node's prefix onto its link; what it sends from there into the tunnel (no local routing, §6.10.3).
           ip.write(`route replace ${p} dev ${a.iface}`);
           ip.write(`rule add from ${p} iif ${a.iface} lookup ${table} priority ${RULE_PRIORITY}`);
