@@ -172,3 +172,49 @@ describe('MobileAccessGateway (RFC 5213 §6)', () => {
     expect(again).toContainEqual(expect.objectContaining({ kind: 'send-router-advertisement', dst: 'fe80::1234' }));
   });
 });
+
+describe('MobileAccessGateway: the old MAG de-registration overtaking the new registration (RFC 5213 §5.5)', () => {
+  it('a 157 is answered by one immediate resend with a fresh timestamp, which the LMA accepts', () => {
+    const l = lma();
+    const g1 = mag(MAG1);
+    const g2 = mag(MAG2);
+    deliver(10, deliver(0, g1.handle(0, { kind: 'station-joined', station: MN_MAC, iface: 'ap1' }), l), g1);
+    // mag2 registers first, but mag1's de-registration (a later timestamp) reaches the LMA first.
+    const reg = g2.handle(1000, { kind: 'station-joined', station: MN_MAC, iface: 'ap2' });
+    const dereg = g1.handle(1001, { kind: 'station-left', station: MN_MAC });
+    deliver(1010, dereg, l);
+    const refused = deliver(1012, reg, l);
+    expect(sent(refused)[0]?.message).toMatchObject({ type: 'BindingAcknowledgement', status: 157 });
+    const resend = deliver(1015, refused, g2);
+    expect(sent(resend)).toHaveLength(1);
+    expect(g2.counters['pbu-resent-after-timestamp-refusal']).toBe(1);
+    const accepted = deliver(1020, resend, l);
+    expect(accepted).toContainEqual(expect.objectContaining({ kind: 'tunnel-up', proxyCoa: MAG2 }));
+    expect(deliver(1025, accepted, g2)).toContainEqual(expect.objectContaining({ kind: 'forward-up', iface: 'ap2' }));
+  });
+
+  it('a second timestamp refusal in one attempt ends it', () => {
+    const g = mag(MAG1);
+    const pbu = sent(g.handle(0, { kind: 'station-joined', station: MN_MAC, iface: 'ap1' }))[0]!;
+    const refuse = (seq: number) =>
+      g.handle(5, {
+        kind: 'mh',
+        src: LMA,
+        dst: MAG1,
+        message: mh.proxyBindingAcknowledgement({
+          status: 157,
+          sequenceNumber: seq,
+          lifetime: 0,
+          options: [mh.naiIdentifier('mn@pmip')],
+        }),
+      });
+    const again = sent(refuse((pbu.message as mh.BindingUpdate).sequenceNumber))[0]!;
+    expect(refuse((again.message as mh.BindingUpdate).sequenceNumber)).toContainEqual(
+      expect.objectContaining({
+        kind: 'event',
+        event: expect.objectContaining({ name: 'registration-refused', status: 157 }),
+      }),
+    );
+    expect(g.bindings).toHaveLength(0);
+  });
+});

@@ -19,6 +19,7 @@ import {
   naiIdentifier,
   type ProxyBindingAcknowledgement,
   proxyBindingUpdate,
+  ProxyBindingAcknowledgementStatus as S,
 } from '../../wire/mh/index.js';
 import {
   ALL_ZERO,
@@ -83,6 +84,8 @@ export interface MagBinding {
   expiresAt: number | null;
   nextRaAt: number | null;
   lastTimestamp: bigint;
+  /** A 156/157 was answered with an immediate resend in this attempt (at most one). */
+  resent: boolean;
 }
 
 export type MagEventName =
@@ -202,6 +205,7 @@ export class MobileAccessGateway {
       expiresAt: null,
       nextRaAt: null,
       lastTimestamp: 0n,
+      resent: false,
     };
     this.#bindings.set(policy.id, b);
     // §6.9.1.1: the MAG cannot tell an attachment from a handoff between MAGs: Handoff Indicator 4.
@@ -309,6 +313,7 @@ export class MobileAccessGateway {
     b.outstanding = null;
     b.retransmitAt = null;
     b.timeoutMs = this.#c.initialTimeoutMs;
+    if (m.status < 128) b.resent = false;
     if (b.state === 'deregistering') {
       this.#bindings.delete(b.mnId);
       this.#count('deregistered');
@@ -360,6 +365,18 @@ export class MobileAccessGateway {
 
   #refused(now: number, b: MagBinding, pba: ProxyBindingAcknowledgement): MagAction[] {
     this.#count(`pba-refused.${pba.status}`);
+    // §5.5: 157 means the LMA accepted a newer PBU for the node, e.g. the old MAG's de-registration
+    // overtaking ours after a move; 156 a timestamp off its clock. The node is here now: one resend at
+    // once with a fresh timestamp, then the retransmission timer as for a lost PBA.
+    if ((pba.status === S.TimestampLowerThanPrevAccepted || pba.status === S.TimestampMismatch) && !b.resent) {
+      b.resent = true;
+      this.#count('pbu-resent-after-timestamp-refusal');
+      const hi =
+        b.state === 'registered'
+          ? HandoffIndicatorValue.HandoffStateNotChanged
+          : HandoffIndicatorValue.HandoffStateUnknown;
+      return this.#sendPbu(now, b, this.#c.lifetimeS, hi);
+    }
     const out: MagAction[] = [];
     if (b.forwarding) out.push(this.#forwardDown(b));
     this.#bindings.delete(b.mnId);
