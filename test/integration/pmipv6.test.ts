@@ -5,7 +5,8 @@
 //     checksum verifies (tshark does not check it: our own walk over the captures does);
 //   - the flow resumes after each move within: applied L2 gap + the new MAG's PBU -> PBA round trip
 //     (its own pbu-sent to registered, which includes the LMA's and its own processing) + 20 ms for
-//     the AP's station report (5 ms) and the data's way from the LMA's switch to mn;
+//     the AP's station report (5 ms) and the data's way from the LMA's switch to mn (plus the report's
+//     lateness beyond its 5 ms when the loaded machine delivers it late: the lab's, not the protocol's);
 //   - forged PBUs at 3 s (mn on mag1) for mn, naming mag3: one from cn (an unconfigured source), one from
 //     cr with mag3's address and SPI but the wrong key: both refused and counted, the binding stays.
 import { readFileSync } from 'node:fs';
@@ -194,16 +195,22 @@ describe.skipIf(missing)('pmipv6: a plain host keeps its address across three MA
     const handovers = r.run.results.handovers;
     expect(handovers).toHaveLength(2);
     for (const [i, mag] of ['mag2', 'mag3'].entries()) {
+      const h = handovers[i]!;
       const sent = agentEvents(r, mag, 'mag.pbu-sent').find((e) => (e.lifetimeS as number) > 0)!;
       const registered = agentEvents(r, mag, 'mag.registered')[0]!;
       const rttMs = registered.at - sent.at;
-      const h = handovers[i]!;
+      // The AP's report is the lab's (notifyLatency 5 ms after the attach, inside the 20 ms); when this
+      // loaded machine delivers it later, the lateness is the lab's too and is added.
+      const report = agentEvents(r, mag, 'l2.trigger').find((e) => e.lastFrame === undefined)!;
+      const lateMs = Math.max(0, Date.parse(report.time as string) - (Number(BigInt(h.attachNs!) / 1000n) / 1000 + 5));
       expect(h.resumed).toBe(true);
-      const bound = h.l2GapMs! + rttMs + 20;
-      expect(h.interruptionMs, `${mag}: L2 gap ${h.l2GapMs} ms, round trip ${rttMs.toFixed(1)} ms`).toBeLessThanOrEqual(
-        bound,
-      );
+      const bound = h.l2GapMs! + rttMs + 20 + lateMs;
+      expect(
+        h.interruptionMs,
+        `${mag}: L2 gap ${h.l2GapMs} ms, round trip ${rttMs.toFixed(1)} ms, report late ${lateMs.toFixed(1)} ms`,
+      ).toBeLessThanOrEqual(bound);
       expect(rttMs).toBeGreaterThanOrEqual(20); // four 5 ms links: a real round trip was measured
+      expect(lateMs).toBeLessThan(200); // a report that late would say more about the machine than the protocol
     }
   });
 
