@@ -116,6 +116,26 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
     );
   });
 
+  it('a plain host with a radio (roles host, mobile) takes no L2 triggers: it runs no agent', () => {
+    const text = BASE.replace('roles: [mobile]', 'roles: [host, mobile]');
+    expect(loadLabText(text, FILE).nodes.find((n) => n.name === 'mn')!.roles).toEqual(['host', 'mobile']);
+    const e = errorOf(`${text}scenario:\n  - { at: 2s, trigger: { node: mn, event: link-down } }\n`);
+    expect(e.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'scenario[0].trigger.node: "mn" is a host (no agent): L2 triggers go to a mobile node\'s agent',
+    ]);
+  });
+
+  it("lma and mag settings are read with their roles' schemas at load", () => {
+    const e = errorOf(
+      BASE.replace('r1: { roles: [router] }', 'r1: { roles: [mag], agent: { mag: { lma: 7 }, lma: { pool: x } } }'),
+    );
+    expect(e.issues.map((i) => i.path)).toEqual([
+      'nodes.r1.agent.mag.lma',
+      'nodes.r1.agent.mag.mobileNodes',
+      'nodes.r1.agent.lma',
+    ]);
+  });
+
   it('a YAML syntax error', () => {
     const e = errorOf('name: t1\nnodes: { cn: [\n');
     expect(e.issues[0]).toMatchObject({ file: FILE, path: '' });
