@@ -76,9 +76,9 @@ describe('mipshop-lab with a wrong lab file', () => {
     ],
     [
       'r1: { roles: [router] }',
-      'r1: { roles: [router, mag] }',
+      'r1: { roles: [router, map] }',
       'nodes.r1.roles[1]',
-      /role "mag" \(Proxy Mobile IPv6 Mobile Access Gateway, RFC 5213\) has no agent yet/,
+      /role "map" \(HMIPv6 Mobility Anchor Point, RFC 5380\) has no agent yet/,
     ],
     ['- no-malformed: {}', '- malformed: {}', 'expectations[1].malformed', /expected one of "interruption", "lost"/],
   ];
