@@ -1,6 +1,7 @@
 // Proxy Mobile IPv6 (RFC 5213) on topologies/pmipv6.yaml, one run: mn, a plain host with a radio
 // and no agent, moves ap1 (mag1) -> ap2 (mag2) -> ap3 (mag3) while cn sends it 100 packets/s.
-//   - mn keeps one global address, in its home network prefix, on all three MAGs; no agent runs in it;
+//   - mn keeps one global address, in its home network prefix, on all three MAGs, and pings cn from it
+//     on each (its packets go up the MAG's tunnel); no agent runs in it;
 //   - every PBU and PBA decodes in tshark with no malformed packet or error, P flag set, and its MH
 //     checksum verifies (tshark does not check it: our own walk over the captures does);
 //   - the flow resumes after each move within: applied L2 gap + the new MAG's PBU -> PBA round trip
@@ -90,6 +91,12 @@ async function globalAddresses(lab: StartedLab): Promise<string[]> {
   return [...`${r.stdout}`.matchAll(/inet6 ([0-9a-f:]+)\//g)].map((m) => m[1]!);
 }
 
+/** Echo replies mn gets from cn out of 3: its packets go up through the MAG's tunnel to the LMA (§6.10.3). */
+async function pingCn(lab: StartedLab): Promise<number> {
+  const r = await lab.node('mn').exec(['ping', '-6', '-n', '-c', '3', '-i', '0.1', '-W', '1', CN], { reject: false });
+  return Number(/(\d+) received/.exec(`${r.stdout}`)?.[1] ?? 0);
+}
+
 /** Command lines of the processes in mn's namespace. */
 async function processesOfMn(lab: StartedLab): Promise<string[]> {
   const r = await lab.node('mn').exec(['ip', 'netns', 'pids', nodeNetns(lab.name, 'mn')], { reject: false });
@@ -108,12 +115,13 @@ async function processesOfMn(lab: StartedLab): Promise<string[]> {
 describe.skipIf(missing)('pmipv6: a plain host keeps its address across three MAGs', () => {
   let r: LabRun;
   const seen: {
+    pings: number[];
     addresses: string[][];
     processes: string[];
     forged: { fromCn: boolean; fromCr: boolean };
     lmaAfter?: { state: LmaState; counters: Record<string, number> };
     mac?: string;
-  } = { addresses: [], processes: [], forged: { fromCn: false, fromCr: false } };
+  } = { pings: [], addresses: [], processes: [], forged: { fromCn: false, fromCr: false } };
 
   beforeAll(async () => {
     r = await runLabFile(LAB, {
@@ -126,6 +134,7 @@ describe.skipIf(missing)('pmipv6: a plain host keeps its address across three MA
         await at(2.5);
         seen.addresses.push(await globalAddresses(lab));
         seen.processes = await processesOfMn(lab);
+        seen.pings.push(await pingCn(lab));
         // Forged PBUs moving mn to mag3.
         await at(3);
         const rogue = new PeerAuthenticator([{ peer: LMA, spi: 256, key: Buffer.alloc(32, 7) }]);
@@ -147,15 +156,23 @@ describe.skipIf(missing)('pmipv6: a plain host keeps its address across three MA
           seen.lmaAfter = { state: st.status.state.lma as LmaState, counters: st.status.counters.lma ?? {} };
         await at(5.5);
         seen.addresses.push(await globalAddresses(lab));
+        seen.pings.push(await pingCn(lab));
         await at(8.5);
         seen.addresses.push(await globalAddresses(lab));
+        seen.pings.push(await pingCn(lab));
       },
     });
   }, 120_000);
 
-  it('mn has one global address, in its home network prefix, on every MAG, and runs no agent', () => {
+  it('mn has one global address, in its home network prefix, on every MAG, reaches cn from it, and runs no agent', () => {
     const expected = eui64Address(HNP, seen.mac!);
     expect(seen.addresses).toEqual([[expected], [expected], [expected]]);
+    expect(seen.pings).toEqual([3, 3, 3]);
+    for (const mag of ['mag1', 'mag2', 'mag3'])
+      expect(
+        (r.status(mag).state as unknown as { mag: { tunnel: { tunnelled: number } } }).mag.tunnel.tunnelled,
+        mag,
+      ).toBeGreaterThanOrEqual(3);
     expect(seen.processes.filter((c) => c.includes('agent/main.js'))).toEqual([]);
     expect(r.run.results.handovers.map((h) => [h.fromAp, h.toAp])).toEqual([
       ['ap1', 'ap2'],
