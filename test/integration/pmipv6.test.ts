@@ -180,6 +180,18 @@ describe.skipIf(missing)('pmipv6: a plain host keeps its address across three MA
     ]);
   });
 
+  it('every MAG sends mn unicast RAs with only its prefix, from the one link-local and link-layer address (§6.7, §6.8)', () => {
+    const ras = tshark(r.pcap('mn-wlan0'), 'icmpv6.type == 134', [
+      'eth.src',
+      'ipv6.src',
+      'ipv6.dst',
+      'icmpv6.opt.prefix',
+    ]);
+    expect(ras.length).toBeGreaterThanOrEqual(2); // one after each move (the first came before the captures)
+    const mnLinkLocal = eui64Address('fe80::', seen.mac!);
+    for (const ra of ras) expect(ra).toEqual(['00:00:5e:00:52:13', 'fe80::200:5eff:fe00:5213', mnLinkLocal, HNP]);
+  });
+
   it('PBUs and PBAs decode in tshark with the P flag, no malformed packet or error, and valid MH checksums', async () => {
     const pcaps = r.pcaps();
     const bad = pcaps.flatMap((p) => tshark(p, '_ws.malformed || _ws.expert.severity >= "error"', ['frame.number']));
