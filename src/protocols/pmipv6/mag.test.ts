@@ -218,3 +218,20 @@ describe('MobileAccessGateway: the old MAG de-registration overtaking the new re
     expect(g.bindings).toHaveLength(0);
   });
 });
+
+describe('MobileAccessGateway RAs over a long attachment', () => {
+  it('advertise the granted lifetime in every RA, so the node renews its address while the binding lives', () => {
+    const g = mag(MAG1);
+    const l = lma();
+    const first = deliver(0, deliver(0, g.handle(0, { kind: 'station-joined', station: MN_MAC, iface: 'ap1' }), l), g);
+    const lifetimes = [first.find((a) => a.kind === 'send-router-advertisement')];
+    for (let t = 10_000; t <= 100_000; t += 1000) {
+      const out = g.handle(t, TICK);
+      lifetimes.push(...out.filter((a) => a.kind === 'send-router-advertisement'));
+      deliver(t, deliver(t, out, l), g); // refreshes answered
+    }
+    const values = lifetimes.map((a) => (a?.kind === 'send-router-advertisement' ? a.validLifetimeS : -1));
+    expect(values.length).toBeGreaterThanOrEqual(10);
+    expect(new Set(values)).toEqual(new Set([40]));
+  });
+});

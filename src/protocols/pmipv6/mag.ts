@@ -86,6 +86,8 @@ export interface MagBinding {
   lastTimestamp: bigint;
   /** A 156/157 was answered with an immediate resend in this attempt (at most one). */
   resent: boolean;
+  /** The lifetime the last PBA 0 granted (s). */
+  grantedLifetimeS: number;
 }
 
 export type MagEventName =
@@ -117,7 +119,12 @@ export type MagAction =
       station: string;
       prefix: string;
       prefixLength: number;
-      /** The remaining binding lifetime bounds the prefix's lifetimes (§6.7). */
+      /**
+       * The prefix's valid and preferred lifetimes: the granted binding lifetime, the same in every RA
+       * of a registration. A lifetime counting down would be ignored by the node once below its
+       * address's remaining lifetime (RFC 4862 §5.5.3 e), and the address would expire under a live
+       * binding; the same value in each RA (every `raIntervalMs`) renews it.
+       */
       validLifetimeS: number;
     }
   | { kind: 'event'; event: { name: MagEventName; at: number; [k: string]: unknown } };
@@ -206,6 +213,7 @@ export class MobileAccessGateway {
       nextRaAt: null,
       lastTimestamp: 0n,
       resent: false,
+      grantedLifetimeS: 0,
     };
     this.#bindings.set(policy.id, b);
     // §6.9.1.1: the MAG cannot tell an attachment from a handoff between MAGs: Handoff Indicator 4.
@@ -335,7 +343,8 @@ export class MobileAccessGateway {
     b.prefix = prefix;
     b.prefixLength = hnp.prefixLength;
     b.state = 'registered';
-    const lifetimeMs = pba.lifetime * LIFETIME_UNIT_S * 1000;
+    b.grantedLifetimeS = pba.lifetime * LIFETIME_UNIT_S;
+    const lifetimeMs = b.grantedLifetimeS * 1000;
     b.expiresAt = now + lifetimeMs;
     b.refreshAt = now + lifetimeMs * this.#c.refreshFraction;
     if (!b.forwarding) {
@@ -402,7 +411,7 @@ export class MobileAccessGateway {
         station: b.station,
         prefix: b.prefix,
         prefixLength: b.prefixLength!,
-        validLifetimeS: Math.max(0, Math.floor((b.expiresAt - now) / 1000)),
+        validLifetimeS: b.grantedLifetimeS,
       },
     ];
   }
