@@ -80,6 +80,15 @@ export interface AgentConfig {
   aps?: AgentAccessPoint[];
   /** This router's associations with its neighbour routers (FMIPv6 PAR/NAR; keys the lab made for the run). */
   routerPeers?: AgentRouterPeer[];
+  /** Every radio of the lab: how an AP's station report names a node (PMIPv6 MAG policy, RFC 5213 §6.2). */
+  stations?: AgentStation[];
+}
+
+/** A lab node's radio: its MAC and the AP it is on when the lab comes up (the AP's association table). */
+export interface AgentStation {
+  node: string;
+  mac: string;
+  ap?: string;
 }
 
 /** One router pair's key (src/protocols/core/peer-auth.ts), written into both routers' configs. */
@@ -144,6 +153,7 @@ export const agentConfigSchema = z.object({
       }),
     )
     .optional(),
+  stations: z.array(z.object({ node: z.string().min(1), mac: z.string(), ap: z.string().optional() })).optional(),
 });
 
 /** Settings of the access-router role, from `agent["access-router"]`. All optional. */

@@ -10,6 +10,7 @@ import {
   homeAgentSettingsSchema,
   mobileNodeSettingsSchema,
 } from './roles/mipv6-settings.js';
+import { lmaSettingsSchema, magSettingsSchema } from './roles/pmipv6-settings.js';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -21,6 +22,8 @@ export const AGENT_SETTINGS_KEYS = [
   'map',
   'correspondent',
   'fmipv6',
+  'lma',
+  'mag',
   'logLevel',
 ] as const;
 
@@ -44,6 +47,10 @@ export function agentSettingsSchema(key: string, roles: readonly NodeRole[]): z.
       if (roles.includes('par') || roles.includes('nar')) return fmipv6RouterSettingsSchema;
       if (roles.includes('mobile-node')) return fmipv6MobileNodeSettingsSchema;
       return null;
+    case 'lma':
+      return roles.includes('lma') ? lmaSettingsSchema : null;
+    case 'mag':
+      return roles.includes('mag') ? magSettingsSchema : null;
     case 'logLevel':
       return z.enum(LOG_LEVELS);
     default:

@@ -1,7 +1,7 @@
 // The config file the lab writes for a node's agent (schema and reading: src/agent/config.ts): the
 // node's roles, interfaces and RAs as resolved, and every AP of the lab for the FMIPv6 roles.
 import { randomBytes } from 'node:crypto';
-import type { AgentAccessPoint, AgentConfig, AgentRouterPeer } from '../agent/config.js';
+import type { AgentAccessPoint, AgentConfig, AgentRouterPeer, AgentStation } from '../agent/config.js';
 import { controlSocketPath } from './names.js';
 import type { ResolvedLab, ResolvedNode } from './topology/types.js';
 
@@ -17,6 +17,7 @@ export function agentConfigFromNode(
     routerPeers?: AgentRouterPeer[];
     /** The lab's nodes, to resolve node names the agent settings use (mobile-node.routeOptimisation). */
     nodes?: readonly ResolvedNode[];
+    stations?: AgentStation[];
   } = {},
 ): AgentConfig {
   const cfg: AgentConfig = {
@@ -32,6 +33,7 @@ export function agentConfigFromNode(
   if (extra.statusFile !== undefined) cfg.statusFile = extra.statusFile;
   if (extra.aps !== undefined) cfg.aps = extra.aps;
   if (extra.routerPeers?.length) cfg.routerPeers = extra.routerPeers;
+  if (extra.stations?.length) cfg.stations = extra.stations;
   return cfg;
 }
 
@@ -109,4 +111,51 @@ export function resolveNodeNames(
     return (n && nodeAddress(n)) ?? c;
   });
   return { ...agent, 'mobile-node': { ...mn, routeOptimisation } };
+}
+
+/** Every radio of the lab with its MAC and initial AP (AgentConfig.stations). */
+export function agentStations(lab: Pick<ResolvedLab, 'nodes'>): AgentStation[] {
+  return lab.nodes.flatMap((n) =>
+    n.interfaces
+      .filter((i) => i.kind === 'radio')
+      .map((i) => ({ node: n.name, mac: i.mac, ...(i.ap ? { ap: i.ap } : {}) })),
+  );
+}
+
+/** A node's address on its first link (no length): where an LMA or MAG signals from. */
+function firstLinkAddress(node: ResolvedNode): string | undefined {
+  return node.interfaces.find((i) => i.kind === 'link')?.addresses[0]?.split('/')[0];
+}
+
+function settingsAddress(node: ResolvedNode, role: 'lma' | 'mag'): string | undefined {
+  const s = node.agent[role] as { address?: unknown } | undefined;
+  return typeof s?.address === 'string' ? s.address : firstLinkAddress(node);
+}
+
+/**
+ * One fresh key per LMA-MAG pair (RFC 5213 §4's security association between them, made by the lab
+ * for this run: the peer option of src/protocols/core/peer-auth.ts stands in for IPsec), added to
+ * each one's `routerPeers`. SPIs follow on from `firstSpi`.
+ */
+export function proxyMobilityPeerKeys(
+  lab: Pick<ResolvedLab, 'nodes'>,
+  into: Map<string, AgentRouterPeer[]>,
+  firstSpi: number,
+  random: (n: number) => Buffer = randomBytes,
+): void {
+  const lmas = lab.nodes.filter((n) => n.roles.includes('lma'));
+  const mags = lab.nodes.filter((n) => n.roles.includes('mag'));
+  let spi = firstSpi;
+  for (const l of lmas)
+    for (const m of mags) {
+      const la = settingsAddress(l, 'lma');
+      const ma = settingsAddress(m, 'mag');
+      if (!la || !ma) continue;
+      const key = random(32).toString('hex');
+      if (!into.has(l.name)) into.set(l.name, []);
+      if (!into.has(m.name)) into.set(m.name, []);
+      into.get(l.name)!.push({ node: m.name, address: ma, spi, key });
+      into.get(m.name)!.push({ node: l.name, address: la, spi, key });
+      spi++;
+    }
 }

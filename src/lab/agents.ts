@@ -3,7 +3,13 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { agentAccessPoints, agentConfigFromNode, routerPeerKeys } from './agent-config.js';
+import {
+  agentAccessPoints,
+  agentConfigFromNode,
+  agentStations,
+  proxyMobilityPeerKeys,
+  routerPeerKeys,
+} from './agent-config.js';
 import { lastAgentErrors } from './agent-log.js';
 import { sendControl } from '../agent/control-client.js';
 import { controlSocketPath, labStateDir } from './names.js';
@@ -18,10 +24,20 @@ export interface RunningAgent {
   logFile: string;
 }
 
-/** A node runs an agent when it advertises prefixes, holds a protocol role, or is mobile (L2 triggers). */
+/**
+ * A node runs an agent when it advertises prefixes, holds a protocol role, or is mobile (L2 triggers).
+ * A host with a radio (roles host and mobile) runs none: its kernel alone configures it, as a Proxy
+ * Mobile IPv6 mobile node needs (RFC 5213 §1: no mobility software on the node).
+ */
 export function needsAgent(node: ResolvedNode): boolean {
   if (node.routerAdvertisements.length > 0) return true;
+  if (isPlainHost(node.roles)) return false;
   return node.roles.some((r) => r !== 'host' && r !== 'router');
+}
+
+/** Roles host and mobile only: a plain host with a radio. */
+export function isPlainHost(roles: readonly string[]): boolean {
+  return roles.includes('host') && roles.every((r) => r === 'host' || r === 'mobile');
 }
 
 export async function startAgents(
@@ -36,6 +52,8 @@ export async function startAgents(
   const agents: RunningAgent[] = [];
   const aps = agentAccessPoints(lab);
   const peers = routerPeerKeys(aps);
+  proxyMobilityPeerKeys(lab, peers, 256 + [...peers.values()].reduce((n, p) => n + p.length, 0));
+  const stations = agentStations(lab);
   for (const node of lab.nodes.filter(needsAgent)) {
     const handle = handles.get(node.name);
     if (!handle) throw new Error(`no runtime handle for node ${node.name}`);
@@ -48,6 +66,7 @@ export async function startAgents(
       aps,
       routerPeers: peers.get(node.name) ?? [],
       nodes: lab.nodes,
+      stations,
     });
     // It holds the RFC 4285 MN-HA keys and the routers' pair keys: readable by the agent (root) only.
     writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });

@@ -42,7 +42,11 @@ export async function analyzeRun(input: AnalyzeInput): Promise<Results> {
   for (const n of lab.nodes) for (const i of n.interfaces) if (i.kind === 'radio' && i.ap) initialAp[n.name] = i.ap;
   const protocols: Record<string, { protocol: string; mode?: string }> = {};
   for (const n of lab.nodes) {
-    const p = mobilityProtocol(n.roles, n.agent);
+    const p = mobilityProtocol(
+      n.roles,
+      n.agent,
+      lab.nodes.some((x) => x.roles.includes('mag')),
+    );
     if (p) protocols[n.name] = p;
   }
   const udp = lab.traffic.filter((t): t is UdpFlowSpec => t.kind === 'udp');
@@ -68,8 +72,14 @@ export async function analyzeRun(input: AnalyzeInput): Promise<Results> {
 }
 
 /** The protocol a mobile node's handovers use, from its roles (and its agent settings' mode). */
-function mobilityProtocol(roles: string[], agent: Record<string, unknown>): { protocol: string; mode?: string } | null {
+function mobilityProtocol(
+  roles: string[],
+  agent: Record<string, unknown>,
+  proxyMobility: boolean,
+): { protocol: string; mode?: string } | null {
   if (!roles.includes('mobile')) return null;
+  // A host's moves are the network's work where MAGs serve it (RFC 5213).
+  if (proxyMobility && roles.includes('host')) return { protocol: 'pmipv6' };
   const fm = agent.fmipv6 as { mode?: string } | undefined;
   if (fm) return fm.mode ? { protocol: 'fmipv6', mode: fm.mode } : { protocol: 'fmipv6' };
   if (roles.includes('mobile-node')) return { protocol: 'mipv6' };

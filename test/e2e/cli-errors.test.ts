@@ -74,12 +74,6 @@ describe('mipshop-lab with a wrong lab file', () => {
       'expectations[0].address.node',
       /expected a mobile node \(mn\), got "mx"/,
     ],
-    [
-      'r1: { roles: [router] }',
-      'r1: { roles: [router, mag] }',
-      'nodes.r1.roles[1]',
-      /role "mag" \(Proxy Mobile IPv6 Mobile Access Gateway, RFC 5213\) has no agent yet/,
-    ],
     ['- no-malformed: {}', '- malformed: {}', 'expectations[1].malformed', /expected one of "interruption", "lost"/],
   ];
   for (const [from, to, where, what] of broken) {

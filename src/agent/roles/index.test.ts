@@ -6,6 +6,8 @@ import { homeAgentRole } from './home-agent.js';
 import { mapRole } from './map.js';
 import { ALL_ROLES } from './index.js';
 import { correspondentRole } from './correspondent.js';
+import { lmaRole } from './lma.js';
+import { magRole } from './mag.js';
 import { mobileNodeRole } from './mobile-node.js';
 import type { RoleDefinition } from './role.js';
 
@@ -16,6 +18,8 @@ const MODULES = [
   fmipv6RouterRole,
   homeAgentRole,
   mapRole,
+  lmaRole,
+  magRole,
   fmipv6MobileNodeRole,
   mobileNodeRole,
   correspondentRole,
@@ -30,6 +34,8 @@ function configs(): Config[] {
     ['router', 'par'],
     ['router', 'nar', 'home-agent'],
     ['router', 'map'],
+    ['router', 'lma'],
+    ['router', 'mag'],
     ['mobile'],
     ['mobile', 'mobile-node'],
     ['correspondent'],

@@ -34,6 +34,16 @@ export const ALL_ROLES: readonly RoleDefinition[] = [
     (c) => hasRole(c, 'map'),
     async () => (await import('./map.js')).mapRole,
   ),
+  lazy(
+    'lma',
+    (c) => hasRole(c, 'lma'),
+    async () => (await import('./lma.js')).lmaRole,
+  ),
+  lazy(
+    'mag',
+    (c) => hasRole(c, 'mag'),
+    async () => (await import('./mag.js')).magRole,
+  ),
   lazy('fmipv6-mobile-node', fmipv6Wanted, async () => (await import('./fmipv6-mobile-node.js')).fmipv6MobileNodeRole),
   lazy(
     'mobile-node',

@@ -21,7 +21,11 @@ export function checkAgentSettings(spec: LabSpec): SpecIssue[] {
         continue;
       }
       if (schema === null) {
-        issues.push({ path: at, message: `"${key}" settings need the role par, nar or mobile-node`, onKey: true });
+        issues.push({
+          path: at,
+          message: `"${key}" settings need the role ${key === 'lma' || key === 'mag' ? key : 'par, nar or mobile-node'}`,
+          onKey: true,
+        });
         continue;
       }
       const r = schema.safeParse(value ?? {});

@@ -62,7 +62,11 @@ export function checkScenario(spec: LabSpec): SpecIssue[] {
     }
     if (e.trigger !== undefined) {
       const { node, event, ap } = e.trigger;
-      mobile(node, ['scenario', i, 'trigger', 'node']);
+      if (mobile(node, ['scenario', i, 'trigger', 'node']) && spec.nodes[node]?.roles.includes('host'))
+        issues.push({
+          path: ['scenario', i, 'trigger', 'node'],
+          message: `"${node}" is a host (no agent): L2 triggers go to a mobile node's agent`,
+        });
       if (ap !== undefined) knownAp(ap, ['scenario', i, 'trigger', 'ap']);
       // New AP detected names the candidate AP (IEEE 802.21 Link_Detected; RFC 5568 §3.1 trigger).
       if (event === 'new-ap-detected' && ap === undefined) {

@@ -1,7 +1,7 @@
 // Semantic checks on a parsed lab, before the plan: references between nodes, links, APs, the
 // scenario and traffic. Each issue carries the YAML path it is about.
 import type { SpecIssue } from './issues.js';
-import { isMobile, isRouter, roleWithoutAgent } from './roles.js';
+import { isMobile, isRouter } from './roles.js';
 import type { LabSpec } from './schema.js';
 import { formatDuration } from './units.js';
 import { checkExplicitAddresses } from './check-addresses.js';
@@ -34,14 +34,6 @@ function checkNodes(spec: LabSpec): SpecIssue[] {
   const issues: SpecIssue[] = [];
   if (Object.keys(spec.nodes).length === 0) issues.push({ path: ['nodes'], message: 'expected at least one node' });
   for (const [name, node] of Object.entries(spec.nodes)) {
-    node.roles.forEach((role, i) => {
-      const what = roleWithoutAgent(role);
-      if (what)
-        issues.push({
-          path: ['nodes', name, 'roles', i],
-          message: `role "${role}" (${what}) has no agent yet; a lab cannot use it`,
-        });
-    });
     const mobile = isMobile(node.roles);
     if (node.radio && !mobile) {
       issues.push({

@@ -109,16 +109,24 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
     ]);
   });
 
-  it('a role with no agent behind it (lma, mag) is refused, naming the role', () => {
-    const e = errorOf(BASE.replace('r1: { roles: [router] }', 'r1: { roles: [router, lma] }'));
-    expect(e.message).toBe(
-      `${FILE}:5:25 nodes.r1.roles[1]: role "lma" (Proxy Mobile IPv6 Local Mobility Anchor, RFC 5213) has no agent yet; a lab cannot use it`,
+  it('a plain host with a radio (roles host, mobile) takes no L2 triggers: it runs no agent', () => {
+    const text = BASE.replace('roles: [mobile]', 'roles: [host, mobile]');
+    expect(loadLabText(text, FILE).nodes.find((n) => n.name === 'mn')!.roles).toEqual(['host', 'mobile']);
+    const e = errorOf(`${text}scenario:\n  - { at: 2s, trigger: { node: mn, event: link-down } }\n`);
+    expect(e.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'scenario[0].trigger.node: "mn" is a host (no agent): L2 triggers go to a mobile node\'s agent',
+    ]);
+  });
+
+  it("lma and mag settings are read with their roles' schemas at load", () => {
+    const e = errorOf(
+      BASE.replace('r1: { roles: [router] }', 'r1: { roles: [mag], agent: { mag: { lma: 7 }, lma: { pool: x } } }'),
     );
-    for (const role of ['mag']) {
-      expect(errorOf(BASE.replace('roles: [router]', `roles: [${role}]`)).issues.map((i) => i.path)).toEqual([
-        'nodes.r1.roles[0]',
-      ]);
-    }
+    expect(e.issues.map((i) => i.path)).toEqual([
+      'nodes.r1.agent.mag.lma',
+      'nodes.r1.agent.mag.mobileNodes',
+      'nodes.r1.agent.lma',
+    ]);
   });
 
   it('a YAML syntax error', () => {

@@ -4,7 +4,7 @@ import { resolve as resolvePath } from 'node:path';
 import { checkLab, definedOnly, RA_DEFAULTS, splitEndpoint } from './check.js';
 import { checkExpectations } from './check-expectations.js';
 import { formatPath, LabFileError, type SpecIssue } from './issues.js';
-import { formatPrefix } from './ipv6.js';
+import { formatPrefix, parsePrefix, type Prefix } from './ipv6.js';
 import { planLab, type Plan } from './plan.js';
 import { expandRoles, isMobile, isRouter } from './roles.js';
 import { autoRoutes } from './routes.js';
@@ -80,6 +80,7 @@ function resolveNodes(spec: LabSpec, plan: Plan): ResolvedNode[] {
   const routes = autoRoutes({
     plan,
     nodes: entries.map(([name, n]) => ({ name, router: isRouter(n.roles), radio: isMobile(n.roles) })),
+    anchored: anchoredPrefixes(entries),
   });
   const linkIfaces = new Map<string, ResolvedInterface[]>(entries.map(([name]) => [name, []]));
   for (const l of plan.links) {
@@ -160,7 +161,27 @@ function sysctlsFor(
   return s;
 }
 
+/**
+ * The home network prefixes an LMA anchors (its `agent.lma` pool and listed prefixes, RFC 5213 §5.6):
+ * the lab routes them to it like a link's prefix. Settings are checked at load (check-agent.ts).
+ */
+function anchoredPrefixes(entries: [string, LabSpec['nodes'][string]][]): { node: string; prefix: Prefix }[] {
+  const out: { node: string; prefix: Prefix }[] = [];
+  for (const [name, n] of entries) {
+    if (!n.roles.includes('lma')) continue;
+    const s = n.agent.lma as { pool?: unknown; mobileNodes?: { prefix?: unknown }[] } | undefined;
+    const texts = [s?.pool, ...(Array.isArray(s?.mobileNodes) ? s.mobileNodes.map((m) => m?.prefix) : [])];
+    for (const t of texts) {
+      const p = typeof t === 'string' ? parsePrefix(t) : undefined;
+      if (p) out.push({ node: name, prefix: p });
+    }
+  }
+  return out;
+}
+
 function raFor(spec: LabSpec, plan: Plan, node: string): RouterAdvertisementConfig[] {
+  // A MAG advertises each node's own prefix in unicast RAs (RFC 5213 §6.7), never the cell's.
+  if (spec.nodes[node]?.roles.includes('mag')) return [];
   return plan.aps
     .filter((ap) => ap.router.node === node)
     .flatMap((ap) => {

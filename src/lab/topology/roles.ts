@@ -19,15 +19,3 @@ export function isRouter(roles: readonly NodeRole[]): boolean {
 export function isMobile(roles: readonly NodeRole[]): boolean {
   return expandRoles(roles).includes('mobile');
 }
-
-// Roles the schema names (their messages have codecs in src/wire/) but no agent role runs yet
-// (src/agent/roles/index.ts): a lab with one is refused at load rather than left doing nothing.
-const ROLES_WITHOUT_AGENT: Partial<Record<NodeRole, string>> = {
-  lma: 'Proxy Mobile IPv6 Local Mobility Anchor, RFC 5213',
-  mag: 'Proxy Mobile IPv6 Mobile Access Gateway, RFC 5213',
-};
-
-/** What the role is, when no agent runs it yet; undefined for a role that works. */
-export function roleWithoutAgent(role: NodeRole): string | undefined {
-  return ROLES_WITHOUT_AGENT[role];
-}

@@ -16,10 +16,12 @@ export interface RouteInput {
   plan: Plan;
   /** Node names in file order, and whether each forwards or has a radio. */
   nodes: { name: string; router: boolean; radio: boolean }[];
+  /** Prefixes a node anchors beyond its links and APs (a PMIPv6 LMA's home network prefixes): routed to it. */
+  anchored?: { node: string; prefix: Prefix }[];
 }
 
 /** Automatic routes per node name. Nodes are numbered in file order so ties break the same way every run. */
-export function autoRoutes({ plan, nodes }: RouteInput): Map<string, ResolvedRoute[]> {
+export function autoRoutes({ plan, nodes, anchored = [] }: RouteInput): Map<string, ResolvedRoute[]> {
   const index = new Map(nodes.map((n, i) => [n.name, i]));
   const router = nodes.map((n) => n.router);
   const adj: Adjacency[][] = nodes.map(() => []);
@@ -36,6 +38,7 @@ export function autoRoutes({ plan, nodes }: RouteInput): Map<string, ResolvedRou
     addPrefix(l.prefix, [a, b]);
   }
   for (const ap of plan.aps) addPrefix(ap.prefix, [index.get(ap.router.node)!]);
+  for (const a of anchored) if (index.has(a.node)) addPrefix(a.prefix, [index.get(a.node)!]);
 
   const out = new Map<string, ResolvedRoute[]>();
   nodes.forEach((n, src) => {

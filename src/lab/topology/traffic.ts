@@ -1,5 +1,7 @@
 // Traffic of a lab: constant-rate UDP flows and iperf3 runs, with ids, ports and destination
 // addresses filled in from the plan.
+import { assignHomeNetworkPrefixes } from '../../protocols/pmipv6/prefixes.js';
+import { eui64Address } from '../../wire/address.js';
 import type { SpecIssue } from './issues.js';
 import { formatIPv6, formatPrefix, parseAddressWithLength, slaacAddress } from './ipv6.js';
 import type { Plan } from './plan.js';
@@ -67,12 +69,33 @@ export function destinationAddress(node: string, plan: Plan, nodes: ResolvedNode
   const homeAddress = homeAddressOf(nodes.find((n) => n.name === node));
   if (homeAddress !== undefined) return homeAddress;
   const radio = plan.radios.find((r) => r.node === node);
+  const proxied = radio && proxyHomeAddress(node, radio.mac, nodes);
+  if (proxied) return proxied;
   if (radio?.initialAp !== undefined) {
     const ap = plan.aps.find((a) => a.name === radio.initialAp)!;
     return slaacAddress(formatPrefix(ap.prefix), radio.mac);
   }
   const first = nodes.find((n) => n.name === node)?.interfaces.flatMap((i) => i.addresses)[0];
   return first === undefined ? undefined : formatIPv6(parseAddressWithLength(first)!.address);
+}
+
+/**
+ * A Proxy Mobile IPv6 node's address: its SLAAC address (EUI-64, as the lab sets radios up) in the home
+ * network prefix the LMA's policy gives the MN-Identifier a MAG registers it under (RFC 5213 §6.7).
+ */
+function proxyHomeAddress(node: string, mac: string, nodes: ResolvedNode[]): string | undefined {
+  for (const mag of nodes) {
+    const m = mag.agent.mag as { mobileNodes?: { id?: unknown; node?: unknown }[] } | undefined;
+    const id = Array.isArray(m?.mobileNodes) ? m.mobileNodes.find((x) => x?.node === node)?.id : undefined;
+    if (typeof id !== 'string') continue;
+    for (const lma of nodes) {
+      const l = lma.agent.lma as { mobileNodes?: { id: string; prefix?: string }[]; pool?: string } | undefined;
+      if (!lma.roles.includes('lma') || !Array.isArray(l?.mobileNodes)) continue;
+      const hnp = assignHomeNetworkPrefixes(l.mobileNodes, l.pool).get(id);
+      if (hnp) return eui64Address(hnp.prefix, mac);
+    }
+  }
+  return undefined;
 }
 
 /** agent["mobile-node"].homeAddress of a node that has one (a string), else undefined. */

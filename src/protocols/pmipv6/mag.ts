@@ -1,0 +1,463 @@
+// The Mobile Access Gateway (RFC 5213 §6): it learns that a mobile node attached (the AP's station
+// report, or the node's Router Solicitation, §6.9.1.1), registers it with the LMA by a Proxy Binding
+// Update on its behalf (§6.9.1.5), and once the PBA accepts, forwards the node's prefix through the
+// tunnel (forward-up, §6.10) and advertises only that prefix to it in unicast Router Advertisements
+// (§6.7), from the one link-local address every MAG uses (§6.8). It refreshes before the lifetime
+// ends and de-registers when the node leaves (§6.9.1.2). Retransmission: RFC 6275's timers (§6.9.4).
+// Each registration is one entry per node listed in the policy, so nothing here grows with input.
+// Forwarding and buffering are the agent's (forward-up / forward-down), which RFC 5949's fast
+// handovers will extend.
+import { sendMobilityHeader, type SendMobilityHeader } from '../core/actions.js';
+import type { MobilityHeaderInput } from '../core/inputs.js';
+import type { Tick } from '../core/tick.js';
+import { canonical, canonicalMac, eui64Address, macToBytes } from '../../wire/address.js';
+import {
+  findOption,
+  HandoffIndicatorValue,
+  isProxyBindingAcknowledgement,
+  type MobilityOption,
+  naiIdentifier,
+  type ProxyBindingAcknowledgement,
+  proxyBindingUpdate,
+  ProxyBindingAcknowledgementStatus as S,
+} from '../../wire/mh/index.js';
+import {
+  ALL_ZERO,
+  ATT_IEEE_802_11,
+  INITIAL_BINDACK_TIMEOUT_MS,
+  LIFETIME_UNIT_S,
+  MAX_BINDACK_TIMEOUT_MS,
+} from './constants.js';
+import { timestampFromUnixMs } from './timestamp.js';
+
+export interface MagPolicyEntry {
+  /** MN-Identifier (RFC 4283 NAI) the MAG registers the node under. */
+  id: string;
+  /** The node's link-layer address: how a station report or RS names it. */
+  linkLayerAddress: string;
+}
+
+export interface MobileAccessGatewayConfig {
+  /** Proxy-CoA: the PBUs' source, the tunnel's local end. */
+  address: string;
+  /** LMAA. */
+  lma: string;
+  mobileNodes: readonly MagPolicyEntry[];
+  /** The link-local address every MAG uses on its access links (§6.8). */
+  linkLocalAddress: string;
+  epochOffsetMs: number;
+  /** Requested lifetime (s). Default 40. */
+  lifetimeS?: number;
+  /** Refresh at this fraction of the granted lifetime. Default 0.8. */
+  refreshFraction?: number;
+  accessTechnologyType?: number;
+  /** Unsolicited unicast RAs to each registered node this often. Default 10 s. */
+  raIntervalMs?: number;
+  initialTimeoutMs?: number;
+  maxTimeoutMs?: number;
+}
+
+export type MagInput =
+  | MobilityHeaderInput
+  | Tick
+  | { kind: 'station-joined'; station: string; iface: string }
+  | { kind: 'station-left'; station: string }
+  /** An RS on an access link: `station` from its Source Link-Layer Address option. */
+  | { kind: 'router-solicitation'; iface: string; src: string; station?: string };
+
+export interface MagBinding {
+  mnId: string;
+  station: string;
+  iface: string;
+  state: 'registering' | 'registered' | 'deregistering';
+  prefix?: string;
+  prefixLength?: number;
+  /** Forwarding set up at this MAG (forward-up sent, no forward-down yet). */
+  forwarding: boolean;
+  /** Where RAs go: the RS's source, else the node's EUI-64 link-local address. */
+  linkLocal: string;
+  sequenceNumber: number;
+  outstanding: number | null;
+  timeoutMs: number;
+  retransmitAt: number | null;
+  refreshAt: number | null;
+  expiresAt: number | null;
+  nextRaAt: number | null;
+  lastTimestamp: bigint;
+  /** A 156/157 was answered with an immediate resend in this attempt (at most one). */
+  resent: boolean;
+  /** The lifetime the last PBA 0 granted (s). */
+  grantedLifetimeS: number;
+}
+
+export type MagEventName =
+  | 'pbu-sent'
+  | 'registered'
+  | 'refreshed'
+  | 'registration-refused'
+  | 'deregistered'
+  | 'binding-expired'
+  | 'station-unknown'
+  | 'dropped';
+
+export type MagAction =
+  | SendMobilityHeader
+  | {
+      kind: 'forward-up';
+      mnId: string;
+      station: string;
+      iface: string;
+      prefix: string;
+      prefixLength: number;
+    }
+  | { kind: 'forward-down'; mnId: string; iface: string; prefix: string; prefixLength: number }
+  | {
+      kind: 'send-router-advertisement';
+      iface: string;
+      src: string;
+      dst: string;
+      station: string;
+      prefix: string;
+      prefixLength: number;
+      /**
+       * The prefix's valid and preferred lifetimes: the granted binding lifetime, the same in every RA
+       * of a registration. A lifetime counting down would be ignored by the node once below its
+       * address's remaining lifetime (RFC 4862 §5.5.3 e), and the address would expire under a live
+       * binding; the same value in each RA (every `raIntervalMs`) renews it.
+       */
+      validLifetimeS: number;
+    }
+  | { kind: 'event'; event: { name: MagEventName; at: number; [k: string]: unknown } };
+
+export class MobileAccessGateway {
+  readonly #c: Required<MobileAccessGatewayConfig>;
+  readonly #byStation = new Map<string, MagPolicyEntry>();
+  readonly #bindings = new Map<string, MagBinding>();
+  #sequence = 0;
+  #lastTimestamp = 0n;
+  readonly counters: Record<string, number> = {};
+
+  constructor(config: MobileAccessGatewayConfig) {
+    this.#c = {
+      lifetimeS: 40,
+      refreshFraction: 0.8,
+      accessTechnologyType: ATT_IEEE_802_11,
+      raIntervalMs: 10_000,
+      initialTimeoutMs: INITIAL_BINDACK_TIMEOUT_MS,
+      maxTimeoutMs: MAX_BINDACK_TIMEOUT_MS,
+      ...config,
+      address: canonical(config.address),
+      lma: canonical(config.lma),
+      linkLocalAddress: canonical(config.linkLocalAddress),
+    };
+    for (const m of config.mobileNodes) this.#byStation.set(canonicalMac(m.linkLayerAddress), m);
+  }
+
+  get bindings(): readonly MagBinding[] {
+    return [...this.#bindings.values()];
+  }
+
+  nextDeadline(): number | null {
+    let next: number | null = null;
+    for (const b of this.#bindings.values())
+      for (const t of [b.retransmitAt, b.refreshAt, b.expiresAt, b.nextRaAt])
+        if (t !== null && (next === null || t < next)) next = t;
+    return next;
+  }
+
+  handle(now: number, input: MagInput): MagAction[] {
+    switch (input.kind) {
+      case 'station-joined':
+        return this.#attach(now, canonicalMac(input.station), input.iface, null);
+      case 'router-solicitation':
+        return this.#solicited(now, input);
+      case 'station-left':
+        return this.#detach(now, canonicalMac(input.station));
+      case 'mh':
+        return this.#onMh(now, input);
+      case 'tick':
+        return this.#tick(now);
+    }
+  }
+
+  #count(name: string): void {
+    this.counters[name] = (this.counters[name] ?? 0) + 1;
+  }
+
+  #attach(now: number, station: string, iface: string, rsSource: string | null): MagAction[] {
+    const policy = this.#byStation.get(station);
+    if (!policy) {
+      this.#count('station-unknown');
+      return [{ kind: 'event', event: { name: 'station-unknown', at: now, station, iface } }];
+    }
+    const existing = this.#bindings.get(policy.id);
+    if (existing && existing.state !== 'deregistering' && existing.iface === iface) {
+      if (rsSource) existing.linkLocal = rsSource;
+      return [];
+    }
+    const out: MagAction[] = [];
+    if (existing?.forwarding) out.push(this.#forwardDown(existing));
+    const b: MagBinding = {
+      mnId: policy.id,
+      station,
+      iface,
+      state: 'registering',
+      forwarding: false,
+      linkLocal: rsSource ?? eui64Address('fe80::', station),
+      sequenceNumber: 0,
+      outstanding: null,
+      timeoutMs: this.#c.initialTimeoutMs,
+      retransmitAt: null,
+      refreshAt: null,
+      expiresAt: null,
+      nextRaAt: null,
+      lastTimestamp: 0n,
+      resent: false,
+      grantedLifetimeS: 0,
+    };
+    this.#bindings.set(policy.id, b);
+    // §6.9.1.1: the MAG cannot tell an attachment from a handoff between MAGs: Handoff Indicator 4.
+    out.push(...this.#sendPbu(now, b, this.#c.lifetimeS, HandoffIndicatorValue.HandoffStateUnknown));
+    return out;
+  }
+
+  #solicited(now: number, rs: Extract<MagInput, { kind: 'router-solicitation' }>): MagAction[] {
+    const station = rs.station ? canonicalMac(rs.station) : undefined;
+    const b = [...this.#bindings.values()].find(
+      (x) => x.iface === rs.iface && (station ? x.station === station : x.linkLocal === canonical(rs.src)),
+    );
+    if (b && b.state === 'registered') {
+      if (rs.src !== '::') b.linkLocal = canonical(rs.src);
+      return this.#ra(now, b);
+    }
+    if (b) return [];
+    // §6.9.1.1: an RS from a node not yet registered here is an attachment too.
+    if (!station) {
+      this.#count('rs-without-station');
+      return [];
+    }
+    return this.#attach(now, station, rs.iface, rs.src === '::' ? null : canonical(rs.src));
+  }
+
+  #detach(now: number, station: string): MagAction[] {
+    const policy = this.#byStation.get(station);
+    const b = policy ? this.#bindings.get(policy.id) : undefined;
+    if (!b || b.state === 'deregistering') {
+      this.#count('station-left-unknown');
+      return [];
+    }
+    const out: MagAction[] = [];
+    if (b.forwarding) out.push(this.#forwardDown(b));
+    if (b.state === 'registering' && b.prefix === undefined) {
+      // Never accepted here: nothing to de-register at the LMA.
+      this.#bindings.delete(b.mnId);
+      return out;
+    }
+    // §6.9.1.2: a de-registration PBU (lifetime 0); its PBA ends the entry (or the timeout does).
+    b.state = 'deregistering';
+    b.refreshAt = null;
+    b.nextRaAt = null;
+    b.expiresAt = null;
+    b.timeoutMs = this.#c.initialTimeoutMs;
+    out.push(...this.#sendPbu(now, b, 0, HandoffIndicatorValue.HandoffStateUnknown));
+    return out;
+  }
+
+  #sendPbu(now: number, b: MagBinding, lifetimeS: number, handoffIndicator: number): MagAction[] {
+    this.#sequence = (this.#sequence + 1) & 0xffff;
+    b.sequenceNumber = this.#sequence;
+    b.outstanding = this.#sequence;
+    // §5.5: each PBU carries a timestamp newer than the last one this MAG sent.
+    let ts = timestampFromUnixMs(now + this.#c.epochOffsetMs);
+    if (ts <= this.#lastTimestamp) ts = this.#lastTimestamp + 1n;
+    this.#lastTimestamp = ts;
+    b.lastTimestamp = ts;
+    const options: MobilityOption[] = [
+      naiIdentifier(b.mnId),
+      b.prefix !== undefined
+        ? { type: 'HomeNetworkPrefix', prefix: b.prefix, prefixLength: b.prefixLength! }
+        : { type: 'HomeNetworkPrefix', prefix: ALL_ZERO, prefixLength: 0 },
+      { type: 'HandoffIndicator', handoffIndicator },
+      { type: 'AccessTechnologyType', accessTechnologyType: this.#c.accessTechnologyType },
+      { type: 'MobileNodeLinkLayerIdentifier', linkLayerIdentifier: macToBytes(b.station) },
+      { type: 'LinkLocalAddress', linkLocalAddress: this.#c.linkLocalAddress },
+      { type: 'Timestamp', timestamp: ts },
+    ];
+    const message = proxyBindingUpdate({
+      sequenceNumber: b.sequenceNumber,
+      lifetime: Math.ceil(lifetimeS / LIFETIME_UNIT_S),
+      options,
+    });
+    b.retransmitAt = now + b.timeoutMs;
+    this.#count(lifetimeS === 0 ? 'pbu-sent-deregistration' : 'pbu-sent');
+    return [
+      sendMobilityHeader({ src: this.#c.address, dst: this.#c.lma }, message),
+      {
+        kind: 'event',
+        event: {
+          name: 'pbu-sent',
+          at: now,
+          mnId: b.mnId,
+          sequenceNumber: b.sequenceNumber,
+          lifetimeS,
+          handoffIndicator,
+        },
+      },
+    ];
+  }
+
+  #onMh(now: number, input: MobilityHeaderInput): MagAction[] {
+    const m = input.message;
+    if (!isProxyBindingAcknowledgement(m) || canonical(input.src) !== this.#c.lma) {
+      this.#count('mh-unexpected');
+      return [{ kind: 'event', event: { name: 'dropped', at: now, reason: 'mh-unexpected', src: input.src } }];
+    }
+    const id = findOption(m.options, 'MobileNodeIdentifier')?.identifier.toString('utf8');
+    const b = id === undefined ? undefined : this.#bindings.get(id);
+    if (!b || b.outstanding !== m.sequenceNumber) {
+      this.#count('pba-unexpected');
+      return [{ kind: 'event', event: { name: 'dropped', at: now, reason: 'pba-unexpected', src: input.src } }];
+    }
+    b.outstanding = null;
+    b.retransmitAt = null;
+    b.timeoutMs = this.#c.initialTimeoutMs;
+    if (m.status < 128) b.resent = false;
+    if (b.state === 'deregistering') {
+      this.#bindings.delete(b.mnId);
+      this.#count('deregistered');
+      return [{ kind: 'event', event: { name: 'deregistered', at: now, mnId: b.mnId, status: m.status } }];
+    }
+    return m.status < 128 ? this.#accepted(now, b, m) : this.#refused(now, b, m);
+  }
+
+  #accepted(now: number, b: MagBinding, pba: ProxyBindingAcknowledgement): MagAction[] {
+    const hnp = findOption(pba.options, 'HomeNetworkPrefix');
+    if (!hnp || hnp.prefixLength === 0 || pba.lifetime === 0) {
+      this.#count('pba-without-prefix');
+      return this.#refused(now, b, pba);
+    }
+    const out: MagAction[] = [];
+    const prefix = canonical(hnp.prefix);
+    if (b.forwarding && (b.prefix !== prefix || b.prefixLength !== hnp.prefixLength)) out.push(this.#forwardDown(b));
+    const first = b.state === 'registering';
+    b.prefix = prefix;
+    b.prefixLength = hnp.prefixLength;
+    b.state = 'registered';
+    b.grantedLifetimeS = pba.lifetime * LIFETIME_UNIT_S;
+    const lifetimeMs = b.grantedLifetimeS * 1000;
+    b.expiresAt = now + lifetimeMs;
+    b.refreshAt = now + lifetimeMs * this.#c.refreshFraction;
+    if (!b.forwarding) {
+      b.forwarding = true;
+      out.push({
+        kind: 'forward-up',
+        mnId: b.mnId,
+        station: b.station,
+        iface: b.iface,
+        prefix,
+        prefixLength: hnp.prefixLength,
+      });
+    }
+    this.#count(first ? 'registered' : 'refreshed');
+    out.push({
+      kind: 'event',
+      event: {
+        name: first ? 'registered' : 'refreshed',
+        at: now,
+        mnId: b.mnId,
+        prefix: `${prefix}/${hnp.prefixLength}`,
+      },
+    });
+    if (first) out.push(...this.#ra(now, b));
+    return out;
+  }
+
+  #refused(now: number, b: MagBinding, pba: ProxyBindingAcknowledgement): MagAction[] {
+    this.#count(`pba-refused.${pba.status}`);
+    // §5.5: 157 means the LMA accepted a newer PBU for the node, e.g. the old MAG's de-registration
+    // overtaking ours after a move; 156 a timestamp off its clock. The node is here now: one resend at
+    // once with a fresh timestamp, then the retransmission timer as for a lost PBA.
+    if ((pba.status === S.TimestampLowerThanPrevAccepted || pba.status === S.TimestampMismatch) && !b.resent) {
+      b.resent = true;
+      this.#count('pbu-resent-after-timestamp-refusal');
+      const hi =
+        b.state === 'registered'
+          ? HandoffIndicatorValue.HandoffStateNotChanged
+          : HandoffIndicatorValue.HandoffStateUnknown;
+      return this.#sendPbu(now, b, this.#c.lifetimeS, hi);
+    }
+    const out: MagAction[] = [];
+    if (b.forwarding) out.push(this.#forwardDown(b));
+    this.#bindings.delete(b.mnId);
+    out.push({ kind: 'event', event: { name: 'registration-refused', at: now, mnId: b.mnId, status: pba.status } });
+    return out;
+  }
+
+  #forwardDown(b: MagBinding): MagAction {
+    b.forwarding = false;
+    return { kind: 'forward-down', mnId: b.mnId, iface: b.iface, prefix: b.prefix!, prefixLength: b.prefixLength! };
+  }
+
+  #ra(now: number, b: MagBinding): MagAction[] {
+    if (b.prefix === undefined || b.expiresAt === null) return [];
+    b.nextRaAt = now + this.#c.raIntervalMs;
+    this.#count('ra-sent');
+    return [
+      {
+        kind: 'send-router-advertisement',
+        iface: b.iface,
+        src: this.#c.linkLocalAddress,
+        dst: b.linkLocal,
+        station: b.station,
+        prefix: b.prefix,
+        prefixLength: b.prefixLength!,
+        validLifetimeS: b.grantedLifetimeS,
+      },
+    ];
+  }
+
+  #tick(now: number): MagAction[] {
+    const out: MagAction[] = [];
+    for (const b of [...this.#bindings.values()]) {
+      if (b.retransmitAt !== null && now >= b.retransmitAt) {
+        // §6.9.4 / RFC 6275 §11.8: a new PBU (new sequence number and timestamp), the timeout doubled.
+        b.timeoutMs = Math.min(b.timeoutMs * 2, this.#c.maxTimeoutMs);
+        this.#count('pbu-retransmitted');
+        if (b.state === 'deregistering') {
+          // One retransmission at most: the LMA deletes the entry on its own when the lifetime ends.
+          if (b.timeoutMs > this.#c.initialTimeoutMs * 2) {
+            this.#bindings.delete(b.mnId);
+            continue;
+          }
+          out.push(...this.#sendPbu(now, b, 0, HandoffIndicatorValue.HandoffStateUnknown));
+        } else
+          out.push(
+            ...this.#sendPbu(
+              now,
+              b,
+              this.#c.lifetimeS,
+              b.state === 'registered'
+                ? HandoffIndicatorValue.HandoffStateNotChanged
+                : HandoffIndicatorValue.HandoffStateUnknown,
+            ),
+          );
+        continue;
+      }
+      if (b.state !== 'registered') continue;
+      if (b.expiresAt !== null && now >= b.expiresAt) {
+        this.#count('binding-expired');
+        if (b.forwarding) out.push(this.#forwardDown(b));
+        this.#bindings.delete(b.mnId);
+        out.push({ kind: 'event', event: { name: 'binding-expired', at: now, mnId: b.mnId } });
+        continue;
+      }
+      if (b.refreshAt !== null && now >= b.refreshAt && b.outstanding === null) {
+        b.refreshAt = null;
+        // §6.9.1.3: a refresh names the prefix and says the handoff state did not change (5).
+        out.push(...this.#sendPbu(now, b, this.#c.lifetimeS, HandoffIndicatorValue.HandoffStateNotChanged));
+      }
+      if (b.nextRaAt !== null && now >= b.nextRaAt) out.push(...this.#ra(now, b));
+    }
+    return out;
+  }
+}
