@@ -52,16 +52,53 @@ export async function startAgents(
     writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
     const proc = runtime.spawn(
       handle,
-      [process.execPath, ...profileArgs(node.name), distEntry('agent/main.js'), '--config', configFile],
+      [
+        ...schedulingArgs(runtime.kind, node),
+        process.execPath,
+        ...profileArgs(node.name),
+        distEntry('agent/main.js'),
+        '--config',
+        configFile,
+      ],
       {
         stdoutFile: logFile,
         stderrFile: logFile,
       },
     );
+    if (runtime.kind === 'netns' && node.roles.includes('mobile-node')) raiseAutogroup(proc.pid);
     agents.push({ node: node.name, process: proc, controlSocket, logFile });
   }
   await Promise.all(agents.map((a) => waitForControl(a)));
   return agents;
+}
+
+/**
+ * The agents of the network's own nodes (routers, home agents: every node but a mobile node) run at a
+ * round-robin real-time priority, below the flow senders' (run.ts) and the timeline's: on a loaded
+ * machine they otherwise waited on the run queue for most of each handover (docs/decisions.md).
+ * Mobile nodes' agents get nice -10 (and their autogroup the same) instead: there is one per mobile
+ * node, and all of them at real-time priority could take the budget the timeline needs. Docker nodes
+ * lack CAP_SYS_NICE and run without either.
+ */
+export const NETWORK_AGENT_RT_PRIORITY = 5;
+export const MOBILE_AGENT_NICE = -10;
+
+function schedulingArgs(kind: Runtime['kind'], node: ResolvedNode): string[] {
+  if (kind !== 'netns') return [];
+  if (node.roles.includes('mobile-node')) return ['nice', '-n', String(MOBILE_AGENT_NICE)];
+  return ['chrt', '-r', String(NETWORK_AGENT_RT_PRIORITY)];
+}
+
+/**
+ * A spawned agent leads its own session, so with autogroup scheduling (sched(7)) it is alone in its
+ * group and its own nice changes nothing: the group's nice is what weighs against other sessions.
+ */
+function raiseAutogroup(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/autogroup`, String(MOBILE_AGENT_NICE));
+  } catch {
+    // no autogroup scheduling on this kernel: the process's own nice (above) applies
+  }
 }
 
 /**
