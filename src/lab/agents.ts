@@ -65,7 +65,6 @@ export async function startAgents(
         stderrFile: logFile,
       },
     );
-    if (runtime.kind === 'netns' && node.roles.includes('mobile-node')) raiseAutogroup(proc.pid);
     agents.push({ node: node.name, process: proc, controlSocket, logFile });
   }
   await Promise.all(agents.map((a) => waitForControl(a)));
@@ -73,32 +72,16 @@ export async function startAgents(
 }
 
 /**
- * The agents of the network's own nodes (routers, home agents: every node but a mobile node) run at a
- * round-robin real-time priority, below the flow senders' (run.ts) and the timeline's: on a loaded
- * machine they otherwise waited on the run queue for most of each handover (docs/decisions.md).
- * Mobile nodes' agents get nice -10 (and their autogroup the same) instead: there is one per mobile
- * node, and all of them at real-time priority could take the budget the timeline needs. Docker nodes
- * lack CAP_SYS_NICE and run without either.
+ * Opt-in (netns runtime): `MIPSHOP_AGENT_RT_PRIORITY=5` starts the agents of every node but a mobile
+ * node under `chrt -r 5`, below the flow senders' 10 and the timeline's 49-50. With ten mobile nodes
+ * it took the PAR's station-left from up to 390 ms late to 0-2 ms, but the single-node predictive lab
+ * then missed its 115 ms bound more often (the applications and mobile nodes' agents wait behind it):
+ * not the default (docs/decisions.md).
  */
-export const NETWORK_AGENT_RT_PRIORITY = 5;
-export const MOBILE_AGENT_NICE = -10;
-
 function schedulingArgs(kind: Runtime['kind'], node: ResolvedNode): string[] {
-  if (kind !== 'netns') return [];
-  if (node.roles.includes('mobile-node')) return ['nice', '-n', String(MOBILE_AGENT_NICE)];
-  return ['chrt', '-r', String(NETWORK_AGENT_RT_PRIORITY)];
-}
-
-/**
- * A spawned agent leads its own session, so with autogroup scheduling (sched(7)) it is alone in its
- * group and its own nice changes nothing: the group's nice is what weighs against other sessions.
- */
-function raiseAutogroup(pid: number): void {
-  try {
-    writeFileSync(`/proc/${pid}/autogroup`, String(MOBILE_AGENT_NICE));
-  } catch {
-    // no autogroup scheduling on this kernel: the process's own nice (above) applies
-  }
+  const priority = Number(process.env.MIPSHOP_AGENT_RT_PRIORITY);
+  if (kind !== 'netns' || node.roles.includes('mobile-node') || !(priority >= 1 && priority <= 9)) return [];
+  return ['chrt', '-r', String(priority)];
 }
 
 /**
