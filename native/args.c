@@ -127,6 +127,10 @@ int mh_opt_int(napi_env env, napi_value obj, const char *key, int64_t *out) {
   return r;
 }
 
+int mh_opt_object(napi_env env, napi_value obj, const char *key, napi_value *out) {
+  return opt_get(env, obj, key, napi_object, "an object", out);
+}
+
 int mh_opt_bool(napi_env env, napi_value obj, const char *key, int *out) {
   napi_value v;
   bool b;

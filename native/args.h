@@ -41,6 +41,7 @@ void mh_throw_unless_pending(napi_env env, napi_status (*thrower)(napi_env, cons
  * (an exception is then pending). Strings are malloc'ed; the caller frees them. */
 int mh_opt_int(napi_env env, napi_value obj, const char *key, int64_t *out);
 int mh_opt_bool(napi_env env, napi_value obj, const char *key, int *out);
+int mh_opt_object(napi_env env, napi_value obj, const char *key, napi_value *out);
 int mh_opt_string(napi_env env, napi_value obj, const char *key, char **out);
 char *mh_value_string(napi_env env, napi_value v); /* malloc'ed, NULL + exception on error */
 /* Batch size and slot size options with defaults and bounds. */

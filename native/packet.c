@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -54,8 +55,51 @@ static int packet_read_batch(mh_handle *h, napi_value *args, size_t *argc, int *
   return n;
 }
 
+/* The `filter` option: a flat array [code, jt, jf, k, ...] of classic BPF instructions (filter.h),
+ * attached with SO_ATTACH_FILTER so the kernel drops unwanted frames before they are queued. Returns
+ * the instruction count (0 when absent) with *out malloc'ed, or -1 with an exception pending. */
+static int opt_filter(napi_env env, napi_value opts, struct sock_filter **out) {
+  napi_value arr;
+  *out = NULL;
+  int r = mh_opt_object(env, opts, "filter", &arr);
+  if (r <= 0) return r;
+  uint32_t n = 0;
+  bool is_arr = false;
+  if (napi_is_array(env, arr, &is_arr) != napi_ok || !is_arr || napi_get_array_length(env, arr, &n) != napi_ok ||
+      n == 0 || n % 4 != 0 || n / 4 > BPF_MAXINSNS) {
+    mh_throw_unless_pending(env, napi_throw_range_error, "ERR_OUT_OF_RANGE",
+                            "option filter must be an array of 4 x 1..4096 numbers (code, jt, jf, k)");
+    return -1;
+  }
+  struct sock_filter *f = calloc(n / 4, sizeof *f);
+  if (!f) {
+    napi_throw_error(env, "ENOMEM", "out of memory for the filter");
+    return -1;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    int64_t x;
+    if (napi_get_element(env, arr, i, &v) != napi_ok || napi_get_value_int64(env, v, &x) != napi_ok || x < 0 ||
+        x > UINT32_MAX || (i % 4 == 0 && x > UINT16_MAX) || ((i % 4 == 1 || i % 4 == 2) && x > UINT8_MAX)) {
+      free(f);
+      mh_throw_unless_pending(env, napi_throw_range_error, "ERR_OUT_OF_RANGE",
+                              "option filter: code 0..65535, jt and jf 0..255, k 0..2^32-1");
+      return -1;
+    }
+    struct sock_filter *ins = &f[i / 4];
+    switch (i % 4) {
+    case 0: ins->code = (uint16_t)x; break;
+    case 1: ins->jt = (uint8_t)x; break;
+    case 2: ins->jf = (uint8_t)x; break;
+    default: ins->k = (uint32_t)x; break;
+    }
+  }
+  *out = f;
+  return (int)(n / 4);
+}
+
 /* packetOpen({ ifname, protocol?, promiscuous?, ignoreOutgoing?, netns?, batch?, maxPacketSize?,
- *              receiveBuffer? }) -> [handle, ifindex] */
+ *              receiveBuffer?, filter? }) -> [handle, ifindex] */
 static napi_value PacketOpen(napi_env env, napi_callback_info info) {
   napi_value opts;
   if (!mh_args_options(env, info, &opts)) return NULL;
@@ -65,6 +109,8 @@ static napi_value PacketOpen(napi_env env, napi_callback_info info) {
   unsigned batch;
   size_t slot;
   napi_value result = NULL;
+  struct sock_filter *filter = NULL;
+  int filter_len = 0;
   if (mh_opt_string(env, opts, "ifname", &ifname) <= 0) {
     mh_throw_unless_pending(env, napi_throw_type_error, "ERR_INVALID_ARG_TYPE", "option ifname is required");
     goto out;
@@ -73,7 +119,8 @@ static napi_value PacketOpen(napi_env env, napi_callback_info info) {
       mh_opt_bool(env, opts, "promiscuous", &promisc) < 0 ||
       mh_opt_bool(env, opts, "ignoreOutgoing", &ignore_out) < 0 ||
       mh_opt_int(env, opts, "receiveBuffer", &rcvbuf) < 0 || mh_opt_bool(env, opts, "vnetHeader", &vnet) < 0 ||
-      mh_opt_batch(env, opts, &batch, &slot, PACKET_DEFAULT_SLOT) < 0)
+      mh_opt_batch(env, opts, &batch, &slot, PACKET_DEFAULT_SLOT) < 0 ||
+      (filter_len = opt_filter(env, opts, &filter)) < 0)
     goto out;
 
   mh_fail f = {0};
@@ -92,6 +139,11 @@ static napi_value PacketOpen(napi_env env, napi_callback_info info) {
    * relay can send it on unchanged and let the kernel segment and checksum (packet(7)). */
   if (vnet && setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0) { f.err = errno; f.syscall = "setsockopt PACKET_VNET_HDR"; goto leave; }
   mh_set_rcvbuf(fd, (int)rcvbuf);
+  /* Before bind: the socket queues nothing until then, so no frame ever skips the filter. */
+  if (filter_len > 0) {
+    struct sock_fprog prog = {.len = (unsigned short)filter_len, .filter = filter};
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) { f.err = errno; f.syscall = "setsockopt SO_ATTACH_FILTER"; goto leave; }
+  }
   struct sockaddr_ll sll;
   memset(&sll, 0, sizeof sll);
   sll.sll_family = AF_PACKET;
@@ -118,6 +170,7 @@ leave:
       napi_set_element(env, result, 0, handle) != napi_ok || napi_set_element(env, result, 1, idx) != napi_ok)
     result = NULL;
 out:
+  free(filter);
   free(ifname);
   free(netns);
   return result;

@@ -7,6 +7,7 @@ import type { AgentConfig } from './config.js';
 import { startControlServer, type AgentBugs, type AgentStatus, type ControlServer } from './control.js';
 import { Counters } from './counters.js';
 import type { Logger } from './log.js';
+import type { LoopDelaySummary } from './loop-delay.js';
 import { realClock, runMachine, type Clock, type RunningMachine } from './loop.js';
 import { ALL_ROLES } from './roles/index.js';
 import type { L2TriggerEvent, Role, RoleContext, RoleDefinition } from './roles/role.js';
@@ -19,6 +20,8 @@ export interface AgentDeps {
   random?: () => number;
   /** Role definitions to choose from (default: all of roles/index.ts). */
   roles?: readonly RoleDefinition[];
+  /** The event loop's delay so far (main.ts watches the process's loop), for the status. */
+  loopDelay?: () => LoopDelaySummary;
 }
 
 export interface Agent {
@@ -69,6 +72,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     ]),
     state: Object.fromEntries(roles.map((r) => [r.role.name, safeState(r.role)])),
     bugs: { ...bugs },
+    ...(deps.loopDelay ? { eventLoopDelay: deps.loopDelay() } : {}),
   });
 
   const l2 = (event: L2TriggerEvent): void => {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Counters } from './counters.js';
 import { L2_EVENTS } from './l2-triggers.js';
 import type { Logger } from './log.js';
+import type { LoopDelaySummary } from './loop-delay.js';
 import type { L2TriggerEvent } from './roles/role.js';
 
 const idSchema = z.union([z.string().max(200), z.number()]);
@@ -74,6 +75,8 @@ export interface AgentStatus {
   state: Record<string, unknown>;
   /** Exceptions a machine, its actions or a role's callbacks threw (docs/agent.md, "Bugs"). */
   bugs: AgentBugs;
+  /** How late the event loop ran since the start (loop-delay.ts), when the process watches it. */
+  eventLoopDelay?: LoopDelaySummary;
 }
 
 export interface AgentBugs {

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { startAgent, type Agent } from './agent.js';
 import { AgentConfigError, readAgentConfig, type AgentConfig } from './config.js';
 import { createLogger, type Logger, type LogLevel } from './log.js';
+import { watchLoopDelay } from './loop-delay.js';
 
 const USAGE = 'usage: mipshop-agent --config FILE.json';
 
@@ -64,8 +65,10 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
 
   const { native } = await import('../native/index.js');
+  // MIPSHOP_AGENT_LOOP_DELAY_LOG_MS=N also logs each N ms window's loop delay (diagnosis).
+  const loopDelay = watchLoopDelay({ log, intervalMs: Number(process.env.MIPSHOP_AGENT_LOOP_DELAY_LOG_MS) || 0 });
   try {
-    agent = await startAgent(config, { native, log, configFile });
+    agent = await startAgent(config, { native, log, configFile, loopDelay: loopDelay.summary });
   } catch (err) {
     log.error('agent.start-failed', { err });
     return err instanceof AgentConfigError ? 2 : 1;

@@ -219,7 +219,8 @@ class NativeTunDevice extends NativeHandle implements TunDevice {
 export const native: NativeBinding = {
   openPacketSocket(options: PacketSocketOptions): PacketSocket {
     const a = loadAddon();
-    const [handle, ifindex] = a.packetOpen(options);
+    const { filter, ...rest } = options;
+    const [handle, ifindex] = a.packetOpen(filter ? { ...rest, filter: filter.flat() } : rest);
     return new NativePacketSocket(a, handle, ifindex, !!options.vnetHeader);
   },
   openRaw6Socket(options: Raw6SocketOptions): Raw6Socket {

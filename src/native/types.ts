@@ -76,7 +76,16 @@ export interface PacketSocketOptions extends NamespaceOption, ReceiveTuning {
    * takes it back, so a relay forwards them unchanged and the kernel segments and checksums.
    */
   vnetHeader?: boolean;
+  /**
+   * A classic BPF program (SO_ATTACH_FILTER, filter.h) run by the kernel on every frame before it is
+   * queued: frames it returns 0 for never reach the socket, so a socket that wants a few frames among
+   * many costs no wake-up, copy or JS call for the others. Offsets count from the Ethernet header.
+   */
+  filter?: readonly BpfInstruction[];
 }
+
+/** One classic BPF instruction (struct sock_filter): opcode, jump if true, jump if false, constant. */
+export type BpfInstruction = readonly [code: number, jt: number, jf: number, k: number];
 
 export interface PacketSocket extends Refable {
   readonly ifindex: number;

@@ -114,6 +114,22 @@ describe('openMobilityReceiver over the fake binding', () => {
     tx.close();
   });
 
+  it('never sees frames whose first header cannot lead to a HAO or RH2 (the socket filter)', async () => {
+    const { rx, tx, got } = setup();
+    const udp = buildMobilityPacket({ src: COA, dst: HA, mh: BU });
+    udp[6] = 17; // as a data packet: UDP first
+    const tunnelled = Buffer.from(udp);
+    tunnelled[6] = 41; // IPv6-in-IPv6
+    for (let i = 0; i < 100; i++) tx.send(ETH(i % 2 ? udp : tunnelled));
+    tx.send(ETH(buildMobilityPacket({ src: COA, dst: HA, homeAddress: HOA, mh: BU })));
+    await tick();
+    expect(got).toHaveLength(1);
+    // Not even counted as ignored: the frames never left the kernel.
+    expect(rx.stats()).toMatchObject({ fromPacketSocket: 1, ignored: 0, malformed: 0 });
+    rx.close();
+    tx.close();
+  });
+
   it('fuzzed frames after a Destination Options / Routing first header: never a throw, each one counted', async () => {
     const { rx, tx } = setup();
     let n = 0;

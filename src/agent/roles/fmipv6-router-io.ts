@@ -33,6 +33,8 @@ export const DIVERT_TUN = 'fmip0';
 export const DEFAULT_DIVERT_TABLE = 4242;
 const RULE_LOCAL_PRIORITY = 1000;
 const RULE_DIVERT_PRIORITY = 1001;
+/** Cached Ethernet headers for deliveries (one per cell and mobile node). */
+const MAX_ETHERNET_HEADERS = 4096;
 
 /** A long-running `ip -6 -force -batch -`: each line applied as it is written (no process per change). */
 export interface IpStream {
@@ -92,6 +94,8 @@ export interface RouterIoHandlers {
   onIcmp(input: Icmpv6Input, cell: AccessCell): void;
   /** A packet that the diversion table sent to the TUN, by destination. */
   onDiverted(dst: string, packet: Buffer): void;
+  /** After each batch of onDiverted calls (one TUN read batch): where the machines get their packets. */
+  onDivertedBatchEnd?(): void;
   /** Neighbour cache change on an AP interface (global addresses only). */
   onNeighbour(address: string, linkLayerAddress: string | null, present: boolean, cell: AccessCell): void;
 }
@@ -111,7 +115,11 @@ export interface RouterIo {
   send(a: SendIcmpv6 | SendMobilityHeader): boolean;
   /** Route `address` into the TUN (true) or normally again (false); settles once the kernel has it. */
   divert(address: string, on: boolean): Promise<void>;
-  /** Sends whole IPv6 packets onto the cell holding `dst` to `mac` (hop limit decremented: we forward them). */
+  /**
+   * Sends whole IPv6 packets onto the cell holding `dst` to `mac` (hop limit decremented: we forward
+   * them). Queued in order per cell and sent with one sendmmsg when the current job ends (a microtask),
+   * so a TUN batch's deliveries cost one system call; returns how many were queued.
+   */
   deliver(dst: string, mac: string, packets: Buffer[]): number;
   /** Re-injects packets into the kernel (routed as if forwarded), when the MN's MAC is unknown. */
   reinject(packets: Buffer[]): number;
@@ -227,6 +235,7 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
         const dst = bytesToIpv6(p, 24);
         handlers.onDiverted(dst, Buffer.from(p));
       }
+      handlers.onDivertedBatchEnd?.();
     },
     () => counters.add('divert.tun-error'),
   );
@@ -273,7 +282,41 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
       return false;
     }
   };
-  const st = { delivered: 0, deliverFailed: 0, reinjected: 0, diversions: 0 };
+  const st = { delivered: 0, deliverFailed: 0, reinjected: 0, diversions: 0, deliveryBatches: 0 };
+  // Deliveries wait here, per cell in order, until the job that made them ends.
+  const pending = new Map<string, Buffer[]>();
+  let flushQueued = false;
+  const flush = () => {
+    flushQueued = false;
+    for (const [iface, frames] of pending) {
+      if (!frames.length) continue;
+      pending.set(iface, []);
+      let n = 0;
+      try {
+        n = packetSockets.get(iface)!.sendMany(frames);
+      } catch (err) {
+        counters.add(`deliver.send-error.${(err as NodeJS.ErrnoException).code ?? 'unknown'}`);
+      }
+      st.deliveryBatches++;
+      st.delivered += n;
+      st.deliverFailed += frames.length - n;
+    }
+  };
+  // Destination MAC + the cell's MAC + IPv6 ethertype, per (cell, MN); bounded like the neighbour tables.
+  const headers = new Map<string, Buffer>();
+  const ethernetHeader = (cell: AccessCell, mac: string): Buffer => {
+    const key = `${cell.iface} ${mac}`;
+    let eth = headers.get(key);
+    if (!eth) {
+      if (headers.size >= MAX_ETHERNET_HEADERS) headers.clear();
+      eth = Buffer.alloc(14);
+      macToBytes(mac).copy(eth, 0);
+      macToBytes(cell.mac).copy(eth, 6);
+      eth.writeUInt16BE(0x86dd, 12);
+      headers.set(key, eth);
+    }
+    return eth;
+  };
   return {
     cells,
     address,
@@ -293,21 +336,27 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
     },
     deliver(dst, mac, packets) {
       const cell = cellOf(dst) ?? cells[0]!;
-      const sock = packetSockets.get(cell.iface)!;
-      const eth = Buffer.alloc(14);
-      macToBytes(mac).copy(eth, 0);
-      macToBytes(cell.mac).copy(eth, 6);
-      eth.writeUInt16BE(0x86dd, 12);
-      const frames: Buffer[] = [];
+      const eth = ethernetHeader(cell, mac);
+      let out = pending.get(cell.iface);
+      if (!out) {
+        out = [];
+        pending.set(cell.iface, out);
+      }
+      let n = 0;
       for (const p of packets) {
         if (p[7]! <= 1) continue; // RFC 8200: a router does not forward a packet whose hop limit runs out
-        const f = Buffer.concat([eth, p]);
+        const f = Buffer.allocUnsafe(14 + p.length);
+        eth.copy(f, 0);
+        p.copy(f, 14);
         f[14 + 7] = p[7]! - 1;
-        frames.push(f);
+        out.push(f);
+        n++;
       }
-      const n = frames.length ? sock.sendMany(frames) : 0;
-      st.delivered += n;
       st.deliverFailed += packets.length - n;
+      if (n && !flushQueued) {
+        flushQueued = true;
+        queueMicrotask(flush);
+      }
       return n;
     },
     reinject(packets) {

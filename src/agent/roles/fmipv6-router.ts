@@ -61,6 +61,10 @@ export const fmipv6RouterRole: RoleDefinition = {
         counters.add(dst.startsWith('ff') ? 'divert.multicast' : 'divert.unclaimed');
         ctx.log.debug('fmip.divert-unclaimed', { dst, bytes: packet.length });
       },
+      onDivertedBatchEnd() {
+        par?.divertedBatchEnd();
+        nar?.divertedBatchEnd();
+      },
       onNeighbour(address, mac, present, cell) {
         if (!present) served.delete(address);
         else if (served.size < maxServed || served.has(address)) served.add(address);

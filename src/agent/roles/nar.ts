@@ -24,6 +24,8 @@ export interface BoundNar {
   machine: NewAccessRouter;
   running: RunningMachine<NarInput>;
   diverted(dst: string, packet: Buffer): boolean;
+  /** Feeds the buffered packets of the current TUN batch to the machine, in one step. */
+  divertedBatchEnd(): void;
   /** A Neighbor Advertisement heard on a cell: an unsolicited one is fed to the machine (UNA, §6.4). */
   neighborAdvertisement(input: Extract<NarInput, { kind: 'icmp' }>, cell: AccessCell): void;
   /** A neighbour's link-layer address (for delivery when no UNA carried it). */
@@ -63,6 +65,8 @@ export function bindNar(
   const announcedBy = new Map<string, string>();
   const st = { delivered: 0, reinjected: 0, routerAdvertisements: 0, late: 0 };
   let running!: RunningMachine<NarInput>;
+  /** Packets of the current TUN batch for the machine's buffers (at most one batch: 64). */
+  const buffered: NarInput[] = [];
   // The HAck does not wait for the diversion route (that would put the `ip` process's scheduling into
   // the handover's round trip). A packet for the NCoA that beats the route is forwarded onto the cell,
   // where it waits in the kernel's neighbour queue (the MN is not there yet) and goes out when the UNA
@@ -148,8 +152,11 @@ export function bindNar(
         st.late += io.deliver(dst, mac, [packet]);
         return true;
       }
-      running.feed([{ kind: 'packet', dst, packet }]);
+      buffered.push({ kind: 'packet', dst, packet });
       return true;
+    },
+    divertedBatchEnd() {
+      if (buffered.length) running.feed(buffered.splice(0));
     },
     neighborAdvertisement(input, c) {
       const m = input.message;

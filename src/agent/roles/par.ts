@@ -27,8 +27,12 @@ import type { L2TriggerEvent, RoleContext } from './role.js';
 export interface BoundPar {
   machine: PreviousAccessRouter;
   running: RunningMachine<ParInput>;
-  /** A packet the diversion table handed over: true when it was for one of our tunnels or holds. */
+  /**
+   * A packet the diversion table handed over: true when it was for one of our tunnels or holds. Held
+   * packets reach the machine at `divertedBatchEnd`, all of a TUN batch in one step.
+   */
   diverted(dst: string, packet: Buffer): boolean;
+  divertedBatchEnd(): void;
   /** An AP's station-left / station-joined report (RFC 4260 §4). */
   station(e: L2TriggerEvent): void;
   state(): unknown;
@@ -99,6 +103,8 @@ export function bindPar(
     }),
   );
   let tunnelled = 0;
+  /** Held packets of the current TUN batch, for the machine (at most one batch: 64). */
+  const held: ParInput[] = [];
   const io2 = routerMachineIo<ParInput, ParAction>(io, (a) => {
     switch (a.kind) {
       case 'tunnel-start':
@@ -173,9 +179,14 @@ export function bindPar(
       const lastFrame = e.lastFrame ? Buffer.from(e.lastFrame, 'hex') : undefined; // '' = none seen
       running.feed([{ kind: 'station-left', station: e.station, at, ...(lastFrame ? { lastFrame } : {}) }]);
     },
+    divertedBatchEnd() {
+      // One step for the batch: the machine handles each packet in arrival order, the timer is
+      // re-armed once, and the deliveries leave together (RouterIo.deliver).
+      if (held.length) running.feed(held.splice(0));
+    },
     diverted(dst, packet) {
       if (holds.has(dst)) {
-        running.feed([{ kind: 'packet', dst, packet }]);
+        held.push({ kind: 'packet', dst, packet });
         return true;
       }
       const ncoa = tunnels.get(dst);

@@ -8,6 +8,7 @@
 import { bytesToIpv6, ipv6ToBytes } from '../../wire/address.js';
 import { pseudoHeaderChecksum } from '../../wire/checksum.js';
 import type * as N from '../types.js';
+import { runBpf } from './bpf.js';
 
 const ETH_P_ALL = 0x0003;
 const PACKET_HOST = 0;
@@ -111,6 +112,7 @@ class FakePacketSocket extends FakeHandle implements N.PacketSocket {
     readonly promiscuous: boolean,
     readonly ignoreOutgoing: boolean,
     readonly vnet: boolean,
+    readonly filter?: readonly N.BpfInstruction[],
   ) {
     super(hub);
   }
@@ -138,6 +140,7 @@ class FakePacketSocket extends FakeHandle implements N.PacketSocket {
     if (this.protocol !== ETH_P_ALL && type !== this.protocol) return;
     if (packetType === PACKET_OUTGOING && (this.ignoreOutgoing || this.protocol !== ETH_P_ALL)) return;
     if (packetType === PACKET_OTHERHOST && !this.promiscuous) return;
+    if (this.filter && runBpf(this.filter, frame) === 0) return; // as SO_ATTACH_FILTER: never queued
     this.counters.received++;
     this.counters.receivedBytes += frame.length;
     const f: N.Frame = {
@@ -383,6 +386,7 @@ export class FakeHub {
             !!o.promiscuous,
             o.ignoreOutgoing ?? true,
             !!o.vnetHeader,
+            o.filter,
           ),
         );
       },
