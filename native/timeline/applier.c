@@ -67,6 +67,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -563,6 +564,10 @@ static void *worker(void *arg) {
   sched_setaffinity(0, sizeof one, &one);
   nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
   if (nl_fd < 0) return NULL;
+  /* An answer that never comes (a lost ack, a namespace gone) fails the action instead of holding
+   * this worker, and the actions queued behind it on the same link, for ever. */
+  struct timeval tv = {.tv_sec = 1, .tv_usec = 0};
+  setsockopt(nl_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   for (;;) {
     struct action *next = NULL;
     int64_t next_dl = 0;
