@@ -18,13 +18,14 @@ import { VECTORS } from './vectors.js';
 import * as dhcpv6 from '../dhcpv6/message.js';
 import * as mos from '../dhcpv6/mos.js';
 import * as mih from '../mih/message.js';
+import * as dns from '../dns/message.js';
 import { MIH_VECTORS, mihVector } from './mih-vectors.js';
 
 export type Decoder = (buf: Buffer) => Decoded<unknown>;
 
 const ADDRS = { src: '2001:db8::1', dst: '2001:db8::2' };
 
-type SeedKind = 'packet' | 'ext' | 'upper' | 'option' | 'udp' | 'mih' | 'dhcpv6' | 'mos';
+type SeedKind = 'packet' | 'ext' | 'upper' | 'option' | 'udp' | 'mih' | 'dhcpv6' | 'mos' | 'dns';
 
 export const DECODERS: Record<string, Decoder> = {
   ethernet: (b) => ethernet.decode(b),
@@ -44,6 +45,7 @@ export const DECODERS: Record<string, Decoder> = {
   dhcpv6: (b) => dhcpv6.decode(b),
   mosAddresses: (b) => mos.addresses.decode(b),
   mosDomains: (b) => mos.domains.decode(b),
+  dnsResponse: (b) => dns.decodeResponse(b),
 };
 
 /** Half of the inputs of the verifying decoders get a correct checksum after mutation, so the
@@ -87,6 +89,7 @@ const SEEDS_FOR: Record<string, SeedKind[]> = {
   dhcpv6: ['dhcpv6'],
   mosAddresses: ['mos'],
   mosDomains: ['mos'],
+  dnsResponse: ['dns'],
 };
 
 /** xorshift32: a small seeded generator so failures can be replayed from the seed. */
@@ -114,6 +117,7 @@ export function corpus(): Record<SeedKind, Buffer[]> {
     mih: [],
     dhcpv6: [],
     mos: [],
+    dns: [],
   };
   for (const h of Object.values(VECTORS)) {
     const p = Buffer.from(h, 'hex');
@@ -133,6 +137,19 @@ export function corpus(): Record<SeedKind, Buffer[]> {
   ]);
   const mosDomains = mos.domains.encode([{ code: 1, values: ['example.com', 'example.net'] }]);
   c.mos.push(mosAddresses, mosDomains);
+  // A NAPTR response (owner compressed to the question) and an SRV one, as named writes them.
+  c.dns.push(
+    Buffer.from(
+      '123484000001000100000000036d6968076578616d706c650000230001c00c002300010000003c0025000a005001730' +
+        '94d494845532b4d325400065f4d49484553045f746370036d6968076578616d706c6500',
+      'hex',
+    ),
+    Buffer.from(
+      '567884000001000100000000065f4d49484553045f756470036d6968076578616d706c650000210001c00c0021000100' +
+        '00003c00180000000111c7046d6f7331036d6968076578616d706c6500',
+      'hex',
+    ),
+  );
   c.dhcpv6.push(
     dhcpv6.encode({ msgType: 11, transactionId: 0x123456, options: [dhcpv6.oro([54, 55])] }),
     dhcpv6.encode({
