@@ -4,12 +4,22 @@ import { fmipv6MobileNodeRole } from './fmipv6-mobile-node.js';
 import { fmipv6RouterRole } from './fmipv6-router.js';
 import { homeAgentRole } from './home-agent.js';
 import { ALL_ROLES } from './index.js';
+import { mihfRole } from './mihf.js';
 import { mobileNodeRole } from './mobile-node.js';
+import { mosRole } from './mos.js';
 import type { RoleDefinition } from './role.js';
 
 type Config = Parameters<RoleDefinition['wanted']>[0];
 
-const MODULES = [accessRouter, fmipv6RouterRole, homeAgentRole, fmipv6MobileNodeRole, mobileNodeRole];
+const MODULES = [
+  accessRouter,
+  fmipv6RouterRole,
+  homeAgentRole,
+  fmipv6MobileNodeRole,
+  mosRole,
+  mihfRole,
+  mobileNodeRole,
+];
 
 /** Every combination that a `wanted` reads: roles, router advertisements, agent.fmipv6. */
 function configs(): Config[] {
@@ -21,6 +31,8 @@ function configs(): Config[] {
     ['router', 'nar', 'home-agent'],
     ['mobile'],
     ['mobile', 'mobile-node'],
+    ['host', 'mos'],
+    ['mobile', 'mihf'],
   ];
   const fmipv6 = [undefined, {}, { enabled: true }, { enabled: false }, 'yes'];
   const out: Config[] = [];

@@ -6,6 +6,7 @@ import { quote } from './index.js';
 const dhcp = {
   interfaces: [{ name: 'ap1', prefix: '2001:db8:1::/64' }],
   mosAddresses: { es: ['2001:db8:2::5'], is: ['2001:db8:2::5', '2001:db8:2::6'], cs: [] },
+  dnsServers: [],
   mosDomains: { es: ['mih.example'] },
 };
 

@@ -32,6 +32,8 @@ export function mosOptionData(s: Dhcpv6ServerService): { addresses?: string; dom
 export function keaConfig(s: Dhcpv6ServerService, dataDir: string): object {
   const data = mosOptionData(s);
   const optionData = [
+    // Kea knows option 23 (dns-servers): a comma-separated list.
+    ...(s.dnsServers.length ? [{ name: 'dns-servers', data: s.dnsServers.join(', ') }] : []),
     ...(data.addresses !== undefined ? [{ code: 54, space: 'dhcp6', 'csv-format': false, data: data.addresses }] : []),
     ...(data.domains !== undefined ? [{ code: 55, space: 'dhcp6', 'csv-format': false, data: data.domains }] : []),
   ];

@@ -27,6 +27,10 @@ export const dhcpv6ServerSchema = z.strictObject({
   mosAddresses: perService(hostRef)
     .optional()
     .meta({ description: 'OPTION_MOS_ADDRESSES (RFC 5678 §4): MoS per service type, node names or IPv6 addresses.' }),
+  dnsServers: z
+    .array(hostRef)
+    .optional()
+    .meta({ description: 'OPTION_DNS_SERVERS (RFC 3646 §3): node names or IPv6 addresses, for RFC 5679 lookups.' }),
   mosDomains: perService(domainName)
     .optional()
     .meta({ description: 'OPTION_MOS_DOMAINS (RFC 5678 §5): domains to resolve by RFC 5679, per service type.' }),

@@ -42,7 +42,7 @@ describe('nodes.<n>.services', () => {
   it('a mistyped service is refused at its line with the path', () => {
     const e = errorOf(TEXT.replace('      dns-server:', '      dns-serve:'));
     expect(e.issues).toHaveLength(1);
-    expect(e.issues[0]).toMatchObject({ file: FILE, line: 20, path: 'nodes.dns.services.dns-serve' });
+    expect(e.issues[0]).toMatchObject({ file: FILE, line: 22, path: 'nodes.dns.services.dns-serve' });
     expect(e.issues[0]!.message).toMatch(/unknown key "dns-serve"/);
   });
 
@@ -53,9 +53,9 @@ describe('nodes.<n>.services', () => {
         .replace('- { host: mos1,', '- { host: mos2,'),
     );
     expect(e.issues.map((i) => [i.path, i.line])).toEqual([
-      ['nodes.ar1.services.dhcpv6-server.interfaces[0]', 14],
-      ['nodes.ar1.services.dhcpv6-server.mosAddresses.es[0]', 15],
-      ['nodes.dns.services.dns-server.zones.mih.example.mos[0].host', 25],
+      ['nodes.ar1.services.dhcpv6-server.interfaces[0]', 15],
+      ['nodes.ar1.services.dhcpv6-server.mosAddresses.es[0]', 17],
+      ['nodes.dns.services.dns-server.zones.mih.example.mos[0].host', 27],
     ]);
     expect(e.issues[1]!.message).toBe('expected a node (ar1, dns, mos, mn) or an IPv6 address, got "mosx"');
     expect(e.issues[0]!.message).toMatch(/expected an interface of ar1 with an address \(.*ap1.*\), got "ap9"/);
@@ -64,7 +64,7 @@ describe('nodes.<n>.services', () => {
   it('a wrong service tag is refused by the schema', () => {
     const e = errorOf(TEXT.replace('services: [MIHES,', 'services: [MIHXX,'));
     expect(e.issues[0]).toMatchObject({
-      line: 25,
+      line: 27,
       path: 'nodes.dns.services.dns-server.zones.mih.example.mos[0].services[0]',
     });
   });

@@ -68,7 +68,10 @@ export function resolveServices(spec: LabSpec, nodes: ResolvedNode[]): SpecIssue
         const doms = dhcp.mosDomains?.[k];
         if (doms) mosDomains[k] = doms.map((d) => d.replace(/\.$/, ''));
       }
-      out['dhcpv6-server'] = { interfaces, mosAddresses, mosDomains };
+      const dnsServers = (dhcp.dnsServers ?? [])
+        .map((r, i) => hostAddress(r, [...base, 'dnsServers', i]))
+        .filter((a): a is string => a !== undefined);
+      out['dhcpv6-server'] = { interfaces, mosAddresses, mosDomains, dnsServers };
     }
     const dns = s['dns-server'];
     if (dns) {

@@ -59,6 +59,8 @@ export interface Dhcpv6ServerService {
   interfaces: { name: string; prefix: string }[];
   mosAddresses: Partial<Record<MosServiceKey, string[]>>;
   mosDomains: Partial<Record<MosServiceKey, string[]>>;
+  /** OPTION_DNS_SERVERS (RFC 3646). */
+  dnsServers: string[];
 }
 
 export interface DnsZone {

@@ -52,7 +52,7 @@ describe('MobilityServer', () => {
   it('answers Capability_Discover with a piggy-backed ACK over UDP, none over TCP', () => {
     const m = mos();
     const udp = m.handle(0, {
-      frame: req({ kind: 'capability-discover-request' }, { destination: '' }),
+      frame: req({ kind: 'capability-discover-request' }, { destination: 'mos.example.org' }),
       peer: 'a',
       transport: 'udp',
     });
@@ -90,7 +90,7 @@ describe('MobilityServer', () => {
     const m = mos();
     expect(
       m.handle(0, {
-        frame: req({ kind: 'capability-discover-request' }, { destination: 'x' }),
+        frame: req({ kind: 'register-request', linkIdentifiers: [], requestCode: 0 }, { destination: 'x' }),
         peer: 'a',
         transport: 'udp',
       }),

@@ -47,9 +47,9 @@ export class MobilityServer {
 
   handle(now: number, input: MihInput): MobilityServerAction[] {
     const f = input.frame;
-    // A Capability_Discover may go to a MoS whose MIHF ID the sender does not know yet: empty destination.
-    const toUs =
-      f.destination === this.settings.mihfId || (f.destination === '' && f.body.kind === 'capability-discover-request');
+    // A Capability_Discover may come before its sender knows this MoS's MIHF ID: it is answered
+    // whatever its destination, and the response's source tells the ID (docs/mih.md).
+    const toUs = f.destination === this.settings.mihfId || f.body.kind === 'capability-discover-request';
     if (!toUs) return [{ kind: 'drop', reason: 'not-for-us' }];
     if (f.body.kind === 'ack' || f.ackRsp) return [{ kind: 'drop', reason: 'not-a-request' }];
     const key = `${input.transport}/${input.peer}/${f.source}/${f.transactionId}/${f.body.kind}`;

@@ -28,7 +28,7 @@ const response = Buffer.concat([
 describe('DNS', () => {
   it('encodes a query with one question', () => {
     expect(q.toString('hex')).toBe(
-      '123400000001000000000000' + '036d696807' + Buffer.from('example').toString('hex') + '00' + '0023' + '0001',
+      `123400000001000000000000036d696807${Buffer.from('example').toString('hex')}0000230001`,
     );
   });
   it('reads a NAPTR answer with a compressed owner', () => {
