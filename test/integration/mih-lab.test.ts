@@ -71,6 +71,13 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
     let mihf: MihfStatus | undefined;
     let mosState: { mihfId: string; registrations: { mihfId: string; count: number }[] } | undefined;
     try {
+      // The MoS's first UDP 4551 datagram is lost, so the MN's Capability_Discover request goes again
+      // after TMO, 3 s (RFC 5677 §6.3). tcpdump sees it before the filter drops it. The quota (nft_quota:
+      // match while the bytes counted, this packet's included, stay below it) takes one packet of 75..149 octets.
+      await lab.node('mos').exec(['nft', '-f', '-'], {
+        input:
+          'table ip6 mihloss { chain in { type filter hook input priority 0; udp dport 4551 quota until 150 bytes drop; }; }\n',
+      });
       const result = await lab.run();
       expect(result.passed, JSON.stringify(result.results.expectations)).toBe(true);
       const st = (await sendControl(controlSocketPath(name, 'mn'), { op: 'status' }, 2000)) as unknown as {
@@ -110,7 +117,7 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
       status: 0,
       transports: [0, 1],
       ackRsp: true,
-      attempts: 1,
+      attempts: 2,
     });
     expect(mihf?.registration).toEqual({ mos: addr('mos'), port: 4551, status: 0, validTimeInterval: 3600 });
     expect(mosState?.registrations).toEqual([
@@ -132,6 +139,8 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
     const mosPcap = path.join(out, 'pcap', pcaps.find((f) => f.startsWith('mos-'))!);
     const mih = shark(mosPcap, 'mih', [
       'mih.mid',
+      'mih.tid',
+      'frame.time_relative',
       'mih.acq_req',
       'mih.acq_resp',
       'udp.port',
@@ -147,9 +156,14 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
         }),
       ).toEqual([]);
     const mids = mih.map((f) => `${Number(f['mih.mid']).toString(16)}/${f['udp.port'] ? 'udp' : 'tcp'}`);
-    expect(mids).toEqual(['1401/udp', '1801/udp', '1402/tcp', '1802/tcp']);
+    expect(mids).toEqual(['1401/udp', '1401/udp', '1801/udp', '1402/tcp', '1802/tcp']);
     expect(mih[0]!['mih.acq_req']).toBe('1');
-    expect(mih[1]!['mih.acq_resp']).toBe('1');
+    expect(mih[2]!['mih.acq_resp']).toBe('1');
+    // The retransmission is the same request (same TID), TMO after the first.
+    expect(mih[1]!['mih.tid']).toBe(mih[0]!['mih.tid']);
+    const gap = Number(mih[1]!['frame.time_relative']) - Number(mih[0]!['frame.time_relative']);
+    expect(gap).toBeGreaterThan(2.9);
+    expect(gap).toBeLessThan(3.5);
     // The radio's capture: the Information-request asks for 54 and 55; the Reply carries them with the lab's bytes.
     const mnPcap = path.join(out, 'pcap', pcaps.find((f) => f.startsWith('mn-'))!);
     const ir = shark(mnPcap, 'dhcpv6.msgtype == 11', ['dhcpv6.requested_option_code']);
