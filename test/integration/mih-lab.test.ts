@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { sendControl } from '../../src/agent/control-client.js';
 import { Lab } from '../../src/lab/lab.js';
 import { controlSocketPath } from '../../src/lab/names.js';
+import { ipv6ToBytes } from '../../src/wire/address.js';
+import { encode } from '../../src/wire/mih/message.js';
 import { uniqueLabName } from '../support/lab-names.js';
 import { leftovers } from '../support/leftovers.js';
 import { checkPrereqs } from '../support/prereq.js';
@@ -69,6 +71,9 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'mlab-mih-')), name);
     const lab = await Lab.up(MIH, { name, outDir: out });
     let mihf: MihfStatus | undefined;
+    const node = (n: string) => lab.lab.nodes.find((x) => x.name === n)!;
+    const addr = (n: string) => node(n).interfaces[0]!.addresses[0]!.split('/')[0]!;
+    let mosCounters: Record<string, number> = {};
     let mosState: { mihfId: string; registrations: { mihfId: string; count: number }[] } | undefined;
     try {
       // The MoS's first UDP 4551 datagram is lost, so the MN's Capability_Discover request goes again
@@ -88,13 +93,38 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
         status: { state: { mos: typeof mosState } };
       };
       mosState = ms.status.state.mos;
+      // Garbage at the MoS: a 5-octet datagram, a frame without its MIHF IDs, a TCP frame cut short;
+      // then a good request, which is still answered.
+      const mos = addr('mos');
+      const good = encode({
+        ackReq: false,
+        ackRsp: false,
+        transactionId: 99,
+        source: 'probe.lab',
+        destination: 'x',
+        body: { kind: 'capability-discover-request' },
+      }).toString('hex');
+      const script = `
+        const dgram = require('node:dgram'); const net = require('node:net');
+        const [mos, good] = process.argv.slice(1);
+        const s = dgram.createSocket('udp6');
+        s.on('message', () => { console.log('answered'); process.exit(0); });
+        s.send(Buffer.from('0102030405', 'hex'), 4551, mos);
+        s.send(Buffer.from('1000140100630003030100', 'hex'), 4551, mos);
+        const c = net.connect({ host: mos, port: 4551 }, () => c.end(Buffer.from('1000140100630010', 'hex')));
+        c.on('close', () => setTimeout(() => s.send(Buffer.from(good, 'hex'), 4551, mos), 100));
+        setTimeout(() => process.exit(2), 5000);`;
+      const r = await lab.node('mn').exec([process.execPath, '-e', script, mos, good], { timeoutMs: 10_000 });
+      expect(r.stdout.trim()).toBe('answered');
+      const after = (await sendControl(controlSocketPath(name, 'mos'), { op: 'status' }, 2000)) as unknown as {
+        status: { counters: { mos: Record<string, number> } };
+      };
+      mosCounters = after.status.counters.mos;
     } finally {
       await lab.down();
     }
     expect(leftovers(name)).toEqual([]);
 
-    const node = (n: string) => lab.lab.nodes.find((x) => x.name === n)!;
-    const addr = (n: string) => node(n).interfaces[0]!.addresses[0]!.split('/')[0]!;
     // Both ways lead to the same MoS.
     expect(mihf?.error).toBeUndefined();
     expect(mihf?.phase).toBe('registered');
@@ -180,5 +210,21 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
       'dhcpv6.option.type',
     ]);
     expect(reply.length).toBeGreaterThan(0);
+    // tshark does not split the MoS options: match their bytes, laid out by hand from RFC 5678 §4-5
+    // (sub-option code ES = 3 and length, 2 octets each; the domain in DNS label form).
+    const colons = (hex: string) => hex.match(/../g)!.join(':');
+    const es54 = `00030010${ipv6ToBytes(addr('mos')).toString('hex')}`;
+    const es55 = `0003000d036d696807${Buffer.from('example').toString('hex')}00`;
+    expect(
+      shark(mnPcap, `dhcpv6.msgtype == 7 && dhcpv6 contains ${colons(es54)}`, ['frame.number']).length,
+    ).toBeGreaterThan(0);
+    expect(
+      shark(mnPcap, `dhcpv6.msgtype == 7 && dhcpv6 contains ${colons(es55)}`, ['frame.number']).length,
+    ).toBeGreaterThan(0);
+    // Bad input to the MoS was counted and dropped; the MoS answered on.
+    expect(mosCounters['mih.udp.malformed.truncated']).toBe(1);
+    expect(mosCounters['mih.udp.malformed.bad-value']).toBe(1);
+    expect(mosCounters['mih.tcp.malformed.truncated']).toBe(1);
+    expect(mosCounters['mih.udp.received.capability-discover-request']).toBe(2); // the MN's retransmission and the probe
   }, 120_000);
 });

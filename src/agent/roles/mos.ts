@@ -92,7 +92,11 @@ export const mosRole: RoleDefinition = {
         }
       });
       sock.on('error', () => c.add('mih.tcp.error'));
-      sock.on('close', () => conns.delete(sock));
+      sock.on('close', () => {
+        conns.delete(sock);
+        // A frame the peer never finished is dropped with the connection.
+        if (buf.length > 0) c.malformed('mih.tcp', 'truncated');
+      });
     });
     await new Promise<void>((resolve, reject) => {
       tcp.once('error', reject);
