@@ -9,6 +9,7 @@ import { Lab } from '../../src/lab/lab.js';
 import { mosOptionData } from '../../src/lab/services/kea.js';
 import type { ResolvedLab } from '../../src/lab/topology/types.js';
 import { decode } from '../../src/wire/dhcpv6/message.js';
+import { cli } from '../support/cli.js';
 import { uniqueLabName } from '../support/lab-names.js';
 import { leftovers } from '../support/leftovers.js';
 import { checkPrereqs } from '../support/prereq.js';
@@ -44,6 +45,13 @@ describe.skipIf(missing)('service nodes: Kea DHCPv6 and BIND 9', () => {
     const lab = await Lab.up(spec, { name, outDir: out });
     try {
       await lab.l2.attach('mn', 'ap1');
+      const radio0 = spec.nodes.find((n) => n.name === 'mn')!.interfaces.find((i) => i.kind === 'radio')!.name;
+      // SLAAC after the attach: the DNS queries below need a global source address.
+      for (let t = 0; t < 100; t++) {
+        const a = await lab.node('mn').exec(['ip', '-6', '-o', 'addr', 'show', 'dev', radio0, 'scope', 'global']);
+        if (a.stdout.includes('inet6') && !a.stdout.includes('tentative')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const node = (n: string) => lab.lab.nodes.find((x) => x.name === n)!;
       const dnsAddr = node('dns').interfaces[0]!.addresses[0]!.split('/')[0]!;
       const mosAddr = node('mos').interfaces[0]!.addresses[0]!.split('/')[0]!;
@@ -113,5 +121,17 @@ describe.skipIf(missing)('service nodes: Kea DHCPv6 and BIND 9', () => {
       /named of dns failed to start; see \S+dns-named\.log\n(?: {2}.*\n)* {2}.*not loaded due to errors/,
     );
     expect(leftovers(n2)).toEqual([]);
+  }, 90_000);
+
+  it('daemons started by `up` are stopped by `down` from another process', async () => {
+    const name = uniqueLabName('svd');
+    const out = outDir(name);
+    const up = await cli(['up', MIH, '--name', name, '--out', out]);
+    expect(up.code, up.stderr).toBe(0);
+    const daemons = () => leftovers(name).filter((l) => l.startsWith('process') && /kea-dhcp6|named/.test(l)).length;
+    expect(daemons()).toBe(2);
+    const down = await cli(['down', name]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(leftovers(name)).toEqual([]);
   }, 90_000);
 });
