@@ -1,4 +1,4 @@
-// The MoS side of MIH service management (IEEE 802.21 §7.4.1-2, carried as RFC 5677 says): it answers
+// The MoS side of MIH service management (IEEE 802.21, carried as RFC 5677 says): it answers
 // MIH_Capability_Discover with what it supports and MIH_Register with a registration valid for a
 // while. Over UDP a request with ACK-Req gets its response with ACK-Rsp set (the piggy-backed ACK: the
 // response is ready at once); over TCP there are no MIH ACKs (RFC 5677 §6). A repeated request (same

@@ -1,10 +1,10 @@
-// The MIH protocol header (IEEE 802.21 §8.2.2), 8 octets, big-endian: Version (4 bits), ACK-Req,
+// The MIH protocol header (IEEE 802.21; the layout Wireshark's packet-mih.c and ODTONE share), 8 octets, big-endian: Version (4 bits), ACK-Req,
 // ACK-Rsp, UIR, M (more fragments), FN (7 bits), a reserved bit; the Message ID (SID 4 bits, Opcode
 // 2 bits, AID 10 bits); 4 reserved bits and the Transaction ID (12 bits); the payload length.
 import { type Decoded, decodeFail, decodeOk } from '../result.js';
 
 export const MIH_HEADER_LENGTH = 8;
-/** What this codec sends; the value IEEE 802.21-2008 senders use (ODTONE sends 1 too). */
+/** What this codec sends: ODTONE sends 1 too (that 1 means 802.21-2008 is not checked against the standard). */
 export const MIH_VERSION = 1;
 
 /** Service identifiers (SID). */

@@ -1,4 +1,4 @@
-// MIH protocol frames (IEEE 802.21 §8) as RFC 5677 carries them over UDP and TCP: the header, the
+// MIH protocol frames (IEEE 802.21) as RFC 5677 carries them over UDP and TCP: the header, the
 // Source and Destination MIHF ID TLVs, then the message's own TLVs. Typed bodies for the service
 // management messages (capability discover, register, event subscribe) and the Link_Up and
 // Link_Going_Down indications; any other message keeps its TLVs. TLVs a typed body does not know are
@@ -27,7 +27,7 @@ import {
   readOctetString,
 } from './types.js';
 
-/** TLV type numbers (IEEE 802.21 Table L.1, as Wireshark's dissector numbers them). */
+/** TLV type numbers, as Wireshark's packet-mih.c and ODTONE number them (docs/mih.md, sources). */
 export const MihTlvType = {
   SourceId: 1,
   DestinationId: 2,
@@ -117,7 +117,7 @@ export interface MihCodecOptions {
 const { Management, Event } = MihService;
 const { Request, Response, Indication } = MihOpcode;
 
-/** (SID, opcode, AID) of each typed body (IEEE 802.21 Table L.1; RFC 5677 §7 flows). */
+/** (SID, opcode, AID) of each typed body, as Wireshark's packet-mih.c, ODTONE and tshark 4.0 agree. */
 const MIDS: Record<Exclude<MihBodyKind, 'ack' | 'other'>, [number, number, number]> = {
   'capability-discover-request': [Management, Request, 1],
   'capability-discover-response': [Management, Response, 1],
@@ -338,7 +338,7 @@ function decodeBody(h: header.MihHeader, tlvs: MihTlv[], order: BitOrder): BodyR
           whole(T.LinkIdentifierList, 'link identifier list', (b, o) => readList(b, o, readLinkId)),
           'Link identifier list',
         ),
-        // RFC 5677 §7 and IEEE 802.21 list it; a sender that leaves it out asks for a registration (0).
+        // ODTONE leaves it out; read as a registration (0), not a re-registration (1).
         requestCode: fixed(T.RegisterRequestCode, 1, 'Register request code') ?? 0,
       };
       break;

@@ -1,4 +1,4 @@
-// MIH TLVs (IEEE 802.21 §8.5): Type (1 octet) | Length | Value. The length is one octet for values up
+// MIH TLVs (IEEE 802.21): Type (1 octet) | Length | Value. The length is one octet for values up
 // to 128 octets; longer values set the first octet's top bit, its low 7 bits give how many octets
 // follow, and those octets hold the length less 128. The same coding counts LIST elements and
 // OCTET_STRING lengths (ODTONE's archive and Wireshark's packet-mih.c read it so; docs/mih.md).

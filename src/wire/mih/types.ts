@@ -1,4 +1,4 @@
-// IEEE 802.21 basic data types as MIH TLV values carry them (Annex F): OCTET_STRING, LIST, CHOICE
+// IEEE 802.21 basic data types as MIH TLV values carry them (as ODTONE and Eurecom's MIH_C encode them): OCTET_STRING, LIST, CHOICE
 // (a 1-octet 0-based selector), LINK_ADDR, LINK_ID, LINK_TUPLE_ID and BITMAP. Encoders return
 // Buffers; decoders read at an offset and return the bytes they used.
 import { bytesToMac, macToBytes } from '../address.js';
