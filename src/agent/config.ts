@@ -17,6 +17,8 @@ export const NODE_ROLES = [
   'map',
   'lma',
   'mag',
+  'mos',
+  'mihf',
 ] as const;
 export type NodeRole = (typeof NODE_ROLES)[number];
 

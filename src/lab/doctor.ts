@@ -23,6 +23,8 @@ const TOOLS: [string, string][] = [
   ['nft', 'keeping the kernel from answering mobility options'],
   ['iperf3', 'TCP workloads'],
   ['docker', 'the docker runtime'],
+  ['kea-dhcp6', 'service nodes: dhcpv6-server (docs/mih.md)'],
+  ['named', 'service nodes: dns-server (docs/mih.md)'],
 ];
 
 const FEATURE_NOTES: Record<string, [string, string]> = {

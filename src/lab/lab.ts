@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { L2TriggerName } from '../agent/l2-triggers.js';
 import type { AgentReport } from '../analysis/results.js';
 import type { RunningAgent } from './agents.js';
+import type { RunningService } from './services/index.js';
 import { cleanupAll, cleanupLab, listLabs } from './cleanup.js';
 import { claimLabName } from './net/state.js';
 import { wallClockNs } from './exec.js';
@@ -57,6 +58,7 @@ const recordFile = (name: string) => path.join(labStateDir(name), 'lab.json');
 const loadLab = async (file: string) => (await import('./topology/load.js')).loadLab(file);
 const agentsModule = () => import('./agents.js');
 const networkModule = () => import('./net/network.js');
+const servicesModule = () => import('./services/index.js');
 
 export class LabNode {
   constructor(
@@ -95,6 +97,7 @@ export class StartedLab implements AsyncDisposable {
     private readonly handles: Map<string, NodeHandle>,
     private readonly network: LabNetwork | null,
     private agents: RunningAgent[],
+    private services: RunningService[] = [],
   ) {
     // A scenario with APs runs on the real-time timeline (scenario/realtime.ts).
     const realtime = lab.aps.length > 0 && lab.scenario.length > 0;
@@ -215,6 +218,11 @@ export class StartedLab implements AsyncDisposable {
       await stopAgents(this.agents).catch((e) => failures.push(`agents: ${(e as Error).message}`));
     }
     this.agents = [];
+    if (this.services.length) {
+      const { stopServices } = await servicesModule();
+      await stopServices(this.services).catch((e) => failures.push(`services: ${(e as Error).message}`));
+    }
+    this.services = [];
     if (this.network) {
       const { downNetwork } = await networkModule();
       await downNetwork(this.network).catch((e) => failures.push((e as Error).message));
@@ -240,6 +248,11 @@ export const Lab = {
       lab = { ...lab, name: options.name };
     }
     emitDone(options, 'load', t);
+    const withServices = lab.nodes.filter((n) => n.services && Object.keys(n.services).length > 0);
+    if (withServices.length && (options.runtime ?? 'netns') !== 'netns')
+      throw new Error(
+        `${lab.file}: nodes ${withServices.map((n) => n.name).join(', ')} declare services, which run on the netns runtime only (docs/mih.md)`,
+      );
     // Agents and the impairment relay load the native addon; without it they would die mid-lab.
     const { needsAgent } = await agentsModule();
     if (lab.nodes.some(needsAgent) || lab.links.some(linkIsImpaired)) await assertNativeAddon();
@@ -339,14 +352,26 @@ async function bringUp(lab: ResolvedLab, options: UpOptions): Promise<StartedLab
     writeFileSync(recordFile(lab.name), JSON.stringify(record));
     options.signal?.throwIfAborted();
     t = performance.now();
-    const agents = await startAgents(lab, runtime, network.nodes, path.join(outDir, 'logs'));
+    const { startServices, stopServices } = await servicesModule();
+    // Servers first: an agent may query them as soon as it starts (MoS discovery, docs/mih.md).
+    const services = await startServices(lab, runtime, network.nodes, outDir);
+    if (services.length) emitDone(options, `services (${services.length})`, t);
+    t = performance.now();
+    let agents: RunningAgent[];
+    try {
+      agents = await startAgents(lab, runtime, network.nodes, path.join(outDir, 'logs'));
+    } catch (err) {
+      await stopServices(services).catch(() => undefined);
+      throw err;
+    }
     // Ctrl-C while the agents were starting: the lab must not be left up behind a "stopping" message.
     if (options.signal?.aborted) {
       await stopAgents(agents).catch(() => undefined);
+      await stopServices(services).catch(() => undefined);
       options.signal.throwIfAborted();
     }
     emitDone(options, `agents (${agents.length})`, t);
-    return new StartedLab(lab, kind, outDir, runtime, network.nodes, network, agents);
+    return new StartedLab(lab, kind, outDir, runtime, network.nodes, network, agents, services);
   } catch (err) {
     await downNetwork(network).catch(() => undefined);
     throw err;

@@ -8,7 +8,9 @@ import { ALL_ROLES } from './index.js';
 import { correspondentRole } from './correspondent.js';
 import { lmaRole } from './lma.js';
 import { magRole } from './mag.js';
+import { mihfRole } from './mihf.js';
 import { mobileNodeRole } from './mobile-node.js';
+import { mosRole } from './mos.js';
 import type { RoleDefinition } from './role.js';
 
 type Config = Parameters<RoleDefinition['wanted']>[0];
@@ -21,6 +23,8 @@ const MODULES = [
   lmaRole,
   magRole,
   fmipv6MobileNodeRole,
+  mosRole,
+  mihfRole,
   mobileNodeRole,
   correspondentRole,
 ];
@@ -39,6 +43,8 @@ function configs(): Config[] {
     ['mobile'],
     ['mobile', 'mobile-node'],
     ['correspondent'],
+    ['host', 'mos'],
+    ['mobile', 'mihf'],
   ];
   const fmipv6 = [undefined, {}, { enabled: true }, { enabled: false }, 'yes'];
   const out: Config[] = [];

@@ -46,6 +46,16 @@ export const ALL_ROLES: readonly RoleDefinition[] = [
   ),
   lazy('fmipv6-mobile-node', fmipv6Wanted, async () => (await import('./fmipv6-mobile-node.js')).fmipv6MobileNodeRole),
   lazy(
+    'mos',
+    (c) => hasRole(c, 'mos'),
+    async () => (await import('./mos.js')).mosRole,
+  ),
+  lazy(
+    'mihf',
+    (c) => hasRole(c, 'mihf'),
+    async () => (await import('./mihf.js')).mihfRole,
+  ),
+  lazy(
     'mobile-node',
     (c) => hasRole(c, 'mobile-node'),
     async () => (await import('./mobile-node.js')).mobileNodeRole,

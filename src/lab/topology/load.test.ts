@@ -104,7 +104,7 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
     const text = `${BASE.replace('duration: 6s\n', '').replace('roles: [host]', 'roles: [hots]')}traffic:\n  - { kind: tcp, from: cn, to: mn }\n`;
     expect(errorOf(text).message.split('\n')).toEqual([
       `${FILE}:1:1 duration: missing key "duration": expected a duration like "20ms"`,
-      `${FILE}:3:17 nodes.cn.roles[0]: expected one of "host", "router", "mobile", "access-router", "home-agent", "mobile-node", "correspondent", "par", "nar", "map", "lma", "mag", got "hots"`,
+      `${FILE}:3:17 nodes.cn.roles[0]: expected one of "host", "router", "mobile", "access-router", "home-agent", "mobile-node", "correspondent", "par", "nar", "map", "lma", "mag", "mos", "mihf", got "hots"`,
       `${FILE}:14:13 traffic[0].kind: expected kind: udp or iperf3, got "tcp"`,
     ]);
   });

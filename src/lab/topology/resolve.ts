@@ -9,6 +9,7 @@ import { planLab, type Plan } from './plan.js';
 import { expandRoles, isMobile, isRouter } from './roles.js';
 import { autoRoutes } from './routes.js';
 import type { DirectionSpec, LabSpec } from './schema.js';
+import { resolveServices } from './services.js';
 import { resolveTraffic } from './traffic.js';
 import type {
   CapturePoint,
@@ -32,6 +33,8 @@ export function resolveSpec(spec: LabSpec, file: string): ResolveResult {
   const plan = planLab(spec);
   if (plan.issues.length > 0) return { ok: false, issues: plan.issues };
   const nodes = resolveNodes(spec, plan);
+  const serviceIssues = resolveServices(spec, nodes);
+  if (serviceIssues.length > 0) return { ok: false, issues: serviceIssues };
   const traffic = resolveTraffic(spec, plan, nodes);
   if (!traffic.ok) return traffic;
   const expectationIssues = checkExpectations(spec, traffic.traffic);

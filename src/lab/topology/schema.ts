@@ -7,6 +7,7 @@ import { L2_TRIGGERS } from '../../agent/l2-triggers.js';
 import { NODE_ROLES } from '../../agent/config.js';
 import { expectationSchema } from './expectations.js';
 import { isAddressWithLength, isIPv6Address, isPrefix } from './ipv6.js';
+import { servicesSchema } from './schema-services.js';
 import { bitRate, duration, packetRate, percent } from './schema-quantities.js';
 
 export { bitRate, duration, packetRate, percent };
@@ -91,6 +92,7 @@ export const nodeSchema = z.strictObject({
     description:
       'A router drops packets whose source address belongs to another link (BCP 38 / strict uRPF, nftables). Default defaults.sourceValidation, else true.',
   }),
+  services: servicesSchema.optional(),
   radio: z
     .strictObject({
       ap: apName.nullable().optional().meta({ description: 'AP the radio starts on; none if left out.' }),

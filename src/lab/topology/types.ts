@@ -47,6 +47,32 @@ export interface ResolvedNode {
   agent: Record<string, unknown>;
   /** Routers: drop packets whose source belongs to another link (BCP 38, strict uRPF). Absent = on. */
   sourceValidation?: boolean;
+  /** Server daemons the node runs (src/lab/services/), their data resolved to addresses. */
+  services?: ResolvedServices;
+}
+
+/** IEEE 802.21 service types as RFC 5678 names them (IS 1, CS 2, ES 3). */
+export type MosServiceKey = 'is' | 'cs' | 'es';
+
+export interface Dhcpv6ServerService {
+  /** Interfaces Kea listens on, each with the prefix of its link (a Kea subnet6). */
+  interfaces: { name: string; prefix: string }[];
+  mosAddresses: Partial<Record<MosServiceKey, string[]>>;
+  mosDomains: Partial<Record<MosServiceKey, string[]>>;
+  /** OPTION_DNS_SERVERS (RFC 3646). */
+  dnsServers: string[];
+}
+
+export interface DnsZone {
+  /** Without the trailing dot. */
+  name: string;
+  hosts: { label: string; address: string }[];
+  mos: { host: string; services: ('MIHIS' | 'MIHES' | 'MIHCS')[]; transports: ('tcp' | 'udp')[]; port: number }[];
+}
+
+export interface ResolvedServices {
+  'dhcpv6-server'?: Dhcpv6ServerService;
+  'dns-server'?: { zones: DnsZone[] };
 }
 
 export interface LinkEnd {

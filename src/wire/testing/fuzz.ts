@@ -15,12 +15,17 @@ import type { Decoded } from '../result.js';
 import { internetChecksum, pseudoHeaderSum } from '../checksum.js';
 import * as udp from '../udp.js';
 import { VECTORS } from './vectors.js';
+import * as dhcpv6 from '../dhcpv6/message.js';
+import * as mos from '../dhcpv6/mos.js';
+import * as mih from '../mih/message.js';
+import * as dns from '../dns/message.js';
+import { MIH_VECTORS, mihVector } from './mih-vectors.js';
 
 export type Decoder = (buf: Buffer) => Decoded<unknown>;
 
 const ADDRS = { src: '2001:db8::1', dst: '2001:db8::2' };
 
-type SeedKind = 'packet' | 'ext' | 'upper' | 'option' | 'udp';
+type SeedKind = 'packet' | 'ext' | 'upper' | 'option' | 'udp' | 'mih' | 'dhcpv6' | 'mos' | 'dns';
 
 export const DECODERS: Record<string, Decoder> = {
   ethernet: (b) => ethernet.decode(b),
@@ -35,6 +40,12 @@ export const DECODERS: Record<string, Decoder> = {
   icmpv6: (b) => icmpv6.decode(b),
   icmpv6Verify: (b) => icmpv6.decode(b, 0, { verify: ADDRS }),
   ndOption: (b) => ndOption.decode(b),
+  mih: (b) => mih.decode(b),
+  mihMsb0: (b) => mih.decode(b, 0, { bitOrder: 'msb0' }),
+  dhcpv6: (b) => dhcpv6.decode(b),
+  mosAddresses: (b) => mos.addresses.decode(b),
+  mosDomains: (b) => mos.domains.decode(b),
+  dnsResponse: (b) => dns.decodeResponse(b),
 };
 
 /** Half of the inputs of the verifying decoders get a correct checksum after mutation, so the
@@ -73,6 +84,12 @@ const SEEDS_FOR: Record<string, SeedKind[]> = {
   icmpv6: ['upper'],
   icmpv6Verify: ['upper'],
   ndOption: ['option'],
+  mih: ['mih'],
+  mihMsb0: ['mih'],
+  dhcpv6: ['dhcpv6'],
+  mosAddresses: ['mos'],
+  mosDomains: ['mos'],
+  dnsResponse: ['dns'],
 };
 
 /** xorshift32: a small seeded generator so failures can be replayed from the seed. */
@@ -91,7 +108,17 @@ export function rng(seed: number): () => number {
 /** Seeds from the spec vectors: whole packets, extension headers, upper layers, and every suffix of
  * an upper layer (so option decoders see real options at their start). */
 export function corpus(): Record<SeedKind, Buffer[]> {
-  const c: Record<SeedKind, Buffer[]> = { packet: [], ext: [], upper: [], option: [], udp: [] };
+  const c: Record<SeedKind, Buffer[]> = {
+    packet: [],
+    ext: [],
+    upper: [],
+    option: [],
+    udp: [],
+    mih: [],
+    dhcpv6: [],
+    mos: [],
+    dns: [],
+  };
   for (const h of Object.values(VECTORS)) {
     const p = Buffer.from(h, 'hex');
     c.packet.push(p);
@@ -102,6 +129,38 @@ export function corpus(): Record<SeedKind, Buffer[]> {
     if (w.value.upperOffset > 40) c.ext.push(p.subarray(40));
     for (let i = 4; i < upper.length; i++) c.option.push(upper.subarray(i));
   }
+  for (const name of Object.keys(MIH_VECTORS) as (keyof typeof MIH_VECTORS)[]) c.mih.push(mihVector(name));
+  const mosAddresses = mos.addresses.encode([
+    { code: 1, values: ['2001:db8::1'] },
+    { code: 3, values: ['2001:db8::1', '2001:db8::2'] },
+    { code: 2, values: [] },
+  ]);
+  const mosDomains = mos.domains.encode([{ code: 1, values: ['example.com', 'example.net'] }]);
+  c.mos.push(mosAddresses, mosDomains);
+  // A NAPTR response (owner compressed to the question) and an SRV one, as named writes them.
+  c.dns.push(
+    Buffer.from(
+      '123484000001000100000000036d6968076578616d706c650000230001c00c002300010000003c0025000a005001730' +
+        '94d494845532b4d325400065f4d49484553045f746370036d6968076578616d706c6500',
+      'hex',
+    ),
+    Buffer.from(
+      '567884000001000100000000065f4d49484553045f756470036d6968076578616d706c650000210001c00c0021000100' +
+        '00003c00180000000111c7046d6f7331036d6968076578616d706c6500',
+      'hex',
+    ),
+  );
+  c.dhcpv6.push(
+    dhcpv6.encode({ msgType: 11, transactionId: 0x123456, options: [dhcpv6.oro([54, 55])] }),
+    dhcpv6.encode({
+      msgType: 7,
+      transactionId: 0x123456,
+      options: [
+        { code: 54, data: mosAddresses },
+        { code: 55, data: mosDomains },
+      ],
+    }),
+  );
   for (let n = 0; n < 64; n += 7) {
     c.udp.push(
       udp.encode({ srcPort: 5000 + n, dstPort: 6000, payload: Buffer.alloc(n, n) }, undefined, 0, { addresses: ADDRS }),

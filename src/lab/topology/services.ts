@@ -1,0 +1,105 @@
+// `nodes.<n>.services` resolved: node names become addresses, Kea's interfaces get their link's prefix,
+// every reference is checked with its YAML path.
+import { prefixOf } from '../../wire/address.js';
+import type { SpecIssue } from './issues.js';
+import { isIPv6Address } from './ipv6.js';
+import type { LabSpec } from './schema.js';
+import type { MosServiceKey, ResolvedNode, ResolvedServices } from './types.js';
+
+const SERVICE_KEYS: readonly MosServiceKey[] = ['is', 'cs', 'es'];
+
+/** A node's own address for services: the first static address of its first interface that has one. */
+export function serviceAddress(node: ResolvedNode): string | undefined {
+  const a = node.interfaces.find((i) => i.addresses.length > 0)?.addresses[0];
+  return a?.split('/')[0];
+}
+
+/** Sets `services` on the nodes that declare some; the issues are the YAML's. */
+export function resolveServices(spec: LabSpec, nodes: ResolvedNode[]): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const hostAddress = (ref: string, path: (string | number)[]): string | undefined => {
+    if (isIPv6Address(ref)) return ref;
+    const n = byName.get(ref);
+    if (!n) {
+      issues.push({
+        path,
+        message: `expected a node (${[...byName.keys()].join(', ')}) or an IPv6 address, got "${ref}"`,
+      });
+      return undefined;
+    }
+    const a = serviceAddress(n);
+    if (!a) issues.push({ path, message: `node ${ref} has no static address (a radio's address comes from SLAAC)` });
+    return a;
+  };
+  for (const node of nodes) {
+    const s = spec.nodes[node.name]?.services;
+    if (!s) continue;
+    const at = ['nodes', node.name, 'services'];
+    const out: ResolvedServices = {};
+    const dhcp = s['dhcpv6-server'];
+    if (dhcp) {
+      const base = [...at, 'dhcpv6-server'];
+      const candidates = node.interfaces.filter((i) => i.kind !== 'radio' && i.addresses.length > 0);
+      const names = dhcp.interfaces ?? candidates.map((i) => i.name);
+      if (names.length === 0)
+        issues.push({ path: base, message: 'the node has no link or AP interface to serve on', onKey: true });
+      const interfaces: { name: string; prefix: string }[] = [];
+      names.forEach((name, i) => {
+        const iface = candidates.find((c) => c.name === name);
+        if (!iface) {
+          issues.push({
+            path: [...base, 'interfaces', i],
+            message: `expected an interface of ${node.name} with an address (${candidates.map((c) => c.name).join(', ') || 'none'}), got "${name}"`,
+          });
+          return;
+        }
+        const [addr, len] = iface.addresses[0]!.split('/');
+        interfaces.push({ name, prefix: `${prefixOf(addr!, Number(len))}/${len}` });
+      });
+      const mosAddresses: Partial<Record<MosServiceKey, string[]>> = {};
+      const mosDomains: Partial<Record<MosServiceKey, string[]>> = {};
+      for (const k of SERVICE_KEYS) {
+        const refs = dhcp.mosAddresses?.[k];
+        if (refs)
+          mosAddresses[k] = refs
+            .map((r, i) => hostAddress(r, [...base, 'mosAddresses', k, i]))
+            .filter((a): a is string => a !== undefined);
+        const doms = dhcp.mosDomains?.[k];
+        if (doms) mosDomains[k] = doms.map((d) => d.replace(/\.$/, ''));
+      }
+      const dnsServers = (dhcp.dnsServers ?? [])
+        .map((r, i) => hostAddress(r, [...base, 'dnsServers', i]))
+        .filter((a): a is string => a !== undefined);
+      out['dhcpv6-server'] = { interfaces, mosAddresses, mosDomains, dnsServers };
+    }
+    const dns = s['dns-server'];
+    if (dns) {
+      const zones = Object.entries(dns.zones).map(([zoneName, z]) => {
+        const zat = [...at, 'dns-server', 'zones', zoneName];
+        const hosts = Object.entries(z.hosts)
+          .map(([label, ref]) => ({ label, address: hostAddress(ref, [...zat, 'hosts', label]) }))
+          .filter((h): h is { label: string; address: string } => h.address !== undefined);
+        const own = serviceAddress(node);
+        if (!('ns' in z.hosts) && own) hosts.unshift({ label: 'ns', address: own });
+        z.mos.forEach((m, i) => {
+          if (!(m.host in z.hosts) && !(m.host === 'ns' && own))
+            issues.push({
+              path: [...zat, 'mos', i, 'host'],
+              message: `expected a label of this zone's hosts (${Object.keys(z.hosts).join(', ') || 'none'}), got "${m.host}"`,
+            });
+        });
+        return { name: zoneName.replace(/\.$/, ''), hosts, mos: z.mos };
+      });
+      if (!serviceAddress(node))
+        issues.push({
+          path: [...at, 'dns-server'],
+          message: `node ${node.name} has no static address to serve DNS on`,
+          onKey: true,
+        });
+      out['dns-server'] = { zones };
+    }
+    node.services = out;
+  }
+  return issues;
+}
