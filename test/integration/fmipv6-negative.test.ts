@@ -35,16 +35,32 @@ function ar2Settings(settings: string) {
   };
 }
 
-/** Puts mn's EUI-64 NCoA on ap2 into ar2's neighbour cache, as if a node there held it already. */
+/** Another node's MAC: what holds mn's EUI-64 NCoA on ap2 for the NAR's check. */
+const OTHER_MAC = '02:00:00:00:99:99';
+
+/**
+ * Puts mn's EUI-64 NCoA on ap2 into ar2's neighbour cache under another node's MAC, as if that node
+ * held it already (RFC 5568 §6.2.2); an entry with mn's own MAC would be mn itself, coming back.
+ */
 async function ncoaInUse(lab: StartedLab): Promise<string> {
   const radio = lab.lab.nodes.find((n) => n.name === 'mn')!.interfaces.find((i) => i.kind === 'radio')!;
   const ncoa = eui64Address('fd00:f:1:a2::', radio.mac);
-  // mn's own MAC: the address is "in use" for the NAR's check, and Mobile IPv6 may still use it later.
   const r = await lab
     .node('ar2')
-    .exec(['ip', '-6', 'neigh', 'replace', ncoa, 'lladdr', radio.mac, 'dev', 'ap2', 'nud', 'permanent']);
+    .exec(['ip', '-6', 'neigh', 'replace', ncoa, 'lladdr', OTHER_MAC, 'dev', 'ap2', 'nud', 'permanent']);
   expect(r.exitCode).toBe(0);
   return ncoa;
+}
+
+/**
+ * That node leaves at lab time 3.05 s, after the HI/HAck of the move (link-going-down at 2.95 s) and
+ * before mn arrives on ap2 (3.1 s): Mobile IPv6 then registers the SLAAC care-of address, the same one,
+ * and ar2 must reach mn there.
+ */
+async function otherNodeLeaves(lab: StartedLab, flowStarted: Promise<void>, ncoa: () => string): Promise<void> {
+  await flowStarted; // lab time 1.5 s
+  await new Promise((res) => setTimeout(res, 1550));
+  await lab.node('ar2').exec(['ip', '-6', 'neigh', 'del', ncoa(), 'dev', 'ap2'], { reject: false });
 }
 
 describe.skipIf(missing)('fmipv6: the NAR does not take the proposed NCoA', () => {
@@ -56,6 +72,7 @@ describe.skipIf(missing)('fmipv6: the NAR does not take the proposed NCoA', () =
       beforeRun: async (lab) => {
         inUse = await ncoaInUse(lab);
       },
+      during: (lab, flowStarted) => otherNodeLeaves(lab, flowStarted, () => inUse),
     });
     const sig = signalling(r.pcaps());
     const hack = sig.find((s) => s.name === 'HAck')!;
@@ -82,10 +99,14 @@ describe.skipIf(missing)('fmipv6: the NAR does not take the proposed NCoA', () =
   }, 180_000);
 
   it('refuses (HAck 128, FBack 128): mn falls back to plain Mobile IPv6 and the flow recovers', async () => {
+    let inUse = '';
     const r = await runLabFile(LAB, {
       prefix: 'frefu',
       edit: ar2Settings('{ invalidNcoa: refuse, buffer: { maxPackets: 1000, maxBytes: 1500000 } }'),
-      beforeRun: async (lab) => void (await ncoaInUse(lab)),
+      beforeRun: async (lab) => {
+        inUse = await ncoaInUse(lab);
+      },
+      during: (lab, flowStarted) => otherNodeLeaves(lab, flowStarted, () => inUse),
     });
     const sig = signalling(r.pcaps());
     const hack = sig.find((s) => s.name === 'HAck')!;

@@ -29,6 +29,9 @@ const PACKET_OUTGOING = 4;
 
 export const FILTER_SET = 'mobility_addresses';
 
+/** The raw-135 socket's receive buffer (SO_RCVBUFFORCE), bytes. */
+const RAW_MH_RECEIVE_BUFFER = 4 * 1024 * 1024;
+
 export interface MobilityFilters {
   readonly table: string;
   /** Replaces the protected addresses (e.g. a new CoA) in one nft transaction. */
@@ -299,7 +302,15 @@ export function openMobilityReceiver(o: MobilityReceiverOptions): MobilityReceiv
       );
     }
     if (o.plainMobilityHeader ?? true) {
-      const raw = o.native.openRaw6Socket({ protocol: NextHeader.MobilityHeader, checksumOffset: 4, netns: o.netns });
+      // A raw socket whose receive buffer is full does not count as having taken the packet: the kernel
+      // then answers it with Parameter Problem code 1 (net/ipv6/raw.c skips a full socket before it
+      // marks the packet delivered). Room for a burst: 400 HIs at once filled the default 208 KiB.
+      const raw = o.native.openRaw6Socket({
+        protocol: NextHeader.MobilityHeader,
+        checksumOffset: 4,
+        netns: o.netns,
+        receiveBuffer: RAW_MH_RECEIVE_BUFFER,
+      });
       sockets.push(raw);
       raw.start(
         (ps) => ps.forEach(onRaw),
