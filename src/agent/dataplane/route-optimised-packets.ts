@@ -13,13 +13,16 @@
 // have to stay first; such packets are not rewritten, null). Every function returns null for what it
 // does not handle, never throws on bytes.
 
-const IPV6 = 40;
-const NH_HOP_BY_HOP = 0;
-const NH_ROUTING = 43;
-const NH_DESTINATION_OPTIONS = 60;
-const OPT_PAD1 = 0;
-const OPT_PADN = 1;
-const OPT_HOME_ADDRESS = 201;
+import { IPV6_OPT_HOME_ADDRESS, IPV6_OPT_PAD1, IPV6_OPT_PADN } from '../../wire/ext/hop-by-hop-dest-options.js';
+import { IPV6_HEADER_LENGTH, NextHeader } from '../../wire/ipv6.js';
+
+const IPV6 = IPV6_HEADER_LENGTH;
+const NH_HOP_BY_HOP = NextHeader.HopByHop;
+const NH_ROUTING = NextHeader.Routing;
+const NH_DESTINATION_OPTIONS = NextHeader.DestinationOptions;
+const OPT_PAD1 = IPV6_OPT_PAD1;
+const OPT_PADN = IPV6_OPT_PADN;
+const OPT_HOME_ADDRESS = IPV6_OPT_HOME_ADDRESS;
 /** Both inserted headers are 24 bytes (Hdr Ext Len 2). */
 export const ROUTE_OPTIMISATION_OVERHEAD = 24;
 
