@@ -11,7 +11,7 @@
  *
  * In a derived send's line, @REF_REAL_NS@ becomes the reference's applied CLOCK_REALTIME ns and, when
  * the reference is a detach, @LAST_FRAME@ the first bytes (hex, IPv6 header on, hop limit zeroed) of
- * the last frame the port sent the station before it went down, or nothing when none is known. The
+ * the last unicast frame the port sent the station before it went down, or nothing when none is known. The
  * applier plays the AP here: the AP knows which frame was the station's last (RFC 4260 §4 reports,
  * docs/fmipv6.md), and a time alone cannot say whether a frame sent within the same millisecond as
  * the leave got there. Each detach's port is watched by a packet socket (packet(7), outgoing frames
@@ -288,7 +288,11 @@ static void capture_drain(struct capture *c) {
     ssize_t n = recvmsg(c->fd, &m, MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return;
-    if (from.sll_pkttype != PACKET_OUTGOING || n < ETH_HLEN + 40 || frame[12] != 0x86 || frame[13] != 0xdd) continue;
+    /* Unicast to the station only: the router's copies it may resend are unicast, and a multicast
+     * frame (an RA) after the last of them says nothing about which of them got there. */
+    if (from.sll_pkttype != PACKET_OUTGOING || n < ETH_HLEN + 40 || frame[12] != 0x86 || frame[13] != 0xdd ||
+        (frame[0] & 1))
+      continue;
     int64_t real = -1;
     for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
       if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_TIMESTAMPNS) {
@@ -305,7 +309,7 @@ static void capture_drain(struct capture *c) {
   }
 }
 
-/* The last frame the port of detach `d` sent before it went down, and after the detach before it on
+/* The last unicast frame the port of detach `d` sent before it went down, and after the detach before it on
  * the same port (the station's previous stay, perhaps on another AP). 0 if none is known. */
 static int last_frame(const struct action *d, struct seen *out_frame) {
   int i = -1;
