@@ -131,12 +131,18 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
       if (warn) say(warn);
     }
     await settle(lab, signal);
+    // A round-robin real-time priority keeps a loaded machine from starving a UDP sender or sink for
+    // tens of milliseconds, which would show up as false interruptions (netns nodes share the host's
+    // scheduler): a sink waiting for a CPU stamps a packet late that its socket already held. The
+    // iperf3 ends keep normal priority: a TCP flow at full rate would take a core from the agents.
+    const realtime = lab.runtimeKind === 'netns' ? ['chrt', '-r', '10'] : [];
     // Sinks and servers first, so the first packet has somewhere to go.
     for (const f of lab.lab.traffic) {
       const stdoutFile = path.join(logDir, `flow${f.id}-${f.kind === 'udp' ? 'sink' : 'iperf3-server'}.json`);
       const argv =
         f.kind === 'udp'
           ? [
+              ...realtime,
               process.execPath,
               distEntry('traffic/main.js'),
               ...udpSinkArgs(f.port, path.join(outDir, sinkRecordFile(f.id))),
@@ -156,9 +162,6 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
       signal,
     );
     if (lab.lab.traffic.some((f) => f.kind !== 'udp')) await new Promise((r) => setTimeout(r, 200));
-    // A round-robin real-time priority keeps a loaded machine from starving the sender for tens of
-    // milliseconds, which would show up as false interruptions (netns nodes share the host's scheduler).
-    const realtime = lab.runtimeKind === 'netns' ? ['chrt', '-r', '10'] : [];
     // One sender process per source node for all its UDP flows, started now and released at t0.
     const goFile = path.join(logDir, 'traffic-t0');
     const groups = new Map<string, UdpFlowSpec[]>();
