@@ -138,7 +138,6 @@ export class PacketHold {
   }
 }
 
-/** Whether `packet` starts with `head`, the hop limit (byte 7, changed by every router) aside. */
 /** An IPv6 header (hop limit zeroed) of a Mobility Header from `src` to `dst`, no extension header. */
 function isOwnMobilityHeader(head: Buffer, src: Buffer, dst: string): boolean {
   return (
@@ -148,6 +147,7 @@ function isOwnMobilityHeader(head: Buffer, src: Buffer, dst: string): boolean {
   );
 }
 
+/** Whether `packet` starts with `head`, the hop limit (byte 7, changed by every router) aside. */
 function sameHead(packet: Buffer, head: Buffer): boolean {
   if (packet.length < head.length) return false;
   for (let i = 0; i < head.length; i++) if (i !== 7 && packet[i] !== head[i]) return false;
