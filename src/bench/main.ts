@@ -2,7 +2,8 @@
 // Sections: wire codecs, CLI start-up and up+down through the CLI, lab up+down on netns (beside
 // Mininet when installed), docker runtime, Mobile IPv6 tunnel throughput beside routed throughput,
 // predictive FMIPv6 handovers against the trigger's lead and the number of mobile nodes (handover.ts),
-// scenario timeline precision (timeline.ts).
+// scenario timeline precision (timeline.ts), localized mobility: Mobile IPv6 with and without route
+// optimisation, HMIPv6 and HMIPv6 + FMIPv6 on one move inside a MAP domain (localized.ts).
 // `node dist/bench/main.js wire lab` (`npm run bench -- handover`) runs only the named sections.
 const sections: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   wire: () => import('./wire.js'),
@@ -12,6 +13,7 @@ const sections: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   mipv6: () => import('./mipv6.js'),
   handover: () => import('./handover.js'),
   timeline: () => import('./timeline.js'),
+  localized: () => import('./localized.js'),
 };
 
 const wanted = process.argv.slice(2);

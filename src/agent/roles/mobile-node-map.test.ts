@@ -46,11 +46,15 @@ function setup() {
     },
   } as RoleContext;
   const toRouter: Buffer[] = [];
+  /** The LCoA each sweep of the other links kept. */
+  const sweeps: string[] = [];
   const radio = {
     sendToRouter: (_r: string, p: Buffer) => toRouter.push(p) > 0,
     configureAddress: async () => {},
     enterLink: async () => {},
-    forgetOtherLinks: async () => {},
+    forgetOtherLinks: async (_p: string, _l: number, _r: string, keep: string[]) => {
+      sweeps.push(keep.at(-1)!);
+    },
   } as unknown as Radio;
   const anchors: (MobilityAnchor | null)[] = [];
   const viaAnchor: Buffer[] = [];
@@ -103,7 +107,7 @@ function setup() {
     if (ba?.kind !== 'send-mh') throw new Error('no BA');
     return hmip.takeMobilityHeader(ba.src, ba.dst, ba.routingType2, ba.bytes, ba.message);
   };
-  return { hmip, clock, toRouter, anchors, viaAnchor, fed, counters, answer, resumed: () => resumed };
+  return { hmip, clock, toRouter, anchors, viaAnchor, fed, counters, answer, resumed: () => resumed, sweeps };
 }
 
 const ra = (router: string, prefix: string, withMap = true): ReceivedRouterAdvertisement => ({
@@ -175,6 +179,24 @@ describe('the mobile node with a MAP (RFC 5380 §6.1)', () => {
     t.hmip.onAnchoredPacket(bad);
     expect(t.fed).toHaveLength(1);
     expect(t.counters.get('anchored.malformed.bad-checksum')).toBe(1);
+  });
+
+  it('sweeps the other links once per registered LCoA, not on each RA that confirms it (an FMIPv6 NCoA put on the radio before the move stays)', async () => {
+    const t = setup();
+    t.hmip.onRouterAdvertisement(ra('fe80::1', 'fd00:5380:0:a1::'));
+    t.answer();
+    for (let i = 0; i < 5; i++) t.hmip.onRouterAdvertisement(ra('fe80::1', 'fd00:5380:0:a1::'));
+    await new Promise((r) => setImmediate(r));
+    expect(t.sweeps).toEqual([LCOA]);
+    // The move: a new LCoA registered, one more sweep keeping it.
+    t.hmip.onCarrier(false);
+    t.clock.advance(50);
+    t.hmip.onCarrier(true);
+    t.hmip.onRouterAdvertisement(ra('fe80::2', 'fd00:5380:0:a2::'));
+    expect(t.answer()).toBe(true);
+    t.hmip.onRouterAdvertisement(ra('fe80::2', 'fd00:5380:0:a2::'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(t.sweeps).toEqual([LCOA, slaacAddress('fd00:5380:0:a2::', 64, IID)]);
   });
 
   it('an RA without a MAP option: plain Mobile IPv6 again, the MN-MAP tunnel gone', () => {

@@ -83,6 +83,8 @@ export function openMobileNodeHmipv6(o: {
   let rcoaWanted: string | null = null;
   let link: { router: string; prefix: string; lcoa: string } | null = null;
   let linkReady: Promise<void> = Promise.resolve();
+  /** The LCoA whose registration last swept the other links (see 'local-binding'). */
+  let swept: string | null = null;
 
   const sendLocal = (a: SendMobilityHeader) => {
     // Straight to the access router's MAC when we know it: no wait for the new link's routes.
@@ -130,17 +132,24 @@ export function openMobileNodeHmipv6(o: {
             rcoaWanted = null;
             o.feedMobileNode({ kind: 'address-configured', iface: o.iface, address: a.rcoa });
           } else hoa?.resume(); // a move inside the domain: the held uplink goes through the MAP now
+          // Sweep the other links' addresses and routes once per newly registered LCoA, not on each
+          // RA that confirms the binding (every 30-70 ms): the sweep lists the radio's addresses, and
+          // one run during a predictive FMIPv6 handover removed the NCoA the FBack had put there
+          // (RFC 5568 §3.1), so the NAR's buffer reached an address the node no longer had.
           const l = link;
-          if (l)
+          if (l && swept !== l.lcoa) {
+            swept = l.lcoa;
             void linkReady.then(() =>
               radio.forgetOtherLinks(l.prefix, 64, l.router, [...o.keep, l.lcoa]).catch(() => undefined),
             );
+          }
           return;
         }
         case 'domain-left':
           o.homeAddress()?.setAnchor(null);
           rcoaWanted = null;
           link = null;
+          swept = null;
           return;
         case 'event':
           counters.add(`hmipv6.event.${a.event.name}`);

@@ -8,6 +8,8 @@
 //     the oldest are the ones the MN needs first and in order. The buffer lives `maxAgeMs` from the
 //     leave; unclaimed by then (no FBU, no return), it is dropped and counted.
 // Pure data structure: times are the machine's `now` (ms).
+import { ipv6ToBytes } from '../../wire/address.js';
+import { NextHeader } from '../../wire/ipv6.js';
 
 export interface HoldLimits {
   maxPackets: number;
@@ -28,6 +30,8 @@ export class PacketHold {
   readonly linkLayerAddress: string;
   #leftAt: number | null = null;
   #items: { at: number; packet: Buffer }[] = [];
+  /** The last Mobility Header we sent the station on the old link (the FBack): when, and from where. */
+  #own: { at: number; src: Buffer } | null = null;
   #bytes = 0;
 
   constructor(
@@ -83,8 +87,21 @@ export class PacketHold {
     if (lastFrame && lastFrame.length >= 40)
       for (let i = this.#items.length - 1; i >= 0 && last < 0; i--)
         if (sameHead(this.#items[i]!.packet, lastFrame)) last = i;
-    this.#items = last >= 0 ? this.#items.slice(last + 1) : this.#items.filter((x) => x.at >= leftAt);
+    // The station's last frame was our own FBack, not a copy: no copy handed to the link after it
+    // reached the station, whatever the leave's time says (a copy the agent wrote a little before the
+    // leave time can leave the port after it went down).
+    const own = this.#own;
+    const cut =
+      last < 0 && own && lastFrame && lastFrame.length >= 40 && isOwnMobilityHeader(lastFrame, own.src, this.pcoa)
+        ? own.at
+        : leftAt;
+    this.#items = last >= 0 ? this.#items.slice(last + 1) : this.#items.filter((x) => x.at >= cut);
     this.#bytes = this.#items.reduce((n, x) => n + x.packet.length, 0);
+  }
+
+  /** We sent the station a Mobility Header (an FBack) on the old link at `at`, from `src`. */
+  ownFrameSent(at: number, src: string): void {
+    if (this.#leftAt === null) this.#own = { at, src: ipv6ToBytes(src) };
   }
 
   /** Everything buffered, in arrival order; the hold is empty afterwards. */
@@ -119,6 +136,15 @@ export class PacketHold {
       this.#bytes = bytes;
     }
   }
+}
+
+/** An IPv6 header (hop limit zeroed) of a Mobility Header from `src` to `dst`, no extension header. */
+function isOwnMobilityHeader(head: Buffer, src: Buffer, dst: string): boolean {
+  return (
+    head[6] === NextHeader.MobilityHeader &&
+    head.subarray(8, 24).equals(src) &&
+    head.subarray(24, 40).equals(ipv6ToBytes(dst))
+  );
 }
 
 /** Whether `packet` starts with `head`, the hop limit (byte 7, changed by every router) aside. */

@@ -1,6 +1,7 @@
 // The PAR with the AP's station reports (RFC 4260 §4): the predictive tunnel waits for station-left,
 // and a leave with no handover under way is buffered until the reactive FBU (RFC 5568 §3.2).
 import { describe, expect, it } from 'vitest';
+import { ipv6ToBytes } from '../../wire/address.js';
 import type { ParAction, ParConfig } from './par-interface.js';
 import type { PreviousAccessRouter } from './par.js';
 import { FBU, hack, hiOf, kinds, MN_MAC, NAR, NCOA, PAR, PCOA, servingPar } from './testing/par-fixture.js';
@@ -65,6 +66,41 @@ describe('PreviousAccessRouter with station reports (RFC 4260 §4, RFC 5568 §3.
     const lastFrame = Buffer.from(big(2));
     lastFrame[7] = 0;
     const out = p.handle(316, { kind: 'station-left', station: MN_MAC, at: 303, lastFrame });
+    const fwd = out.find((a) => a.kind === 'forward');
+    expect(fwd?.kind === 'forward' && nums(fwd.packets)).toEqual([3]);
+  });
+
+  it("when the AP's last frame was our FBack, every copy handed to the link after the FBack was lost, whatever the leave's time", () => {
+    const p = par();
+    const big = (n: number) => Buffer.concat([pkt(n), Buffer.alloc(40, n)]);
+    accepted(p); // FBack to the PCoA at 110
+    // Copies the agent handed to the link at 300 and 302 (before the leave time 303) that left the
+    // port after it went down: the station's last frame was the FBack.
+    p.handle(300, { kind: 'packet', dst: PCOA, packet: big(2) });
+    p.handle(302, { kind: 'packet', dst: PCOA, packet: big(3) });
+    const fback = Buffer.alloc(40);
+    fback[0] = 0x60;
+    fback[6] = 135;
+    ipv6ToBytes(PAR).copy(fback, 8);
+    ipv6ToBytes(PCOA).copy(fback, 24);
+    const out = p.handle(316, { kind: 'station-left', station: MN_MAC, at: 303, lastFrame: fback });
+    const fwd = out.find((a) => a.kind === 'forward');
+    // The clock alone would take both as delivered (handed before 303); the FBack came before them.
+    expect(fwd?.kind === 'forward' && nums(fwd.packets)).toEqual([2, 3]);
+  });
+
+  it('a last frame that is neither a copy nor our FBack leaves the clock to decide', () => {
+    const p = par();
+    const big = (n: number) => Buffer.concat([pkt(n), Buffer.alloc(40, n)]);
+    accepted(p);
+    p.handle(300, { kind: 'packet', dst: PCOA, packet: big(2) });
+    p.handle(305, { kind: 'packet', dst: PCOA, packet: big(3) });
+    const other = Buffer.alloc(40);
+    other[0] = 0x60;
+    other[6] = 135;
+    ipv6ToBytes(NAR).copy(other, 8); // an MH from another source
+    ipv6ToBytes(PCOA).copy(other, 24);
+    const out = p.handle(316, { kind: 'station-left', station: MN_MAC, at: 303, lastFrame: other });
     const fwd = out.find((a) => a.kind === 'forward');
     expect(fwd?.kind === 'forward' && nums(fwd.packets)).toEqual([3]);
   });

@@ -332,7 +332,7 @@ export class PreviousAccessRouter {
       // A retransmitted FBU: answer again if we already know the outcome, else the HI is on its way.
       this.#counters['fbu-duplicate']++;
       return existing.state === 'accepted'
-        ? this.#sendFbacks(existing, fbackTo(mode, pcoa, existing.acceptedNcoa!))
+        ? this.#sendFbacks(now, existing, fbackTo(mode, pcoa, existing.acceptedNcoa!))
         : [];
     }
     if (existing?.state === 'accepted' && mode === 'reactive' && existing.acceptedNcoa === src) {
@@ -343,7 +343,10 @@ export class PreviousAccessRouter {
       existing.fback = { ...existing.fback!, sequenceNumber: fbu.sequenceNumber };
       // It speaks from the new link, so it has left: tunnel now if no station-left said so yet. The
       // copies of what we delivered on the old link wait for station-left to say which it missed.
-      return [...(existing.tunnelled ? [] : this.#release(now, existing, true)), ...this.#sendFbacks(existing, [src])];
+      return [
+        ...(existing.tunnelled ? [] : this.#release(now, existing, true)),
+        ...this.#sendFbacks(now, existing, [src]),
+      ];
     }
     const out: ParAction[] = existing ? this.#end(existing) : [];
     this.#hiSequence = (this.#hiSequence + 1) & 0xffff;
@@ -455,7 +458,7 @@ export class PreviousAccessRouter {
       // Reactive without a station-left yet: the MN speaks from the new link, but which copies it
       // missed on the old one only the leave tells.
       ...(wait ? [] : this.#release(now, h, h.mode === 'reactive')),
-      ...this.#sendFbacks(h, fbackTo(h.mode, h.pcoa, ncoa)),
+      ...this.#sendFbacks(now, h, fbackTo(h.mode, h.pcoa, ncoa)),
       {
         kind: 'event',
         event: {
@@ -471,8 +474,10 @@ export class PreviousAccessRouter {
     ];
   }
 
-  #sendFbacks(h: Handover, dsts: string[]): ParAction[] {
+  #sendFbacks(now: number, h: Handover, dsts: string[]): ParAction[] {
     this.#counters['fback-sent'] += dsts.length;
+    // An FBack onto the old link is a frame of ours the AP may name as the station's last one.
+    if (dsts.includes(h.pcoa)) this.#holds.get(h.pcoa)?.ownFrameSent(now, this.#cfg.address);
     return dsts.map((dst) => sendMobilityHeader({ src: this.#cfg.address, dst }, h.fback!));
   }
 
