@@ -14,7 +14,17 @@ async function main(argv: string[]): Promise<number> {
   }
   const [
     { Command },
-    { registerDoctor, registerDown, registerExec, registerImages, registerLs, registerReport, registerRun, registerUp },
+    {
+      registerCompare,
+      registerDoctor,
+      registerDown,
+      registerExec,
+      registerImages,
+      registerLs,
+      registerReport,
+      registerRun,
+      registerUp,
+    },
   ] = await Promise.all([import('commander'), import('./commands/index.js')]);
   let pending: Promise<number> | undefined;
   const setOutcome: SetOutcome = (p) => {
@@ -34,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
   registerUp(program, setOutcome);
   registerRun(program, setOutcome);
   registerReport(program, setOutcome);
+  registerCompare(program, setOutcome);
   registerDown(program, setOutcome);
   registerLs(program, setOutcome);
   registerExec(program, setOutcome);

@@ -1,4 +1,5 @@
 // Every command's registration, loaded by main.ts once it knows it needs the parser.
+export { registerCompare } from './compare.js';
 export { registerDoctor } from './doctor.js';
 export { registerDown } from './down.js';
 export { registerExec } from './exec.js';
