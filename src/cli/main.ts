@@ -15,11 +15,14 @@ async function main(argv: string[]): Promise<number> {
   const [
     { Command },
     {
+      registerCapture,
       registerCompare,
       registerDoctor,
       registerDown,
       registerExec,
       registerImages,
+      registerImpair,
+      registerL2,
       registerLs,
       registerReport,
       registerRun,
@@ -48,6 +51,9 @@ async function main(argv: string[]): Promise<number> {
   registerDown(program, setOutcome);
   registerLs(program, setOutcome);
   registerExec(program, setOutcome);
+  registerL2(program, setOutcome);
+  registerImpair(program, setOutcome);
+  registerCapture(program, setOutcome);
   registerDoctor(program, setOutcome);
   registerImages(program, setOutcome);
   try {

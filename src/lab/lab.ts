@@ -14,7 +14,7 @@ import { claimLabName } from './net/state.js';
 import { wallClockNs } from './exec.js';
 import { linkIsImpaired } from './impairment/impairment.js';
 import { assertNativeAddon } from './native-addon.js';
-import { controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
+import { airNetns, controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
 import { attach, detach } from './net/l2.js';
 import type { LabNetwork } from './net/network.js';
 import type { RunnableLab, RunOptions, RunResult } from './run.js';
@@ -162,6 +162,24 @@ export class StartedLab implements AsyncDisposable {
     const h = this.handles.get(name);
     if (!h) throw new Error(`lab ${this.name} has no node ${name} (nodes: ${[...this.handles.keys()].join(', ')})`);
     return new LabNode(name, this.runtime, h);
+  }
+
+  /**
+   * Reads which AP bridge each radio's far end is on in the air, so the AP reports of changes made by
+   * hand from another process (`mipshop-lab l2`) name the AP the node really leaves.
+   */
+  async locateRadios(): Promise<void> {
+    const { nsExec } = await import('./exec.js');
+    const { apBridge, radioFarEnd } = await import('./net/ifnames.js');
+    const r = await nsExec(airNetns(this.name), ['ip', '-o', 'link', 'show'], { reject: false });
+    for (const n of this.lab.nodes) {
+      if (!n.interfaces.some((i) => i.kind === 'radio')) continue;
+      const line = r.stdout
+        .split('\n')
+        .find((l) => l.includes(` ${radioFarEnd(n.name)}@`) || l.includes(` ${radioFarEnd(n.name)}:`));
+      const master = line ? / master (\S+)/.exec(line)?.[1] : undefined;
+      this.stations.locate(n.name, this.lab.aps.find((a) => apBridge(a.name) === master)?.name ?? null);
+    }
   }
 
   /** Delivers an L2 trigger to a node's agent, with what a scan would report about the target AP. */
