@@ -50,7 +50,7 @@ async function compare(file: string, o: CompareOpts): Promise<number> {
     .filter(Boolean);
   const sig = abortOnSignals();
   try {
-    const [{ runCompare, COMPARE_HTML }, { compareTable }, { Lab }, path] = await Promise.all([
+    const [{ runCompare, COMPARE_FILE, COMPARE_HTML }, { compareTable }, { Lab }, path] = await Promise.all([
       import('../../lab/compare/run.js'),
       import('../../lab/compare/summary.js'),
       import('../../lab/lab.js'),
@@ -67,10 +67,13 @@ async function compare(file: string, o: CompareOpts): Promise<number> {
       onEvent: (line) => out.progress(line),
     });
     const html = path.join(outDir, COMPARE_HTML);
+    // The arrivals stay in compare.json: --json prints the table's data, small enough for any pipe.
+    const { arrivals: _arrivals, ...rest } = r;
     out.result(`${compareTable(r.summary)}\ncompare.html in ${html}`, {
       ok: true,
       html,
-      ...r,
+      json: path.join(outDir, COMPARE_FILE),
+      ...rest,
     });
     return EXIT_OK;
   } catch (err) {
