@@ -48,13 +48,16 @@ function zero(): DirectionCounters {
   };
 }
 
+/** Sequence numbers listed so far per direction (the bound's count, kept apart from the report). */
+const listed = new Map<DirectionCounters, number>();
+
 function listDropped(c: DirectionCounters, flowId: number, seq: number): void {
-  let n = 0;
-  for (const seqs of Object.values(c.droppedLossFlows)) n += seqs.length;
+  const n = listed.get(c) ?? 0;
   if (n >= MAX_DROPPED_LISTED) {
     c.droppedLossUnlisted++;
     return;
   }
+  listed.set(c, n + 1);
   const list = c.droppedLossFlows[flowId] ?? [];
   list.push(seq);
   c.droppedLossFlows[flowId] = list;
