@@ -7,12 +7,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeCaptures, type Results } from '../../src/analysis/results.js';
 import type { CompareResult } from '../../src/lab/compare/run.js';
 import { cli, type CliResult } from '../support/cli.js';
 import { uniqueLabName } from '../support/lab-names.js';
-import { checkPrereqs } from '../support/prereq.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
+import { checkPrereqs, IN_CI } from '../support/prereq.js';
 
 const missing = checkPrereqs({ root: true, tools: ['ip', 'nft', 'tcpdump'] });
 const PROTOCOLS = ['mipv6', 'fmipv6-predictive', 'fmipv6-reactive'];
@@ -129,4 +131,52 @@ describe.skipIf(missing)('compare on the predictive lab, 1 % loss on cn-cr', () 
       expect(flow1.lostSeqs.filter((s) => !d.down.includes(s))).toEqual([]);
     }
   });
+
+  // Under CI=true a missing chromium fails the test (scripts/install-deps.sh installs it).
+  it.skipIf(!IN_CI && !hasChromium())(
+    'compare.html opens offline in chromium: no error, no request, per flow one series per protocol',
+    async () => {
+      expect(hasChromium(), 'chromium (scripts/install-deps.sh)').toBe(true);
+      const file = path.join(out, 'compare.html');
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+        const errors: string[] = [];
+        const requests: string[] = [];
+        page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+        page.on('pageerror', (e) => errors.push(String(e)));
+        page.on('request', (q) => requests.push(q.url()));
+        await page.goto(pathToFileURL(file).href);
+        await page.waitForFunction(
+          () =>
+            Object.keys((globalThis as { mipshopCompare?: { plots: object } }).mipshopCompare?.plots ?? {}).length > 0,
+        );
+        await page.screenshot({ path: path.join(out, 'compare.png'), fullPage: true });
+        expect(errors).toEqual([]);
+        expect(requests).toEqual([pathToFileURL(file).href]);
+        const plots = await page.evaluate(() =>
+          Object.entries(
+            (
+              globalThis as unknown as {
+                mipshopCompare: { plots: Record<string, { series: { label: string }[]; data: unknown[][] }> };
+              }
+            ).mipshopCompare.plots,
+          ).map(([flow, u]) => ({
+            flow,
+            labels: u.series.slice(1).map((x) => x.label),
+            points: u.data.slice(1).map((ys) => ys.filter((y) => y !== null).length),
+          })),
+        );
+        expect(plots.map((p) => p.flow).sort()).toEqual(['1', '2']);
+        for (const p of plots) {
+          expect(p.labels).toEqual(PROTOCOLS);
+          // About 800 packets per flow and run reach the receiver.
+          for (const n of p.points) expect(n).toBeGreaterThan(700);
+        }
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
 });
