@@ -14,7 +14,20 @@ async function main(argv: string[]): Promise<number> {
   }
   const [
     { Command },
-    { registerDoctor, registerDown, registerExec, registerImages, registerLs, registerReport, registerRun, registerUp },
+    {
+      registerCapture,
+      registerCompare,
+      registerDoctor,
+      registerDown,
+      registerExec,
+      registerImages,
+      registerImpair,
+      registerL2,
+      registerLs,
+      registerReport,
+      registerRun,
+      registerUp,
+    },
   ] = await Promise.all([import('commander'), import('./commands/index.js')]);
   let pending: Promise<number> | undefined;
   const setOutcome: SetOutcome = (p) => {
@@ -34,9 +47,13 @@ async function main(argv: string[]): Promise<number> {
   registerUp(program, setOutcome);
   registerRun(program, setOutcome);
   registerReport(program, setOutcome);
+  registerCompare(program, setOutcome);
   registerDown(program, setOutcome);
   registerLs(program, setOutcome);
   registerExec(program, setOutcome);
+  registerL2(program, setOutcome);
+  registerImpair(program, setOutcome);
+  registerCapture(program, setOutcome);
   registerDoctor(program, setOutcome);
   registerImages(program, setOutcome);
   try {

@@ -8,12 +8,13 @@ import type { L2TriggerName } from '../agent/l2-triggers.js';
 import type { AgentReport } from '../analysis/results.js';
 import type { RunningAgent } from './agents.js';
 import type { RunningService } from './services/index.js';
+import type { RelayCounters } from './impairment/relay.js';
 import { cleanupAll, cleanupLab, listLabs } from './cleanup.js';
 import { claimLabName } from './net/state.js';
 import { wallClockNs } from './exec.js';
 import { linkIsImpaired } from './impairment/impairment.js';
 import { assertNativeAddon } from './native-addon.js';
-import { controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
+import { airNetns, controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
 import { attach, detach } from './net/l2.js';
 import type { LabNetwork } from './net/network.js';
 import type { RunnableLab, RunOptions, RunResult } from './run.js';
@@ -23,6 +24,7 @@ import { type PlanContext, planScenario, startRealtimeTimeline } from './scenari
 import { stationReportFollowUps } from './scenario/station-reports.js';
 import { createRuntime, type RuntimeKind } from './runtime/index.js';
 import type { ExecOptions, ExecResult, NodeHandle, Runtime, Subprocess, SpawnOptions } from './runtime/runtime.js';
+import type { LoadOptions } from './topology/load.js';
 import type { ResolvedLab } from './topology/types.js';
 
 export interface UpOptions {
@@ -55,7 +57,8 @@ const recordFile = (name: string) => path.join(labStateDir(name), 'lab.json');
 
 // Loaded when first used: `ls`, `exec` and `down` by name never read YAML (zod, yaml), bring up a
 // network or run traffic and analysis, and a command's start-up is part of every lab's up and down.
-const loadLab = async (file: string) => (await import('./topology/load.js')).loadLab(file);
+const loadLab = async (file: string, options?: LoadOptions) =>
+  (await import('./topology/load.js')).loadLab(file, options);
 const agentsModule = () => import('./agents.js');
 const networkModule = () => import('./net/network.js');
 const servicesModule = () => import('./services/index.js');
@@ -161,6 +164,24 @@ export class StartedLab implements AsyncDisposable {
     return new LabNode(name, this.runtime, h);
   }
 
+  /**
+   * Reads which AP bridge each radio's far end is on in the air, so the AP reports of changes made by
+   * hand from another process (`mipshop-lab l2`) name the AP the node really leaves.
+   */
+  async locateRadios(): Promise<void> {
+    const { nsExec } = await import('./exec.js');
+    const { apBridge, radioFarEnd } = await import('./net/ifnames.js');
+    const r = await nsExec(airNetns(this.name), ['ip', '-o', 'link', 'show'], { reject: false });
+    for (const n of this.lab.nodes) {
+      if (!n.interfaces.some((i) => i.kind === 'radio')) continue;
+      const line = r.stdout
+        .split('\n')
+        .find((l) => l.includes(` ${radioFarEnd(n.name)}@`) || l.includes(` ${radioFarEnd(n.name)}:`));
+      const master = line ? / master (\S+)/.exec(line)?.[1] : undefined;
+      this.stations.locate(n.name, this.lab.aps.find((a) => apBridge(a.name) === master)?.name ?? null);
+    }
+  }
+
   /** Delivers an L2 trigger to a node's agent, with what a scan would report about the target AP. */
   private async trigger(node: string, trigger: string, apName?: string): Promise<bigint> {
     const ap = apName ? this.lab.aps.find((a) => a.name === apName) : undefined;
@@ -202,6 +223,19 @@ export class StartedLab implements AsyncDisposable {
     return runLab(this, options);
   }
 
+  /** How the lab's impaired links draw loss: the userspace relay (keyed per flow packet), netem, or none impaired. */
+  get impairmentPath(): 'relay' | 'netem' | 'none' {
+    if (!this.lab.links.some(linkIsImpaired)) return 'none';
+    if (this.network) return this.network.impairments.relay ? 'relay' : 'netem';
+    return existsSync(path.join(labStateDir(this.name), 'relay.ready')) ? 'relay' : 'netem';
+  }
+
+  /** The relay's counters now (relay.ts RelayCounters); null when no link goes through it or this process did not start it. */
+  async relayCounters(): Promise<RelayCounters | null> {
+    const relay = this.network?.impairments.relay;
+    return relay ? relay.counters() : null;
+  }
+
   /** Releases this process's hold on the lab without tearing it down (`up` then exit). */
   detach(): void {
     this.downed = true;
@@ -236,8 +270,9 @@ export class StartedLab implements AsyncDisposable {
 }
 
 export const Lab = {
-  load(file: string): Promise<ResolvedLab> {
-    return loadLab(file);
+  /** A lab file resolved, as written or as one of its profiles makes it (docs/compare.md). */
+  load(file: string, options?: LoadOptions): Promise<ResolvedLab> {
+    return loadLab(file, options);
   },
 
   async up(source: string | ResolvedLab, options: UpOptions = {}): Promise<StartedLab> {

@@ -314,6 +314,10 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
             else counters.add('l2.new-ap-detected-without-ap');
             return;
           case 'link-going-down':
+            if (s.mode === 'reactive') {
+              counters.add('l2.link-going-down-ignored-reactive');
+              return;
+            }
             running.feed([{ kind: 'link-going-down', ...(bssid ? { target: bssid } : {}) }]);
             return;
           default:

@@ -79,6 +79,12 @@ export const fmipv6MobileNodeSettingsSchema = z
     fbuRetries: z.number().int().min(0).max(10).optional(),
     /** Decapsulate the PAR's tunnel (outer source = a previous router) and hand the packets inside to the stack. Default true. */
     decapsulate: z.boolean().optional(),
+    /**
+     * predictive (default): link-going-down makes the FBU leave from the previous link (RFC 5568 §3.1).
+     * reactive: link-going-down is counted and not acted on, so the FBU leaves from the new link after
+     * the attach (§3.2); one timeline then serves both modes.
+     */
+    mode: z.enum(['predictive', 'reactive']).optional(),
   })
   .strict();
 export type Fmipv6MobileNodeSettings = z.infer<typeof fmipv6MobileNodeSettingsSchema>;

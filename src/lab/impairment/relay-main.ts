@@ -1,10 +1,14 @@
 // The userspace impairment relay, a process of its own (started by relay.ts in the air namespace):
 // for every relayed link it reads frames from air:x (sent by end a) and writes them to air:y after
-// the a->b impairment, and y->x with b->a. Netem semantics, arithmetic in relay-queue.ts.
+// the a->b impairment, and y->x with b->a. Netem semantics, arithmetic in relay-queue.ts. A frame
+// carrying a flow packet draws its fate from a generator keyed on (link, direction, flow, seq)
+// (flow-key.ts), so the same data packet meets the same fate in every run.
 //   node relay-main.js CONFIG.json      SIGUSR1: write counters   SIGTERM/SIGINT: write counters, exit 0
+//                                       SIGHUP: read CONFIG.json's impairments again (`mipshop-lab impair`)
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { native } from '../../native/index.js';
 import type { Frame, PacketSocket } from '../../native/types.js';
+import { flowKeyOf, keyedRandom } from './flow-key.js';
 import { DROP_QUEUE, DirectionShaper, FrameQueue, xorshift32, type Random } from './relay-queue.js';
 import type { DirectionCounters, RelayConfig, RelayCounters } from './relay.js';
 
@@ -13,6 +17,8 @@ const EARLY_MS = 0.5;
 /** A direction holds at most this many frames (a delay-only queue is bounded too). */
 const MAX_QUEUED = 200_000;
 const ETHERNET_HEADER = 14;
+/** Flow packets dropped by loss that a direction lists by (flow, seq); beyond, only counted. */
+const MAX_DROPPED_LISTED = 10_000;
 
 interface Direction {
   name: string;
@@ -36,7 +42,25 @@ function zero(): DirectionCounters {
     timed: 0,
     lateMsSum: 0,
     lateMsMax: 0,
+    keyed: 0,
+    droppedLossFlows: {},
+    droppedLossUnlisted: 0,
   };
+}
+
+/** Sequence numbers listed so far per direction (the bound's count, kept apart from the report). */
+const listed = new Map<DirectionCounters, number>();
+
+function listDropped(c: DirectionCounters, flowId: number, seq: number): void {
+  const n = listed.get(c) ?? 0;
+  if (n >= MAX_DROPPED_LISTED) {
+    c.droppedLossUnlisted++;
+    return;
+  }
+  listed.set(c, n + 1);
+  const list = c.droppedLossFlows[flowId] ?? [];
+  list.push(seq);
+  c.droppedLossFlows[flowId] = list;
 }
 
 const config = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as RelayConfig;
@@ -45,6 +69,7 @@ const sockets: PacketSocket[] = [];
 const directions: Direction[] = [];
 const perLink: RelayCounters['links'] = {};
 let seq = 0;
+let reloads = 0;
 let timer: NodeJS.Timeout | null = null;
 let timerDue = Infinity;
 
@@ -89,9 +114,9 @@ function arm(due: number, now: number): void {
   timer = setTimeout(drain, Math.max(0, due - now - EARLY_MS));
 }
 
-function enqueue(d: Direction, frame: Buffer, now: number): void {
+function enqueue(d: Direction, frame: Buffer, now: number, r: Random): void {
   const shaper = d.shaper as DirectionShaper;
-  const due = shaper.admit(now, frame.length, rand);
+  const due = shaper.admit(now, frame.length, r);
   if (due === DROP_QUEUE || d.queue.length >= MAX_QUEUED) {
     d.counters.droppedQueue++;
     return;
@@ -118,22 +143,29 @@ function onFrames(d: Direction, frames: Frame[]): void {
       send(d, f.data);
       continue;
     }
-    if (shaper.lost(rand)) {
+    const key = shaper.random ? flowKeyOf(f.data) : null;
+    let r = rand;
+    if (key) {
+      d.counters.keyed++;
+      r = keyedRandom(d.name, key);
+    }
+    if (shaper.lost(r)) {
       d.counters.droppedLoss++;
+      if (key) listDropped(d.counters, key.flowId, key.seq);
       continue;
     }
-    const twice = shaper.duplicated(rand);
-    enqueue(d, f.data, now);
+    const twice = shaper.duplicated(r);
+    enqueue(d, f.data, now, r);
     if (twice) {
       d.counters.duplicated++;
-      enqueue(d, f.data, now);
+      enqueue(d, f.data, now, r);
     }
   }
   flush(d);
 }
 
 function writeCounters(): void {
-  const report: RelayCounters = { pid: process.pid, seq: ++seq, links: perLink };
+  const report: RelayCounters = { pid: process.pid, seq: ++seq, reloads, links: perLink };
   const tmp = `${config.countersFile}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(report)}\n`);
   renameSync(tmp, config.countersFile);
@@ -184,7 +216,27 @@ for (const link of config.links) {
   sy.start((frames) => onFrames(ba, frames), fail);
 }
 
+/** New impairments from the config file; frames already queued keep their departure times. */
+function reload(): void {
+  try {
+    const next = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as RelayConfig;
+    for (const link of next.links) {
+      const ab = directions.find((d) => d.name === `${link.id}:ab`);
+      const ba = directions.find((d) => d.name === `${link.id}:ba`);
+      if (ab) ab.shaper = link.ab ? new DirectionShaper(link.ab) : null;
+      if (ba) ba.shaper = link.ba ? new DirectionShaper(link.ba) : null;
+    }
+    reloads++;
+  } catch (e) {
+    process.stderr.write(`relay: reload refused: ${(e as Error).message}\n`);
+  }
+}
+
 process.on('SIGUSR1', writeCounters);
+process.on('SIGHUP', () => {
+  reload();
+  writeCounters();
+});
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
 writeCounters();

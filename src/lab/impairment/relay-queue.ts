@@ -52,6 +52,11 @@ export class DirectionShaper {
     return this.bytesPerMs > 0 ? Math.max(0, this.txEndMs - nowMs) * this.bytesPerMs : 0;
   }
 
+  /** Whether any draw is made (loss, duplication or jitter): else a frame's key need not be read. */
+  get random(): boolean {
+    return this.lossP > 0 || this.dupP > 0 || this.imp.jitterMs > 0;
+  }
+
   /** Whether a frame arriving now is lost (call once per arriving frame, before admit). */
   lost(rand: Random): boolean {
     return this.lossP > 0 && rand() < this.lossP;

@@ -44,12 +44,20 @@ export interface DirectionCounters {
   timed: number;
   lateMsSum: number;
   lateMsMax: number;
+  /** Frames carrying a flow packet: their draws were keyed on (link, direction, flow, seq) (flow-key.ts). */
+  keyed: number;
+  /** Flow packets dropped by loss, by flow id (sequence numbers, in drop order), up to a bound. */
+  droppedLossFlows: Record<string, number[]>;
+  /** Flow packets dropped by loss beyond that bound. */
+  droppedLossUnlisted: number;
 }
 
 export interface RelayCounters {
   pid: number;
   /** Increases with every write, so a reader can tell a fresh report. */
   seq: number;
+  /** Impairment changes read (SIGHUP). */
+  reloads: number;
   links: Record<string, { ab: DirectionCounters; ba: DirectionCounters }>;
 }
 

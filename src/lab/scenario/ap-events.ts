@@ -123,6 +123,11 @@ export class ApEventSource {
       for (const i of n.interfaces) if (i.kind === 'radio') this.#ap.set(n.name, i.ap ?? null);
   }
 
+  /** Where a radio is now (a lab opened by another process learns it from the air, lab.ts). */
+  locate(node: string, ap: string | null): void {
+    if (this.#ap.has(node)) this.#ap.set(node, ap);
+  }
+
   detached(node: string, appliedNs: bigint, startedNs?: bigint): void {
     const ap = this.#ap.get(node);
     this.#ap.set(node, null);

@@ -12,14 +12,20 @@ import {
   type YamlPath,
 } from './issues.js';
 import { zodIssues } from './zod-issues.js';
+import { applyProfile, checkProfiles, profileIssuePath } from './profiles.js';
 import { resolveSpec } from './resolve.js';
-import { labSchema } from './schema.js';
+import { labSchema, type LabSpec } from './schema.js';
 import type { ResolvedLab } from './types.js';
 
 export { LabFileError } from './issues.js';
 
+export interface LoadOptions {
+  /** Resolve the lab as this profile of its `profiles:` makes it (docs/compare.md). */
+  profile?: string;
+}
+
 /** Reads, validates and resolves a lab file; throws LabFileError when the YAML is wrong. */
-export async function loadLab(file: string): Promise<ResolvedLab> {
+export async function loadLab(file: string, options: LoadOptions = {}): Promise<ResolvedLab> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -27,11 +33,11 @@ export async function loadLab(file: string): Promise<ResolvedLab> {
     const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String((e as Error).message);
     throw new LabFileError(file, [{ file, path: '', message: `cannot read the lab file: ${reason}` }]);
   }
-  return loadLabText(text, file);
+  return loadLabText(text, file, options);
 }
 
 /** As loadLab, from text; `file` names the source in messages and in ResolvedLab.file. */
-export function loadLabText(text: string, file: string): ResolvedLab {
+export function loadLabText(text: string, file: string, options: LoadOptions = {}): ResolvedLab {
   // A binary file is not YAML; say so rather than echo it back as a scalar.
   const nul = text.indexOf('\0');
   if (nul >= 0) {
@@ -62,13 +68,42 @@ export function loadLabText(text: string, file: string): ResolvedLab {
       parsed.error.issues.flatMap((i) => zodIssues(i)).map((i) => locate(i, doc, lineCounter, file)),
     );
   }
-  const r = resolveSpec(parsed.data, file);
-  if (!r.ok)
-    throw new LabFileError(
-      file,
-      r.issues.map((i) => locate(i, doc, lineCounter, file)),
-    );
-  return r.lab;
+  const where = (issues: SpecIssue[]) => issues.map((i) => locate(i, doc, lineCounter, file));
+  const spec = parsed.data;
+  const profileIssues = checkProfiles(spec);
+  if (profileIssues.length) throw new LabFileError(file, where(profileIssues));
+  const names = Object.keys(spec.profiles ?? {});
+  if (options.profile !== undefined && !names.includes(options.profile))
+    throw new LabFileError(file, [
+      {
+        file,
+        path: 'profiles',
+        message: `no profile "${options.profile}": expected one of ${names.length ? names.join(', ') : '(the lab has no profiles)'}`,
+      },
+    ]);
+  const r = resolveSpec(withoutProfiles(spec), file);
+  if (!r.ok) throw new LabFileError(file, where(r.issues));
+  // Every profile must make a valid lab, whichever one is asked for: a wrong one is found at load.
+  let chosen: ResolvedLab | undefined;
+  for (const name of names) {
+    const p = resolveSpec(applyProfile(spec, name), file);
+    if (!p.ok)
+      throw new LabFileError(
+        file,
+        where(p.issues.map((i) => ({ ...i, path: profileIssuePath(spec, name, i.path) }))).map((i) => ({
+          ...i,
+          message: `under profile ${name}: ${i.message}`,
+        })),
+      );
+    if (name === options.profile) chosen = { ...p.lab, profile: name };
+  }
+  const lab = chosen ?? r.lab;
+  return names.length ? { ...lab, profiles: names } : lab;
+}
+
+function withoutProfiles(spec: LabSpec): LabSpec {
+  const { profiles: _profiles, ...rest } = spec;
+  return rest;
 }
 
 /**

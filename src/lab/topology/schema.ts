@@ -7,6 +7,7 @@ import { L2_TRIGGERS } from '../../agent/l2-triggers.js';
 import { NODE_ROLES } from '../../agent/config.js';
 import { expectationSchema } from './expectations.js';
 import { isAddressWithLength, isIPv6Address, isPrefix } from './ipv6.js';
+import { profilesSchema } from './schema-profiles.js';
 import { servicesSchema } from './schema-services.js';
 import { bitRate, duration, packetRate, percent } from './schema-quantities.js';
 
@@ -171,6 +172,7 @@ export const labSchema = z.strictObject({
     .array(expectationSchema)
     .default([])
     .meta({ description: 'What the run must show; judged from the captures (docs/topology.md, expectations).' }),
+  profiles: profilesSchema,
 });
 
 /** The lab as written (input of the schema). */

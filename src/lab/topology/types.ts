@@ -167,4 +167,7 @@ export interface ResolvedLab {
   durationMs: number;
   /** Expectations, parsed; judged by analysis/expectations.ts after a run. */
   expectations: Expectation[];
+  /** The lab file's per-protocol profiles (docs/compare.md), and the one this lab was resolved with. */
+  profiles?: string[];
+  profile?: string;
 }
