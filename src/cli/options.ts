@@ -11,6 +11,8 @@ export const runtimeOption = () =>
     .default('netns');
 export const jsonOption = () => new Option('--json', 'print one JSON document on stdout instead of text');
 export const nameOption = () => new Option('--name <lab>', 'run the lab under another name (two copies at once)');
+export const profileOption = () =>
+  new Option('--profile <name>', 'run the lab as one of its `profiles:` makes it (docs/topology.md, Profiles)');
 export const outOption = () => new Option('--out <dir>', 'where pcaps, logs and results.json go').default(OUT_DEFAULT);
 
 /** Lab.up's options from the flags up and run share; progress lines as each step is done. */

@@ -18,6 +18,15 @@ describe('compare, l2, impair and capture refuse wrong input with exit 2', () =>
     expect(c.stderr).toMatch(/--repeat 0: expected a whole number from 1 to 100/);
   });
 
+  it('run and up: an unknown --profile names the profiles the lab holds', async () => {
+    const a = await cli(['run', 'topologies/fmipv6-predictive.yaml', '--profile', 'nope']);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/no profile "nope": expected one of mipv6, fmipv6-predictive, fmipv6-reactive/);
+    const b = await cli(['up', 'topologies/smoke.yaml', '--profile', 'x', '--json']);
+    expect(b.code).toBe(2);
+    expect(JSON.parse(b.stdout).error).toMatch(/no profile "x": expected one of \(the lab has no profiles\)/);
+  });
+
   it('l2, impair, capture: no such lab', async () => {
     for (const args of [
       ['l2', 'nolabhere', 'detach', 'mn', '--json'],

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { StartedLab } from '../../lab/lab.js';
 import { describeLabError } from '../errors.js';
 import type { SetOutcome } from '../output.js';
-import { jsonOption, junitOption, nameOption, outOption, runtimeOption, upOptions } from '../options.js';
+import { jsonOption, junitOption, nameOption, outOption, profileOption, runtimeOption, upOptions } from '../options.js';
 import { writeJunit, writeJunitError } from '../junit.js';
 import { EXIT_FAILED, EXIT_LAB_ERROR, EXIT_OK, makeOutput } from '../output.js';
 import { abortOnSignals } from '../signals.js';
@@ -11,6 +11,7 @@ import { abortOnSignals } from '../signals.js';
 interface RunOpts {
   runtime: 'netns' | 'docker';
   name?: string;
+  profile?: string;
   out: string;
   keep?: boolean;
   json?: boolean;
@@ -27,6 +28,7 @@ export function registerRun(program: Command, setOutcome: SetOutcome): void {
     .argument('<lab.yaml>', 'the lab file')
     .addOption(runtimeOption())
     .addOption(nameOption())
+    .addOption(profileOption())
     .addOption(outOption())
     .option('--keep', 'leave the lab running after the run (tear it down with `down`)')
     .addOption(jsonOption())
@@ -41,7 +43,7 @@ async function runLab(file: string, o: RunOpts): Promise<number> {
   try {
     out.progress(`bringing up ${file} on ${o.runtime}`);
     const { Lab } = await import('../../lab/lab.js');
-    lab = await Lab.up(file, upOptions(o, out, sig.signal));
+    lab = await Lab.up(o.profile ? await Lab.load(file, { profile: o.profile }) : file, upOptions(o, out, sig.signal));
     out.progress(`running ${lab.name} for ${(lab.lab.durationMs / 1000).toFixed(1)} s`);
     const r = await lab.run({ signal: sig.signal, onEvent: (line) => out.progress(`  ${line}`) });
     const lines = [`${r.passed ? 'PASS' : 'FAIL'} ${lab.name}: results in ${r.resultsFile}`];
