@@ -45,15 +45,16 @@ export const controlRequestSchema = z.discriminatedUnion('op', [
     })
     .strict()
     .superRefine((r, ctx) => {
-      // An AP's report names the AP and the station (RFC 4260 §4); a mobile node's trigger names no station.
+      // An AP's report names the AP and the station (RFC 4260 §4); a mobile node's trigger names no
+      // station, except link-going-down reported for a station by its AP to the router (RFC 5949 §4.1).
       const report = r.event === 'station-left' || r.event === 'station-joined';
       if (report && (!r.ap || !r.station))
         ctx.addIssue({ code: 'custom', path: ['station'], message: `${r.event} needs ap and station` });
-      if (!report && r.station !== undefined)
+      if (!report && r.event !== 'link-going-down' && r.station !== undefined)
         ctx.addIssue({
           code: 'custom',
           path: ['station'],
-          message: 'only station-left/station-joined carry a station',
+          message: 'only station-left/station-joined/link-going-down carry a station',
         });
     }),
   z.object({ id: idSchema, op: z.literal('shutdown') }).strict(),
