@@ -196,8 +196,9 @@ function handleLine(line: string, target: ControlTarget, log: Logger, counters: 
       return { id: req.id, ok: true, status: target.status() };
     case 'l2': {
       const { id: _id, op: _op, ...event } = req;
-      log.info('l2.trigger', { ...event });
+      // The event first: the log line is a synchronous write, and an AP's report must not wait for it.
       target.l2(event);
+      log.info('l2.trigger', { ...event });
       return { id: req.id, ok: true };
     }
     case 'shutdown':
