@@ -4,7 +4,8 @@
 //   - predictive, link-going-down 12, 50 and 200 ms before the detach: nothing lost at the
 //     application, interruption <= applied L2 gap + 10 ms, an HI (P set) from mag1 to mag2 and a HAck
 //     back in the captures, decoded by tshark with no malformed packet; results.json names the
-//     handover pfmipv6 / predictive from the captures;
+//     handover pfmipv6 / predictive from the captures; mn's uplink at mag2 before the PBA relayed by
+//     mag1 to the LMA, none lost;
 //   - reactive (no link-going-down): strictly fewer lost than plain PMIPv6 (the same lab without
 //     fastHandover) on the same move; results.json says pfmipv6 / reactive and pmipv6 / pmipv6.
 import path from 'node:path';
@@ -43,7 +44,7 @@ const plain = (text: string) => {
 };
 
 interface MagState {
-  mag: { tunnel: { handoverForwarded: number; handoverBuffered: number } };
+  mag: { tunnel: { handoverForwarded: number; handoverBuffered: number; handoverRelayed: number } };
 }
 
 function measure(r: LabRun) {
@@ -94,7 +95,7 @@ describe.skipIf(missing)('pfmipv6 (RFC 5949) fast handovers for a plain host', (
       const m = measure(r);
       const bound = m.gapMs + 10;
       console.log(
-        `predictive lead ${lead}: gap ${m.gapMs.toFixed(1)} interruption ${m.interruptionMs.toFixed(1)} (bound ${bound.toFixed(1)}) lost ${m.lost}`,
+        `predictive lead ${lead}: gap ${m.gapMs.toFixed(1)} interruption ${m.interruptionMs.toFixed(1)} (bound ${bound.toFixed(1)}) lost ${m.lost}; uplink lost ${m.handover.uplink?.lost} interruption ${m.handover.uplink?.interruptionMs}`,
       );
       expect(m.lost).toBe(0);
       expect(m.interruptionMs).toBeLessThanOrEqual(bound);
@@ -111,6 +112,9 @@ describe.skipIf(missing)('pfmipv6 (RFC 5949) fast handovers for a plain host', (
       const mag1 = (r.status('mag1').state as unknown as MagState).mag;
       const mag2 = (r.status('mag2').state as unknown as MagState).mag;
       expect(mag1.tunnel.handoverForwarded).toBeGreaterThan(0);
+      // mn's uplink at mag2 before the PBA, relayed by mag1 to the LMA (RFC 5949 §4), none lost.
+      expect(mag1.tunnel.handoverRelayed).toBeGreaterThan(0);
+      expect(m.handover.uplink?.lost).toBe(0);
       expect(mag2.tunnel.handoverBuffered).toBeGreaterThan(0);
       const delivering = r.events('mag2', 'mag.fast-handover-delivering');
       const registered = r.events('mag2', 'mag.registered');

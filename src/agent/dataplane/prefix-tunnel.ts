@@ -103,6 +103,12 @@ export interface PrefixTunnel {
 }
 
 const PREFIX_BYTES = 8;
+/**
+ * After a handoff the LMA still accepts the node's prefix from the previous Proxy-CoA this long:
+ * the uplink RFC 5949 §4 relays through the previous MAG until the new MAG's PBA is in flight when
+ * the LMA switches (a deviation from RFC 5213 §5.6.2, docs/pmipv6.md).
+ */
+export const LMA_HANDOFF_GRACE_MS = 500;
 const key8 = (b: Buffer, offset: number) => b.toString('latin1', offset, offset + PREFIX_BYTES);
 const keyOf = (prefix: string) => ipv6ToBytes(prefix).toString('latin1', 0, PREFIX_BYTES);
 const SRC = 8;
@@ -115,6 +121,8 @@ interface Binding {
   direct: Buffer[];
   /** RFC 5949: the other MAG, also accepted as the source of this prefix's downlink. */
   peer?: string;
+  /** LMA: the previous Proxy-CoA is accepted until then (Date.now() ms), see LMA_HANDOFF_GRACE_MS. */
+  peerUntil?: number;
   /** Previous MAG: copies of delivered packets, then the held ones; new MAG: the buffer. */
   hold?: PacketHold;
   /** Previous MAG: where the downlink goes now. */
@@ -167,7 +175,8 @@ export async function openPrefixTunnel(o: PrefixTunnelOptions): Promise<PrefixTu
       receiveBuffer: TUNNEL_RECEIVE_BUFFER,
       onPacket: (inner, outerSrc) => {
         const b = byPrefix.get(key8(inner, inKey));
-        if (!b || (b.remote !== outerSrc && b.peer !== outerSrc)) {
+        const fromPeer = b?.peer === outerSrc && (b.peerUntil === undefined || Date.now() < b.peerUntil);
+        if (!b || (b.remote !== outerSrc && !fromPeer)) {
           const r = o.side === 'mag' ? relays.get(key8(inner, SRC)) : undefined;
           if (r && r.from === outerSrc) {
             // RFC 5949 §4: the node's uplink at the new MAG, through us to the LMA until its PBA.
@@ -271,8 +280,12 @@ export async function openPrefixTunnel(o: PrefixTunnelOptions): Promise<PrefixTu
         direct: [],
         ...(link ? { link } : {}),
         // A new MAG's PBA: the previous MAG's forwarding is still accepted (RFC 5949 §4.1).
-        ...(was?.peer ? { peer: was.peer } : {}),
+        ...(was?.peer && o.side === 'mag' ? { peer: was.peer } : {}),
       };
+      if (o.side === 'lma' && was && was.remote !== b.remote) {
+        b.peer = was.remote;
+        b.peerUntil = Date.now() + LMA_HANDOFF_GRACE_MS;
+      }
       if (o.handover && link) b.hold = newHold(b);
       byPrefix.set(keyOf(prefix), b);
       if (was?.hold && was.hold.leftAt !== null && link) {

@@ -89,7 +89,7 @@ describe('RFC 5949 predictive fast handover', () => {
 
     // The attach at mag2: delivery and uplink through mag1 at once, then the PBU with the prefix, HI 3.
     const join = m2.handle(1150, { kind: 'station-joined', station: MN_MAC, iface: 'ap2' });
-    expect(kinds(join)).toEqual(['fh-deliver', 'send-mh']);
+    expect(kinds(join)).toEqual(['fh-deliver', 'send-mh', 'send-router-advertisement']);
     expect(join[0]).toEqual({
       kind: 'fh-deliver',
       prefix: HNP,
@@ -99,6 +99,8 @@ describe('RFC 5949 predictive fast handover', () => {
       station: MN_MAC,
       uplink: true,
     });
+    // The RA at once (RFC 5949: the prefix came with the context), with the requested lifetime.
+    expect(join.find((a) => a.kind === 'send-router-advertisement')).toMatchObject({ prefix: HNP, validLifetimeS: 40 });
     const pbu = sent(join)[0]!.message as mh.BindingUpdate;
     expect(mh.findOption(pbu.options, 'HandoffIndicator')?.handoffIndicator).toBe(3);
     expect(mh.findOption(pbu.options, 'HomeNetworkPrefix')?.prefix).toBe(HNP);

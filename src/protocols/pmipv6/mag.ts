@@ -309,6 +309,10 @@ export class MobileAccessGateway {
       fast.endAt = now + this.#forwardingMs;
       out.push(this.#deliverAction(b, fast, true), this.#event(now, 'fast-handover-delivering', b.mnId, fast));
       out.push(...this.#sendPbu(now, b, this.#c.lifetimeS, HandoffIndicatorValue.HandoffBetweenMags));
+      // The node's prefix is known: its RA at once (the requested lifetime until the PBA grants one),
+      // so that its uplink goes out now, through the previous MAG until the PBA.
+      b.grantedLifetimeS = this.#c.lifetimeS;
+      out.push(...this.#ra(now, b, true));
       return out;
     }
     if (this.#peers.size > 0 && !fast) out.push(...this.#reactiveHi(now, b));
@@ -750,6 +754,12 @@ export class MobileAccessGateway {
     r.state = 'delivering';
     r.endAt = now + this.#forwardingMs;
     out.push(this.#deliverAction(b, r, !b.forwarding), this.#event(now, 'fast-handover-delivering', mnId, r));
+    if (!b.forwarding) {
+      b.prefix = r.prefix;
+      b.prefixLength = r.prefixLength;
+      b.grantedLifetimeS = this.#c.lifetimeS;
+      out.push(...this.#ra(now, b, true));
+    }
     return out;
   }
 
@@ -805,8 +815,9 @@ export class MobileAccessGateway {
     return { kind: 'forward-down', mnId: b.mnId, iface: b.iface, prefix: b.prefix!, prefixLength: b.prefixLength! };
   }
 
-  #ra(now: number, b: MagBinding): MagAction[] {
-    if (b.prefix === undefined || b.expiresAt === null) return [];
+  /** `early`: before the PBA, from a fast handover's context (RFC 5949). */
+  #ra(now: number, b: MagBinding, early = false): MagAction[] {
+    if (b.prefix === undefined || (b.expiresAt === null && !early)) return [];
     b.nextRaAt = now + this.#c.raIntervalMs;
     this.#count('ra-sent');
     return [
