@@ -77,6 +77,8 @@ export interface PrefixTunnelStats {
   handoverBuffered: number;
   handoverReplayed: number;
   handoverDropped: number;
+  /** Packets from an unbound prefix kept for a peer MAG's HAck (each later accepted or aged out). */
+  handoverEarly: number;
   tunnel: TunnelStats;
 }
 
@@ -109,6 +111,9 @@ const PREFIX_BYTES = 8;
  * the LMA switches (a deviation from RFC 5213 §5.6.2, docs/pmipv6.md).
  */
 export const LMA_HANDOFF_GRACE_MS = 500;
+/** Bounds on the packets a MAG keeps from a peer before its HAck is read. */
+const EARLY_MAX_PACKETS = 256;
+const EARLY_MAX_AGE_MS = 500;
 const key8 = (b: Buffer, offset: number) => b.toString('latin1', offset, offset + PREFIX_BYTES);
 const keyOf = (prefix: string) => ipv6ToBytes(prefix).toString('latin1', 0, PREFIX_BYTES);
 const SRC = 8;
@@ -144,8 +149,26 @@ export async function openPrefixTunnel(o: PrefixTunnelOptions): Promise<PrefixTu
     handoverBuffered: 0,
     handoverReplayed: 0,
     handoverDropped: 0,
+    handoverEarly: 0,
   };
   const drops = { overflow: 0, overflowBytes: 0 };
+  // MAG: a peer MAG's forwarded packets can be read off the tunnel socket before its HAck is read off
+  // the Mobility Header one (RFC 5949 §4.2: it forwards right after the HAck). Kept a moment (bounded)
+  // for the accept/hold that follows.
+  const early: { at: number; key: string; from: string; packet: Buffer }[] = [];
+  const takeEarly = (key: string, from: string): Buffer[] => {
+    const now = Date.now();
+    const out: Buffer[] = [];
+    for (let i = 0; i < early.length; ) {
+      const e = early[i]!;
+      if (now - e.at > EARLY_MAX_AGE_MS) early.splice(i, 1);
+      else if (e.key === key && e.from === from) {
+        out.push(e.packet);
+        early.splice(i, 1);
+      } else i++;
+    }
+    return out;
+  };
   const fwd: Buffer[] = [];
   const fwdTo: string[] = [];
   const newHold = (b: Binding) => new PacketHold(b.prefix, b.link?.station ?? '', o.handover!);
@@ -183,6 +206,12 @@ export async function openPrefixTunnel(o: PrefixTunnelOptions): Promise<PrefixTu
             fwd.push(inner);
             fwdTo.push(r.to);
             st.handoverRelayed++;
+            return;
+          }
+          if (o.handover && o.side === 'mag') {
+            if (early.length >= EARLY_MAX_PACKETS) early.shift();
+            early.push({ at: Date.now(), key: key8(inner, inKey), from: outerSrc, packet: Buffer.from(inner) });
+            st.handoverEarly++;
             return;
           }
           st.rejectedFromTunnel++;
@@ -316,6 +345,7 @@ export async function openPrefixTunnel(o: PrefixTunnelOptions): Promise<PrefixTu
       delete b.link;
       b.hold = newHold(b);
       b.hold.left(Date.now());
+      for (const x of takeEarly(k, p)) b.hold.add(Date.now(), x, drops);
       byPrefix.set(k, b);
     },
     accept(prefix, peer, link, uplink) {
@@ -327,6 +357,8 @@ export async function openPrefixTunnel(o: PrefixTunnelOptions): Promise<PrefixTu
       b.link = link;
       byPrefix.set(k, b);
       flushTo(b);
+      const first = takeEarly(k, p);
+      if (first.length && o.deliver) st.delivered += o.deliver(first, link);
       b.hold = o.handover ? newHold(b) : undefined;
     },
     endPeer(prefix) {
