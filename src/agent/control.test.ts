@@ -130,7 +130,7 @@ describe('control channel', () => {
       ap: 'ap2',
       station: '02:00:5E:10:00:07',
     });
-    const c = await sendControl(path, { id: 6, op: 'l2', event: 'link-going-down', station: '02:00:5e:10:00:07' });
+    const c = await sendControl(path, { id: 6, op: 'l2', event: 'link-up', station: '02:00:5e:10:00:07' });
     for (const r of [a, b, c]) expect(r).toMatchObject({ ok: false });
     expect(l2).toEqual([]);
     expect(counters.get('malformed')).toBe(3);

@@ -45,15 +45,16 @@ export const controlRequestSchema = z.discriminatedUnion('op', [
     })
     .strict()
     .superRefine((r, ctx) => {
-      // An AP's report names the AP and the station (RFC 4260 §4); a mobile node's trigger names no station.
+      // An AP's report names the AP and the station (RFC 4260 §4); a mobile node's trigger names no
+      // station, except link-going-down reported for a station by its AP to the router (RFC 5949 §4.1).
       const report = r.event === 'station-left' || r.event === 'station-joined';
       if (report && (!r.ap || !r.station))
         ctx.addIssue({ code: 'custom', path: ['station'], message: `${r.event} needs ap and station` });
-      if (!report && r.station !== undefined)
+      if (!report && r.event !== 'link-going-down' && r.station !== undefined)
         ctx.addIssue({
           code: 'custom',
           path: ['station'],
-          message: 'only station-left/station-joined carry a station',
+          message: 'only station-left/station-joined/link-going-down carry a station',
         });
     }),
   z.object({ id: idSchema, op: z.literal('shutdown') }).strict(),
@@ -195,8 +196,9 @@ function handleLine(line: string, target: ControlTarget, log: Logger, counters: 
       return { id: req.id, ok: true, status: target.status() };
     case 'l2': {
       const { id: _id, op: _op, ...event } = req;
-      log.info('l2.trigger', { ...event });
+      // The event first: the log line is a synchronous write, and an AP's report must not wait for it.
       target.l2(event);
+      log.info('l2.trigger', { ...event });
       return { id: req.id, ok: true };
     }
     case 'shutdown':

@@ -17,8 +17,11 @@ const MAX_TUNNEL_DEPTH = 4;
 export type Upper =
   | { kind: 'udp'; srcPort: number; dstPort: number; payloadOffset: number; payloadLength: number }
   | { kind: 'icmpv6'; type: number; code: number }
-  /** Mobility Header (RFC 6275 §6.1): its MH Type and total length. */
-  | { kind: 'mh'; mhType: number; length: number }
+  /**
+   * Mobility Header (RFC 6275 §6.1): its MH Type and total length; `dataWord`, the 16 bits at offset 2
+   * of the message data when there (a BU's flags, with P; an HI's or HAck's flags and code).
+   */
+  | { kind: 'mh'; mhType: number; length: number; dataWord?: number }
   | { kind: 'tcp'; srcPort: number; dstPort: number }
   | { kind: 'other'; nextHeader: number };
 
@@ -201,7 +204,12 @@ function upperOf(data: Buffer, w: Ipv6Walk, stats: FrameStats): Upper {
     case NextHeader.MobilityHeader:
       // Payload Proto, Header Len, MH Type (RFC 6275 §6.1.1).
       if (end - o < 6) break;
-      return { kind: 'mh', mhType: data[o + 2]!, length: (data[o + 1]! + 1) * 8 };
+      return {
+        kind: 'mh',
+        mhType: data[o + 2]!,
+        length: (data[o + 1]! + 1) * 8,
+        ...(end - o >= 10 ? { dataWord: data.readUInt16BE(o + 8) } : {}),
+      };
     case TCP:
       if (end - o < 20) break;
       return { kind: 'tcp', srcPort: data.readUInt16BE(o), dstPort: data.readUInt16BE(o + 2) };

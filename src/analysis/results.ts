@@ -14,7 +14,7 @@ import {
 } from './handover.js';
 import { readCapture } from './pcap/read.js';
 import { tcpAroundHandover, tcpDataSegments, type TcpSegment } from './tcp.js';
-import { handoverMode, type HandoverMode } from './verdict.js';
+import { handoverMode, type HandoverMode, type ProxyHandoverMode, proxyHandoverMode } from './verdict.js';
 
 export const RESULTS_VERSION = 1;
 
@@ -126,7 +126,7 @@ export interface HandoverResult {
   toAp: string;
   /** Read from the mobile node's captures (verdict.ts); null when the node has no capture. */
   protocol: string | null;
-  mode: HandoverMode | null;
+  mode: HandoverMode | ProxyHandoverMode | null;
   /** Which frames decided protocol and mode. */
   modeEvidence: string | null;
   /** What the lab configured for the node, for comparison. */
@@ -468,10 +468,19 @@ export function buildResults(input: ResultsInput): Results {
       h.l2StartNs,
       sigEnd,
     );
-    const verdict = handoverMode(
+    const window = { fromNs: h.l2StartNs, detachNs: h.detachNs, toNs: endNs };
+    const own = handoverMode(
       input.captures.filter((c) => c.node === h.node).map((c) => c.frames),
-      { fromNs: h.l2StartNs, detachNs: h.detachNs, toNs: endNs },
+      window,
     );
+    // A node that signals nothing itself (Proxy Mobile IPv6): the network's captures decide.
+    const verdict =
+      own && own.protocol === 'none'
+        ? (proxyHandoverMode(
+            input.captures.map((c) => c.frames),
+            window,
+          ) ?? own)
+        : own;
     const downlink = flowResults.find((f) => f.direction === 'downlink') ?? null;
     const uplink = flowResults.find((f) => f.direction === 'uplink') ?? null;
     return {

@@ -2,8 +2,10 @@
 // one case per mode, with synthetic frames around a detach at 1000 ms.
 import { describe, expect, it } from 'vitest';
 import { decodeFrames } from './frames.js';
-import { ether, fmipIcmpv6, frame, mhPacket, tunnel } from './testing/packets.js';
-import { handoverMode } from './verdict.js';
+import { encode as mhEncode } from '../wire/mh/header.js';
+import { proxyBindingUpdate } from '../wire/mh/pmipv6.js';
+import { ether, fmipIcmpv6, frame, mhPacket, tunnel, upperPacket } from './testing/packets.js';
+import { handoverMode, proxyHandoverMode } from './verdict.js';
 
 const MS = 1_000_000n;
 const T0 = 1_800_000_000_000n * MS;
@@ -55,5 +57,53 @@ describe('protocol and mode from the captures', () => {
 
   it('says nothing without a capture of the node', () => {
     expect(handoverMode([], W)).toBeNull();
+  });
+});
+
+describe('Proxy Mobile IPv6 from the network captures (proxyHandoverMode)', () => {
+  // Real HI / PBU bytes (src/wire/mh), wrapped in an IPv6 header between two routers.
+  const hi = (code: number, proxy = true) =>
+    upperPacket(
+      135,
+      mhEncode({
+        type: 'HandoverInitiate',
+        sequenceNumber: 1,
+        assignedAddressConfiguration: false,
+        buffer: true,
+        proxy,
+        forwarding: true,
+        code,
+        options: [],
+      }),
+      '2001:db8:3::2',
+      '2001:db8:4::2',
+    );
+  const pbu = upperPacket(
+    135,
+    mhEncode(proxyBindingUpdate({ sequenceNumber: 1, lifetime: 10, options: [] })),
+    '2001:db8:4::2',
+    '2001:db8:2::2',
+  );
+  const net = (...frames: [number, Buffer][]) => mn(...frames);
+
+  it('predictive: an HI with P and code 0', () => {
+    const v = proxyHandoverMode(net([960, hi(0)], [1110, pbu]), W);
+    expect(v).toMatchObject({ protocol: 'pfmipv6', mode: 'predictive' });
+    expect(v!.evidence).toMatch(/HI with P, code 0, -40\.0 ms/);
+  });
+
+  it('reactive: an HI with P and code 1 after the attach', () => {
+    expect(proxyHandoverMode(net([1110, pbu], [1111, hi(1)]), W)).toMatchObject({
+      protocol: 'pfmipv6',
+      mode: 'reactive',
+    });
+  });
+
+  it('plain PMIPv6: a PBU after the detach and no HI with P (an FMIPv6 HI does not count)', () => {
+    expect(proxyHandoverMode(net([960, hi(0, false)], [1110, pbu]), W)).toMatchObject({
+      protocol: 'pmipv6',
+      mode: 'pmipv6',
+    });
+    expect(proxyHandoverMode(net([960, hi(0, false)]), W)).toBeNull();
   });
 });

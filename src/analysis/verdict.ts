@@ -36,8 +36,8 @@ export type HandoverMode =
   | 'mipv6';
 
 export interface ModeVerdict {
-  protocol: 'fmipv6' | 'mipv6' | 'none';
-  mode: HandoverMode;
+  protocol: 'fmipv6' | 'mipv6' | 'pmipv6' | 'pfmipv6' | 'none';
+  mode: HandoverMode | ProxyHandoverMode;
   /** What decided it, e.g. "FBack 3.2 ms before the detach". */
   evidence: string;
 }
@@ -110,4 +110,41 @@ export function handoverMode(nodeFrames: DecodedFrame[][], w: VerdictWindow): Mo
     mode: 'mipv6',
     evidence: buAny ? 'no FMIPv6 message; Binding Update sent' : 'no FMIPv6 message and no Binding Update',
   };
+}
+
+/**
+ * Proxy Mobile IPv6 (RFC 5213, RFC 5949 fast handovers), where the mobile node sends nothing: read
+ * from every capture of the lab (the MAGs' and the LMA's signalling). An HI with P set (RFC 5949
+ * §6.1.1) names a fast handover: code 0 from the previous MAG, predictive (§4.1); code 1 from the
+ * new MAG after the attach, reactive (§4.2). Otherwise a PBU (BU with P, RFC 5213 §6.9.1.5) after
+ * the detach: plain PMIPv6. Null when neither is in the window. The lab's PMIPv6 labs have one
+ * mobile node, so the messages are not matched to it by their MN-ID option.
+ */
+export type ProxyHandoverMode = 'predictive' | 'reactive' | 'pmipv6';
+
+const HI_P = 0x20;
+const BU_P = 0x02;
+
+export function proxyHandoverMode(captures: DecodedFrame[][], w: VerdictWindow): ModeVerdict | null {
+  let hi: { t: bigint; code: number } | null = null;
+  let pbu: bigint | null = null;
+  for (const frames of captures)
+    for (const f of frames) {
+      const t = f.timestampNs;
+      if (t < w.fromNs || t > w.toNs || f.upper.kind !== 'mh' || f.upper.dataWord === undefined) continue;
+      const word = f.upper.dataWord;
+      if (f.upper.mhType === MhType.HandoverInitiate && ((word >> 8) & HI_P) !== 0) {
+        if (hi === null || t < hi.t) hi = { t, code: word & 0xff };
+      } else if (f.upper.mhType === MH_BU && ((word >> 8) & BU_P) !== 0 && t > w.detachNs)
+        if (pbu === null || t < pbu) pbu = t;
+    }
+  const rel = (t: bigint) => `${(Number(t - w.detachNs) / 1e6).toFixed(1)} ms from the detach`;
+  if (hi !== null && (hi.code === 0 || hi.code === 1))
+    return {
+      protocol: 'pfmipv6',
+      mode: hi.code === 0 ? 'predictive' : 'reactive',
+      evidence: `HI with P, code ${hi.code}, ${rel(hi.t)}`,
+    };
+  if (pbu !== null) return { protocol: 'pmipv6', mode: 'pmipv6', evidence: `PBU ${rel(pbu)}, no HI with P` };
+  return null;
 }

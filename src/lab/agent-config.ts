@@ -158,4 +158,21 @@ export function proxyMobilityPeerKeys(
       into.get(m.name)!.push({ node: l.name, address: la, spi, key });
       spi++;
     }
+  // RFC 5949's MAG-MAG signalling (HI / HAck) with the same stand-in: one key per pair of MAGs where
+  // either lists the other in `fastHandover.peers`.
+  const fastPeers = (n: ResolvedNode) =>
+    ((n.agent.mag as { fastHandover?: { peers?: unknown } } | undefined)?.fastHandover?.peers ?? []) as unknown[];
+  for (let i = 0; i < mags.length; i++)
+    for (let j = i + 1; j < mags.length; j++) {
+      const [a, b] = [mags[i]!, mags[j]!];
+      if (!fastPeers(a).includes(b.name) && !fastPeers(b).includes(a.name)) continue;
+      const aa = settingsAddress(a, 'mag');
+      const ba = settingsAddress(b, 'mag');
+      if (!aa || !ba) continue;
+      const key = random(32).toString('hex');
+      for (const n of [a, b]) if (!into.has(n.name)) into.set(n.name, []);
+      into.get(a.name)!.push({ node: b.name, address: ba, spi, key });
+      into.get(b.name)!.push({ node: a.name, address: aa, spi, key });
+      spi++;
+    }
 }

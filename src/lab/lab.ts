@@ -21,7 +21,7 @@ import type { RunnableLab, RunOptions, RunResult } from './run.js';
 import { ApEventSource, type ApEventRecord } from './scenario/ap-events.js';
 import { startFrameWitness, type FrameWitness } from './scenario/frame-witness.js';
 import { type PlanContext, planScenario, startRealtimeTimeline } from './scenario/realtime.js';
-import { stationReportFollowUps } from './scenario/station-reports.js';
+import { stationReportPlan } from './scenario/station-reports.js';
 import { createRuntime, type RuntimeKind } from './runtime/index.js';
 import type { ExecOptions, ExecResult, NodeHandle, Runtime, Subprocess, SpawnOptions } from './runtime/runtime.js';
 import type { LoadOptions } from './topology/load.js';
@@ -143,7 +143,8 @@ export class StartedLab implements AsyncDisposable {
                 const ap = lab.aps.find((a) => a.name === name);
                 return ap ? { ap: ap.name, bssid: ap.bssid, prefix: ap.prefix } : { ap: name };
               },
-              followUps: this.followUps ?? stationReportFollowUps(lab),
+              // A plain host's trigger goes to its serving AP's router (station-reports.ts).
+              ...(this.followUps ? { followUps: this.followUps } : stationReportPlan(lab)),
             }),
         }
       : undefined;

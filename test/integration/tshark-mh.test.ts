@@ -297,6 +297,24 @@ const CASES: Case[] = [
     dst: '2001:db8:c::1',
   },
   {
+    name: 'HAck PFMIPv6 (RFC 5949: P, F, code 5, MN-ID, HNP, LMAA, MN LL-ID, MN LL IID)',
+    m: {
+      type: 'HandoverAcknowledge',
+      sequenceNumber: 556,
+      flags: 0x60,
+      code: 5,
+      options: [
+        naiIdentifier('mn@pmip'),
+        HNP,
+        { type: 'LocalMobilityAnchorAddress', optionCode: 1, address: LMA },
+        { type: 'MobileNodeLinkLayerIdentifier', linkLayerIdentifier: MAC },
+        { type: 'MobileNodeLinkLocalAddressInterfaceIdentifier', interfaceIdentifier: b('020000fffeaabbcc') },
+      ],
+    },
+    src: '2001:db8:c::1',
+    dst: MAG,
+  },
+  {
     name: 'HAck code 2',
     m: {
       type: 'HandoverAcknowledge',

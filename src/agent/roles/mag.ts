@@ -6,6 +6,9 @@
 //                       onto its access link, its packets from that link (rule from HNP iif link)
 //                       into the TUN and through the tunnel (§6.10)
 //   RAs                 unicast to the node, only its prefix (§6.7)
+//   fast handovers      RFC 5949 with `fastHandover.peers`: HI / HAck with those MAGs (their pair keys),
+//                       the AP's link-going-down report as the predictive trigger, fh-* actions on the
+//                       prefix tunnel (forwarding between the MAGs, buffering at the new one)
 // Every access link gets the one link-local and link-layer address all MAGs share (§6.8, §6.9.3),
 // so the node sees the same default router on every MAG.
 import type { Raw6Packet, Raw6Socket } from '../../native/types.js';
@@ -47,6 +50,12 @@ export const magRole = roleOfNode('mag', magSettingsSchema, async (ctx, s): Prom
   const linkLocal = s.linkLocalAddress ?? MAG_LINK_LOCAL_ADDRESS;
   const linkLayer = s.linkLayerAddress ?? MAG_LINK_LAYER_ADDRESS;
   const table = s.table ?? DEFAULT_MAG_TABLE;
+  const peerMags = (s.fastHandover?.peers ?? []).map((name) => {
+    const p = config.routerPeers?.find((x) => x.node === name);
+    if (!p) throw new Error(`${ctx.configFile}: agent.mag.fastHandover.peers: ${name} is no MAG of this lab`);
+    return p;
+  });
+  const bufferPackets = s.fastHandover?.bufferPackets ?? 1000;
   const cells = config.interfaces.filter((i) => i.kind === 'ap');
   if (cells.length === 0) throw new Error(`${ctx.configFile}: role mag needs an AP (aps.<name>.router)`);
 
@@ -79,7 +88,23 @@ export const magRole = roleOfNode('mag', magSettingsSchema, async (ctx, s): Prom
     return frames.length ? sock.sendMany(frames) : 0;
   };
   const tunnel = ctx.own(
-    await openPrefixTunnel({ native: ctx.native, side: 'mag', local: address, tunName: MAG_TUN, deliver }),
+    await openPrefixTunnel({
+      native: ctx.native,
+      side: 'mag',
+      local: address,
+      tunName: MAG_TUN,
+      deliver,
+      ...(s.fastHandover
+        ? {
+            handover: {
+              maxPackets: bufferPackets,
+              maxBytes: bufferPackets * 1500,
+              maxAgeMs: s.fastHandover.holdMs ?? 1000,
+              replayWindowMs: 500,
+            },
+          }
+        : {}),
+    }),
   );
   const ip = ctx.own(
     openIpStream((t) => {
@@ -97,6 +122,15 @@ export const magRole = roleOfNode('mag', magSettingsSchema, async (ctx, s): Prom
     epochOffsetMs: Date.now() - ctx.clock.now(),
     ...(s.lifetimeS !== undefined ? { lifetimeS: s.lifetimeS } : {}),
     ...(s.raIntervalMs !== undefined ? { raIntervalMs: s.raIntervalMs } : {}),
+    ...(s.fastHandover
+      ? {
+          fastHandover: {
+            peers: peerMags.map((p) => p.address),
+            ...(s.fastHandover.forwardingMs !== undefined ? { forwardingMs: s.fastHandover.forwardingMs } : {}),
+            ...(s.fastHandover.holdMs !== undefined ? { holdMs: s.fastHandover.holdMs } : {}),
+          },
+        }
+      : {}),
   });
   const inbox = new Inbox<MagInput>();
   const io = await openProxyMobilityIo(ctx, {
@@ -182,6 +216,15 @@ export const magRole = roleOfNode('mag', magSettingsSchema, async (ctx, s): Prom
     }
   };
 
+  // The node's prefix routed onto its link and its uplink rule: once per prefix (forward-up and an
+  // RFC 5949 fh-deliver may both ask).
+  const routed = new Set<string>();
+  const routeUp = (p: string, iface: string) => {
+    if (routed.has(p)) return;
+    routed.add(p);
+    ip.write(`route replace ${p} dev ${iface}`);
+    ip.write(`rule add from ${p} iif ${iface} lookup ${table} priority ${RULE_PRIORITY}`);
+  };
   const machineIo: MachineIo<MagInput, MagAction> = {
     start: (f) => inbox.start(f),
     perform(a) {
@@ -193,17 +236,33 @@ export const magRole = roleOfNode('mag', magSettingsSchema, async (ctx, s): Prom
           const p = `${a.prefix}/${a.prefixLength}`;
           tunnel.bind(a.prefix, lma.address, { iface: a.iface, station: a.station });
           // The node's prefix onto its link; what it sends from there into the tunnel (no local routing, §6.10.3).
-          ip.write(`route replace ${p} dev ${a.iface}`);
-          ip.write(`rule add from ${p} iif ${a.iface} lookup ${table} priority ${RULE_PRIORITY}`);
+          routeUp(p, a.iface);
           break;
         }
         case 'forward-down': {
           const p = `${a.prefix}/${a.prefixLength}`;
           tunnel.unbind(a.prefix);
+          if (!routed.delete(p)) break;
           ip.write(`rule del from ${p} iif ${a.iface} lookup ${table} priority ${RULE_PRIORITY}`);
           ip.write(`route del ${p} dev ${a.iface}`);
           break;
         }
+        case 'fh-switch':
+          tunnel.switchTo(a.prefix, a.to, {
+            ...(a.atNs ? { leftAtMs: Number(BigInt(a.atNs) / 1000n) / 1000 } : {}),
+            ...(a.lastFrame ? { lastFrame: Buffer.from(a.lastFrame, 'hex') } : {}),
+          });
+          break;
+        case 'fh-buffer':
+          tunnel.hold(a.prefix, a.from);
+          break;
+        case 'fh-deliver':
+          tunnel.accept(a.prefix, a.from, { iface: a.iface, station: a.station }, a.uplink);
+          routeUp(`${a.prefix}/${a.prefixLength}`, a.iface);
+          break;
+        case 'fh-end':
+          tunnel.endPeer(a.prefix);
+          break;
         case 'send-router-advertisement':
           sendRa(a);
           break;
@@ -237,7 +296,23 @@ export const magRole = roleOfNode('mag', magSettingsSchema, async (ctx, s): Prom
           return;
         }
         inbox.push({ kind: 'station-joined', station: e.station, iface });
-      } else if (e.event === 'station-left') inbox.push({ kind: 'station-left', station: e.station });
+      } else if (e.event === 'station-left')
+        inbox.push({
+          kind: 'station-left',
+          station: e.station,
+          ...(e.atNs ? { atNs: e.atNs } : {}),
+          ...(e.lastFrame ? { lastFrame: e.lastFrame } : {}),
+        });
+      else if (e.event === 'link-going-down') {
+        // RFC 5949 §4.1: the serving AP reports the node's link going down toward `ap`: its MAG is the peer.
+        const router = config.aps?.find((x) => x.name === e.ap)?.router;
+        const peer = peerMags.find((p) => p.node === router);
+        if (!peer) {
+          counters.add('link-going-down.no-peer-mag');
+          return;
+        }
+        inbox.push({ kind: 'handover-imminent', station: e.station, peer: peer.address });
+      }
     },
     state: () => ({
       address,
@@ -251,6 +326,7 @@ export const magRole = roleOfNode('mag', magSettingsSchema, async (ctx, s): Prom
         prefix: b.prefix === undefined ? null : `${b.prefix}/${b.prefixLength}`,
         forwarding: b.forwarding,
       })),
+      fastHandovers: machine.fastHandovers,
       machine: { ...machine.counters },
       tunnel: tunnel.stats(),
       mobilityHeaders: io.stats(),

@@ -1,6 +1,6 @@
 // Settings of the Proxy Mobile IPv6 roles (RFC 5213), from the node's `agent` map in the lab file:
 //   lma: { pool: "fd00:5:5:100::/56", mobileNodes: [{ id: mn@pmipv6.lab, prefix?: "fd00:5:5:100::/64" }], mags?: [mag1] }
-//   mag: { lma: lma, mobileNodes: [{ id: mn@pmipv6.lab, node: mn }] }
+//   mag: { lma: lma, mobileNodes: [{ id: mn@pmipv6.lab, node: mn }], fastHandover?: { peers: [mag2] } }
 // The policy (RFC 5213 §6.2's policy profile): the LMA lists the nodes it serves and their home
 // network prefixes (or the pool it takes them from); a MAG lists the nodes it registers, by the lab
 // node whose radio MAC its AP reports. Home network prefixes are /64 (SLAAC, RFC 5213 §6.7).
@@ -71,6 +71,23 @@ export const magSettingsSchema = z
     /** Routing table of the uplink into the tunnel. Default 4243. */
     table: z.number().int().min(1).max(0xfffffff0).optional(),
     peerAuthWindowMs: z.number().int().min(100).max(600_000).optional(),
+    /**
+     * RFC 5949 fast handovers with the listed MAGs (node names; their addresses and the pair keys
+     * come from the lab): HI / HAck on the AP's link-going-down report (predictive) or after an
+     * attach without one (reactive), forwarding between the MAGs, buffering at the new one.
+     */
+    fastHandover: z
+      .object({
+        peers: z.array(z.string().min(1)).min(1).max(64),
+        /** How long the previous MAG forwards after the move. Default 3000 ms. */
+        forwardingMs: z.number().int().min(100).max(60_000).optional(),
+        /** How long a node's traffic waits for the other MAG (HAck, attach, reactive HI). Default 1000 ms. */
+        holdMs: z.number().int().min(50).max(60_000).optional(),
+        /** Buffer bound per node, packets. Default 1000. */
+        bufferPackets: z.number().int().min(1).max(100_000).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type MagSettings = z.infer<typeof magSettingsSchema>;

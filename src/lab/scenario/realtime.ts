@@ -49,6 +49,8 @@ export interface PlanContext {
   /** The fields of a trigger about an AP (what a scan reports: docs/agent.md). */
   apFields(ap: string): Record<string, unknown>;
   followUps?(action: ScenarioAction): FollowUp[];
+  /** A trigger that goes to another node's agent (a plain host's, to its serving AP's router). */
+  triggerRoute?(action: ScenarioAction): { node: string; fields: Record<string, unknown> } | undefined;
 }
 
 /** The applier's schedule for a lab's events, in time order (ties in file order), follow-ups after their action. */
@@ -63,6 +65,7 @@ export function planScenario(events: ScenarioEvent[], ctx: PlanContext): Planned
     const monoNs = ctx.t0MonoNs + BigInt(Math.round(ev.atMs * 1e6));
     const prev = a.kind === 'trigger' ? undefined : lastLink.get(a.node);
     if (a.kind !== 'trigger') lastLink.set(a.node, { id, atMs: ev.atMs, detach: a.kind === 'detach' });
+    const route = a.kind === 'trigger' ? ctx.triggerRoute?.(a) : undefined;
     const op: PlannedAction['op'] =
       a.kind === 'detach'
         ? { kind: 'detach', ifname: radioFarEnd(a.node), ...nextBridge(sorted, i, a.node) }
@@ -70,8 +73,8 @@ export function planScenario(events: ScenarioEvent[], ctx: PlanContext): Planned
           ? { kind: 'attach', ifname: radioFarEnd(a.node), bridge: apBridge(a.ap) }
           : {
               kind: 'send',
-              socket: ctx.socketOf(a.node),
-              request: { op: 'l2', event: a.trigger, ...(a.ap ? ctx.apFields(a.ap) : {}) },
+              socket: ctx.socketOf(route?.node ?? a.node),
+              request: { op: 'l2', event: a.trigger, ...(a.ap ? ctx.apFields(a.ap) : {}), ...route?.fields },
             };
     // The gap is what a lab sets for a move (the time the radio is off): when the kernel holds a
     // detach back (rtnl_lock, taken by other labs' link changes), the attach keeps its distance.

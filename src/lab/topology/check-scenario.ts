@@ -62,10 +62,13 @@ export function checkScenario(spec: LabSpec): SpecIssue[] {
     }
     if (e.trigger !== undefined) {
       const { node, event, ap } = e.trigger;
-      if (mobile(node, ['scenario', i, 'trigger', 'node']) && spec.nodes[node]?.roles.includes('host'))
+      // A plain host runs no agent; its link-going-down toward an AP is reported by its serving AP to
+      // that AP's router (RFC 5949 §4.1, the Proxy Mobile IPv6 fast handover trigger).
+      const plainOk = event === 'link-going-down' && ap !== undefined;
+      if (mobile(node, ['scenario', i, 'trigger', 'node']) && spec.nodes[node]?.roles.includes('host') && !plainOk)
         issues.push({
           path: ['scenario', i, 'trigger', 'node'],
-          message: `"${node}" is a host (no agent): L2 triggers go to a mobile node's agent`,
+          message: `"${node}" is a host (no agent): L2 triggers go to a mobile node's agent, except link-going-down with "ap" (reported by its AP to the AP's router)`,
         });
       if (ap !== undefined) knownAp(ap, ['scenario', i, 'trigger', 'ap']);
       // New AP detected names the candidate AP (IEEE 802.21 Link_Detected; RFC 5568 §3.1 trigger).

@@ -114,8 +114,11 @@ describe('loadLabText errors name file:line:col, the YAML path and what was expe
     expect(loadLabText(text, FILE).nodes.find((n) => n.name === 'mn')!.roles).toEqual(['host', 'mobile']);
     const e = errorOf(`${text}scenario:\n  - { at: 2s, trigger: { node: mn, event: link-down } }\n`);
     expect(e.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
-      'scenario[0].trigger.node: "mn" is a host (no agent): L2 triggers go to a mobile node\'s agent',
+      'scenario[0].trigger.node: "mn" is a host (no agent): L2 triggers go to a mobile node\'s agent, except link-going-down with "ap" (reported by its AP to the AP\'s router)',
     ]);
+    // RFC 5949 §4.1: link-going-down toward an AP is the serving AP's report to its router.
+    const ok = `${text}scenario:\n  - { at: 2s, trigger: { node: mn, event: link-going-down, ap: ap1 } }\n`;
+    expect(loadLabText(ok, FILE).scenario).toHaveLength(1);
   });
 
   it("lma and mag settings are read with their roles' schemas at load", () => {

@@ -48,13 +48,15 @@ describe('PMIPv6 machines under arbitrary Mobility Headers', () => {
     );
   });
 
-  it('the MAG never throws and keeps at most one registration per listed node', () => {
+  it('the MAG never throws and keeps at most one registration and one fast handover per listed node', () => {
+    // MAG2 is its RFC 5949 peer: arbitrary HIs and HAcks from it reach the fast-handover code too.
     const mag = new MobileAccessGateway({
       address: MAG1,
       lma: LMA,
       mobileNodes: [{ id: 'mn@pmip', linkLayerAddress: '02:aa:bb:cc:dd:01' }],
       linkLocalAddress: 'fe80::200:5eff:fe00:5213',
       epochOffsetMs: EPOCH,
+      fastHandover: { peers: [MAG2] },
     });
     mag.handle(0, { kind: 'station-joined', station: '02:aa:bb:cc:dd:01', iface: 'ap1' });
     let now = 1;
@@ -63,6 +65,7 @@ describe('PMIPv6 machines under arbitrary Mobility Headers', () => {
         now++;
         expect(() => mag.handle(now, { kind: 'mh', src: fromLma ? LMA : MAG2, dst: MAG1, message: m })).not.toThrow();
         expect(mag.bindings.length).toBeLessThanOrEqual(1);
+        expect(mag.fastHandovers.length).toBeLessThanOrEqual(1);
         expect(mag.bindings.every((b) => b.forwarding === false || b.prefix !== undefined)).toBe(true);
       }),
       { numRuns: 2000 },

@@ -5,15 +5,29 @@
 // (§6.7), from the one link-local address every MAG uses (§6.8). It refreshes before the lifetime
 // ends and de-registers when the node leaves (§6.9.1.2). Retransmission: RFC 6275's timers (§6.9.4).
 // Each registration is one entry per node listed in the policy, so nothing here grows with input.
-// Forwarding and buffering are the agent's (forward-up / forward-down), which RFC 5949's fast
-// handovers will extend.
+// Forwarding and buffering are the agent's (forward-up / forward-down, and the fh-* actions of RFC
+// 5949's fast handovers: HI / HAck with another MAG, forwarding between the MAGs, buffering at the
+// new one; fast-handover.ts, docs/pmipv6.md "Fast handovers").
 import { sendMobilityHeader, type SendMobilityHeader } from '../core/actions.js';
 import type { MobilityHeaderInput } from '../core/inputs.js';
+import {
+  contextOf,
+  type FastHandoverConfig,
+  linkLocalIid,
+  mnIdOf,
+  predictiveHi,
+  proxyHack,
+  reactiveHi,
+} from './fast-handover.js';
 import type { Tick } from '../core/tick.js';
 import { canonical, canonicalMac, eui64Address, macToBytes } from '../../wire/address.js';
 import {
   findOption,
   HandoffIndicatorValue,
+  HandoverAcknowledgeCode as HC,
+  HandoverInitiateCode,
+  type HandoverAcknowledge,
+  type HandoverInitiate,
   isProxyBindingAcknowledgement,
   type MobilityOption,
   naiIdentifier,
@@ -55,13 +69,17 @@ export interface MobileAccessGatewayConfig {
   raIntervalMs?: number;
   initialTimeoutMs?: number;
   maxTimeoutMs?: number;
+  /** RFC 5949 fast handovers with these peer MAGs; absent: plain RFC 5213. */
+  fastHandover?: FastHandoverConfig;
 }
 
 export type MagInput =
   | MobilityHeaderInput
   | Tick
   | { kind: 'station-joined'; station: string; iface: string }
-  | { kind: 'station-left'; station: string }
+  | { kind: 'station-left'; station: string; atNs?: string; lastFrame?: string }
+  /** RFC 5949 §4.1: the node's link is going down toward the MAG at `peer` (the AP's report). */
+  | { kind: 'handover-imminent'; station: string; peer: string }
   /** An RS on an access link: `station` from its Source Link-Layer Address option. */
   | { kind: 'router-solicitation'; iface: string; src: string; station?: string };
 
@@ -98,7 +116,28 @@ export type MagEventName =
   | 'deregistered'
   | 'binding-expired'
   | 'station-unknown'
-  | 'dropped';
+  | 'dropped'
+  | 'hi-sent'
+  | 'hi-received'
+  | 'hack-received'
+  | 'fast-handover-holding'
+  | 'fast-handover-forwarding'
+  | 'fast-handover-delivering'
+  | 'fast-handover-ended';
+
+/** One node's fast handover (RFC 5949) at this MAG, as the previous or as the new MAG. */
+export interface FastHandoverRecord {
+  role: 'previous' | 'new';
+  /** The other MAG; null while a reactive one is not known yet. */
+  peer: string | null;
+  state: 'hi-sent' | 'acked' | 'holding' | 'forwarding' | 'prepared' | 'delivering';
+  sequenceNumber: number;
+  prefix?: string;
+  prefixLength?: number;
+  retransmitAt: number | null;
+  retries: number;
+  endAt: number;
+}
 
 export type MagAction =
   | SendMobilityHeader
@@ -111,6 +150,29 @@ export type MagAction =
       prefixLength: number;
     }
   | { kind: 'forward-down'; mnId: string; iface: string; prefix: string; prefixLength: number }
+  /**
+   * Previous MAG (RFC 5949 §4): stop delivering the prefix on the access link; from the node's last
+   * frame on (`atNs`, `lastFrame`: the AP's report), hold its downlink (`to` null) or send it to the
+   * MAG `to`, and relay what `to` sends from the prefix to the LMA.
+   */
+  | { kind: 'fh-switch'; prefix: string; to: string | null; atNs?: string; lastFrame?: string }
+  /** New MAG, before the attach: accept the prefix's downlink from `from` and buffer it (bounded). */
+  | { kind: 'fh-buffer'; prefix: string; prefixLength: number; from: string }
+  /**
+   * New MAG, attached: deliver the buffer and what `from` forwards onto the link; with `uplink`, the
+   * node's packets go to `from` (which relays them to the LMA) until the PBA.
+   */
+  | {
+      kind: 'fh-deliver';
+      prefix: string;
+      prefixLength: number;
+      from: string;
+      iface: string;
+      station: string;
+      uplink: boolean;
+    }
+  /** New MAG: forwarding from the previous MAG is over. */
+  | { kind: 'fh-end'; prefix: string }
   | {
       kind: 'send-router-advertisement';
       iface: string;
@@ -130,10 +192,16 @@ export type MagAction =
   | { kind: 'event'; event: { name: MagEventName; at: number; [k: string]: unknown } };
 
 export class MobileAccessGateway {
-  readonly #c: Required<MobileAccessGatewayConfig>;
+  readonly #c: Required<Omit<MobileAccessGatewayConfig, 'fastHandover'>> &
+    Pick<MobileAccessGatewayConfig, 'fastHandover'>;
   readonly #byStation = new Map<string, MagPolicyEntry>();
   readonly #bindings = new Map<string, MagBinding>();
+  readonly #byId = new Map<string, MagPolicyEntry>();
+  /** At most one per node of the policy. */
+  readonly #fast = new Map<string, FastHandoverRecord>();
+  readonly #peers: Set<string>;
   #sequence = 0;
+  #hiSequence = 0;
   #lastTimestamp = 0n;
   readonly counters: Record<string, number> = {};
 
@@ -150,7 +218,15 @@ export class MobileAccessGateway {
       lma: canonical(config.lma),
       linkLocalAddress: canonical(config.linkLocalAddress),
     };
-    for (const m of config.mobileNodes) this.#byStation.set(canonicalMac(m.linkLayerAddress), m);
+    for (const m of config.mobileNodes) {
+      this.#byStation.set(canonicalMac(m.linkLayerAddress), m);
+      this.#byId.set(m.id, m);
+    }
+    this.#peers = new Set((config.fastHandover?.peers ?? []).map(canonical));
+  }
+
+  get fastHandovers(): readonly (FastHandoverRecord & { mnId: string })[] {
+    return [...this.#fast.entries()].map(([mnId, r]) => ({ mnId, ...r }));
   }
 
   get bindings(): readonly MagBinding[] {
@@ -162,6 +238,8 @@ export class MobileAccessGateway {
     for (const b of this.#bindings.values())
       for (const t of [b.retransmitAt, b.refreshAt, b.expiresAt, b.nextRaAt])
         if (t !== null && (next === null || t < next)) next = t;
+    for (const r of this.#fast.values())
+      for (const t of [r.retransmitAt, r.endAt]) if (t !== null && (next === null || t < next)) next = t;
     return next;
   }
 
@@ -172,7 +250,9 @@ export class MobileAccessGateway {
       case 'router-solicitation':
         return this.#solicited(now, input);
       case 'station-left':
-        return this.#detach(now, canonicalMac(input.station));
+        return this.#left(now, canonicalMac(input.station), input.atNs, input.lastFrame);
+      case 'handover-imminent':
+        return this.#imminent(now, canonicalMac(input.station), canonical(input.peer));
       case 'mh':
         return this.#onMh(now, input);
       case 'tick':
@@ -191,7 +271,9 @@ export class MobileAccessGateway {
       return [{ kind: 'event', event: { name: 'station-unknown', at: now, station, iface } }];
     }
     const existing = this.#bindings.get(policy.id);
-    if (existing && existing.state !== 'deregistering' && existing.iface === iface) {
+    const previous = this.#fast.get(policy.id);
+    if (previous?.role === 'previous') this.#fast.delete(policy.id); // back before the handover ended
+    if (existing && existing.state !== 'deregistering' && existing.iface === iface && previous?.role !== 'previous') {
       if (rsSource) existing.linkLocal = rsSource;
       return [];
     }
@@ -216,6 +298,24 @@ export class MobileAccessGateway {
       grantedLifetimeS: 0,
     };
     this.#bindings.set(policy.id, b);
+    const fast = this.#fast.get(policy.id);
+    if (fast?.role === 'new' && fast.state === 'prepared' && fast.peer && fast.prefix !== undefined) {
+      // RFC 5949 §4.1: the context came with the HI. Deliver what the previous MAG forwards at once,
+      // send the uplink through it until the PBA, and register the known prefix as a handoff
+      // between MAGs (RFC 5213 §8.4, Handoff Indicator 3).
+      b.prefix = fast.prefix;
+      b.prefixLength = fast.prefixLength!;
+      fast.state = 'delivering';
+      fast.endAt = now + this.#forwardingMs;
+      out.push(this.#deliverAction(b, fast, true), this.#event(now, 'fast-handover-delivering', b.mnId, fast));
+      out.push(...this.#sendPbu(now, b, this.#c.lifetimeS, HandoffIndicatorValue.HandoffBetweenMags));
+      // The node's prefix is known: its RA at once (the requested lifetime until the PBA grants one),
+      // so that its uplink goes out now, through the previous MAG until the PBA.
+      b.grantedLifetimeS = this.#c.lifetimeS;
+      out.push(...this.#ra(now, b, true));
+      return out;
+    }
+    if (this.#peers.size > 0 && !fast) out.push(...this.#reactiveHi(now, b));
     // §6.9.1.1: the MAG cannot tell an attachment from a handoff between MAGs: Handoff Indicator 4.
     out.push(...this.#sendPbu(now, b, this.#c.lifetimeS, HandoffIndicatorValue.HandoffStateUnknown));
     return out;
@@ -308,6 +408,10 @@ export class MobileAccessGateway {
 
   #onMh(now: number, input: MobilityHeaderInput): MagAction[] {
     const m = input.message;
+    if ((m.type === 'HandoverInitiate' || m.type === 'HandoverAcknowledge') && this.#peers.has(canonical(input.src)))
+      return m.type === 'HandoverInitiate'
+        ? this.#onHi(now, canonical(input.src), m)
+        : this.#onHack(now, canonical(input.src), m);
     if (!isProxyBindingAcknowledgement(m) || canonical(input.src) !== this.#c.lma) {
       this.#count('mh-unexpected');
       return [{ kind: 'event', event: { name: 'dropped', at: now, reason: 'mh-unexpected', src: input.src } }];
@@ -393,13 +497,327 @@ export class MobileAccessGateway {
     return out;
   }
 
+  // ---- RFC 5949 fast handovers ----
+
+  get #forwardingMs(): number {
+    return this.#c.fastHandover?.forwardingMs ?? 3000;
+  }
+
+  get #holdMs(): number {
+    return this.#c.fastHandover?.holdMs ?? 1000;
+  }
+
+  #event(now: number, name: MagEventName, mnId: string, r: FastHandoverRecord, extra: object = {}): MagAction {
+    this.#count(name);
+    return {
+      kind: 'event',
+      event: { name, at: now, mnId, role: r.role, peer: r.peer, state: r.state, ...extra },
+    };
+  }
+
+  #context(b: MagBinding) {
+    return {
+      mnId: b.mnId,
+      station: b.station,
+      prefix: b.prefix!,
+      prefixLength: b.prefixLength!,
+      lma: this.#c.lma,
+      linkLocalIid: linkLocalIid(b.linkLocal),
+    };
+  }
+
+  #deliverAction(b: MagBinding, r: FastHandoverRecord, uplink: boolean): MagAction {
+    return {
+      kind: 'fh-deliver',
+      prefix: r.prefix!,
+      prefixLength: r.prefixLength!,
+      from: r.peer!,
+      iface: b.iface,
+      station: b.station,
+      uplink,
+    };
+  }
+
+  #nextHiSequence(): number {
+    this.#hiSequence = (this.#hiSequence + 1) & 0xffff;
+    return this.#hiSequence;
+  }
+
+  #send(dst: string, m: HandoverInitiate | HandoverAcknowledge): MagAction {
+    this.#count(m.type === 'HandoverInitiate' ? 'hi-out' : `hack-sent.${m.code}`);
+    return sendMobilityHeader({ src: this.#c.address, dst }, m);
+  }
+
+  /** §4.1 (a)-(c): the node's link is going down toward `peer`: HI with its context. */
+  #imminent(now: number, station: string, peer: string): MagAction[] {
+    const policy = this.#byStation.get(station);
+    const b = policy ? this.#bindings.get(policy.id) : undefined;
+    if (b?.state !== 'registered' || b.prefix === undefined || !this.#peers.has(peer)) {
+      this.#count('handover-imminent-ignored');
+      return [];
+    }
+    if (this.#fast.get(b.mnId)?.role === 'previous') {
+      this.#count('handover-imminent-repeated');
+      return [];
+    }
+    // The node's arrival here is over as a handover: it is leaving again.
+    const out = this.#endArrival(b.mnId);
+    const hiTimeoutMs = this.#c.fastHandover?.hiTimeoutMs ?? 200;
+    const r: FastHandoverRecord = {
+      role: 'previous',
+      peer,
+      state: 'hi-sent',
+      sequenceNumber: this.#nextHiSequence(),
+      prefix: b.prefix,
+      prefixLength: b.prefixLength!,
+      retransmitAt: now + hiTimeoutMs,
+      retries: 0,
+      endAt: now + this.#holdMs,
+    };
+    this.#fast.set(b.mnId, r);
+    out.push(
+      this.#send(peer, predictiveHi(r.sequenceNumber, this.#context(b))),
+      this.#event(now, 'hi-sent', b.mnId, r, { sequenceNumber: r.sequenceNumber }),
+    );
+    return out;
+  }
+
+  /** A record of the node's arrival at this MAG, ended because it leaves: the other MAG's part stops too. */
+  #endArrival(mnId: string): MagAction[] {
+    const r = this.#fast.get(mnId);
+    if (r?.role !== 'new') return [];
+    this.#fast.delete(mnId);
+    return r.prefix !== undefined ? [{ kind: 'fh-end', prefix: r.prefix }] : [];
+  }
+
+  /**
+   * The AP reports the station gone. With fast handovers the previous MAG keeps the node's binding at
+   * the LMA (the new MAG's PBU moves it): it forwards to the new MAG once the HAck is in, and holds
+   * until then, or until a reactive HI comes (§4.2); otherwise the RFC 5213 de-registration.
+   */
+  #left(now: number, station: string, atNs?: string, lastFrame?: string): MagAction[] {
+    const policy = this.#byStation.get(station);
+    const b = policy ? this.#bindings.get(policy.id) : undefined;
+    if (this.#peers.size === 0 || !b || b.state !== 'registered' || !b.forwarding || b.prefix === undefined)
+      return this.#detach(now, station);
+    const ended = this.#endArrival(b.mnId);
+    let r = this.#fast.get(b.mnId);
+    if (r && (r.state === 'holding' || r.state === 'forwarding')) {
+      this.#count('station-left-repeated');
+      return [];
+    }
+    // The node is gone from here: no refresh, no RA, no expiry until the handover ends.
+    b.refreshAt = null;
+    b.nextRaAt = null;
+    b.expiresAt = null;
+    const from = { ...(atNs ? { atNs } : {}), ...(lastFrame ? { lastFrame } : {}) };
+    if (!r) {
+      r = {
+        role: 'previous',
+        peer: null,
+        state: 'holding',
+        sequenceNumber: 0,
+        prefix: b.prefix,
+        prefixLength: b.prefixLength!,
+        retransmitAt: null,
+        retries: 0,
+        endAt: now + this.#holdMs,
+      };
+      this.#fast.set(b.mnId, r);
+    }
+    if (r.state === 'acked') {
+      r.state = 'forwarding';
+      r.endAt = now + this.#forwardingMs;
+      return [
+        ...ended,
+        { kind: 'fh-switch', prefix: b.prefix, to: r.peer, ...from },
+        this.#event(now, 'fast-handover-forwarding', b.mnId, r),
+      ];
+    }
+    r.state = 'holding';
+    r.endAt = Math.max(r.endAt, now + this.#holdMs);
+    return [
+      ...ended,
+      { kind: 'fh-switch', prefix: b.prefix, to: null, ...from },
+      this.#event(now, 'fast-handover-holding', b.mnId, r),
+    ];
+  }
+
+  #onHi(now: number, src: string, hi: HandoverInitiate): MagAction[] {
+    const id = mnIdOf(hi.options);
+    const policy = id === undefined ? undefined : this.#byId.get(id);
+    const refuse = (code: number, reason: string): MagAction[] => {
+      this.#count(`hi-refused.${reason}`);
+      return [this.#send(src, proxyHack(hi.sequenceNumber, code, { forwarding: false, buffer: false }))];
+    };
+    if (!hi.proxy) return refuse(HC.ReasonUnspecified, 'no-p-flag');
+    if (!policy) return refuse(HC.AdministrativelyProhibited, 'unknown-mobile-node');
+    if (hi.code === HandoverInitiateCode.FbuNotFromPcoa) {
+      // §4.2: a reactive HI from the new MAG. The node's context, and forwarding, if it was ours.
+      const b = this.#bindings.get(policy.id);
+      const r = this.#fast.get(policy.id);
+      if (!b || b.prefix === undefined || !r || r.role !== 'previous' || (r.peer !== null && r.peer !== src))
+        return refuse(HC.RequestedContextNotAvailable, 'context-not-available');
+      r.peer = src;
+      const out: MagAction[] = [
+        this.#send(
+          src,
+          proxyHack(hi.sequenceNumber, HC.ContextTransferAccepted, {
+            forwarding: true,
+            buffer: false,
+            context: this.#context(b),
+          }),
+        ),
+        this.#event(now, 'hi-received', policy.id, r, { code: hi.code }),
+      ];
+      if (r.state === 'holding') {
+        r.state = 'forwarding';
+        r.retransmitAt = null;
+        r.endAt = now + this.#forwardingMs;
+        out.push(
+          { kind: 'fh-switch', prefix: b.prefix, to: src },
+          this.#event(now, 'fast-handover-forwarding', policy.id, r),
+        );
+      }
+      return out;
+    }
+    // §4.1 (d)-(e): a predictive HI from the previous MAG, with the node's context.
+    const ctx = contextOf(hi.options);
+    if (!ctx) return refuse(HC.ReasonUnspecified, 'no-context');
+    const b = this.#bindings.get(policy.id);
+    if (b && b.state !== 'deregistering') return refuse(HC.ReasonUnspecified, 'node-attached-here');
+    const r: FastHandoverRecord = {
+      role: 'new',
+      peer: src,
+      state: 'prepared',
+      sequenceNumber: hi.sequenceNumber,
+      prefix: ctx.prefix,
+      prefixLength: ctx.prefixLength,
+      retransmitAt: null,
+      retries: 0,
+      endAt: now + this.#holdMs,
+    };
+    this.#fast.set(policy.id, r);
+    return [
+      { kind: 'fh-buffer', prefix: ctx.prefix, prefixLength: ctx.prefixLength, from: src },
+      this.#send(src, proxyHack(hi.sequenceNumber, HC.AcceptedNcoaValid, { forwarding: true, buffer: true })),
+      this.#event(now, 'hi-received', policy.id, r, { code: hi.code }),
+    ];
+  }
+
+  #onHack(now: number, src: string, hack: HandoverAcknowledge): MagAction[] {
+    const id = mnIdOf(hack.options);
+    const entry = [...this.#fast.entries()].find(
+      ([mnId, r]) =>
+        r.sequenceNumber === hack.sequenceNumber &&
+        (r.peer === src || (r.peer === null && r.role === 'new')) &&
+        (id === undefined || id === mnId),
+    );
+    if (!entry) {
+      this.#count('hack-unexpected');
+      return [];
+    }
+    const [mnId, r] = entry;
+    const out: MagAction[] = [this.#event(now, 'hack-received', mnId, r, { code: hack.code, from: src })];
+    if (hack.code >= 128) {
+      this.#count(`hack-refused.${hack.code}`);
+      if (r.role === 'previous') {
+        // The new MAG will not take the node's traffic: RFC 5213 as without fast handovers.
+        this.#fast.delete(mnId);
+        if (r.state === 'holding') out.push(...this.#detach(now, this.#bindings.get(mnId)?.station ?? ''));
+      }
+      return out;
+    }
+    r.retransmitAt = null;
+    if (r.role === 'previous') {
+      if (r.state === 'hi-sent') r.state = 'acked';
+      else if (r.state === 'holding') {
+        r.state = 'forwarding';
+        r.endAt = now + this.#forwardingMs;
+        out.push(
+          { kind: 'fh-switch', prefix: r.prefix!, to: src },
+          this.#event(now, 'fast-handover-forwarding', mnId, r),
+        );
+      }
+      return out;
+    }
+    // Reactive, at the new MAG: the previous MAG's context and its forwarding (§4.2).
+    const b = this.#bindings.get(mnId);
+    const ctx = contextOf(hack.options);
+    if (r.state !== 'hi-sent' || !b || !ctx || (b.prefix !== undefined && b.prefix !== ctx.prefix)) {
+      this.#count('hack-context-unusable');
+      return out;
+    }
+    r.peer = src;
+    r.prefix = ctx.prefix;
+    r.prefixLength = ctx.prefixLength;
+    r.state = 'delivering';
+    r.endAt = now + this.#forwardingMs;
+    out.push(this.#deliverAction(b, r, !b.forwarding), this.#event(now, 'fast-handover-delivering', mnId, r));
+    if (!b.forwarding) {
+      b.prefix = r.prefix;
+      b.prefixLength = r.prefixLength;
+      b.grantedLifetimeS = this.#c.lifetimeS;
+      out.push(...this.#ra(now, b, true));
+    }
+    return out;
+  }
+
+  /** §4.2: attached without a prepared handover: ask each peer MAG for the node's context. */
+  #reactiveHi(now: number, b: MagBinding): MagAction[] {
+    const r: FastHandoverRecord = {
+      role: 'new',
+      peer: null,
+      state: 'hi-sent',
+      sequenceNumber: this.#nextHiSequence(),
+      retransmitAt: null,
+      retries: 0,
+      endAt: now + this.#holdMs,
+    };
+    this.#fast.set(b.mnId, r);
+    const out: MagAction[] = [...this.#peers].map((p) =>
+      this.#send(p, reactiveHi(r.sequenceNumber, b.mnId, b.station)),
+    );
+    out.push(this.#event(now, 'hi-sent', b.mnId, r, { sequenceNumber: r.sequenceNumber, reactive: true }));
+    return out;
+  }
+
+  #fastTick(now: number): MagAction[] {
+    const out: MagAction[] = [];
+    for (const [mnId, r] of [...this.#fast.entries()]) {
+      const b = this.#bindings.get(mnId);
+      if (now >= r.endAt) {
+        this.#fast.delete(mnId);
+        out.push(this.#event(now, 'fast-handover-ended', mnId, r));
+        if (r.role === 'new' && r.prefix !== undefined) out.push({ kind: 'fh-end', prefix: r.prefix });
+        // The previous MAG's part is over: RFC 5213's de-registration (ignored by the LMA once the new
+        // MAG's PBU has moved the entry).
+        if (r.role === 'previous' && (r.state === 'holding' || r.state === 'forwarding') && b)
+          out.push(...this.#detach(now, b.station));
+        continue;
+      }
+      if (r.retransmitAt !== null && now >= r.retransmitAt && r.peer && b && b.prefix !== undefined) {
+        if (r.retries >= (this.#c.fastHandover?.hiRetries ?? 3)) {
+          r.retransmitAt = null;
+          continue;
+        }
+        r.retries++;
+        r.retransmitAt = now + (this.#c.fastHandover?.hiTimeoutMs ?? 200);
+        this.#count('hi-retransmitted');
+        out.push(this.#send(r.peer, predictiveHi(r.sequenceNumber, this.#context(b))));
+      }
+    }
+    return out;
+  }
+
   #forwardDown(b: MagBinding): MagAction {
     b.forwarding = false;
     return { kind: 'forward-down', mnId: b.mnId, iface: b.iface, prefix: b.prefix!, prefixLength: b.prefixLength! };
   }
 
-  #ra(now: number, b: MagBinding): MagAction[] {
-    if (b.prefix === undefined || b.expiresAt === null) return [];
+  /** `early`: before the PBA, from a fast handover's context (RFC 5949). */
+  #ra(now: number, b: MagBinding, early = false): MagAction[] {
+    if (b.prefix === undefined || (b.expiresAt === null && !early)) return [];
     b.nextRaAt = now + this.#c.raIntervalMs;
     this.#count('ra-sent');
     return [
@@ -417,7 +835,7 @@ export class MobileAccessGateway {
   }
 
   #tick(now: number): MagAction[] {
-    const out: MagAction[] = [];
+    const out: MagAction[] = this.#fastTick(now);
     for (const b of [...this.#bindings.values()]) {
       if (b.retransmitAt !== null && now >= b.retransmitAt) {
         // §6.9.4 / RFC 6275 §11.8: a new PBU (new sequence number and timestamp), the timeout doubled.

@@ -1,5 +1,6 @@
 // FMIPv6 Mobility Header messages, RFC 5568 §6.2.1 (HI), §6.2.2 (HAck), §6.3.1 (FBU), §6.3.2 (FBack),
-// with the HI flags RFC 5949 §6.2.1 adds for proxy-based fast handovers (P, F).
+// with what RFC 5949 §6.1.1 / §6.1.2 add for proxy-based fast handovers: the HI's P and F flags
+// (S U P F from the top bit), the HAck's U, P and F flags in the byte RFC 5568 reserved, and codes.
 // FBU/FBack Lifetime is in seconds per RFC 5568 (Wireshark 4.0 renders it ×4, like a BU's).
 
 import { bit, bodyCodec, flag } from './body.js';
@@ -35,9 +36,9 @@ export interface HandoverInitiate {
   assignedAddressConfiguration: boolean;
   /** U: buffer packets for the MN at the NAR. */
   buffer: boolean;
-  /** P (RFC 5949 §6.2.1): the HI is for a proxy (PMIPv6) MN. Bit 0x20 assumed from the flag order S U P F. */
+  /** P (RFC 5949 §6.1.1, 0x20): a proxy-based (PMIPv6) fast handover. */
   proxy: boolean;
-  /** F (RFC 5949 §6.2.1): request forwarding between the MAGs. Bit 0x10 assumed, as for P. */
+  /** F (RFC 5949 §6.1.1, 0x10): forwarding between the MAGs is requested. */
   forwarding: boolean;
   code: number;
   options: MobilityOption[];
@@ -47,7 +48,7 @@ export interface HandoverInitiate {
 export interface HandoverAcknowledge {
   type: 'HandoverAcknowledge';
   sequenceNumber: number;
-  /** The byte RFC 5568 reserves and RFC 5949 §6.2.2 uses for flags; kept raw since bit positions are unverified. */
+  /** The byte RFC 5568 reserves; RFC 5949 §6.1.2 puts U, P, F in its top bits (HandoverAcknowledgeFlag). */
   flags: number;
   code: number;
   options: MobilityOption[];
@@ -68,10 +69,26 @@ export const HandoverAcknowledgeCode = {
   AcceptedNcoaAssigned: 2,
   AcceptedUsePcoa: 3,
   Unsolicited: 4,
+  /** RFC 5949 §6.1.2 (with P set; code 0 then reads "handover accepted or successful"). */
+  ContextTransferAccepted: 5,
+  AllAvailableContextTransferred: 6,
   ReasonUnspecified: 128,
   AdministrativelyProhibited: 129,
   InsufficientResources: 130,
+  RequestedContextNotAvailable: 131,
+  ForwardingNotAvailable: 132,
 } as const;
+
+/** HI codes (IANA "Handover Initiate Status Codes"): RFC 5568's 0 and 1, RFC 5949 §6.1.1's 2 and 3. */
+export const HandoverInitiateCode = {
+  FbuFromPcoa: 0,
+  FbuNotFromPcoa: 1,
+  ForwardingComplete: 2,
+  AllContextTransferred: 3,
+} as const;
+
+/** The HAck's flag byte (RFC 5949 §6.1.2): U buffer, P proxy, F forwarding, from the top bit. */
+export const HandoverAcknowledgeFlag = { Buffer: 0x80, Proxy: 0x40, Forwarding: 0x20 } as const;
 
 export const fastBindingUpdateCodec = bodyCodec<FastBindingUpdate>({
   type: 'FastBindingUpdate',

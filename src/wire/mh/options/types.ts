@@ -21,9 +21,9 @@ export const MobilityOptionType = {
   LinkLocalAddress: 26, // RFC 5213 §8.7
   Timestamp: 27, // RFC 5213 §8.8
   MobilityHeaderIpv6AddressPrefix: 34, // RFC 5568 §6.4.2
-  ContextRequest: 40, // RFC 5949 §6.2.3
-  LocalMobilityAnchorAddress: 41, // RFC 5949 §6.2.4
-  MobileNodeLinkLocalAddressInterfaceIdentifier: 42, // RFC 5949 §6.2.5
+  ContextRequest: 40, // RFC 5949 §6.2.1
+  LocalMobilityAnchorAddress: 41, // RFC 5949 §6.2.2
+  MobileNodeLinkLocalAddressInterfaceIdentifier: 42, // RFC 5949 §6.2.3
   TransientBinding: 43, // RFC 6058 §5
 } as const;
 
@@ -73,13 +73,13 @@ export type MobilityHeaderIpv6AddressPrefix = {
   prefixLength: number;
   address: string;
 };
-/** RFC 5949 §6.2.3: each request names a mobility option type and may carry request data. */
+/** RFC 5949 §6.2.1: after 2 reserved bytes, each request names a mobility option type and may carry request data. */
 export type ContextRequest = { type: 'ContextRequest'; requests: { requestType: number; requestOption: Buffer }[] };
-/** RFC 5949 §6.2.4: Option-Code 1 = IPv6 address (16 bytes), 2 = IPv4 address (4 bytes). */
+/** RFC 5949 §6.2.2: Option-Code (1 byte), Reserved (1), then the address; Option-Code 1 = IPv6 address (16 bytes), 2 = IPv4 address (4 bytes). */
 export type LocalMobilityAnchorAddress =
   | { type: 'LocalMobilityAnchorAddress'; optionCode: 1; address: string }
   | { type: 'LocalMobilityAnchorAddress'; optionCode: 2; address: string };
-/** RFC 5949 §6.2.5: the 64-bit interface identifier of the MN's link-local address. */
+/** RFC 5949 §6.2.3: 2 reserved bytes, then the 64-bit interface identifier of the MN's link-local address. */
 export type MobileNodeLinkLocalAddressInterfaceIdentifier = {
   type: 'MobileNodeLinkLocalAddressInterfaceIdentifier';
   interfaceIdentifier: Buffer;
