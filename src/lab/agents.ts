@@ -16,6 +16,7 @@ import { controlSocketPath, labStateDir } from './names.js';
 import { distEntry } from './paths.js';
 import type { NodeHandle, Runtime, Subprocess } from './runtime/runtime.js';
 import type { ResolvedLab, ResolvedNode } from './topology/types.js';
+import { startTimeoutMs } from './start-timeout.js';
 
 export interface RunningAgent {
   node: string;
@@ -116,17 +117,7 @@ function profileArgs(node: string): string[] {
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${node}-agent.cpuprofile`];
 }
 
-/**
- * How long an agent may take to answer on its control socket: 10 s, or MIPSHOP_AGENT_START_MS where
- * everything runs slower (the kernel tier sets 60 s: user-mode-linux runs all the lab's processes on
- * one virtual CPU, docs/kernel-tier.md).
- */
-function agentStartTimeoutMs(): number {
-  const v = Number(process.env.MIPSHOP_AGENT_START_MS);
-  return Number.isFinite(v) && v > 0 ? v : 10_000;
-}
-
-async function waitForControl(agent: RunningAgent, timeoutMs = agentStartTimeoutMs()): Promise<void> {
+async function waitForControl(agent: RunningAgent, timeoutMs = startTimeoutMs()): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let exited: number | null | undefined;
   void agent.process.exited.then((c) => (exited = c));
