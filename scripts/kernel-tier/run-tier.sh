@@ -14,7 +14,7 @@ KERNEL_TIER_TESTS=(
   test/e2e/cli-doctor.test.ts
   test/integration/smoke-lab.test.ts
   test/kernel/impairment-paths.test.ts
-  test/kernel/mipv6-features.test.ts
+  test/kernel/mipv6.test.ts
 )
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=("${KERNEL_TIER_TESTS[@]}")
