@@ -48,10 +48,15 @@ modules="veth tun sch_netem sch_tbf ip6_tunnel mip6 xfrm_user xfrm6_tunnel nf_ta
   echo
 } >"$out/job.sh"
 
-# UML keeps its memory in a file under TMPDIR (sparse: mem= is only a ceiling).
+# UML keeps its memory in a file under TMPDIR (sparse: mem= is only a ceiling): /dev/shm when it
+# has room for all of it (a container's is often 64 MiB), else /tmp.
+mem_kib=$(numfmt --from=iec "$mem" 2>/dev/null | awk '{ printf "%d", $1 / 1024 }')
+shm_kib=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
+memdir=/tmp
+if [ -n "$shm_kib" ] && [ -n "$mem_kib" ] && [ "$shm_kib" -gt "$mem_kib" ]; then memdir=/dev/shm; fi
 start=$(date +%s.%N)
 set +e
-TMPDIR=/dev/shm timeout --kill-after=10 "$timeout_s" "$uml" "mem=$mem" root=/dev/root rootfstype=hostfs \
+TMPDIR=$memdir timeout --kill-after=10 "$timeout_s" "$uml" "mem=$mem" root=/dev/root rootfstype=hostfs \
   rootflags=/ rw "init=$repo/scripts/kernel-tier/uml-init.sh" "mipshop_job=$out/job.sh" \
   con=null con0=fd:0,fd:1 </dev/null >"$out/console.log" 2>&1
 uml_status=$?

@@ -33,13 +33,18 @@ describe.skipIf(missing)('smoke lab (netns)', () => {
     const link = lab.lab.links.find((l) => l.a.node === 'cn' || l.b.node === 'cn')!;
     const routerEnd = link.a.node === 'r1' ? link.a : link.b;
     const addr = r1.interfaces.find((i) => i.name === routerEnd.iface)!.addresses[0]!.split('/')[0]!;
-    const p = await lab.node('cn').exec(['ping', '-6', '-c', '20', '-i', '0.05', '-q', addr], { reject: false });
-    const m = /= [\d.]+\/([\d.]+)\//.exec(p.stdout);
-    expect(m, p.stdout + p.stderr).not.toBeNull();
-    const avg = Number(m![1]);
-    console.log(`smoke RTT (${lab.impairmentPath.relay ? 'relay' : 'netem'} path): ${avg} ms`);
-    expect(avg).toBeGreaterThan(40 * 0.8);
-    expect(avg).toBeLessThan(40 * 1.2);
+    const p = await lab.node('cn').exec(['ping', '-6', '-c', '21', '-i', '0.05', addr], { reject: false });
+    // The median of the replies after the first (which also waits for neighbour discovery): a loaded
+    // machine (or user-mode-linux's one virtual CPU) only ever adds lateness to a few of them.
+    const rtts = [...p.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1])).slice(1);
+    expect(rtts.length, p.stdout + p.stderr).toBeGreaterThanOrEqual(15);
+    rtts.sort((x, y) => x - y);
+    const median = rtts[Math.floor(rtts.length / 2)]!;
+    console.log(
+      `smoke RTT (${lab.impairmentPath.relay ? 'relay' : 'netem'} path): median ${median} ms, min ${rtts[0]}, max ${rtts.at(-1)}`,
+    );
+    expect(median).toBeGreaterThan(40 * 0.8);
+    expect(median).toBeLessThan(40 * 1.2);
   });
 
   it('over 1000 echo requests, the one-way loss of a 1 % link lies in the binomial 99 % interval', async () => {
