@@ -3,7 +3,7 @@ LAB ?= topologies/fmipv6-predictive.yaml
 RUNTIME ?= netns
 OUT ?= out
 
-.PHONY: deps build demo lint test test-unit fuzz fuzz-native bench soak sweep clean
+.PHONY: deps build demo lint test test-unit test-kernel fuzz fuzz-native bench soak sweep clean
 
 # Docker (engine and packages) only where it is used: the docker runtime and the tests.
 DEPS_FLAGS = $(if $(filter docker,$(RUNTIME)),--docker)
@@ -31,6 +31,12 @@ test: lint build
 	npx vitest run --project unit
 	npx vitest run --project integration
 	npx vitest run --project e2e
+	scripts/kernel-tier/run-tier.sh
+
+# Chosen lab tests inside a second kernel, user-mode-linux 6.1 (sch_netem, ip6_tunnel, MIP6), on the
+# netns runtime: docs/kernel-tier.md. KERNEL_TESTS="test/..." runs other files there.
+test-kernel: build
+	scripts/kernel-tier/run-tier.sh $(KERNEL_TESTS)
 
 test-unit:
 	npx vitest run --project unit

@@ -27,6 +27,17 @@ export default defineConfig({
         },
       },
       {
+        // Tests that need a kernel with sch_netem and the rest: run inside user-mode-linux by
+        // `make test-kernel` (docs/kernel-tier.md), never on the host's kernel.
+        test: {
+          name: 'kernel',
+          include: ['test/kernel/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

@@ -16,6 +16,7 @@ import { controlSocketPath, labStateDir } from './names.js';
 import { distEntry } from './paths.js';
 import type { NodeHandle, Runtime, Subprocess } from './runtime/runtime.js';
 import type { ResolvedLab, ResolvedNode } from './topology/types.js';
+import { startTimeoutMs } from './start-timeout.js';
 
 export interface RunningAgent {
   node: string;
@@ -116,7 +117,7 @@ function profileArgs(node: string): string[] {
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${node}-agent.cpuprofile`];
 }
 
-async function waitForControl(agent: RunningAgent, timeoutMs = 10_000): Promise<void> {
+async function waitForControl(agent: RunningAgent, timeoutMs = startTimeoutMs()): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let exited: number | null | undefined;
   void agent.process.exited.then((c) => (exited = c));

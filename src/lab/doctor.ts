@@ -33,7 +33,12 @@ const FEATURE_NOTES: Record<string, [string, string]> = {
   ip6tnl: ['ip6_tunnel devices', 'no ip6_tunnel: agents carry IPv6-in-IPv6 themselves'],
   mip6: ['IPv6 mobility (CONFIG_IPV6_MIP6)', 'no IPv6 mobility: agents read HAO/RH2 packets from AF_PACKET'],
   tun: ['TUN devices', 'no TUN: home addresses cannot be given to applications'],
-  nftables: ['nftables', 'no nftables: the kernel will answer HAO packets with Parameter Problem'],
+  nftables: ['nftables (ip6 family)', 'no nftables: the kernel will answer HAO packets with Parameter Problem'],
+  nftFib: ['nft fib expression', "no nft fib: routers' source-address validation (BCP 38) is left out"],
+  optimisticDad: [
+    'optimistic DAD (CONFIG_IPV6_OPTIMISTIC_DAD)',
+    'no optimistic DAD: a new SLAAC address waits for DAD (~1 s) before use',
+  ],
   docker: [
     'Docker engine answering',
     'no Docker engine: start dockerd (scripts/start-dockerd.sh) for --runtime docker',
@@ -72,6 +77,14 @@ export async function doctorReport(): Promise<DoctorReport> {
     {
       feature: 'HAO / type 2 RH',
       path: caps.mip6 ? 'kernel MIP6 present; agents still read AF_PACKET' : 'AF_PACKET + nftables drop rule',
+    },
+    {
+      feature: 'source validation',
+      path: caps.nftFib ? 'nft fib rule on each router' : 'none (no nft fib in this kernel)',
+    },
+    {
+      feature: 'new care-of address',
+      path: caps.optimisticDad ? 'optimistic (RFC 4429), usable at once' : 'after DAD (RFC 4862 §5.4)',
     },
     { feature: 'home address', path: caps.tun ? 'TUN device in the mobile node' : 'unavailable (no TUN)' },
     { feature: 'docker runtime', path: caps.docker ? 'available' : 'unavailable until dockerd runs' },

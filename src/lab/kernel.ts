@@ -18,8 +18,12 @@ export interface KernelCaps {
   mip6: boolean;
   /** /dev/net/tun and TUN devices. */
   tun: boolean;
-  /** nftables (keeps the kernel from answering HAO packets with Parameter Problem). */
+  /** nftables, ip6 family (keeps the kernel from answering HAO packets with Parameter Problem). */
   nftables: boolean;
+  /** nft `fib` expression (routers' strict uRPF, RFC 3704 §2.2); a kernel may have nftables without it. */
+  nftFib: boolean;
+  /** CONFIG_IPV6_OPTIMISTIC_DAD (RFC 4429): radios use a new SLAAC address before DAD ends. */
+  optimisticDad: boolean;
   /** A reachable Docker daemon (the docker runtime). */
   docker: boolean;
   /** uname -r, for the report. */
@@ -44,6 +48,9 @@ function bootId(): string {
 
 const cacheFile = () => `${STATE_ROOT}/kernel-caps.json`;
 
+/** Bumped when KernelCaps gains a field, so a cache written by an older version is probed again. */
+const CACHE_VERSION = 2;
+
 /** The machine's capabilities; probed once per boot (file cache) and once per process (memory). */
 export function kernelCaps(options: { refresh?: boolean } = {}): Promise<ProbeResult> {
   if (options.refresh) cached = null;
@@ -51,8 +58,12 @@ export function kernelCaps(options: { refresh?: boolean } = {}): Promise<ProbeRe
     const boot = bootId();
     if (!options.refresh) {
       try {
-        const c = JSON.parse(readFileSync(cacheFile(), 'utf8')) as { boot: string; result: ProbeResult };
-        if (c.boot === boot) {
+        const c = JSON.parse(readFileSync(cacheFile(), 'utf8')) as {
+          boot: string;
+          version?: number;
+          result: ProbeResult;
+        };
+        if (c.boot === boot && c.version === CACHE_VERSION) {
           // The kernel does not change within a boot, but dockerd may have been started since.
           if (!c.result.caps.docker) {
             const notes = { ...c.result.notes };
@@ -69,7 +80,7 @@ export function kernelCaps(options: { refresh?: boolean } = {}): Promise<ProbeRe
     const result = await probe();
     try {
       mkdirSync(STATE_ROOT, { recursive: true });
-      writeFileSync(cacheFile(), `${JSON.stringify({ boot, result })}\n`);
+      writeFileSync(cacheFile(), `${JSON.stringify({ boot, version: CACHE_VERSION, result })}\n`);
     } catch {
       // not root: probe again next time
     }
@@ -165,19 +176,40 @@ async function probe(): Promise<ProbeResult> {
       existsSync('/dev/net/tun') &&
       (await feature('tun', ['ip', '-n', ns, 'tuntap', 'add', 'dev', 'tn0', 'mode', 'tun']));
     if (!existsSync('/dev/net/tun')) notes.tun = '/dev/net/tun missing';
-    let nftables = false;
-    try {
-      const r = await nsExec(ns, ['nft', 'add', 'table', 'inet', 'probe'], { reject: false });
-      nftables = r.exitCode === 0;
-      if (!nftables) notes.nftables = r.stderr.trim();
-    } catch (e) {
-      notes.nftables = (e as Error).message;
-    }
+    // The family the labs use (ip6: mobility-header-io.ts, node-config.ts); some kernels lack inet.
+    const nftables = await nftFeature(ns, 'nftables', 'add table ip6 probe', notes);
+    const nftFib =
+      nftables &&
+      (await nftFeature(
+        ns,
+        'nftFib',
+        'add chain ip6 probe c { type filter hook prerouting priority 0 ; } ; add rule ip6 probe c fib saddr . iif oif missing drop',
+        notes,
+      ));
+    // The sysctl exists only when the kernel was built with CONFIG_IPV6_OPTIMISTIC_DAD.
+    const optimisticDad = existsSync('/proc/sys/net/ipv6/conf/all/optimistic_dad');
+    if (!optimisticDad) notes.optimisticDad = 'no /proc/sys/net/ipv6/conf/all/optimistic_dad';
     const docker = await dockerReachable(notes);
-    return { caps: { netem, tbf, ip6tnl, mip6, tun, nftables, docker, release }, notes };
+    return { caps: { netem, tbf, ip6tnl, mip6, tun, nftables, nftFib, optimisticDad, docker, release }, notes };
   } finally {
     await run(['ip', 'netns', 'del', ns], { reject: false });
   }
+}
+
+async function nftFeature(
+  ns: string,
+  key: 'nftables' | 'nftFib',
+  script: string,
+  notes: ProbeResult['notes'],
+): Promise<boolean> {
+  try {
+    const r = await nsExec(ns, ['nft', script], { reject: false });
+    if (r.exitCode === 0) return true;
+    notes[key] = r.stderr.trim().split('\n')[0] ?? `nft exit ${r.exitCode}`;
+  } catch (e) {
+    notes[key] = (e as Error).message.split('\n')[0];
+  }
+  return false;
 }
 
 async function dockerReachable(notes: ProbeResult['notes']): Promise<boolean> {

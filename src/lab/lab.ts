@@ -16,6 +16,7 @@ import { linkIsImpaired } from './impairment/impairment.js';
 import { assertNativeAddon } from './native-addon.js';
 import { airNetns, controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
 import { attach, detach } from './net/l2.js';
+import type { KernelCaps } from './kernel.js';
 import type { LabNetwork } from './net/network.js';
 import type { RunnableLab, RunOptions, RunResult } from './run.js';
 import { ApEventSource, type ApEventRecord } from './scenario/ap-events.js';
@@ -35,6 +36,11 @@ export interface UpOptions {
   outDir?: string;
   signal?: AbortSignal;
   onEvent?: (e: LabEvent) => void;
+  /**
+   * How impaired links are impaired: 'netem' (kernel qdiscs; fails where the kernel lacks sch_netem),
+   * 'relay' (the userspace relay even where netem exists). Default: netem where the kernel has it.
+   */
+  impairments?: 'netem' | 'relay';
 }
 
 export interface LabEvent {
@@ -91,6 +97,12 @@ export class StartedLab implements AsyncDisposable {
   readonly timeline: RunnableLab['timeline'];
   /** Actions that follow an applied detach or attach with the same precision (an AP's station events). */
   followUps: PlanContext['followUps'];
+
+  /** Which way the lab's impaired links are impaired: netem qdiscs (link ids) and/or the relay. */
+  get impairmentPath(): { netemLinks: string[]; relay: boolean } {
+    const i = this.network?.impairments;
+    return { netemLinks: i?.netemLinks ?? [], relay: Boolean(i?.relay) };
+  }
 
   constructor(
     readonly lab: ResolvedLab,
@@ -352,6 +364,17 @@ export const Lab = {
   },
 };
 
+/** The kernel's features, with netem hidden when the relay is asked for; undefined: as probed. */
+async function impairmentCaps(options: UpOptions): Promise<KernelCaps | undefined> {
+  if (!options.impairments) return undefined;
+  const { kernelCaps } = await import('./kernel.js');
+  const { caps } = await kernelCaps();
+  if (options.impairments === 'netem' && !caps.netem) {
+    throw new Error('impairments: netem asked for, but this kernel has no sch_netem (mipshop-lab doctor)');
+  }
+  return { ...caps, netem: options.impairments === 'netem' };
+}
+
 function emitDone(options: UpOptions, step: string, since: number): void {
   options.onEvent?.({ step, phase: 'done', ms: performance.now() - since });
 }
@@ -369,7 +392,7 @@ async function bringUp(lab: ResolvedLab, options: UpOptions): Promise<StartedLab
   const runtime = await createRuntime(kind, { sharedDirs: [outDir] });
   let network: LabNetwork;
   try {
-    network = await upNetwork(lab, runtime, { signal: options.signal });
+    network = await upNetwork(lab, runtime, { signal: options.signal, caps: await impairmentCaps(options) });
   } catch (err) {
     // upNetwork undoes namespaces and processes; containers are the docker backend's to remove.
     if (kind === 'docker') await removeContainers(lab.name);

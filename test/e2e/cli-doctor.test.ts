@@ -19,8 +19,12 @@ function kernelConfig(option: string): boolean | null {
   }
 }
 
+function both(a: boolean | null, b: boolean | null): boolean | null {
+  return a === null || b === null ? null : a && b;
+}
+
 describe.skipIf(missing)('mipshop-lab doctor', () => {
-  it('--json agrees with the kernel configuration on netem and MIP6, and names the impairment path', async () => {
+  it('--json agrees with the kernel configuration on every probed feature, and names the impairment path', async () => {
     const r = await promisify(execFile)(process.execPath, [distEntry('cli/main.js'), 'doctor', '--json']);
     const doc = JSON.parse(r.stdout) as {
       features: { name: string; present: boolean }[];
@@ -32,6 +36,15 @@ describe.skipIf(missing)('mipshop-lab doctor', () => {
     if (netem !== null) expect(feat('netem')).toBe(netem);
     const mip6 = kernelConfig('IPV6_MIP6');
     if (mip6 !== null) expect(feat('mip6')).toBe(mip6);
+    // The rest of the features labs detect (src/lab/kernel.ts), against the same configuration.
+    const config: [string, boolean | null][] = [
+      ['tbf', kernelConfig('NET_SCH_TBF')],
+      ['ip6tnl', kernelConfig('IPV6_TUNNEL')],
+      ['optimisticDad', kernelConfig('IPV6_OPTIMISTIC_DAD')],
+      ['nftables', both(kernelConfig('NF_TABLES'), kernelConfig('NF_TABLES_IPV6'))],
+      ['nftFib', both(kernelConfig('NF_TABLES_IPV6'), kernelConfig('NFT_FIB_IPV6'))],
+    ];
+    for (const [name, want] of config) if (want !== null) expect(feat(name), name).toBe(want);
     const path = doc.paths.find((p) => p.feature === 'link impairments')!.path;
     expect(path).toMatch(feat('netem') ? /netem/ : /relay/);
     expect(doc.tools.find((t) => t.name === 'ip')?.found).toBe(true);

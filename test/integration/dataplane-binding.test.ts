@@ -26,6 +26,11 @@ import { NamespaceSet, ipNs, nsPath, uniqueId } from '../support/namespaces.js';
 import { echoServer, udpOneShot, type LineProcess } from '../support/apps.js';
 import { skipReason } from '../support/prereq.js';
 
+/** These tests exercise the nft filter itself: a kernel without it fails them. */
+const nftMissing = (reason: string): never => {
+  throw new Error(`nft filter unavailable: ${reason}`);
+};
+
 const skip = skipReason({ root: true, tools: ['ip', 'nsenter', 'sysctl', 'nft'] });
 const id = uniqueId();
 const MN = `dbm${id}`;
@@ -86,6 +91,7 @@ describe.skipIf(skip)('home registration through the data plane, driven by the H
       }
     };
     haIo = await openMobilityHeaderIo({
+      onFilterUnavailable: nftMissing,
       native,
       netns: nsPath(HA_NS),
       table: filterTableName(`ha${id}`),
@@ -96,6 +102,7 @@ describe.skipIf(skip)('home registration through the data plane, driven by the H
 
     const acks: ReceivedMobilityHeader[] = [];
     mnIo = await openMobilityHeaderIo({
+      onFilterUnavailable: nftMissing,
       native,
       netns: nsPath(MN),
       table: filterTableName(`mn${id}`),

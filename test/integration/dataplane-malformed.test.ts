@@ -19,6 +19,11 @@ import { NamespaceSet, ipNs, nsPath, uniqueId } from '../support/namespaces.js';
 import { skipReason } from '../support/prereq.js';
 import { seededRandom } from '../support/random.js';
 
+/** These tests exercise the nft filter itself: a kernel without it fails them. */
+const nftMissing = (reason: string): never => {
+  throw new Error(`nft filter unavailable: ${reason}`);
+};
+
 const skip = skipReason({ root: true, tools: ['ip', 'nsenter', 'nft'] });
 const id = uniqueId();
 const A = `dfa${id}`;
@@ -50,6 +55,7 @@ describe.skipIf(skip)('10,000 malformed packets at the receivers', () => {
     ipNs(A, 'addr', 'add', `${ADDR_A}/64`, 'dev', `dfa${id}`, 'nodad');
     ipNs(B, 'addr', 'add', `${ADDR_B}/64`, 'dev', `dfb${id}`, 'nodad');
     filters = await installMobilityFilters({
+      onUnavailable: nftMissing,
       netns: nsPath(B),
       table: filterTableName(`fz${id}`),
       addresses: [ADDR_B],

@@ -25,6 +25,11 @@ import * as mh from '../../src/wire/mh/index.js';
 import { NamespaceSet, ipNs, nsPath, sh, uniqueId } from '../support/namespaces.js';
 import { skipReason } from '../support/prereq.js';
 
+/** These tests exercise the nft filter itself: a kernel without it fails them. */
+const nftMissing = (reason: string): never => {
+  throw new Error(`nft filter unavailable: ${reason}`);
+};
+
 const skip = skipReason({ root: true, tools: ['ip', 'nsenter', 'nft', 'tcpdump', 'tshark'] });
 const id = uniqueId();
 const MN = `dmm${id}`;
@@ -177,11 +182,13 @@ describe.skipIf(skip)('Mobility Header with HAO / RH2 on a kernel without MIP6',
 
   it('with the nft table: BU (HAO) and BA (RH2) are received with their home address, checksums verify, no Parameter Problem', async () => {
     haFilters = await installMobilityFilters({
+      onUnavailable: nftMissing,
       netns: nsPath(HA_NS),
       table: filterTableName(`ha${id}`),
       addresses: [HA],
     });
     mnFilters = await installMobilityFilters({
+      onUnavailable: nftMissing,
       netns: nsPath(MN),
       table: filterTableName(`mn${id}`),
       addresses: [COA],
@@ -255,6 +262,7 @@ describe.skipIf(skip)('Mobility Header with HAO / RH2 on a kernel without MIP6',
     ipNs(MN, 'addr', 'add', `${NEW_COA}/64`, 'dev', vM, 'nodad');
     const got: ReceivedMobilityHeader[] = [];
     const io = await openMobilityHeaderIo({
+      onFilterUnavailable: nftMissing,
       native,
       netns: nsPath(MN),
       table: filterTableName(`io${id}`),

@@ -3,6 +3,15 @@
 // hand. With `netns` (a path such as /run/netns/NAME) the tool runs under `nsenter --net=PATH`, the
 // same namespace option the native addon takes.
 import { execFile, execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/**
+ * The kernel was built with CONFIG_IPV6_OPTIMISTIC_DAD (RFC 4429): only then does it have the
+ * optimistic_dad sysctl, and only then may a new address be used before DAD ends.
+ */
+export function kernelHasOptimisticDad(): boolean {
+  return existsSync('/proc/sys/net/ipv6/conf/all/optimistic_dad');
+}
 
 /** argv that runs `cmd args` in `netns` (or here). */
 export function inNetns(netns: string | undefined, cmd: string, args: readonly string[]): [string, string[]] {
@@ -27,6 +36,9 @@ export function run(netns: string | undefined, cmd: string, args: readonly strin
       if (err) reject(new KernelCommandError([file, ...argv], stderr || err.message, input));
       else resolve(stdout);
     });
+    // A tool that fails before reading its input closes the pipe: the error is its exit status and
+    // stderr (above), not an EPIPE thrown from the write.
+    child.stdin?.on('error', () => undefined);
     if (input !== undefined) child.stdin?.end(input);
   });
 }

@@ -15,7 +15,7 @@ import { homeAddressOf } from '../../wire/ext/hop-by-hop-dest-options.js';
 import { NextHeader, pseudoHeaderAddresses, walkIpv6 } from '../../wire/ipv6.js';
 import { buildIpv6Packet, type ExtensionHeaderInput } from '../../wire/packet.js';
 import { firstNextHeaderFilter } from './bpf.js';
-import { run, runSync } from './kernel.js';
+import { KernelCommandError, run, runSync } from './kernel.js';
 import { canonicalIpv6 } from './tunnel.js';
 
 export const ETH_P_IPV6 = 0x86dd;
@@ -64,14 +64,45 @@ export function filterTableName(agent: string): string {
   return `mipshop_${agent.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 60);
 }
 
+/**
+ * True when nft failed because the kernel has no nftables of the ip6 family (a kernel built without
+ * CONFIG_NF_TABLES_IPV6, such as Debian's user-mode-linux 6.1: docs/kernel-tier.md).
+ */
+export function nftFamilyUnsupported(err: unknown): boolean {
+  return err instanceof KernelCommandError && /Operation not supported|Protocol not supported/.test(err.stderr);
+}
+
+/** What an agent does when the kernel cannot hold the filter: log it (the agent goes on without). */
+export type FilterUnavailable = (reason: string) => void;
+
+const NO_FILTERS = (table: string): MobilityFilters => ({
+  table,
+  setAddresses: async () => undefined,
+  remove: () => undefined,
+});
+
+/**
+ * Without nftables' ip6 family the table cannot be made. A kernel with IPv6 mobility (CONFIG_IPV6_MIP6)
+ * then drops such packets itself, silently, when no XFRM state covers the address (its HAO and RH2
+ * handlers look one up, xfrm6_input_addr), and AF_PACKET still reads them first; on a kernel
+ * with neither, the Parameter Problem the kernel sends is what a lab's no-icmpv6-error expectation
+ * catches. So the agent goes on, and says so in its log.
+ */
 export async function installMobilityFilters(o: {
   netns?: string;
   table: string;
   addresses: readonly string[];
+  onUnavailable: FilterUnavailable;
 }): Promise<MobilityFilters> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.table))
     throw new Error(`nft table name ${JSON.stringify(o.table)}: letters, digits and _ only`);
-  await run(o.netns, 'nft', ['-f', '-'], mobilityFilterRuleset(o.table, o.addresses));
+  try {
+    await run(o.netns, 'nft', ['-f', '-'], mobilityFilterRuleset(o.table, o.addresses));
+  } catch (err) {
+    if (!nftFamilyUnsupported(err)) throw err;
+    o.onUnavailable((err as KernelCommandError).stderr.trim().split('\n')[0] ?? 'nft ip6 unsupported');
+    return NO_FILTERS(o.table);
+  }
   let removed = false;
   return {
     table: o.table,
@@ -409,9 +440,17 @@ export interface MobilityHeaderIo extends MobilityReceiver {
 }
 
 export async function openMobilityHeaderIo(
-  o: MobilityReceiverOptions & { /** nft table name, e.g. filterTableName(agentName) */ table: string },
+  o: MobilityReceiverOptions & {
+    /** nft table name, e.g. filterTableName(agentName) */ table: string;
+    onFilterUnavailable: FilterUnavailable;
+  },
 ): Promise<MobilityHeaderIo> {
-  const filters = await installMobilityFilters({ netns: o.netns, table: o.table, addresses: o.addresses });
+  const filters = await installMobilityFilters({
+    netns: o.netns,
+    table: o.table,
+    addresses: o.addresses,
+    onUnavailable: o.onFilterUnavailable,
+  });
   let receiver: MobilityReceiver | undefined;
   let sender: MobilitySender | undefined;
   try {

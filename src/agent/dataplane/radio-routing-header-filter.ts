@@ -4,7 +4,8 @@
 // kernel's MIP6 code every RH2 packet would draw a Parameter Problem, so on the mobile node's radio
 // all of them are dropped in prerouting, whatever their destination. AF_PACKET still reads them
 // first (it sees frames before netfilter), which is where the agent takes them from.
-import { run, runSync } from './kernel.js';
+import { type KernelCommandError, run, runSync } from './kernel.js';
+import { type FilterUnavailable, nftFamilyUnsupported } from './mobility-header-io.js';
 
 export function radioRoutingHeaderRuleset(table: string, iface: string): string {
   return `table ip6 ${table}
@@ -22,10 +23,18 @@ export async function installRadioRoutingHeaderFilter(o: {
   netns?: string;
   table: string;
   iface: string;
+  /** No nftables ip6 family in this kernel (mobility-header-io.ts, installMobilityFilters): log it. */
+  onUnavailable: FilterUnavailable;
 }): Promise<{ close(): void }> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.table) || !/^[A-Za-z0-9_.-]{1,15}$/.test(o.iface))
     throw new Error(`nft table ${JSON.stringify(o.table)} / interface ${JSON.stringify(o.iface)}: bad name`);
-  await run(o.netns, 'nft', ['-f', '-'], radioRoutingHeaderRuleset(o.table, o.iface));
+  try {
+    await run(o.netns, 'nft', ['-f', '-'], radioRoutingHeaderRuleset(o.table, o.iface));
+  } catch (err) {
+    if (!nftFamilyUnsupported(err)) throw err;
+    o.onUnavailable((err as KernelCommandError).stderr.trim().split('\n')[0] ?? 'nft ip6 unsupported');
+    return { close: () => undefined };
+  }
   let closed = false;
   return {
     close() {

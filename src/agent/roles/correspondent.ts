@@ -43,6 +43,7 @@ export const correspondentRole: RoleDefinition = roleOfNode(
     const input = (i: CorrespondentInput) => inbox.push(i);
     const mhIo = ctx.own(
       await openMobilityHeaderIo({
+        onFilterUnavailable: (reason) => log.warn('mh.filter-unavailable', { reason }),
         native: ctx.native,
         table: filterTableName(`${config.node}_cn`),
         interfaces: config.interfaces.map((i) => i.name),

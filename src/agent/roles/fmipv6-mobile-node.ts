@@ -194,7 +194,11 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
     // Parameter Problem unless nft drops it first (docs/dataplane.md); the Mobile IPv6 role covers its
     // care-of address once it configures it, which can be after the BA when the move was fast. We know
     // the NCoA from the FBack already: cover it from then on (the AF_PACKET receivers still see the BA).
-    const filters = await installMobilityFilters({ table: filterTableName(`${config.node}_fmn`), addresses: [] });
+    const filters = await installMobilityFilters({
+      table: filterTableName(`${config.node}_fmn`),
+      addresses: [],
+      onUnavailable: (reason) => log.warn('mh.filter-unavailable', { reason }),
+    });
     ctx.own({ close: () => filters.remove() });
     const configured = new Set<string>();
     const configure = (address: string, why: string) => {

@@ -186,6 +186,7 @@ export async function openRouterIo(ctx: RoleContext, handlers: RouterIoHandlers,
 
   const mhIo: MobilityHeaderIo = ctx.own(
     await openMobilityHeaderIo({
+      onFilterUnavailable: (reason) => log.warn('mh.filter-unavailable', { reason }),
       native,
       table: filterTableName(`${config.node}_fmip`),
       // Every interface: a reactive FBU (HAO) comes from the NAR over a core link (RFC 5568 §3.2).

@@ -97,6 +97,7 @@ export const homeAgentRole: RoleDefinition = roleOfNode(
     });
     const mhIo = ctx.own(
       await openMobilityHeaderIo({
+        onFilterUnavailable: (reason) => log.warn('mh.filter-unavailable', { reason }),
         native: ctx.native,
         table: filterTableName(`${config.node}_ha`),
         // A BU with an HAO may come in on any interface (from the core, or from the home link).

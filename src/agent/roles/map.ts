@@ -72,6 +72,7 @@ export const mapRole = roleOfNode('map', mapSettingsSchema, async (ctx, s): Prom
   const input = (i: MapInput) => inbox.push(i);
   const mhIo = ctx.own(
     await openMobilityHeaderIo({
+      onFilterUnavailable: (reason) => log.warn('mh.filter-unavailable', { reason }),
       native: ctx.native,
       table: filterTableName(`${config.node}_map`),
       // Local BUs come up from the access routers' side, on any interface.

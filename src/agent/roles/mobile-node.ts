@@ -10,6 +10,7 @@ import { MobileNode, type MobileNodeAction, type MobileNodeInput } from '../../p
 import { canonical, slaacAddress } from '../../wire/address.js';
 import { toMobilityHeaderToSend } from '../dataplane/actions.js';
 import { openCarrierProbe } from '../dataplane/carrier-probe.js';
+import { kernelHasOptimisticDad } from '../dataplane/kernel.js';
 import { installRadioRoutingHeaderFilter } from '../dataplane/radio-routing-header-filter.js';
 import { openHomeAddress, type HomeAddress } from '../dataplane/home-address.js';
 import { buildMobilityPacket, filterTableName, openMobilityHeaderIo } from '../dataplane/mobility-header-io.js';
@@ -29,6 +30,12 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
   mobileNodeSettingsSchema,
   async (ctx, s): Promise<Role> => {
     const { config, counters, log } = ctx;
+    // RFC 4429 needs the kernel's support: without it a care-of address is usable only after DAD.
+    const optimisticDad = (s.optimisticDad ?? true) && kernelHasOptimisticDad();
+    if ((s.optimisticDad ?? true) && !optimisticDad)
+      log.warn('mn.optimistic-dad-unavailable', {
+        reason: 'kernel without CONFIG_IPV6_OPTIMISTIC_DAD: care-of addresses wait for DAD',
+      });
     const radioIface = roleInterface(config, s.iface, 'radio');
     if (!radioIface)
       throw new Error(`${ctx.configFile}: agent.mobile-node.iface: no radio interface ${s.iface ?? ''} on this node`);
@@ -47,7 +54,7 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
       // The kernel's SLAAC uses the modified EUI-64 identifier (addr_gen_mode 0); we form the same address.
       interfaceId: eui64InterfaceId(radioIface.mac),
       epochOffsetMs: Date.now() - ctx.clock.now(),
-      optimisticDad: s.optimisticDad ?? true,
+      optimisticDad,
       // RFC 6275 §11.7.1 leaves the first sequence number to the node; random so that a restarted agent
       // is not refused as out of window for long (the HA answers 135 and the node resynchronises anyway).
       initialSequence: Math.floor(ctx.random() * 0x10000),
@@ -117,6 +124,7 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
     });
     const mhIo = ctx.own(
       await openMobilityHeaderIo({
+        onFilterUnavailable: (reason) => log.warn('mh.filter-unavailable', { reason }),
         native: ctx.native,
         table: filterTableName(`${config.node}_mn`),
         interfaces: [radioIface.name],
@@ -326,7 +334,11 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
     const running = ctx.run(machine, io);
     if (s.hmipv6) {
       ctx.own(
-        await installRadioRoutingHeaderFilter({ table: filterTableName(`${config.node}_rh2`), iface: radioIface.name }),
+        await installRadioRoutingHeaderFilter({
+          table: filterTableName(`${config.node}_rh2`),
+          iface: radioIface.name,
+          onUnavailable: (reason) => log.warn('mh.filter-unavailable', { reason }),
+        }),
       );
       hmip = openMobileNodeHmipv6({
         ctx,

@@ -53,6 +53,7 @@ export async function openProxyMobilityIo(
   }
   const mhIo: MobilityHeaderIo = ctx.own(
     await openMobilityHeaderIo({
+      onFilterUnavailable: (reason) => ctx.log.warn('mh.filter-unavailable', { reason }),
       native: ctx.native,
       table: filterTableName(`${config.node}_${o.role}`),
       interfaces: config.interfaces.filter((i) => i.kind !== 'radio').map((i) => i.name),

@@ -18,7 +18,7 @@ async function doctor(o: { json?: boolean }): Promise<number> {
   const { doctorReport } = await import('../../lab/doctor.js');
   const r = await doctorReport();
   const lines = [`kernel ${r.kernel}`];
-  for (const f of r.features) lines.push(`  ${f.present ? '✓' : '✗'} ${f.name.padEnd(10)} ${f.note}`);
+  for (const f of r.features) lines.push(`  ${f.present ? '✓' : '✗'} ${f.name.padEnd(13)} ${f.note}`);
   lines.push('tools');
   for (const t of r.tools)
     lines.push(`  ${t.found ? '✓' : '✗'} ${t.name.padEnd(10)} ${t.found ? t.path : `not found: ${t.neededFor}`}`);

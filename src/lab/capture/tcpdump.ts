@@ -9,6 +9,7 @@ import path from 'node:path';
 import { airNetns, nodeNetns } from '../names.js';
 import { forgetProcess, recordProcess } from '../net/state.js';
 import type { CapturePoint } from '../topology/types.js';
+import { startTimeoutMs } from '../start-timeout.js';
 
 /** Node name that designates the air namespace in a capture point (its bridges and ports). */
 export const AIR_NODE = '_air';
@@ -67,7 +68,7 @@ export async function startCapture(
   lab: string,
   point: CapturePoint,
   outDir: string,
-  timeoutMs = 10_000,
+  timeoutMs = startTimeoutMs(),
 ): Promise<Capture> {
   const file = captureFile(outDir, point);
   mkdirSync(path.dirname(file), { recursive: true });

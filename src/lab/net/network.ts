@@ -46,16 +46,19 @@ function isBulk(r: Runtime): r is BulkRuntime {
   return typeof (r as Partial<BulkRuntime>).createNodes === 'function';
 }
 
+/** The kernel features the network plan depends on. */
+export type NetworkCaps = Pick<KernelCaps, 'netem' | 'optimisticDad' | 'nftFib'>;
+
 /** Every op that wires the lab once its node namespaces exist (pure). */
-export function planNetwork(lab: ResolvedLab, caps: Pick<KernelCaps, 'netem'>): NetOp[] {
+export function planNetwork(lab: ResolvedLab, caps: NetworkCaps): NetOp[] {
   const ops: NetOp[] = [];
   if (needsAir(lab, caps)) ops.push(...planAirNamespace(lab), ...planAir(lab));
   for (const link of lab.links) ops.push(...planLink(lab, link, caps));
   for (const node of lab.nodes) {
     const ns = nodeNetns(lab.name, node.name);
-    ops.push({ tool: 'sysctl', ns, values: nodeSysctls(node) });
+    ops.push({ tool: 'sysctl', ns, values: nodeSysctls(node, caps) });
     for (const line of planNodeAddressing(node)) ops.push({ tool: 'ip', ns, line });
-    const urpf = planSourceValidation(node);
+    const urpf = planSourceValidation(node, caps);
     if (urpf) ops.push({ tool: 'exec', ns, argv: urpf });
   }
   return ops;

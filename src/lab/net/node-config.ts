@@ -1,4 +1,5 @@
 // What each node's kernel is told: sysctls, addresses, routes. Pure planners; net/apply.ts runs them.
+import type { KernelCaps } from '../kernel.js';
 import { isRouter } from '../topology/roles.js';
 import type { ResolvedNode } from '../topology/types.js';
 
@@ -33,8 +34,10 @@ export function namespaceSysctls(node: ResolvedNode): Record<string, string> {
  * A radio does SLAAC from the access router's RAs (RFC 4862): accept_ra=1, autoconf=1, EUI-64
  * interface ids (addr_gen_mode=0), and optimistic DAD (RFC 4429) so a new care-of address is usable
  * at once after a move; its first RS goes out without the random delay (RFC 4861 §6.3.7 allows 0..1 s).
+ * A kernel built without CONFIG_IPV6_OPTIMISTIC_DAD has no optimistic_dad/use_optimistic sysctls: the
+ * radio then does plain DAD (RFC 4862 §5.4, about 1 s before a new address is usable).
  */
-export function nodeSysctls(node: ResolvedNode): Record<string, string> {
+export function nodeSysctls(node: ResolvedNode, caps: Pick<KernelCaps, 'optimisticDad'>): Record<string, string> {
   const s: Record<string, string> = namespaceSysctls(node);
   for (const i of node.interfaces) {
     const k = `net.ipv6.conf.${i.name}`;
@@ -48,8 +51,10 @@ export function nodeSysctls(node: ResolvedNode): Record<string, string> {
     s[`${k}.autoconf`] = '1';
     s[`${k}.addr_gen_mode`] = '0';
     s[`${k}.accept_dad`] = '1';
-    s[`${k}.optimistic_dad`] = '1';
-    s[`${k}.use_optimistic`] = '1';
+    if (caps.optimisticDad) {
+      s[`${k}.optimistic_dad`] = '1';
+      s[`${k}.use_optimistic`] = '1';
+    }
     s[`${k}.router_solicitation_delay`] = '0';
   }
   return { ...s, ...node.sysctls };
@@ -91,10 +96,10 @@ export const SOURCE_VALIDATION_TABLE = 'mipshop_urpf';
  * interface, so a source address of another link dies at the first router. The unspecified source
  * (DAD, RFC 4862 §5.4.2) and link-local sources (valid on their own link only) pass; the agents'
  * TUN devices and loopback are not filtered, nor a home agent's home link. Routers only, unless the
- * lab turns it off.
+ * lab turns it off, and only where the kernel has nft's fib expression (`doctor` says when it has not).
  */
-export function planSourceValidation(node: ResolvedNode): string[] | null {
-  if (!isForwarding(node) || node.sourceValidation === false) return null;
+export function planSourceValidation(node: ResolvedNode, caps: Pick<KernelCaps, 'nftFib'>): string[] | null {
+  if (!isForwarding(node) || node.sourceValidation === false || !caps.nftFib) return null;
   // A home agent's home link is left out: while a node is away its home address routes into the HA's
   // tunnel, and on return its deregistration BU comes from the home link with that address as source
   // (RFC 6275 §11.5.4), which strict uRPF would drop.

@@ -125,7 +125,7 @@ describe('node configuration', () => {
     const mn = addNode(lab, 'mn', ['mobile-node']);
     addRadio(lab, 'mn');
     mn.sysctls['net.ipv6.conf.wlan0.optimistic_dad'] = '0';
-    const s = nodeSysctls(mn);
+    const s = nodeSysctls(mn, { optimisticDad: true });
     expect(s['net.ipv6.conf.wlan0.accept_ra']).toBe('1');
     expect(s['net.ipv6.conf.wlan0.autoconf']).toBe('1');
     expect(s['net.ipv6.conf.wlan0.addr_gen_mode']).toBe('0');
@@ -134,7 +134,17 @@ describe('node configuration', () => {
     // A forwarding node with a radio (a mobile router) needs accept_ra=2.
     const mr = addNode(lab, 'mr', ['router']);
     mr.interfaces.push({ name: 'wlan0', kind: 'radio', mac: '02:00:00:00:09:09', addresses: [] });
-    expect(nodeSysctls(mr)['net.ipv6.conf.wlan0.accept_ra']).toBe('2');
+    expect(nodeSysctls(mr, { optimisticDad: true })['net.ipv6.conf.wlan0.accept_ra']).toBe('2');
+  });
+
+  test('a kernel without CONFIG_IPV6_OPTIMISTIC_DAD: the radio does plain DAD, no optimistic sysctls', () => {
+    const lab = emptyLab('x');
+    const mn = addNode(lab, 'mn', ['mobile-node']);
+    addRadio(lab, 'mn');
+    const s = nodeSysctls(mn, { optimisticDad: false });
+    expect(s['net.ipv6.conf.wlan0.accept_dad']).toBe('1');
+    expect(Object.keys(s).filter((k) => k.includes('optimistic'))).toEqual([]);
+    expect(nodeSysctls(mn, { optimisticDad: true })['net.ipv6.conf.wlan0.use_optimistic']).toBe('1');
   });
 
   test('addresses with nodad, links up, then routes (a bare default means ::/0)', () => {
@@ -155,7 +165,7 @@ describe('groupOps', () => {
     addNode(lab, 'a');
     addNode(lab, 'b');
     addLink(lab, 'a', 'b', '2001:db8:0:1', { ab: impairment({ lossPct: 1 }) });
-    const { host, scripts } = groupOps(planNetwork(lab, { netem: false }), '/tmp/d');
+    const { host, scripts } = groupOps(planNetwork(lab, { netem: false, optimisticDad: true, nftFib: true }), '/tmp/d');
     expect(host[0]).toBe('netns add mlab-x4-_air');
     expect(host.slice(1).every((l) => l.startsWith('link add '))).toBe(true);
     const a = scripts.find((s) => s.ns === 'mlab-x4-a')!;
