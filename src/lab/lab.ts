@@ -99,7 +99,7 @@ export class StartedLab implements AsyncDisposable {
   followUps: PlanContext['followUps'];
 
   /** Which way the lab's impaired links are impaired: netem qdiscs (link ids) and/or the relay. */
-  get impairmentPath(): { netemLinks: string[]; relay: boolean } {
+  get impairedLinks(): { netemLinks: string[]; relay: boolean } {
     const i = this.network?.impairments;
     return { netemLinks: i?.netemLinks ?? [], relay: Boolean(i?.relay) };
   }

@@ -41,7 +41,7 @@ describe.skipIf(missing)('smoke lab (netns)', () => {
     rtts.sort((x, y) => x - y);
     const median = rtts[Math.floor(rtts.length / 2)]!;
     console.log(
-      `smoke RTT (${lab.impairmentPath.relay ? 'relay' : 'netem'} path): median ${median} ms, min ${rtts[0]}, max ${rtts.at(-1)}`,
+      `smoke RTT (${lab.impairedLinks.relay ? 'relay' : 'netem'} path): median ${median} ms, min ${rtts[0]}, max ${rtts.at(-1)}`,
     );
     expect(median).toBeGreaterThan(40 * 0.8);
     expect(median).toBeLessThan(40 * 1.2);
@@ -78,7 +78,7 @@ describe.skipIf(missing)('smoke lab (netns)', () => {
     const captured = (await readCapture(`${dir}/tx.pcap`)).length;
     const rx = (await readCapture(`${dir}/rx.pcap`)).length;
     expect(tx).toBe(1000);
-    const path_ = lab.impairmentPath;
+    const path_ = lab.impairedLinks;
     console.log(
       `smoke loss (${path_.relay ? 'relay' : 'netem'} path): ${tx - rx} of ${tx} requests lost; cn's capture saw ${captured}`,
     );

@@ -42,7 +42,7 @@ async function smokeOn(impairments: 'netem' | 'relay'): Promise<PathRun> {
     const rtts = [...p.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1])).slice(1);
     expect(rtts.length, p.stdout + p.stderr).toBeGreaterThanOrEqual(15);
     rtts.sort((x, y) => x - y);
-    const { netemLinks, relay } = lab.impairmentPath;
+    const { netemLinks, relay } = lab.impairedLinks;
     const result = await lab.run();
     return { rttMinMs: rtts[0]!, rttMs: rtts[Math.floor(rtts.length / 2)]!, qdisc, netemLinks, relay, result };
   } finally {
