@@ -32,6 +32,9 @@ import {
 import { countSent, mobilityHeaderInputs, receiveIcmpv6 } from '../dataplane/mobility-io.js';
 import { openTunnelEndpoint } from '../dataplane/tunnel.js';
 import { Inbox, type MachineIo } from '../loop.js';
+import { sealFbu, type HandoverSecurityAssociation } from '../../protocols/fmipv6/badf.js';
+import type { FastBindingUpdate } from '../../wire/mh/fmipv6.js';
+import { type AccessClient, startAccessClient } from './aaa-access-client.js';
 import { fmipv6MobileNodeSettingsSchema } from './fmipv6-settings.js';
 import { carrierFromMonitorLine } from './mobile-node-link.js';
 import { type Role, type RoleContext, type RoleDefinition, roleInterface } from './role.js';
@@ -115,6 +118,28 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
     );
 
     const inbox = new Inbox<FmipMobileNodeInput>();
+
+    // AAA (docs/security.md "AAA-keyed FMIPv6"): a handover key per access router, from the
+    // network-access authentication at each attach; FBUs to that router carry BADF (RFC 5568 §6.4.5).
+    const handoverKeys = new Map<string, HandoverSecurityAssociation>();
+    let currentAp = first;
+    const access: AccessClient | null = s.aaa
+      ? startAccessClient(
+          ctx,
+          {
+            iface: radio.name,
+            nai: s.aaa.nai,
+            password: s.aaa.password,
+            tries: s.aaa.tries ?? 10,
+            intervalMs: s.aaa.intervalMs ?? 300,
+          },
+          (router, sa) => {
+            handoverKeys.set(canonical(router), sa);
+            log.info('fmn.handover-key', { router, spi: sa.spi });
+          },
+        )
+      : null;
+    access?.authenticate(first.routerAddress);
 
     // Frames out on the radio (protocol 0: send only).
     const frames = ctx.own(native.openPacketSocket({ ifname: radio.name, protocol: 0 }));
@@ -239,7 +264,11 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
             return;
           }
           case 'send-mh': {
-            const pkt = buildMobilityPacket(toMobilityHeaderToSend(a));
+            const sa =
+              access && a.message.type === 'FastBindingUpdate' ? handoverKeys.get(canonical(a.dst)) : undefined;
+            const bytes = sa ? sealFbu(a.message as FastBindingUpdate, { src: a.src, dst: a.dst }, sa) : a.bytes;
+            if (sa) counters.add('aaa.fbu-sealed');
+            const pkt = buildMobilityPacket(toMobilityHeaderToSend({ ...a, bytes }));
             sendFrame(pkt, a.src, a.dst, a.message.type);
             return;
           }
@@ -276,6 +305,11 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
       if (up === null || up === carrier) return;
       carrier = up;
       counters.add(up ? 'carrier.up' : 'carrier.down');
+      // A new router: authenticate there too (off the handover's path: the move itself is done).
+      if (up && access && lastTarget && canonical(lastTarget.routerAddress) !== canonical(currentAp.routerAddress)) {
+        currentAp = lastTarget;
+        if (!handoverKeys.has(canonical(currentAp.routerAddress))) access.authenticate(currentAp.routerAddress);
+      }
       running.feed([up ? { kind: 'link-up' } : { kind: 'link-down' }]);
       if (
         up &&
@@ -308,6 +342,15 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
         const ap = e.ap ? aps.find((x) => x.name === e.ap) : e.bssid ? aps.find((x) => x.bssid === e.bssid) : undefined;
         const bssid = e.bssid ?? ap?.bssid;
         if (ap) lastTarget = ap;
+        // Without a key for our router it would refuse the FBU: no fast handover, Mobile IPv6 moves us.
+        if (
+          access &&
+          (e.event === 'new-ap-detected' || e.event === 'link-going-down') &&
+          !handoverKeys.has(canonical(currentAp.routerAddress))
+        ) {
+          counters.add(`aaa.no-key.${e.event}`);
+          return;
+        }
         switch (e.event) {
           case 'new-ap-detected':
             if (bssid) running.feed([{ kind: 'new-ap-detected', bssid }]);
@@ -327,6 +370,14 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
         tunnel: { local: tunnel.local, ...st },
         mobilityHeaders: mhIn.stats(),
         events: events.slice(-12),
+        ...(access
+          ? {
+              aaa: {
+                attempts: access.attempts(),
+                keys: [...handoverKeys].map(([router, k]) => ({ router, spi: k.spi })),
+              },
+            }
+          : {}),
       }),
     };
   },
