@@ -2,7 +2,8 @@
 // SPI, each bound to the node's interface identifier (the one its link-local and care-of addresses
 // share): an FBU counts only when its BADF verifies with the key of the node that sends it. Replays:
 // RFC 5568 has no timestamp in the FBU, so the Sequence Number does it (RFC 6275 §9.5.1's rule): older
-// than the last accepted is refused, the same one only as a retransmission soon after. Bounded: at most
+// than the last accepted is refused, the same one only as a retransmission within 2 s (the mobile node
+// sends an FBU at most 4 times, 500 ms apart: RFC 5568 §6.3.1 leaves it to it). Bounded: at most
 // `max` associations, the oldest forgotten; one per node (a new attach replaces the old key).
 import { canonical, ipv6ToBytes } from '../../wire/address.js';
 import type { HandoverSecurityAssociation } from '../fmipv6/badf.js';
@@ -32,7 +33,7 @@ export class HandoverKeys {
   readonly #max: number;
   readonly #retransmitWindowMs: number;
 
-  constructor(max = 1024, retransmitWindowMs = 3000) {
+  constructor(max = 1024, retransmitWindowMs = 2000) {
     this.#max = max;
     this.#retransmitWindowMs = retransmitWindowMs;
   }
