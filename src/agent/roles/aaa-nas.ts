@@ -28,6 +28,8 @@ export interface AuthExchange {
   /** Access-Request sent -> verified answer, ms; absent when none came. */
   latencyMs?: number;
   result: 'accept' | 'reject' | 'timeout';
+  /** First Access-Request -> outcome (the answer, or giving up at MRC / MRD), ms. */
+  durationMs?: number;
   transmissions: number;
   forgedDropped: number;
 }
@@ -81,6 +83,7 @@ export function startNas(ctx: RoleContext, s: AaaRouterSettings, onRefused: (nod
     if (f.timer) clearTimeout(f.timer);
     inFlight.delete(f.identifier);
     f.exchange.result = result;
+    f.exchange.durationMs = Math.round((ctx.clock.now() - f.sentMs) * 100) / 100;
     exchanges.push(f.exchange);
     if (exchanges.length > EXCHANGES_KEPT) exchanges.shift();
     const [addr, p] = splitNode(f.node);
