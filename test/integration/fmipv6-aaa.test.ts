@@ -124,11 +124,12 @@ describe.skipIf(missing)('fmipv6-aaa lab: FreeRADIUS-keyed predictive handover',
   }, 360_000);
 
   it('predictive, the victim flow loses nothing, interruption within 5 ms of the lab without AAA', () => {
-    // The uplink (flow 2) loses a few packets now and then on a loaded machine, without AAA too
-    // (fmipv6-predictive.yaml's own header): judged there, not here.
+    // The uplink (flow 2) misses its loss and interruption bounds now and then on a loaded machine,
+    // without AAA too (fmipv6-predictive.yaml's header, fmipv6-uplink.test.ts): judged there, not here.
     const failed = r.run.results.expectations.filter((e) => !e.held);
     if (failed.length) console.log('failed expectations:', JSON.stringify(failed));
-    expect(failed.filter((e) => e.expectation !== 'lost <= 0 (flow 2)')).toEqual([]);
+    expect(failed.filter((e) => !e.expectation.includes('(flow 2)'))).toEqual([]);
+    expect(r.run.results.handovers[0]!.flows.find((x) => x.flow === 2)!.resumed).toBe(true);
     const h = r.run.results.handovers[0]!;
     expect(h.protocol).toBe('fmipv6');
     expect(h.mode).toBe('predictive');
@@ -223,9 +224,12 @@ describe.skipIf(missing)('fmipv6-aaa lab: RADIUS unreachable', () => {
       r.status('mn').state as unknown as Record<string, { aaa: { attempts: { latencyMs: number; status: string }[] } }>
     )['fmipv6-mobile-node']!.aaa.attempts;
     expect(mn[0]!.status).toBe('unavailable');
-    // MRD 3 s after the first Access-Request, with the 10 ms round trips and start-up around it.
-    expect(mn[0]!.latencyMs).toBeLessThan(3600);
-    console.log(`unreachable: mn told after ${mn[0]!.latencyMs} ms`);
+    // Timeouts at 200, 600, 1400 ms (each ±10 %), the last cut at MRD: ar1 gives up 3 s after its first try.
+    expect(ar1.exchanges[0]!.durationMs).toBeGreaterThanOrEqual(2990);
+    expect(ar1.exchanges[0]!.durationMs).toBeLessThan(3300);
+    console.log(
+      `unreachable: ar1 gave up after ${ar1.exchanges[0]!.durationMs} ms, mn told ${mn[0]!.latencyMs} ms after its first Start`,
+    );
     const c = counters(r, 'mn', 'fmipv6-mobile-node');
     expect(c['aaa.no-key.link-going-down']).toBe(1);
     expect(c['aaa.fbu-sealed'] ?? 0).toBe(0);
@@ -242,6 +246,7 @@ describe.skipIf(missing)('fmipv6-aaa lab: RADIUS unreachable', () => {
     expect(counters(r, 'ar1', 'fmipv6-router')['aaa.refused-node']).toBe(1);
     const flow2 = r.run.results.flows.find((x) => x.id === 2)!;
     // Flow 2 (mn -> cn) runs 1.5-5.5 s; on ap1 until 3.0 s everything is dropped at ar1.
+    console.log(`refuse: flow 2 lost ${flow2.lost} of ${flow2.sent}`);
     expect(flow2.lost).toBeGreaterThan(200);
     const h = r.run.results.handovers[0]!;
     expect(h.flows.find((x) => x.flow === 2)!.resumed).toBe(true);
