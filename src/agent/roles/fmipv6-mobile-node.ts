@@ -34,6 +34,7 @@ import { openTunnelEndpoint } from '../dataplane/tunnel.js';
 import { Inbox, type MachineIo } from '../loop.js';
 import { sealFbu, type HandoverSecurityAssociation } from '../../protocols/fmipv6/badf.js';
 import type { FastBindingUpdate } from '../../wire/mh/fmipv6.js';
+import { narKey } from '../../protocols/aaa/keys.js';
 import { type AccessClient, startAccessClient } from './aaa-access-client.js';
 import { fmipv6MobileNodeSettingsSchema } from './fmipv6-settings.js';
 import { carrierFromMonitorLine } from './mobile-node-link.js';
@@ -286,6 +287,15 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
             events.push(a.event);
             if (events.length > 50) events.shift();
             log.info(`fmn.${a.event.name}`, { ...a.event });
+            // The PAR passed our key for the NAR along with its HI (aaa-context.ts): derive the same.
+            if (access && a.event.name === 'fback-received' && a.event.status < 128 && lastTarget) {
+              const sa = handoverKeys.get(canonical(currentAp.routerAddress));
+              if (sa) {
+                const nar = canonical(lastTarget.routerAddress);
+                handoverKeys.set(nar, { spi: sa.spi, key: narKey(sa.key, nar) });
+                counters.add('aaa.nar-key');
+              }
+            }
             // Predictive: the NCoA is confirmed before the detach; put it on the radio now.
             if (a.event.name === 'fback-received' && a.event.status < 128 && a.event.ncoa && !a.event.onNewLink)
               configure(a.event.ncoa, 'fback');

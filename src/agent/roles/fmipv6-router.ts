@@ -7,6 +7,8 @@ import { interfaceIdentifier } from '../../protocols/aaa/associations.js';
 import { DEFAULT_PAR_LIMITS } from '../../protocols/fmipv6/index.js';
 import { roleSettings, type AgentConfig } from '../config.js';
 import { run } from '../dataplane/kernel.js';
+import type { HandoverInitiate } from '../../wire/mh/fmipv6.js';
+import { acceptKeyContext, withKeyContext } from './aaa-context.js';
 import { checkFbuBadf } from './aaa-fbu.js';
 import { type Nas, startNas } from './aaa-nas.js';
 import { routerPeerAuthenticator, sealToPeers } from './fmipv6-peers.js';
@@ -56,6 +58,8 @@ export const fmipv6RouterRole: RoleDefinition = {
           if (par) par.running.feed([input]);
           else counters.add(`mh.no-par.${t}`);
         } else if (t === 'HandoverInitiate') {
+          if (nas)
+            acceptKeyContext(nas.keys, input.message as HandoverInitiate, input.src, config, ctx.clock.now(), counters);
           if (nar) nar.running.feed([input]);
           else counters.add('mh.no-nar.HandoverInitiate');
         } else counters.add(`mh.ignored.${t}`);
@@ -99,7 +103,9 @@ export const fmipv6RouterRole: RoleDefinition = {
         if (mac) nar?.learn(address, mac);
       },
     };
-    const io = sealToPeers(await openRouterIo(ctx, handlers, s.table ?? DEFAULT_DIVERT_TABLE), peers, counters);
+    const sealed = sealToPeers(await openRouterIo(ctx, handlers, s.table ?? DEFAULT_DIVERT_TABLE), peers, counters);
+    // The HI takes the node's key for the NAR along (aaa-context.ts), inside what the peer option covers.
+    const io = nas ? withKeyContext(sealed, nas.keys, config, counters) : sealed;
     if (config.roles.includes('par')) par = bindPar(ctx, io, s, await narLinks(config));
     // A node arriving at our NAR with an address our PAR tunnels away is back: the tunnel stops.
     if (config.roles.includes('nar'))
