@@ -32,7 +32,12 @@ describe('handover key context in the HI', () => {
   parKeys.add({ spi: 77, key: hk, nai: 'mn@x', iid: '020000fffe000001', createdMs: 0, lifetimeS: 60 });
   let sent: HandoverInitiate | undefined;
   const io = withKeyContext(
-    { send: (a: { message: HandoverInitiate }) => ((sent = a.message), true) } as unknown as RouterIo,
+    {
+      send: (a: { message: HandoverInitiate }) => {
+        sent = a.message;
+        return true;
+      },
+    } as unknown as RouterIo,
     parKeys,
     cfg(NAR),
     new Counters(),
