@@ -249,6 +249,8 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
     };
 
     let lastTarget: AgentAccessPoint | undefined;
+    /** The key of the last FBU we sealed: the FBack it brings lets us derive the NAR's. */
+    let lastSealed: HandoverSecurityAssociation | undefined;
     const events: unknown[] = [];
     const io: MachineIo<FmipMobileNodeInput, FmipMobileNodeAction> = {
       start: (f) => inbox.start(f),
@@ -289,7 +291,7 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
             log.info(`fmn.${a.event.name}`, { ...a.event });
             // The PAR passed our key for the NAR along with its HI (aaa-context.ts): derive the same.
             if (access && a.event.name === 'fback-received' && a.event.status < 128 && lastTarget) {
-              const sa = handoverKeys.get(canonical(currentAp.routerAddress));
+              const sa = lastSealed;
               if (sa) {
                 const nar = canonical(lastTarget.routerAddress);
                 handoverKeys.set(nar, { spi: sa.spi, key: narKey(sa.key, nar) });
@@ -315,10 +317,16 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
       if (up === null || up === carrier) return;
       carrier = up;
       counters.add(up ? 'carrier.up' : 'carrier.down');
-      // A new router: authenticate there too (off the handover's path: the move itself is done).
+      // A new router: authenticate there when the fast handover gave us no key for it (the FBack may
+      // still come through the NAR after the attach: wait a second; the move itself is done).
       if (up && access && lastTarget && canonical(lastTarget.routerAddress) !== canonical(currentAp.routerAddress)) {
         currentAp = lastTarget;
-        if (!handoverKeys.has(canonical(currentAp.routerAddress))) access.authenticate(currentAp.routerAddress);
+        const router = currentAp.routerAddress;
+        const t = setTimeout(() => {
+          if (!handoverKeys.has(canonical(router)) && canonical(currentAp.routerAddress) === canonical(router))
+            access.authenticate(router);
+        }, 1000);
+        ctx.own({ close: () => clearTimeout(t) });
       }
       running.feed([up ? { kind: 'link-up' } : { kind: 'link-down' }]);
       if (
