@@ -270,7 +270,10 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
             const sa =
               access && a.message.type === 'FastBindingUpdate' ? handoverKeys.get(canonical(a.dst)) : undefined;
             const bytes = sa ? sealFbu(a.message as FastBindingUpdate, { src: a.src, dst: a.dst }, sa) : a.bytes;
-            if (sa) counters.add('aaa.fbu-sealed');
+            if (sa) {
+              counters.add('aaa.fbu-sealed');
+              lastSealed = sa;
+            }
             const pkt = buildMobilityPacket(toMobilityHeaderToSend({ ...a, bytes }));
             sendFrame(pkt, a.src, a.dst, a.message.type);
             return;
