@@ -43,14 +43,17 @@ const SEND_RAW =
 // RFC 1994 §4.1), Result; prints the challenge and the Result's status in hex.
 const ACCESS_CLIENT = `
 import socket,sys,hashlib,struct
-iface,nai,pw=sys.argv[1],sys.argv[2].encode(),sys.argv[3].encode()
+iface,nai,pws,par,fbus=sys.argv[1],sys.argv[2].encode(),sys.argv[3].split(','),sys.argv[4],sys.argv[5:]
 s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM); s.settimeout(5); s.bind(('::',0))
 msg=lambda t,b: bytes([1,t])+struct.pack('!H',4+len(b))+b
-s.sendto(msg(1,bytes([len(nai)])+nai),('ff02::2',${accessAuth.ACCESS_AUTH_PORT},0,socket.if_nametoindex(iface)))
-d,a=s.recvfrom(100); ident,ch=d[4],d[5:21]
-s.sendto(msg(3,bytes([ident])+hashlib.md5(bytes([ident])+pw+ch).digest()+bytes([len(nai)])+nai),a)
-r,_=s.recvfrom(100)
-print(ch.hex(), r[4])
+for pw in pws:
+  s.sendto(msg(1,bytes([len(nai)])+nai),('ff02::2',${accessAuth.ACCESS_AUTH_PORT},0,socket.if_nametoindex(iface)))
+  d,a=s.recvfrom(100); ident,ch=d[4],d[5:21]
+  s.sendto(msg(3,bytes([ident])+hashlib.md5(bytes([ident])+pw.encode()+ch).digest()+bytes([len(nai)])+nai),a)
+  r,_=s.recvfrom(100)
+  print(ch.hex(), r[4])
+raw=socket.socket(socket.AF_INET6,socket.SOCK_RAW,socket.IPPROTO_RAW)
+for h in fbus: raw.sendto(bytes.fromhex(h),(par,0))
 `;
 
 /** eve: a station on ap1 (a plain host with a radio) that the test sends from. */
@@ -91,11 +94,11 @@ function fbuPacket(src: string, spi?: number, key?: Buffer, seq = 4242): string 
 }
 
 /** mn's own FBU (with BADF) as captured on its radio: the whole IPv6 packet. */
-async function capturedFbu(pcap: string): Promise<Buffer | null> {
-  for (const f of await readCapture(pcap)) {
+async function capturedFbu(pcap: string): Promise<{ packet: Buffer; atMs: number } | null> {
+  for (const f of await readCapture(pcap).catch(() => [])) {
     const ip = f.data.subarray(14);
     if (f.data.readUInt16BE(12) !== 0x86dd || ip[6] !== 135 || ip[40 + 2] !== 8) continue;
-    if (locateBadf(ip.subarray(40))) return Buffer.from(ip);
+    if (locateBadf(ip.subarray(40))) return { packet: Buffer.from(ip), atMs: Number(f.timestampNs / 1_000_000n) };
   }
   return null;
 }
@@ -119,26 +122,36 @@ describe.skipIf(missing)('fmipv6-aaa lab: FreeRADIUS-keyed predictive handover',
       edit: withEve,
       during: async (lab, flowStarted) => {
         await flowStarted;
-        await sleep(300); // ~1.8 s: before the handover
+        // ~1.5 s, before the handover, in one process (spawns are slow on a loaded machine): eve
+        // authenticates as mn without its password (Access-Reject), then with it (Access-Accept): a
+        // RADIUS exchange inside the captures (mn's own came before them); then three FBUs for mn's PCoA.
         spi = (await routerState(lab, 'ar1')).aaa.associations[0]!.spi;
         const pcoa = mnPcoa(lab);
         const eve = lab.node('eve');
-        const send = (hex: string) => eve.exec(['python3', '-c', SEND_RAW, hex, PAR]);
-        await send(fbuPacket(pcoa)); // no BADF
-        await send(fbuPacket(pcoa, spi, Buffer.alloc(20, 0x42))); // mn's SPI, another key
-        await send(fbuPacket(pcoa, (spi ^ 0x5a5a5a5a) >>> 0 || 1, Buffer.alloc(20, 0x42))); // an SPI ar1 never gave
-        // eve authenticates as mn, first without its password (Access-Reject), then with it (Access-Accept):
-        // a RADIUS exchange inside the captures (mn's own came before them), and eve's key is eve's.
         const radio = lab.lab.nodes.find((n) => n.name === 'eve')!.interfaces.find((i) => i.kind === 'radio')!.name;
-        for (const pw of ['guessed', PASSWORD]) {
-          const o = await eve.exec(['python3', '-c', ACCESS_CLIENT, radio, 'mn@fmipv6.lab', pw]);
-          eveAuth.push(o.stdout.trim().split(' ') as [string, string]);
+        const o = await eve.exec([
+          'python3',
+          '-c',
+          ACCESS_CLIENT,
+          radio,
+          'mn@fmipv6.lab',
+          `guessed,${PASSWORD}`,
+          PAR,
+          fbuPacket(pcoa), // no BADF
+          fbuPacket(pcoa, spi, Buffer.alloc(20, 0x42)), // mn's SPI, another key
+          fbuPacket(pcoa, (spi ^ 0x5a5a5a5a) >>> 0 || 1, Buffer.alloc(20, 0x42)), // an SPI ar1 never gave
+        ]);
+        for (const l of o.stdout.trim().split('\n')) eveAuth.push(l.split(' ') as [string, string]);
+        // mn's real FBU (at 2.9 s) replayed from the same link 2.3 s after it, past its retransmission time.
+        const mnPcap = path.join(lab.outDir, 'pcap', 'mn-wlan0.pcap');
+        let fbu: { packet: Buffer; atMs: number } | null = null;
+        for (let t = 0; t < 40 && !fbu; t++) {
+          await sleep(250);
+          fbu = await capturedFbu(mnPcap);
         }
-        // ~5.0 s: mn's real FBU (at 2.9 s) replayed from the same link, past its retransmission time.
-        await sleep(3200);
-        const fbu = await capturedFbu(path.join(lab.outDir, 'pcap', 'mn-wlan0.pcap'));
         if (fbu) {
-          await send(fbu.toString('hex'));
+          await sleep(Math.max(0, fbu.atMs + 2300 - Date.now()));
+          await eve.exec(['python3', '-c', SEND_RAW, fbu.packet.toString('hex'), PAR]);
           replayed = true;
         }
       },
