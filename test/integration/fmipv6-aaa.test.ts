@@ -173,12 +173,13 @@ describe.skipIf(missing)('fmipv6-aaa lab: FreeRADIUS-keyed predictive handover',
     expect(h.mode).toBe('predictive');
     const f = h.flows.find((x) => x.flow === 1)!;
     expect(f.lost).toBe(0);
-    // Scheduling noise only ever adds: the least of two runs of each lab is compared.
+    // Scheduling noise only ever adds: the least of two runs of each lab is compared, one-sided.
     const i1 = (x: LabRun) => x.run.results.handovers[0]!.flows.find((y) => y.flow === 1)!.interruptionMs!;
     const withAaa = Math.min(i1(r), i1(r2));
     const without = Math.min(i1(plain), i1(plain2));
     console.log(`interruption flow 1: with AAA ${i1(r)}, ${i1(r2)} ms; without ${i1(plain)}, ${i1(plain2)} ms`);
-    expect(Math.abs(withAaa - without)).toBeLessThanOrEqual(5);
+    // What AAA could add to the handover: at most 5 ms (it adds one HMAC per FBU, before the detach).
+    expect(withAaa - without).toBeLessThanOrEqual(5);
     expect(counters(r, 'mn', 'fmipv6-mobile-node')['aaa.fbu-sealed']).toBeGreaterThanOrEqual(1);
     expect(counters(r, 'ar1', 'fmipv6-router')['aaa.fbu-accepted']).toBe(1);
   });
