@@ -11,7 +11,8 @@ import { ether, flowIpv6, frame, mhPacket } from './testing/packets.js';
  * without a new RESULTS_VERSION fails here (docs/results.md, "Versions").
  */
 const SCHEMA_SHA256: Record<number, string> = {
-  1: '46873e91d591a5d3d8a56f17e875790f1147d5810b511b02d55ca6240d61122b',
+  // 1 with the optional agents.<node>.aaaExchanges added (AAA-keyed FMIPv6).
+  1: '89613309fe2ccc7c002c117a44a210ab3e82c9a268f8ed30f89231ee584d1691',
 };
 
 const MS = 1_000_000n;
@@ -77,6 +78,22 @@ function sample(): Results {
   r.agents = {
     mn: { bugs: 1, firstBug: { where: 'mobile-node', message: 'boom' } },
     ar1: { bugs: 0, error: 'no status' },
+    ar2: {
+      bugs: 0,
+      aaaExchanges: [
+        {
+          nai: 'mn@x',
+          node: 'fe80::1%ap2',
+          startedAt: '2026-01-01T00:00:00.000Z',
+          result: 'accept',
+          latencyMs: 41.5,
+          durationMs: 41.5,
+          transmissions: 1,
+          forgedDropped: 0,
+        },
+        { nai: 'mn@x', node: 'fe80::1%ap2', startedAt: 'x', result: 'timeout', transmissions: 4, forgedDropped: 0 },
+      ],
+    },
   };
   return r;
 }

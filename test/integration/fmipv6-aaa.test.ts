@@ -20,6 +20,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { sendControl } from '../../src/agent/control-client.js';
 import { buildMobilityPacket } from '../../src/agent/dataplane/mobility-header-io.js';
 import { readCapture } from '../../src/analysis/pcap/read.js';
+import { resultsSchemaErrors } from '../../src/analysis/results-schema.js';
 import type { StartedLab } from '../../src/lab/lab.js';
 import { controlSocketPath } from '../../src/lab/names.js';
 import { locateBadf, sealFbu } from '../../src/protocols/fmipv6/badf.js';
@@ -197,6 +198,12 @@ describe.skipIf(missing)('fmipv6-aaa lab: FreeRADIUS-keyed predictive handover',
     // 10 ms each way to the server, at least.
     expect(ex[0]!.latencyMs!).toBeGreaterThanOrEqual(20);
     console.log(`ar1: mn's Access-Request -> Access-Accept ${ex[0]!.latencyMs} ms`);
+    // results.json reports each exchange with its latency, and follows its schema.
+    const doc = JSON.parse(readFileSync(path.join(r.out, 'results.json'), 'utf8'));
+    expect(resultsSchemaErrors(doc)).toEqual([]);
+    const reported = doc.agents.ar1.aaaExchanges as { result: string; latencyMs: number }[];
+    expect(reported.map((e) => e.result)).toEqual(['accept', 'reject', 'accept']);
+    expect(reported[0]!.latencyMs).toBe(ex[0]!.latencyMs);
     const mn = (
       r.status('mn').state as unknown as Record<string, { aaa: { attempts: { latencyMs: number; status: string }[] } }>
     )['fmipv6-mobile-node']!.aaa.attempts;
