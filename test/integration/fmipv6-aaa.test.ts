@@ -220,7 +220,19 @@ describe.skipIf(missing)('fmipv6-aaa lab: FreeRADIUS-keyed predictive handover',
     expect(tshark(r.pcap('radius-eth1'), '_ws.malformed', ['frame.number'])).toEqual([]);
     // eve's accepted challenge, on the air: the key FreeRADIUS gave ar1 and eve derives from it.
     const challenge = eveAuth[1]![0];
-    expect(tshark(r.pcap('ar1-ap1'), `udp.srcport == ${accessAuth.ACCESS_AUTH_PORT}`, ['udp.payload']).length).toBe(4);
+    // On the air: eve's two Starts, and ar1's Challenge and Result to each.
+    const air = tshark(r.pcap('ar1-ap1'), `udp.port == ${accessAuth.ACCESS_AUTH_PORT}`, [
+      'ipv6.src',
+      'ipv6.dst',
+      'udp.payload',
+    ]);
+    const eveLl = air.find((x) => x[2]!.replace(/:/g, '').startsWith('0101'))?.[0];
+    expect(air.filter((x) => x[1] === eveLl).map((x) => x[2]!.replace(/:/g, '').slice(0, 4))).toEqual([
+      '0102',
+      '0104',
+      '0102',
+      '0104',
+    ]);
     const hk = createHmac('sha1', PASSWORD).update(Buffer.from(challenge, 'hex')).digest();
     for (const p of r.pcaps()) expect(readFileSync(p).includes(hk), p).toBe(false);
   });
