@@ -13,6 +13,7 @@
 //   - back to ap1: the second FBU verifies at ar2 with the key from ar1's HI, one Access-Request in all;
 //   - RADIUS unreachable: ar1 retransmits as RFC 5080 §2.2.1 says and gives up within MRD; with
 //     `withoutKey: fallback` mn moves by plain Mobile IPv6, with `refuse` ar1 drops what mn sends.
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -28,6 +29,7 @@ import { predictiveFbu } from '../../src/protocols/fmipv6/mobile-node-messages.j
 import * as accessAuth from '../../src/wire/aaa/access-auth.js';
 import { eui64Address, macToBytes } from '../../src/wire/address.js';
 import * as mh from '../../src/wire/mh/index.js';
+import { leftovers } from '../support/leftovers.js';
 import { checkPrereqs } from '../support/prereq.js';
 import { type LabRun, runLabFile, TOOLS, tshark } from './fmipv6-helpers.js';
 
@@ -235,6 +237,12 @@ describe.skipIf(missing)('fmipv6-aaa lab: FreeRADIUS-keyed predictive handover',
     ]);
     const hk = createHmac('sha1', PASSWORD).update(Buffer.from(challenge, 'hex')).digest();
     for (const p of r.pcaps()) expect(readFileSync(p).includes(hk), p).toBe(false);
+  });
+
+  it('FreeRADIUS was stopped with the lab: no process of it, nothing of the lab left', () => {
+    const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+    expect(ps.split('\n').filter((l) => l.includes('freeradius') && l.includes(r.out))).toEqual([]);
+    expect(leftovers(r.run.results.lab)).toEqual([]);
   });
 
   it("the FBU's BADF decodes in tshark with the SPI ar1 gave mn", () => {
