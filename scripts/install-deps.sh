@@ -29,6 +29,7 @@ packages=(
   chromium                                              # the report test opens report.html headless
   kea-dhcp6-server bind9 bind9-dnsutils                 # service nodes (docs/mih.md): kea-dhcp6, named, dig
   user-mode-linux                                       # the kernel tier (docs/kernel-tier.md): a second kernel
+  freeradius                                            # RADIUS service node (docs/security.md, AAA-keyed FMIPv6)
 )
 if [ "$docker" = 1 ]; then packages+=(docker.io debootstrap); fi  # Docker runtime; offline base image
 missing=()

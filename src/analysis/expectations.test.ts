@@ -2,7 +2,13 @@
 // mobile node (expectations.ts, perHandover), on the application's figures.
 import { describe, expect, it } from 'vitest';
 import { judge, type Expectation } from './expectations.js';
-import type { FlowResult, HandoverFlowResult, HandoverResult, Results } from './results.js';
+import {
+  type FlowResult,
+  type HandoverFlowResult,
+  type HandoverResult,
+  RESULTS_VERSION,
+  type Results,
+} from './results.js';
 
 const flow = (id: number, from: string, to: string, lost: number, lostOnWire: number): FlowResult => ({
   id,
@@ -74,7 +80,7 @@ const handover = (index: number, node: string, flows: HandoverFlowResult[]): Han
 // mn1 has flows 1 (downlink) and 2 (uplink); mn2 has flow 3.
 const results: Omit<Results, 'expectations'> = {
   scenario: [],
-  version: 1,
+  version: RESULTS_VERSION,
   lab: 'two',
   runtime: 'netns',
   startedAt: '',

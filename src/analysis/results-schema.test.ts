@@ -12,6 +12,9 @@ import { ether, flowIpv6, frame, mhPacket } from './testing/packets.js';
  */
 const SCHEMA_SHA256: Record<number, string> = {
   1: 'b9523dd9612b77d25c55bd25c3108df07428cc5a58df85944212d5d17e146f93',
+  // 2: protocol pmipv6 and pfmipv6, mode pmipv6 (PMIPv6 handovers named from the captures); the optional
+  // agents.<node>.aaaExchanges (each RADIUS exchange of an AAA-keyed access router, with its latency).
+  2: 'f6c29c7febe494bc8054e7508ef38291aad31101ae88a6d64ddd479aadba0f6e',
 };
 
 const MS = 1_000_000n;
@@ -77,6 +80,22 @@ function sample(): Results {
   r.agents = {
     mn: { bugs: 1, firstBug: { where: 'mobile-node', message: 'boom' } },
     ar1: { bugs: 0, error: 'no status' },
+    ar2: {
+      bugs: 0,
+      aaaExchanges: [
+        {
+          nai: 'mn@x',
+          node: 'fe80::1%ap2',
+          startedAt: '2026-01-01T00:00:00.000Z',
+          result: 'accept',
+          latencyMs: 41.5,
+          durationMs: 41.5,
+          transmissions: 1,
+          forgedDropped: 0,
+        },
+        { nai: 'mn@x', node: 'fe80::1%ap2', startedAt: 'x', result: 'timeout', transmissions: 4, forgedDropped: 0 },
+      ],
+    },
   };
   return r;
 }

@@ -8,6 +8,7 @@ import { flowArrivals } from './flow.js';
 import {
   buildResults,
   decodeCaptures,
+  RESULTS_VERSION,
   type ApplicationRecord,
   type DecodedCapture,
   type MeasuredFlow,
@@ -91,7 +92,7 @@ describe('results.json', () => {
       expectations: [{ expectation: 'handover[0].lost <= 100', held: true, measured: 60 }],
     });
     expect(r).toMatchObject({
-      version: 1,
+      version: RESULTS_VERSION,
       lab: 'mipv6-basic',
       runtime: 'netns',
       durationMs: 3000,

@@ -16,7 +16,7 @@ import { readCapture } from './pcap/read.js';
 import { tcpAroundHandover, tcpDataSegments, type TcpSegment } from './tcp.js';
 import { handoverMode, type HandoverMode, type ProxyHandoverMode, proxyHandoverMode } from './verdict.js';
 
-export const RESULTS_VERSION = 1;
+export const RESULTS_VERSION = 2;
 
 /** A constant-rate UDP flow of the lab (its traffic entry; src/wire/flow.ts carries its id). */
 export interface MeasuredFlow {
@@ -239,10 +239,27 @@ export interface Results {
 }
 
 /** An agent's exceptions during the run: any is a bug, and the run fails (docs/agent.md, "Bugs"). */
+/** An access router's RADIUS exchange for a node's network-access authentication (docs/security.md). */
+export interface AaaExchangeReport {
+  nai: string;
+  /** The node's address on the access link, as the router saw it. */
+  node: string;
+  startedAt: string;
+  result: 'accept' | 'reject' | 'timeout';
+  /** Access-Request -> verified answer, ms. */
+  latencyMs?: number;
+  /** First Access-Request -> outcome (answer, or giving up after RFC 5080 retransmissions), ms. */
+  durationMs?: number;
+  transmissions: number;
+  forgedDropped: number;
+}
+
 export interface AgentReport {
   bugs: number;
   /** The first one: where in the agent, and its message (the agent's log has the stack). */
   firstBug?: { where: string; message: string };
+  /** An FMIPv6 access router with AAA: its RADIUS exchanges, oldest first (at most 64). */
+  aaaExchanges?: AaaExchangeReport[];
   /** The status could not be read (the count is then unknown, and the run fails). */
   error?: string;
 }

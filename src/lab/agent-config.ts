@@ -26,7 +26,7 @@ export function agentConfigFromNode(
     roles: node.roles,
     interfaces: node.interfaces,
     routerAdvertisements: node.routerAdvertisements,
-    agent: extra.nodes ? resolveNodeNames(node.agent, extra.nodes) : node.agent,
+    agent: extra.nodes ? resolveNodeNames(withRadiusClient(node, extra.nodes), extra.nodes) : node.agent,
     controlSocket: extra.controlSocket ?? controlSocketPath(lab, node.name),
   };
   if (extra.logFile !== undefined) cfg.logFile = extra.logFile;
@@ -91,6 +91,24 @@ export function routerPeerKeys(
       spi++;
     }
   return out;
+}
+
+/**
+ * The RADIUS server's address and each client's secret (services.radius-server), written into the
+ * access routers' `agent.fmipv6.aaa` beside what the lab file set there.
+ */
+export function withRadiusClient(node: ResolvedNode, nodes: readonly ResolvedNode[]): Record<string, unknown> {
+  for (const n of nodes) {
+    const r = n.services?.['radius-server'];
+    const c = r?.clients.find((x) => x.node === node.name);
+    if (!r || !c) continue;
+    const fmipv6 = (node.agent.fmipv6 ?? {}) as { aaa?: Record<string, unknown> };
+    return {
+      ...node.agent,
+      fmipv6: { ...fmipv6, aaa: { ...fmipv6.aaa, server: r.address, secret: c.secret, nasAddress: c.address } },
+    };
+  }
+  return node.agent;
 }
 
 /** A node's first global address (the one its interfaces were planned with first). */

@@ -1,6 +1,6 @@
 // After a run, each agent's status says how many exceptions its machines and callbacks threw. Any is
 // a bug, so every run checks it, like an expectation nobody has to write (docs/agent.md, "Bugs").
-import type { AgentReport, ExpectationResult } from '../analysis/results.js';
+import type { AaaExchangeReport, AgentReport, ExpectationResult } from '../analysis/results.js';
 import { sendControl } from '../agent/control-client.js';
 
 export const NO_AGENT_BUGS = 'no agent bugs';
@@ -15,7 +15,11 @@ export async function readAgentReports(
         const r = await sendControl(a.controlSocket, { op: 'status' }, 2000);
         if (!r.ok || !r.status) return [a.node, { bugs: 0, error: `status refused: ${'error' in r ? r.error : '?'}` }];
         const b = r.status.bugs;
-        return [a.node, { bugs: b.count, ...(b.first ? { firstBug: b.first } : {}) }];
+        const aaa = aaaExchanges(r.status);
+        return [
+          a.node,
+          { bugs: b.count, ...(b.first ? { firstBug: b.first } : {}), ...(aaa.length ? { aaaExchanges: aaa } : {}) },
+        ];
       } catch (err) {
         return [a.node, { bugs: 0, error: `status unreadable: ${(err as Error).message}` }];
       }
@@ -38,4 +42,29 @@ export function agentBugsVerdict(reports: Record<string, AgentReport>): Expectat
       )
       .join('; ');
   return verdict;
+}
+
+/** An access router's RADIUS exchanges from its status (state.fmipv6-router.aaa.exchanges), fields checked. */
+export function aaaExchanges(status: unknown): AaaExchangeReport[] {
+  const ex = (status as { state?: { 'fmipv6-router'?: { aaa?: { exchanges?: unknown } } } })?.state?.['fmipv6-router']
+    ?.aaa?.exchanges;
+  if (!Array.isArray(ex)) return [];
+  const out: AaaExchangeReport[] = [];
+  for (const e of ex.slice(-64) as Record<string, unknown>[]) {
+    const { nai, node, startedAt, result, latencyMs, durationMs, transmissions, forgedDropped } = e;
+    if (typeof nai !== 'string' || typeof node !== 'string' || typeof startedAt !== 'string') continue;
+    if (result !== 'accept' && result !== 'reject' && result !== 'timeout') continue;
+    if (typeof transmissions !== 'number' || typeof forgedDropped !== 'number') continue;
+    out.push({
+      nai,
+      node,
+      startedAt,
+      result,
+      ...(typeof latencyMs === 'number' ? { latencyMs } : {}),
+      ...(typeof durationMs === 'number' ? { durationMs } : {}),
+      transmissions,
+      forgedDropped,
+    });
+  }
+  return out;
 }

@@ -32,6 +32,10 @@ import {
 import { countSent, mobilityHeaderInputs, receiveIcmpv6 } from '../dataplane/mobility-io.js';
 import { openTunnelEndpoint } from '../dataplane/tunnel.js';
 import { Inbox, type MachineIo } from '../loop.js';
+import { sealFbu, type HandoverSecurityAssociation } from '../../protocols/fmipv6/badf.js';
+import type { FastBindingUpdate } from '../../wire/mh/fmipv6.js';
+import { narKey } from '../../protocols/aaa/keys.js';
+import { type AccessClient, startAccessClient } from './aaa-access-client.js';
 import { fmipv6MobileNodeSettingsSchema } from './fmipv6-settings.js';
 import { carrierFromMonitorLine } from './mobile-node-link.js';
 import { type Role, type RoleContext, type RoleDefinition, roleInterface } from './role.js';
@@ -115,6 +119,28 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
     );
 
     const inbox = new Inbox<FmipMobileNodeInput>();
+
+    // AAA (docs/security.md "AAA-keyed FMIPv6"): a handover key per access router, from the
+    // network-access authentication at each attach; FBUs to that router carry BADF (RFC 5568 §6.4.5).
+    const handoverKeys = new Map<string, HandoverSecurityAssociation>();
+    let currentAp = first;
+    const access: AccessClient | null = s.aaa
+      ? startAccessClient(
+          ctx,
+          {
+            iface: radio.name,
+            nai: s.aaa.nai,
+            password: s.aaa.password,
+            tries: s.aaa.tries ?? 10,
+            intervalMs: s.aaa.intervalMs ?? 300,
+          },
+          (router, sa) => {
+            handoverKeys.set(canonical(router), sa);
+            log.info('fmn.handover-key', { router, spi: sa.spi });
+          },
+        )
+      : null;
+    access?.authenticate(first.routerAddress);
 
     // Frames out on the radio (protocol 0: send only).
     const frames = ctx.own(native.openPacketSocket({ ifname: radio.name, protocol: 0 }));
@@ -227,6 +253,8 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
     };
 
     let lastTarget: AgentAccessPoint | undefined;
+    /** The key of the last FBU we sealed: the FBack it brings lets us derive the NAR's. */
+    let lastSealed: HandoverSecurityAssociation | undefined;
     const events: unknown[] = [];
     const io: MachineIo<FmipMobileNodeInput, FmipMobileNodeAction> = {
       start: (f) => inbox.start(f),
@@ -243,7 +271,14 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
             return;
           }
           case 'send-mh': {
-            const pkt = buildMobilityPacket(toMobilityHeaderToSend(a));
+            const sa =
+              access && a.message.type === 'FastBindingUpdate' ? handoverKeys.get(canonical(a.dst)) : undefined;
+            const bytes = sa ? sealFbu(a.message as FastBindingUpdate, { src: a.src, dst: a.dst }, sa) : a.bytes;
+            if (sa) {
+              counters.add('aaa.fbu-sealed');
+              lastSealed = sa;
+            }
+            const pkt = buildMobilityPacket(toMobilityHeaderToSend({ ...a, bytes }));
             sendFrame(pkt, a.src, a.dst, a.message.type);
             return;
           }
@@ -261,6 +296,15 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
             events.push(a.event);
             if (events.length > 50) events.shift();
             log.info(`fmn.${a.event.name}`, { ...a.event });
+            // The PAR passed our key for the NAR along with its HI (aaa-context.ts): derive the same.
+            if (access && a.event.name === 'fback-received' && a.event.status < 128 && lastTarget) {
+              const sa = lastSealed;
+              if (sa) {
+                const nar = canonical(lastTarget.routerAddress);
+                handoverKeys.set(nar, { spi: sa.spi, key: narKey(sa.key, nar) });
+                counters.add('aaa.nar-key');
+              }
+            }
             // Predictive: the NCoA is confirmed before the detach; put it on the radio now.
             if (a.event.name === 'fback-received' && a.event.status < 128 && a.event.ncoa && !a.event.onNewLink)
               configure(a.event.ncoa, 'fback');
@@ -280,6 +324,17 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
       if (up === null || up === carrier) return;
       carrier = up;
       counters.add(up ? 'carrier.up' : 'carrier.down');
+      // A new router: authenticate there when the fast handover gave us no key for it (the FBack may
+      // still come through the NAR after the attach: wait a second; the move itself is done).
+      if (up && access && lastTarget && canonical(lastTarget.routerAddress) !== canonical(currentAp.routerAddress)) {
+        currentAp = lastTarget;
+        const router = currentAp.routerAddress;
+        const t = setTimeout(() => {
+          if (!handoverKeys.has(canonical(router)) && canonical(currentAp.routerAddress) === canonical(router))
+            access.authenticate(router);
+        }, 1000);
+        ctx.own({ close: () => clearTimeout(t) });
+      }
       running.feed([up ? { kind: 'link-up' } : { kind: 'link-down' }]);
       if (
         up &&
@@ -312,6 +367,15 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
         const ap = e.ap ? aps.find((x) => x.name === e.ap) : e.bssid ? aps.find((x) => x.bssid === e.bssid) : undefined;
         const bssid = e.bssid ?? ap?.bssid;
         if (ap) lastTarget = ap;
+        // Without a key for our router it would refuse the FBU: no fast handover, Mobile IPv6 moves us.
+        if (
+          access &&
+          (e.event === 'new-ap-detected' || e.event === 'link-going-down') &&
+          !handoverKeys.has(canonical(currentAp.routerAddress))
+        ) {
+          counters.add(`aaa.no-key.${e.event}`);
+          return;
+        }
         switch (e.event) {
           case 'new-ap-detected':
             if (bssid) running.feed([{ kind: 'new-ap-detected', bssid }]);
@@ -335,6 +399,14 @@ export const fmipv6MobileNodeRole: RoleDefinition = {
         tunnel: { local: tunnel.local, ...st },
         mobilityHeaders: mhIn.stats(),
         events: events.slice(-12),
+        ...(access
+          ? {
+              aaa: {
+                attempts: access.attempts(),
+                keys: [...handoverKeys].map(([router, k]) => ({ router, spi: k.spi })),
+              },
+            }
+          : {}),
       }),
     };
   },

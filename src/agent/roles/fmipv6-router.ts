@@ -3,9 +3,14 @@
 // (fmipv6-router-io.ts). In the shipped labs both access routers hold [par, nar]: each is the PAR
 // for the MNs on its own APs and the NAR for MNs arriving from the others.
 // Settings: agent.fmipv6 (fmipv6-settings.ts).
+import { interfaceIdentifier } from '../../protocols/aaa/associations.js';
 import { DEFAULT_PAR_LIMITS } from '../../protocols/fmipv6/index.js';
 import { roleSettings, type AgentConfig } from '../config.js';
 import { run } from '../dataplane/kernel.js';
+import type { HandoverInitiate } from '../../wire/mh/fmipv6.js';
+import { acceptKeyContext, withKeyContext } from './aaa-context.js';
+import { checkFbuBadf } from './aaa-fbu.js';
+import { type Nas, startNas } from './aaa-nas.js';
 import { routerPeerAuthenticator, sealToPeers } from './fmipv6-peers.js';
 import { bindNar, type BoundNar } from './nar.js';
 import { bindPar, type BoundPar } from './par.js';
@@ -27,6 +32,8 @@ export const fmipv6RouterRole: RoleDefinition = {
     const maxServed = s.limits?.maxServedNodes ?? DEFAULT_PAR_LIMITS.maxServedNodes;
     // RFC 5568 §7: HI and HAck only from a neighbour router we share a key with (fmipv6-peers.ts).
     const peers = routerPeerAuthenticator(config, s);
+    // AAA-keyed FBUs (RFC 5568 §6.4.5 with keys from RADIUS): the router is a NAS.
+    const nas: Nas | null = s.aaa ? startNas(ctx, s.aaa, (node) => refuseNode(ctx, node)) : null;
     const handlers: RouterIoHandlers = {
       onMobilityHeader(input) {
         const t = input.message.type;
@@ -38,10 +45,21 @@ export const fmipv6RouterRole: RoleDefinition = {
             return;
           }
         }
+        if (t === 'FastBindingUpdate' && nas) {
+          const refused = checkFbuBadf(nas.keys, input, ctx.clock.now());
+          if (refused) {
+            counters.add(`aaa.fbu-refused.${refused}`);
+            ctx.log.info('aaa.fbu-refused', { src: input.src, reason: refused });
+            return;
+          }
+          counters.add('aaa.fbu-accepted');
+        }
         if (t === 'FastBindingUpdate' || t === 'HandoverAcknowledge') {
           if (par) par.running.feed([input]);
           else counters.add(`mh.no-par.${t}`);
         } else if (t === 'HandoverInitiate') {
+          if (nas)
+            acceptKeyContext(nas.keys, input.message as HandoverInitiate, input.src, config, ctx.clock.now(), counters);
           if (nar) nar.running.feed([input]);
           else counters.add('mh.no-nar.HandoverInitiate');
         } else counters.add(`mh.ignored.${t}`);
@@ -85,7 +103,9 @@ export const fmipv6RouterRole: RoleDefinition = {
         if (mac) nar?.learn(address, mac);
       },
     };
-    const io = sealToPeers(await openRouterIo(ctx, handlers, s.table ?? DEFAULT_DIVERT_TABLE), peers, counters);
+    const sealed = sealToPeers(await openRouterIo(ctx, handlers, s.table ?? DEFAULT_DIVERT_TABLE), peers, counters);
+    // The HI takes the node's key for the NAR along (aaa-context.ts), inside what the peer option covers.
+    const io = nas ? withKeyContext(sealed, nas.keys, config, counters) : sealed;
     if (config.roles.includes('par')) par = bindPar(ctx, io, s, await narLinks(config));
     // A node arriving at our NAR with an address our PAR tunnels away is back: the tunnel stops.
     if (config.roles.includes('nar'))
@@ -117,6 +137,7 @@ export const fmipv6RouterRole: RoleDefinition = {
       state: () => ({
         address: io.address,
         peers: peers.peers,
+        aaa: nas?.state() ?? null,
         par: par?.state() ?? null,
         nar: nar?.state() ?? null,
         io: io.stats(),
@@ -124,6 +145,32 @@ export const fmipv6RouterRole: RoleDefinition = {
     };
   },
 };
+
+/**
+ * `aaa.withoutKey: refuse`: a node whose authentication failed sends nothing through this router; its
+ * MAC (from the EUI-64 interface identifier of its link-local address, RFC 4291 App. A) is dropped in
+ * the forward hook.
+ */
+function refuseNode(ctx: RoleContext, address: string): void {
+  const iid = Buffer.from(interfaceIdentifier(address.split('%')[0]!), 'hex');
+  if (iid[3] !== 0xff || iid[4] !== 0xfe) {
+    ctx.counters.add('aaa.refuse-not-eui64');
+    return;
+  }
+  const mac = [iid[0]! ^ 0x02, iid[1]!, iid[2]!, iid[5]!, iid[6]!, iid[7]!]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join(':');
+  const table = `mipshop_aaa_${ctx.config.node}`;
+  const script = [
+    `add table inet ${table}`,
+    `add chain inet ${table} forward { type filter hook forward priority -10; }`,
+    `add rule inet ${table} forward ether saddr ${mac} counter drop`,
+  ].join('\n');
+  run(undefined, 'nft', ['-f', '-'], script).then(
+    () => ctx.counters.add('aaa.refused-node'),
+    () => ctx.counters.add('aaa.refuse-nft-error'),
+  );
+}
 
 /** The interface toward each NAR's cell (`ip route get`): a reactive FBU through that NAR comes in on it. */
 async function narLinks(config: AgentConfig): Promise<Record<string, number>> {

@@ -5,6 +5,35 @@
 // `enabled` is not false, so one lab can be run with plain Mobile IPv6 by flipping that switch.
 import { z } from 'zod';
 
+/** RFC 5080 §2.2.1 retransmission: IRT, MRC, MRT, MRD (defaults there 2 s, 5, 16 s, 30 s). */
+const radiusRetransmitSchema = z
+  .object({
+    irtMs: z.number().int().min(10).max(60_000).optional(),
+    mrc: z.number().int().min(0).max(20).optional(),
+    mrtMs: z.number().int().min(10).max(600_000).optional(),
+    mrdMs: z.number().int().min(10).max(600_000).optional(),
+  })
+  .strict();
+
+export const aaaRouterSchema = z
+  .object({
+    /** The RADIUS server's address and the NAS secret: the lab writes both (services.radius-server). */
+    server: z.string().optional(),
+    secret: z.string().optional(),
+    /** The address Access-Requests come from (the server knows the client by it). */
+    nasAddress: z.string().optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    /**
+     * A node with no handover key (RADIUS unreachable, or it never authenticated): `fallback` serves it
+     * without fast handovers (its FBUs refused; it moves with plain Mobile IPv6), `refuse` also drops
+     * what it sends through this router. Default fallback.
+     */
+    withoutKey: z.enum(['fallback', 'refuse']).optional(),
+    retransmit: radiusRetransmitSchema.optional(),
+  })
+  .strict();
+export type AaaRouterSettings = z.infer<typeof aaaRouterSchema>;
+
 export const fmipv6RouterSettingsSchema = z
   .object({
     /** NAR buffer bounds per NCoA (RFC 5568 §6.2.1 U flag); what does not fit is dropped and counted. */
@@ -65,6 +94,8 @@ export const fmipv6RouterSettingsSchema = z
       .optional(),
     /** HI/HAck timestamps must lie within this of the receiver's clock (peer-auth.ts). Default 7000 ms. */
     peerAuthWindowMs: z.number().int().min(100).max(600_000).optional(),
+    /** AAA-keyed FBUs (docs/security.md "AAA-keyed FMIPv6"): this router is a RADIUS NAS. */
+    aaa: aaaRouterSchema.optional(),
   })
   .strict();
 export type Fmipv6RouterSettings = z.infer<typeof fmipv6RouterSettingsSchema>;
@@ -85,6 +116,17 @@ export const fmipv6MobileNodeSettingsSchema = z
      * the attach (§3.2); one timeline then serves both modes.
      */
     mode: z.enum(['predictive', 'reactive']).optional(),
+    /** Network-access authentication at first attach (CHAP with this NAI and password); FBUs then carry BADF. */
+    aaa: z
+      .object({
+        nai: z.string().min(1).max(253),
+        password: z.string().min(1).max(128),
+        /** Tries of the access authentication before going on without a key (plain Mobile IPv6). Default 10. */
+        tries: z.number().int().min(1).max(100).optional(),
+        intervalMs: z.number().int().min(10).max(60_000).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type Fmipv6MobileNodeSettings = z.infer<typeof fmipv6MobileNodeSettingsSchema>;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { keaConfig, mosOptionData } from './kea.js';
 import { namedConf, zoneFile } from './named.js';
 import { quote } from './index.js';
+import { freeradiusConfig } from './radius.js';
 
 const dhcp = {
   interfaces: [{ name: 'ap1', prefix: '2001:db8:1::/64' }],
@@ -66,5 +67,28 @@ describe('quote', () => {
     const log = 'a INFO x\nb ERROR one\nc INFO y\nd FATAL two\n';
     expect(quote(log, /\b(?:ERROR|FATAL)\b/)).toBe('\n  b ERROR one\n  d FATAL two');
     expect(quote('fine\n', /ERROR/)).toBe('');
+  });
+});
+
+describe('FreeRADIUS configuration', () => {
+  const files = freeradiusConfig(
+    {
+      address: 'fd00::6:2',
+      clients: [{ node: 'ar1', address: 'fd00::3:2', secret: 'ab"c' }],
+      users: [{ node: 'mn', nai: 'mn@lab', password: 'pw' }],
+    },
+    '/out/conf',
+    '/run/x',
+  );
+  it("its own directories, the lab's clients and users, CHAP, the handover key in MS-MPPE-Recv-Key", () => {
+    const c = files['radiusd.conf']!;
+    expect(c).toContain('raddbdir = /out/conf');
+    expect(c).toContain('pidfile = /run/x/freeradius.pid');
+    expect(c).toContain('client ar1 {\n  ipv6addr = fd00::3:2\n  secret = "ab\\"c"');
+    expect(c).toContain('ipv6addr = fd00::6:2');
+    expect(c).toContain('&MS-MPPE-Recv-Key := "0x%{hmacsha1:&CHAP-Challenge &control:Cleartext-Password}"');
+    expect(c).not.toContain('/etc/freeradius');
+    expect(files.users).toBe('"mn@lab" Cleartext-Password := "pw"\n');
+    expect(files.dictionary).toContain('/usr/share/freeradius/dictionary');
   });
 });

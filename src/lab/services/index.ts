@@ -1,6 +1,6 @@
 // Starts the server daemons nodes declare (`services:`) inside their namespaces, each with the
 // configuration the lab writes from the topology, and stops them like agents. Daemons are the
-// distribution's, unmodified: kea-dhcp6 and named. Configurations go to OUT/services/<node>/ (kept, to
+// distribution's, unmodified: kea-dhcp6, named and freeradius. Configurations go to OUT/services/<node>/ (kept, to
 // read after a run), their logs to OUT/logs/<node>-<daemon>.log, their run-time files to the lab's
 // state directory (removed with the lab).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,11 +9,12 @@ import { labStateDir } from '../names.js';
 import type { NodeHandle, Runtime, Subprocess } from '../runtime/runtime.js';
 import type { ResolvedLab, ResolvedNode } from '../topology/types.js';
 import { KEA_ERROR, KEA_READY, keaConfig } from './kea.js';
+import { FREERADIUS_ERROR, FREERADIUS_READY, freeradiusConfig } from './radius.js';
 import { NAMED_ERROR, NAMED_READY, NAMED_ZONE_FAILED, namedConf, zoneFile } from './named.js';
 
 export interface RunningService {
   node: string;
-  daemon: 'kea-dhcp6' | 'named';
+  daemon: 'kea-dhcp6' | 'named' | 'freeradius';
   process: Subprocess;
   logFile: string;
 }
@@ -73,6 +74,24 @@ function launches(lab: ResolvedLab, node: ResolvedNode, outDir: string): Launch[
       ready: NAMED_READY,
       failed: NAMED_ZONE_FAILED,
       error: NAMED_ERROR,
+    });
+  }
+  const radius = node.services?.['radius-server'];
+  if (radius) {
+    const dir = path.join(confDir, 'freeradius');
+    const workDir = path.join(runDir, 'freeradius');
+    mkdirSync(dir, { recursive: true });
+    mkdirSync(workDir, { recursive: true });
+    // The users file and the clients' secrets are keys: root only, like the agents' configs.
+    for (const [f, text] of Object.entries(freeradiusConfig(radius, dir, workDir)))
+      writeFileSync(path.join(dir, f), text, { mode: 0o600 });
+    out.push({
+      daemon: 'freeradius',
+      // -f: foreground; -l stdout: its log to our file; -x: one line per request received and sent;
+      // -d: this lab's configuration, never the system's.
+      argv: [need('freeradius'), '-f', '-l', 'stdout', '-x', '-d', dir],
+      ready: FREERADIUS_READY,
+      error: FREERADIUS_ERROR,
     });
   }
   return out;

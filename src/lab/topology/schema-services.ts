@@ -65,12 +65,29 @@ export const dnsServerSchema = z.strictObject({
     .refine((z) => Object.keys(z).length > 0, { error: 'expected at least one zone' }),
 });
 
+const NODE_RE = /^[a-z][a-z0-9]{0,13}$/;
+const nodeName = z.string().regex(NODE_RE, { error: 'expected a node name' });
+
+/** FreeRADIUS (docs/security.md "AAA-keyed FMIPv6"): its clients and users are lab nodes. */
+export const radiusServerSchema = z.strictObject({
+  clients: z
+    .array(nodeName)
+    .min(1)
+    .meta({ description: 'Access routers (RADIUS NAS, RFC 2865 §1), each with a secret the lab makes per run.' }),
+  users: z.array(nodeName).min(1).meta({
+    description: "Mobile nodes, with the NAI and password of their agent's fmipv6.aaa settings (CHAP, RFC 1994).",
+  }),
+});
+
 export const servicesSchema = z
   .strictObject({
     'dhcpv6-server': dhcpv6ServerSchema
       .optional()
       .meta({ description: 'Kea DHCPv6 (kea-dhcp6), stateless: answers Information-request (RFC 8415 §18.2.6).' }),
     'dns-server': dnsServerSchema.optional().meta({ description: 'BIND 9 (named), authoritative for its zones.' }),
+    'radius-server': radiusServerSchema
+      .optional()
+      .meta({ description: 'FreeRADIUS: network-access authentication and the FMIPv6 handover key.' }),
   })
   .meta({ description: 'Server daemons this node runs (netns runtime only); configured from this data.' });
 

@@ -1,10 +1,11 @@
 // `nodes.<n>.services` resolved: node names become addresses, Kea's interfaces get their link's prefix,
 // every reference is checked with its YAML path.
+import { randomBytes } from 'node:crypto';
 import { prefixOf } from '../../wire/address.js';
 import type { SpecIssue } from './issues.js';
 import { isIPv6Address } from './ipv6.js';
 import type { LabSpec } from './schema.js';
-import type { MosServiceKey, ResolvedNode, ResolvedServices } from './types.js';
+import type { MosServiceKey, RadiusServerService, ResolvedNode, ResolvedServices } from './types.js';
 
 const SERVICE_KEYS: readonly MosServiceKey[] = ['is', 'cs', 'es'];
 
@@ -99,7 +100,63 @@ export function resolveServices(spec: LabSpec, nodes: ResolvedNode[]): SpecIssue
         });
       out['dns-server'] = { zones };
     }
+    const radius = s['radius-server'];
+    if (radius) out['radius-server'] = resolveRadius(node, radius, byName, [...at, 'radius-server'], issues);
     node.services = out;
   }
   return issues;
+}
+
+/** A node's first global address: an access router sends its Access-Requests from it (NAS-IPv6-Address). */
+export function nasAddress(node: ResolvedNode): string | undefined {
+  for (const i of node.interfaces) for (const a of i.addresses) if (!a.startsWith('fe80')) return a.split('/')[0];
+  return undefined;
+}
+
+function resolveRadius(
+  node: ResolvedNode,
+  spec: NonNullable<NonNullable<LabSpec['nodes'][string]['services']>['radius-server']>,
+  byName: Map<string, ResolvedNode>,
+  at: (string | number)[],
+  issues: SpecIssue[],
+): RadiusServerService {
+  const address = serviceAddress(node) ?? '';
+  if (!address)
+    issues.push({ path: at, message: `node ${node.name} has no static address to serve RADIUS on`, onKey: true });
+  const clients: RadiusServerService['clients'] = [];
+  spec.clients.forEach((name, i) => {
+    const n = byName.get(name);
+    const a = n && nasAddress(n);
+    if (!n || !a || !n.roles.some((r) => r === 'par' || r === 'nar')) {
+      issues.push({
+        path: [...at, 'clients', i],
+        message: `expected an FMIPv6 access router (roles par or nar) with a static address, got "${name}"`,
+      });
+      return;
+    }
+    // RFC 2865 §3: a secret per client; made for this run, never in the lab file (RFC 5080 §2.2.1 is silent on it).
+    clients.push({ node: name, address: a, secret: randomBytes(16).toString('hex') });
+  });
+  const users: RadiusServerService['users'] = [];
+  spec.users.forEach((name, i) => {
+    const n = byName.get(name);
+    const aaa = n && mobileNodeCredential(n);
+    if (!aaa) {
+      issues.push({
+        path: [...at, 'users', i],
+        message: `expected a mobile node with agent.fmipv6.aaa { nai, password }, got "${name}"`,
+      });
+      return;
+    }
+    users.push({ node: name, ...aaa });
+  });
+  return { address, clients, users };
+}
+
+/** The long-term credential a mobile node's agent holds (agent.fmipv6.aaa). */
+export function mobileNodeCredential(node: ResolvedNode): { nai: string; password: string } | undefined {
+  if (!node.roles.includes('mobile-node')) return undefined;
+  const aaa = (node.agent.fmipv6 as { aaa?: { nai?: unknown; password?: unknown } } | undefined)?.aaa;
+  if (typeof aaa?.nai !== 'string' || typeof aaa.password !== 'string') return undefined;
+  return { nai: aaa.nai, password: aaa.password };
 }

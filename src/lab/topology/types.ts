@@ -70,9 +70,18 @@ export interface DnsZone {
   mos: { host: string; services: ('MIHIS' | 'MIHES' | 'MIHCS')[]; transports: ('tcp' | 'udp')[]; port: number }[];
 }
 
+/** FreeRADIUS's clients (the access routers, by the address they send from) and users. */
+export interface RadiusServerService {
+  /** The address FreeRADIUS serves on (the node's first static address). */
+  address: string;
+  clients: { node: string; address: string; secret: string }[];
+  users: { node: string; nai: string; password: string }[];
+}
+
 export interface ResolvedServices {
   'dhcpv6-server'?: Dhcpv6ServerService;
   'dns-server'?: { zones: DnsZone[] };
+  'radius-server'?: RadiusServerService;
 }
 
 export interface LinkEnd {

@@ -1,6 +1,6 @@
 // A small Results object for the report's unit tests: one handover of mn (ap1 -> ap2), flow 1
 // cn -> mn received on mn-wlan0, flow 2 mn -> cn, and a mix of held and failed expectations.
-import type { Results } from '../../analysis/results.js';
+import { RESULTS_VERSION, type Results } from '../../analysis/results.js';
 
 export function sampleResults(): Results {
   const capture = (node: string, iface: string) => ({
@@ -36,7 +36,7 @@ export function sampleResults(): Results {
     minDelayMs: 27,
   });
   return {
-    version: 1,
+    version: RESULTS_VERSION,
     lab: 'sample-lab',
     runtime: 'netns',
     startedAt: '2026-12-06T14:00:00.000Z',
