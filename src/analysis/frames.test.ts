@@ -50,7 +50,7 @@ describe('frame decoding', () => {
       frame(ether(upperPacket(135, Buffer.from('3b01050000000000' + '0001000000000000', 'hex'))), 1n),
       0,
     )!;
-    expect(bu.upper).toEqual({ kind: 'mh', mhType: 5, length: 16 });
+    expect(bu.upper).toEqual({ kind: 'mh', mhType: 5, length: 16, dataWord: 1 });
     const tcp = Buffer.alloc(20);
     tcp.writeUInt16BE(5201, 0);
     tcp.writeUInt16BE(40000, 2);
