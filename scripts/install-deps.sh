@@ -28,6 +28,7 @@ packages=(
   python3 make g++                                      # node-gyp builds the native addon
   chromium                                              # the report test opens report.html headless
   kea-dhcp6-server bind9 bind9-dnsutils                 # service nodes (docs/mih.md): kea-dhcp6, named, dig
+  openssl                                               # the run's MIH TLS CA and certificates (docs/mih.md)
 )
 if [ "$docker" = 1 ]; then packages+=(docker.io debootstrap); fi  # Docker runtime; offline base image
 missing=()
