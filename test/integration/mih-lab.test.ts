@@ -36,6 +36,7 @@ interface MihfStatus {
     attempts: number;
   };
   registration?: { mos: string; port: number; status: number; validTimeInterval?: number };
+  information?: { status: number; networks: unknown[] };
 }
 
 /** tshark's fields of every frame of a pcap that matches `filter`. */
@@ -139,7 +140,7 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
 
     // Both ways lead to the same MoS.
     expect(mihf?.error).toBeUndefined();
-    expect(mihf?.phase).toBe('registered');
+    expect(mihf?.phase).toBe('informed');
     expect(mihf?.dhcp).toEqual({
       addresses: { IS: [addr('mos')], CS: [addr('mos')], ES: [addr('mos')] },
       domains: { IS: ['mih.example'], CS: ['mih.example'], ES: ['mih.example'] },
@@ -162,6 +163,23 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
       attempts: 2,
     });
     expect(mihf?.registration).toEqual({ mos: addr('mos'), port: 4551, status: 0, validTimeInterval: 3600 });
+    // The Information Service lists the lab's points of attachment: ar1's two APs, their BSSIDs and
+    // prefixes and ar1's address on each cell, as the resolved topology has them.
+    const ar1 = node('ar1');
+    expect(mihf?.information).toEqual({
+      status: 0,
+      octets: expect.any(Number),
+      networks: [
+        {
+          networkId: 'ar1',
+          poas: lab.lab.aps.map((ap) => ({
+            linkAddress: ap.bssid,
+            prefix: ap.prefix,
+            routerAddress: ar1.interfaces.find((i) => i.name === ap.routerIface)!.addresses[0]!.split('/')[0],
+          })),
+        },
+      ],
+    });
     expect(mosState?.registrations).toEqual([
       { mihfId: `mn.${name}.mih`, peer: expect.stringMatching(/^\[.+\]:\d+$/), count: 1 },
     ]);
@@ -205,7 +223,7 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
         }),
       ).toEqual([]);
     const mids = mih.map((f) => `${Number(f['mih.mid']).toString(16)}/${f['udp.port'] ? 'udp' : 'tcp'}`);
-    expect(mids).toEqual(['1401/udp', '1401/udp', '1801/udp', '1402/tcp', '1802/tcp']);
+    expect(mids).toEqual(['1401/udp', '1401/udp', '1801/udp', '1402/tcp', '1802/tcp', '4401/tcp', '4801/tcp']);
     expect(mih[0]!['mih.acq_req']).toBe('1');
     expect(mih[2]!['mih.acq_resp']).toBe('1');
     // The retransmission is the same request (same TID), TMO after the first.

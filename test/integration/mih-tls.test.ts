@@ -118,7 +118,7 @@ describe.skipIf(missing)('MIH over TLS: mutual certificate authentication at the
             status: { state: { mihf: Record<string, unknown> } };
           }
         ).status.state.mihf;
-      for (let i = 0; i < 100 && (await mnStatus()).phase !== 'registered'; i++)
+      for (let i = 0; i < 100 && (await mnStatus()).phase !== 'informed'; i++)
         await new Promise((res) => setTimeout(res, 100));
       const r = await lab.node('mn').exec([process.execPath, '-e', PROBE, mosAddr, tlsDir, arg], { timeoutMs: 30_000 });
       const result = await running;
@@ -141,7 +141,7 @@ describe.skipIf(missing)('MIH over TLS: mutual certificate authentication at the
 
     // The mobile node: TLS for everything, the MoS identified by its certificate.
     expect(mihf?.error).toBeUndefined();
-    expect(mihf?.phase).toBe('registered');
+    expect(mihf?.phase).toBe('informed');
     expect(mihf?.tls).toMatchObject({ port: 4551, peerMihfId: mosId });
     expect(mihf?.capability).toMatchObject({ transport: 'tls', mosMihfId: mosId, status: 0, ackRsp: false });
     expect(mihf?.registration).toMatchObject({ status: 0, validTimeInterval: 3600 });

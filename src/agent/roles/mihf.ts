@@ -13,6 +13,7 @@ import {
   type UdpTransactionInput,
 } from '../../protocols/mih/udp-transactions.js';
 import type { DhcpMosInfo } from '../../protocols/mih/discovery.js';
+import { decodeIes, IeType, iesToNetworks } from '../../wire/mih/information.js';
 import { decode, encode, type MihFrame, midOf } from '../../wire/mih/message.js';
 import { MIH_PORT } from '../../wire/mih/port.js';
 import { LinkType } from '../../wire/mih/types.js';
@@ -21,6 +22,15 @@ import { mihfIdOf } from '../config.js';
 import { MihSession } from './mih-session.js';
 import { mihSettingsSchema } from './mih-settings.js';
 import { type Role, type RoleDefinition, roleInterface, roleOfNode } from './role.js';
+
+/** IE types the node asks the Information Service for (docs/mih.md, "Information Service"). */
+const INFORMATION_TEMPLATE = [
+  IeType.NetworkId,
+  IeType.NetMobilityManagementProtocols,
+  IeType.PoaLinkAddress,
+  IeType.PoaSubnetInfo,
+  IeType.PoaIpAddress,
+];
 
 interface MihfState {
   mihfId: string;
@@ -40,6 +50,16 @@ interface MihfState {
   /** The TLS connection to the MoS: the MIHF ID its certificate names. */
   tls?: { mos: string; port: number; peerMihfId: string };
   registration?: { mos: string; port: number; status: number; validTimeInterval?: number };
+  /** The Information Service's answer: the networks it lists (PoA link addresses as MACs). */
+  information?: {
+    status: number;
+    octets: number;
+    networks: {
+      networkId?: string;
+      mobilityManagement?: number;
+      poas: { linkAddress: string; prefix?: string; routerAddress?: string }[];
+    }[];
+  };
   error?: string;
 }
 
@@ -217,6 +237,37 @@ export const mihfRole: RoleDefinition = roleOfNode('mihf', mihSettingsSchema, as
     };
     ctx.log.info('mihf.registered', state.registration);
     state.phase = 'registered';
+    // The Information Service over TCP (RFC 5677 §6.5: IS answers may be large): the networks around,
+    // their points of attachment, prefixes and routers, by IE type.
+    const info = await session.request({
+      ackReq: false,
+      ackRsp: false,
+      transactionId: ++tid,
+      source: state.mihfId,
+      destination: session.peerId,
+      body: { kind: 'get-information-request', queries: [INFORMATION_TEMPLATE] },
+    });
+    if (info.body.kind !== 'get-information-response')
+      throw new Error(`unexpected answer to MIH_Get_Information: ${info.body.kind}`);
+    const ir = info.body.responses?.[0];
+    const ies = ir ? decodeIes(ir) : undefined;
+    if (ies && !ies.ok) c.add(`mih.information.malformed.${ies.error.code}`);
+    const networks = ies?.ok ? iesToNetworks(ies.value) : undefined;
+    state.information = {
+      status: info.body.status,
+      octets: ir?.length ?? 0,
+      networks: networks?.ok
+        ? networks.value.map((n) => ({
+            ...n,
+            poas: n.poas.map((p) => ({
+              ...p,
+              linkAddress: p.linkAddress.kind === 'mac' ? p.linkAddress.mac : 'other',
+            })),
+          }))
+        : [],
+    };
+    ctx.log.info('mihf.information', state.information);
+    state.phase = 'informed';
   };
   run().catch((err: Error) => {
     state.error = err.message;

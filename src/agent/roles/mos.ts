@@ -10,12 +10,35 @@ import { createServer, type TLSSocket } from 'node:tls';
 import { MobilityServer, type MihTransportName } from '../../protocols/mih/mobility-server.js';
 import { decode, encode } from '../../wire/mih/message.js';
 import { MIH_PORT } from '../../wire/mih/port.js';
-import { mihfIdOf } from '../config.js';
+import type { IsNetwork } from '../../wire/mih/information.js';
+import { type AgentAccessPoint, mihfIdOf } from '../config.js';
 import { keyLogger, MAX_MIH_FRAME, MihFramer, peerMihfId, tlsOptions } from './mih-stream.js';
 import { mihSettingsSchema } from './mih-settings.js';
 import { type Role, type RoleDefinition, roleOfNode } from './role.js';
 
 export { mihfIdOf };
+
+/**
+ * The Information Service's data from the lab topology (the agent config's APs): one network per
+ * access router, named after it, with its APs as points of attachment (BSSID, the cell's prefix, the
+ * router's address there). FMIPv6 is listed as its mobility protocol when the router is a PAR or NAR.
+ */
+export function labNetworks(aps: readonly AgentAccessPoint[]): IsNetwork[] {
+  const byRouter = new Map<string, IsNetwork>();
+  for (const ap of [...aps].sort((a, b) => a.name.localeCompare(b.name))) {
+    let n = byRouter.get(ap.router);
+    if (!n) {
+      const fmip = ap.routerRoles?.some((r) => r === 'par' || r === 'nar');
+      n = { networkId: ap.router, poas: [], ...(fmip ? { mobilityManagement: 1 << MOBILITY_FMIPV6_BIT } : {}) };
+      byRouter.set(ap.router, n);
+    }
+    n.poas.push({ linkAddress: { kind: 'mac', mac: ap.bssid }, prefix: ap.prefix, routerAddress: ap.routerAddress });
+  }
+  return [...byRouter.values()];
+}
+
+/** IP_MOB_MGMT bit 5: Mobile IPv6 Fast Handovers (the bit Wireshark's packet-mih.c names "fmip6"). */
+const MOBILITY_FMIPV6_BIT = 5;
 
 const MAX_CONNECTIONS = 32;
 const REGISTRATION_S = 3600;
@@ -24,7 +47,13 @@ export const mosRole: RoleDefinition = roleOfNode('mos', mihSettingsSchema, asyn
   const tlsFiles = ctx.config.mihTls;
   if (!tlsFiles) throw new Error(`${ctx.configFile}: the mos role needs the lab's MIH TLS files (mihTls)`);
   const mihfId = mihfIdOf(ctx.config);
-  const server = new MobilityServer({ mihfId, validTimeS: REGISTRATION_S, maxRegistrations: 1024, maxAnswered: 256 });
+  const server = new MobilityServer({
+    mihfId,
+    validTimeS: REGISTRATION_S,
+    maxRegistrations: 1024,
+    maxAnswered: 256,
+    information: labNetworks(ctx.config.aps ?? []),
+  });
   const c = ctx.counters;
   /** `authenticated`: the TLS peer's certificate names this MIHF ID. */
   const handle = (
@@ -48,7 +77,10 @@ export const mosRole: RoleDefinition = roleOfNode('mos', mihSettingsSchema, asyn
     c.add(`mih.${transport}.received.${d.value.body.kind}`);
     for (const a of server.handle(ctx.clock.now(), { frame: d.value, peer, transport })) {
       if (a.kind === 'drop') c.add(`mih.dropped.${a.reason}`);
-      else {
+      else if (a.kind === 'too-large') {
+        c.add('mih.udp.information-too-large');
+        ctx.log.info('mih.information-too-large', { peer, octets: a.octets });
+      } else {
         reply(encode(a.frame));
         c.add(`mih.${transport}.sent.${a.frame.body.kind}`);
         ctx.log.info('mih.sent', {
