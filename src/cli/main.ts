@@ -24,8 +24,8 @@ async function main(argv: string[]): Promise<number> {
     .name('mipshop-lab')
     .description(
       'A testbed for IPv6 mobility protocols: labs from YAML on network namespaces or Docker, protocol agents, scripted handovers, pcaps and verdicts.\n\n' +
-        'Available: Mobile IPv6 with route optimisation (RFC 6275; topologies/mipv6.yaml, mipv6-ro.yaml), FMIPv6 predictive, reactive and on point-to-point links (RFC 5568; topologies/fmipv6-predictive.yaml, fmipv6-reactive.yaml, fmipv6-p2p.yaml), HMIPv6 (RFC 5380; topologies/hmipv6.yaml), Proxy Mobile IPv6 (RFC 5213; topologies/pmipv6.yaml), and IEEE 802.21 MIH over IP with MoS discovery by DHCPv6 and DNS, served by Kea and BIND 9 in the lab (RFC 5677, RFC 5678, RFC 5679; topologies/mih.yaml: capability discovery, registration and the Information Service, over TLS with certificates made for the run).\n\n' +
-        'Not yet: Proxy Mobile IPv6 fast handovers and transient bindings (RFC 5949, RFC 6058): codecs only; MIH driving handovers.',
+        'Available: Mobile IPv6 with route optimisation (RFC 6275; topologies/mipv6.yaml, mipv6-ro.yaml), FMIPv6 predictive, reactive and on point-to-point links (RFC 5568; topologies/fmipv6-predictive.yaml, fmipv6-reactive.yaml, fmipv6-p2p.yaml), HMIPv6 (RFC 5380; topologies/hmipv6.yaml), Proxy Mobile IPv6 (RFC 5213; topologies/pmipv6.yaml), and IEEE 802.21 MIH over IP with MoS discovery by DHCPv6 and DNS, served by Kea and BIND 9 in the lab (RFC 5677, RFC 5678, RFC 5679; topologies/mih.yaml: capability discovery, registration and the Information Service, over TLS with certificates made for the run; topologies/mih-fmipv6.yaml: MIH Link_Going_Down drives an FMIPv6 handover to the AP the Information Service names).\n\n' +
+        'Not yet: Proxy Mobile IPv6 fast handovers and transient bindings (RFC 5949, RFC 6058): codecs only; network-initiated MIH handovers.',
     )
     .version(VERSION)
     .showHelpAfterError()

@@ -21,7 +21,7 @@ import { dhcpv6Discover, type DnsMos, dnsDiscover } from './mihf-discovery.js';
 import { mihfIdOf } from '../config.js';
 import { MihSession } from './mih-session.js';
 import { mihSettingsSchema } from './mih-settings.js';
-import { type Role, type RoleDefinition, roleInterface, roleOfNode } from './role.js';
+import { type L2TriggerEvent, type Role, type RoleDefinition, roleInterface, roleOfNode } from './role.js';
 
 /** IE types the node asks the Information Service for (docs/mih.md, "Information Service"). */
 const INFORMATION_TEMPLATE = [
@@ -60,7 +60,16 @@ interface MihfState {
       poas: { linkAddress: string; prefix?: string; routerAddress?: string }[];
     }[];
   };
+  /** Handovers the MIH function started (drivesHandover): the MIH messages of each, ms since the role started. */
+  handovers: MihHandover[];
   error?: string;
+}
+
+interface MihHandover {
+  atMs: number;
+  from: string | null;
+  target: string;
+  messages: { message: string; to: 'local' | 'mos'; atMs: number; tid?: number }[];
 }
 
 /** The interface's first global address, once it has one (polled: the agent has no netlink here). */
@@ -78,7 +87,7 @@ export const mihfRole: RoleDefinition = roleOfNode('mihf', mihSettingsSchema, as
   if (!tlsFiles) throw new Error(`${ctx.configFile}: the mihf role needs the lab's MIH TLS files (mihTls)`);
   const radio = roleInterface(ctx.config, undefined, 'radio') ?? roleInterface(ctx.config, undefined, 'link');
   if (!radio) throw new Error(`${ctx.configFile}: the mihf role needs a radio or a link`);
-  const state: MihfState = { mihfId: mihfIdOf(ctx.config), phase: 'starting' };
+  const state: MihfState = { mihfId: mihfIdOf(ctx.config), phase: 'starting', handovers: [] };
   const c = ctx.counters;
 
   // UDP 4551 both ways, as RFC 5677 §9 assigns it.
@@ -268,13 +277,75 @@ export const mihfRole: RoleDefinition = roleOfNode('mihf', mihSettingsSchema, as
     };
     ctx.log.info('mihf.information', state.information);
     state.phase = 'informed';
+    mos = session;
+  };
+
+  // MIH drives FMIPv6 (docs/mih.md): the point of attachment the radio is on, by BSSID.
+  const aps = ctx.config.aps ?? [];
+  const bssidOf = (ap: string | undefined) => aps.find((a) => a.name === ap)?.bssid;
+  let current = bssidOf(ctx.config.stations?.find((s) => s.node === ctx.config.node)?.ap);
+  let mos: MihSession | undefined;
+  const sinceStart = () => Math.round((ctx.clock.now() - started) * 1000) / 1000;
+  const started = ctx.clock.now();
+  const linkGoingDown = (e: L2TriggerEvent) => {
+    const at = sinceStart();
+    // The Information Service's points of attachment other than the current one; the first is the target.
+    // Networks that list FMIPv6 (IP_MOB_MGMT bit 5) first: the handover this node can make.
+    const nets = state.information?.networks ?? [];
+    const fmip = nets.filter((n) => ((n.mobilityManagement ?? 0) & (1 << 5)) !== 0);
+    const target = (fmip.length ? fmip : nets).flatMap((n) => n.poas).find((p) => p.linkAddress !== current);
+    if (!target) {
+      c.add('mih.handover.no-target');
+      ctx.emitL2?.(e);
+      return;
+    }
+    const messages: MihHandover['messages'] = [{ message: 'MIH_Link_Going_Down.indication', to: 'local', atMs: at }];
+    // The local MIH user (FMIPv6) gets the indication with the target the IS gave.
+    ctx.emitL2?.({ event: 'link-going-down', bssid: target.linkAddress });
+    if (mos) {
+      // And the MoS, as a remote event (reason 1: link parameters degrading).
+      mos.send({
+        ackReq: false,
+        ackRsp: false,
+        transactionId: ++tid,
+        source: state.mihfId,
+        destination: mos.peerId,
+        body: {
+          kind: 'link-going-down-indication',
+          linkIdentifier: {
+            linkType: LinkType.Ieee80211,
+            address: { kind: 'mac', mac: radio.mac },
+            ...(current ? { poa: { kind: 'mac' as const, mac: current } } : {}),
+          },
+          timeInterval: 100,
+          reason: 1,
+        },
+      });
+      messages.push({ message: 'MIH_Link_Going_Down.indication', to: 'mos', atMs: sinceStart(), tid });
+    }
+    c.add('mih.handover.started');
+    const from = current;
+    current = target.linkAddress; // the move goes there; the lab does not report the new AP to the MIH function
+    if (state.handovers.length >= 64) state.handovers.shift();
+    state.handovers.push({ atMs: at, from: from ?? null, target: target.linkAddress, messages });
+    ctx.log.info('mihf.handover', { ...state.handovers.at(-1) });
   };
   run().catch((err: Error) => {
     state.error = err.message;
     c.add('mihf.failed');
     ctx.log.error('mihf.failed', { phase: state.phase, err });
   });
-  return { name: 'mihf', state: () => state };
+  return {
+    name: 'mihf',
+    ownsL2: settings.drivesHandover === true,
+    onL2Trigger(e) {
+      if (!settings.drivesHandover) return;
+      if (e.event === 'link-going-down') return linkGoingDown(e);
+      if (e.event === 'link-up') current = e.bssid ?? bssidOf(e.ap) ?? current;
+      ctx.emitL2?.(e);
+    },
+    state: () => state,
+  };
 });
 
 function splitPeer(peer: string): [string, number] {
