@@ -62,6 +62,14 @@ describe.skipIf(missing)(
       ]);
       expect(h.messages[1]!.atMs).toBeGreaterThanOrEqual(h.messages[0]!.atMs);
       expect(mosCounters['mih.tcp.received.link-going-down-indication']).toBe(1);
+      // results.json lists the same handover with its MIH messages, timed within the run.
+      const reported = result.results.agents?.mn?.mihHandovers ?? [];
+      expect(reported).toHaveLength(1);
+      expect(reported[0]).toMatchObject({ from: bssid('ap1'), target: bssid('ap2') });
+      const start = Date.parse(result.results.startedAt);
+      const offset = reported[0]!.atUnixMs - start;
+      expect(offset).toBeGreaterThan(0);
+      expect(offset).toBeLessThan(result.results.durationMs);
       // FMIPv6 ran predictively toward that AP: RtSolPr, PrRtAdv, FBU, FBack, then the UNA on the new link.
       const names = (fmn.events ?? []).map((e) => e.name);
       for (const step of ['rtsolpr-sent', 'prrtadv-received', 'fbu-sent', 'fback-received', 'handover-complete'])

@@ -65,11 +65,13 @@ interface MihfState {
   error?: string;
 }
 
+/** Times: ms since the role started, and Unix ms (wall clock) for results.json (agents.<node>.mihHandovers). */
 interface MihHandover {
   atMs: number;
+  atUnixMs: number;
   from: string | null;
   target: string;
-  messages: { message: string; to: 'local' | 'mos'; atMs: number; tid?: number }[];
+  messages: { message: string; to: 'local' | 'mos'; atMs: number; atUnixMs: number; tid?: number }[];
 }
 
 /** The interface's first global address, once it has one (polled: the agent has no netlink here). */
@@ -299,7 +301,10 @@ export const mihfRole: RoleDefinition = roleOfNode('mihf', mihSettingsSchema, as
       ctx.emitL2?.(e);
       return;
     }
-    const messages: MihHandover['messages'] = [{ message: 'MIH_Link_Going_Down.indication', to: 'local', atMs: at }];
+    const atUnixMs = Date.now();
+    const messages: MihHandover['messages'] = [
+      { message: 'MIH_Link_Going_Down.indication', to: 'local', atMs: at, atUnixMs },
+    ];
     // The local MIH user (FMIPv6) gets the indication with the target the IS gave.
     ctx.emitL2?.({ event: 'link-going-down', bssid: target.linkAddress });
     if (mos) {
@@ -321,13 +326,19 @@ export const mihfRole: RoleDefinition = roleOfNode('mihf', mihSettingsSchema, as
           reason: 1,
         },
       });
-      messages.push({ message: 'MIH_Link_Going_Down.indication', to: 'mos', atMs: sinceStart(), tid });
+      messages.push({
+        message: 'MIH_Link_Going_Down.indication',
+        to: 'mos',
+        atMs: sinceStart(),
+        atUnixMs: Date.now(),
+        tid,
+      });
     }
     c.add('mih.handover.started');
     const from = current;
     current = target.linkAddress; // the move goes there; the lab does not report the new AP to the MIH function
     if (state.handovers.length >= 64) state.handovers.shift();
-    state.handovers.push({ atMs: at, from: from ?? null, target: target.linkAddress, messages });
+    state.handovers.push({ atMs: at, atUnixMs, from: from ?? null, target: target.linkAddress, messages });
     ctx.log.info('mihf.handover', { ...state.handovers.at(-1) });
   };
   run().catch((err: Error) => {
