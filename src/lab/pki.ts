@@ -4,7 +4,7 @@
 // than `openssl x509 -req` because OpenSSL 3.0's x509 cannot set a start date, and the tests need a
 // certificate whose whole validity lies in the past (docs/mih.md, "Security").
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -39,7 +39,6 @@ function asn1Time(ms: number): string {
 export async function createCertificateAuthority(dir: string, name: string, days = 2): Promise<CertificateAuthority> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ca: CertificateAuthority = { dir, cert: path.join(dir, 'ca.pem'), key: path.join(dir, 'ca.key') };
-  // prettier-ignore
   await openssl(
     [
       'req',
@@ -107,7 +106,6 @@ export async function issueCertificate(ca: CertificateAuthority, o: IssueOptions
       '',
     ].join('\n'),
   );
-  // prettier-ignore
   await openssl(
     [
       'req',
@@ -126,7 +124,6 @@ export async function issueCertificate(ca: CertificateAuthority, o: IssueOptions
     ],
     ca.dir,
   );
-  // prettier-ignore
   await openssl(
     [
       'ca',
@@ -151,5 +148,8 @@ export async function issueCertificate(ca: CertificateAuthority, o: IssueOptions
     ],
     ca.dir,
   );
+  // The request and its config served once; openssl ca's own copy (<serial>.pem) and database stay.
+  rmSync(csr, { force: true });
+  rmSync(cnf, { force: true });
   return out;
 }
