@@ -30,6 +30,7 @@ packages=(
   kea-dhcp6-server bind9 bind9-dnsutils                 # service nodes (docs/mih.md): kea-dhcp6, named, dig
   user-mode-linux                                       # the kernel tier (docs/kernel-tier.md): a second kernel
   freeradius                                            # RADIUS service node (docs/security.md, AAA-keyed FMIPv6)
+  openssl                                               # the run's MIH TLS CA and certificates (docs/mih.md)
 )
 if [ "$docker" = 1 ]; then packages+=(docker.io debootstrap); fi  # Docker runtime; offline base image
 missing=()

@@ -238,6 +238,42 @@ describe('agent with the access-router role over the fake binding', () => {
     agent = null;
   });
 
+  it('a role that owns the L2 events gets them alone and hands what it derives to the others', async () => {
+    const seen: string[] = [];
+    const owner: RoleDefinition = {
+      name: 'owner',
+      wanted: () => true,
+      start: (ctx) => ({
+        name: 'owner',
+        ownsL2: true,
+        state: () => ({}),
+        onL2Trigger: (e) => {
+          seen.push(`owner:${e.event}`);
+          // Like the MIH function: a link-going-down goes on with the target it chose.
+          ctx.emitL2?.(e.event === 'link-going-down' ? { ...e, bssid: '02:00:00:00:00:02' } : e);
+        },
+      }),
+    };
+    const user: RoleDefinition = {
+      name: 'user',
+      wanted: () => true,
+      start: () => ({
+        name: 'user',
+        state: () => ({}),
+        onL2Trigger: (e) => seen.push(`user:${e.event}:${e.bssid ?? '-'}`),
+      }),
+    };
+    agent = await startAgent(config(), { native, log: silentLogger, roles: [owner, user] });
+    agent.l2({ event: 'link-going-down' });
+    agent.l2({ event: 'new-ap-detected', ap: 'ap2' });
+    expect(seen).toEqual([
+      'owner:link-going-down',
+      'user:link-going-down:02:00:00:00:00:02',
+      'owner:new-ap-detected',
+      'user:new-ap-detected:-',
+    ]);
+  });
+
   it('a throwing role is fatal: the agent stops with code 1 and closes its sockets', async () => {
     let crash: () => void = () => {};
     const fragile: RoleDefinition = {

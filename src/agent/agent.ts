@@ -75,9 +75,15 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     ...(deps.loopDelay ? { eventLoopDelay: deps.loopDelay() } : {}),
   });
 
-  const l2 = (event: L2TriggerEvent): void => {
+  /**
+   * The lab's L2 events go to every role, or only to the roles that own them (an MIH function that
+   * drives handovers: IEEE 802.21 puts it between the link layer and its users), which hand what
+   * they derive to the others through `emitL2` (`from`: the emitting role, not handed back).
+   */
+  const l2 = (event: L2TriggerEvent, from?: string): void => {
+    const owned = from === undefined && roles.some((r) => r.role.ownsL2);
     for (const { role, counters } of roles) {
-      if (!role.onL2Trigger) continue;
+      if (!role.onL2Trigger || role.name === from || (owned && !role.ownsL2)) continue;
       counters.add(`l2.${event.event}`);
       try {
         role.onL2Trigger(event);
@@ -135,6 +141,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         },
         fatal,
         bug: (err, where) => bug(err, where ? `${def.name} ${where}` : def.name),
+        emitL2: (event) => l2(event, def.name),
       };
       roles.push({ role: await def.start(ctx), counters });
     }

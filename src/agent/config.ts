@@ -84,6 +84,22 @@ export interface AgentConfig {
   routerPeers?: AgentRouterPeer[];
   /** Every radio of the lab: how an AP's station report names a node (PMIPv6 MAG policy, RFC 5213 §6.2). */
   stations?: AgentStation[];
+  /** MIH over TLS (docs/mih.md, "Security"): this run's CA, the node's certificate and key, and the key log; files, PEM. */
+  mihTls?: AgentMihTls;
+}
+
+/** A node's MIHF ID, an FQDN (RFC 5677 §4.2); its MIH TLS certificate names it (docs/mih.md). */
+export function mihfIdOf(config: { node: string; lab: string }): string {
+  return `${config.node}.${config.lab}.mih`;
+}
+
+/** Files the lab made for this run's MIH TLS (src/lab/mih-tls.ts). */
+export interface AgentMihTls {
+  ca: string;
+  cert: string;
+  key: string;
+  /** SSLKEYLOGFILE-format file the node appends its TLS secrets to, for tshark. */
+  keyLog: string;
 }
 
 /** A lab node's radio: its MAC and the AP it is on when the lab comes up (the AP's association table). */
@@ -156,6 +172,7 @@ export const agentConfigSchema = z.object({
     )
     .optional(),
   stations: z.array(z.object({ node: z.string().min(1), mac: z.string(), ap: z.string().optional() })).optional(),
+  mihTls: z.object({ ca: z.string(), cert: z.string(), key: z.string(), keyLog: z.string() }).optional(),
 });
 
 /** Settings of the access-router role, from `agent["access-router"]`. All optional. */

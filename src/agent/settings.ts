@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { accessRouterSettingsSchema, type NodeRole } from './config.js';
 import { fmipv6MobileNodeSettingsSchema, fmipv6RouterSettingsSchema } from './roles/fmipv6-settings.js';
 import { mapSettingsSchema } from './roles/hmipv6-settings.js';
+import { mihSettingsSchema } from './roles/mih-settings.js';
 import {
   correspondentSettingsSchema,
   homeAgentSettingsSchema,
@@ -24,6 +25,8 @@ export const AGENT_SETTINGS_KEYS = [
   'fmipv6',
   'lma',
   'mag',
+  'mos',
+  'mihf',
   'logLevel',
 ] as const;
 
@@ -51,6 +54,10 @@ export function agentSettingsSchema(key: string, roles: readonly NodeRole[]): z.
       return roles.includes('lma') ? lmaSettingsSchema : null;
     case 'mag':
       return roles.includes('mag') ? magSettingsSchema : null;
+    case 'mos':
+      return roles.includes('mos') ? mihSettingsSchema : null;
+    case 'mihf':
+      return roles.includes('mihf') ? mihSettingsSchema : null;
     case 'logLevel':
       return z.enum(LOG_LEVELS);
     default:

@@ -13,8 +13,9 @@ import { ether, flowIpv6, frame, mhPacket } from './testing/packets.js';
 const SCHEMA_SHA256: Record<number, string> = {
   1: 'b9523dd9612b77d25c55bd25c3108df07428cc5a58df85944212d5d17e146f93',
   // 2: protocol pmipv6 and pfmipv6, mode pmipv6 (PMIPv6 handovers named from the captures); the optional
-  // agents.<node>.aaaExchanges (each RADIUS exchange of an AAA-keyed access router, with its latency).
-  2: 'f6c29c7febe494bc8054e7508ef38291aad31101ae88a6d64ddd479aadba0f6e',
+  // agents.<node>.aaaExchanges (each RADIUS exchange of an AAA-keyed access router, with its latency);
+  // agents.<node>.mihHandovers (the MIH messages of each handover the node's MIH function started).
+  2: '8626da52f225a1c744288c6178cb7c595dab75c33247883c74d84d181f34bce0',
 };
 
 const MS = 1_000_000n;

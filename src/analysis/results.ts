@@ -262,6 +262,15 @@ export interface AgentReport {
   aaaExchanges?: AaaExchangeReport[];
   /** The status could not be read (the count is then unknown, and the run fails). */
   error?: string;
+  /** Handovers the node's MIH function started, with their MIH messages (Unix ms, wall clock). */
+  mihHandovers?: MihHandoverReport[];
+}
+
+export interface MihHandoverReport {
+  atUnixMs: number;
+  from: string | null;
+  target: string;
+  messages: { message: string; to: 'local' | 'mos'; atUnixMs: number }[];
 }
 
 export interface CaptureInput {

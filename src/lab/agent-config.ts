@@ -1,7 +1,7 @@
 // The config file the lab writes for a node's agent (schema and reading: src/agent/config.ts): the
 // node's roles, interfaces and RAs as resolved, and every AP of the lab for the FMIPv6 roles.
 import { randomBytes } from 'node:crypto';
-import type { AgentAccessPoint, AgentConfig, AgentRouterPeer, AgentStation } from '../agent/config.js';
+import type { AgentAccessPoint, AgentConfig, AgentMihTls, AgentRouterPeer, AgentStation } from '../agent/config.js';
 import { controlSocketPath } from './names.js';
 import type { ResolvedLab, ResolvedNode } from './topology/types.js';
 
@@ -18,6 +18,7 @@ export function agentConfigFromNode(
     /** The lab's nodes, to resolve node names the agent settings use (mobile-node.routeOptimisation). */
     nodes?: readonly ResolvedNode[];
     stations?: AgentStation[];
+    mihTls?: AgentMihTls;
   } = {},
 ): AgentConfig {
   const cfg: AgentConfig = {
@@ -34,6 +35,7 @@ export function agentConfigFromNode(
   if (extra.aps !== undefined) cfg.aps = extra.aps;
   if (extra.routerPeers?.length) cfg.routerPeers = extra.routerPeers;
   if (extra.stations?.length) cfg.stations = extra.stations;
+  if (extra.mihTls) cfg.mihTls = extra.mihTls;
   return cfg;
 }
 

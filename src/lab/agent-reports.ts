@@ -1,6 +1,6 @@
 // After a run, each agent's status says how many exceptions its machines and callbacks threw. Any is
 // a bug, so every run checks it, like an expectation nobody has to write (docs/agent.md, "Bugs").
-import type { AaaExchangeReport, AgentReport, ExpectationResult } from '../analysis/results.js';
+import type { AaaExchangeReport, AgentReport, ExpectationResult, MihHandoverReport } from '../analysis/results.js';
 import { sendControl } from '../agent/control-client.js';
 
 export const NO_AGENT_BUGS = 'no agent bugs';
@@ -16,9 +16,15 @@ export async function readAgentReports(
         if (!r.ok || !r.status) return [a.node, { bugs: 0, error: `status refused: ${'error' in r ? r.error : '?'}` }];
         const b = r.status.bugs;
         const aaa = aaaExchanges(r.status);
+        const mih = mihHandovers(r.status.state);
         return [
           a.node,
-          { bugs: b.count, ...(b.first ? { firstBug: b.first } : {}), ...(aaa.length ? { aaaExchanges: aaa } : {}) },
+          {
+            bugs: b.count,
+            ...(b.first ? { firstBug: b.first } : {}),
+            ...(aaa.length ? { aaaExchanges: aaa } : {}),
+            ...(mih.length ? { mihHandovers: mih } : {}),
+          },
         ];
       } catch (err) {
         return [a.node, { bugs: 0, error: `status unreadable: ${(err as Error).message}` }];
@@ -67,4 +73,16 @@ export function aaaExchanges(status: unknown): AaaExchangeReport[] {
     });
   }
   return out;
+}
+
+/** The MIH function's handovers from its status (role mihf, docs/mih.md), in results.json's form. */
+function mihHandovers(state: Record<string, unknown>): MihHandoverReport[] {
+  const h = (state.mihf as { handovers?: unknown } | undefined)?.handovers;
+  if (!Array.isArray(h)) return [];
+  return (h as MihHandoverReport[]).map((x) => ({
+    atUnixMs: x.atUnixMs,
+    from: x.from,
+    target: x.target,
+    messages: x.messages.map((m) => ({ message: m.message, to: m.to, atUnixMs: m.atUnixMs })),
+  }));
 }

@@ -11,6 +11,7 @@ import {
   routerPeerKeys,
 } from './agent-config.js';
 import { lastAgentErrors } from './agent-log.js';
+import { mihTlsMaterial } from './mih-tls.js';
 import { sendControl } from '../agent/control-client.js';
 import { controlSocketPath, labStateDir } from './names.js';
 import { distEntry } from './paths.js';
@@ -55,6 +56,8 @@ export async function startAgents(
   const peers = routerPeerKeys(aps);
   proxyMobilityPeerKeys(lab, peers, 256 + [...peers.values()].reduce((n, p) => n + p.length, 0));
   const stations = agentStations(lab);
+  // OUT/tls, beside OUT/logs: the CA, the MIH nodes' certificates and the run's TLS key log.
+  const mihTls = await mihTlsMaterial(lab, path.dirname(logDir));
   for (const node of lab.nodes.filter(needsAgent)) {
     const handle = handles.get(node.name);
     if (!handle) throw new Error(`no runtime handle for node ${node.name}`);
@@ -68,6 +71,7 @@ export async function startAgents(
       routerPeers: peers.get(node.name) ?? [],
       nodes: lab.nodes,
       stations,
+      mihTls: mihTls.get(node.name),
     });
     // It holds the RFC 4285 MN-HA keys and the routers' pair keys: readable by the agent (root) only.
     writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });

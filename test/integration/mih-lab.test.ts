@@ -1,7 +1,8 @@
 // topologies/mih.yaml end to end: Kea and BIND 9 run inside the lab and are really queried (their own
 // logs show it); the mobile node's MIH function finds the MoS by DHCPv6 (RFC 5678) and by DNS
-// (RFC 5679), discovers its capabilities over UDP 4551 and registers over TCP 4551; tshark decodes
-// the captured exchange; everything is stopped with nothing left behind.
+// (RFC 5679), discovers its capabilities over UDP 4551 (the lab marks the path trusted) and registers
+// over TLS on TCP 4551; tshark decrypts (the run's key log) and decodes the captured exchange;
+// everything is stopped with nothing left behind.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { ipv6ToBytes } from '../../src/wire/address.js';
 import { encode } from '../../src/wire/mih/message.js';
 import { uniqueLabName } from '../support/lab-names.js';
 import { leftovers } from '../support/leftovers.js';
+import { mihShark } from '../support/mih-tshark.js';
 import { checkPrereqs } from '../support/prereq.js';
 import { FRAME_CHECK_FIELDS, frameErrors } from '../support/tshark.js';
 import { execFileSync } from 'node:child_process';
@@ -34,6 +36,7 @@ interface MihfStatus {
     attempts: number;
   };
   registration?: { mos: string; port: number; status: number; validTimeInterval?: number };
+  information?: { status: number; networks: unknown[] };
 }
 
 /** tshark's fields of every frame of a pcap that matches `filter`. */
@@ -93,8 +96,8 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
         status: { state: { mos: typeof mosState } };
       };
       mosState = ms.status.state.mos;
-      // Garbage at the MoS: a 5-octet datagram, a frame without its MIHF IDs, a TCP frame cut short;
-      // then a good request, which is still answered.
+      // Garbage at the MoS: a 5-octet datagram, a frame without its MIHF IDs, plain TCP where TLS is
+      // due, a frame cut short inside TLS (with mn's certificate); then a good request, still answered.
       const mos = addr('mos');
       const good = encode({
         ackReq: false,
@@ -105,16 +108,26 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
         body: { kind: 'capability-discover-request' },
       }).toString('hex');
       const script = `
-        const dgram = require('node:dgram'); const net = require('node:net');
-        const [mos, good] = process.argv.slice(1);
+        const dgram = require('node:dgram'); const net = require('node:net'); const tls = require('node:tls');
+        const fs = require('node:fs');
+        const [mos, good, dir] = process.argv.slice(1);
+        const f = (n) => fs.readFileSync(dir + '/' + n);
         const s = dgram.createSocket('udp6');
         s.on('message', () => { console.log('answered'); process.exit(0); });
         s.send(Buffer.from('0102030405', 'hex'), 4551, mos);
         s.send(Buffer.from('1000140100630003030100', 'hex'), 4551, mos);
-        const c = net.connect({ host: mos, port: 4551 }, () => c.end(Buffer.from('1000140100630010', 'hex')));
-        c.on('close', () => setTimeout(() => s.send(Buffer.from(good, 'hex'), 4551, mos), 100));
+        const p = net.connect({ host: mos, port: 4551 }, () => p.end(Buffer.from('1000140100630010', 'hex')));
+        p.on('error', () => {});
+        p.on('close', () => {
+          const c = tls.connect({ host: mos, port: 4551, ca: f('ca.pem'), cert: f('mn.pem'), key: f('mn.key'),
+            checkServerIdentity: () => undefined }, () => c.end(Buffer.from('1000140100630010', 'hex')));
+          c.on('error', () => {});
+          c.on('close', () => setTimeout(() => s.send(Buffer.from(good, 'hex'), 4551, mos), 100));
+        });
         setTimeout(() => process.exit(2), 5000);`;
-      const r = await lab.node('mn').exec([process.execPath, '-e', script, mos, good], { timeoutMs: 10_000 });
+      const r = await lab
+        .node('mn')
+        .exec([process.execPath, '-e', script, mos, good, path.join(out, 'tls')], { timeoutMs: 10_000 });
       expect(r.stdout.trim()).toBe('answered');
       const after = (await sendControl(controlSocketPath(name, 'mos'), { op: 'status' }, 2000)) as unknown as {
         status: { counters: { mos: Record<string, number> } };
@@ -127,7 +140,7 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
 
     // Both ways lead to the same MoS.
     expect(mihf?.error).toBeUndefined();
-    expect(mihf?.phase).toBe('registered');
+    expect(mihf?.phase).toBe('informed');
     expect(mihf?.dhcp).toEqual({
       addresses: { IS: [addr('mos')], CS: [addr('mos')], ES: [addr('mos')] },
       domains: { IS: ['mih.example'], CS: ['mih.example'], ES: ['mih.example'] },
@@ -150,6 +163,23 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
       attempts: 2,
     });
     expect(mihf?.registration).toEqual({ mos: addr('mos'), port: 4551, status: 0, validTimeInterval: 3600 });
+    // The Information Service lists the lab's points of attachment: ar1's two APs, their BSSIDs and
+    // prefixes and ar1's address on each cell, as the resolved topology has them.
+    const ar1 = node('ar1');
+    expect(mihf?.information).toEqual({
+      status: 0,
+      octets: expect.any(Number),
+      networks: [
+        {
+          networkId: 'ar1',
+          poas: lab.lab.aps.map((ap) => ({
+            linkAddress: ap.bssid,
+            prefix: ap.prefix,
+            routerAddress: ar1.interfaces.find((i) => i.name === ap.routerIface)!.addresses[0]!.split('/')[0],
+          })),
+        },
+      ],
+    });
     expect(mosState?.registrations).toEqual([
       { mihfId: `mn.${name}.mih`, peer: expect.stringMatching(/^\[.+\]:\d+$/), count: 1 },
     ]);
@@ -164,19 +194,26 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
     expect(named).toMatch(/query: mih\.example IN NAPTR/);
     expect(named).toMatch(/query: _MIHES\._tcp\.mih\.example IN SRV/);
 
-    // tshark: the MoS's capture holds the MIH exchange on 4551, UDP and TCP, every frame decoded.
+    // tshark: the MoS's capture holds the MIH exchange on 4551, UDP and TLS over TCP, every frame
+    // decoded; the TLS records decrypted with the run's key log. Without it no MIH shows on TCP.
     const pcaps = readdirSync(path.join(out, 'pcap'));
     const mosPcap = path.join(out, 'pcap', pcaps.find((f) => f.startsWith('mos-'))!);
-    const mih = shark(mosPcap, 'mih', [
-      'mih.mid',
-      'mih.tid',
-      'frame.time_relative',
-      'mih.acq_req',
-      'mih.acq_resp',
-      'udp.port',
-      'tcp.port',
-      ...FRAME_CHECK_FIELDS,
-    ]);
+    expect(mihShark(mosPcap, 'mih && tcp', ['frame.number'])).toEqual([]);
+    const mih = mihShark(
+      mosPcap,
+      'mih',
+      [
+        'mih.mid',
+        'mih.tid',
+        'frame.time_relative',
+        'mih.acq_req',
+        'mih.acq_resp',
+        'udp.port',
+        'tcp.port',
+        ...FRAME_CHECK_FIELDS,
+      ],
+      path.join(out, 'tls', 'keylog.txt'),
+    );
     for (const f of mih)
       expect(
         frameErrors({
@@ -186,7 +223,7 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
         }),
       ).toEqual([]);
     const mids = mih.map((f) => `${Number(f['mih.mid']).toString(16)}/${f['udp.port'] ? 'udp' : 'tcp'}`);
-    expect(mids).toEqual(['1401/udp', '1401/udp', '1801/udp', '1402/tcp', '1802/tcp']);
+    expect(mids).toEqual(['1401/udp', '1401/udp', '1801/udp', '1402/tcp', '1802/tcp', '4401/tcp', '4801/tcp']);
     expect(mih[0]!['mih.acq_req']).toBe('1');
     expect(mih[2]!['mih.acq_resp']).toBe('1');
     // The retransmission is the same request (same TID), TMO after the first.
@@ -225,6 +262,8 @@ describe.skipIf(missing)('MIH lab: MoS discovery by DHCPv6 and DNS, capability d
     expect(mosCounters['mih.udp.malformed.truncated']).toBe(1);
     expect(mosCounters['mih.udp.malformed.bad-value']).toBe(1);
     expect(mosCounters['mih.tcp.malformed.truncated']).toBe(1);
+    const refused = Object.entries(mosCounters).filter(([k]) => k.startsWith('mih.tls.refused.'));
+    expect(refused.map(([, n]) => n)).toEqual([1]); // the plain TCP connection
     expect(mosCounters['mih.udp.received.capability-discover-request']).toBe(2); // the MN's retransmission and the probe
   }, 120_000);
 });

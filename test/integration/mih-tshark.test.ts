@@ -3,6 +3,7 @@
 // shows the fields we encoded. Bitmaps are checked in both bit orders: Wireshark reads MSB-first, so
 // it names the bits we send LSB-first differently (docs/mih.md).
 import { describe, expect, it } from 'vitest';
+import { encodeIes, IeType, networksToIes } from '../../src/wire/mih/information.js';
 import { encode, type MihFrame } from '../../src/wire/mih/message.js';
 import { buildIpv6Packet } from '../../src/wire/packet.js';
 import { checkPrereqs } from '../support/prereq.js';
@@ -14,6 +15,13 @@ const MOS = '2001:db8:2::5';
 const mac = (m: string) => ({ kind: 'mac' as const, mac: m });
 const link = { linkType: 19, address: mac('02:00:00:00:00:10'), poa: mac('02:00:00:00:00:aa') };
 const ids = { source: 'mn.mih.example', destination: 'mos1.mih.example' };
+const INFO_TEMPLATE = [
+  IeType.NetworkId,
+  IeType.NetMobilityManagementProtocols,
+  IeType.PoaLinkAddress,
+  IeType.PoaSubnetInfo,
+  IeType.PoaIpAddress,
+];
 
 const FRAMES: { frame: MihFrame; mid: number }[] = [
   {
@@ -107,6 +115,49 @@ const FRAMES: { frame: MihFrame; mid: number }[] = [
         newAccessRouter: mac('02:00:00:00:00:bb'),
         ipRenewal: true,
         mobilityManagement: [2],
+      },
+    },
+  },
+  {
+    mid: 0x4401,
+    frame: {
+      ackReq: false,
+      ackRsp: false,
+      transactionId: 0x125,
+      ...ids,
+      body: { kind: 'get-information-request', queries: [INFO_TEMPLATE], maxResponseSize: 4000 },
+    },
+  },
+  {
+    mid: 0x4801,
+    frame: {
+      ackReq: false,
+      ackRsp: false,
+      transactionId: 0x125,
+      ...ids,
+      body: {
+        kind: 'get-information-response',
+        status: 0,
+        responses: [
+          encodeIes(
+            networksToIes(
+              [
+                {
+                  networkId: 'ar1',
+                  mobilityManagement: 0x20,
+                  poas: [
+                    {
+                      linkAddress: mac('02:00:00:00:00:aa'),
+                      prefix: '2001:db8:a1::/64',
+                      routerAddress: '2001:db8:a1::1',
+                    },
+                  ],
+                },
+              ],
+              INFO_TEMPLATE,
+            ),
+          ),
+        ],
       },
     },
   },

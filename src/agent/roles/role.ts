@@ -49,11 +49,15 @@ export interface RoleContext {
   fatal(err: unknown): void;
   /** An exception in a callback (a socket's, a timer's): logged with its stack, counted, the agent goes on. */
   bug(err: unknown, where?: string): void;
+  /** Hands an L2 event to the node's other roles (an MIH function's indication to its users). */
+  emitL2?(event: L2TriggerEvent): void;
 }
 
 export interface Role {
   readonly name: string;
   onL2Trigger?(event: L2TriggerEvent): void;
+  /** The lab's L2 events go to this role only; the others get what it hands them with `emitL2`. */
+  readonly ownsL2?: boolean;
   /** Role state for the control channel's `status` (plain JSON). */
   state(): unknown;
 }

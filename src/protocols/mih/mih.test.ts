@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { TICK } from '../core/tick.js';
 import { oro } from '../../wire/dhcpv6/message.js';
 import { addresses, domains } from '../../wire/dhcpv6/mos.js';
-import type { MihFrame } from '../../wire/mih/message.js';
+import { decodeIes, IeType, iesToNetworks } from '../../wire/mih/information.js';
+import { encodingLength, type MihFrame } from '../../wire/mih/message.js';
 import { mosFromReply, orderNaptr, pickSrv } from './discovery.js';
-import { MobilityServer } from './mobility-server.js';
+import { MAX_UDP_MESSAGE, MobilityServer } from './mobility-server.js';
 import { UdpTransactions } from './udp-transactions.js';
 
 describe('RFC 5677 §6.3 retransmission over UDP', () => {
@@ -165,5 +166,62 @@ describe('discovery choices', () => {
     expect(pickSrv(recs, () => 0)?.target).toBe('a');
     expect(pickSrv(recs, () => 0.5)?.target).toBe('b');
     expect(pickSrv([], () => 0)).toBeUndefined();
+  });
+});
+
+describe('MobilityServer: Information Service', () => {
+  const networks = Array.from({ length: 20 }, (_, i) => ({
+    networkId: `ar${i}`,
+    poas: [
+      {
+        linkAddress: { kind: 'mac' as const, mac: `02:00:00:00:00:${(i + 16).toString(16)}` },
+        prefix: `fd00:${i + 1}::/64`,
+        routerAddress: `fd00:${i + 1}::1`,
+      },
+    ],
+  }));
+  const mos = () =>
+    new MobilityServer({
+      mihfId: 'mos.lab.mih',
+      validTimeS: 60,
+      maxRegistrations: 4,
+      maxAnswered: 4,
+      information: networks,
+    });
+  const ask = (maxResponseSize?: number): MihFrame => ({
+    ackReq: false,
+    ackRsp: false,
+    transactionId: 5,
+    source: 'mn.lab.mih',
+    destination: 'mos.lab.mih',
+    body: {
+      kind: 'get-information-request',
+      queries: [[IeType.NetworkId, IeType.PoaLinkAddress, IeType.PoaSubnetInfo, IeType.PoaIpAddress]],
+      ...(maxResponseSize ? { maxResponseSize } : {}),
+    },
+  });
+  const networksOf = (a: ReturnType<MobilityServer['handle']>) => {
+    const f = a.find((x) => x.kind === 'send');
+    if (f?.kind !== 'send' || f.frame.body.kind !== 'get-information-response') throw new Error('no IS response');
+    const ies = decodeIes(f.frame.body.responses?.[0] ?? Buffer.alloc(0));
+    if (!ies.ok) throw new Error(ies.error.message);
+    const n = iesToNetworks(ies.value);
+    return { size: encodingLength(f.frame), networks: n.ok ? n.value : [] };
+  };
+  it('answers over TCP with every network of the lab', () => {
+    const r = networksOf(mos().handle(0, { frame: ask(), peer: 'p', transport: 'tcp' }));
+    expect(r.networks).toEqual(networks);
+    expect(r.size).toBeGreaterThan(MAX_UDP_MESSAGE);
+  });
+  it('leaves networks out from the end to fit a Max Response Size', () => {
+    const r = networksOf(mos().handle(0, { frame: ask(600), peer: 'p', transport: 'tcp' }));
+    expect(r.size).toBeLessThanOrEqual(600);
+    expect(r.networks.length).toBeGreaterThan(0);
+    expect(r.networks).toEqual(networks.slice(0, r.networks.length));
+  });
+  it('refuses an answer larger than a UDP datagram over UDP, and says so', () => {
+    const a = mos().handle(0, { frame: ask(), peer: 'p', transport: 'udp' });
+    expect(a[0]).toMatchObject({ kind: 'too-large' });
+    expect(a[1]).toMatchObject({ kind: 'send', frame: { body: { kind: 'get-information-response', status: 1 } } });
   });
 });

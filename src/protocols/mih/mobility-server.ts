@@ -3,8 +3,15 @@
 // while. Over UDP a request with ACK-Req gets its response with ACK-Rsp set (the piggy-backed ACK: the
 // response is ready at once); over TCP there are no MIH ACKs (RFC 5677 §6). A repeated request (same
 // peer, MID and TID: a retransmission) gets the stored response again, not a second registration.
+import { encodeIes, type IsNetwork, networksToIes } from '../../wire/mih/information.js';
 import type { MihBody, MihFrame } from '../../wire/mih/message.js';
-import { MihEvent, MihStatus, MihTransport } from '../../wire/mih/message.js';
+import { encodingLength, MihEvent, MihStatus, MihTransport } from '../../wire/mih/message.js';
+
+/**
+ * Largest MIH message the MoS sends over UDP: one datagram in the IPv6 minimum MTU (1280 − 40 − 8).
+ * A larger Information Service answer is refused there: RFC 5677 §6.5 sends large IS messages over TCP.
+ */
+export const MAX_UDP_MESSAGE = 1232;
 
 export type MihTransportName = 'udp' | 'tcp';
 
@@ -15,6 +22,8 @@ export interface MobilityServerSettings {
   maxRegistrations: number;
   /** Responses kept to answer retransmissions. */
   maxAnswered: number;
+  /** What the Information Service knows: the lab's networks and their points of attachment. */
+  information?: readonly IsNetwork[];
 }
 
 export interface MihInput {
@@ -26,7 +35,9 @@ export interface MihInput {
 
 export type MobilityServerAction =
   | { kind: 'send'; frame: MihFrame; peer: string; transport: MihTransportName }
-  | { kind: 'drop'; reason: 'not-for-us' | 'unsupported' | 'not-a-request' };
+  | { kind: 'drop'; reason: 'not-for-us' | 'unsupported' | 'not-a-request' }
+  /** An IS answer too large for UDP, refused there (status UnspecifiedFailure sent instead). */
+  | { kind: 'too-large'; octets: number };
 
 export interface Registration {
   mihfId: string;
@@ -55,8 +66,16 @@ export class MobilityServer {
     const key = `${input.transport}/${input.peer}/${f.source}/${f.transactionId}/${f.body.kind}`;
     const again = this.#answered.get(key);
     if (again) return [{ kind: 'send', frame: again, peer: input.peer, transport: input.transport }];
-    const body = this.#answer(now, input);
+    let body = this.#answer(now, input);
     if (!body) return [{ kind: 'drop', reason: f.body.kind === 'other' ? 'unsupported' : 'not-a-request' }];
+    const extra: MobilityServerAction[] = [];
+    if (body.kind === 'get-information-response' && input.transport === 'udp') {
+      const octets = encodingLength({ ...f, source: this.settings.mihfId, destination: f.source, body });
+      if (octets > MAX_UDP_MESSAGE) {
+        extra.push({ kind: 'too-large', octets });
+        body = { kind: 'get-information-response', status: MihStatus.UnspecifiedFailure };
+      }
+    }
     const response: MihFrame = {
       ackReq: false,
       ackRsp: input.transport === 'udp' && f.ackReq,
@@ -67,7 +86,7 @@ export class MobilityServer {
     };
     if (this.#answered.size >= this.settings.maxAnswered) this.#answered.delete(this.#answered.keys().next().value!);
     this.#answered.set(key, response);
-    return [{ kind: 'send', frame: response, peer: input.peer, transport: input.transport }];
+    return [...extra, { kind: 'send', frame: response, peer: input.peer, transport: input.transport }];
   }
 
   #answer(now: number, input: MihInput): MihBody | undefined {
@@ -95,8 +114,29 @@ export class MobilityServer {
         });
         return { kind: 'register-response', status: MihStatus.Success, validTimeInterval: this.settings.validTimeS };
       }
+      case 'get-information-request':
+        return this.#information(input.frame, b.queries, b.maxResponseSize);
       default:
         return undefined;
     }
+  }
+
+  /**
+   * One IR_BIN_DATA per query: the lab's networks with the IEs its template names. With a Max
+   * Response Size, networks are left out from the end until the whole response fits it.
+   */
+  #information(request: MihFrame, queries: number[][], max: number | undefined): MihBody {
+    const all = this.settings.information ?? [];
+    const answer = (n: number): MihBody => ({
+      kind: 'get-information-response',
+      status: MihStatus.Success,
+      responses: queries.map((t) => encodeIes(networksToIes(all.slice(0, n), t))),
+    });
+    let n = all.length;
+    let body = answer(n);
+    const size = (b: MihBody) =>
+      encodingLength({ ...request, source: this.settings.mihfId, destination: request.source, body: b });
+    while (max !== undefined && n > 0 && size(body) > max) body = answer(--n);
+    return body;
   }
 }

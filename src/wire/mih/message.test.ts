@@ -193,9 +193,9 @@ describe('MIH messages against hand-built frames', () => {
     expect(d.ok && d.value.extra).toEqual([{ type: 100, value: Buffer.from('001122', 'hex') }]);
     if (d.ok) expect(encode(d.value).equals(b)).toBe(true);
     const other = Buffer.from(mihVector('registerResponse'));
-    other.writeUInt16BE(0x4801, 2); // MIH_Get_Information response
+    other.writeUInt16BE(0x4802, 2); // MIH_Push_Information response: no typed body
     const o = decode(other);
-    expect(o.ok && o.value.body).toMatchObject({ kind: 'other', sid: 4, opcode: 2, aid: 1 });
+    expect(o.ok && o.value.body).toMatchObject({ kind: 'other', sid: 4, opcode: 2, aid: 2 });
     if (o.ok) expect(encode(o.value).equals(other)).toBe(true);
   });
   test('bad frames are typed errors', () => {

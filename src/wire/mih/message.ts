@@ -6,6 +6,7 @@
 import { type Decoded, decodeFail, decodeOk } from '../result.js';
 import * as header from './header.js';
 import { MIH_HEADER_LENGTH, MIH_VERSION, MihOpcode, MihService } from './header.js';
+import { iqBinData, readIqBinData } from './information.js';
 import { decodeTlvs, encodeTlvs, type MihTlv, tlvLength } from './tlv.js';
 import {
   type BitOrder,
@@ -45,6 +46,9 @@ export const MihTlvType = {
   TimeInterval: 21,
   LinkGoingDownReason: 22,
   LinkIdentifierList: 25,
+  InfoQueryBinaryDataList: 43,
+  MaxResponseSize: 47,
+  InfoResponseBinaryDataList: 48,
 } as const;
 
 /** MIH_EVT_LIST bit numbers. */
@@ -90,6 +94,10 @@ export type MihBody =
       ipRenewal?: boolean;
       mobilityManagement?: number[];
     }
+  /** MIH_Get_Information: binary queries (each the IE types of its report template), an optional size limit. */
+  | { kind: 'get-information-request'; queries: number[][]; maxResponseSize?: number }
+  /** One IR_BIN_DATA (information elements, information.ts) per query answered. */
+  | { kind: 'get-information-response'; status: number; responses?: Buffer[] }
   /** A stand-alone acknowledgement: ACK-Rsp set, the acknowledged message's MID and TID, no TLV but the IDs (RFC 5677 §6.3). */
   | { kind: 'ack'; sid: number; opcode: number; aid: number }
   | { kind: 'other'; sid: number; opcode: number; aid: number; tlvs: MihTlv[] };
@@ -114,7 +122,7 @@ export interface MihCodecOptions {
   bitOrder?: BitOrder;
 }
 
-const { Management, Event } = MihService;
+const { Management, Event, Information } = MihService;
 const { Request, Response, Indication } = MihOpcode;
 
 /** (SID, opcode, AID) of each typed body, as Wireshark's packet-mih.c, ODTONE and tshark 4.0 agree. */
@@ -127,6 +135,8 @@ const MIDS: Record<Exclude<MihBodyKind, 'ack' | 'other'>, [number, number, numbe
   'event-subscribe-response': [Management, Response, 4],
   'link-up-indication': [Event, Indication, 2],
   'link-going-down-indication': [Event, Indication, 6],
+  'get-information-request': [Information, Request, 1],
+  'get-information-response': [Information, Response, 1],
 };
 
 export function midOf(body: MihBody): [number, number, number] {
@@ -187,6 +197,14 @@ function bodyTlvs(body: MihBody, order: BitOrder): MihTlv[] {
       opt(T.NewAccessRouter, body.newAccessRouter ? linkAddr(body.newAccessRouter) : undefined);
       opt(T.IpRenewalFlag, body.ipRenewal !== undefined ? u8(body.ipRenewal ? 1 : 0) : undefined);
       opt(T.MobilityManagementSupport, bits(body.mobilityManagement, 2));
+      break;
+    case 'get-information-request':
+      opt(T.InfoQueryBinaryDataList, list(body.queries, iqBinData));
+      opt(T.MaxResponseSize, body.maxResponseSize !== undefined ? u16(body.maxResponseSize) : undefined);
+      break;
+    case 'get-information-response':
+      opt(T.Status, u8(body.status));
+      opt(T.InfoResponseBinaryDataList, body.responses ? list(body.responses, octetString) : undefined);
       break;
     case 'ack':
       break;
@@ -370,6 +388,28 @@ function decodeBody(h: header.MihHeader, tlvs: MihTlv[], order: BitOrder): BodyR
         linkIdentifier: need(whole(T.LinkIdentifier, 'link identifier', readLinkTupleId), 'Link identifier'),
         timeInterval: need(fixed(T.TimeInterval, 2, 'Time interval'), 'Time interval'),
         reason: need(fixed(T.LinkGoingDownReason, 1, 'Link going down reason'), 'Link going down reason'),
+      };
+      break;
+    case 'get-information-request':
+      body = {
+        kind,
+        queries: need(
+          whole(T.InfoQueryBinaryDataList, 'info query binary data list', (b, o) => readList(b, o, readIqBinData)),
+          'Info query binary data list',
+        ),
+        ...optional('maxResponseSize', fixed(T.MaxResponseSize, 2, 'Max response size')),
+      };
+      break;
+    case 'get-information-response':
+      body = {
+        kind,
+        status: need(fixed(T.Status, 1, 'Status'), 'Status'),
+        ...optional(
+          'responses',
+          whole(T.InfoResponseBinaryDataList, 'info response binary data list', (b, o) =>
+            readList(b, o, readOctetString),
+          ),
+        ),
       };
       break;
     case 'link-up-indication': {
