@@ -3,7 +3,8 @@
 // Mininet when installed), docker runtime, Mobile IPv6 tunnel throughput beside routed throughput,
 // predictive FMIPv6 handovers against the trigger's lead and the number of mobile nodes (handover.ts),
 // scenario timeline precision (timeline.ts), localized mobility: Mobile IPv6 with and without route
-// optimisation, HMIPv6 and HMIPv6 + FMIPv6 on one move inside a MAP domain (localized.ts).
+// optimisation, HMIPv6 and HMIPv6 + FMIPv6 on one move inside a MAP domain (localized.ts), report.html from a 60 s
+// run with ten handovers (report.ts).
 // `node dist/bench/main.js wire lab` (`npm run bench -- handover`) runs only the named sections.
 const sections: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   wire: () => import('./wire.js'),
@@ -14,6 +15,7 @@ const sections: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   handover: () => import('./handover.js'),
   timeline: () => import('./timeline.js'),
   localized: () => import('./localized.js'),
+  report: () => import('./report.js'),
 };
 
 const wanted = process.argv.slice(2);
