@@ -82,7 +82,9 @@ describe.skipIf(missing)('hmipv6 lab: ap1 -> ap2 (same MAP) -> ap3 (new MAP)', (
   const ms = (s: string) => Number(s) * 1000;
 
   beforeAll(async () => {
-    lab = await Lab.up(HMIPV6, { name: uniqueLabName('hm'), outDir: out });
+    // capture: every capture listens before the agents start, so the node's first home registration
+    // is in ha's pcap however late the run itself starts (lab.ts, "captures before the agents").
+    lab = await Lab.up(HMIPV6, { name: uniqueLabName('hm'), outDir: out, capture: true });
     run = await runLab(lab);
   }, 120_000);
   afterAll(async () => {
