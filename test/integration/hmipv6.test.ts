@@ -5,7 +5,7 @@
 // + RA wait + MN-MAP round trip + 20 ms; the inter-domain move forms a new RCoA and registers it with
 // the home agent; a forged local BU for the node's RCoA is refused and leaves the MAP's binding as it was.
 // cn is a correspondent doing route optimisation with the RCoA as care-of address (RFC 5380 §6.1.1):
-// after its first binding the flow never crosses ha's link, the intra-domain move sends it nothing,
+// after its first binding the flow never crosses ha's link, mn's uplink leaves from the RCoA through map1, the intra-domain move sends it nothing,
 // and the inter-domain move binds the new RCoA there.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -298,6 +298,25 @@ describe.skipIf(missing)('hmipv6 lab: ap1 -> ap2 (same MAP) -> ap3 (new MAP)', (
       `RO: cn bound RCoA ${rcoa} ${(detach0 - bound).toFixed(0)} ms before the first detach; ${atCn.length} route-optimised flow packets at cn after it, ${atHa.length} on ha's link`,
     );
     expect(atHa).toEqual([]);
+    // Uplink (flow 4): what mn sent between cn's binding and the first detach left from the RCoA with
+    // a Home Address option, through map1 (RFC 5380 §6.1: [LCoA -> MAP [RCoA -> CN, HAO]]).
+    const detachNs = BigInt(run.results.handovers[0]!.detachNs);
+    const up = decodeFrames(await readCapture(pcap('cn-eth1'))).frames.filter(
+      (f) => f.flow?.flowId === 4 && f.flow.sendNs > boundNs && f.flow.sendNs < detachNs,
+    );
+    expect(up.length).toBeGreaterThan(50); // 50 packets/s for more than a second
+    for (const f of up) {
+      expect(f.ipv6.header.src).toBe(rcoa);
+      const dst = f.ipv6.extensions.find((e) => e.kind === 'DestinationOptions');
+      expect(dst && 'options' in dst ? dst.options : []).toEqual(
+        expect.arrayContaining([expect.objectContaining({ type: 'HomeAddress', homeAddress: HOA })]),
+      );
+    }
+    const tunnelled = decodeFrames(await readCapture(pcap('mn-wlan0'))).frames.filter(
+      (f) => f.flow?.flowId === 4 && f.flow.sendNs > boundNs && f.flow.sendNs < detachNs,
+    );
+    expect(tunnelled.length).toBe(up.length);
+    for (const f of tunnelled) expect([f.ipv6.header.dst, f.inner.header.src]).toEqual([MAP1, rcoa]);
   });
 
   it('route optimisation: the intra-domain move sends nothing to ha or cn (no-global-signalling, localized), the inter-domain one binds the new RCoA at cn', async () => {
