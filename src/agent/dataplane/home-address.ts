@@ -377,8 +377,12 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     }
   };
   // Held packets first, in one batch, before anything the TUN reads next (same turn of the event loop).
-  const release = (held: ReturnType<UplinkHold['resume']>) => {
-    if (held.length === 0 || careOf === null) return;
+  const release = (all: ReturnType<UplinkHold['resume']>) => {
+    if (all.length === 0 || careOf === null) return;
+    // To a correspondent still bound (a carrier flap, a move inside a MAP domain: route optimisation
+    // kept its direct path) the held packets go directly too, as the TUN's next ones will.
+    const held = o.divert ? all.filter((h) => !o.divert!(h.packet, h.header)) : all;
+    if (held.length === 0) return;
     const withHeaders = held.every((h) => h.header);
     st.reverseTunnelled += sendUp(
       t,
