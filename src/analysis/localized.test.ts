@@ -115,6 +115,33 @@ describe('localized mobility expectations', () => {
     });
   });
 
+  it('`handover` picks one move: a later inter-domain BU at the home agent fails only that move', () => {
+    const second = { index: 1, node: 'mn', detachNs: String(ms(300)), attachNs: String(ms(310)) } as HandoverResult;
+    const two: LocalizedContext = {
+      ...local,
+      results: { ...base.results, handovers: [handover, second] },
+      captures: [
+        capture('mn', 'wlan0', [
+          [120, bu(LCOA, MAP)],
+          [140, tunnel(tunnel(flowTo(14), HA, RCOA), MAP, LCOA)],
+          [330, tunnel(tunnel(flowTo(33), HA, RCOA), MAP, LCOA)],
+        ]),
+        capture('ha', 'eth1', [
+          [135, tunnel(flowTo(13), HA, RCOA)],
+          [320, bu(RCOA, HA)], // the new domain's RCoA: before the flow came back
+        ]),
+      ],
+    };
+    expect(judge('no-global-signalling', two)).toMatchObject({ held: false, measured: 1 });
+    expect(judge('localized', two)).toMatchObject({ held: false });
+    for (const kind of ['no-global-signalling', 'localized'] as const) {
+      expect(judgeLocalized({ kind, node: 'mn', handover: 0 }, two), kind).toMatchObject({ held: true });
+      expect(judgeLocalized({ kind, node: 'mn', handover: 1 }, two), kind).toMatchObject({ held: false });
+      // No move with that index: not held vacuously.
+      expect(judgeLocalized({ kind, node: 'mn', handover: 7 }, two).detail).toContain('no move with handover index 7');
+    }
+  });
+
   it('cannot hold vacuously: no watched node, no capture of it, no move, or no care-of address seen', () => {
     expect(judgeLocalized({ kind: 'localized', node: 'mn' }, { ...local, nodeRoles: {} })).toMatchObject({
       held: false,

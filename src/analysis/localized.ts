@@ -17,12 +17,12 @@ const GLOBAL_SIGNALLING: Record<number, string> = { 1: 'HoTI', 2: 'CoTI', 5: 'BU
 const GLOBAL_ROLES = ['home-agent', 'correspondent'];
 
 export type LocalizedExpectation =
-  /** Each of the node's moves puts no BU, HoTI or CoTI on a global node's links. */
-  | { kind: 'no-global-signalling'; node: string; nodes?: string[] }
+  /** Each of the node's moves (or the one with index `handover`) puts no BU, HoTI or CoTI on a global node's links. */
+  | { kind: 'no-global-signalling'; node: string; nodes?: string[]; handover?: number }
   /** No frame on a global node's links contains one of the node's on-link care-of addresses. */
-  | { kind: 'location-privacy'; node: string; nodes?: string[] }
-  /** After each move the node receives a flow packet on the new link before a global node sees a BU. */
-  | { kind: 'localized'; node: string; nodes?: string[] };
+  | { kind: 'location-privacy'; node: string; nodes?: string[]; handover?: undefined }
+  /** After each move (or the one with index `handover`) the node receives a flow packet on the new link before a global node sees a BU. */
+  | { kind: 'localized'; node: string; nodes?: string[]; handover?: number };
 
 export interface LocalizedContext {
   results: Pick<Results, 'handovers' | 'flows'>;
@@ -35,7 +35,10 @@ export interface LocalizedContext {
 }
 
 export function describeLocalized(e: LocalizedExpectation): string {
-  const on = e.nodes ? ` (${e.nodes.join(', ')})` : '';
+  const on =
+    e.nodes || e.handover !== undefined
+      ? ` (${[...(e.nodes ?? []), ...(e.handover !== undefined ? [`handover ${e.handover}`] : [])].join(', ')})`
+      : '';
   switch (e.kind) {
     case 'no-global-signalling':
       return `${e.node}'s moves put no BU, HoTI or CoTI on the home agent's or correspondents' links${on}`;
@@ -118,9 +121,15 @@ export function judgeLocalized(e: LocalizedExpectation, ctx: LocalizedContext): 
   const watched = ctx.captures.filter((c) => global.includes(c.node));
   if (watched.length === 0)
     return { expectation: name, held: false, measured: null, detail: `no capture of ${global.join(', ')}` };
-  const ms = moves(ctx, e.node);
+  // One move's window is still [its detach, the node's next detach): the later moves bound it.
+  const ms = moves(ctx, e.node).filter((m) => e.handover === undefined || m.index === e.handover);
   if (e.kind !== 'location-privacy' && ms.length === 0)
-    return { expectation: name, held: false, measured: null, detail: `${e.node} made no move` };
+    return {
+      expectation: name,
+      held: false,
+      measured: null,
+      detail: `${e.node} made no move${e.handover !== undefined ? ` with handover index ${e.handover}` : ''}`,
+    };
 
   switch (e.kind) {
     case 'no-global-signalling': {

@@ -27,6 +27,7 @@ import { createRuntime, type RuntimeKind } from './runtime/index.js';
 import type { ExecOptions, ExecResult, NodeHandle, Runtime, Subprocess, SpawnOptions } from './runtime/runtime.js';
 import type { LoadOptions } from './topology/load.js';
 import type { ResolvedLab } from './topology/types.js';
+import type { Capture } from './capture/tcpdump.js';
 
 export interface UpOptions {
   runtime?: RuntimeKind;
@@ -41,6 +42,12 @@ export interface UpOptions {
    * 'relay' (the userspace relay even where netem exists). Default: netem where the kernel has it.
    */
   impairments?: 'netem' | 'relay';
+  /**
+   * Start the lab's captures before the agents (for a `run` that follows): every capture point is
+   * listening before any agent exists, so the agents' first messages (RAs, a mobile node's first
+   * home registration) are in the pcaps. Without it `run` starts them, after the agents.
+   */
+  capture?: boolean;
 }
 
 export interface LabEvent {
@@ -68,6 +75,7 @@ const loadLab = async (file: string, options?: LoadOptions) =>
 const agentsModule = () => import('./agents.js');
 const networkModule = () => import('./net/network.js');
 const servicesModule = () => import('./services/index.js');
+const captureModule = () => import('./capture/tcpdump.js');
 
 export class LabNode {
   constructor(
@@ -113,6 +121,8 @@ export class StartedLab implements AsyncDisposable {
     private readonly network: LabNetwork | null,
     private agents: RunningAgent[],
     private services: RunningService[] = [],
+    /** Captures started before the agents (UpOptions.capture), handed to the run by takeCaptures. */
+    private captures: Capture[] = [],
   ) {
     // A scenario with APs runs on the real-time timeline (scenario/realtime.ts).
     const realtime = lab.aps.length > 0 && lab.scenario.length > 0;
@@ -249,6 +259,14 @@ export class StartedLab implements AsyncDisposable {
     return relay ? relay.counters() : null;
   }
 
+  /** The captures started before the agents (UpOptions.capture), once; the run stops them. */
+  takeCaptures(): Capture[] | null {
+    if (this.captures.length === 0) return null;
+    const c = this.captures;
+    this.captures = [];
+    return c;
+  }
+
   /** Releases this process's hold on the lab without tearing it down (`up` then exit). */
   detach(): void {
     this.downed = true;
@@ -260,6 +278,11 @@ export class StartedLab implements AsyncDisposable {
     this.downed = true;
     const failures: string[] = [];
     this.witness?.close();
+    if (this.captures.length) {
+      const { stopCaptures } = await captureModule();
+      await stopCaptures(this.captures).catch((e) => failures.push(`captures: ${(e as Error).message}`));
+      this.captures = [];
+    }
     if (this.agents.length) {
       const { stopAgents } = await agentsModule();
       await stopAgents(this.agents).catch((e) => failures.push(`agents: ${(e as Error).message}`));
@@ -415,22 +438,41 @@ async function bringUp(lab: ResolvedLab, options: UpOptions): Promise<StartedLab
     // Servers first: an agent may query them as soon as it starts (MoS discovery, docs/mih.md).
     const services = await startServices(lab, runtime, network.nodes, outDir);
     if (services.length) emitDone(options, `services (${services.length})`, t);
+    // The captures before the agents: startCaptures resolves only when every tcpdump has said
+    // "listening on" (its packet socket is bound), and the agents start after that, so nothing an
+    // agent sends, its first RA or BU included, can precede its link's capture. Started by the run
+    // instead, after Lab.up, a capture raced the agents' first messages: on a loaded machine the
+    // mobile node's first home registration was over before ha's capture listened.
+    let captures: Capture[] = [];
+    const { startCaptures, stopCaptures } = await captureModule();
+    if (options.capture) {
+      t = performance.now();
+      try {
+        captures = await startCaptures(lab.name, lab.capture, outDir);
+      } catch (err) {
+        await stopServices(services).catch(() => undefined);
+        throw err;
+      }
+      emitDone(options, `captures (${captures.length})`, t);
+    }
     t = performance.now();
     let agents: RunningAgent[];
     try {
       agents = await startAgents(lab, runtime, network.nodes, path.join(outDir, 'logs'));
     } catch (err) {
+      await stopCaptures(captures).catch(() => undefined);
       await stopServices(services).catch(() => undefined);
       throw err;
     }
     // Ctrl-C while the agents were starting: the lab must not be left up behind a "stopping" message.
     if (options.signal?.aborted) {
       await stopAgents(agents).catch(() => undefined);
+      await stopCaptures(captures).catch(() => undefined);
       await stopServices(services).catch(() => undefined);
       options.signal.throwIfAborted();
     }
     emitDone(options, `agents (${agents.length})`, t);
-    return new StartedLab(lab, kind, outDir, runtime, network.nodes, network, agents, services);
+    return new StartedLab(lab, kind, outDir, runtime, network.nodes, network, agents, services, captures);
   } catch (err) {
     await downNetwork(network).catch(() => undefined);
     throw err;

@@ -1,4 +1,5 @@
-// The run contract (architecture.md): captures first, then sinks, senders and the scenario timeline,
+// The run contract (architecture.md): captures first (already listening since before the agents when
+// Lab.up started them, UpOptions.capture), then sinks, senders and the scenario timeline,
 // then captures flushed, pcaps analysed, expectations judged, results.json written.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { agentBugsVerdict } from './agent-reports.js';
 import { reportTopology } from './report-topology.js';
 import { TOPOLOGY_FILE } from '../report/topology.js';
 import { writeReport } from '../report/write.js';
-import { startCaptures, stopCaptures } from './capture/tcpdump.js';
+import { type Capture, startCaptures, stopCaptures } from './capture/tcpdump.js';
 import { wallClockNs } from './exec.js';
 import { distEntry } from './paths.js';
 import type { RealtimeTimeline } from './scenario/realtime.js';
@@ -39,6 +40,8 @@ export interface RunnableLab {
   };
   /** Rejects when an agent exits during the run. */
   agentFailure(): Promise<never>;
+  /** Captures Lab.up started before the agents (UpOptions.capture); null: the run starts them. */
+  takeCaptures?(): Capture[] | null;
   /** Each agent's bug count, read from its status (agent-reports.ts). */
   agentReports(): Promise<Record<string, AgentReport>>;
   /**
@@ -119,7 +122,9 @@ export async function runLab(lab: RunnableLab, options: RunOptions = {}): Promis
   mkdirSync(logDir, { recursive: true });
   mkdirSync(pcapDir, { recursive: true });
   const procs: Started[] = [];
-  const captures = await startCaptures(lab.name, lab.lab.capture, outDir);
+  // Already listening since before the agents started when Lab.up was asked to (lab.ts, "captures
+  // before the agents"); else started here, after the agents' first messages.
+  const captures = lab.takeCaptures?.() ?? (await startCaptures(lab.name, lab.lab.capture, outDir));
   say(`capturing on ${captures.length} interfaces`);
   let records: ScenarioRecord[] = [];
   let t0Ns = 0n;

@@ -4,11 +4,16 @@
 // tshark does not do): the intra-domain move sends no BU to the home agent and recovers within L2 gap
 // + RA wait + MN-MAP round trip + 20 ms; the inter-domain move forms a new RCoA and registers it with
 // the home agent; a forged local BU for the node's RCoA is refused and leaves the MAP's binding as it was.
+// cn is a correspondent doing route optimisation with the RCoA as care-of address (RFC 5380 §6.1.1):
+// after its first binding the flow never crosses ha's link, mn's uplink leaves from the RCoA through map1, the intra-domain move sends it nothing,
+// and the inter-domain move binds the new RCoA there.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFrames } from '../../src/analysis/frames.js';
+import { judgeLocalized, type LocalizedContext } from '../../src/analysis/localized.js';
 import { readCapture } from '../../src/analysis/pcap/read.js';
 import { sendControl } from '../../src/agent/control-client.js';
 import { buildMobilityPacket } from '../../src/agent/dataplane/mobility-header-io.js';
@@ -33,6 +38,7 @@ const MAP1 = 'fd00:5380:0:50::1';
 const MAP2 = 'fd00:5380:0:60::1';
 const MAP1_PREFIX = 'fd00:5380:0:50::';
 const MAP2_PREFIX = 'fd00:5380:0:60::';
+const CN = 'fd00:5380:0:1::2';
 /** The never-attached node map1 and map2 also serve (the lab's other@hmipv6.lab). */
 const OTHER = { nai: 'other@hmipv6.lab', spi: 2001, key: Buffer.from('686d697076362d6d6170206b65792032', 'hex') };
 
@@ -76,7 +82,9 @@ describe.skipIf(missing)('hmipv6 lab: ap1 -> ap2 (same MAP) -> ap3 (new MAP)', (
   const ms = (s: string) => Number(s) * 1000;
 
   beforeAll(async () => {
-    lab = await Lab.up(HMIPV6, { name: uniqueLabName('hm'), outDir: out });
+    // capture: every capture listens before the agents start, so the node's first home registration
+    // is in ha's pcap however late the run itself starts (lab.ts, "captures before the agents").
+    lab = await Lab.up(HMIPV6, { name: uniqueLabName('hm'), outDir: out, capture: true });
     run = await runLab(lab);
   }, 120_000);
   afterAll(async () => {
@@ -244,6 +252,110 @@ describe.skipIf(missing)('hmipv6 lab: ap1 -> ap2 (same MAP) -> ap3 (new MAP)', (
       .filter((t) => t >= from);
     expect(local.length).toBeGreaterThanOrEqual(1);
     expect(local[0]!).toBeLessThan(ms(bus[0]![0]!));
+  });
+
+  it('route optimisation through the RCoA: CoTI/BU from the RCoA (HAO = home address); after the binding no flow packet crosses ha', async () => {
+    // cn's link: the first RR and binding, all from/to the RCoA on map1's prefix (§6.1.1), the HoTI/HoT via the home address.
+    const mh = tshark(pcap('cn-eth1'), 'mip6.mhtype', [
+      'frame.time_epoch',
+      'ipv6.src',
+      'ipv6.dst',
+      'mip6.mhtype',
+      'ipv6.opt.mipv6.home_address',
+      'mip6.ba.status',
+    ]);
+    const detach0 = Number(BigInt(run.results.handovers[0]!.detachNs) / 1_000_000n);
+    const ba = mh.find((r) => r[1] === CN && r[3] === '6' && r[5] === '0')!;
+    expect(ba, 'a BA from cn').toBeDefined();
+    const rcoa = ba[2]!;
+    expect(inPrefix(rcoa, MAP1_PREFIX, 64)).toBe(true);
+    const bound = ms(ba[0]!);
+    expect(bound).toBeLessThan(detach0);
+    const before = mh.filter((r) => ms(r[0]!) <= bound).map((r) => `${r[3]} ${r[1]} -> ${r[2]} ${r[4]}`);
+    expect(before).toEqual(
+      expect.arrayContaining([
+        `2 ${rcoa} -> ${CN} `,
+        `4 ${CN} -> ${rcoa} `,
+        `1 ${HOA} -> ${CN} `,
+        `3 ${CN} -> ${HOA} `,
+        `5 ${rcoa} -> ${CN} ${HOA}`,
+        `6 ${CN} -> ${rcoa} `,
+      ]),
+    );
+    // The flow: every packet cn sent after the BA went to an RCoA with a type 2 routing header, and none
+    // of them crossed ha's link (flow packets carry their send time).
+    const decode = async (name: string) =>
+      decodeFrames(await readCapture(pcap(name))).frames.filter((f) => f.flow?.flowId === 1);
+    const boundNs = BigInt(Math.round(bound * 1e6));
+    const atCn = (await decode('cn-eth1')).filter((f) => f.flow!.sendNs > boundNs);
+    expect(atCn.length).toBeGreaterThan(1000);
+    for (const f of atCn) {
+      expect(f.ipv6.extensions.some((e) => e.kind === 'Routing')).toBe(true);
+      expect(inPrefix(f.ipv6.header.dst, MAP1_PREFIX, 64) || inPrefix(f.ipv6.header.dst, MAP2_PREFIX, 64)).toBe(true);
+    }
+    const atHa = (await decode('ha-eth1')).filter((f) => f.flow!.sendNs > boundNs);
+    console.log(
+      `RO: cn bound RCoA ${rcoa} ${(detach0 - bound).toFixed(0)} ms before the first detach; ${atCn.length} route-optimised flow packets at cn after it, ${atHa.length} on ha's link`,
+    );
+    expect(atHa).toEqual([]);
+    // Uplink (flow 4): what mn sent between cn's binding and the first detach left from the RCoA with
+    // a Home Address option, through map1 (RFC 5380 §6.1: [LCoA -> MAP [RCoA -> CN, HAO]]).
+    const detachNs = BigInt(run.results.handovers[0]!.detachNs);
+    const up = decodeFrames(await readCapture(pcap('cn-eth1'))).frames.filter(
+      (f) => f.flow?.flowId === 4 && f.flow.sendNs > boundNs && f.flow.sendNs < detachNs,
+    );
+    expect(up.length).toBeGreaterThan(50); // 50 packets/s for more than a second
+    for (const f of up) {
+      expect(f.ipv6.header.src).toBe(rcoa);
+      const dst = f.ipv6.extensions.find((e) => e.kind === 'DestinationOptions');
+      expect(dst && 'options' in dst ? dst.options : []).toEqual(
+        expect.arrayContaining([expect.objectContaining({ type: 'HomeAddress', homeAddress: HOA })]),
+      );
+    }
+    const tunnelled = decodeFrames(await readCapture(pcap('mn-wlan0'))).frames.filter(
+      (f) => f.flow?.flowId === 4 && f.flow.sendNs > boundNs && f.flow.sendNs < detachNs,
+    );
+    expect(tunnelled.length).toBe(up.length);
+    for (const f of tunnelled) expect([f.ipv6.header.dst, f.inner.header.src]).toEqual([MAP1, rcoa]);
+  });
+
+  it('route optimisation: the intra-domain move sends nothing to ha or cn (no-global-signalling, localized), the inter-domain one binds the new RCoA at cn', async () => {
+    const captures = await Promise.all(
+      ['mn-wlan0', 'ha-eth1', 'cn-eth1'].map(async (name) => {
+        const [node, iface] = name.split('-') as [string, string];
+        return { node, iface, file: pcap(name), ...decodeFrames(await readCapture(pcap(name))) };
+      }),
+    );
+    const ctx: LocalizedContext = {
+      results: run.results,
+      captures,
+      apPrefixes: Object.fromEntries(lab.lab.aps.map((a) => [a.name, a.prefix])),
+      apRouters: Object.fromEntries(lab.lab.aps.map((a) => [a.name, a.router])),
+      nodeRoles: Object.fromEntries(lab.lab.nodes.map((n) => [n.name, n.roles])),
+    };
+    for (const kind of ['no-global-signalling', 'localized'] as const) {
+      const intra = judgeLocalized({ kind, node: 'mn', handover: 0 }, ctx);
+      expect(intra, `${kind}: ${intra.detail}`).toMatchObject({ held: true });
+      // The inter-domain move is global by design: the new RCoA goes to ha and to cn.
+      expect(judgeLocalized({ kind, node: 'mn', handover: 1 }, ctx)).toMatchObject({ held: false });
+    }
+    const from = Number(BigInt(run.results.handovers[1]!.detachNs) / 1_000_000n);
+    const bus = tshark(pcap('cn-eth1'), 'mip6.mhtype == 5', [
+      'frame.time_epoch',
+      'ipv6.src',
+      'ipv6.opt.mipv6.home_address',
+      'mip6.bu.h_flag',
+    ]).filter((r) => ms(r[0]!) >= from);
+    expect(bus.length).toBeGreaterThanOrEqual(1);
+    const [, coa, hoa, hFlag] = bus[0]!;
+    expect(inPrefix(coa!, MAP2_PREFIX, 64)).toBe(true);
+    expect([hoa, hFlag]).toEqual([HOA, '0']);
+    // The CoTI for it came from the new RCoA too, before the BU (the home keygen token stays, RFC 6275 §5.2.7).
+    const cotis = tshark(pcap('cn-eth1'), 'mip6.mhtype == 2', ['frame.time_epoch', 'ipv6.src']).filter(
+      (r) => ms(r[0]!) >= from,
+    );
+    expect(cotis[0]?.[1]).toBe(coa);
+    expect(ms(cotis[0]![0]!)).toBeLessThan(ms(bus[0]![0]!));
   });
 
   it("a local BU for the node's RCoA from another node is refused (129; 146 when forged) and the binding stays", async () => {

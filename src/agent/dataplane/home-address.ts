@@ -127,8 +127,13 @@ export interface HomeAddress {
    * what the MAP tunnels to the LCoA is unwrapped twice. Null: plain Mobile IPv6. Releases nothing held.
    */
   setAnchor(anchor: MobilityAnchor | null): void;
-  /** Sends a whole IPv6 packet (the BU to the home agent, from the RCoA) through the MN-MAP tunnel. */
+  /**
+   * Sends a whole IPv6 packet from the RCoA (the BU to the home agent; with route optimisation the
+   * CoTI, the correspondent's BU and route-optimised data, RFC 5380 §6.1.1) through the MN-MAP tunnel.
+   */
   sendViaAnchor(packet: Buffer): boolean;
+  /** HMIPv6: whether a MAP is in use (setAnchor), so packets from the RCoA must go through it. */
+  readonly anchored: boolean;
   /** Stops tunnelling: packets from applications are held until setCareOf (or sent natively after setAtHome(true)). */
   reverseTunnelOff(): void;
   /** The radio's carrier: down holds the uplink until setCareOf (a BA) or resume(). */
@@ -144,7 +149,10 @@ export interface HomeAddress {
   setAtHome(atHome: boolean, homeLink?: string): Promise<void>;
   /** Hands the applications a packet for the home address that came another way (a type 2 routing header, §11.3.3). */
   deliver(packet: Buffer): boolean;
-  /** Sends a packet from the home address through the reverse tunnel (a Home Test Init, §11.6.1); false with no tunnel. */
+  /**
+   * Sends a packet from the home address through the reverse tunnel (a Home Test Init, §11.6.1); false
+   * with no tunnel. With a MAP it is wrapped twice, [LCoA -> MAP [RCoA -> HA [HoA -> ...]]] (RFC 5380 §6.1).
+   */
   sendThroughTunnel(packet: Buffer): boolean;
   stats(): HomeAddressStats;
   close(): void;
@@ -369,8 +377,12 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     }
   };
   // Held packets first, in one batch, before anything the TUN reads next (same turn of the event loop).
-  const release = (held: ReturnType<UplinkHold['resume']>) => {
-    if (held.length === 0 || careOf === null) return;
+  const release = (all: ReturnType<UplinkHold['resume']>) => {
+    if (all.length === 0 || careOf === null) return;
+    // To a correspondent still bound (a carrier flap, a move inside a MAP domain: route optimisation
+    // kept its direct path) the held packets go directly too, as the TUN's next ones will.
+    const held = o.divert ? all.filter((h) => !o.divert!(h.packet, h.header)) : all;
+    if (held.length === 0) return;
     const withHeaders = held.every((h) => h.header);
     st.reverseTunnelled += sendUp(
       t,
@@ -409,6 +421,9 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     sendViaAnchor(packet: Buffer): boolean {
       const a = anchor;
       return a ? t.send(packet, a.map) : false;
+    },
+    get anchored() {
+      return anchor !== null;
     },
     reverseTunnelOff(): void {
       careOf = null;
@@ -460,6 +475,8 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
     },
     sendThroughTunnel(packet: Buffer): boolean {
       if (atHome || careOf === null || !isFromHome(packet)) return false;
+      // RFC 5380 §6.1: with a MAP the reverse tunnel starts at the RCoA and goes through the MAP.
+      if (anchor) return sendUp(t, [packet]) === 1;
       return t.send(packet, homeAgent);
     },
     stats: () => ({

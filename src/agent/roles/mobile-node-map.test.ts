@@ -6,7 +6,7 @@ import type { NativeBinding } from '../../native/types.js';
 import { MobilityAnchorPoint } from '../../protocols/hmipv6/map.js';
 import { regionalCareOfAddress } from '../../protocols/hmipv6/map-selection.js';
 import type { MobileNodeInput } from '../../protocols/mipv6/mobile-node.js';
-import { canonical, slaacAddress } from '../../wire/address.js';
+import { canonical, ipv6ToBytes, slaacAddress } from '../../wire/address.js';
 import * as mh from '../../wire/mh/index.js';
 import { parseIpv6Packet } from '../../wire/parse.js';
 import { buildMobilityPacket, type MobilityHeaderIo } from '../dataplane/mobility-header-io.js';
@@ -65,6 +65,7 @@ function setup() {
     sendViaAnchor: (p: Buffer) => viaAnchor.push(p) > 0,
   } as unknown as HomeAddress;
   const fed: MobileNodeInput[] = [];
+  const anchoredData: Buffer[] = [];
   const hmip = openMobileNodeHmipv6({
     ctx,
     settings: { spi: 2000, key: KEY.toString('hex'), lifetimeS: 60 },
@@ -76,6 +77,7 @@ function setup() {
     homeAddress: () => hoa,
     setFilterAddresses: async () => {},
     feedMobileNode: (i) => fed.push(i),
+    onAnchoredData: (p) => anchoredData.push(p),
     keep: ['fd00:5380:0:100::100'],
   });
   hmip.onCarrier(true);
@@ -107,7 +109,19 @@ function setup() {
     if (ba?.kind !== 'send-mh') throw new Error('no BA');
     return hmip.takeMobilityHeader(ba.src, ba.dst, ba.routingType2, ba.bytes, ba.message);
   };
-  return { hmip, clock, toRouter, anchors, viaAnchor, fed, counters, answer, resumed: () => resumed, sweeps };
+  return {
+    hmip,
+    clock,
+    toRouter,
+    anchors,
+    viaAnchor,
+    fed,
+    anchoredData,
+    counters,
+    answer,
+    resumed: () => resumed,
+    sweeps,
+  };
 }
 
 const ra = (router: string, prefix: string, withMap = true): ReceivedRouterAdvertisement => ({
@@ -179,6 +193,47 @@ describe('the mobile node with a MAP (RFC 5380 §6.1)', () => {
     t.hmip.onAnchoredPacket(bad);
     expect(t.fed).toHaveLength(1);
     expect(t.counters.get('anchored.malformed.bad-checksum')).toBe(1);
+  });
+
+  it('route optimisation through the RCoA (§6.1.1): the CoTI through the MAP, the CoT and routed data the MAP tunnelled back', () => {
+    const t = setup();
+    t.hmip.onRouterAdvertisement(ra('fe80::1', 'fd00:5380:0:a1::'));
+    const CN = canonical('fd00:5380:0:1::2');
+    const coti = { type: 'CareOfTestInit' as const, careOfInitCookie: Buffer.alloc(8, 7), options: [] };
+    const send = { kind: 'send-mh' as const, src: RCOA, dst: CN, message: coti, bytes: mh.encode(coti) };
+    expect(t.hmip.takeSendMobilityHeader(send, 'ro.')).toBe(true);
+    const frame = t.toRouter.at(-1)!;
+    const outer = parseIpv6Packet(frame, 0, { verifyChecksum: false });
+    expect(outer.ok && outer.value.walk.header).toMatchObject({ src: LCOA, dst: MAP, nextHeader: 41 });
+    const inner = parseIpv6Packet(frame, 40);
+    expect(inner.ok && inner.value.walk.header).toMatchObject({ src: RCOA, dst: CN });
+    expect(inner.ok && inner.value.upper.kind === 'MobilityHeader' && inner.value.upper.message.type).toBe(
+      'CareOfTestInit',
+    );
+    expect(t.counters.get('sent.ro.CareOfTestInit')).toBe(1);
+    // The CoT to the RCoA (no routing header) comes back as a Mobility Header input from the correspondent.
+    const cot = mh.encode({
+      type: 'CareOfTest',
+      careOfNonceIndex: 1,
+      careOfInitCookie: Buffer.alloc(8, 7),
+      careOfKeygenToken: Buffer.alloc(8, 9),
+      options: [],
+    });
+    t.hmip.onAnchoredPacket(buildMobilityPacket({ src: CN, dst: RCOA, mh: cot }));
+    expect(t.fed).toEqual([expect.objectContaining({ kind: 'mh', src: CN, dst: RCOA })]);
+    // Data [CN -> RCoA, RH2 = HoA, UDP]: handed on without decoding, not to the Mobile IPv6 machine.
+    const data = Buffer.alloc(40 + 24 + 8 + 4);
+    data[0] = 0x60;
+    data.writeUInt16BE(24 + 8 + 4, 4);
+    data[6] = 43;
+    data[7] = 64;
+    Buffer.from(ipv6ToBytes(CN)).copy(data, 8);
+    Buffer.from(ipv6ToBytes(RCOA)).copy(data, 24);
+    data.set([17, 2, 2, 1], 40);
+    Buffer.from(ipv6ToBytes('fd00:5380:0:100::100')).copy(data, 48);
+    t.hmip.onAnchoredPacket(data);
+    expect(t.anchoredData).toEqual([data]);
+    expect(t.fed).toHaveLength(1);
   });
 
   it('sweeps the other links once per registered LCoA, not on each RA that confirms it (an FMIPv6 NCoA put on the radio before the move stays)', async () => {

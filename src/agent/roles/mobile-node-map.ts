@@ -10,6 +10,9 @@
 //                           wait for the binding acknowledgement from the MAP")
 //   MobileNode's BU from the RCoA ─► through the MN-MAP tunnel (LCoA -> MAP), as every packet (§6.1)
 //   the home agent's BA, tunnelled by the MAP ─► decoded (checksum verified) ─► MobileNode
+//   route optimisation through the RCoA (§6.1.1): the CoT and the correspondent's BA, tunnelled by
+//   the MAP, go the same way (mobile-node.ts hands them to its route optimisation); its data (type 2
+//   routing header to the RCoA) goes to onAnchoredData
 //
 // An RA without a usable MAP option is handed on unchanged: plain Mobile IPv6 (§7.1).
 import {
@@ -47,8 +50,11 @@ export interface MobileNodeHmipv6 {
   ): boolean;
   /** The Mobile IPv6 machine's configure-address: true when it is the RCoA (answered after the MAP's BA). */
   takeConfigureAddress(iface: string, address: string): boolean;
-  /** The Mobile IPv6 machine's BU from the RCoA: true when sent through the MAP. */
-  takeSendMobilityHeader(a: SendMobilityHeader): boolean;
+  /**
+   * A message from the RCoA (the Mobile IPv6 machine's BU, route optimisation's CoTI and BU): true when
+   * sent through the MAP. `counterPrefix` names the sender in the counters.
+   */
+  takeSendMobilityHeader(a: SendMobilityHeader, counterPrefix?: string): boolean;
   /** The home agent's messages the MAP tunnelled to us (home-address.ts onAnchoredPacket). */
   onAnchoredPacket(packet: Buffer): void;
   state(): unknown;
@@ -66,6 +72,8 @@ export function openMobileNodeHmipv6(o: {
   setFilterAddresses: (addresses: string[]) => Promise<void>;
   /** Feeds the Mobile IPv6 machine. */
   feedMobileNode: (input: MobileNodeInput) => void;
+  /** Route optimisation (RFC 5380 §6.1.1): a correspondent's packet with a type 2 routing header. */
+  onAnchoredData?: (packet: Buffer) => void;
   keep: string[];
 }): MobileNodeHmipv6 {
   const { ctx, radio } = o;
@@ -195,7 +203,7 @@ export function openMobileNodeHmipv6(o: {
       else rcoaWanted = d.rcoa;
       return true;
     },
-    takeSendMobilityHeader(a) {
+    takeSendMobilityHeader(a, counterPrefix = '') {
       const d = machine.domain;
       const hoa = o.homeAddress();
       if (!d || !hoa || canonical(a.src) !== d.rcoa) return false;
@@ -209,12 +217,19 @@ export function openMobileNodeHmipv6(o: {
         encapsulate(inner, Buffer.concat([ipv6ToBytes(l.lcoa), ipv6ToBytes(d.map)]), outer);
         sent = radio.sendToRouter(l.router, outer);
       }
-      countSent(counters, a.message.type, sent || hoa.sendViaAnchor(inner));
+      countSent(counters, `${counterPrefix}${a.message.type}`, sent || hoa.sendViaAnchor(inner));
       return true;
     },
     onAnchoredPacket(packet) {
-      // The home agent's BA to the RCoA (RH2 = home address), tunnelled by the MAP: checksum verified
-      // over the RFC 6275 §6.1.7 pseudo-header; anything else is counted and dropped.
+      // A correspondent's route-optimised data to the RCoA: a type 2 routing header (43) not followed
+      // by a Mobility Header (135); read without decoding the payload, once per packet of the flow.
+      if (o.onAnchoredData && packet.length > 48 && packet[6] === 43 && packet[40] !== 135) {
+        o.onAnchoredData(packet);
+        return;
+      }
+      // The home agent's BA to the RCoA (RH2 = home address), tunnelled by the MAP, or a correspondent's
+      // CoT or BA: checksum verified over the RFC 6275 §6.1.7 pseudo-header; anything else is counted
+      // and dropped.
       const r = parseIpv6Packet(packet);
       if (!r.ok) {
         counters.malformed('anchored', r.error);

@@ -7,8 +7,13 @@
 //   route-optimise: application packets to that correspondent leave from the care-of address with a
 //     Home Address option (divert, before the reverse tunnel); packets with a type 2 routing header for
 //     our home address go to the home address's TUN (§11.3.3)
+// With a MAP (HMIPv6, RFC 5380 §6.1.1) the care-of address is the RCoA: the CoTI, the BU and the
+// route-optimised data leave from it through the MN-MAP tunnel (sendThroughMap, home-address.ts
+// sendViaAnchor), the HoTI through [MAP [home agent]], and what the correspondent sends to the RCoA
+// comes back tunnelled by the MAP (mobile-node-map.ts: MH to `input`, data to `onAnchoredData`).
 // Settings: agent.mobile-node.routeOptimisation (addresses; the lab resolves node names).
 import { randomBytes } from 'node:crypto';
+import type { SendMobilityHeader } from '../../protocols/core/index.js';
 import type { MobileNodeAction } from '../../protocols/mipv6/mobile-node.js';
 import {
   RouteOptimisation,
@@ -37,6 +42,8 @@ export interface MobileNodeRouteOptimisation {
   input(input: MobilityHeaderInput): void;
   /** For the mobility receiver's onOtherPacket: data with a type 2 routing header for our home address. */
   onOtherPacket(p: ReceivedWithMobilityHeaders): void;
+  /** HMIPv6: a packet with a type 2 routing header the MAP tunnelled to us (delivered or counted). */
+  onAnchoredData(packet: Buffer): void;
   /** Every action of the MobileNode machine, to learn of registrations, moves and the return home. */
   observe(action: MobileNodeAction): void;
   state(): unknown;
@@ -53,6 +60,11 @@ export function startMobileNodeRouteOptimisation(o: {
   kernelIdle: () => Promise<void>;
   /** Settles when the routes of the link we are on are in (a CoTI right after a move needs them). */
   linkReady: () => Promise<void>;
+  /**
+   * HMIPv6 (RFC 5380 §6.1.1): sends a message from the RCoA through the MN-MAP tunnel; false when the
+   * source is no RCoA of ours (plain Mobile IPv6: from the care-of address on the radio).
+   */
+  sendThroughMap?: (a: SendMobilityHeader, counterPrefix: string) => boolean;
 }): MobileNodeRouteOptimisation {
   const { ctx, mhIo } = o;
   const { counters, log } = ctx;
@@ -93,6 +105,8 @@ export function startMobileNodeRouteOptimisation(o: {
       void o.kernelIdle().then(() => countSent(counters, `ro.${a.message.type}`, mhIo.send(m)));
       return;
     }
+    // From the RCoA (RFC 5380 §6.1.1: "the RCoA ... as the care-of address"): through the MAP.
+    if (o.sendThroughMap?.(a, 'ro.')) return;
     // From the care-of address: once the new link's routes are in (at once, but for a CoTI right after a move).
     void o.linkReady().then(() => countSent(counters, `ro.${a.message.type}`, mhIo.send(m)));
   };
@@ -125,6 +139,16 @@ export function startMobileNodeRouteOptimisation(o: {
   const feed = (i: Exclude<RouteOptimisationInput, { kind: 'tick' }>) => running.feed([i]);
   log.info('mn.ro.started', { correspondents });
 
+  /** §11.3.3: a type 2 routing header holding our home address: the packet is the home address's. */
+  const deliverRouted = (packet: Buffer) => {
+    const r = removeRoutingType2(packet);
+    if (!r?.homeAddress.equals(hoaBytes)) {
+      counters.add('ro.data.refused');
+      return;
+    }
+    counters.add(o.homeAddressPlane()?.deliver(r.packet) ? 'ro.data.delivered' : 'ro.data.not-delivered');
+  };
+
   return {
     divert(p, header) {
       if (direct.size === 0 || p.length < 40 || p[6] === 0) return false;
@@ -139,10 +163,16 @@ export function startMobileNodeRouteOptimisation(o: {
       const out = insertHomeAddressOption(q, d.coa);
       if (!out) return false;
       let ok = false;
-      try {
-        ok = raw.send(out, d.cn);
-      } catch {
-        ok = false;
+      const plane = o.homeAddressPlane();
+      if (plane?.anchored) {
+        // RFC 5380 §6.1: every packet from the RCoA goes through the MAP, [LCoA -> MAP [RCoA -> CN, HAO]].
+        ok = plane.sendViaAnchor(out);
+      } else {
+        try {
+          ok = raw.send(out, d.cn);
+        } catch {
+          ok = false;
+        }
       }
       counters.add(ok ? 'ro.data.sent' : 'ro.data.send-failed');
       return true;
@@ -157,12 +187,12 @@ export function startMobileNodeRouteOptimisation(o: {
     input: (i) => feed(i),
     onOtherPacket(p) {
       if (p.routingHomeAddress === undefined) return;
-      const r = removeRoutingType2(p.packet);
-      if (!r?.homeAddress.equals(hoaBytes)) {
-        counters.add('ro.data.refused');
-        return;
-      }
-      counters.add(o.homeAddressPlane()?.deliver(r.packet) ? 'ro.data.delivered' : 'ro.data.not-delivered');
+      deliverRouted(p.packet);
+    },
+    onAnchoredData(packet) {
+      // The correspondent's [CN -> RCoA, RH2 = HoA] the MAP tunnelled to the LCoA (RFC 5380 §6.1.1).
+      // Also after a move (no direct path any more): the packet was sent for our home address.
+      deliverRouted(packet);
     },
     observe(a) {
       if (a.kind === 'at-home') {

@@ -145,6 +145,8 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
         homeAddressPlane: () => hoa,
         kernelIdle: () => queue.idle(),
         linkReady: () => linkReady,
+        // RFC 5380 §6.1.1: with a MAP the care-of address is the RCoA, reached only through the MAP.
+        sendThroughMap: (a, prefix) => hmip?.takeSendMobilityHeader(a, prefix) ?? false,
       });
 
     const interfaceId = eui64InterfaceId(radioIface.mac);
@@ -350,7 +352,12 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
         mhIo,
         homeAddress: () => hoa,
         setFilterAddresses,
-        feedMobileNode: input,
+        // What the MAP tunnelled from a correspondent (CoT, BA) is route optimisation's (§6.1.1).
+        feedMobileNode: (i) => {
+          if (i.kind === 'mh' && ro?.takes(i)) ro.input(i);
+          else input(i);
+        },
+        ...(ro ? { onAnchoredData: (p: Buffer) => ro?.onAnchoredData(p) } : {}),
         keep: [homeAddress],
       });
       if (radio.carrier) hmip.onCarrier(true);

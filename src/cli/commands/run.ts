@@ -43,7 +43,11 @@ async function runLab(file: string, o: RunOpts): Promise<number> {
   try {
     out.progress(`bringing up ${file} on ${o.runtime}`);
     const { Lab } = await import('../../lab/lab.js');
-    lab = await Lab.up(o.profile ? await Lab.load(file, { profile: o.profile }) : file, upOptions(o, out, sig.signal));
+    // Captures listening before the agents start: their first messages are in the pcaps (lab.ts).
+    lab = await Lab.up(o.profile ? await Lab.load(file, { profile: o.profile }) : file, {
+      ...upOptions(o, out, sig.signal),
+      capture: true,
+    });
     out.progress(`running ${lab.name} for ${(lab.lab.durationMs / 1000).toFixed(1)} s`);
     const r = await lab.run({ signal: sig.signal, onEvent: (line) => out.progress(`  ${line}`) });
     const lines = [`${r.passed ? 'PASS' : 'FAIL'} ${lab.name}: results in ${r.resultsFile}`];

@@ -18,15 +18,32 @@ const localizedFields = {
     .optional()
     .meta({ description: 'The nodes whose links must not see it (default: home agents and correspondents).' }),
 };
+/** no-global-signalling and localized judge moves: one of them may be picked (location-privacy judges the whole run). */
+const moveField = {
+  handover: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .meta({ description: 'Only the move with this handover index (0-based); default: every move of the node.' }),
+};
 
 const one = <K extends string, S extends z.ZodType>(key: K, schema: S) =>
   z.strictObject({ [key]: schema } as Record<K, S>);
 
-/** The localized mobility expectations (analysis/localized.ts): `{ node, nodes? }` each. */
+/** The localized mobility expectations (analysis/localized.ts): `{ node, nodes?, handover? }` each (no handover for location-privacy). */
 const localized = <K extends 'no-global-signalling' | 'location-privacy' | 'localized'>(kind: K) =>
-  one(kind, z.strictObject(localizedFields)).transform((v): Expectation => {
-    const f = (v as Record<K, { node: string; nodes?: string[] }>)[kind];
-    return { kind, node: f.node, ...(f.nodes ? { nodes: f.nodes } : {}) };
+  one(
+    kind,
+    z.strictObject(kind === 'location-privacy' ? localizedFields : { ...localizedFields, ...moveField }),
+  ).transform((v): Expectation => {
+    const f = (v as Record<K, { node: string; nodes?: string[]; handover?: number }>)[kind];
+    return {
+      kind,
+      node: f.node,
+      ...(f.nodes ? { nodes: f.nodes } : {}),
+      ...(f.handover !== undefined ? { handover: f.handover } : {}),
+    } as Expectation;
   });
 
 export const expectationSchema = z
@@ -54,7 +71,7 @@ export const expectationSchema = z
   ])
   .meta({
     description:
-      'One of: interruption {max, node?, handover?, flow?}, lost {max, ...}, loss-rate {flow, max}, resumed {...}, address {node, ap}, no-malformed {}, no-icmpv6-error {type}, no-global-signalling {node, nodes?}, location-privacy {node, nodes?}, localized {node, nodes?}.',
+      'One of: interruption {max, node?, handover?, flow?}, lost {max, ...}, loss-rate {flow, max}, resumed {...}, address {node, ap}, no-malformed {}, no-icmpv6-error {type}, no-global-signalling {node, nodes?, handover?}, location-privacy {node, nodes?}, localized {node, nodes?, handover?}.',
   });
 
 function pick(v: { node?: string; handover?: number; flow?: number }): {
