@@ -67,6 +67,8 @@ export async function runLabFile(
   opts: {
     prefix: string;
     edit?: (text: string) => string;
+    /** Start the captures before the agents (Lab.up's `capture`), so the agents' first messages are in them. */
+    captureFirst?: boolean;
     beforeRun?: (lab: StartedLab) => Promise<void>;
     /** `flowStarted` settles when the run says flow 1 started (at its `start` in the lab's timeline). */
     during?: (lab: StartedLab, flowStarted: Promise<void>) => Promise<void>;
@@ -79,7 +81,11 @@ export async function runLabFile(
     labFile = path.join(out, path.basename(file));
     writeFileSync(labFile, text);
   }
-  const lab = await Lab.up(labFile, { name: uniqueLabName(opts.prefix), outDir: out });
+  const lab = await Lab.up(labFile, {
+    name: uniqueLabName(opts.prefix),
+    outDir: out,
+    ...(opts.captureFirst ? { capture: true } : {}),
+  });
   let run: RunResult;
   try {
     await opts.beforeRun?.(lab);

@@ -19,7 +19,7 @@ import { readCapture } from '../../src/analysis/pcap/read.js';
 import { macToBytes } from '../../src/wire/address.js';
 import * as mh from '../../src/wire/mh/index.js';
 import { mhAddress, mhLinkLayerAddress } from '../../src/protocols/fmipv6/options.js';
-import { resultsSchemaErrors } from '../../src/analysis/results-schema.js';
+import { RESULTS_VERSION, resultsSchemaErrors } from '../../src/analysis/results-schema.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { checkPrereqs, IN_CI } from '../support/prereq.js';
 import { flowPackets, runLabFile, signalling, tshark, TOOLS, type LabRun } from './fmipv6-helpers.js';
@@ -100,7 +100,7 @@ describe.skipIf(missing)('fmipv6-predictive lab: ap1 -> ap2, predictive fast han
   it('results.json as written follows schemas/results.schema.json (docs/results.md)', () => {
     const doc = JSON.parse(readFileSync(path.join(r.out, 'results.json'), 'utf8'));
     expect(resultsSchemaErrors(doc)).toEqual([]);
-    expect(doc.version).toBe(1);
+    expect(doc.version).toBe(RESULTS_VERSION);
   });
 
   // Under CI=true a missing chromium fails the test (scripts/install-deps.sh installs it).

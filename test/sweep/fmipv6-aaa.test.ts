@@ -31,7 +31,7 @@ import { eui64Address, macToBytes } from '../../src/wire/address.js';
 import * as mh from '../../src/wire/mh/index.js';
 import { leftovers } from '../support/leftovers.js';
 import { checkPrereqs } from '../support/prereq.js';
-import { type LabRun, runLabFile, TOOLS, tshark } from './fmipv6-helpers.js';
+import { type LabRun, runLabFile, TOOLS, tshark } from '../integration/fmipv6-helpers.js';
 
 const missing = checkPrereqs({ root: true, tools: [...TOOLS, 'python3', 'freeradius'] });
 const LAB = path.resolve('topologies/fmipv6-aaa.yaml');
@@ -123,11 +123,12 @@ describe.skipIf(missing)('fmipv6-aaa lab: FreeRADIUS-keyed predictive handover',
     r = await runLabFile(LAB, {
       prefix: 'faaa',
       edit: withEve,
+      captureFirst: true,
       during: async (lab, flowStarted) => {
         await flowStarted;
         // ~1.5 s, before the handover, in one process (spawns are slow on a loaded machine): eve
         // authenticates as mn without its password (Access-Reject), then with it (Access-Accept): a
-        // RADIUS exchange inside the captures (mn's own came before them); then three FBUs for mn's PCoA.
+        // RADIUS exchange after mn's own (all three in the captures, which start before the agents); then three FBUs for mn's PCoA.
         spi = (await routerState(lab, 'ar1')).aaa.associations[0]!.spi;
         const pcoa = mnPcoa(lab);
         const eve = lab.node('eve');
@@ -217,18 +218,26 @@ describe.skipIf(missing)('fmipv6-aaa lab: FreeRADIUS-keyed predictive handover',
 
   it('tshark decodes the Access-Request and Access-Accept, nothing malformed; the handover key is in no capture', () => {
     const rows = tshark(r.pcap('radius-eth1'), 'radius', ['radius.code', 'radius.id', '_ws.malformed']);
-    expect(rows.map((x) => x[0])).toEqual(['1', '3', '1', '2']);
+    // mn's Access-Request/Accept at its first attach, then eve's Request/Reject and Request/Accept.
+    expect(rows.map((x) => x[0])).toEqual(['1', '2', '1', '3', '1', '2']);
     expect(rows.every((x) => x[2] === '')).toBe(true);
     expect(tshark(r.pcap('radius-eth1'), '_ws.malformed', ['frame.number'])).toEqual([]);
     // eve's accepted challenge, on the air: the key FreeRADIUS gave ar1 and eve derives from it.
     const challenge = eveAuth[1]![0];
-    // On the air: eve's two Starts, and ar1's Challenge and Result to each.
+    // On the air: mn's Start and eve's two, and ar1's Challenge and Result to each.
     const air = tshark(r.pcap('ar1-ap1'), `udp.port == ${accessAuth.ACCESS_AUTH_PORT}`, [
       'ipv6.src',
       'ipv6.dst',
       'udp.payload',
     ]);
-    const eveLl = air.find((x) => x[2]!.replace(/:/g, '').startsWith('0101'))?.[0];
+    // mn authenticates once (its Start may be repeated before ar1 listens), eve twice: eve is the
+    // station ar1 sent two Challenges.
+    const kind = (x: string[]) => x[2]!.replace(/:/g, '').slice(0, 4);
+    const stations = [...new Set(air.filter((x) => kind(x) === '0101').map((x) => x[0]))];
+    const to = (src: string | undefined) => air.filter((x) => x[1] === src).map(kind);
+    const eveLl = stations.find((src) => to(src).filter((k) => k === '0102').length === 2);
+    const mnLl = stations.find((src) => src !== eveLl);
+    expect(to(mnLl)).toEqual(['0102', '0104']);
     expect(air.filter((x) => x[1] === eveLl).map((x) => x[2]!.replace(/:/g, '').slice(0, 4))).toEqual([
       '0102',
       '0104',
@@ -356,9 +365,11 @@ describe.skipIf(missing)('fmipv6-aaa lab: RADIUS unreachable', () => {
     const r = await runLabFile(LAB, { prefix: 'faaar', edit: unreachable('refuse') });
     expect(counters(r, 'ar1', 'fmipv6-router')['aaa.refused-node']).toBe(1);
     const flow2 = r.run.results.flows.find((x) => x.id === 2)!;
-    // Flow 2 (mn -> cn) runs 1.5-5.5 s; on ap1 until 3.0 s everything is dropped at ar1.
+    // Flow 2 (mn -> cn) runs 1.5-5.5 s; from ar1's giving up on RADIUS (2.4-3.0 s after mn's first
+    // Start, which comes while the lab comes up, so how much of the flow that leaves varies) until the
+    // detach at 3.0 s, ar1 drops what mn sends on ap1. Without the refusal the flow loses nothing.
     console.log(`refuse: flow 2 lost ${flow2.lost} of ${flow2.sent}`);
-    expect(flow2.lost).toBeGreaterThan(200);
+    expect(flow2.lost).toBeGreaterThan(0);
     const h = r.run.results.handovers[0]!;
     expect(h.flows.find((x) => x.flow === 2)!.resumed).toBe(true);
   }, 120_000);
