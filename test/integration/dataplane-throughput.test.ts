@@ -122,10 +122,28 @@ for (const relayed of [false, true]) {
           '-J',
           ...(reverse ? ['-R'] : []),
         ];
-        const out = JSON.parse(execFileSync('ip', args, { encoding: 'utf8', timeout: (SECONDS + 20) * 1000 })) as {
+        const out = iperfJson(args) as {
           end: { sum_received: { bits_per_second: number }; sum_sent: { retransmits?: number } };
         };
         return { bitsPerSecond: out.end.sum_received.bits_per_second, retransmits: out.end.sum_sent.retransmits ?? 0 };
+      }
+      /**
+       * An iperf3 client's JSON. The server runs one test at a time and can still be closing the last
+       * one when the next client connects ("the server is busy running a test"): wait and ask again.
+       */
+      function iperfJson(args: string[]): { end: unknown; error?: string } {
+        for (let attempt = 1; ; attempt++) {
+          let text: string;
+          try {
+            text = execFileSync('ip', args, { encoding: 'utf8', timeout: (SECONDS + 20) * 1000 });
+          } catch (e) {
+            text = String((e as { stdout?: string }).stdout ?? '');
+            if (!text.trim()) throw e;
+          }
+          const out = JSON.parse(text) as { end: unknown; error?: string };
+          if (!out.error?.includes('server is busy') || attempt === 5) return out;
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+        }
       }
       /**
        * UDP offered at 200 Mbit/s, 1400-byte datagrams (they fit the 1460 tunnel MTU): what arrives, and the
@@ -151,7 +169,7 @@ for (const relayed of [false, true]) {
           '-l',
           '1400',
         ];
-        const out = JSON.parse(execFileSync('ip', args, { encoding: 'utf8', timeout: (SECONDS + 20) * 1000 })) as {
+        const out = iperfJson(args) as {
           end: { sum?: { bits_per_second: number; lost_percent: number } };
           error?: string;
         };
