@@ -1,6 +1,7 @@
 // After a run: decode every capture, build results.json (analysis/results.ts), judge the expectations.
 // Here in lab/ because it reads the resolved lab; analysis/ below it knows only flows, captures and actions.
 import { judge } from '../analysis/expectations.js';
+import type { LocalizedContext } from '../analysis/localized.js';
 import {
   buildResults,
   decodeCaptures,
@@ -64,11 +65,17 @@ export async function analyzeRun(input: AnalyzeInput): Promise<Results> {
     initialAp,
     protocols,
   });
-  const apPrefixes = Object.fromEntries(lab.aps.map((a) => [a.name, a.prefix]));
-  const apRouters = Object.fromEntries(lab.aps.map((a) => [a.name, a.router]));
-  const nodeRoles = Object.fromEntries(lab.nodes.map((n) => [n.name, n.roles]));
-  results.expectations = lab.expectations.map((e) => judge(e, { results, captures, apPrefixes, apRouters, nodeRoles }));
+  results.expectations = lab.expectations.map((e) => judge(e, { results, captures, ...labLayout(lab) }));
   return results;
+}
+
+/** What the expectations read of the lab itself: each AP's prefix and router, each node's roles. */
+export function labLayout(lab: ResolvedLab): Pick<LocalizedContext, 'apPrefixes' | 'apRouters' | 'nodeRoles'> {
+  return {
+    apPrefixes: Object.fromEntries(lab.aps.map((a) => [a.name, a.prefix])),
+    apRouters: Object.fromEntries(lab.aps.map((a) => [a.name, a.router])),
+    nodeRoles: Object.fromEntries(lab.nodes.map((n) => [n.name, n.roles])),
+  };
 }
 
 /** The protocol a mobile node's handovers use, from its roles (and its agent settings' mode). */

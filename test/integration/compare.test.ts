@@ -13,7 +13,7 @@ import { decodeCaptures, type Results } from '../../src/analysis/results.js';
 import type { CompareResult } from '../../src/lab/compare/run.js';
 import { cli, type CliResult } from '../support/cli.js';
 import { uniqueLabName } from '../support/lab-names.js';
-import { hasChromium, launchChromium } from '../support/browser.js';
+import { hasChromium, launchChromium, openPlots } from '../support/browser.js';
 import { checkPrereqs, IN_CI } from '../support/prereq.js';
 
 const missing = checkPrereqs({ root: true, tools: ['ip', 'nft', 'tcpdump'] });
@@ -140,18 +140,12 @@ describe.skipIf(missing)('compare on the predictive lab, 1 % loss on cn-cr', () 
       const file = path.join(out, 'compare.html');
       const browser = await launchChromium();
       try {
-        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-        const errors: string[] = [];
-        const requests: string[] = [];
-        page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-        page.on('pageerror', (e) => errors.push(String(e)));
-        page.on('request', (q) => requests.push(q.url()));
-        await page.goto(pathToFileURL(file).href);
-        await page.waitForFunction(
-          () =>
-            Object.keys((globalThis as { mipshopCompare?: { plots: object } }).mipshopCompare?.plots ?? {}).length > 0,
+        const { page, errors, requests } = await openPlots(
+          browser,
+          file,
+          'mipshopCompare',
+          path.join(out, 'compare.png'),
         );
-        await page.screenshot({ path: path.join(out, 'compare.png'), fullPage: true });
         expect(errors).toEqual([]);
         expect(requests).toEqual([pathToFileURL(file).href]);
         const plots = await page.evaluate(() =>

@@ -20,7 +20,7 @@ import { macToBytes } from '../../src/wire/address.js';
 import * as mh from '../../src/wire/mh/index.js';
 import { mhAddress, mhLinkLayerAddress } from '../../src/protocols/fmipv6/options.js';
 import { RESULTS_VERSION, resultsSchemaErrors } from '../../src/analysis/results-schema.js';
-import { hasChromium, launchChromium } from '../support/browser.js';
+import { hasChromium, launchChromium, openPlots } from '../support/browser.js';
 import { checkPrereqs, IN_CI } from '../support/prereq.js';
 import { flowPackets, runLabFile, signalling, tshark, TOOLS, type LabRun } from './fmipv6-helpers.js';
 
@@ -111,18 +111,12 @@ describe.skipIf(missing)('fmipv6-predictive lab: ap1 -> ap2, predictive fast han
       const file = path.join(r.out, 'report.html');
       const browser = await launchChromium();
       try {
-        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-        const errors: string[] = [];
-        const requests: string[] = [];
-        page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-        page.on('pageerror', (e) => errors.push(String(e)));
-        page.on('request', (q) => requests.push(q.url()));
-        await page.goto(pathToFileURL(file).href);
-        await page.waitForFunction(
-          () =>
-            Object.keys((globalThis as { mipshopReport?: { plots: object } }).mipshopReport?.plots ?? {}).length > 0,
+        const { page, errors, requests } = await openPlots(
+          browser,
+          file,
+          'mipshopReport',
+          path.join(r.out, 'report.png'),
         );
-        await page.screenshot({ path: path.join(r.out, 'report.png'), fullPage: true });
         expect(errors).toEqual([]);
         expect(requests).toEqual([pathToFileURL(file).href]);
 

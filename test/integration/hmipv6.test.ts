@@ -30,6 +30,7 @@ import { parseIpv6Packet } from '../../src/wire/parse.js';
 import { uniqueLabName } from '../support/lab-names.js';
 import { packetSender, waitFor } from '../support/mipv6-attack.js';
 import { checkPrereqs } from '../support/prereq.js';
+import { labLayout } from '../../src/lab/analyze.js';
 
 const missing = checkPrereqs({ root: true, tools: ['ip', 'nft', 'tcpdump', 'tshark'] });
 const HMIPV6 = path.resolve('topologies/hmipv6.yaml');
@@ -329,9 +330,7 @@ describe.skipIf(missing)('hmipv6 lab: ap1 -> ap2 (same MAP) -> ap3 (new MAP)', (
     const ctx: LocalizedContext = {
       results: run.results,
       captures,
-      apPrefixes: Object.fromEntries(lab.lab.aps.map((a) => [a.name, a.prefix])),
-      apRouters: Object.fromEntries(lab.lab.aps.map((a) => [a.name, a.router])),
-      nodeRoles: Object.fromEntries(lab.lab.nodes.map((n) => [n.name, n.roles])),
+      ...labLayout(lab.lab),
     };
     for (const kind of ['no-global-signalling', 'localized'] as const) {
       const intra = judgeLocalized({ kind, node: 'mn', handover: 0 }, ctx);

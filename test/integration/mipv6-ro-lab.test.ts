@@ -36,6 +36,7 @@ import * as udp from '../../src/wire/udp.js';
 import { packetSender, wait } from '../support/mipv6-attack.js';
 import { uniqueLabName } from '../support/lab-names.js';
 import { checkPrereqs } from '../support/prereq.js';
+import { labLayout } from '../../src/lab/analyze.js';
 
 const missing = checkPrereqs({ root: true, tools: ['ip', 'nft', 'tcpdump', 'tshark'] });
 const LAB = path.resolve('topologies/mipv6-ro.yaml');
@@ -237,9 +238,7 @@ describe.skipIf(missing)('mipv6-ro lab: route optimisation with cn across ap1 ->
     const ctx: LocalizedContext = {
       results: run.results,
       captures,
-      apPrefixes: Object.fromEntries(lab.lab.aps.map((a) => [a.name, a.prefix])),
-      apRouters: Object.fromEntries(lab.lab.aps.map((a) => [a.name, a.router])),
-      nodeRoles: Object.fromEntries(lab.lab.nodes.map((n) => [n.name, n.roles])),
+      ...labLayout(lab.lab),
     };
     const verdicts = (['no-global-signalling', 'location-privacy', 'localized'] as const).map((kind) =>
       judgeLocalized({ kind, node: 'mn' }, ctx),

@@ -2,6 +2,7 @@
 // (OUT/tls/keylog.txt) and the MIH inside decoded (scripts/wireshark/mih-over-tls.lua).
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { frameErrors } from './tshark.js';
 
 export const MIH_TLS_LUA = path.resolve('scripts/wireshark/mih-over-tls.lua');
 
@@ -33,4 +34,13 @@ export function mihShark(pcap: string, filter: string, fields: string[], keyLog?
     .split('\n')
     .filter(Boolean)
     .map((l) => Object.fromEntries(l.split('\t').map((v, i) => [fields[i]!, v])));
+}
+
+/** frameErrors of a mihShark row that asked for FRAME_CHECK_FIELDS (occurrences joined by ","). */
+export function mihFrameErrors(f: Record<string, string>): string[] {
+  return frameErrors({
+    '_ws.malformed': f['_ws.malformed'] ? [f['_ws.malformed']] : [],
+    '_ws.expert.severity': f['_ws.expert.severity'] ? f['_ws.expert.severity'].split(',') : [],
+    '_ws.expert.message': [],
+  });
 }

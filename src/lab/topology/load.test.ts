@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LabFileError, loadLab, loadLabText } from './load.js';
+import { loadLab, loadLabText } from './load.js';
+import { labFileErrorOf } from './testing/lab-file-error.js';
 
 const FILE = 'topologies/broken.yaml';
 
@@ -19,15 +20,7 @@ aps:
   ap2: { router: r1 }
 `;
 
-function errorOf(text: string): LabFileError {
-  try {
-    loadLabText(text, FILE);
-  } catch (e) {
-    if (e instanceof LabFileError) return e;
-    throw e;
-  }
-  throw new Error('expected a LabFileError');
-}
+const errorOf = (text: string) => labFileErrorOf(text, FILE);
 
 describe('loadLabText errors name file:line:col, the YAML path and what was expected', () => {
   it('accepts the base lab', () => {

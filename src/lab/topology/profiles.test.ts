@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LabFileError, loadLab, loadLabText } from './load.js';
+import { loadLab, loadLabText } from './load.js';
+import { labFileErrorOf } from './testing/lab-file-error.js';
 import { mergeSettings } from './profiles.js';
 
 const FILE = 'topologies/profiles.yaml';
@@ -28,15 +29,8 @@ profiles:
       mn: { roles: [mobile], agent: { fmipv6: null, mobile-node: null } }
 `;
 
-function errorOf(text: string, profile?: string): LabFileError {
-  try {
-    loadLabText(text, FILE, profile === undefined ? {} : { profile });
-  } catch (e) {
-    if (e instanceof LabFileError) return e;
-    throw e;
-  }
-  throw new Error('expected a LabFileError');
-}
+const errorOf = (text: string, profile?: string) =>
+  labFileErrorOf(text, FILE, profile === undefined ? {} : { profile });
 
 /** 1-based line of the first line of `text` holding `needle`. */
 const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;

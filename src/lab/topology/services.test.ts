@@ -1,19 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LabFileError, loadLabText } from './load.js';
+import { loadLabText } from './load.js';
+import { labFileErrorOf } from './testing/lab-file-error.js';
 
 const FILE = 'topologies/mih.yaml';
 const TEXT = readFileSync(FILE, 'utf8');
 
-function errorOf(text: string): LabFileError {
-  try {
-    loadLabText(text, FILE);
-  } catch (e) {
-    if (e instanceof LabFileError) return e;
-    throw e;
-  }
-  throw new Error('expected a LabFileError');
-}
+const errorOf = (text: string) => labFileErrorOf(text, FILE);
 
 describe('nodes.<n>.services', () => {
   it('resolves node names to addresses and interfaces to their prefix', () => {
