@@ -8,7 +8,7 @@
 // after its first binding the flow never crosses ha's link, mn's uplink leaves from the RCoA through map1, the intra-domain move sends it nothing,
 // and the inter-domain move binds the new RCoA there.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,33 @@ describe.skipIf(missing)('hmipv6 lab: ap1 -> ap2 (same MAP) -> ap3 (new MAP)', (
       );
       expect(f.resumed).toBe(true);
     }
+  });
+
+  it('the iperf3 TCP session to the home address survives both moves, the new RCoA too: no error, bytes after each', () => {
+    const client = JSON.parse(readFileSync(path.join(out, 'logs', 'flow5-iperf3-client.json'), 'utf8')) as {
+      error?: string;
+      start: { timestamp: { timesecs: number } };
+      intervals: { sum: { start: number; bytes: number } }[];
+      end: { sum_sent: { bytes: number } };
+    };
+    expect(client.error).toBeUndefined();
+    const t0 = client.start.timestamp.timesecs * 1000;
+    for (const h of run.results.handovers) {
+      const tcp = h.tcp.find((x) => x.flow === 5 && x.direction === 'downlink');
+      console.log(
+        `TCP ${h.fromAp}->${h.toAp}: longest stall ${tcp?.longestStallMs} ms, retransmissions ${tcp?.retransmissions}`,
+      );
+      expect(tcp?.resumed, `TCP resumed after ${h.fromAp}->${h.toAp}`).toBe(true);
+      // iperf3's own one-second intervals after the attach carry data (its clock: whole seconds).
+      const attachMs = Number(BigInt(h.attachNs) / 1_000_000n) - t0;
+      const after = client.intervals.filter(
+        (i) => i.sum.start * 1000 > attachMs + 500 && i.sum.start * 1000 < attachMs + 2500,
+      );
+      expect(after.length, `iperf3 intervals after ${h.fromAp}->${h.toAp}`).toBeGreaterThan(0);
+      expect(after.reduce((n, i) => n + i.sum.bytes, 0)).toBeGreaterThan(0);
+    }
+    // 2 Mbit/s for 8 s is 2 MB; well over half of it must have gone through.
+    expect(client.end.sum_sent.bytes).toBeGreaterThan(1_000_000);
   });
 
   it('the access routers advertise their MAP (tshark: MAP option Dist 2, Pref 10, Valid Lifetime 600)', () => {

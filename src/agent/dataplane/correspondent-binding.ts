@@ -7,6 +7,9 @@
 //     ─► Destination Options with only a Home Address option, and the binding HoA → this source?
 //        src := HoA, header removed ─► TUN write ─► kernel delivers to the app (§9.3.1)
 //        else: refused (the role answers with a Binding Error, §9.3.1)
+//   wire ─► ICMPv6 Packet Too Big quoting a route-optimised packet of ours (dst CoA, type 2 routing
+//     header = HoA) ─► HoA/128 route MTU := reported MTU − 24 (RFC 8201 §4, §5.2: the kernel learned
+//     it for the CoA, which no socket here sends to; the applications send to the HoA)
 //
 // Methods follow the Correspondent machine's actions: binding-up, binding-down.
 import type { NativeBinding, Raw6Socket, TunDevice } from '../../native/types.js';
@@ -16,6 +19,26 @@ import { insertRoutingType2, removeHomeAddressOption, ROUTE_OPTIMISATION_OVERHEA
 import { canonicalIpv6, TUN_TX_QUEUE } from './tunnel.js';
 
 export const DEFAULT_CORRESPONDENT_TUN = 'cnro0';
+const ICMPV6_PACKET_TOO_BIG = 2;
+const IPV6_MIN_MTU = 1280;
+const NEXT_HEADER_ROUTING = 43;
+
+/**
+ * A Packet Too Big (the ICMPv6 message, RFC 4443 §3.2) whose invoking packet is a route-optimised one:
+ * its destination the care-of address, its first extension a type 2 routing header with the home
+ * address (RFC 6275 §6.4). Null for anything else or too short.
+ */
+export function quotedRouteOptimised(icmp: Buffer): { mtu: number; careOfAddress: Buffer; homeAddress: string } | null {
+  const q = 8; // type, code, checksum, MTU
+  if (icmp.length < q + 40 + 24 || icmp[0] !== ICMPV6_PACKET_TOO_BIG || icmp[q]! >>> 4 !== 6) return null;
+  const rh = q + 40;
+  if (icmp[q + 6] !== NEXT_HEADER_ROUTING || icmp[rh + 1] !== 2 || icmp[rh + 2] !== 2) return null;
+  return {
+    mtu: icmp.readUInt32BE(4),
+    careOfAddress: Buffer.from(icmp.subarray(q + 24, q + 40)),
+    homeAddress: icmp.toString('hex', rh + 8, rh + 24),
+  };
+}
 
 export interface CorrespondentBindingOptions {
   native: NativeBinding;
@@ -36,6 +59,10 @@ export interface CorrespondentBindingStats {
   refused: number;
   sendFailed: number;
   writeDropped: number;
+  /** Packet Too Big for a route-optimised packet of a current binding: the HoA's route MTU lowered. */
+  pathMtuLowered: number;
+  /** Packet Too Big quoting no route-optimised packet of a current binding, or not lowering anything. */
+  pathMtuIgnored: number;
 }
 
 export interface CorrespondentBinding {
@@ -47,7 +74,7 @@ export interface CorrespondentBinding {
    * binding and went to the applications; false when the caller should answer it (§9.3.1).
    */
   receive(packet: Buffer): boolean;
-  bindings(): { homeAddress: string; careOfAddress: string }[];
+  bindings(): { homeAddress: string; careOfAddress: string; pathMtu: number }[];
   stats(): CorrespondentBindingStats;
   close(): void;
 }
@@ -60,13 +87,20 @@ export async function openCorrespondentBinding(o: CorrespondentBindingOptions): 
     refused: 0,
     sendFailed: 0,
     writeDropped: 0,
+    pathMtuLowered: 0,
+    pathMtuIgnored: 0,
   };
-  /** Home address (16 bytes as hex) → care-of address bytes and text. */
-  const byHome = new Map<string, { coa: Buffer; text: string; home: string }>();
+  const tunMtu = o.mtu ?? 1500 - ROUTE_OPTIMISATION_OVERHEAD;
+  /**
+   * Home address (16 bytes as hex) → care-of address bytes and text, and the MTU of the HoA's route:
+   * the TUN's until a Packet Too Big from the path to this care-of address says less.
+   */
+  const byHome = new Map<string, { coa: Buffer; text: string; home: string; mtu: number }>();
   const routed = new Set<string>();
   const tun: TunDevice = o.native.openTun({ name: o.tunName ?? DEFAULT_CORRESPONDENT_TUN, netns: o.netns });
   const name = tun.name;
   let raw: Raw6Socket;
+  let tooBig: Raw6Socket;
   try {
     raw = o.native.openRaw6Socket({ protocol: 255, headerIncluded: true, ...(o.netns ? { netns: o.netns } : {}) });
   } catch (err) {
@@ -74,15 +108,61 @@ export async function openCorrespondentBinding(o: CorrespondentBindingOptions): 
     throw err;
   }
   try {
-    await ipBatch(o.netns, [
-      `link set dev ${name} addrgenmode none`,
-      `link set dev ${name} mtu ${o.mtu ?? 1500 - ROUTE_OPTIMISATION_OVERHEAD} txqueuelen ${TUN_TX_QUEUE} up`,
-    ]);
+    // A copy of each Packet Too Big (the kernel handles its own as well): RFC 4443 §3.2.
+    tooBig = o.native.openRaw6Socket({
+      protocol: 58,
+      icmp6Types: [ICMPV6_PACKET_TOO_BIG],
+      ...(o.netns ? { netns: o.netns } : {}),
+    });
   } catch (err) {
     raw.close();
     tun.close();
     throw err;
   }
+  try {
+    await ipBatch(o.netns, [
+      `link set dev ${name} addrgenmode none`,
+      `link set dev ${name} mtu ${tunMtu} txqueuelen ${TUN_TX_QUEUE} up`,
+    ]);
+  } catch (err) {
+    tooBig.close();
+    raw.close();
+    tun.close();
+    throw err;
+  }
+  /** Route changes in order, one at a time; a failure is counted, the data path goes on. */
+  let routeChain: Promise<void> = Promise.resolve();
+  const routeMtu = (home: string, mtu: number) => {
+    const cmd = `route replace ${home}/128 dev ${name}${mtu < tunMtu ? ` mtu ${mtu}` : ''}`;
+    routeChain = routeChain
+      .then(async () => {
+        await ipBatch(o.netns, [cmd]);
+      })
+      .catch(() => {
+        st.sendFailed++;
+      });
+    return routeChain;
+  };
+
+  tooBig.start(
+    (packets) => {
+      for (const { data } of packets) {
+        const q = quotedRouteOptimised(data);
+        const b = q ? byHome.get(q.homeAddress) : undefined;
+        // Only a packet this node sent to a binding's current care-of address lowers anything: a
+        // forged or stale one changes nothing but its counter. Never below the IPv6 minimum (RFC 8200 §5).
+        const mtu = q ? Math.max(IPV6_MIN_MTU, q.mtu - ROUTE_OPTIMISATION_OVERHEAD) : 0;
+        if (!q || !b?.coa.equals(q.careOfAddress) || mtu >= b.mtu) {
+          st.pathMtuIgnored++;
+          continue;
+        }
+        b.mtu = mtu;
+        st.pathMtuLowered++;
+        void routeMtu(b.home, mtu);
+      }
+    },
+    () => {},
+  );
 
   const send = (p: Buffer, dst: string) => {
     let ok = false;
@@ -118,14 +198,15 @@ export async function openCorrespondentBinding(o: CorrespondentBindingOptions): 
     tunName: name,
     async bindingUp(homeAddress, careOfAddress) {
       const home = canonicalIpv6(homeAddress);
-      byHome.set(ipv6ToBytes(home).toString('hex'), {
-        coa: ipv6ToBytes(careOfAddress),
-        text: canonicalIpv6(careOfAddress),
-        home,
-      });
-      if (!routed.has(home)) {
+      const key = ipv6ToBytes(home).toString('hex');
+      const coa = ipv6ToBytes(careOfAddress);
+      const before = byHome.get(key);
+      // A refresh keeps what the path taught; a new care-of address is a new path (RFC 8201 §5.2).
+      const mtu = before?.coa.equals(coa) ? before.mtu : tunMtu;
+      byHome.set(key, { coa, text: canonicalIpv6(careOfAddress), home, mtu });
+      if (!routed.has(home) || (before && before.mtu !== mtu)) {
         routed.add(home);
-        await ipBatch(o.netns, [`route replace ${home}/128 dev ${name}`]);
+        await routeMtu(home, mtu);
       }
     },
     async bindingDown(homeAddress) {
@@ -145,9 +226,10 @@ export async function openCorrespondentBinding(o: CorrespondentBindingOptions): 
       else st.writeDropped++;
       return true;
     },
-    bindings: () => [...byHome.values()].map((b) => ({ homeAddress: b.home, careOfAddress: b.text })),
+    bindings: () => [...byHome.values()].map((b) => ({ homeAddress: b.home, careOfAddress: b.text, pathMtu: b.mtu })),
     stats: () => ({ ...st }),
     close() {
+      tooBig.close();
       raw.close();
       tun.close(); // its routes go with the device
       routed.clear();
