@@ -32,6 +32,9 @@ describe('localizedLab', () => {
     expect(agent('hmipv6', 'ar1').roles).toEqual(['access-router']);
     expect(agent('hmipv6', 'ar1').agent['access-router']?.map).toHaveLength(1);
     expect(agent('hmipv6', 'mn').agent.fmipv6).toEqual({ enabled: false });
+    expect(agent('hmipv6', 'mn').agent['mobile-node']?.routeOptimisation).toBeUndefined();
+    expect(agent('hmipv6-ro', 'mn').agent['mobile-node']?.routeOptimisation).toEqual(['cn']);
+    expect(agent('hmipv6-ro', 'mn').agent['mobile-node']?.hmipv6).toBeDefined();
     expect(agent('fhmipv6', 'ar1').roles).toEqual(['par', 'nar']);
     expect(agent('fhmipv6', 'mn').agent.fmipv6).toEqual({ enabled: true });
     expect(agent('fhmipv6', 'mn').agent['mobile-node']?.hmipv6).toBeDefined();

@@ -4,6 +4,7 @@
 //   mipv6      plain Mobile IPv6: no MAP option in the RAs, no FMIPv6; the flow through the home agent
 //   mipv6-ro   the same with route optimisation with cn (RFC 6275 §5.2)
 //   hmipv6     the MAP option in ar1/ar2's RAs and the node's MAP registration (RFC 5380)
+//   hmipv6-ro  the same with route optimisation with cn through the RCoA (RFC 5380 §6.1.1)
 //   fhmipv6    hmipv6 with FMIPv6 on ar1, ar2 and the node (RFC 5380 §9, RFC 5568): the lab as shipped
 // Pure: YAML text in, lab input out.
 import { parse } from 'yaml';
@@ -12,7 +13,7 @@ import type { LabInput } from '../lab/topology/schema.js';
 type Node = NonNullable<LabInput['nodes']>[string];
 type Flow = NonNullable<LabInput['traffic']>[number];
 
-export const VARIANTS = ['mipv6', 'mipv6-ro', 'hmipv6', 'fhmipv6'] as const;
+export const VARIANTS = ['mipv6', 'mipv6-ro', 'hmipv6', 'hmipv6-ro', 'fhmipv6'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** The move: detach at DETACH_MS, 100 ms of L2 gap, link-going-down LEAD_MS before the detach. */
@@ -30,7 +31,7 @@ export function parseLab(text: string): LabInput {
 /** The fhmipv6 lab turned into `variant`, named `name`, with one intra-domain move. */
 export function localizedLab(base: LabInput, variant: Variant, name: string): LabInput {
   const nodes = structuredClone(base.nodes) as Record<string, Node>;
-  const hierarchical = variant === 'hmipv6' || variant === 'fhmipv6';
+  const hierarchical = variant === 'hmipv6' || variant === 'hmipv6-ro' || variant === 'fhmipv6';
   const fast = variant === 'fhmipv6';
   for (const ar of ['ar1', 'ar2']) {
     const n = nodes[ar] as Node & { roles: string[]; agent: Record<string, unknown> };
@@ -47,7 +48,7 @@ export function localizedLab(base: LabInput, variant: Variant, name: string): La
   nodes.cn = { roles: ['correspondent'], agent: { correspondent: {} } } as Node;
   const mn = nodes.mn as Node & { agent: { 'mobile-node': Record<string, unknown>; fmipv6?: unknown } };
   if (!hierarchical) delete mn.agent['mobile-node'].hmipv6;
-  if (variant === 'mipv6-ro') mn.agent['mobile-node'].routeOptimisation = ['cn'];
+  if (variant === 'mipv6-ro' || variant === 'hmipv6-ro') mn.agent['mobile-node'].routeOptimisation = ['cn'];
   mn.agent.fmipv6 = { enabled: fast };
   const [flow, ...others] = base.traffic as Flow[];
   return {
