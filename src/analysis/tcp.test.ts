@@ -26,6 +26,19 @@ describe('TCP around a handover', () => {
     expect(tcpDataSegments(decodeFrames(frames).frames, 5201).map((s) => s.seq)).toEqual([0, 5000]);
   });
 
+  it("follows the connection that brought the most bytes, not iperf3's control connection to the same port", () => {
+    const frames = [
+      frame(ether(tcpSegment(40001, 5201, 77, 300)), at(0)), // control: parameters
+      frame(ether(tcpSegment(40002, 5201, ISN, 1000)), at(1)),
+      frame(ether(tcpSegment(40002, 5201, ISN + 1000, 1000)), at(2)),
+      frame(ether(tcpSegment(40001, 5201, 377, 200)), at(3)), // control: results
+      frame(ether(tcpSegment(40002, 5201, ISN + 2000, 1000)), at(4)),
+    ];
+    const segs = tcpDataSegments(decodeFrames(frames).frames, 5201);
+    expect(segs.map((s) => s.seq)).toEqual([0, 1000, 2000]);
+    expect(segs.map((s) => s.timestampNs)).toEqual([at(1), at(2), at(4)]);
+  });
+
   it('finds the stall across the gap and counts the re-sent segments', () => {
     // Sent: n at 10n ms up to 99 (990 ms), lost in the gap; after the attach 98 and 99 again, then 100...
     const sent: [number, number][] = [];

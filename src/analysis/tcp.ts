@@ -13,12 +13,15 @@ export interface TcpSegment {
   length: number;
 }
 
-/** Data segments toward `port` (the server's: iperf3's client sends its data there), in capture order. */
+/**
+ * Data segments toward `port` (the server's: iperf3's client sends its data there), in capture order,
+ * of one connection: the one that brought the most bytes. iperf3 opens a control connection to the
+ * same port beside its data connection, and its few bytes (parameters, results) carry another
+ * sequence number space, which read as one stream made retransmissions and stalls of their own.
+ */
 export function tcpDataSegments(frames: Iterable<DecodedFrame>, port: number): TcpSegment[] {
-  const out: TcpSegment[] = [];
-  let first: number | null = null;
-  let last = 0;
-  let lastAbs = 0;
+  const byClient = new Map<number, { frame: DecodedFrame; raw: number; length: number }[]>();
+  const bytes = new Map<number, number>();
   for (const f of frames) {
     const u = f.upper;
     if (u.kind !== 'tcp' || u.dstPort !== port) continue;
@@ -27,18 +30,23 @@ export function tcpDataSegments(frames: Iterable<DecodedFrame>, port: number): T
     const dataOffset = ((f.data[o + 12] ?? 0) >> 4) * 4;
     const length = f.inner.upperLength - dataOffset;
     if (length <= 0) continue;
-    const raw = f.data.readUInt32BE(o + 4);
-    if (first === null) {
-      first = raw;
-      last = raw;
-      lastAbs = 0;
-    }
+    const list = byClient.get(u.srcPort) ?? [];
+    list.push({ frame: f, raw: f.data.readUInt32BE(o + 4), length });
+    byClient.set(u.srcPort, list);
+    bytes.set(u.srcPort, (bytes.get(u.srcPort) ?? 0) + length);
+  }
+  let chosen: number | null = null;
+  for (const [client, n] of bytes) if (chosen === null || n > bytes.get(chosen)!) chosen = client;
+  const out: TcpSegment[] = [];
+  let last = 0;
+  let lastAbs = 0;
+  for (const [i, { frame, raw, length }] of (chosen === null ? [] : byClient.get(chosen)!).entries()) {
+    if (i === 0) last = raw;
     // Serial-number difference (RFC 1982): a segment is at most 2^31 bytes from the last one seen.
-    const delta = (raw - last) | 0;
-    const abs = lastAbs + delta;
+    const abs = lastAbs + ((raw - last) | 0);
     last = raw;
     lastAbs = abs;
-    out.push({ timestampNs: f.timestampNs, seq: abs, length });
+    out.push({ timestampNs: frame.timestampNs, seq: abs, length });
   }
   return out;
 }

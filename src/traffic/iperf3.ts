@@ -29,11 +29,20 @@ export function iperf3ServerArgs(o: Iperf3ServerOptions): string[] {
   return a;
 }
 
+/**
+ * With a rate, iperf3 writes a whole block (128 KiB for TCP by default) each time it is behind it: at
+ * 2 Mbit/s that is a burst every 0.5 s, and a TCP stall measured around a handover would be iperf3's
+ * own silence. Blocks of 20 ms at the rate (1-128 KiB) keep the flow even.
+ */
+export function writeBytes(rateBps: number): number {
+  return Math.min(128 * 1024, Math.max(1024, Math.round(rateBps / 8 / 50)));
+}
+
 export function iperf3ClientArgs(o: Iperf3ClientOptions): string[] {
   // -t takes whole seconds.
   const seconds = Math.max(1, Math.ceil(o.durationMs / 1000));
   const a = ['-c', o.to, '-6', '-p', String(o.port), '-t', String(seconds), '-J', '-i', String(o.intervalS ?? 0.2)];
-  if (o.rateBps && o.rateBps > 0) a.push('-b', String(Math.round(o.rateBps)));
+  if (o.rateBps && o.rateBps > 0) a.push('-b', String(Math.round(o.rateBps)), '-l', String(writeBytes(o.rateBps)));
   if (o.bindAddress) a.push('-B', o.bindAddress);
   if (o.reverse) a.push('-R');
   return a;
