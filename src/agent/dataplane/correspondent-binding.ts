@@ -15,30 +15,11 @@
 import type { NativeBinding, Raw6Socket, TunDevice } from '../../native/types.js';
 import { bytesToIpv6, ipv6ToBytes } from '../../wire/address.js';
 import { ipBatch } from './kernel.js';
+import { openPacketTooBigSocket, PathMtuRoutes, quotedRouteOptimised } from './packet-too-big.js';
 import { insertRoutingType2, removeHomeAddressOption, ROUTE_OPTIMISATION_OVERHEAD } from './route-optimised-packets.js';
 import { canonicalIpv6, TUN_TX_QUEUE } from './tunnel.js';
 
 export const DEFAULT_CORRESPONDENT_TUN = 'cnro0';
-const ICMPV6_PACKET_TOO_BIG = 2;
-const IPV6_MIN_MTU = 1280;
-const NEXT_HEADER_ROUTING = 43;
-
-/**
- * A Packet Too Big (the ICMPv6 message, RFC 4443 §3.2) whose invoking packet is a route-optimised one:
- * its destination the care-of address, its first extension a type 2 routing header with the home
- * address (RFC 6275 §6.4). Null for anything else or too short.
- */
-export function quotedRouteOptimised(icmp: Buffer): { mtu: number; careOfAddress: Buffer; homeAddress: string } | null {
-  const q = 8; // type, code, checksum, MTU
-  if (icmp.length < q + 40 + 24 || icmp[0] !== ICMPV6_PACKET_TOO_BIG || icmp[q]! >>> 4 !== 6) return null;
-  const rh = q + 40;
-  if (icmp[q + 6] !== NEXT_HEADER_ROUTING || icmp[rh + 1] !== 2 || icmp[rh + 2] !== 2) return null;
-  return {
-    mtu: icmp.readUInt32BE(4),
-    careOfAddress: Buffer.from(icmp.subarray(q + 24, q + 40)),
-    homeAddress: icmp.toString('hex', rh + 8, rh + 24),
-  };
-}
 
 export interface CorrespondentBindingOptions {
   native: NativeBinding;
@@ -63,6 +44,8 @@ export interface CorrespondentBindingStats {
   pathMtuLowered: number;
   /** Packet Too Big quoting no route-optimised packet of a current binding, or not lowering anything. */
   pathMtuIgnored: number;
+  /** `ip route` changes for a lowered MTU that failed. */
+  routeChangesFailed: number;
 }
 
 export interface CorrespondentBinding {
@@ -80,7 +63,7 @@ export interface CorrespondentBinding {
 }
 
 export async function openCorrespondentBinding(o: CorrespondentBindingOptions): Promise<CorrespondentBinding> {
-  const st: CorrespondentBindingStats = {
+  const st: Omit<CorrespondentBindingStats, 'routeChangesFailed'> = {
     routeOptimised: 0,
     noBinding: 0,
     accepted: 0,
@@ -109,11 +92,7 @@ export async function openCorrespondentBinding(o: CorrespondentBindingOptions): 
   }
   try {
     // A copy of each Packet Too Big (the kernel handles its own as well): RFC 4443 §3.2.
-    tooBig = o.native.openRaw6Socket({
-      protocol: 58,
-      icmp6Types: [ICMPV6_PACKET_TOO_BIG],
-      ...(o.netns ? { netns: o.netns } : {}),
-    });
+    tooBig = openPacketTooBigSocket(o.native, o.netns);
   } catch (err) {
     raw.close();
     tun.close();
@@ -130,19 +109,8 @@ export async function openCorrespondentBinding(o: CorrespondentBindingOptions): 
     tun.close();
     throw err;
   }
-  /** Route changes in order, one at a time; a failure is counted, the data path goes on. */
-  let routeChain: Promise<void> = Promise.resolve();
-  const routeMtu = (home: string, mtu: number) => {
-    const cmd = `route replace ${home}/128 dev ${name}${mtu < tunMtu ? ` mtu ${mtu}` : ''}`;
-    routeChain = routeChain
-      .then(async () => {
-        await ipBatch(o.netns, [cmd]);
-      })
-      .catch(() => {
-        st.sendFailed++;
-      });
-    return routeChain;
-  };
+  const routes = new PathMtuRoutes(o.netns, name, tunMtu, false);
+  const routeMtu = (home: string, mtu: number) => routes.set(home, mtu);
 
   tooBig.start(
     (packets) => {
@@ -150,8 +118,8 @@ export async function openCorrespondentBinding(o: CorrespondentBindingOptions): 
         const q = quotedRouteOptimised(data);
         const b = q ? byHome.get(q.homeAddress) : undefined;
         // Only a packet this node sent to a binding's current care-of address lowers anything: a
-        // forged or stale one changes nothing but its counter. Never below the IPv6 minimum (RFC 8200 §5).
-        const mtu = q ? Math.max(IPV6_MIN_MTU, q.mtu - ROUTE_OPTIMISATION_OVERHEAD) : 0;
+        // forged or stale one changes nothing but its counter.
+        const mtu = q ? PathMtuRoutes.lowered(q.mtu, ROUTE_OPTIMISATION_OVERHEAD) : 0;
         if (!q || !b?.coa.equals(q.careOfAddress) || mtu >= b.mtu) {
           st.pathMtuIgnored++;
           continue;
@@ -227,7 +195,7 @@ export async function openCorrespondentBinding(o: CorrespondentBindingOptions): 
       return true;
     },
     bindings: () => [...byHome.values()].map((b) => ({ homeAddress: b.home, careOfAddress: b.text, pathMtu: b.mtu })),
-    stats: () => ({ ...st }),
+    stats: () => ({ ...st, routeChangesFailed: routes.failed }),
     close() {
       tooBig.close();
       raw.close();

@@ -7,7 +7,9 @@
 //     ─► kernel forwards it like any packet received on mipha0 (hop limit decremented once)
 //
 // The kernel does the routing, hop limits and Packet Too Big (mipha0 has the tunnel MTU); the agent
-// only moves packets between the TUN and the tunnel. Method names follow the HomeAgent machine's
+// only moves packets between the TUN and the tunnel. A Packet Too Big for one of its tunnel packets
+// (a MAP tunnelling again toward the LCoA, RFC 5380) lowers that home address's route MTU, locked so
+// the kernel's forwarding honours it (packet-too-big.ts, RFC 8201 §4). Method names follow the HomeAgent machine's
 // actions (src/protocols/mipv6/home-agent.ts): tunnel-up, tunnel-down, proxy-nd-start, proxy-nd-stop.
 import type { NativeBinding, TunDevice } from '../../native/types.js';
 import { ipv6ToBytes } from '../../wire/address.js';
@@ -18,11 +20,13 @@ import {
   IPV6_HEADER_LENGTH,
   openTunnelEndpoint,
   TUN_TX_QUEUE,
+  TUNNEL_OVERHEAD,
   TUNNEL_RECEIVE_BUFFER,
   type TunnelEndpoint,
   type TunnelStats,
 } from './tunnel.js';
 import { DEFAULT_TUNNEL_MTU } from './home-address.js';
+import { openPacketTooBigSocket, PathMtuRoutes, quotedTunnelled } from './packet-too-big.js';
 
 export const DEFAULT_HA_TUN = 'mipha0';
 
@@ -59,6 +63,11 @@ export interface HomeAgentForwardingStats {
   /** Reverse-tunnelled packets whose inner source is not a home address bound to the outer source (§10.4.5). */
   rejectedFromTunnel: number;
   writeDropped: number;
+  /** Packet Too Big for a tunnel packet to a binding's current care-of address: its route MTU lowered. */
+  pathMtuLowered: number;
+  /** Packet Too Big quoting no tunnel packet of a current binding, or lowering nothing. */
+  pathMtuIgnored: number;
+  routeChangesFailed: number;
   unsolicitedNaSent: number;
   tunnel: TunnelStats;
 }
@@ -71,7 +80,7 @@ export interface HomeAgentForwarding {
   /** proxy-nd-start: answer NSs for the home address on the home link and send unsolicited NAs (§10.4.1). */
   proxyNdStart(homeAddress: string): Promise<void>;
   proxyNdStop(homeAddress: string): Promise<void>;
-  bindings(): { homeAddress: string; careOfAddress: string }[];
+  bindings(): { homeAddress: string; careOfAddress: string; pathMtu: number }[];
   stats(): HomeAgentForwardingStats;
   close(): void;
 }
@@ -84,9 +93,17 @@ export async function openHomeAgentForwarding(o: HomeAgentForwardingOptions): Pr
   const ha = canonicalIpv6(o.homeAgentAddress);
   const mtu = o.mtu ?? DEFAULT_TUNNEL_MTU;
   /** home address key -> care-of address (text, for the tunnel) */
-  const byHome = new Map<string, { homeAddress: string; careOfAddress: string }>();
+  const byHome = new Map<string, { homeAddress: string; careOfAddress: string; pathMtu: number }>();
   const proxied = new Set<string>();
-  const st = { tunnelled: 0, forwarded: 0, noBinding: 0, rejectedFromTunnel: 0, writeDropped: 0 };
+  const st = {
+    tunnelled: 0,
+    forwarded: 0,
+    noBinding: 0,
+    rejectedFromTunnel: 0,
+    writeDropped: 0,
+    pathMtuLowered: 0,
+    pathMtuIgnored: 0,
+  };
 
   // RFC 6275 §10.4.1 relies on proxy ND; Linux answers proxied NSs only on a forwarding interface.
   // Slash form: interface names may contain dots (eth0.10).
@@ -152,6 +169,34 @@ export async function openHomeAgentForwarding(o: HomeAgentForwardingOptions): Pr
     throw err;
   }
   const t = tunnel;
+  const routes = new PathMtuRoutes(o.netns, name, mtu, true);
+  let tooBig: ReturnType<typeof openPacketTooBigSocket>;
+  try {
+    tooBig = openPacketTooBigSocket(o.native, o.netns);
+  } catch (err) {
+    na?.close();
+    t.close();
+    tun.close();
+    throw err;
+  }
+  tooBig.start(
+    (packets) => {
+      for (const { data } of packets) {
+        const q = quotedTunnelled(data);
+        const b = q ? byHome.get(Buffer.from(q.homeAddress, 'hex').toString('latin1')) : undefined;
+        // Only our own tunnel packet to the binding's current care-of address lowers anything.
+        const lowered = q ? PathMtuRoutes.lowered(q.mtu, TUNNEL_OVERHEAD) : 0;
+        if (!q || !b || keyOf(b.careOfAddress) !== q.careOfAddress.toString('latin1') || lowered >= b.pathMtu) {
+          st.pathMtuIgnored++;
+          continue;
+        }
+        b.pathMtu = lowered;
+        st.pathMtuLowered++;
+        void routes.set(b.homeAddress, lowered);
+      }
+    },
+    () => {},
+  );
 
   const out: Buffer[] = [];
   const outHeaders: Buffer[] = [];
@@ -186,9 +231,12 @@ export async function openHomeAgentForwarding(o: HomeAgentForwardingOptions): Pr
     tunName: name,
     async tunnelUp(homeAddress: string, careOfAddress: string): Promise<void> {
       const h = canonicalIpv6(homeAddress);
-      const had = byHome.has(keyOf(h));
-      byHome.set(keyOf(h), { homeAddress: h, careOfAddress: canonicalIpv6(careOfAddress) });
-      if (!had) await ipBatch(o.netns, [`route replace ${h}/128 dev ${name}`]);
+      const before = byHome.get(keyOf(h));
+      const coa = canonicalIpv6(careOfAddress);
+      // A refresh keeps what the path taught; a new care-of address is a new path (RFC 8201 §5.2).
+      const pathMtu = before?.careOfAddress === coa ? before.pathMtu : mtu;
+      byHome.set(keyOf(h), { homeAddress: h, careOfAddress: coa, pathMtu });
+      if (!before || before.pathMtu !== pathMtu) await routes.set(h, pathMtu);
     },
     async tunnelDown(homeAddress: string): Promise<void> {
       const h = canonicalIpv6(homeAddress);
@@ -210,8 +258,9 @@ export async function openHomeAgentForwarding(o: HomeAgentForwardingOptions): Pr
       await ipBatch(o.netns, [`neigh del proxy ${h} dev ${o.homeLink}`]);
     },
     bindings: () => [...byHome.values()].map((b) => ({ ...b })),
-    stats: () => ({ ...st, unsolicitedNaSent: na!.sent, tunnel: t.stats() }),
+    stats: () => ({ ...st, routeChangesFailed: routes.failed, unsolicitedNaSent: na!.sent, tunnel: t.stats() }),
     close(): void {
+      tooBig.close();
       na!.close();
       t.close();
       tun.close(); // its routes go with the device
