@@ -130,7 +130,7 @@ describe.skipIf(skip)('home address on a TUN, reverse tunnel to the home agent, 
     // In RFC 6275 order: the HA accepts the BU (tunnel-up), then the MN, on the BA, re-points its reverse tunnel.
     await fwd!.tunnelUp(HOA, COA2);
     home!.setCareOf(COA2);
-    expect(fwd!.bindings()).toEqual([{ homeAddress: HOA, careOfAddress: COA2 }]);
+    expect(fwd!.bindings()).toEqual([{ homeAddress: HOA, careOfAddress: COA2, pathMtu: 1460 }]);
 
     for (let i = 0; i < 20; i++) client.send(`after move ${i}`);
     await client.waitFor((l) => l === 'echo after move 19', 10_000);
