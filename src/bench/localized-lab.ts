@@ -16,6 +16,11 @@ type Flow = NonNullable<LabInput['traffic']>[number];
 export const VARIANTS = ['mipv6', 'mipv6-ro', 'hmipv6', 'hmipv6-ro', 'fhmipv6'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
+/** The variants with a MAP (RFC 5380): the node registers locally, its radio's BU goes to map1. */
+export function isHierarchical(variant: Variant): boolean {
+  return variant === 'hmipv6' || variant === 'hmipv6-ro' || variant === 'fhmipv6';
+}
+
 /** The move: detach at DETACH_MS, 100 ms of L2 gap, link-going-down LEAD_MS before the detach. */
 export const DETACH_MS = 4000;
 export const GAP_MS = 100;
@@ -31,7 +36,7 @@ export function parseLab(text: string): LabInput {
 /** The fhmipv6 lab turned into `variant`, named `name`, with one intra-domain move. */
 export function localizedLab(base: LabInput, variant: Variant, name: string): LabInput {
   const nodes = structuredClone(base.nodes) as Record<string, Node>;
-  const hierarchical = variant === 'hmipv6' || variant === 'hmipv6-ro' || variant === 'fhmipv6';
+  const hierarchical = isHierarchical(variant);
   const fast = variant === 'fhmipv6';
   for (const ar of ['ar1', 'ar2']) {
     const n = nodes[ar] as Node & { roles: string[]; agent: Record<string, unknown> };

@@ -16,7 +16,7 @@ import { Lab } from '../lab/lab.js';
 import { PROJECT_ROOT } from '../lab/paths.js';
 import { resolveLab } from '../lab/topology/resolve.js';
 import { labSchema } from '../lab/topology/schema.js';
-import { localizedLab, parseLab, VARIANTS, type Variant } from './localized-lab.js';
+import { isHierarchical, localizedLab, parseLab, VARIANTS, type Variant } from './localized-lab.js';
 
 const RUNS = Number(process.env.LOCALIZED_RUNS ?? '10');
 const WANTED = (process.env.LOCALIZED_VARIANTS?.split(',') ?? [...VARIANTS]) as Variant[];
@@ -82,13 +82,12 @@ async function sample(variant: Variant): Promise<Sample> {
     const detach = Number(BigInt(h.detachNs) / 1000n) / 1000;
     const attach = Number(BigInt(h.attachNs) / 1000n) / 1000;
     const pcapDir = path.join(outDir, 'pcap');
-    const hierarchical = variant === 'hmipv6' || variant === 'hmipv6-ro' || variant === 'fhmipv6';
     return {
       interruptionMs: f?.interruptionMs ?? null,
       lost: f?.lost ?? 0,
       haBytes: signallingBytes(pcapDir, 'ha', detach, detach + WINDOW_MS),
       cnBytes: signallingBytes(pcapDir, 'cn', detach, detach + WINDOW_MS),
-      roundTripMs: roundTrip(path.join(pcapDir, 'mn-wlan0.pcap'), hierarchical ? MAP1 : HA, attach),
+      roundTripMs: roundTrip(path.join(pcapDir, 'mn-wlan0.pcap'), isHierarchical(variant) ? MAP1 : HA, attach),
     };
   } finally {
     await lab.down();

@@ -110,7 +110,6 @@ export async function openCorrespondentBinding(o: CorrespondentBindingOptions): 
     throw err;
   }
   const routes = new PathMtuRoutes(o.netns, name, tunMtu, false);
-  const routeMtu = (home: string, mtu: number) => routes.set(home, mtu);
 
   tooBig.start(
     (packets) => {
@@ -126,7 +125,7 @@ export async function openCorrespondentBinding(o: CorrespondentBindingOptions): 
         }
         b.mtu = mtu;
         st.pathMtuLowered++;
-        void routeMtu(b.home, mtu);
+        void routes.set(b.home, mtu);
       }
     },
     () => {},
@@ -174,7 +173,7 @@ export async function openCorrespondentBinding(o: CorrespondentBindingOptions): 
       byHome.set(key, { coa, text: canonicalIpv6(careOfAddress), home, mtu });
       if (!routed.has(home) || (before && before.mtu !== mtu)) {
         routed.add(home);
-        await routeMtu(home, mtu);
+        await routes.set(home, mtu);
       }
     },
     async bindingDown(homeAddress) {
