@@ -32,6 +32,8 @@ const PORT = 7007;
 
 describe.skipIf(skip)('home address on a TUN, reverse tunnel to the home agent, and a move', () => {
   const spaces = new NamespaceSet();
+  /** What the radio's carrier probe answers (the kernel's carrier in the agent: carrier-probe.ts). */
+  let carrierUp = true;
   let home: HomeAddress | undefined;
   let fwd: HomeAgentForwarding | undefined;
   const procs: LineProcess[] = [];
@@ -65,7 +67,14 @@ describe.skipIf(skip)('home address on a TUN, reverse tunnel to the home agent, 
       homeLink: h,
       unsolicitedNaIntervalMs: 100,
     });
-    home = await openHomeAddress({ native, netns: nsPath(MN), homeAddress: HOA, homeAgent: HA, homeLink: hm });
+    home = await openHomeAddress({
+      native,
+      netns: nsPath(MN),
+      homeAddress: HOA,
+      homeAgent: HA,
+      homeLink: hm,
+      carrierProbe: () => carrierUp,
+    });
     // What the HomeAgent machine's actions after an accepted BU do (tunnel-up, proxy-nd-start), and the MN's reverse-tunnel.
     await fwd.proxyNdStart(HOA);
     await fwd.tunnelUp(HOA, COA1);
@@ -144,6 +153,32 @@ describe.skipIf(skip)('home address on a TUN, reverse tunnel to the home agent, 
     expect(after.tunnel!.encapsulated).toBeGreaterThan(before.mn.tunnel!.encapsulated);
     expect(after.rejectedFromTunnel).toBe(0);
     expect(fwd!.stats().rejectedFromTunnel).toBe(0);
+  });
+
+  it('a batch the carrier probe finds without carrier is held, not sent, and leaves in order once the link is back', async () => {
+    const seenAtCn: Raw6Packet[] = [];
+    const tap = native.openRaw6Socket({ protocol: 17, netns: nsPath(CN) });
+    tap.start((ps) => seenAtCn.push(...ps.filter((p) => p.src === HOA)));
+    const before = home!.stats();
+    // The monitor has not said so yet: only the probe right before the send knows the carrier went.
+    carrierUp = false;
+    for (const text of ['held 1', 'held 2']) {
+      procs.push(udpOneShot(MN, HOA, CN_ADDR, PORT, text));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const during = home!.stats();
+    expect(during.carrierProbedDown).toBeGreaterThan(before.carrierProbedDown);
+    expect(during.hold.waiting).toBe(2);
+    expect(during.reverseTunnelled).toBe(before.reverseTunnelled);
+    expect(seenAtCn).toEqual([]);
+    // Back on the same router (an RA from it): the hold opens and sends both, in order.
+    carrierUp = true;
+    home!.setCarrier(true);
+    home!.resume();
+    await new Promise((r) => setTimeout(r, 300));
+    tap.close();
+    expect(home!.stats().hold.waiting).toBe(0);
+    expect(seenAtCn.map((p) => p.data.subarray(8).toString())).toEqual(['held 1', 'held 2']);
   });
 
   it('refuses reverse-tunnelled packets from a CoA not bound to the home address, and tunnelled packets to the MN not from its HA', async () => {
