@@ -229,6 +229,7 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
   tun.start(
     (packets, headers) => {
       const t = tunnel;
+      let probed = false;
       for (let i = 0; i < packets.length; i++) {
         const p = packets[i]!;
         if (t === null || !isFromHome(p)) {
@@ -240,21 +241,23 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
           hold.hold(p, headers?.[i]);
           continue;
         }
+        // The carrier, read once per sending batch right before its first packet leaves (a pread,
+        // ~10 µs): what is sent after the radio lost its carrier is dropped by it in silence. Read
+        // once a millisecond at the start of a batch instead, the window let one packet a move
+        // through now and then (sent 0.4 ms after the detach: on the radio's capture, never at the
+        // access router). Held from here on, in order (the hold is empty while open).
+        if (!probed && probe) {
+          probed = true;
+          if (!probe()) {
+            hold.setCarrier(false);
+            st.carrierProbedDown++;
+            hold.hold(p, headers?.[i]);
+            continue;
+          }
+        }
         if (o.divert?.(p, headers?.[i])) continue;
         out.push(p);
         if (headers) outHeaders.push(headers[i]!);
-      }
-      // The carrier read right before the send, every sending batch (a pread, ~10 µs): a packet sent
-      // after the radio lost its carrier is dropped by it in silence. Probed once a millisecond at the
-      // start of the batch instead, the window let one packet a move through now and then (sent
-      // 0.4 ms after the detach, seen on the radio's capture, not at the access router). The hold is
-      // empty while open, so what this batch held first keeps its order.
-      if (out.length && probe && !probe()) {
-        hold.setCarrier(false);
-        st.carrierProbedDown++;
-        for (let i = 0; i < out.length; i++) hold.hold(out[i]!, headers ? outHeaders[i] : undefined);
-        out.length = 0;
-        outHeaders.length = 0;
       }
       // One native call for the batch: super-packets are segmented there (counted as wire packets).
       if (t && out.length) st.reverseTunnelled += sendUp(t, out, headers ? outHeaders : undefined);
