@@ -142,8 +142,11 @@ export interface HomeAddress {
    * now on the home link. Call once the home link's routes are in place.
    */
   sendHeldAtHome(): void;
-  /** At home: the home address moves onto the home link; away: back onto the TUN. */
-  setAtHome(atHome: boolean, homeLink?: string): Promise<void>;
+  /**
+   * At home: the home address moves onto the home link; away: back onto the TUN. `homeRouter` (at
+   * home): the home link's router, made the default route in the same step.
+   */
+  setAtHome(atHome: boolean, homeLink?: string, homeRouter?: string): Promise<void>;
   /** Hands the applications a packet for the home address that came another way (a type 2 routing header, §11.3.3). */
   deliver(packet: Buffer): boolean;
   /**
@@ -444,7 +447,7 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
       }
       release(hold.resume());
     },
-    async setAtHome(home: boolean, link?: string): Promise<void> {
+    async setAtHome(home: boolean, link?: string, homeRouter?: string): Promise<void> {
       if (home === atHome) return;
       if (home) {
         const hl = link ?? o.homeLink;
@@ -452,7 +455,15 @@ export async function openHomeAddress(o: HomeAddressOptions): Promise<HomeAddres
         atHome = true;
         careOf = null;
         hold.setCareOf(false);
-        await ipBatch(o.netns, [...offTun, `addr add ${homeAddress}/${o.homePrefixLength ?? 64} dev ${hl} nodad`]);
+        // Once the rule is gone the applications' packets follow the main table: its default route
+        // must be the home router's first. The kernel may still hold the last foreign router's RA
+        // route, and a packet sent to it waits for a Neighbor Solicitation nobody answers (one lost
+        // per return home in 1 of 3 mipv6-ro runs, before the role's own route change 1 ms later).
+        await ipBatch(o.netns, [
+          ...(homeRouter ? [`route replace default via ${homeRouter} dev ${hl} metric 1`] : []),
+          ...offTun,
+          `addr add ${homeAddress}/${o.homePrefixLength ?? 64} dev ${hl} nodad`,
+        ]);
         homeLinkInUse = hl;
         // RFC 6275 §11.5.4: at home nothing is tunnelled; what waited for a tunnel leaves natively, before
         // the applications' next packets when the routes allow (else at sendHeldAtHome).

@@ -283,16 +283,20 @@ export const mobileNodeRole: RoleDefinition = roleOfNode(
             // its path; the nft set (for HAO/RH2 to a care-of address, unused at home) is emptied after,
             // on its own chain, not holding the BU queued behind this step.
             atHomePending++;
-            queue.push('at-home', async () => {
-              atHomePending--;
-              await hoa?.setAtHome(true, a.iface);
-              // What the uplink held for a tunnel goes natively once the home link's routes are in (enterLink).
-              void linkReady.then(() => hoa?.sendHeldAtHome());
-              void setFilterAddresses([]).catch((err) => {
-                counters.add('action-error.filter-addresses');
-                log.warn('mn.action-failed', { action: 'filter-addresses', err });
+            {
+              // The home link's router: the movement-detected event came before this action.
+              const homeRouter = link?.router;
+              queue.push('at-home', async () => {
+                atHomePending--;
+                await hoa?.setAtHome(true, a.iface, homeRouter);
+                // What the uplink held for a tunnel goes natively once the home link's routes are in (enterLink).
+                void linkReady.then(() => hoa?.sendHeldAtHome());
+                void setFilterAddresses([]).catch((err) => {
+                  counters.add('action-error.filter-addresses');
+                  log.warn('mn.action-failed', { action: 'filter-addresses', err });
+                });
               });
-            });
+            }
             return;
           case 'advertise-home-address':
             // RFC 6275 §11.5.4 / §11.5.5: neighbours (the HA) switch back to our link-layer address.
