@@ -12,7 +12,12 @@
 // Every access link gets the one link-local and link-layer address all MAGs share (§6.8, §6.9.3),
 // so the node sees the same default router on every MAG.
 import type { Raw6Packet, Raw6Socket } from '../../native/types.js';
-import { type MagAction, type MagInput, MobileAccessGateway } from '../../protocols/pmipv6/mag.js';
+import {
+  type MagAction,
+  type MagInput,
+  MobileAccessGateway,
+  type MobileAccessGatewayConfig,
+} from '../../protocols/pmipv6/mag.js';
 import { bytesToMac, canonicalMac, macToBytes } from '../../wire/address.js';
 import { decode as decodeIcmpv6, encode as encodeIcmpv6 } from '../../wire/icmpv6/header.js';
 import { ETH_P_IPV6, ETHERNET_HEADER_LENGTH } from '../dataplane/mobility-header-io.js';
@@ -114,7 +119,7 @@ export const magRole = roleOfNode('mag', magSettingsSchema, async (ctx, s): Prom
   );
   await ip.apply(`route replace default dev ${MAG_TUN} table ${table}`);
 
-  const machine = new MobileAccessGateway({
+  const machineConfig: MobileAccessGatewayConfig = {
     address,
     lma: lma.address,
     mobileNodes: policy,
@@ -131,7 +136,19 @@ export const magRole = roleOfNode('mag', magSettingsSchema, async (ctx, s): Prom
           },
         }
       : {}),
-  });
+  };
+  const machine = new MobileAccessGateway(machineConfig);
+  // A station's arrival is on the new MAG's delivery path (RFC 5949 §4.1: it delivers what it buffered,
+  // then sends its PBU), and the first one runs code the process has never run: 2.3 ms for the
+  // machine's handling cold, 0.2-0.6 ms warm, on this machine. Once at start, on a throwaway machine
+  // of the same configuration (the digest's first use is warmed the same way, pmipv6-io.ts).
+  const first = policy[0];
+  if (first && cells[0])
+    new MobileAccessGateway(machineConfig).handle(ctx.clock.now(), {
+      kind: 'station-joined',
+      station: first.linkLayerAddress,
+      iface: cells[0].name,
+    });
   const inbox = new Inbox<MagInput>();
   const io = await openProxyMobilityIo(ctx, {
     warmUp: true,
