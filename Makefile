@@ -56,8 +56,7 @@ soak: build
 	SOAK=$(SOAK) SOAK_LABS="$(SOAK_LABS)" node dist/bench/soak.js
 
 # Cases that do not hold on every run yet, so not in `make test` (docs/fmipv6.md): ten mobile nodes on
-# one PAR/NAR pair, and two crossing; the AAA-keyed FMIPv6 lab and the off-path attacks on the PAR and NAR
-# (docs/security.md).
+# one PAR/NAR pair, and two crossing; the AAA-keyed FMIPv6 lab (docs/security.md).
 sweep: build
 	npx vitest run --project sweep
 

@@ -24,7 +24,7 @@ import * as mh from '../../src/wire/mh/index.js';
 import { buildIpv6Packet } from '../../src/wire/packet.js';
 import { packetSender, wait } from '../support/mipv6-attack.js';
 import { checkPrereqs } from '../support/prereq.js';
-import { runLabFile, signalling, TOOLS, type LabRun } from '../integration/fmipv6-helpers.js';
+import { runLabFile, signalling, TOOLS, type LabRun } from './fmipv6-helpers.js';
 
 const missing = checkPrereqs({ root: true, tools: TOOLS });
 const LAB = path.resolve('topologies/fmipv6-predictive.yaml');
