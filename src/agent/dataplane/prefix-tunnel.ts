@@ -87,6 +87,8 @@ export interface PrefixTunnel {
   /** Sends the /64 `prefix` to `remote` and accepts it from there (replaces an earlier binding). */
   bind(prefix: string, remote: string, link?: PrefixTunnelLink): void;
   unbind(prefix: string): void;
+  /** LMA, RFC 6058 transient binding: also accept the bound `prefix` from `from` for `forMs`. */
+  acceptAlso(prefix: string, from: string, forMs: number): void;
   bindings(): { prefix: string; remote: string }[];
   /**
    * Previous MAG: stop delivering `prefix` on its link. Copies of what went there after the node's
@@ -325,6 +327,12 @@ export async function openPrefixTunnel(o: PrefixTunnelOptions): Promise<PrefixTu
     unbind(prefix) {
       byPrefix.delete(keyOf(prefix));
       relays.delete(keyOf(prefix));
+    },
+    acceptAlso(prefix, from, forMs) {
+      const b = byPrefix.get(keyOf(prefix));
+      if (!b) return;
+      b.peer = canonicalIpv6(from);
+      b.peerUntil = Date.now() + forMs;
     },
     switchTo(prefix, to, since) {
       const b = byPrefix.get(keyOf(prefix));

@@ -38,6 +38,7 @@ export const lmaRole = roleOfNode('lma', lmaSettingsSchema, async (ctx, s): Prom
     ...(s.maxLifetimeS !== undefined ? { maxLifetimeS: s.maxLifetimeS } : {}),
     ...(s.minDelayBeforeBceDeleteMs !== undefined ? { minDelayBeforeBceDeleteMs: s.minDelayBeforeBceDeleteMs } : {}),
     ...(s.timestampValidityWindowMs !== undefined ? { timestampValidityWindowMs: s.timestampValidityWindowMs } : {}),
+    ...(s.maxTransientMs !== undefined ? { maxTransientMs: s.maxTransientMs } : {}),
   });
   const tunnel = ctx.own(await openPrefixTunnel({ native: ctx.native, side: 'lma', local: address, tunName: LMA_TUN }));
   const ip = ctx.own(
@@ -78,6 +79,9 @@ export const lmaRole = roleOfNode('lma', lmaSettingsSchema, async (ctx, s): Prom
         case 'tunnel-down':
           tunnel.unbind(a.prefix);
           break;
+        case 'tunnel-accept':
+          tunnel.acceptAlso(a.prefix, a.from, a.forMs);
+          break;
         case 'event':
           counters.add(`event.${a.event.name}`);
           log.info(`lma.${a.event.name}`, { ...a.event });
@@ -103,6 +107,15 @@ export const lmaRole = roleOfNode('lma', lmaSettingsSchema, async (ctx, s): Prom
           lifetimeS: e.lifetimeS,
           remainingS: Math.max(0, Math.round((e.expiresAt - now) / 100) / 10),
           deregistered: e.deleteAt !== undefined,
+          ...(e.transient
+            ? {
+                transient: {
+                  previousCoa: e.transient.previousCoa,
+                  latePathSwitch: e.transient.late,
+                  remainingMs: Math.max(0, e.transient.until - now),
+                },
+              }
+            : {}),
         })),
         machine: { ...machine.counters },
         tunnel: tunnel.stats(),

@@ -46,6 +46,8 @@ export const lmaSettingsSchema = z
     timestampValidityWindowMs: z.number().int().min(1).max(600_000).optional(),
     /** The peer option's timestamp window (peer-auth.ts). Default 7000 ms. */
     peerAuthWindowMs: z.number().int().min(100).max(600_000).optional(),
+    /** RFC 6058: a transient binding lasts at most this long, whatever a PBU asks. Default 5000 ms. */
+    maxTransientMs: z.number().int().min(0).max(25_500).optional(),
   })
   .strict();
 export type LmaSettings = z.infer<typeof lmaSettingsSchema>;
@@ -85,6 +87,24 @@ export const magSettingsSchema = z
         holdMs: z.number().int().min(50).max(60_000).optional(),
         /** Buffer bound per node, packets. Default 1000. */
         bufferPackets: z.number().int().min(1).max(100_000).optional(),
+        /**
+         * false: the HI carries the node's context only (U and F clear, RFC 5949 §6.1.1): no
+         * forwarding between the MAGs, no buffer; the previous MAG de-registers at the detach as in
+         * RFC 5213, and the new MAG uses the context to register early (transientBinding). Default true.
+         */
+        forwarding: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    /**
+     * RFC 6058: on a predictive HI the new MAG registers the node before it arrives, with the
+     * Transient Binding option (late path switch, `lifetimeMs` at most 25500); at the attach it
+     * delivers and forwards at once and sends the PBU that switches the downlink to it.
+     */
+    transientBinding: z
+      .object({
+        lifetimeMs: z.number().int().min(100).max(25_500).multipleOf(100),
+        latePathSwitch: z.boolean().optional(),
       })
       .strict()
       .optional(),

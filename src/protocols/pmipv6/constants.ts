@@ -13,3 +13,7 @@ export const LIFETIME_UNIT_S = 4;
 export const ALL_ZERO = '::';
 /** RFC 5213 §8.5: IEEE 802.11a/b/g. */
 export const ATT_IEEE_802_11 = 4;
+/** RFC 6058 §5: the Transient Binding option's Lifetime is in units of 100 ms. */
+export const TRANSIENT_LIFETIME_UNIT_MS = 100;
+/** The LMA's own limit on a transient binding (the option's largest value is 25.5 s). */
+export const MAX_TRANSIENT_MS = 5000;

@@ -26,6 +26,11 @@ export interface FastHandoverConfig {
   /** HI retransmission after this many ms without HAck (RFC 5568 §6.2.1's timer), at most `hiRetries`. */
   hiTimeoutMs?: number;
   hiRetries?: number;
+  /**
+   * false: the HI only carries the node's context (U and F clear, §6.1.1): no forwarding or
+   * buffering between the MAGs; the previous MAG de-registers at the detach (RFC 5213). Default true.
+   */
+  forwarding?: boolean;
 }
 
 /** The node's context an HI (predictive) or HAck (reactive) carries, RFC 5949 §5.1 / §6. */
@@ -60,17 +65,17 @@ export function linkLocalIid(address: string): string {
 }
 
 /**
- * Predictive HI, previous MAG -> new MAG (§4.1 and §6.1.1): P set, U (buffer at the new MAG), F
- * (forwarding requested), code 0, with the node's context.
+ * Predictive HI, previous MAG -> new MAG (§4.1 and §6.1.1): P set, U (buffer at the new MAG) and F
+ * (forwarding requested) unless `forwarding` is false (the context alone), code 0, with the node's context.
  */
-export function predictiveHi(sequenceNumber: number, c: NodeContext): HandoverInitiate {
+export function predictiveHi(sequenceNumber: number, c: NodeContext, forwarding = true): HandoverInitiate {
   return {
     type: 'HandoverInitiate',
     sequenceNumber,
     assignedAddressConfiguration: false,
-    buffer: true,
+    buffer: forwarding,
     proxy: true,
-    forwarding: true,
+    forwarding,
     code: HandoverInitiateCode.FbuFromPcoa,
     options: contextOptions(c),
   };

@@ -2,7 +2,9 @@
 // (RFC 4283), one home network prefix per node from the policy (listed, or taken from a pool on the
 // node's first registration), Proxy Binding Update processing in the order of §5.3.1, timestamp
 // ordering (§5.5), de-registration with MinDelayBeforeBCEDelete (§5.3.5), and the bidirectional
-// tunnel to the serving MAG (tunnel-up / tunnel-down, §5.6).
+// tunnel to the serving MAG (tunnel-up / tunnel-down, §5.6), and RFC 6058's transient binding (a new
+// MAG's PBU with the Transient Binding option: for a while both MAGs' uplink is accepted, and with the
+// late path switch the downlink stays at the previous MAG until the switch; docs/pmipv6.md).
 // The PBU's authentication (RFC 5213 §4: IPsec; here the keyed peer option, peer-auth.ts) is checked
 // by the agent before a message reaches this machine: what arrives here came from a configured MAG.
 import { sendMobilityHeader, type SendMobilityHeader } from '../core/actions.js';
@@ -20,8 +22,10 @@ import {
 import {
   ALL_ZERO,
   LIFETIME_UNIT_S,
+  MAX_TRANSIENT_MS,
   MIN_DELAY_BEFORE_BCE_DELETE_MS,
   TIMESTAMP_VALIDITY_WINDOW_MS,
+  TRANSIENT_LIFETIME_UNIT_MS,
 } from './constants.js';
 import { assignHomeNetworkPrefixes, type HomeNetworkPrefix } from './prefixes.js';
 import { timestampFromUnixMs, unixMsFromTimestamp } from './timestamp.js';
@@ -48,6 +52,8 @@ export interface LocalMobilityAnchorConfig {
   minDelayBeforeBceDeleteMs?: number;
   /** Granted lifetime at most (seconds). Default 3600. */
   maxLifetimeS?: number;
+  /** RFC 6058: a transient binding lasts at most this long (ms), whatever the option asks. Default 5000. */
+  maxTransientMs?: number;
 }
 
 export type LmaInput = MobilityHeaderInput | Tick;
@@ -68,6 +74,13 @@ export interface BindingCacheEntry {
   expiresAt: number;
   /** Set after a de-registration: the entry stays until then (§5.3.5), with no tunnel. */
   deleteAt?: number;
+  /**
+   * RFC 6058: the entry names the new MAG (`proxyCoa`) while the previous MAG's binding is transient
+   * until `until`: uplink from both is accepted; with `late` (late path switch) the downlink still goes
+   * to `previousCoa` until the switch (a PBU from the new MAG without the option, the previous MAG's
+   * de-registration, or `until`).
+   */
+  transient?: { previousCoa: string; late: boolean; until: number };
 }
 
 export type LmaEventName =
@@ -77,12 +90,17 @@ export type LmaEventName =
   | 'pbu-dereg-ignored'
   | 'binding-expired'
   | 'binding-deleted'
+  | 'transient-started'
+  | 'transient-ignored'
+  | 'path-switched'
   | 'dropped';
 
 export type LmaAction =
   | SendMobilityHeader
   | { kind: 'tunnel-up'; mnId: string; prefix: string; prefixLength: number; proxyCoa: string }
   | { kind: 'tunnel-down'; mnId: string; prefix: string; prefixLength: number }
+  /** RFC 6058: also accept the prefix's uplink from `from` for `forMs` (the downlink is unchanged). */
+  | { kind: 'tunnel-accept'; mnId: string; prefix: string; prefixLength: number; from: string; forMs: number }
   | { kind: 'event'; event: { name: LmaEventName; at: number; [k: string]: unknown } };
 
 export class LocalMobilityAnchor {
@@ -98,6 +116,7 @@ export class LocalMobilityAnchor {
       timestampValidityWindowMs: TIMESTAMP_VALIDITY_WINDOW_MS,
       minDelayBeforeBceDeleteMs: MIN_DELAY_BEFORE_BCE_DELETE_MS,
       maxLifetimeS: 3600,
+      maxTransientMs: MAX_TRANSIENT_MS,
       ...config,
       address: canonical(config.address),
     };
@@ -112,7 +131,7 @@ export class LocalMobilityAnchor {
   nextDeadline(): number | null {
     let next: number | null = null;
     for (const e of this.#cache.values()) {
-      const t = e.deleteAt ?? e.expiresAt;
+      const t = Math.min(e.deleteAt ?? e.expiresAt, e.transient?.until ?? Number.POSITIVE_INFINITY);
       if (next === null || t < next) next = t;
     }
     return next;
@@ -201,13 +220,60 @@ export class LocalMobilityAnchor {
       ...(lla ? { linkLocalAddress: canonical(lla.linkLocalAddress) } : {}),
       ...(llid ? { mnLinkLayerIdentifier: llid.linkLayerIdentifier } : {}),
     };
-    this.#cache.set(mnId, entry);
     const actions: LmaAction[] = [];
+    const tb = findOption(pbu.options, 'TransientBinding');
+    const active = bce !== undefined && bce.deleteAt === undefined ? bce : undefined;
+    let status: number = S.Accepted;
+    if (tb) {
+      if (active?.transient && active.proxyCoa === proxyCoa)
+        entry.transient = active.transient; // a resent PBU
+      else if (active && active.proxyCoa !== proxyCoa) {
+        // RFC 6058: the new MAG registers while the previous MAG's binding stays transient. The
+        // downlink goes where it goes now (the previous MAG, or the one before it if that was late too).
+        const forMs = Math.min(tb.lifetime * TRANSIENT_LIFETIME_UNIT_MS, this.#c.maxTransientMs);
+        const previousCoa = active.transient?.late ? active.transient.previousCoa : active.proxyCoa;
+        if (forMs > 0) {
+          entry.transient = { previousCoa, late: tb.latePathSwitch, until: now + forMs };
+          const p = { mnId, prefix: entry.prefix, prefixLength: entry.prefixLength };
+          if (tb.latePathSwitch) actions.push({ kind: 'tunnel-accept', ...p, from: proxyCoa, forMs });
+          else
+            actions.push(
+              { kind: 'tunnel-up', ...p, proxyCoa },
+              { kind: 'tunnel-accept', ...p, from: previousCoa, forMs },
+            );
+          this.#count('transient-started');
+          actions.push({
+            kind: 'event',
+            event: { name: 'transient-started', at: now, mnId, proxyCoa, previousCoa, late: tb.latePathSwitch, forMs },
+          });
+        }
+      }
+      if (!entry.transient) {
+        // No binding at another MAG to keep (a first attachment, a de-registered entry, the same
+        // MAG), or a zero lifetime: registered as without the option, status 6 says so (RFC 6058).
+        status = S.PbuAcceptedTbIgnoredSettingsMismatch;
+        this.#count('transient-ignored');
+        actions.push({ kind: 'event', event: { name: 'transient-ignored', at: now, mnId, proxyCoa } });
+      }
+    } else if (active?.transient && active.proxyCoa === proxyCoa) {
+      if (active.transient.late) actions.push(...this.#switchPath(now, active, 'pbu'));
+      else entry.transient = active.transient;
+    }
+    this.#cache.set(mnId, entry);
     // §5.3.2/§5.3.4: a new entry, a new MAG (handoff), or a de-registered entry coming back.
-    if (!bce || bce.proxyCoa !== proxyCoa || bce.deleteAt !== undefined)
+    if (!entry.transient && (!bce || bce.proxyCoa !== proxyCoa || bce.deleteAt !== undefined))
       actions.push({ kind: 'tunnel-up', mnId, prefix: entry.prefix, prefixLength: entry.prefixLength, proxyCoa });
     this.#count('pbu-accepted');
-    actions.push(this.#pba(proxyCoa, pbu, S.Accepted, pbu.lifetime === 0 ? 0 : lifetimeS, entry, ts.timestamp));
+    const granted: MobilityOption[] = entry.transient
+      ? [
+          {
+            type: 'TransientBinding',
+            latePathSwitch: entry.transient.late,
+            lifetime: Math.ceil((entry.transient.until - now) / TRANSIENT_LIFETIME_UNIT_MS),
+          },
+        ]
+      : [];
+    actions.push(this.#pba(proxyCoa, pbu, status, lifetimeS, entry, ts.timestamp, granted));
     actions.push({
       kind: 'event',
       event: {
@@ -219,9 +285,24 @@ export class LocalMobilityAnchor {
         handoff: bce !== undefined && bce.proxyCoa !== proxyCoa,
         handoffIndicator: hi.handoffIndicator,
         lifetimeS,
+        ...(entry.transient ? { transient: true } : {}),
       },
     });
     return actions;
+  }
+
+  /** RFC 6058's late path switch: the downlink moves to the MAG the entry names; the transient part ends. */
+  #switchPath(now: number, e: BindingCacheEntry, reason: string): LmaAction[] {
+    const previousCoa = e.transient?.previousCoa;
+    delete e.transient;
+    this.#count(`path-switched.${reason}`);
+    return [
+      { kind: 'tunnel-up', mnId: e.mnId, prefix: e.prefix, prefixLength: e.prefixLength, proxyCoa: e.proxyCoa },
+      {
+        kind: 'event',
+        event: { name: 'path-switched', at: now, mnId: e.mnId, proxyCoa: e.proxyCoa, previousCoa, reason },
+      },
+    ];
   }
 
   /** §5.3.5: only the serving MAG removes the binding; the entry lives on MinDelayBeforeBCEDelete. */
@@ -233,6 +314,31 @@ export class LocalMobilityAnchor {
     bce: BindingCacheEntry | undefined,
     timestamp: bigint,
   ): LmaAction[] {
+    if (bce?.transient && bce.deleteAt === undefined && bce.transient.previousCoa === proxyCoa) {
+      // RFC 6058: the previous MAG's (transient) binding goes; the new MAG's entry stays, and the
+      // downlink it held moves there now. The session's timestamp is the new MAG's, unchanged.
+      const out = bce.transient.late ? this.#switchPath(now, bce, 'previous-deregistered') : [];
+      delete bce.transient;
+      this.#count('pbu-transient-deregistered');
+      return [...out, this.#pba(proxyCoa, pbu, S.Accepted, 0, bce, timestamp)];
+    }
+    if (bce?.transient && bce.deleteAt === undefined && bce.proxyCoa === proxyCoa) {
+      const t = bce.transient;
+      delete bce.transient;
+      if (t.late) {
+        // The new MAG withdraws a registration the node never used (it did not arrive): the binding is
+        // the previous MAG's again, which the downlink never left.
+        bce.proxyCoa = t.previousCoa;
+        this.#count('pbu-transient-withdrawn');
+        return [
+          this.#pba(proxyCoa, pbu, S.Accepted, 0, bce, timestamp),
+          {
+            kind: 'event',
+            event: { name: 'path-switched', at: now, mnId, proxyCoa: t.previousCoa, reason: 'withdrawn' },
+          },
+        ];
+      }
+    }
     if (!bce || bce.proxyCoa !== proxyCoa || bce.deleteAt !== undefined) {
       // A late de-registration from a MAG the node already left: the binding stays (§5.3.5).
       this.#count('pbu-dereg-ignored');
@@ -288,6 +394,7 @@ export class LocalMobilityAnchor {
     lifetimeS: number,
     bce: BindingCacheEntry | undefined,
     timestamp: bigint,
+    extra: MobilityOption[] = [],
   ): SendMobilityHeader {
     const options: MobilityOption[] = [];
     for (const o of pbu.options) {
@@ -298,7 +405,7 @@ export class LocalMobilityAnchor {
       else if (o.type === 'LinkLocalAddress')
         options.push(bce?.linkLocalAddress ? { type: 'LinkLocalAddress', linkLocalAddress: bce.linkLocalAddress } : o);
     }
-    options.push({ type: 'Timestamp', timestamp });
+    options.push({ type: 'Timestamp', timestamp }, ...extra);
     const message = proxyBindingAcknowledgement({
       status,
       sequenceNumber: pbu.sequenceNumber,
@@ -315,6 +422,9 @@ export class LocalMobilityAnchor {
         if (now < e.deleteAt) continue;
         this.#cache.delete(mnId);
         out.push({ kind: 'event', event: { name: 'binding-deleted', at: now, mnId } });
+      } else if (e.transient && now >= e.transient.until) {
+        if (e.transient.late) out.push(...this.#switchPath(now, e, 'expired'));
+        else delete e.transient;
       } else if (now >= e.expiresAt) {
         this.#cache.delete(mnId);
         this.#count('binding-expired');

@@ -7,7 +7,10 @@
 // Each registration is one entry per node listed in the policy, so nothing here grows with input.
 // Forwarding and buffering are the agent's (forward-up / forward-down, and the fh-* actions of RFC
 // 5949's fast handovers: HI / HAck with another MAG, forwarding between the MAGs, buffering at the
-// new one; fast-handover.ts, docs/pmipv6.md "Fast handovers").
+// new one; fast-handover.ts, docs/pmipv6.md "Fast handovers"). With `transientBinding` (RFC 6058) a
+// new MAG that the previous one told of the node (a predictive HI) registers it before it arrives,
+// with the Transient Binding option; at the attach it forwards at once and sends the PBU that switches
+// the downlink to it (docs/pmipv6.md "Transient binding").
 import { sendMobilityHeader, type SendMobilityHeader } from '../core/actions.js';
 import type { MobilityHeaderInput } from '../core/inputs.js';
 import {
@@ -71,6 +74,8 @@ export interface MobileAccessGatewayConfig {
   maxTimeoutMs?: number;
   /** RFC 5949 fast handovers with these peer MAGs; absent: plain RFC 5213. */
   fastHandover?: FastHandoverConfig;
+  /** RFC 6058: early registration on a predictive HI, with this Transient Binding option. */
+  transientBinding?: { lifetimeMs: number; latePathSwitch: boolean };
 }
 
 export type MagInput =
@@ -86,6 +91,7 @@ export type MagInput =
 export interface MagBinding {
   mnId: string;
   station: string;
+  /** The access link; '' while registered ahead of the node's arrival (RFC 6058). */
   iface: string;
   state: 'registering' | 'registered' | 'deregistering';
   prefix?: string;
@@ -192,8 +198,8 @@ export type MagAction =
   | { kind: 'event'; event: { name: MagEventName; at: number; [k: string]: unknown } };
 
 export class MobileAccessGateway {
-  readonly #c: Required<Omit<MobileAccessGatewayConfig, 'fastHandover'>> &
-    Pick<MobileAccessGatewayConfig, 'fastHandover'>;
+  readonly #c: Required<Omit<MobileAccessGatewayConfig, 'fastHandover' | 'transientBinding'>> &
+    Pick<MobileAccessGatewayConfig, 'fastHandover' | 'transientBinding'>;
   readonly #byStation = new Map<string, MagPolicyEntry>();
   readonly #bindings = new Map<string, MagBinding>();
   readonly #byId = new Map<string, MagPolicyEntry>();
@@ -271,6 +277,8 @@ export class MobileAccessGateway {
       return [{ kind: 'event', event: { name: 'station-unknown', at: now, station, iface } }];
     }
     const existing = this.#bindings.get(policy.id);
+    if (existing?.iface === '' && existing.state !== 'deregistering')
+      return this.#arrived(now, existing, iface, rsSource);
     const previous = this.#fast.get(policy.id);
     if (previous?.role === 'previous') this.#fast.delete(policy.id); // back before the handover ended
     if (existing && existing.state !== 'deregistering' && existing.iface === iface && previous?.role !== 'previous') {
@@ -299,7 +307,9 @@ export class MobileAccessGateway {
     };
     this.#bindings.set(policy.id, b);
     const fast = this.#fast.get(policy.id);
-    if (fast?.role === 'new' && fast.state === 'prepared' && fast.peer && fast.prefix !== undefined) {
+    if (fast?.role === 'new' && !this.#forwarding)
+      this.#fast.delete(policy.id); // the context served its use
+    else if (fast?.role === 'new' && fast.state === 'prepared' && fast.peer && fast.prefix !== undefined) {
       // RFC 5949 §4.1: the context came with the HI. Deliver what the previous MAG forwards at once,
       // send the uplink through it until the PBA, and register the known prefix as a handoff
       // between MAGs (RFC 5213 §8.4, Handoff Indicator 3).
@@ -315,9 +325,38 @@ export class MobileAccessGateway {
       out.push(...this.#ra(now, b, true));
       return out;
     }
-    if (this.#peers.size > 0 && !fast) out.push(...this.#reactiveHi(now, b));
+    if (this.#peers.size > 0 && this.#forwarding && !fast) out.push(...this.#reactiveHi(now, b));
     // §6.9.1.1: the MAG cannot tell an attachment from a handoff between MAGs: Handoff Indicator 4.
     out.push(...this.#sendPbu(now, b, this.#c.lifetimeS, HandoffIndicatorValue.HandoffStateUnknown));
+    return out;
+  }
+
+  /**
+   * RFC 6058: the node arrives at a MAG that registered it ahead (transient binding at the LMA). With
+   * the PBA in, the prefix is forwarded and advertised at once, and a PBU without the Transient
+   * Binding option switches the downlink here; with the PBA still out, that PBU replaces the early one.
+   */
+  #arrived(now: number, b: MagBinding, iface: string, rsSource: string | null): MagAction[] {
+    b.iface = iface;
+    if (rsSource) b.linkLocal = rsSource;
+    this.#fast.delete(b.mnId);
+    const out: MagAction[] = [];
+    if (b.state === 'registered') {
+      b.forwarding = true;
+      out.push(
+        {
+          kind: 'forward-up',
+          mnId: b.mnId,
+          station: b.station,
+          iface,
+          prefix: b.prefix!,
+          prefixLength: b.prefixLength!,
+        },
+        ...this.#ra(now, b),
+      );
+    }
+    this.#count('arrived-registered');
+    out.push(...this.#sendPbu(now, b, this.#c.lifetimeS, HandoffIndicatorValue.HandoffBetweenMags));
     return out;
   }
 
@@ -383,6 +422,10 @@ export class MobileAccessGateway {
       { type: 'LinkLocalAddress', linkLocalAddress: this.#c.linkLocalAddress },
       { type: 'Timestamp', timestamp: ts },
     ];
+    const tb = this.#c.transientBinding;
+    // RFC 6058 §5: the early registration asks for a transient binding; Lifetime in 100 ms units.
+    if (tb && b.iface === '' && lifetimeS > 0)
+      options.push({ type: 'TransientBinding', latePathSwitch: tb.latePathSwitch, lifetime: tb.lifetimeMs / 100 });
     const message = proxyBindingUpdate({
       sequenceNumber: b.sequenceNumber,
       lifetime: Math.ceil(lifetimeS / LIFETIME_UNIT_S),
@@ -451,7 +494,7 @@ export class MobileAccessGateway {
     const lifetimeMs = b.grantedLifetimeS * 1000;
     b.expiresAt = now + lifetimeMs;
     b.refreshAt = now + lifetimeMs * this.#c.refreshFraction;
-    if (!b.forwarding) {
+    if (!b.forwarding && b.iface !== '') {
       b.forwarding = true;
       out.push({
         kind: 'forward-up',
@@ -472,7 +515,7 @@ export class MobileAccessGateway {
         prefix: `${prefix}/${hnp.prefixLength}`,
       },
     });
-    if (first) out.push(...this.#ra(now, b));
+    if (first && b.iface !== '') out.push(...this.#ra(now, b));
     return out;
   }
 
@@ -501,6 +544,11 @@ export class MobileAccessGateway {
 
   get #forwardingMs(): number {
     return this.#c.fastHandover?.forwardingMs ?? 3000;
+  }
+
+  /** false: HI / HAck carry the node's context only, no forwarding or buffering (RFC 5949 §6.1.1 U, F). */
+  get #forwarding(): boolean {
+    return this.#c.fastHandover?.forwarding !== false;
   }
 
   get #holdMs(): number {
@@ -576,7 +624,7 @@ export class MobileAccessGateway {
     };
     this.#fast.set(b.mnId, r);
     out.push(
-      this.#send(peer, predictiveHi(r.sequenceNumber, this.#context(b))),
+      this.#send(peer, predictiveHi(r.sequenceNumber, this.#context(b), this.#forwarding)),
       this.#event(now, 'hi-sent', b.mnId, r, { sequenceNumber: r.sequenceNumber }),
     );
     return out;
@@ -598,7 +646,14 @@ export class MobileAccessGateway {
   #left(now: number, station: string, atNs?: string, lastFrame?: string): MagAction[] {
     const policy = this.#byStation.get(station);
     const b = policy ? this.#bindings.get(policy.id) : undefined;
-    if (this.#peers.size === 0 || !b || b.state !== 'registered' || !b.forwarding || b.prefix === undefined)
+    if (
+      this.#peers.size === 0 ||
+      !this.#forwarding ||
+      !b ||
+      b.state !== 'registered' ||
+      !b.forwarding ||
+      b.prefix === undefined
+    )
       return this.#detach(now, station);
     const ended = this.#endArrival(b.mnId);
     let r = this.#fast.get(b.mnId);
@@ -685,6 +740,12 @@ export class MobileAccessGateway {
     const ctx = contextOf(hi.options);
     if (!ctx) return refuse(HC.ReasonUnspecified, 'no-context');
     const b = this.#bindings.get(policy.id);
+    const hack = () =>
+      this.#send(
+        src,
+        proxyHack(hi.sequenceNumber, HC.AcceptedNcoaValid, { forwarding: this.#forwarding, buffer: this.#forwarding }),
+      );
+    if (b?.iface === '' && b.state !== 'deregistering') return [hack()]; // a resent HI: registered ahead already
     if (b && b.state !== 'deregistering') return refuse(HC.ReasonUnspecified, 'node-attached-here');
     const r: FastHandoverRecord = {
       role: 'new',
@@ -698,11 +759,47 @@ export class MobileAccessGateway {
       endAt: now + this.#holdMs,
     };
     this.#fast.set(policy.id, r);
-    return [
-      { kind: 'fh-buffer', prefix: ctx.prefix, prefixLength: ctx.prefixLength, from: src },
-      this.#send(src, proxyHack(hi.sequenceNumber, HC.AcceptedNcoaValid, { forwarding: true, buffer: true })),
-      this.#event(now, 'hi-received', policy.id, r, { code: hi.code }),
-    ];
+    const out: MagAction[] = [];
+    if (this.#forwarding)
+      out.push({ kind: 'fh-buffer', prefix: ctx.prefix, prefixLength: ctx.prefixLength, from: src });
+    out.push(hack(), this.#event(now, 'hi-received', policy.id, r, { code: hi.code }));
+    if (this.#c.transientBinding) out.push(...this.#registerAhead(now, policy, ctx));
+    return out;
+  }
+
+  /**
+   * RFC 6058: the node is coming (the previous MAG's HI, with its context): register it now, with the
+   * Transient Binding option, so that the LMA takes its uplink from here at once and, with the late
+   * path switch, keeps its downlink at the previous MAG until it arrives.
+   */
+  #registerAhead(
+    now: number,
+    policy: MagPolicyEntry,
+    ctx: Pick<ReturnType<typeof contextOf> & object, 'prefix' | 'prefixLength'>,
+  ): MagAction[] {
+    const b: MagBinding = {
+      mnId: policy.id,
+      station: canonicalMac(policy.linkLayerAddress),
+      iface: '',
+      state: 'registering',
+      prefix: ctx.prefix,
+      prefixLength: ctx.prefixLength,
+      forwarding: false,
+      linkLocal: eui64Address('fe80::', canonicalMac(policy.linkLayerAddress)),
+      sequenceNumber: 0,
+      outstanding: null,
+      timeoutMs: this.#c.initialTimeoutMs,
+      retransmitAt: null,
+      refreshAt: null,
+      expiresAt: null,
+      nextRaAt: null,
+      lastTimestamp: 0n,
+      resent: false,
+      grantedLifetimeS: 0,
+    };
+    this.#bindings.set(policy.id, b);
+    this.#count('registered-ahead');
+    return this.#sendPbu(now, b, this.#c.lifetimeS, HandoffIndicatorValue.HandoffBetweenMags);
   }
 
   #onHack(now: number, src: string, hack: HandoverAcknowledge): MagAction[] {
@@ -789,7 +886,11 @@ export class MobileAccessGateway {
       if (now >= r.endAt) {
         this.#fast.delete(mnId);
         out.push(this.#event(now, 'fast-handover-ended', mnId, r));
-        if (r.role === 'new' && r.prefix !== undefined) out.push({ kind: 'fh-end', prefix: r.prefix });
+        if (r.role === 'new' && r.prefix !== undefined && this.#forwarding)
+          out.push({ kind: 'fh-end', prefix: r.prefix });
+        // Registered ahead (RFC 6058) for a node that never came: that registration goes.
+        if (r.role === 'new' && b?.iface === '' && b.state !== 'deregistering')
+          out.push(...this.#detach(now, b.station));
         // The previous MAG's part is over: RFC 5213's de-registration (ignored by the LMA once the new
         // MAG's PBU has moved the entry).
         if (r.role === 'previous' && (r.state === 'holding' || r.state === 'forwarding') && b)
@@ -804,7 +905,7 @@ export class MobileAccessGateway {
         r.retries++;
         r.retransmitAt = now + (this.#c.fastHandover?.hiTimeoutMs ?? 200);
         this.#count('hi-retransmitted');
-        out.push(this.#send(r.peer, predictiveHi(r.sequenceNumber, this.#context(b))));
+        out.push(this.#send(r.peer, predictiveHi(r.sequenceNumber, this.#context(b), this.#forwarding)));
       }
     }
     return out;
