@@ -27,7 +27,17 @@ function netnsLinksOf(lab: string): string[] {
 }
 
 describe.skipIf(missing)('shipped labs on --runtime docker', () => {
-  for (const file of ['smoke.yaml', 'mipv6.yaml', 'mipv6-ro.yaml', 'hmipv6.yaml', 'fhmipv6.yaml']) {
+  for (const file of [
+    'smoke.yaml',
+    'mipv6.yaml',
+    'mipv6-ro.yaml',
+    'hmipv6.yaml',
+    'fhmipv6.yaml',
+    'pmipv6.yaml',
+    'pfmipv6-predictive.yaml',
+    'pfmipv6-reactive.yaml',
+    'pmipv6-transient.yaml',
+  ]) {
     const yaml = path.resolve('topologies', file);
     // A lab another issue has not shipped yet: CI must have it, a local run says what is missing.
     test.skipIf(!IN_CI && !existsSync(yaml))(
