@@ -323,6 +323,12 @@ export async function openPrefixTunnel(o: PrefixTunnelOptions): Promise<PrefixTu
         const carried = was.hold.take();
         if (carried.length && o.deliver) st.delivered += o.deliver(carried, link);
       }
+      // The LMA switches at the PBU and sends the PBA, then the node's downlink, to this MAG; the two
+      // come off different sockets, so a first packet can be read before the PBA and kept (`early`).
+      if (o.side === 'mag' && link && o.deliver) {
+        const first = takeEarly(keyOf(prefix), b.remote);
+        if (first.length) st.delivered += o.deliver(first, link);
+      }
     },
     unbind(prefix) {
       byPrefix.delete(keyOf(prefix));
