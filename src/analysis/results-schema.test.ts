@@ -16,6 +16,8 @@ const SCHEMA_SHA256: Record<number, string> = {
   // agents.<node>.aaaExchanges (each RADIUS exchange of an AAA-keyed access router, with its latency);
   // agents.<node>.mihHandovers (the MIH messages of each handover the node's MIH function started).
   2: '8626da52f225a1c744288c6178cb7c595dab75c33247883c74d84d181f34bce0',
+  // 3: mode `transient` (a PMIPv6 handover whose new MAG registered with RFC 6058's Transient Binding option).
+  3: '58f549fe5325965c33d863152bd5b585532da25b220589670897bd15d240a82d',
 };
 
 const MS = 1_000_000n;

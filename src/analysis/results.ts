@@ -16,7 +16,7 @@ import { readCapture } from './pcap/read.js';
 import { tcpAroundHandover, tcpDataSegments, type TcpSegment } from './tcp.js';
 import { handoverMode, type HandoverMode, type ProxyHandoverMode, proxyHandoverMode } from './verdict.js';
 
-export const RESULTS_VERSION = 2;
+export const RESULTS_VERSION = 3;
 
 /** A constant-rate UDP flow of the lab (its traffic entry; src/wire/flow.ts carries its id). */
 export interface MeasuredFlow {

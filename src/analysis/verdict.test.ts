@@ -99,6 +99,26 @@ describe('Proxy Mobile IPv6 from the network captures (proxyHandoverMode)', () =
     });
   });
 
+  it('transient binding: a PBU with the Transient Binding option, before any HI rule', () => {
+    const early = upperPacket(
+      135,
+      mhEncode(
+        proxyBindingUpdate({
+          sequenceNumber: 2,
+          lifetime: 10,
+          options: [{ type: 'TransientBinding', latePathSwitch: true, lifetime: 15 }],
+        }),
+      ),
+      '2001:db8:4::2',
+      '2001:db8:2::2',
+    );
+    const v = proxyHandoverMode(net([960, hi(0)], [980, early], [1110, pbu]), W);
+    expect(v).toMatchObject({ protocol: 'pmipv6', mode: 'transient' });
+    expect(v!.evidence).toMatch(/Transient Binding option -20\.0 ms/);
+    // The same PBU without the option is no transient binding.
+    expect(proxyHandoverMode(net([960, hi(0)], [980, pbu]), W)).toMatchObject({ mode: 'predictive' });
+  });
+
   it('plain PMIPv6: a PBU after the detach and no HI with P (an FMIPv6 HI does not count)', () => {
     expect(proxyHandoverMode(net([960, hi(0, false)], [1110, pbu]), W)).toMatchObject({
       protocol: 'pmipv6',

@@ -6,6 +6,7 @@
 
 import type { DecodedFrame } from './frames.js';
 import { MhType } from '../wire/mh/binding.js';
+import { decode as decodeMobilityHeader } from '../wire/mh/header.js';
 
 const MH_FBU = MhType.FastBindingUpdate;
 const MH_FBACK = MhType.FastBindingAcknowledgement;
@@ -117,10 +118,12 @@ export function handoverMode(nodeFrames: DecodedFrame[][], w: VerdictWindow): Mo
  * from every capture of the lab (the MAGs' and the LMA's signalling). An HI with P set (RFC 5949
  * §6.1.1) names a fast handover: code 0 from the previous MAG, predictive (§4.1); code 1 from the
  * new MAG after the attach, reactive (§4.2). Otherwise a PBU (BU with P, RFC 5213 §6.9.1.5) after
- * the detach: plain PMIPv6. Null when neither is in the window. The lab's PMIPv6 labs have one
- * mobile node, so the messages are not matched to it by their MN-ID option.
+ * the detach: plain PMIPv6. Before both, a PBU carrying the Transient Binding option (RFC 6058 §5,
+ * type 43) names a transient binding (whatever HI carried the context). Null when none is in the
+ * window. The lab's PMIPv6 labs have one mobile node, so the messages are not matched to it by their
+ * MN-ID option.
  */
-export type ProxyHandoverMode = 'predictive' | 'reactive' | 'pmipv6';
+export type ProxyHandoverMode = 'predictive' | 'reactive' | 'pmipv6' | 'transient';
 
 const HI_P = 0x20;
 const BU_P = 0x02;
@@ -128,6 +131,7 @@ const BU_P = 0x02;
 export function proxyHandoverMode(captures: DecodedFrame[][], w: VerdictWindow): ModeVerdict | null {
   let hi: { t: bigint; code: number } | null = null;
   let pbu: bigint | null = null;
+  let transient: bigint | null = null;
   for (const frames of captures)
     for (const f of frames) {
       const t = f.timestampNs;
@@ -135,10 +139,14 @@ export function proxyHandoverMode(captures: DecodedFrame[][], w: VerdictWindow):
       const word = f.upper.dataWord;
       if (f.upper.mhType === MhType.HandoverInitiate && ((word >> 8) & HI_P) !== 0) {
         if (hi === null || t < hi.t) hi = { t, code: word & 0xff };
-      } else if (f.upper.mhType === MH_BU && ((word >> 8) & BU_P) !== 0 && t > w.detachNs)
-        if (pbu === null || t < pbu) pbu = t;
+      } else if (f.upper.mhType === MH_BU && ((word >> 8) & BU_P) !== 0) {
+        if (t > w.detachNs && (pbu === null || t < pbu)) pbu = t;
+        if ((transient === null || t < transient) && carriesTransientBinding(f)) transient = t;
+      }
     }
   const rel = (t: bigint) => `${(Number(t - w.detachNs) / 1e6).toFixed(1)} ms from the detach`;
+  if (transient !== null)
+    return { protocol: 'pmipv6', mode: 'transient', evidence: `PBU with a Transient Binding option ${rel(transient)}` };
   if (hi !== null && (hi.code === 0 || hi.code === 1))
     return {
       protocol: 'pfmipv6',
@@ -147,4 +155,10 @@ export function proxyHandoverMode(captures: DecodedFrame[][], w: VerdictWindow):
     };
   if (pbu !== null) return { protocol: 'pmipv6', mode: 'pmipv6', evidence: `PBU ${rel(pbu)}, no HI with P` };
   return null;
+}
+
+/** Whether a frame's Mobility Header (a PBU) decodes with a Transient Binding option (RFC 6058 §5). */
+function carriesTransientBinding(f: DecodedFrame): boolean {
+  const m = decodeMobilityHeader(f.data, f.inner.upperOffset);
+  return m.ok && m.value.type === 'BindingUpdate' && m.value.options.some((o) => o.type === 'TransientBinding');
 }

@@ -71,6 +71,10 @@ describe.skipIf(missing)('pmipv6 transient binding (RFC 6058)', () => {
     expect(a.up.interruptionMs, text).toBeLessThan(b.up.interruptionMs);
     expect(a.up.lost, text).toBeLessThanOrEqual(b.up.lost);
     expect(a.down.interruptionMs, text).toBeLessThanOrEqual(a.gapMs + NOTIFY_MS + PERIOD_MS + 10);
+    // Named from the captures (docs/measures.md): the option on the wire makes it `transient`; without
+    // it, the context-only HI (P, code 0) names an RFC 5949 predictive exchange.
+    expect(on.run.results.handovers[0]).toMatchObject({ protocol: 'pmipv6', mode: 'transient' });
+    expect(off.run.results.handovers[0]).toMatchObject({ protocol: 'pfmipv6', mode: 'predictive' });
     expect(on.run.passed).toBe(true);
     expect(off.run.passed).toBe(true);
 

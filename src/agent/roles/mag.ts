@@ -99,7 +99,8 @@ export const magRole = roleOfNode('mag', magSettingsSchema, async (ctx, s): Prom
       local: address,
       tunName: MAG_TUN,
       deliver,
-      ...(s.fastHandover
+      // Forwarding and buffering between MAGs (RFC 5949); a context-only exchange keeps nothing.
+      ...(s.fastHandover && s.fastHandover.forwarding !== false
         ? {
             handover: {
               maxPackets: bufferPackets,
