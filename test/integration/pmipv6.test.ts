@@ -1,5 +1,7 @@
 // Proxy Mobile IPv6 (RFC 5213) on topologies/pmipv6.yaml, one run: mn, a plain host with a radio
-// and no agent, moves ap1 (mag1) -> ap2 (mag2) -> ap3 (mag3) while cn sends it 100 packets/s.
+// and no agent, moves ap1 (mag1) -> ap2 (mag2) -> ap3 (mag3) while cn sends it 100 packets/s and
+// an iperf3 TCP session (2 Mbit/s).
+//   - the TCP session survives both moves (no iperf3 error, TCP resumed, data after each attach);
 //   - mn keeps one global address, in its home network prefix, on all three MAGs, and pings cn from it
 //     on each (its packets go up the MAG's tunnel); no agent runs in it;
 //   - every PBU and PBA decodes in tshark with no malformed packet or error, P flag set, and its MH
@@ -241,6 +243,33 @@ describe.skipIf(missing)('pmipv6: a plain host keeps its address across three MA
       expect(rttMs).toBeGreaterThanOrEqual(20); // four 5 ms links: a real round trip was measured
       expect(lateMs).toBeLessThan(200); // a report that late would say more about the machine than the protocol
     }
+  });
+
+  it('the iperf3 TCP session to mn survives both moves: no error, TCP resumed, bytes after each attach', () => {
+    const client = JSON.parse(readFileSync(path.join(r.out, 'logs', 'flow2-iperf3-client.json'), 'utf8')) as {
+      error?: string;
+      start: { timestamp: { timesecs: number } };
+      intervals: { sum: { start: number; bytes: number } }[];
+      end: { sum_sent: { bytes: number } };
+    };
+    expect(client.error).toBeUndefined();
+    const t0 = client.start.timestamp.timesecs * 1000;
+    for (const h of r.run.results.handovers) {
+      const tcp = h.tcp.find((x) => x.flow === 2 && x.direction === 'downlink');
+      console.log(
+        `TCP ${h.fromAp}->${h.toAp}: longest stall ${tcp?.longestStallMs} ms, retransmissions ${tcp?.retransmissions}`,
+      );
+      expect(tcp?.resumed, `TCP resumed after ${h.fromAp}->${h.toAp}`).toBe(true);
+      // iperf3's intervals after the attach carry data (its clock: whole seconds, hence the margins).
+      const attachMs = Number(BigInt(h.attachNs!) / 1_000_000n) - t0;
+      const after = client.intervals.filter(
+        (i) => i.sum.start * 1000 > attachMs + 1000 && i.sum.start * 1000 < attachMs + 2500,
+      );
+      expect(after.length, `iperf3 intervals after ${h.fromAp}->${h.toAp}`).toBeGreaterThan(0);
+      expect(after.reduce((n, i) => n + i.sum.bytes, 0)).toBeGreaterThan(0);
+    }
+    // 2 Mbit/s for 8 s is 2 MB; well over half of it must have gone through.
+    expect(client.end.sum_sent.bytes).toBeGreaterThan(1_000_000);
   });
 
   it('forged PBUs (unconfigured source, wrong key) are refused and counted; the binding stays with mag1', () => {
