@@ -7,7 +7,8 @@
  *   after ID REF DELAY_NS ACTION            DELAY after action REF was applied (a derived action)
  *   follow ID REF DELAY_NS DEADLINE ACTION  likewise; at DEADLINE if REF failed (an attach after
  *                                           its detach: the gap is kept when the detach was late)
- *   ACTION = detach IFNAME [NEXT_BRIDGE] | attach IFNAME BRIDGE | send SOCKET_PATH JSON_LINE
+ *   ACTION = detach IFNAME [NEXT_BRIDGE [isolated]] | attach IFNAME BRIDGE [isolated]
+ *          | send SOCKET_PATH JSON_LINE
  *
  * In a derived send's line, @REF_REAL_NS@ becomes the reference's applied CLOCK_REALTIME ns and, when
  * the reference is a detach, @LAST_FRAME@ the first bytes (hex, IPv6 header on, hop limit zeroed) of
@@ -18,7 +19,9 @@
  * only, kernel timestamps) from the moment its line is read.
  *
  * A detach with NEXT_BRIDGE leaves the port, down, on the bridge of the attach that follows it, so
- * that the attach is a single request at its deadline (each request waits for rtnl_lock).
+ * that the attach is a single request at its deadline (each request waits for rtnl_lock). With
+ * `isolated` the port is made an isolated bridge port (IFLA_BRPORT_ISOLATED) right after it joins the
+ * bridge, while still down: a port's flags go when it leaves a bridge, so each join sets it again.
  *
  * One worker thread per CPU it may run on, each pinned to its CPU (sched_setaffinity(2)), sleeps
  * with clock_nanosleep(2) TIMER_ABSTIME until SPIN_NS before the next deadline (a FIFO task has no
@@ -107,6 +110,7 @@ struct action {
   int sock; /* index into socks */
   long prev; /* the previous action on the same link or socket, which must be done first; -1 */
   int enslaved; /* a detach: the bridge index it left the port on, 0 for none */
+  int isolated; /* the port is isolated on BRIDGE (the AP keeps its stations apart) */
   char *line;
   size_t len;
 };
@@ -228,6 +232,43 @@ static int nl_setlink(int ifindex, int up, int set_master, int master, int64_t *
   if (sendto(nl_fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&k, sizeof k) < 0) return -errno;
   if (sent_mono) *sent_mono = now_ns(CLOCK_MONOTONIC);
   if (sent_real) *sent_real = now_ns(CLOCK_REALTIME);
+  char buf[4096];
+  for (;;) {
+    ssize_t n = recv(nl_fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -errno;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_seq != nl_seq || h->nlmsg_type != NLMSG_ERROR) continue;
+      return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+    }
+  }
+}
+
+/* Makes a bridge port isolated (RTM_SETLINK, AF_BRIDGE, IFLA_PROTINFO { IFLA_BRPORT_ISOLATED 1 }):
+ * isolated ports forward only to ports that are not, here the AP's router port. */
+static int nl_isolate(int ifindex) {
+  struct {
+    struct nlmsghdr h;
+    struct ifinfomsg i;
+    char attrs[32];
+  } req;
+  memset(&req, 0, sizeof req);
+  req.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+  req.h.nlmsg_type = RTM_SETLINK;
+  req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  req.h.nlmsg_seq = ++nl_seq;
+  req.i.ifi_family = AF_BRIDGE;
+  req.i.ifi_index = ifindex;
+  struct rtattr *nest = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.h.nlmsg_len));
+  nest->rta_type = IFLA_PROTINFO | NLA_F_NESTED;
+  struct rtattr *a = (struct rtattr *)RTA_DATA(nest);
+  a->rta_type = IFLA_BRPORT_ISOLATED;
+  a->rta_len = RTA_LENGTH(1);
+  *(unsigned char *)RTA_DATA(a) = 1;
+  nest->rta_len = RTA_LENGTH(RTA_ALIGN(a->rta_len));
+  req.h.nlmsg_len = NLMSG_ALIGN(req.h.nlmsg_len) + RTA_ALIGN(nest->rta_len);
+  struct sockaddr_nl k = {.nl_family = AF_NETLINK};
+  if (sendto(nl_fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&k, sizeof k) < 0) return -errno;
   char buf[4096];
   for (;;) {
     ssize_t n = recv(nl_fd, buf, sizeof buf, 0);
@@ -434,12 +475,14 @@ static void apply(struct action *a) {
       /* Carrier first (the node sees NO-CARRIER), then off the bridge or, down, onto the next one. */
       err = nl_setlink(idx, 0, 0, 0, &mono, &real);
       if (err == 0) err = nl_setlink(idx, -1, 1, br, NULL, NULL);
+      if (err == 0 && br && a->isolated) err = nl_isolate(idx);
       a->enslaved = err == 0 ? br : 0;
     } else {
       /* The detach before it on this link (kept in order) may have put the port there already. */
       struct action *p = a->prev >= 0 ? &actions[a->prev] : NULL;
       int there = p && p->kind == K_DETACH && atomic_load(&p->state) == S_APPLIED && p->enslaved == br;
       if (!there) err = nl_setlink(idx, -1, 1, br, NULL, NULL);
+      if (!there && err == 0 && a->isolated) err = nl_isolate(idx);
       if (err == 0) err = nl_setlink(idx, 1, 0, 0, &mono, &real);
     }
   }
@@ -477,6 +520,9 @@ static const char *parse_action(struct action *a, char *s) {
     if (a->kind == K_ATTACH && !br) return "bad bridge";
     if (br && strlen(br) >= IF_NAMESIZE) return "bad bridge";
     if (br) strcpy(a->bridge, br);
+    char *flag = br ? strtok_r(NULL, " ", &rest) : NULL;
+    if (flag && strcmp(flag, "isolated") != 0) return "bad flag";
+    a->isolated = flag != NULL;
     return NULL;
   }
   if (strcmp(verb, "send") == 0) {

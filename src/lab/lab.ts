@@ -15,7 +15,7 @@ import { wallClockNs } from './exec.js';
 import { linkIsImpaired } from './impairment/impairment.js';
 import { assertNativeAddon } from './native-addon.js';
 import { airNetns, controlSocketPath, labStateDir, LAB_NAME_RE } from './names.js';
-import { attach, detach } from './net/l2.js';
+import { attach, detach, isIsolated } from './net/l2.js';
 import type { KernelCaps } from './kernel.js';
 import type { LabNetwork } from './net/network.js';
 import type { RunnableLab, RunOptions, RunResult } from './run.js';
@@ -147,7 +147,7 @@ export class StartedLab implements AsyncDisposable {
         return appliedNs;
       },
       attach: async (node, ap) => {
-        const { appliedNs, startedNs } = await attach(lab.name, node, ap);
+        const { appliedNs, startedNs } = await attach(lab.name, node, ap, isIsolated(lab, ap));
         this.stations.attached(node, ap, appliedNs, startedNs);
         return appliedNs;
       },
@@ -165,6 +165,7 @@ export class StartedLab implements AsyncDisposable {
                 const ap = lab.aps.find((a) => a.name === name);
                 return ap ? { ap: ap.name, bssid: ap.bssid, prefix: ap.prefix } : { ap: name };
               },
+              isolated: (ap) => isIsolated(lab, ap),
               // A plain host's trigger goes to its serving AP's router (station-reports.ts).
               ...(this.followUps ? { followUps: this.followUps } : stationReportPlan(lab)),
             }),

@@ -6,6 +6,7 @@ import { cleanupLab } from '../../src/lab/cleanup.js';
 import { nsExec, run } from '../../src/lab/exec.js';
 import { addAp, addNode, addRadio, emptyLab } from '../../src/lab/net/fixtures.js';
 import { attach, detach } from '../../src/lab/net/l2.js';
+import { startRealtimeTimeline } from '../../src/lab/scenario/realtime.js';
 import { downNetwork, upNetwork } from '../../src/lab/net/network.js';
 import { airNetns } from '../../src/lab/names.js';
 import { NetnsRuntime } from '../../src/lab/runtime/netns.js';
@@ -95,6 +96,79 @@ describe.skipIf(skip)('air: APs and radios', () => {
       console.log(
         `detach took ${Number(d.appliedNs - d.startedNs) / 1e6} ms, attach ${Number(a.appliedNs - a.startedNs) / 1e6} ms`,
       );
+    } finally {
+      await downNetwork(net);
+    }
+  });
+
+  test('an isolated AP: its stations reach the router, never each other, after the lab comes up, a manual attach and a move by the applier', async () => {
+    const lab = emptyLab(uniqueLabName());
+    labs.push(lab.name);
+    addNode(lab, 'ar1', ['access-router']);
+    addNode(lab, 'ar2', ['access-router']);
+    addNode(lab, 'm1', ['mobile-node']);
+    addNode(lab, 'm2', ['mobile-node']);
+    addAp(lab, 'ap1', 'ar1', 'ap1', '2001:db8:0:a1');
+    addAp(lab, 'ap2', 'ar2', 'ap2', '2001:db8:0:a2');
+    for (const ap of lab.aps) ap.isolated = true;
+    addRadio(lab, 'm1', 'ap1');
+    addRadio(lab, 'm2', 'ap1');
+    const net = await upNetwork(lab, new NetnsRuntime());
+    const air = airNetns(lab.name);
+    const ns = (n: string) => net.nodes.get(n)!.netns;
+    const linkLocal = async (n: string, dev: string) =>
+      /inet6 (fe80::[0-9a-f:]+)/.exec(
+        (await run(['ip', '-n', ns(n), '-6', '-o', 'addr', 'show', 'dev', dev])).stdout,
+      )![1]!;
+    // Up to 3 s for an answer when one is expected (a fresh link's addresses and neighbours), 1 s when not.
+    const reaches = async (from: string, to: string, waitS = 3) =>
+      (await nsExec(ns(from), ['ping', '-c', '1', '-W', String(waitS), `${to}%wlan0`], { reject: false })).exitCode ===
+      0;
+    const isolatedFlag = async (port: string) =>
+      /isolated on/.test((await run(['ip', '-n', air, '-d', 'link', 'show', 'dev', port])).stdout);
+    try {
+      const ar1 = await linkLocal('ar1', 'ap1');
+      const ar2 = await linkLocal('ar2', 'ap2');
+      const m2 = await linkLocal('m2', 'wlan0');
+      expect(await isolatedFlag('wm1')).toBe(true);
+      expect(await isolatedFlag('pap1')).toBe(false); // the router's port
+      expect(await reaches('m1', ar1)).toBe(true);
+      expect(await reaches('m2', ar1)).toBe(true);
+      expect(await reaches('m1', m2, 1)).toBe(false);
+      // A port that leaves a bridge loses the flag: a manual attach sets it again.
+      await detach(lab.name, 'm2');
+      await attach(lab.name, 'm2', 'ap1', true);
+      expect(await isolatedFlag('wm2')).toBe(true);
+      expect(await reaches('m2', ar1)).toBe(true);
+      expect(await reaches('m1', m2, 1)).toBe(false);
+      // The real-time applier: m1 and m2 move to ap2 (each detach parks the port there, isolated).
+      const tl = await startRealtimeTimeline(lab.name);
+      try {
+        const t0 = process.hrtime.bigint();
+        const move = (node: string, id: number, atMs: number) => [
+          {
+            id,
+            action: { kind: 'detach' as const, node },
+            at: { monoNs: t0 + BigInt(atMs) * 1_000_000n },
+            op: { kind: 'detach' as const, ifname: `w${node}`, nextBridge: 'ap2', isolated: true as const },
+          },
+          {
+            id: id + 1,
+            action: { kind: 'attach' as const, node, ap: 'ap2' },
+            at: { monoNs: t0 + BigInt(atMs + 50) * 1_000_000n },
+            op: { kind: 'attach' as const, ifname: `w${node}`, bridge: 'ap2', isolated: true as const },
+          },
+        ];
+        const recs = await tl.run([...move('m1', 0, 100), ...move('m2', 2, 150)], t0);
+        expect(recs.map((r) => r.error ?? 'ok')).toEqual(['ok', 'ok', 'ok', 'ok']);
+      } finally {
+        tl.close();
+      }
+      expect(await isolatedFlag('wm1')).toBe(true);
+      expect(await isolatedFlag('wm2')).toBe(true);
+      expect(await reaches('m1', ar2)).toBe(true);
+      expect(await reaches('m2', ar2)).toBe(true);
+      expect(await reaches('m1', m2, 1)).toBe(false);
     } finally {
       await downNetwork(net);
     }

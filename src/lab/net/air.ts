@@ -4,6 +4,7 @@
 import { airNetns, nodeNetns } from '../names.js';
 import type { ResolvedLab } from '../topology/types.js';
 import { apBridge, apRouterPort, ifIndex, radioFarEnd, validIfName } from './ifnames.js';
+import { attachLines, isIsolated } from './l2.js';
 import type { NetOp } from './ops.js';
 import { findInterface, linkUsesRelay, type LinkCaps } from './veth.js';
 
@@ -84,8 +85,7 @@ export function planAir(lab: ResolvedLab): NetOp[] {
         if (!lab.aps.some((a) => a.name === i.ap))
           throw new Error(`lab ${lab.name}: radio of ${node.name} names unknown AP ${i.ap}`);
         ports.push(
-          { tool: 'ip', ns: air, line: `link set dev ${far} master ${apBridge(i.ap)}` },
-          { tool: 'ip', ns: air, line: `link set dev ${far} up` },
+          ...attachLines(node.name, i.ap, isIsolated(lab, i.ap)).map((line) => ({ tool: 'ip' as const, ns: air, line })),
         );
       }
     }

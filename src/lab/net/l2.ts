@@ -24,10 +24,23 @@ export function detachLines(node: string): string[] {
   return [`link set dev ${far} down`, `link set dev ${far} nomaster`];
 }
 
-/** Batch lines for an attach: far end onto the AP's bridge, then up (carrier on). */
-export function attachLines(node: string, ap: string): string[] {
+/**
+ * Batch lines for an attach: far end onto the AP's bridge, then up (carrier on). On an `isolated` AP
+ * the port is isolated first, while still down: a port that leaves a bridge loses its flags, so each
+ * attach sets it again.
+ */
+export function attachLines(node: string, ap: string, isolated = false): string[] {
   const far = radioFarEnd(node);
-  return [`link set dev ${far} master ${apBridge(ap)}`, `link set dev ${far} up`];
+  return [
+    `link set dev ${far} master ${apBridge(ap)}`,
+    ...(isolated ? [`link set dev ${far} type bridge_slave isolated on`] : []),
+    `link set dev ${far} up`,
+  ];
+}
+
+/** Whether the lab's AP isolates its stations from each other. */
+export function isIsolated(lab: { aps: readonly { name: string; isolated?: boolean }[] }, ap: string): boolean {
+  return lab.aps.find((a) => a.name === ap)?.isolated === true;
 }
 
 /** Prints one line ("1: lo: ...") once every line written before it has been applied. */
@@ -137,6 +150,6 @@ export function detach(lab: string, node: string): Promise<L2Change> {
  * Attaches node's radio to ap (moving it there if it was on another bridge).
  * Equivalent to: ip -n AIR link set wNODE master AP; ip -n AIR link set wNODE up
  */
-export function attach(lab: string, node: string, ap: string): Promise<L2Change> {
-  return change(lab, node, ap, attachLines(node, ap));
+export function attach(lab: string, node: string, ap: string, isolated = false): Promise<L2Change> {
+  return change(lab, node, ap, attachLines(node, ap, isolated));
 }

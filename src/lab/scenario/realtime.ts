@@ -48,6 +48,8 @@ export interface PlanContext {
   socketOf(node: string): string;
   /** The fields of a trigger about an AP (what a scan reports: docs/agent.md). */
   apFields(ap: string): Record<string, unknown>;
+  /** Whether an AP isolates its stations' ports (its attaches set the flag). */
+  isolated?(ap: string): boolean;
   followUps?(action: ScenarioAction): FollowUp[];
   /** A trigger that goes to another node's agent (a plain host's, to its serving AP's router). */
   triggerRoute?(action: ScenarioAction): { node: string; fields: Record<string, unknown> } | undefined;
@@ -68,9 +70,14 @@ export function planScenario(events: ScenarioEvent[], ctx: PlanContext): Planned
     const route = a.kind === 'trigger' ? ctx.triggerRoute?.(a) : undefined;
     const op: PlannedAction['op'] =
       a.kind === 'detach'
-        ? { kind: 'detach', ifname: radioFarEnd(a.node), ...nextBridge(sorted, i, a.node) }
+        ? { kind: 'detach', ifname: radioFarEnd(a.node), ...nextBridge(sorted, i, a.node, ctx) }
         : a.kind === 'attach'
-          ? { kind: 'attach', ifname: radioFarEnd(a.node), bridge: apBridge(a.ap) }
+          ? {
+              kind: 'attach',
+              ifname: radioFarEnd(a.node),
+              bridge: apBridge(a.ap),
+              ...(ctx.isolated?.(a.ap) ? { isolated: true } : {}),
+            }
           : {
               kind: 'send',
               socket: ctx.socketOf(route?.node ?? a.node),
@@ -89,9 +96,15 @@ export function planScenario(events: ScenarioEvent[], ctx: PlanContext): Planned
 }
 
 /** The bridge of the node's next link action when it is an attach (each request at a deadline waits for rtnl_lock). */
-function nextBridge(sorted: ScenarioEvent[], i: number, node: string): { nextBridge?: string } {
+function nextBridge(
+  sorted: ScenarioEvent[],
+  i: number,
+  node: string,
+  ctx: PlanContext,
+): { nextBridge?: string; isolated?: true } {
   const next = sorted.slice(i + 1).find((e) => e.action.kind !== 'trigger' && e.action.node === node);
-  return next?.action.kind === 'attach' ? { nextBridge: apBridge(next.action.ap) } : {};
+  if (next?.action.kind !== 'attach') return {};
+  return { nextBridge: apBridge(next.action.ap), ...(ctx.isolated?.(next.action.ap) ? { isolated: true } : {}) };
 }
 
 function followUp(id: number, ref: number, f: FollowUp, ctx: PlanContext): PlannedAction {

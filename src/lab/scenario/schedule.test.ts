@@ -42,6 +42,24 @@ describe('planScenario', () => {
     ]);
   });
 
+  it('an isolated AP: its attach, and the detach that parks the port on its bridge, isolate the port', () => {
+    const plan = planScenario(
+      [
+        { atMs: 3000, action: { kind: 'detach', node: 'mn' } },
+        { atMs: 3100, action: { kind: 'attach', node: 'mn', ap: 'ap2' } },
+        { atMs: 4000, action: { kind: 'detach', node: 'mn' } },
+        { atMs: 4100, action: { kind: 'attach', node: 'mn', ap: 'ap1' } },
+      ],
+      { ...ctx, isolated: (ap: string) => ap === 'ap2' },
+    );
+    expect(plan.map(applierLine)).toEqual([
+      'at 0 8000000000 detach wmn ap2 isolated',
+      'follow 1 0 100000000 8100000000 attach wmn ap2 isolated',
+      'at 2 9000000000 detach wmn ap1',
+      'follow 3 2 100000000 9100000000 attach wmn ap1',
+    ]);
+  });
+
   it('places an AP event after the action it follows, timed from that action', () => {
     const plan = planScenario([{ atMs: 1000, action: { kind: 'detach', node: 'mn' } }], {
       ...ctx,

@@ -18,9 +18,13 @@ export type TimelineAction = ScenarioAction | ApEventAction;
 
 /** What the applier does for an action. */
 export type ApplierOp =
-  /** `nextBridge`: the bridge of the attach that follows, where the port waits, down (one request at the attach). */
-  | { kind: 'detach'; ifname: string; nextBridge?: string }
-  | { kind: 'attach'; ifname: string; bridge: string }
+  /**
+   * `nextBridge`: the bridge of the attach that follows, where the port waits, down (one request at
+   * the attach). `isolated`: the port is isolated on that bridge (the AP's `isolated`), set right
+   * after it joins it, while down.
+   */
+  | { kind: 'detach'; ifname: string; nextBridge?: string; isolated?: true }
+  | { kind: 'attach'; ifname: string; bridge: string; isolated?: true }
   /** One JSON line to an agent's control socket (docs/agent.md, "Control channel"). */
   | { kind: 'send'; socket: string; request: Record<string, unknown> };
 
@@ -59,9 +63,9 @@ export function applierLine(p: PlannedAction): string {
   if (/\s/.test(op.kind === 'send' ? op.socket : op.ifname)) throw new Error(`blank in applier argument: ${op.kind}`);
   switch (op.kind) {
     case 'detach':
-      return `${when} detach ${op.ifname}${op.nextBridge ? ` ${op.nextBridge}` : ''}`;
+      return `${when} detach ${op.ifname}${op.nextBridge ? ` ${op.nextBridge}${op.isolated ? ' isolated' : ''}` : ''}`;
     case 'attach':
-      return `${when} attach ${op.ifname} ${op.bridge}`;
+      return `${when} attach ${op.ifname} ${op.bridge}${op.isolated ? ' isolated' : ''}`;
     case 'send':
       return `${when} send ${op.socket} ${JSON.stringify({ ...op.request, id: requestId(p.id) })}`;
   }

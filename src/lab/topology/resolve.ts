@@ -57,6 +57,7 @@ export function resolveSpec(spec: LabSpec, file: string): ResolveResult {
           prefix: formatPrefix(ap.prefix),
           bssid: ap.bssid,
           notifyLatencyMs: spec.aps[ap.name]?.notifyLatency ?? 5,
+          ...(spec.aps[ap.name]?.isolated ? { isolated: true } : {}),
         }),
       ),
       scenario: resolveScenario(spec),

@@ -73,6 +73,10 @@ export const apSchema = z.strictObject({
     description:
       "Delay from a station's (dis)association at this AP to its router's agent hearing of it (RFC 4260 §4: the AP reports stations to the AR). 0 allowed.",
   }),
+  isolated: z.boolean().optional().meta({
+    description:
+      "Stations on this AP never see each other's frames, only the router's (bridge port isolation): each station has a point-to-point link to its router, as RFC 5213 §6.2 assumes. Default false.",
+  }),
 });
 
 const routeSchema = z.strictObject({

@@ -109,6 +109,8 @@ export interface ResolvedAp {
   bssid: string;
   /** Delay from a station's (dis)association to the router's agent hearing of it (station-left/-joined), ms. */
   notifyLatencyMs: number;
+  /** Stations' ports isolated from each other on the AP's bridge (they reach only the router). */
+  isolated?: boolean;
 }
 
 export type ScenarioAction =
