@@ -3,8 +3,9 @@
 // Mininet when installed), docker runtime, Mobile IPv6 tunnel throughput beside routed throughput,
 // predictive FMIPv6 handovers against the trigger's lead and the number of mobile nodes (handover.ts),
 // scenario timeline precision (timeline.ts), localized mobility: Mobile IPv6 with and without route
-// optimisation, HMIPv6 and HMIPv6 + FMIPv6 on one move inside a MAP domain (localized.ts), report.html from a 60 s
-// run with ten handovers (report.ts).
+// optimisation, HMIPv6 and HMIPv6 + FMIPv6 on one move inside a MAP domain (localized.ts), Proxy Mobile
+// IPv6: RFC 5213, RFC 5949 and RFC 6058 on one move, and the LMA's CPU per PBU with 100 nodes moving
+// (pmipv6.ts), report.html from a 60 s run with ten handovers (report.ts).
 // `node dist/bench/main.js wire lab` (`npm run bench -- handover`) runs only the named sections.
 const sections: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   wire: () => import('./wire.js'),
@@ -15,6 +16,7 @@ const sections: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   handover: () => import('./handover.js'),
   timeline: () => import('./timeline.js'),
   localized: () => import('./localized.js'),
+  pmipv6: () => import('./pmipv6.js'),
   report: () => import('./report.js'),
 };
 
