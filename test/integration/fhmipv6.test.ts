@@ -9,6 +9,7 @@
 //     the attach the local BU to map1 from that NCoA (RFC 5380 §9: the FBU for the LCoA, then the MAP);
 //   - the lab's localized expectations (no-global-signalling, location-privacy, localized) hold;
 //   - tshark finds no malformed packet or error in any capture.
+// And the lab file as shipped, unchanged, passes its own expectations.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inPrefix } from '../../src/wire/address.js';
@@ -136,4 +137,11 @@ describe.skipIf(missing)('fhmipv6: FMIPv6 inside a MAP domain, one intra-domain 
     },
     120_000,
   );
+
+  it('the lab as shipped (an intra-domain move with FMIPv6, then an inter-domain one) passes its own expectations', async () => {
+    const r = await runLabFile(LAB, { prefix: 'fhs' });
+    const failed = r.run.results.expectations.filter((e) => !e.held);
+    expect(failed, JSON.stringify(failed, null, 2)).toEqual([]);
+    expect(r.run.passed).toBe(true);
+  }, 120_000);
 });
