@@ -349,7 +349,7 @@ describe.skipIf(missing)('hmipv6 lab: ap1 -> ap2 (same MAP) -> ap3 (new MAP)', (
     for (const f of tunnelled) expect([f.ipv6.header.dst, f.inner.header.src]).toEqual([MAP1, rcoa]);
   });
 
-  it('route optimisation: the intra-domain move sends nothing to ha or cn (no-global-signalling, localized), the inter-domain one binds the new RCoA at cn', async () => {
+  it('route optimisation: the intra-domain move sends nothing to ha or cn (no-global-signalling, localized), the inter-domain one binds the new RCoA at cn; no LCoA ever reaches them (location-privacy)', async () => {
     const captures = await Promise.all(
       ['mn-wlan0', 'ha-eth1', 'cn-eth1'].map(async (name) => {
         const [node, iface] = name.split('-') as [string, string];
@@ -367,6 +367,9 @@ describe.skipIf(missing)('hmipv6 lab: ap1 -> ap2 (same MAP) -> ap3 (new MAP)', (
       // The inter-domain move is global by design: the new RCoA goes to ha and to cn.
       expect(judgeLocalized({ kind, node: 'mn', handover: 1 }, ctx)).toMatchObject({ held: false });
     }
+    // Only the RCoA leaves the MAP domains: no LCoA on ha's or cn's link in the whole run, both moves.
+    const privacy = judgeLocalized({ kind: 'location-privacy', node: 'mn' }, ctx);
+    expect(privacy, `location-privacy: ${privacy.detail}`).toMatchObject({ held: true });
     const from = Number(BigInt(run.results.handovers[1]!.detachNs) / 1_000_000n);
     const bus = tshark(pcap('cn-eth1'), 'mip6.mhtype == 5', [
       'frame.time_epoch',
