@@ -301,8 +301,8 @@ export const magRole = roleOfNode('mag', magSettingsSchema, async (ctx, s): Prom
           break;
         case 'send-router-advertisement': {
           const pending = routing.get(`${a.prefix}/${a.prefixLength}`);
-          if (pending) void pending.then(() => sendRa(a));
-          else sendRa(a);
+          if (pending === undefined) sendRa(a);
+          else void pending.then(() => sendRa(a));
           break;
         }
         case 'event':

@@ -85,7 +85,11 @@ export function planAir(lab: ResolvedLab): NetOp[] {
         if (!lab.aps.some((a) => a.name === i.ap))
           throw new Error(`lab ${lab.name}: radio of ${node.name} names unknown AP ${i.ap}`);
         ports.push(
-          ...attachLines(node.name, i.ap, isIsolated(lab, i.ap)).map((line) => ({ tool: 'ip' as const, ns: air, line })),
+          ...attachLines(node.name, i.ap, isIsolated(lab, i.ap)).map((line) => ({
+            tool: 'ip' as const,
+            ns: air,
+            line,
+          })),
         );
       }
     }
