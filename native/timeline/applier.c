@@ -619,18 +619,27 @@ static void *worker(void *arg) {
   struct timeval tv = {.tv_sec = 1, .tv_usec = 0};
   setsockopt(nl_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   for (;;) {
+    /* The earliest action that may go: one whose predecessor on its link or socket is done. One whose
+     * predecessor is not (in the kernel, or due later: two reports to one agent whose detaches the
+     * kernel held back out of order) waits for it; the predecessor stays eligible at its own
+     * deadline, so nothing waits for an action that is never picked. */
     struct action *next = NULL;
-    int64_t next_dl = 0;
+    int64_t next_dl = 0, blocked_dl = -1;
     size_t n = atomic_load(&n_actions);
     for (size_t i = 0; i < n; i++) {
       int64_t dl = atomic_load(&actions[i].deadline);
       if (dl < 0 || atomic_load(&actions[i].state) != S_PENDING) continue;
+      long pv = actions[i].prev;
+      if (pv >= 0 && atomic_load(&actions[pv].state) < S_APPLIED) {
+        if (blocked_dl < 0 || dl < blocked_dl) blocked_dl = dl;
+        continue;
+      }
       if (!next || dl < next_dl) next = &actions[i], next_dl = dl;
     }
     int64_t now = now_ns(CLOCK_MONOTONIC);
-    if (next && next->prev >= 0 && atomic_load(&actions[next->prev].state) < S_APPLIED) {
-      /* Its predecessor on the link is still in the kernel: look again shortly, without spinning. */
-      int64_t wake = next_dl - SPIN_NS > now ? next_dl - SPIN_NS : now + 50000;
+    if (blocked_dl >= 0 && blocked_dl <= now && (!next || next_dl - now > SPIN_NS)) {
+      /* A due action waits for its predecessor: look again shortly, without spinning. */
+      int64_t wake = now + 50000;
       struct timespec ts = {.tv_sec = wake / 1000000000LL, .tv_nsec = wake % 1000000000LL};
       while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
       }

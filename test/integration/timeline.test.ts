@@ -235,4 +235,21 @@ describe('the applier refuses bad schedule lines', () => {
         .map((l) => l.split(' ').slice(0, 2).concat(l.split(' ').slice(4)).join(' ')),
     ).toEqual(['failed 6 no such interface', 'failed 7 reference failed', 'failed 8 no such interface']);
   });
+
+  it('an action due before its predecessor on the same link waits for it, and both are applied (no hang)', () => {
+    // Read in this order, 11 is 12's predecessor on wq0 (order kept per link), but 12 is due first:
+    // as when the kernel held a detach back and two of one agent's reports fell due out of order.
+    const t = process.hrtime.bigint();
+    const input = [`at 11 ${t + 150_000_000n} detach wq0`, `at 12 ${t + 50_000_000n} detach wq0`].join('\n');
+    const r = spawnSync(TIMELINE_HELPER, [], { input: `${input}\n`, encoding: 'utf8', timeout: 10_000 });
+    expect(r.error, 'the applier ended').toBeUndefined();
+    expect(r.status).toBe(0);
+    const done = r.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('failed') || l.startsWith('applied'))
+      .map((l) => l.split(' ')[1]);
+    // Each is applied (and fails: no such interface here), the predecessor first.
+    expect(done).toEqual(['11', '12']);
+  });
 });
