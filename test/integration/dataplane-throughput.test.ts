@@ -129,7 +129,8 @@ for (const relayed of [false, true]) {
       }
       /**
        * An iperf3 client's JSON. The server runs one test at a time and can still be closing the last
-       * one when the next client connects ("the server is busy running a test"): wait and ask again.
+       * one when the next client connects ("the server is busy running a test", or the connection reset
+       * by it: "unable to connect to server: Connection reset by peer"): wait and ask again.
        */
       function iperfJson(args: string[]): { end: unknown; error?: string } {
         for (let attempt = 1; ; attempt++) {
@@ -141,7 +142,8 @@ for (const relayed of [false, true]) {
             if (!text.trim()) throw e;
           }
           const out = JSON.parse(text) as { end: unknown; error?: string };
-          if (!out.error?.includes('server is busy') || attempt === 5) return out;
+          const busy = /server is busy|unable to connect to server/.test(out.error ?? '');
+          if (!busy || attempt === 5) return out;
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
         }
       }
