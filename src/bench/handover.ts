@@ -18,6 +18,7 @@ import { PROJECT_ROOT } from '../lab/paths.js';
 import { resolveLab } from '../lab/topology/resolve.js';
 import { labSchema } from '../lab/topology/schema.js';
 import { handoverLab, type MoveOptions, parseLab } from './handover-lab.js';
+import { cpuMs } from './proc.js';
 
 const LEADS = list(process.env.HANDOVER_LEADS, [12, 50, 100, 200, 500]);
 const NODES = list(process.env.HANDOVER_NODES, [1, 10, 20, 50]);
@@ -41,18 +42,6 @@ interface Row {
   flowsLost: number;
   flowsSent: number;
   bugs: number;
-}
-
-/** CPU seconds (user + system) of a process so far; null once it is gone. */
-function cpuMs(pid: number, ticksPerS: number): number | null {
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / ticksPerS;
-  } catch {
-    return null;
-  }
 }
 
 async function agentPids(lab: StartedLab): Promise<number[]> {

@@ -29,6 +29,7 @@ import type { RunOptions, RunResult } from '../lab/run.js';
 import { resolveLab } from '../lab/topology/resolve.js';
 import { labSchema } from '../lab/topology/schema.js';
 import { NextHeader } from '../wire/ipv6.js';
+import { cpuMs } from './proc.js';
 import {
   SCALE_AFTER_MS,
   SCALE_MAGS,
@@ -199,18 +200,6 @@ async function variants(): Promise<void> {
         of((s) => s.magBytes, 0),
       ]),
     );
-  }
-}
-
-/** CPU ms (user + system) of a process so far; null once it is gone. */
-function cpuMs(pid: number, ticksPerS: number): number | null {
-  try {
-    // utime and stime are the 12th and 13th fields after the command name (which may hold spaces).
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / ticksPerS;
-  } catch {
-    return null;
   }
 }
 
