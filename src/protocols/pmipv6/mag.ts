@@ -287,24 +287,7 @@ export class MobileAccessGateway {
     }
     const out: MagAction[] = [];
     if (existing?.forwarding) out.push(this.#forwardDown(existing));
-    const b: MagBinding = {
-      mnId: policy.id,
-      station,
-      iface,
-      state: 'registering',
-      forwarding: false,
-      linkLocal: rsSource ?? eui64Address('fe80::', station),
-      sequenceNumber: 0,
-      outstanding: null,
-      timeoutMs: this.#c.initialTimeoutMs,
-      retransmitAt: null,
-      refreshAt: null,
-      expiresAt: null,
-      nextRaAt: null,
-      lastTimestamp: 0n,
-      resent: false,
-      grantedLifetimeS: 0,
-    };
+    const b = this.#newBinding(policy.id, station, iface, rsSource);
     this.#bindings.set(policy.id, b);
     const fast = this.#fast.get(policy.id);
     if (fast?.role === 'new' && !this.#forwarding)
@@ -358,6 +341,28 @@ export class MobileAccessGateway {
     this.#count('arrived-registered');
     out.push(...this.#sendPbu(now, b, this.#c.lifetimeS, HandoffIndicatorValue.HandoffBetweenMags));
     return out;
+  }
+
+  /** A registration about to start: RAs to the RS's source, else the node's EUI-64 link-local address. */
+  #newBinding(mnId: string, station: string, iface: string, rsSource: string | null): MagBinding {
+    return {
+      mnId,
+      station,
+      iface,
+      state: 'registering',
+      forwarding: false,
+      linkLocal: rsSource ?? eui64Address('fe80::', station),
+      sequenceNumber: 0,
+      outstanding: null,
+      timeoutMs: this.#c.initialTimeoutMs,
+      retransmitAt: null,
+      refreshAt: null,
+      expiresAt: null,
+      nextRaAt: null,
+      lastTimestamp: 0n,
+      resent: false,
+      grantedLifetimeS: 0,
+    };
   }
 
   #solicited(now: number, rs: Extract<MagInput, { kind: 'router-solicitation' }>): MagAction[] {
@@ -778,24 +783,9 @@ export class MobileAccessGateway {
     ctx: Pick<ReturnType<typeof contextOf> & object, 'prefix' | 'prefixLength'>,
   ): MagAction[] {
     const b: MagBinding = {
-      mnId: policy.id,
-      station: canonicalMac(policy.linkLayerAddress),
-      iface: '',
-      state: 'registering',
+      ...this.#newBinding(policy.id, canonicalMac(policy.linkLayerAddress), '', null),
       prefix: ctx.prefix,
       prefixLength: ctx.prefixLength,
-      forwarding: false,
-      linkLocal: eui64Address('fe80::', canonicalMac(policy.linkLayerAddress)),
-      sequenceNumber: 0,
-      outstanding: null,
-      timeoutMs: this.#c.initialTimeoutMs,
-      retransmitAt: null,
-      refreshAt: null,
-      expiresAt: null,
-      nextRaAt: null,
-      lastTimestamp: 0n,
-      resent: false,
-      grantedLifetimeS: 0,
     };
     this.#bindings.set(policy.id, b);
     this.#count('registered-ahead');
